@@ -1,0 +1,1 @@
+"""Built in its own issue; installed now so the layout is whole."""

@@ -1,0 +1,403 @@
+"""The one place that decides who may see or do what in DualCare (DESIGN.md "Access").
+
+Staff see a person's record while one of their teams has an open involvement with
+that person. What crosses an organisation boundary follows the person's consent,
+per receiving organisation and per scope (care plan, risk, outcomes, contacts).
+Managers see the people of their own organisation. Pharmacists see contacts only.
+Organisation admins manage staff and see no clinical record. A service user sees
+their own record; a carer sees what the person has allowed.
+
+Staff access is held as django-guardian object permissions on ServiceUser, through
+direct-foreign-key tables. They are granted and revoked only here, by
+`permissions_sync`, called in the same transaction as every change of involvement,
+consent or staff role. Nobody holds a global permission on clinical models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from dualcare.people.models import (
+    Carer,
+    CarerPermission,
+    Consent,
+    Involvement,
+    Organisation,
+    Scope,
+    ServiceUser,
+    ServiceUserGroupObjectPermission,
+    ServiceUserUserObjectPermission,
+    StaffRole,
+    Team,
+    User,
+)
+
+VIEW_RECORD = "view_serviceuser"
+SCOPE_PERMS = {scope: f"view_{scope}" for scope in Scope.values}
+ALL_PERMS = [VIEW_RECORD, *SCOPE_PERMS.values()]
+
+# Roles whose holders work with people's records in their teams.
+CLINICAL_ROLES = {StaffRole.Role.KEY_WORKER, StaffRole.Role.LINK_WORKER, StaffRole.Role.TEAM_MANAGER}
+
+
+# ---------------------------------------------------------------------------
+# Staff roles
+
+
+def active_roles(user: User, *, on=None) -> QuerySet[StaffRole]:
+    """The user's staff roles in force on a day (today by default)."""
+    day = on or timezone.localdate()
+    return StaffRole.objects.filter(user=user).filter(_active_roles_q(day))
+
+
+def _active_roles_q(day) -> Q:
+    # `end` is the first day without the role, so a role ended today gives nothing today.
+    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))
+
+
+def teams_of(user: User, *, roles: Iterable[str] | None = None) -> QuerySet[Team]:
+    """Teams in which the user holds an active role (optionally only the given roles)."""
+    staff_roles = active_roles(user)
+    if roles is not None:
+        staff_roles = staff_roles.filter(role__in=list(roles))
+    return Team.objects.filter(pk__in=staff_roles.values("team_id")).select_related("organisation")
+
+
+def organisations_of(user: User) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=active_roles(user).values("team__organisation_id"))
+
+
+def acting_organisation(user: User, service_user: ServiceUser | None = None) -> Organisation | None:
+    """The organisation a staff member acts for: one involved with the person where possible."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+        return None
+    roles = active_roles(user).select_related("team__organisation").order_by("start")
+    if service_user is not None:
+        involved = roles.filter(
+            team__involvements__service_user=service_user, team__involvements__end__isnull=True
+        )
+        role = involved.first()
+        if role is not None:
+            return role.team.organisation
+    role = roles.first()
+    return role.team.organisation if role else None
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.kind == User.Kind.STAFF
+        and active_roles(user).filter(role__in=roles).exists()
+    )
+
+
+def is_org_admin_of(user: User, organisation: Organisation) -> bool:
+    return active_roles(user).filter(role=StaffRole.Role.ORG_ADMIN, team__organisation=organisation).exists()
+
+
+def organisations_administered_by(user: User) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        pk__in=active_roles(user).filter(role=StaffRole.Role.ORG_ADMIN).values("team__organisation_id")
+    )
+
+
+# ---------------------------------------------------------------------------
+# Granting and revoking object permissions
+
+
+def _desired_permissions(service_user_ids: set, user_ids: set | None, day) -> set[tuple]:
+    """(user_id, service_user_id, codename) that the rules give, for these people (and users)."""
+    involvements = list(
+        Involvement.objects.filter(
+            service_user_id__in=service_user_ids, end__isnull=True, start__lte=day
+        ).values_list("service_user_id", "team_id", "team__organisation_id")
+    )
+    if not involvements:
+        return set()
+    team_ids = {team_id for _, team_id, _ in involvements}
+    org_ids = {org_id for _, _, org_id in involvements}
+    consented: dict[tuple, set[str]] = {}
+    for su_id, org_id, scope in Consent.objects.filter(
+        service_user_id__in=service_user_ids, withdrawn_at__isnull=True
+    ).values_list("service_user_id", "organisation_id", "scope"):
+        consented.setdefault((su_id, org_id), set()).add(scope)
+
+    roles = StaffRole.objects.filter(_active_roles_q(day), user__is_active=True).filter(
+        Q(team_id__in=team_ids) | Q(role=StaffRole.Role.TEAM_MANAGER, team__organisation_id__in=org_ids)
+    )
+    if user_ids is not None:
+        roles = roles.filter(user_id__in=user_ids)
+    roles = list(roles.values_list("user_id", "team_id", "team__organisation_id", "role"))
+
+    teams_by_person: dict = {}
+    orgs_by_person: dict = {}
+    for su_id, team_id, org_id in involvements:
+        teams_by_person.setdefault(su_id, set()).add(team_id)
+        orgs_by_person.setdefault(su_id, set()).add(org_id)
+
+    desired = set()
+    for su_id in teams_by_person:
+        for user_id, team_id, org_id, role in roles:
+            in_team = team_id in teams_by_person[su_id]
+            manager_of_org = role == StaffRole.Role.TEAM_MANAGER and org_id in orgs_by_person[su_id]
+            if role == StaffRole.Role.PHARMACIST and in_team:
+                desired.add((user_id, su_id, SCOPE_PERMS[Scope.CONTACTS]))
+            elif role in CLINICAL_ROLES and (in_team or manager_of_org):
+                desired.add((user_id, su_id, VIEW_RECORD))
+                for scope in consented.get((su_id, org_id), ()):
+                    desired.add((user_id, su_id, SCOPE_PERMS[scope]))
+    return desired
+
+
+def permissions_sync(
+    *, service_user_ids: Iterable | None = None, user_ids: Iterable | None = None
+) -> tuple[int, int]:
+    """Make the stored object permissions match the rules for these people and/or users.
+
+    Call inside the transaction that changed an involvement, consent or staff role.
+    Returns (granted, revoked) counts.
+    """
+    day = timezone.localdate()
+    user_ids = set(user_ids) if user_ids is not None else None
+    if service_user_ids is None:
+        if user_ids is None:
+            raise ValueError("permissions_sync needs service_user_ids, user_ids or both")
+        # Everyone these users might see now, and everyone they can see today.
+        roles = StaffRole.objects.filter(_active_roles_q(day), user_id__in=user_ids)
+        teams = roles.values("team_id")
+        managed_orgs = roles.filter(role=StaffRole.Role.TEAM_MANAGER).values("team__organisation_id")
+        reachable = (
+            Involvement.objects.filter(end__isnull=True)
+            .filter(Q(team_id__in=teams) | Q(team__organisation_id__in=managed_orgs))
+            .values_list("service_user_id", flat=True)
+        )
+        held = ServiceUserUserObjectPermission.objects.filter(user_id__in=user_ids).values_list(
+            "content_object_id", flat=True
+        )
+        service_user_ids = set(reachable) | set(held)
+    else:
+        service_user_ids = set(service_user_ids)
+    if not service_user_ids:
+        return (0, 0)
+
+    desired = _desired_permissions(service_user_ids, user_ids, day)
+    existing_rows = ServiceUserUserObjectPermission.objects.filter(
+        content_object_id__in=service_user_ids,
+        permission__codename__in=ALL_PERMS,
+        permission__content_type__app_label="people",
+    )
+    if user_ids is not None:
+        existing_rows = existing_rows.filter(user_id__in=user_ids)
+    existing = {
+        (user_id, su_id, codename): pk
+        for pk, user_id, su_id, codename in existing_rows.values_list(
+            "pk", "user_id", "content_object_id", "permission__codename"
+        )
+    }
+    to_revoke = [pk for key, pk in existing.items() if key not in desired]
+    to_grant = desired - existing.keys()
+    if to_revoke:
+        ServiceUserUserObjectPermission.objects.filter(pk__in=to_revoke).delete()
+    if to_grant:
+        perms = {
+            p.codename: p
+            for p in Permission.objects.filter(content_type__app_label="people", codename__in=ALL_PERMS)
+        }
+        ServiceUserUserObjectPermission.objects.bulk_create(
+            [
+                ServiceUserUserObjectPermission(
+                    user_id=user_id, content_object_id=su_id, permission=perms[codename]
+                )
+                for user_id, su_id, codename in to_grant
+            ]
+        )
+    return (len(to_grant), len(to_revoke))
+
+
+def staff_roles_bring_into_force() -> int:
+    """Grant or withdraw access for staff roles whose start or end date has come. Idempotent."""
+    day = timezone.localdate()
+    changed = 0
+    due_to_start = StaffRole.objects.filter(_active_roles_q(day)).exclude(access_state="granted")
+    due_to_end = StaffRole.objects.filter(end__lte=day).exclude(access_state="withdrawn")
+    for queryset, state in ((due_to_start, "granted"), (due_to_end, "withdrawn")):
+        for role_id, user_id in list(queryset.values_list("pk", "user_id")):
+            permissions_sync(user_ids=[user_id])
+            # Conditional update: a second beat doing the same work changes nothing more.
+            changed += (
+                StaffRole.objects.filter(pk=role_id).exclude(access_state=state).update(access_state=state)
+            )
+    return changed
+
+
+# ---------------------------------------------------------------------------
+# Reading: permission-filtered querysets and checks
+
+
+def _people_with_perm(user: User, codename: str) -> QuerySet:
+    """ServiceUser ids on which the user holds `codename` directly or through a group.
+
+    A UNION subquery rather than guardian's `id IN (...) OR id IN (...)`, which scans
+    the whole table (DESIGN.md "Engineering decisions").
+    """
+    direct = ServiceUserUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename, permission__content_type__app_label="people"
+    ).values("content_object_id")
+    via_group = ServiceUserGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=codename, permission__content_type__app_label="people"
+    ).values("content_object_id")
+    return direct.union(via_group)
+
+
+def service_users_visible_to(user: User, *, perm: str = VIEW_RECORD) -> QuerySet[ServiceUser]:
+    """People whose record (or, for a scope permission, that part of it) the user may see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ServiceUser.objects.none()
+    if user.kind == User.Kind.SERVICE_USER:
+        return ServiceUser.objects.filter(user=user) if perm == VIEW_RECORD else ServiceUser.objects.none()
+    if user.kind == User.Kind.CARER:
+        return ServiceUser.objects.none()
+    return ServiceUser.objects.filter(pk__in=_people_with_perm(user, perm))
+
+
+def service_users_on_caseload(user: User) -> QuerySet[ServiceUser]:
+    """People with an open involvement of one of my teams (that I may see)."""
+    return (
+        service_users_visible_to(user)
+        .filter(involvements__end__isnull=True, involvements__team__in=teams_of(user).values("pk"))
+        .distinct()
+    )
+
+
+def user_has_perm(user: User, codename: str, service_user: ServiceUser) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
+        return False
+    return ServiceUser.objects.filter(pk=service_user.pk, pk__in=_people_with_perm(user, codename)).exists()
+
+
+def can_view_record(user: User, service_user: ServiceUser) -> bool:
+    """The person's record summary: identity, agencies involved, key workers, consents."""
+    if getattr(user, "is_authenticated", False) and user.kind == User.Kind.SERVICE_USER:
+        return service_user.user_id == user.pk
+    return user_has_perm(user, VIEW_RECORD, service_user)
+
+
+def visible_scopes(user: User, service_user: ServiceUser) -> set[str]:
+    """Scopes of information from other organisations this staff member may see for the person."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+        return set()
+    by_codename = {codename: scope for scope, codename in SCOPE_PERMS.items()}
+    held = ServiceUserUserObjectPermission.objects.filter(
+        user=user, content_object=service_user, permission__codename__in=list(by_codename)
+    ).values_list("permission__codename", flat=True)
+    return {by_codename[codename] for codename in held}
+
+
+def can_view_scope(user: User, service_user: ServiceUser, scope: str, *, owner: Organisation | None) -> bool:
+    """May the user see information of `scope` about the person, held by organisation `owner`?
+
+    The person always sees their own; a carer what the person granted; staff see their own
+    organisation's information while involved, and another organisation's only with consent.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.kind == User.Kind.SERVICE_USER:
+        return service_user.user_id == user.pk
+    if user.kind == User.Kind.CARER:
+        carer_scope = {
+            Scope.CARE_PLAN: "care_plan",
+            Scope.CONTACTS: "appointments",
+            Scope.OUTCOMES: "outcomes",
+        }
+        return scope in carer_scope and carer_scope[scope] in carer_scopes(user, service_user)
+    if user_has_perm(user, SCOPE_PERMS[scope], service_user):
+        return True
+    if owner is None or not user_has_perm(user, VIEW_RECORD, service_user):
+        return False
+    return organisations_of(user).filter(pk=owner.pk).exists()
+
+
+def carer_scopes(user: User, service_user: ServiceUser) -> set[str]:
+    """What this carer may see of the person, as granted by the person and not revoked."""
+    return set(
+        CarerPermission.objects.filter(
+            carer__user=user,
+            carer__service_user=service_user,
+            carer__ended_at__isnull=True,
+            revoked_at__isnull=True,
+        ).values_list("scope", flat=True)
+    )
+
+
+def cared_for_by(user: User) -> QuerySet[ServiceUser]:
+    """People this carer supports who have granted them something to see."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.CARER:
+        return ServiceUser.objects.none()
+    return ServiceUser.objects.filter(
+        carers__user=user,
+        carers__ended_at__isnull=True,
+        carers__permissions__revoked_at__isnull=True,
+    ).distinct()
+
+
+def carer_link_for(user: User, service_user: ServiceUser) -> Carer | None:
+    return Carer.objects.filter(user=user, service_user=service_user, ended_at__isnull=True).first()
+
+
+def service_user_of(user: User) -> ServiceUser | None:
+    """The record of a signed-in service user."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.SERVICE_USER:
+        return None
+    return ServiceUser.objects.filter(user=user).first()
+
+
+def get_service_user_or_404(user: User, pk: UUID | str, *, action: str = "service_user.view") -> ServiceUser:
+    """The person's record if the user may see it, audited; otherwise 404 (also audited).
+
+    A missing record and a forbidden one look the same, so nobody learns who is known here.
+    """
+    from dualcare.audit.services import audit_record
+
+    service_user = ServiceUser.objects.filter(pk=pk).first() if _is_uuid(pk) else None
+    if service_user is None or not can_view_record(user, service_user):
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=service_user,
+            denied=True,
+            detail={"requested_id": str(pk)[:64]},
+        )
+        raise Http404("No such record.")
+    audit_record(actor=user, action=action, target=service_user)
+    return service_user
+
+
+def ensure_can_act_for(user: User, service_user: ServiceUser) -> Team:
+    """The team through which a staff member acts on a person's record (write access), or 404."""
+    if not can_view_record(user, service_user) or user.kind != User.Kind.STAFF:
+        raise Http404("No such record.")
+    team = (
+        teams_of(user, roles=CLINICAL_ROLES)
+        .filter(involvements__service_user=service_user, involvements__end__isnull=True)
+        .first()
+    )
+    if team is None:
+        # Managers see their organisation's people, but act through a team that is involved.
+        raise PermissionError("Only staff of a team involved in this person's care can change their record.")
+    return team
+
+
+def _is_uuid(value) -> bool:
+    if isinstance(value, UUID):
+        return True
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True

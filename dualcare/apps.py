@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DualcareConfig(AppConfig):
+    name = "dualcare"
+    verbose_name = "DualCare"

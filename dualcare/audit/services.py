@@ -1,0 +1,34 @@
+"""Writing the audit log. One row per read of a person, per denied attempt, per change."""
+
+from django.db import models
+
+from .models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    service_user=None,
+    organisation=None,
+    denied: bool = False,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one audit event. `detail` holds field names and ids only, never personal data."""
+    if service_user is None and target is not None and target._meta.label == "people.ServiceUser":
+        service_user = target
+    if organisation is None and actor is not None and getattr(actor, "is_authenticated", False):
+        from dualcare import access
+
+        organisation = access.acting_organisation(actor, service_user)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        organisation=organisation,
+        action=action,
+        outcome=AuditEvent.Outcome.DENIED if denied else AuditEvent.Outcome.ALLOWED,
+        service_user=service_user,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        detail=detail or {},
+    )

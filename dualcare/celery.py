@@ -1,0 +1,34 @@
+"""The Celery app and every periodic schedule of DualCare, declared in one place."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dualcare.settings")
+
+app = Celery("dualcare")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _ensure_filesystem_broker_folders(sender, **kwargs):
+    from django.conf import settings
+
+    if str(settings.CELERY_BROKER_URL).startswith("filesystem://"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
+
+
+app.conf.beat_schedule = {
+    # Staff roles and involvements end by date: withdraw the access they gave, within a minute.
+    "access-expire-ended-roles": {
+        "task": "dualcare.people.tasks.access_expire_ended",
+        "schedule": 60.0,
+    },
+    "access-expire-ended-roles-nightly": {
+        "task": "dualcare.people.tasks.access_expire_ended",
+        "schedule": crontab(hour=0, minute=1),
+    },
+}
