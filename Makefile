@@ -1,0 +1,53 @@
+# DualCare: `make run` starts the demo, `make test` runs the whole suite.
+# Needs only Python 3.11 and make; everything else is installed into .venv.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-installs only when pyproject.toml changes (or the environment is new).
+STAMP := $(VENV)/.installed-dualcare
+CHROMIUM := /usr/bin/chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format clean-demo
+
+help:
+	@echo "make run    start the demo on http://127.0.0.1:8000 (web + Celery worker with beat)"
+	@echo "make test   run the whole test suite (SQLite; PostgreSQL with DATABASE_URL, Redis with REDIS_URL)"
+	@echo "make lint   ruff check and ruff format --check"
+	@echo "make format ruff format and ruff check --fix"
+	@echo "make clean-demo  delete the demo database, broker queue and beat schedule under var/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@PYTHON=$(BIN)/python bin/run-demo
+
+test: $(STAMP)
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "Browser tests: using $(CHROMIUM)"; \
+	else \
+		echo "Browser tests will be SKIPPED: $(CHROMIUM) not found (apt-get install chromium to run them)"; \
+	fi
+	@if [ -n "$$DATABASE_URL" ]; then echo "Database: DATABASE_URL"; else echo "Database: SQLite"; fi
+	@if [ -n "$$REDIS_URL" ]; then echo "Redis tests: REDIS_URL"; else echo "Redis tests will be SKIPPED: REDIS_URL not set"; fi
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean-demo:
+	rm -rf var/dualcare.sqlite3 var/broker var/celerybeat-schedule*
