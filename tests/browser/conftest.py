@@ -1,0 +1,104 @@
+"""Headless Debian chromium through Playwright, a real live server, and axe-core checks.
+
+Never `playwright install`: the browser is the system's /usr/bin/chromium.
+"""
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+# test itself (building the world) would otherwise be refused as "async unsafe".
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+NO_CHROMIUM = f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it"
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason=NO_CHROMIUM)
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser, live_server) -> Iterator:
+    """A fresh browser context (no cookies) on a phone-sized screen, pointed at the live server."""
+    context = chromium_browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="en-GB"
+    )
+    context.set_default_timeout(15_000)
+    browser_page = context.new_page()
+    yield browser_page
+    context.close()
+
+
+def format_violations(violations: list[dict], where: str) -> str:
+    lines = [f"{len(violations)} serious or critical accessibility violation(s) on {where}:"]
+    for violation in violations:
+        lines.append(
+            f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
+        )
+        for node in violation["nodes"][:10]:
+            lines.append(f"    selector: {json.dumps(node['target'])}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary}")
+            lines.append(f"      html: {node['html'][:200]}")
+    return "\n".join(lines)
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page as it is now: WCAG 2.0-2.2 A and AA rules."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return results["violations"]
+
+
+def assert_accessible(page, where: str = "") -> None:
+    """Fail on any serious or critical axe-core violation, listing rule ids and selectors."""
+    page.wait_for_load_state("load")
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, format_violations(blocking, where or page.url)
+
+
+def fill_totp(page, device) -> None:
+    """Type the authenticator app's current code for the device into the two-factor form."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    page.fill("input[name='otp_token']", f"{totp.token():0{device.digits}d}")

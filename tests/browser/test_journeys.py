@@ -1,0 +1,91 @@
+"""User journeys in a real browser, each page checked with axe-core (WCAG 2.2 AA)."""
+
+import re
+import time
+
+import pytest
+
+from dualcare.accounts import services as accounts
+
+from .conftest import assert_accessible, fill_totp
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def enrolled_authenticator(user):
+    """Enrol a TOTP authenticator for a staff member, as the two-factor set-up page does."""
+    from django_otp.oath import TOTP
+
+    device = accounts.totp_device_start_enrolment(user=user)
+    # Confirm with the previous time step's code (within the device's tolerance), so the
+    # current code is still unused when the journey signs in.
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() - device.step
+    assert accounts.totp_device_confirm(user=user, device=device, token=f"{totp.token():0{device.digits}d}")
+    device.refresh_from_db()
+    return device
+
+
+def sign_in(page, username: str, password: str, *, device=None) -> None:
+    """Sign in through the real sign-in form, and the two-factor step when it is asked for."""
+    page.goto("/accounts/login/")
+    assert_accessible(page, "the sign-in page")
+    page.fill("input[name='username']", username)
+    page.fill("input[name='password']", password)
+    with page.expect_navigation():
+        page.locator("form button[type='submit'], form input[type='submit']").first.click()
+    if "/accounts/two-factor/" in page.url:
+        assert device is not None, f"{username} was asked for a two-factor code"
+        assert_accessible(page, "the two-factor page")
+        fill_totp(page, device)
+        with page.expect_navigation():
+            page.locator("form button[type='submit'], form input[type='submit']").first.click()
+    assert "/accounts/login/" not in page.url, f"sign-in failed for {username}: {page.inner_text('main')}"
+    assert "/accounts/two-factor/" not in page.url, f"two-factor step failed for {username}"
+
+
+class KeyWorkerJourneyTests:
+    def test_it_signs_in_opens_the_caseload_and_a_person(self, page, world):
+        device = enrolled_authenticator(world.keyworker_mh)
+        sign_in(page, "keyworker.mh", world.password, device=device)
+
+        response = page.goto("/caseload/")
+        assert response.status == 200
+        assert_accessible(page, "the caseload (/caseload/)")
+        caseload = page.inner_text("main")
+        assert "Testwell" in caseload
+        assert "Sampleton" in caseload
+        # Known only to the drug and alcohol service: never on a CMHT key worker's caseload.
+        assert "Mockridge" not in caseload
+
+        person_link = page.locator(f"main a[href$='/people/{world.service_user.pk}/']").first
+        with page.expect_navigation():
+            person_link.click()
+        assert re.search(rf"/people/{world.service_user.pk}/$", page.url)
+        assert "Testwell" in page.inner_text("main")
+        assert_accessible(page, "a person's record (/people/<uuid>/)")
+
+    def test_it_gets_not_found_for_a_person_outside_their_teams(self, page, world):
+        device = enrolled_authenticator(world.keyworker_mh)
+        sign_in(page, "keyworker.mh", world.password, device=device)
+
+        response = page.goto(f"/people/{world.sm_only.pk}/")
+        assert response.status == 404
+        assert "Mockridge" not in page.content()
+
+
+class ServiceUserJourneyTests:
+    def test_it_signs_in_to_their_own_page(self, page, world):
+        sign_in(page, "serviceuser", world.password)
+
+        response = page.goto("/my/")
+        assert response.status == 200
+        assert_accessible(page, "the service user's home (/my/)")
+
+    def test_it_gets_not_found_for_another_persons_record(self, page, world):
+        sign_in(page, "serviceuser", world.password)
+
+        response = page.goto(f"/people/{world.other_service_user.pk}/")
+        assert response.status == 404
+        assert "Sampleton" not in page.content()
+        assert_accessible(page, "the not-found page")
