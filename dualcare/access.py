@@ -401,3 +401,91 @@ def _is_uuid(value) -> bool:
     except ValueError:
         return False
     return True
+
+
+# ---------------------------------------------------------------------------
+# Referrals
+#
+# Rule 1: staff of the receiving team see a referral itself (not the person's record) from
+# the moment it is sent; the referring team keeps seeing its referrals; nobody else sees
+# its contents. Acceptance starts the receiving team's involvement, and with it access to
+# the record as consent allows (permissions_sync above). Only clinical roles act on
+# referrals: pharmacists and organisation admins do not. The referrals app is imported
+# inside the functions so the core does not load a capability app at import time.
+
+REFERRAL_SENDER_ACTIONS = {"edit", "send", "withdraw"}
+REFERRAL_RECEIVER_ACTIONS = {"acknowledge", "accept", "decline"}
+REFERRAL_EITHER_ACTIONS = {"view", "close", "handover", "note_pdf"}
+
+
+def referral_teams_of(user: User) -> QuerySet[Team]:
+    """Teams through which a staff member sends, receives and answers referrals."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
+        return Team.objects.none()
+    return teams_of(user, roles=CLINICAL_ROLES)
+
+
+def referrals_visible_to(user: User) -> QuerySet:
+    """Referrals whose contents the user may read: their teams' own, and those sent to their teams."""
+    from referrals.models import Referral, State
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
+        return Referral.objects.none()
+    team_ids = referral_teams_of(user).values("pk")
+    return Referral.objects.filter(
+        Q(from_team_id__in=team_ids) | (Q(to_team_id__in=team_ids) & ~Q(state=State.DRAFT))
+    )
+
+
+def referral_sides(user: User, referral) -> set[str]:
+    """Which side(s) of the referral the user is on: "sender", "receiver", both or none."""
+    team_ids = set(referral_teams_of(user).values_list("pk", flat=True))
+    sides = set()
+    if referral.from_team_id in team_ids:
+        sides.add("sender")
+    if referral.to_team_id in team_ids and referral.state != "draft":
+        sides.add("receiver")
+    return sides
+
+
+def can_act_on_referral(user: User, referral, action: str, *, sides: set[str] | None = None) -> bool:
+    """May the user take `action` on the referral, as far as who they are goes?
+
+    Whether the referral's state allows the move is the state machine's business
+    (Referral.ensure_can_move_to); this answers only whether this person may try.
+    """
+    sides = referral_sides(user, referral) if sides is None else sides
+    if action in REFERRAL_SENDER_ACTIONS:
+        return "sender" in sides
+    if action in REFERRAL_RECEIVER_ACTIONS:
+        return "receiver" in sides
+    if action in REFERRAL_EITHER_ACTIONS:
+        return bool(sides)
+    raise ValueError(f"Unknown referral action {action!r}")
+
+
+def get_referral_or_404(user: User, pk, *, action: str = "referral.view"):
+    """A referral the user may read, audited as a read of the person; otherwise 404 (also audited)."""
+    from dualcare.audit.services import audit_record
+    from referrals.models import Referral
+
+    referral = (
+        referrals_visible_to(user)
+        .select_related("service_user", "from_team__organisation", "to_team__organisation", "referrer")
+        .filter(pk=pk)
+        .first()
+        if _is_uuid(pk)
+        else None
+    )
+    if referral is None:
+        hidden = Referral.objects.filter(pk=pk).only("service_user_id").first() if _is_uuid(pk) else None
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=hidden.service_user if hidden is not None else None,
+            denied=True,
+            detail={"requested_id": str(pk)[:64]},
+        )
+        raise Http404("No such referral.")
+    audit_record(actor=user, action=action, target=referral, service_user=referral.service_user)
+    return referral

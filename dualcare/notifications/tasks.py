@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="dualcare.notifications.tasks.notification_deliver")
+def notification_deliver(notification_id: str) -> bool:
+    """Deliver one outbox row; does nothing if another worker already has it."""
+    return services.notification_deliver(notification_id=notification_id)
+
+
+@shared_task(name="dualcare.notifications.tasks.notifications_sweep")
+def notifications_sweep() -> int:
+    """Send rows left pending (e.g. the broker was down at commit). Beat runs it every minute."""
+    return services.notifications_sweep()
