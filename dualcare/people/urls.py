@@ -1,1 +1,33 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("pharmacy/people/", views.pharmacy_list, name="pharmacy_list"),
+    path("people/new/", views.service_user_register, name="service_user_register"),
+    path("people/<uuid:pk>/", views.service_user_detail, name="service_user_detail"),
+    path("people/<uuid:pk>/consents/new/", views.consent_record, name="consent_record"),
+    path(
+        "people/<uuid:pk>/consents/<uuid:consent_pk>/withdraw/",
+        views.consent_withdraw,
+        name="consent_withdraw",
+    ),
+    path(
+        "people/<uuid:pk>/involvements/<uuid:involvement_pk>/end/",
+        views.involvement_end,
+        name="involvement_end",
+    ),
+    path("my/", views.my_home, name="my_home"),
+    path("my/record-views/", views.my_record_views, name="my_record_views"),
+    path("my/carers/", views.my_carers, name="my_carers"),
+    path("carer/", views.carer_home, name="carer_home"),
+    path("organisation/", views.organisation_home, name="organisation_home"),
+    path("organisation/<uuid:organisation_pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisation/<uuid:organisation_pk>/teams/new/", views.team_create, name="team_create"),
+    path("organisation/<uuid:organisation_pk>/staff/new/", views.staff_create, name="staff_create"),
+    path("organisation/teams/<uuid:team_pk>/", views.team_edit, name="team_edit"),
+    path("organisation/staff/<uuid:user_pk>/", views.staff_detail, name="staff_detail"),
+    path("organisation/roles/<uuid:role_pk>/end/", views.staff_role_end, name="staff_role_end"),
+]

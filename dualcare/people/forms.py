@@ -1,0 +1,273 @@
+"""Forms for the people pages. They check input shape only; the rules live in services.py.
+
+Field ids are the bare field names (auto_id="%s") so the NHS.UK error summary can link
+straight to the input at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from dualcare.exceptions import ApplicationError
+
+from .models import CarerPermission, Consent, Organisation, Scope, ServiceUser, StaffRole, Team
+
+
+class DatePartsWidget(forms.MultiWidget):
+    """Day, month and year boxes: the NHS.UK date input pattern."""
+
+    def __init__(self, attrs=None):
+        numeric = {"inputmode": "numeric"}
+        super().__init__(
+            widgets={
+                "day": forms.TextInput(attrs=numeric),
+                "month": forms.TextInput(attrs=numeric),
+                "year": forms.TextInput(attrs=numeric),
+            },
+            attrs=attrs,
+        )
+
+    def decompress(self, value):
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DatePartsField(forms.MultiValueField):
+    widget = DatePartsWidget
+
+    def __init__(self, *, label_for_errors: str = "the date", **kwargs):
+        self.label_for_errors = label_for_errors
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def clean(self, value):
+        parts = [str(part or "").strip() for part in (value or [None, None, None])]
+        if not any(parts):
+            if self.required:
+                raise ValidationError(f"Enter {self.label_for_errors}.")
+            return None
+        missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
+        if missing:
+            raise ValidationError(
+                f"{self.label_for_errors.capitalize()} must include a {' and '.join(missing)}."
+            )
+        try:
+            day, month, year = (int(part) for part in parts)
+            if year < 1000:
+                raise ValueError
+            return dt.date(year, month, day)
+        except ValueError:
+            raise ValidationError(f"{self.label_for_errors.capitalize()} must be a real date.") from None
+
+    def compress(self, data_list):  # clean() above does the work
+        return data_list
+
+
+class NHSForm(forms.Form):
+    """A form that reports errors the way the NHS.UK design system asks."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(href, message) for each error, in the order of the fields, for the error summary."""
+        items = []
+        for message in self.non_field_errors():
+            items.append(("", message))
+        for name in self.fields:
+            if name not in self.errors:
+                continue
+            bf = self[name]
+            anchor = bf.auto_id
+            if bf.widget_type in {"radioselect", "checkboxselectmultiple"}:
+                anchor = f"{anchor}_0"
+            elif bf.widget_type == "dateparts":
+                anchor = f"{anchor}_day"
+            for message in self.errors[name]:
+                items.append((f"#{anchor}", message))
+        return items
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        """Attach a service's refusal to the field it names, or to the form as a whole."""
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class ConsentRecordForm(NHSForm):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.order_by("name"),
+        label="Which organisation may see it?",
+        empty_label="Choose an organisation",
+        error_messages={"required": "Choose the organisation the person agrees to share with."},
+    )
+    scope = forms.ChoiceField(
+        choices=Scope.choices,
+        widget=forms.RadioSelect,
+        label="What does the person agree to share?",
+        error_messages={"required": "Choose what the person agrees to share."},
+    )
+    method = forms.ChoiceField(
+        choices=Consent.Method.choices,
+        widget=forms.RadioSelect,
+        label="How did they give consent?",
+        error_messages={"required": "Choose how the person gave consent."},
+    )
+    note = forms.CharField(
+        required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 3}), label="Note (optional)"
+    )
+
+
+class ConsentWithdrawForm(NHSForm):
+    note = forms.CharField(
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Note (optional)",
+        help_text="For example: how the person told you.",
+    )
+
+
+class InvolvementEndForm(NHSForm):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is your team's involvement ending?",
+        help_text="For example: care transferred to the GP, or the person moved away.",
+        error_messages={"required": "Say why the team's involvement is ending."},
+    )
+
+
+class ServiceUserRegisterForm(NHSForm):
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Your team",
+        empty_label=None,
+        error_messages={"required": "Choose your team."},
+    )
+    given_name = forms.CharField(
+        max_length=100, label="First name", error_messages={"required": "Enter their first name."}
+    )
+    family_name = forms.CharField(
+        max_length=100, label="Last name", error_messages={"required": "Enter their last name."}
+    )
+    preferred_name = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Preferred name (optional)",
+        help_text="What they like to be called.",
+    )
+    date_of_birth = DatePartsField(
+        label="Date of birth", help_text="For example, 31 3 1980", label_for_errors="their date of birth"
+    )
+    nhs_number = forms.CharField(
+        max_length=20,
+        required=False,
+        label="NHS number (optional)",
+        help_text="10 digits, for example 943 476 5919",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(max_length=40, required=False, label="Phone number (optional)")
+    email = forms.EmailField(
+        required=False,
+        label="Email address (optional)",
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
+    )
+    preferred_contact_method = forms.ChoiceField(
+        choices=ServiceUser.ContactMethod.choices,
+        widget=forms.RadioSelect,
+        label="How do they prefer to be contacted?",
+        initial=ServiceUser.ContactMethod.PHONE,
+        error_messages={"required": "Choose how they prefer to be contacted."},
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class CarerScopesForm(NHSForm):
+    scopes = forms.MultipleChoiceField(
+        choices=CarerPermission.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="What can they see?",
+        help_text="Select all that apply. Leave them all unticked to share nothing.",
+    )
+
+
+class TeamForm(NHSForm):
+    name = forms.CharField(
+        max_length=200, label="Team name", error_messages={"required": "Enter the team's name."}
+    )
+    description = forms.CharField(max_length=300, required=False, label="Description (optional)")
+    phone = forms.CharField(max_length=40, required=False, label="Phone number (optional)")
+    email = forms.EmailField(
+        required=False,
+        label="Email address (optional)",
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="The team is active")
+
+
+def _role_choices():
+    # Organisation admins do not create system admins.
+    return [(value, label) for value, label in StaffRole.Role.choices if value != StaffRole.Role.ADMIN]
+
+
+class StaffCreateForm(NHSForm):
+    first_name = forms.CharField(
+        max_length=150, label="First name", error_messages={"required": "Enter their first name."}
+    )
+    last_name = forms.CharField(
+        max_length=150, label="Last name", error_messages={"required": "Enter their last name."}
+    )
+    email = forms.EmailField(
+        label="Work email address",
+        help_text="They will use it to set their password.",
+        error_messages={
+            "required": "Enter their work email address.",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    username = forms.CharField(
+        max_length=150, label="Username", error_messages={"required": "Enter a username."}
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Team",
+        empty_label="Choose a team",
+        error_messages={"required": "Choose their team."},
+    )
+    role = forms.ChoiceField(
+        choices=_role_choices,
+        widget=forms.RadioSelect,
+        label="Role",
+        error_messages={"required": "Choose a role."},
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class StaffRoleAddForm(NHSForm):
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Team",
+        empty_label="Choose a team",
+        error_messages={"required": "Choose the team."},
+    )
+    role = forms.ChoiceField(
+        choices=_role_choices,
+        widget=forms.RadioSelect,
+        label="Role",
+        error_messages={"required": "Choose a role."},
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams

@@ -1,0 +1,193 @@
+"""Reads of people for the pages, already permission-filtered through dualcare.access.
+
+Every list here issues a fixed number of queries whatever its length: related rows come
+from one prefetch each, never one query per person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, Prefetch, QuerySet
+
+from cohorts.models import QuadrantAssessment
+from cohorts.selectors import with_current_quadrant
+from dualcare import access
+from dualcare.audit.selectors import record_views_for_service_user
+
+from .models import Carer, CarerPermission, Consent, Involvement, ServiceUser, StaffRole, Team, User
+
+_ORDER = ("family_name", "given_name", "pk")
+
+
+@dataclass
+class PersonRow:
+    """One line of a caseload: the person, my teams' involvements and the other agencies'."""
+
+    person: ServiceUser
+    my_involvements: list[Involvement] = field(default_factory=list)
+    other_involvements: list[Involvement] = field(default_factory=list)
+
+
+def _open_involvements() -> Prefetch:
+    return Prefetch(
+        "involvements",
+        queryset=Involvement.objects.filter(end__isnull=True)
+        .select_related("team__organisation", "key_worker")
+        .order_by("team__organisation__name", "team__name"),
+        to_attr="open_involvements",
+    )
+
+
+def _rows(user: User, people: QuerySet[ServiceUser]) -> list[PersonRow]:
+    my_team_ids = set(access.teams_of(user).values_list("pk", flat=True))
+    people = with_current_quadrant(people).prefetch_related(_open_involvements()).order_by(*_ORDER)
+    rows = []
+    for person in people:
+        row = PersonRow(person=person)
+        for involvement in person.open_involvements:
+            if involvement.team_id in my_team_ids:
+                row.my_involvements.append(involvement)
+            else:
+                row.other_involvements.append(involvement)
+        rows.append(row)
+    return rows
+
+
+def caseload_rows(user: User, *, key_worker_only: bool = False) -> list[PersonRow]:
+    """My teams' open caseload (people I may see), with quadrant and agencies involved."""
+    people = access.service_users_on_caseload(user)
+    if key_worker_only:
+        # A subquery, not a second filter() on the same relation, which would join it again.
+        mine = Involvement.objects.filter(
+            key_worker=user, end__isnull=True, team__in=access.teams_of(user).values("pk")
+        ).values("service_user_id")
+        people = people.filter(pk__in=mine)
+    return _rows(user, people)
+
+
+def organisation_people_rows(user: User) -> list[PersonRow]:
+    """Everyone the user may see: for a manager, the people of their organisation."""
+    return _rows(user, access.service_users_visible_to(user))
+
+
+def pharmacy_people(user: User) -> QuerySet[ServiceUser]:
+    """People whose contacts (collections) the pharmacist may see."""
+    return access.service_users_visible_to(user, perm="view_contacts").order_by(*_ORDER)
+
+
+@dataclass
+class PersonSummary:
+    person: ServiceUser
+    open_involvements: list[Involvement]
+    ended_involvements: list[Involvement]
+    active_consents: list[Consent]
+    withdrawn_consents: list[Consent]
+    carers: list[Carer]
+    quadrant: QuadrantAssessment | None
+
+
+def person_summary(service_user: ServiceUser) -> PersonSummary:
+    """Everything on the record summary page. The caller has already checked access."""
+    involvements = list(
+        Involvement.objects.filter(service_user=service_user)
+        .select_related("team__organisation", "key_worker", "ended_by")
+        .order_by("team__organisation__name", "team__name", "-start")
+    )
+    consents = list(
+        Consent.objects.filter(service_user=service_user)
+        .select_related("organisation", "recorded_by", "withdrawn_by")
+        .order_by("organisation__name", "scope", "-recorded_at")
+    )
+    carers = list(
+        Carer.objects.filter(service_user=service_user, ended_at__isnull=True)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "permissions",
+                queryset=CarerPermission.objects.filter(revoked_at__isnull=True),
+                to_attr="active_permissions",
+            )
+        )
+    )
+    quadrant = (
+        QuadrantAssessment.objects.filter(service_user=service_user)
+        .order_by("-assessed_on", "-created_at")
+        .first()
+    )
+    return PersonSummary(
+        person=service_user,
+        open_involvements=[i for i in involvements if i.end is None],
+        ended_involvements=sorted(
+            (i for i in involvements if i.end is not None), key=lambda i: i.end, reverse=True
+        ),
+        active_consents=[c for c in consents if c.withdrawn_at is None],
+        withdrawn_consents=[c for c in consents if c.withdrawn_at is not None],
+        carers=carers,
+        quadrant=quadrant,
+    )
+
+
+def care_team_of(service_user: ServiceUser) -> list[Involvement]:
+    """The teams involved now, with key worker, for the person's own home page."""
+    return list(
+        Involvement.objects.filter(service_user=service_user, end__isnull=True)
+        .select_related("team__organisation", "key_worker")
+        .order_by("team__organisation__name", "team__name")
+    )
+
+
+# Audit actions in the words a person would use about their own record.
+RECORD_ACTIONS_PLAIN = {
+    "service_user.view": "Looked at your record",
+    "service_user.create": "Added you to DualCare",
+    "service_user.update": "Changed your details",
+    "service_user.portal_login": "Set up your DualCare login",
+    "involvement.start": "Started working with you",
+    "involvement.end": "Stopped working with you",
+    "involvement.key_worker": "Changed who your key worker is",
+    "consent.record": "Recorded your consent to share",
+    "consent.withdraw": "Recorded that you withdrew consent to share",
+    "carer.add": "Added your carer",
+    "carer.grant": "Let your carer see more",
+    "carer.revoke": "Stopped your carer seeing something",
+    "quadrant.assess": "Recorded an assessment of your needs",
+}
+
+
+def plain_action(action: str) -> str:
+    if action in RECORD_ACTIONS_PLAIN:
+        return RECORD_ACTIONS_PLAIN[action]
+    area, _, verb = action.partition(".")
+    # Unknown actions from apps added later still read as something honest.
+    if verb in {"view", "list", "pdf"}:
+        return "Looked at your record"
+    return "Changed your record"
+
+
+def record_views(service_user: ServiceUser) -> QuerySet:
+    """Who looked at or changed the person's record, newest first, with names and organisations."""
+    return record_views_for_service_user(service_user).order_by("-at")
+
+
+def org_teams(organisation) -> QuerySet[Team]:
+    return Team.objects.filter(organisation=organisation).order_by("-is_active", "name")
+
+
+def org_staff(organisation) -> list[tuple[User, list[StaffRole]]]:
+    """Staff of the organisation with their roles in it (current first), two queries."""
+    roles = (
+        StaffRole.objects.filter(team__organisation=organisation)
+        .select_related("user", "team")
+        .order_by(
+            "user__last_name",
+            "user__first_name",
+            "user__username",
+            F("end").asc(nulls_first=True),
+            "team__name",
+        )
+    )
+    by_user: dict = {}
+    for role in roles:
+        by_user.setdefault(role.user_id, (role.user, []))[1].append(role)
+    return list(by_user.values())

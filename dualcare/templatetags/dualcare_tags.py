@@ -1,0 +1,72 @@
+"""Small template helpers: NHS number formatting and the navigation for who is signed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from dualcare.people.models import StaffRole, User
+
+register = template.Library()
+
+Role = StaffRole.Role
+
+
+@register.filter
+def nhs_number(value) -> str:
+    """'9434765919' -> '943 476 5919', the way NHS numbers are written; anything else unchanged."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if len(digits) != 10:
+        return str(value or "")
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+@dataclass
+class NavItem:
+    text: str
+    href: str
+    current: bool
+
+
+# (label, url name, who sees it). Capability apps add their pages here as they land.
+_STAFF_NAV = [
+    ("Caseload", "caseload", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    ("Register a person", "service_user_register", {Role.KEY_WORKER, Role.LINK_WORKER}),
+    ("People", "pharmacy_list", {Role.PHARMACIST}),
+    ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
+]
+_SERVICE_USER_NAV = [
+    ("Your care team", "my_home"),
+    ("Who has looked at your record", "my_record_views"),
+    ("What your carer can see", "my_carers"),
+]
+_CARER_NAV = [("Home", "carer_home")]
+
+
+def _item(text: str, name: str, path: str) -> NavItem | None:
+    try:
+        href = reverse(name)
+    except NoReverseMatch:
+        return None
+    return NavItem(text=text, href=href, current=path == href or (href != "/" and path.startswith(href)))
+
+
+@register.simple_tag(takes_context=True)
+def navigation_items(context) -> list[NavItem]:
+    """Links for the header, from the roles the context processor already loaded (no queries)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    path = request.path
+    if user.kind == User.Kind.SERVICE_USER:
+        entries = _SERVICE_USER_NAV
+    elif user.kind == User.Kind.CARER:
+        entries = _CARER_NAV
+    else:
+        held = {role.role for role in context.get("signed_in_roles", [])}
+        entries = [(text, name) for text, name, roles in _STAFF_NAV if held & roles]
+    items = [_item(text, name, path) for text, name in entries]
+    return [item for item in items if item is not None]
