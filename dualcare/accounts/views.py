@@ -1,0 +1,161 @@
+"""Sign-in pages: sign in and out, password reset by email, and staff two-factor (TOTP)."""
+
+from urllib.parse import urlencode
+
+import django_otp
+import segno
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import services
+from .forms import NewPasswordForm, OneTimeCodeForm, PasswordResetRequestForm, SignInForm
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` the request asks for, if it stays on this site; otherwise ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+class SignInView(auth_views.LoginView):
+    """Username and password. Staff who must use two-factor go on to the code page."""
+
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # django.contrib.auth.login: new session key
+        services.sign_in_record(user=form.get_user())
+        return response
+
+    def form_invalid(self, form):
+        # Count attempts that reached authenticate(), not empty boxes; django-axes has already
+        # counted the same failure, and may be about to swap this page for the lockout page.
+        if any(error.code == "invalid_login" for error in form.non_field_errors().as_data()) or getattr(
+            self.request, "axes_locked_out", False
+        ):
+            services.sign_in_failure_record(locked_out=bool(getattr(self.request, "axes_locked_out", False)))
+        return super().form_invalid(form)
+
+    def get_success_url(self) -> str:
+        user = self.request.user
+        if services.two_factor_pending(user):
+            target = self.get_redirect_url()
+            query = f"?{urlencode({'next': target})}" if target else ""
+            return f"{reverse('two_factor')}{query}"
+        return super().get_success_url()
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out (POST only: a link or an image must not be able to sign someone out)."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            services.sign_out_record(user=request.user)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_reset_complete(user=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
+def _qr_svg(device) -> str:
+    """The device's otpauth:// address as an inline SVG QR code (no image request, nothing cached)."""
+    qr = segno.make(device.config_url, error="m")
+    return qr.svg_inline(scale=5, border=4, dark="#212b32", light="#ffffff", omitsize=False)
+
+
+@never_cache
+@csrf_protect
+@sensitive_post_parameters("otp_token")
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Staff two-factor: enrol an authenticator app (QR code and key), or enter its current code."""
+    user = request.user
+    if user.kind != user.Kind.STAFF:
+        raise PermissionDenied("Only staff use two-factor sign-in.")
+    next_url = _safe_next(request)
+    done_url = next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
+    device = services.confirmed_totp_device(user)
+    if device is not None and user.is_verified():
+        return HttpResponseRedirect(done_url)  # nothing left to do in this session
+    enrolling = device is None
+    if enrolling:
+        device = services.totp_device_start_enrolment(user=user)
+
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["otp_token"]
+        if enrolling:
+            verified = device if services.totp_device_confirm(user=user, device=device, token=token) else None
+        else:
+            verified = services.totp_verify(user=user, token=token)
+        if verified is not None:
+            device.refresh_from_db()
+            django_otp.login(request, device)
+            # A fresh session key once the second factor is in, as Django does after the first.
+            request.session.cycle_key()
+            return HttpResponseRedirect(done_url)
+        if services.totp_throttled(device):
+            form.add_error(
+                "otp_token", "Too many wrong codes. Wait a minute, then enter the code showing now"
+            )
+        else:
+            form.add_error(
+                "otp_token",
+                "This code is not right. Codes change every 30 seconds: enter the code showing now",
+            )
+
+    context = {
+        "form": form,
+        "next": next_url,
+        "enrolling": enrolling,
+        "required": services.two_factor_required(user),
+    }
+    if enrolling:
+        context["qr_svg"] = mark_safe(_qr_svg(device))  # noqa: S308 - segno's own SVG of our own URL
+        context["secret"] = services.totp_secret_base32(device)
+        template = "registration/two_factor_setup.html"
+    else:
+        template = "registration/two_factor_verify.html"
+    return render(request, template, context)
