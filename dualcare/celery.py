@@ -31,4 +31,14 @@ app.conf.beat_schedule = {
         "task": "dualcare.people.tasks.access_expire_ended",
         "schedule": crontab(hour=0, minute=1),
     },
+    # Outbox rows left pending (broker down at commit, or a worker died mid-send): send them.
+    "notifications-sweep": {
+        "task": "dualcare.notifications.tasks.notifications_sweep",
+        "schedule": 60.0,
+    },
+    # Referrals past their acknowledge or decide deadline: alert the receiving team's managers once.
+    "referrals-overdue-alerts": {
+        "task": "referrals.tasks.referrals_raise_overdue_alerts",
+        "schedule": 60.0,
+    },
 }

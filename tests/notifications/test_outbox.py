@@ -1,0 +1,123 @@
+"""The outbox: one row per event and recipient, claimed before sending, swept when left behind."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from dualcare.notifications import services
+from dualcare.notifications.models import Notification
+from dualcare.notifications.selectors import notifications_for
+
+pytestmark = pytest.mark.django_db
+
+
+def event(world, key="test:1:event", recipients=None):
+    return services.notify(
+        event_key=key,
+        recipients=recipients or [world.manager_mh, world.keyworker_mh],
+        kind="test.event",
+        subject="Something needs your attention",
+        body="Open DualCare to see it.",
+        url="/referrals/x/",
+    )
+
+
+class NotifyTests:
+    def test_it_writes_one_row_per_recipient_and_channel_however_often_it_is_called(self, world):
+        event(world)
+        event(world)
+        event(world, recipients=[world.manager_mh])
+        assert Notification.objects.count() == 4  # two people, in-app and email each
+        assert Notification.objects.filter(recipient=world.manager_mh, channel="in_app").count() == 1
+
+    def test_it_skips_email_for_someone_without_an_address(self, world):
+        world.keyworker_mh.email = ""
+        world.keyworker_mh.save()
+        event(world)
+        assert not Notification.objects.filter(recipient=world.keyworker_mh, channel="email").exists()
+
+    def test_it_writes_nothing_if_the_event_rolls_back(self, world):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            event(world)
+            raise RuntimeError("the event failed")
+        assert not Notification.objects.exists()
+
+    def test_it_queues_delivery_only_after_commit(self, world, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            event(world)
+        assert len(callbacks) == 1
+
+    def test_it_keeps_the_row_pending_when_the_broker_is_down(self, world, monkeypatch):
+        from dualcare.notifications import tasks
+
+        def broker_down(*args, **kwargs):
+            raise ConnectionError("broker unreachable")
+
+        monkeypatch.setattr(tasks.notification_deliver, "delay", broker_down)
+        rows = event(world)
+        services._queue_delivery([str(row.pk) for row in rows])
+        assert Notification.objects.filter(state="pending").count() == 4
+
+
+class DeliverTests:
+    def test_it_sends_an_email_once_even_if_delivered_twice(self, world):
+        row = next(r for r in event(world) if r.channel == "email" and r.recipient == world.manager_mh)
+        assert services.notification_deliver(notification_id=row.pk) is True
+        assert services.notification_deliver(notification_id=row.pk) is False
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].to == [world.manager_mh.email]
+        assert "/referrals/x/" in mail.outbox[0].body
+        row.refresh_from_db()
+        assert row.state == "sent" and row.sent_at is not None and row.attempts == 1
+
+    def test_it_marks_in_app_rows_delivered(self, world):
+        row = next(r for r in event(world) if r.channel == "in_app")
+        services.notification_deliver(notification_id=row.pk)
+        row.refresh_from_db()
+        assert row.state == "sent"
+        assert len(mail.outbox) == 0
+
+    def test_it_leaves_a_failed_send_pending_for_a_retry(self, world, monkeypatch):
+        row = next(r for r in event(world) if r.channel == "email")
+        monkeypatch.setattr(
+            services, "send_mail", lambda **kwargs: (_ for _ in ()).throw(OSError("smtp down"))
+        )
+        assert services.notification_deliver(notification_id=row.pk) is False
+        row.refresh_from_db()
+        assert row.state == "pending" and row.attempts == 1
+
+    def test_the_task_delivers(self, world):
+        from dualcare.notifications.tasks import notification_deliver
+
+        row = next(r for r in event(world) if r.channel == "email")
+        assert notification_deliver.apply(args=[str(row.pk)]).get() is True
+        assert len(mail.outbox) == 1
+
+
+class SweepTests:
+    def test_it_sends_rows_left_pending_and_only_once(self, world):
+        event(world)
+        later = timezone.now() + dt.timedelta(minutes=2)
+        assert services.notifications_sweep(now=later) == 4
+        assert services.notifications_sweep(now=later) == 0
+        assert len(mail.outbox) == 2
+
+    def test_it_leaves_fresh_rows_to_the_delivery_queued_on_commit(self, world):
+        event(world)
+        assert services.notifications_sweep() == 0
+
+    def test_it_frees_rows_stuck_in_sending_by_a_dead_worker(self, world):
+        rows = event(world)
+        long_ago = timezone.now() - dt.timedelta(hours=1)
+        Notification.objects.filter(pk=rows[0].pk).update(state="sending", sending_at=long_ago)
+        assert services.notifications_sweep(now=timezone.now() + dt.timedelta(minutes=2)) == 4
+
+
+class SelectorTests:
+    def test_it_lists_only_the_users_own_in_app_notifications(self, world):
+        event(world)
+        mine = list(notifications_for(world.manager_mh))
+        assert len(mine) == 1 and mine[0].channel == "in_app" and mine[0].recipient == world.manager_mh
