@@ -404,6 +404,10 @@ def _parse_people(table: str) -> tuple[PersonSpec, ...]:
         for where, started, ended_on, reason in HISTORY.get(key, ()):
             team, key_worker = where.split("/")
             history.append(InvolvementSpec(team, KEY_WORKERS[key_worker], started, ended_on, reason))
+        teams = [i.team for i in (*history, *open_involvements)]
+        if len(set(teams)) != len(teams):
+            # Involvements are found again by team on the next run, so a team may appear once a person.
+            raise ValueError(f"{key}: a team appears twice in their involvements")
         people.append(
             PersonSpec(
                 given_name=given,
@@ -456,8 +460,6 @@ CONTACT_NOTES = (
     "Prefers to meet at the pharmacy straight after collecting.",
     "Reading letters is hard: phone rather than write.",
     "Works shifts at a warehouse: Tuesdays and Thursdays are best.",
-    "Welsh is their first language: offer a Welsh-speaking worker where possible.",
-    "Needs a Polish interpreter for appointments about medication.",
     "Do not contact through their mother.",
     "Has two children at primary school: avoid 3 to 4 pm.",
     "Phone credit runs out near the end of the month: try email or a letter then.",
@@ -466,6 +468,13 @@ CONTACT_NOTES = (
     "",
     "",
 )
+
+# Notes that only make sense for one person.
+PERSONAL_CONTACT_NOTES = {
+    "Tomasz Demodale": "Needs a Polish interpreter for appointments about medication.",
+    "Rhys Placemoor": "Welsh is his first language: offer a Welsh-speaking worker where possible.",
+    "Sam Testwell": "Happy for their mum, Pat, to be phoned if they cannot be reached.",
+}
 
 STREETS = ("Example Road", "Sample Street", "Testing Lane", "Mock Avenue", "Placeholder Close", "Fiction Way")
 
@@ -644,6 +653,8 @@ _REGISTER_TAKES_START = "start" in inspect.signature(services.service_user_regis
 
 def _person_details(demo: Demo, spec: PersonSpec, index: int) -> dict:
     rng = _rng(spec)
+    at_pharmacy = any(i.team == "pharmacy" for i in spec.involvements)
+    notes = [note for note in CONTACT_NOTES if at_pharmacy or "pharmacy" not in note]
     birthday = demo.today - dt.timedelta(days=int(spec.age * 365.25) + rng.randint(1, 330))
     method = rng.choice(
         [ServiceUser.ContactMethod.PHONE] * 3
@@ -667,11 +678,15 @@ def _person_details(demo: Demo, spec: PersonSpec, index: int) -> dict:
         "address": address,
         "preferred_contact_method": method,
         "ok_to_leave_messages": rng.random() < 0.5,
-        "contact_notes": rng.choice(CONTACT_NOTES),
+        "contact_notes": PERSONAL_CONTACT_NOTES.get(spec.key) or rng.choice(notes),
     }
 
 
 def build_people(demo: Demo) -> None:
+    numbers = [demo_nhs_number(spec) for spec in PEOPLE]
+    if len(set(numbers)) != len(numbers):
+        # People are found again by NHS number: two sharing one would be merged. Rename one of them.
+        raise ValueError("Two demo people have the same NHS number.")
     for index, spec in enumerate(PEOPLE, start=1):
         number = demo_nhs_number(spec)
         service_user = ServiceUser.objects.filter(nhs_number=number).first()
@@ -960,7 +975,7 @@ def logins(demo: Demo) -> list[tuple[str, str]]:
 
 
 def summary(demo: Demo) -> str:
-    made = ", ".join(f"{count} {what}" for what, count in demo.created.items()) or "nothing (already loaded)"
+    made = ", ".join(f"{what} {count}" for what, count in demo.created.items()) or "nothing (already loaded)"
     lines = [
         f"DualCare demo: {len(demo.organisations)} organisations, {len(demo.teams)} teams, "
         f"{len(demo.staff)} staff, {len(demo.people)} people.",
