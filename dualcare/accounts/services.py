@@ -7,6 +7,7 @@ these, so staff two-factor is decided and checked in one place.
 from base64 import b32encode
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -105,6 +106,23 @@ def totp_verify(*, user, token: str) -> TOTPDevice | None:
         return None
     audit_record(actor=user, action="auth.2fa_verified", target=device)
     return device
+
+
+@transaction.atomic
+def totp_devices_reset(*, user, by) -> int:
+    """Remove a staff member's authenticator apps (lost phone); they set one up at next sign-in.
+
+    Only an organisation admin of one of the person's organisations may do this; returns how many
+    devices went. Raises PermissionDenied otherwise.
+    """
+    from dualcare import access
+
+    administers = access.organisations_administered_by(by).filter(pk__in=access.organisations_of(user))
+    if by == user or not administers.exists():
+        raise PermissionDenied("Only an administrator of their organisation can reset two-factor sign-in.")
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(actor=by, action="auth.2fa_reset", target=user, detail={"devices_removed": removed})
+    return removed
 
 
 def totp_throttled(device: TOTPDevice) -> bool:

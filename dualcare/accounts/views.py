@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 import django_otp
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -67,9 +68,14 @@ class SignOutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
     def post(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        signed_in = request.user.is_authenticated
+        if signed_in:
             services.sign_out_record(user=request.user)
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if signed_in:
+            # Added after logout() flushed the session, so it survives to the sign-in page.
+            messages.success(request, "You have signed out.")
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

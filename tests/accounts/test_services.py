@@ -102,3 +102,29 @@ class EnrolmentTests:
         shown = services.totp_secret_base32(device)
         assert all(len(group) == 4 for group in shown.split(" "))
         assert len(shown.replace(" ", "")) == 32
+
+
+class TwoFactorResetTests:
+    def test_it_lets_an_org_admin_reset_a_colleagues_authenticator(self, world):
+        enrolled_device(world.keyworker_mh)
+        assert services.totp_devices_reset(user=world.keyworker_mh, by=world.orgadmin_mh) == 1
+        assert not TOTPDevice.objects.filter(user=world.keyworker_mh).exists()
+        event = AuditEvent.objects.get(action="auth.2fa_reset")
+        assert event.actor == world.orgadmin_mh and event.target_id == str(world.keyworker_mh.pk)
+
+    def test_it_refuses_anyone_else(self, world):
+        from django.core.exceptions import PermissionDenied
+
+        enrolled_device(world.keyworker_mh)
+        enrolled_device(world.orgadmin_mh)
+        for by, user in (
+            (world.keyworker_sm, world.keyworker_mh),  # another organisation's key worker
+            (world.manager_mh, world.keyworker_mh),  # a manager is not an admin
+            (world.keyworker_mh, world.keyworker_mh),  # nor is the person themselves
+            (world.orgadmin_mh, world.orgadmin_mh),  # an admin cannot reset their own
+            (world.orgadmin_mh, world.keyworker_sm),  # nor another organisation's staff
+        ):
+            with pytest.raises(PermissionDenied):
+                services.totp_devices_reset(user=user, by=by)
+        assert TOTPDevice.objects.count() == 2
+        assert not AuditEvent.objects.filter(action="auth.2fa_reset").exists()

@@ -84,6 +84,12 @@ class SignInTests:
         response = sign_in(client, "keyworker.mh", world.password, next="https://evil.example/")
         assert response.url == reverse("home")
 
+    def test_it_sends_someone_already_signed_in_on_from_the_sign_in_page(self, client, world):
+        sign_in(client, "keyworker.mh", world.password)
+        response = client.get(reverse("login"))
+        assert response.status_code == 302
+        assert response.url == reverse("home")
+
     def test_it_refuses_a_closed_account(self, client, world):
         world.keyworker_mh.is_active = False
         world.keyworker_mh.save(update_fields=["is_active"])
@@ -101,6 +107,12 @@ class SignOutTests:
         assert _signed_in_user_id(client) is None
         event = AuditEvent.objects.get(action="auth.logout")
         assert event.actor == world.keyworker_mh
+
+    def test_it_tells_people_they_have_signed_out(self, client, world):
+        sign_in(client, "keyworker.mh", world.password)
+        response = client.post(reverse("logout"), follow=True)
+        assert response.redirect_chain[-1][0] == reverse("login")
+        assert "You have signed out." in response.content.decode()
 
     def test_it_does_not_sign_out_on_get(self, client, world):
         sign_in(client, "keyworker.mh", world.password)
