@@ -39,6 +39,12 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        context["cooloff_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        return context
+
     def form_valid(self, form):
         response = super().form_valid(form)  # django.contrib.auth.login: new session key
         services.sign_in_record(user=form.get_user())
@@ -132,6 +138,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["otp_token"]
+        # django-otp refuses every code for a while after wrong ones: say so rather than "not right".
+        throttled = services.totp_throttled(device)
         if enrolling:
             verified = device if services.totp_device_confirm(user=user, device=device, token=token) else None
         else:
@@ -142,7 +150,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             # A fresh session key once the second factor is in, as Django does after the first.
             request.session.cycle_key()
             return HttpResponseRedirect(done_url)
-        if services.totp_throttled(device):
+        if throttled:
             form.add_error(
                 "otp_token", "Too many wrong codes. Wait a minute, then enter the code showing now"
             )

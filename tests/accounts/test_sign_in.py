@@ -29,6 +29,7 @@ class SignInTests:
         assert 'autocomplete="current-password"' in html
         assert 'class="nhsuk-label" for="id_username"' in html
         assert reverse("password_reset") in html
+        assert "After 5 wrong tries in a row, sign-in is locked for 15 minutes." in html
 
     def test_it_signs_staff_in_and_goes_home(self, client, world):
         response = sign_in(client, "keyworker.mh", world.password)

@@ -194,3 +194,15 @@ class TwoFactorNotRequiredTests:
         assert response.url == reverse("home")
         device.refresh_from_db()
         assert device.confirmed
+
+
+@pytest.mark.usefixtures("required")
+class TwoFactorThrottleTests:
+    def test_it_says_to_wait_after_repeated_wrong_codes(self, client, world):
+        device = enrolled_device(world.keyworker_mh)
+        sign_in(client, "keyworker.mh", world.password)
+        first = client.post(reverse("two_factor"), {"otp_token": wrong_code(device)})
+        assert "This code is not right" in first.content.decode()
+        second = client.post(reverse("two_factor"), {"otp_token": totp_code(device)})
+        assert "Too many wrong codes" in second.content.decode()
+        assert not _reaches(client, reverse("home"))
