@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 
 from .conftest import make_test_app
@@ -50,6 +51,11 @@ class RedisWorkerTests:
             state = wait_for_access_state(role, "withdrawn")
 
         assert state == "withdrawn"
+        # Leave nothing of the throwaway queue behind in a shared Redis.
+        queue = test_app.conf.task_default_queue
+        redis.Redis.from_url(REDIS_URL).delete(
+            queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+        )
 
     def test_it_uses_redis_for_the_broker_when_redis_url_is_set(self):
         assert settings.CELERY_BROKER_URL.startswith("redis")

@@ -1,6 +1,7 @@
 """The Celery app as the demo runs it: in-process broker, beat schedule, registered tasks."""
 
 import datetime as dt
+import os
 import time
 
 import pytest
@@ -42,9 +43,10 @@ def wait_for_access_state(role: StaffRole, state: str, *, seconds: float = 15) -
 
 
 class BeatScheduleTests:
-    def test_it_uses_the_in_process_broker_when_no_redis_is_configured(self):
-        assert settings.CELERY_BROKER_URL == "filesystem://"
-        assert app.conf.broker_url == "filesystem://"
+    def test_it_uses_the_in_process_broker_unless_redis_is_configured(self):
+        expected = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://"
+        assert expected == settings.CELERY_BROKER_URL
+        assert expected == app.conf.broker_url
         assert not app.conf.task_always_eager
 
     def test_it_declares_the_access_expiry_every_minute_and_nightly(self):
