@@ -1,5 +1,95 @@
+"""Shared API plumbing: errors in the contract's shape, authentication, token issue."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from dualcare.api_auth import needs_second_factor
+from dualcare.audit.services import audit_record
+from dualcare.exceptions import ApplicationError
 
 
 def exception_handler(exc, context):
+    """Errors as the contract says: {"field": ["message"]} or {"detail": "message"}."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "message_dict"):
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+class TokenThrottle(AnonRateThrottle):
+    rate = "20/min"
+
+
+class ObtainTokenView(APIView):
+    """POST username and password (and otp_token for staff when two-factor is on) to get an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "otp_token": serializers.CharField(required=False),
+            },
+        ),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        auth=[],
+    )
+    def post(self, request):
+        username = str(request.data.get("username", "")).strip()
+        password = str(request.data.get("password", ""))
+        errors = {}
+        if not username:
+            errors["username"] = ["Enter your username."]
+        if not password:
+            errors["password"] = ["Enter your password."]
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        http_request = request._request  # axes counts failures on the Django request
+        user = authenticate(request=http_request, username=username, password=password)
+        if getattr(http_request, "axes_locked_out", False):
+            # Answer in the API's own shape rather than axes' HTML lockout page.
+            http_request.axes_locked_out = False
+            return Response(
+                {"detail": "Too many failed sign-ins. Wait 15 minutes or reset your password."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        if user is None or not user.is_active:
+            return Response(
+                {"detail": "Username or password is not right."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if needs_second_factor(user):
+            from dualcare.accounts.services import staff_otp_verify
+
+            otp_token = str(request.data.get("otp_token", "")).strip()
+            if not otp_token:
+                return Response(
+                    {"otp_token": ["Enter the 6-digit code from your authenticator app."]}, status=400
+                )
+            if not staff_otp_verify(user=user, token=otp_token):
+                return Response({"otp_token": ["This code is not right or has expired."]}, status=400)
+        token, _ = Token.objects.get_or_create(user=user)
+        audit_record(actor=user, action="auth.token", detail={"two_factor": settings.REQUIRE_STAFF_2FA})
+        return Response({"token": token.key})

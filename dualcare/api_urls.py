@@ -1,1 +1,20 @@
-urlpatterns = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from dualcare.api import ObtainTokenView
+from dualcare.people import api as people_api
+
+router = DefaultRouter()
+router.register("organisations", people_api.OrganisationViewSet, basename="organisation")
+router.register("teams", people_api.TeamViewSet, basename="team")
+router.register("service-users", people_api.ServiceUserViewSet, basename="service-user")
+
+urlpatterns = [
+    path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("v1/me/", people_api.MeView.as_view(), name="api-me"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
