@@ -114,8 +114,7 @@ class Referral(TimeStampedModel):
                 name="referral_sent_with_consent",
             ),
             models.CheckConstraint(
-                condition=~Q(state=State.DECLINED)
-                | (~Q(decline_reason="") & ~Q(signposting_service="") & ~Q(signposting_next_steps="")),
+                condition=~Q(state=State.DECLINED) | (~Q(decline_reason="") & ~Q(signposting_service="")),
                 name="referral_decline_has_reason_and_signposting",
             ),
         ]

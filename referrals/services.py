@@ -306,10 +306,14 @@ def referral_decline(
     by: User,
     reason: str,
     signposting_service: str,
-    signposting_next_steps: str,
+    signposting_next_steps: str = "",
     note: str = "",
 ) -> Referral:
-    """Decline the referral. Never a dead end: a reason and signposting are both required."""
+    """Decline the referral. Never a dead end: a reason and signposting are both required.
+
+    Signposting names the service the person should go to instead (or, where there is none,
+    what the referrer should do next); `signposting_next_steps` says how to get there.
+    """
     referral = _locked(referral)
     _ensure_may(by, referral, "decline")
     referral.ensure_can_move_to(State.DECLINED)
@@ -320,11 +324,8 @@ def referral_decline(
         raise ApplicationError("Say why your team cannot take this referral.", field="reason")
     if not service:
         raise ApplicationError(
-            "Name the service the person should go to instead.", field="signposting_service"
-        )
-    if not next_steps:
-        raise ApplicationError(
-            "Say how to get there, or what the referrer should do next.", field="signposting_next_steps"
+            "Name the service the person should go to instead, or say what the referrer should do next.",
+            field="signposting_service",
         )
     referral.decline_reason = reason
     referral.signposting_service = service[:200]

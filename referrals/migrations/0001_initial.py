@@ -324,7 +324,6 @@ class Migration(migrations.Migration):
                     models.Q(
                         models.Q(("decline_reason", ""), _negated=True),
                         models.Q(("signposting_service", ""), _negated=True),
-                        models.Q(("signposting_next_steps", ""), _negated=True),
                     ),
                     _connector="OR",
                 ),

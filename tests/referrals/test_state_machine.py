@@ -174,7 +174,6 @@ class DeclineTests:
         [
             ("reason", "reason"),
             ("signposting_service", "signposting_service"),
-            ("signposting_next_steps", "signposting_next_steps"),
         ],
     )
     def test_it_needs_a_reason_and_signposting(self, world, missing, field):

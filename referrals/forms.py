@@ -1,0 +1,184 @@
+"""Forms for the referral pages. They check the shape of input; the rules are in services.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from dualcare import access
+from dualcare.people.forms import DatePartsField, NHSForm
+from dualcare.people.models import StaffRole, Team, User
+
+from .models import Urgency
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, team: Team) -> str:
+        return f"{team.name}, {team.organisation.name}"
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return user.display_name
+
+
+class ReferralForm(NHSForm):
+    from_team = TeamChoiceField(
+        queryset=Team.objects.none(),
+        label="Which of your teams is referring?",
+        empty_label="Choose your team",
+        required=False,
+    )
+    to_team = TeamChoiceField(
+        queryset=Team.objects.filter(is_active=True).select_related("organisation"),
+        label="Which team are you referring to?",
+        help_text="Any team of any organisation in DualCare, including other teams in your own.",
+        empty_label="Choose a team",
+        error_messages={"required": "Choose the team you are referring to."},
+    )
+    urgency = forms.ChoiceField(
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        label="How urgent is it?",
+        help_text=(
+            "Emergency: acknowledged within 4 hours. Urgent: within 1 working day. "
+            "Routine: within 3 working days."
+        ),
+        error_messages={"required": "Choose how urgent this referral is."},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Why are you referring them?",
+        help_text="In your words: what you are asking the team to do, and why now.",
+        error_messages={"required": "Say why you are referring this person."},
+    )
+    person_wants = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What do they want from this referral? (optional)",
+        help_text="In their own words, if you can.",
+    )
+    mental_health_needs = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Mental health needs (optional)"
+    )
+    substance_use = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Drug and alcohol use (optional)"
+    )
+    risk_summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Current risk (optional)",
+        help_text="To themselves, to others and from others, as it is now.",
+    )
+    consent_confirmed = forms.BooleanField(required=False, label="The person has agreed to this referral")
+
+    def __init__(self, *args, user: User, service_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        involved = access.referral_teams_of(user).filter(
+            involvements__service_user=service_user, involvements__end__isnull=True
+        )
+        self.fields["from_team"].queryset = involved
+        self.referring_teams = list(involved)
+        if len(self.referring_teams) <= 1:
+            del self.fields["from_team"]
+        else:
+            self.fields["from_team"].required = True
+            self.fields["from_team"].error_messages["required"] = "Choose which of your teams is referring."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("action") == "send" and not cleaned.get("consent_confirmed"):
+            self.add_error(
+                "consent_confirmed", "Confirm that the person agrees to this referral before you send it."
+            )
+        return cleaned
+
+
+class NoteForm(NHSForm):
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note (optional)", max_length=2000
+    )
+
+
+class WithdrawForm(NHSForm):
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why are you withdrawing it? (optional)",
+        max_length=2000,
+    )
+
+
+class AcceptForm(NoteForm):
+    key_worker = StaffChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Who will be their key worker? (optional)",
+        empty_label="Decide later",
+    )
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        members = (
+            StaffRole.objects.filter(team=team, role__in=list(access.CLINICAL_ROLES), start__lte=today)
+            .exclude(end__lte=today)
+            .values("user_id")
+        )
+        self.fields["key_worker"].queryset = User.objects.filter(pk__in=members, is_active=True).order_by(
+            "first_name", "last_name"
+        )
+
+
+class DeclineForm(NHSForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why can your team not take this referral?",
+        error_messages={"required": "Say why your team cannot take this referral."},
+    )
+    signposting_service = forms.CharField(
+        max_length=200,
+        label="Where should the person go instead?",
+        help_text="Name the service. If there is none, say what the referrer should do next.",
+        error_messages={
+            "required": (
+                "Name the service the person should go to instead, or say what the referrer should do next."
+            )
+        },
+    )
+    signposting_next_steps = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="How do they get there? (optional)",
+        help_text="For example: a phone number, a website, or whether they can refer themselves.",
+    )
+
+
+class HandoverForm(NHSForm):
+    ATTENDEES = [
+        ("referrer", "The referrer"),
+        ("receiver", "The receiving worker"),
+        ("service_user", "The person"),
+    ]
+    held_on = DatePartsField(
+        label="When was the handover?",
+        help_text="For example, 15 3 2026",
+        label_for_errors="the date of the handover",
+    )
+    attended = forms.MultipleChoiceField(
+        choices=ATTENDEES,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who attended?",
+        required=False,
+    )
+    others_attending = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Anyone else who attended (optional)",
+        help_text="For example: a carer, an advocate.",
+    )
+    agreed = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="What was agreed?",
+        error_messages={"required": "Write down what was agreed."},
+    )

@@ -1,0 +1,340 @@
+"""Referral pages: team inbox, sent referrals, create and send, detail with the viewer's actions,
+the moves (acknowledge, accept, decline, withdraw, close), handover and the referral note PDF,
+and the person's own referral history in plain words.
+
+Views are thin: reads through dualcare.access and selectors, writes through services. A
+service's refusal (ApplicationError) becomes a form error on the page; a move the viewer
+may not make is a 403; a referral they may not read is a 404.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dualcare import access
+from dualcare.audit.services import audit_record
+from dualcare.exceptions import ApplicationError
+from dualcare.people.models import User
+
+from . import pdf, selectors, services
+from .forms import AcceptForm, DeclineForm, HandoverForm, ReferralForm, WithdrawForm
+from .models import OPEN_STATES, Referral, State
+
+PAGE_SIZE = 50
+
+
+def staff_required(view):
+    """Staff only; anyone else gets a 404, as these pages are not theirs to know of."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.kind != User.Kind.STAFF:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _state_filter(request) -> str | None:
+    state = request.GET.get("state") or "open"
+    if state == "all":
+        return None
+    if state not in ("open", *State.values):
+        return "open"
+    return state
+
+
+def _team_filter(request):
+    teams = list(access.referral_teams_of(request.user).order_by("name"))
+    chosen = None
+    wanted = request.GET.get("team")
+    if wanted:
+        chosen = next((team for team in teams if str(team.pk) == wanted), None)
+    return teams, chosen
+
+
+STATE_TABS = [
+    ("open", "Waiting for a decision"),
+    *[(value, label) for value, label in State.choices if value != State.DRAFT],
+    ("all", "All"),
+]
+
+
+@staff_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Referrals sent to my teams: overdue first, then by when they are due."""
+    teams, team = _team_filter(request)
+    state = _state_filter(request)
+    referrals = selectors.team_inbox(request.user, state=state, team=team)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "page": page,
+            "teams": teams,
+            "team": team,
+            "state": request.GET.get("state") or "open",
+            "tabs": STATE_TABS,
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Referrals my teams have written or sent, newest first."""
+    teams, team = _team_filter(request)
+    state = request.GET.get("state") or "all"
+    referrals = selectors.team_outbox(
+        request.user,
+        state=None if state == "all" else (state if state in ("open", *State.values) else None),
+        team=team,
+    )
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    tabs = [("all", "All"), ("open", "Waiting for a decision"), *State.choices]
+    return render(
+        request,
+        "referrals/outbox.html",
+        {"page": page, "teams": teams, "team": team, "state": state, "tabs": tabs, "now": timezone.now()},
+    )
+
+
+@staff_required
+def referral_create(request: HttpRequest, service_user_pk) -> HttpResponse:
+    """Write a referral for a person my team works with, and send it or keep it as a draft."""
+    person = access.get_service_user_or_404(request.user, service_user_pk, action="referral.create_form")
+    form = ReferralForm(
+        request.POST if request.method == "POST" else None, user=request.user, service_user=person
+    )
+    if not form.referring_teams:
+        raise PermissionDenied("Only staff of a team working with this person can refer them.")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        send = request.POST.get("action") == "send"
+        try:
+            referral = services.referral_create(
+                by=request.user,
+                service_user=person,
+                from_team=data.get("from_team"),
+                to_team=data["to_team"],
+                urgency=data["urgency"],
+                reason=data["reason"],
+                person_wants=data["person_wants"],
+                mental_health_needs=data["mental_health_needs"],
+                substance_use=data["substance_use"],
+                risk_summary=data["risk_summary"],
+                consent_confirmed=data["consent_confirmed"],
+                send=send,
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(
+                request,
+                f"Referral sent to {referral.to_team.name}."
+                if send
+                else "Referral saved as a draft. It has not been sent.",
+            )
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(request, "referrals/create.html", {"form": form, "person": person})
+
+
+def _actions(user, referral: Referral, sides: set[str]) -> dict[str, bool]:
+    """The moves this viewer may make now: their side of the referral and its state both allow."""
+
+    def may(action: str, to: str | None = None) -> bool:
+        if not access.can_act_on_referral(user, referral, action, sides=sides):
+            return False
+        return to is None or referral.can_move_to(to)
+
+    return {
+        "send": may("send", State.SENT),
+        "acknowledge": may("acknowledge", State.ACKNOWLEDGED),
+        "accept": may("accept", State.ACCEPTED),
+        "decline": may("decline", State.DECLINED),
+        "withdraw": may("withdraw", State.WITHDRAWN),
+        "close": may("close", State.CLOSED),
+        "handover": may("handover") and referral.state == State.ACCEPTED,
+        "note_pdf": may("note_pdf") and referral.state != State.DRAFT,
+    }
+
+
+def _detail_context(request, referral: Referral, *, error: str | None = None) -> dict:
+    referral = selectors.referral_detail(referral)
+    sides = access.referral_sides(request.user, referral)
+    return {
+        "referral": referral,
+        "sides": sides,
+        "actions": _actions(request.user, referral, sides),
+        "can_open_record": access.can_view_record(request.user, referral.service_user),
+        "now": timezone.now(),
+        "action_error": error,
+    }
+
+
+@staff_required
+def referral_detail(request: HttpRequest, pk) -> HttpResponse:
+    referral = access.get_referral_or_404(request.user, pk)
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+def _refused(request, referral: Referral, error: ApplicationError) -> HttpResponse:
+    """The detail page again, with the refusal shown as an error summary. Nothing has changed."""
+    fresh = Referral.objects.get(pk=referral.pk)
+    return render(
+        request, "referrals/detail.html", _detail_context(request, fresh, error=error.message), status=400
+    )
+
+
+def _simple_move(service, success: str, **extra):
+    @require_POST
+    @staff_required
+    def view(request: HttpRequest, pk) -> HttpResponse:
+        referral = access.get_referral_or_404(request.user, pk, action="referral.act")
+        try:
+            service(referral=referral, by=request.user, note=request.POST.get("note", "")[:2000])
+        except ApplicationError as error:
+            return _refused(request, referral, error)
+        messages.success(request, success)
+        return redirect("referrals:detail", pk=referral.pk)
+
+    return view
+
+
+referral_send = _simple_move(services.referral_send, "Referral sent.")
+referral_acknowledge = _simple_move(
+    services.referral_acknowledge, "Referral acknowledged. The referrer has been told."
+)
+referral_close = _simple_move(services.referral_close, "Referral closed.")
+
+
+def _form_move(request, pk, *, action: str, form_class, template: str, run, success: str, form_kwargs=None):
+    referral = access.get_referral_or_404(request.user, pk, action="referral.act")
+    if not access.can_act_on_referral(request.user, referral, action):
+        raise PermissionDenied("You cannot do this to this referral.")
+    form = form_class(
+        request.POST if request.method == "POST" else None, **(form_kwargs(referral) if form_kwargs else {})
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(referral, form.cleaned_data)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, success)
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(request, template, {"form": form, "referral": referral})
+
+
+@staff_required
+def referral_accept(request: HttpRequest, pk) -> HttpResponse:
+    return _form_move(
+        request,
+        pk,
+        action="accept",
+        form_class=AcceptForm,
+        form_kwargs=lambda referral: {"team": referral.to_team},
+        template="referrals/accept.html",
+        run=lambda referral, data: services.referral_accept(
+            referral=referral, by=request.user, key_worker=data["key_worker"], note=data["note"]
+        ),
+        success="Referral accepted. Your team is now involved in their care.",
+    )
+
+
+@staff_required
+def referral_decline(request: HttpRequest, pk) -> HttpResponse:
+    return _form_move(
+        request,
+        pk,
+        action="decline",
+        form_class=DeclineForm,
+        template="referrals/decline.html",
+        run=lambda referral, data: services.referral_decline(
+            referral=referral,
+            by=request.user,
+            reason=data["reason"],
+            signposting_service=data["signposting_service"],
+            signposting_next_steps=data["signposting_next_steps"],
+        ),
+        success="Referral declined. The referrer has been told where to go instead.",
+    )
+
+
+@staff_required
+def referral_withdraw(request: HttpRequest, pk) -> HttpResponse:
+    return _form_move(
+        request,
+        pk,
+        action="withdraw",
+        form_class=WithdrawForm,
+        template="referrals/withdraw.html",
+        run=lambda referral, data: services.referral_withdraw(
+            referral=referral, by=request.user, note=data["note"]
+        ),
+        success="Referral withdrawn. The receiving team has been told.",
+    )
+
+
+@staff_required
+def handover_record(request: HttpRequest, pk) -> HttpResponse:
+    def run(referral, data):
+        attended = set(data["attended"])
+        return services.handover_record(
+            referral=referral,
+            by=request.user,
+            held_on=data["held_on"],
+            agreed=data["agreed"],
+            referrer_attended="referrer" in attended,
+            receiver_attended="receiver" in attended,
+            service_user_attended="service_user" in attended,
+            others_attending=data["others_attending"],
+        )
+
+    return _form_move(
+        request,
+        pk,
+        action="handover",
+        form_class=HandoverForm,
+        template="referrals/handover.html",
+        run=run,
+        success="Handover recorded.",
+    )
+
+
+@staff_required
+def referral_note_pdf(request: HttpRequest, pk) -> HttpResponse:
+    """The printable referral note for the receiving team (and the referrer's own copy)."""
+    referral = access.get_referral_or_404(request.user, pk, action="referral.note_pdf")
+    if referral.state == State.DRAFT:
+        raise Http404("A draft has no referral note yet.")
+    content = pdf.referral_note_pdf(selectors.referral_detail(referral))
+    response = HttpResponse(content, content_type="application/pdf")
+    # A neutral file name: no personal data in file names or URLs.
+    response["Content-Disposition"] = 'attachment; filename="referral-note.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def my_referrals(request: HttpRequest) -> HttpResponse:
+    """A service user's own referrals, in plain words."""
+    person = access.service_user_of(request.user)
+    if person is None:
+        raise Http404("No such page.")
+    referrals = selectors.referrals_for_service_user(request.user, person)
+    audit_record(actor=request.user, action="referral.history_own", target=person)
+    return render(
+        request, "referrals/my_referrals.html", {"referrals": referrals, "open_states": OPEN_STATES}
+    )
