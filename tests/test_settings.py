@@ -33,6 +33,8 @@ _CLEARED = {
     "BEHIND_PROXY",
     "DJANGO_SETTINGS_MODULE",
     "PYTEST_ADDOPTS",
+    # Set by the browser tests' conftest for Playwright; check --deploy rightly refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 _PRINT_SETTINGS = """

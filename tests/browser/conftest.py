@@ -91,8 +91,13 @@ def axe_violations(page) -> list[dict]:
 def assert_accessible(page, where: str = "") -> None:
     """Fail on any serious or critical axe-core violation, listing rule ids and selectors."""
     page.wait_for_load_state("load")
-    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING_IMPACTS]
+    violations = axe_violations(page)
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, format_violations(blocking, where or page.url)
+    # Moderate and minor findings do not fail the test; shown with `pytest -s` (or -rP).
+    for violation in violations:
+        targets = ", ".join(json.dumps(node["target"]) for node in violation["nodes"][:5])
+        print(f"axe {violation['impact']} on {where or page.url}: {violation['id']} at {targets}")
 
 
 def fill_totp(page, device) -> None:

@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from django.conf import settings
 
 from dualcare.accounts import services as accounts
 
@@ -26,15 +27,19 @@ def enrolled_authenticator(user):
     return device
 
 
-def sign_in(page, username: str, password: str, *, device=None) -> None:
-    """Sign in through the real sign-in form, and the two-factor step when it is asked for."""
+def sign_in(page, username: str, password: str, *, device=None) -> bool:
+    """Sign in through the real sign-in form, and the two-factor step when it is asked for.
+
+    Returns whether the two-factor step was asked for.
+    """
     page.goto("/accounts/login/")
     assert_accessible(page, "the sign-in page")
     page.fill("input[name='username']", username)
     page.fill("input[name='password']", password)
     with page.expect_navigation():
         page.locator("form button[type='submit'], form input[type='submit']").first.click()
-    if "/accounts/two-factor/" in page.url:
+    asked_for_code = "/accounts/two-factor/" in page.url
+    if asked_for_code:
         assert device is not None, f"{username} was asked for a two-factor code"
         assert_accessible(page, "the two-factor page")
         fill_totp(page, device)
@@ -42,12 +47,15 @@ def sign_in(page, username: str, password: str, *, device=None) -> None:
             page.locator("form button[type='submit'], form input[type='submit']").first.click()
     assert "/accounts/login/" not in page.url, f"sign-in failed for {username}: {page.inner_text('main')}"
     assert "/accounts/two-factor/" not in page.url, f"two-factor step failed for {username}"
+    return asked_for_code
 
 
 class KeyWorkerJourneyTests:
     def test_it_signs_in_opens_the_caseload_and_a_person(self, page, world):
         device = enrolled_authenticator(world.keyworker_mh)
-        sign_in(page, "keyworker.mh", world.password, device=device)
+        asked_for_code = sign_in(page, "keyworker.mh", world.password, device=device)
+        # Production settings apply under test: staff prove a second factor.
+        assert asked_for_code == settings.REQUIRE_STAFF_2FA
 
         response = page.goto("/caseload/")
         assert response.status == 200
@@ -83,9 +91,38 @@ class ServiceUserJourneyTests:
         assert_accessible(page, "the service user's home (/my/)")
 
     def test_it_gets_not_found_for_another_persons_record(self, page, world):
-        sign_in(page, "serviceuser", world.password)
+        assert not sign_in(page, "serviceuser", world.password)
 
         response = page.goto(f"/people/{world.other_service_user.pk}/")
         assert response.status == 404
         assert "Sampleton" not in page.content()
         assert_accessible(page, "the not-found page")
+
+
+class CarerJourneyTests:
+    def test_it_signs_in_to_the_carer_page_and_cannot_open_the_record(self, page, world):
+        assert not sign_in(page, "carer", world.password)
+
+        response = page.goto("/carer/")
+        assert response.status == 200
+        assert_accessible(page, "the carer's home (/carer/)")
+
+        response = page.goto(f"/people/{world.service_user.pk}/")
+        assert response.status == 404
+
+
+class AxeHarnessTests:
+    """The accessibility check itself must be able to fail, or every pass above means nothing."""
+
+    def test_it_reports_serious_violations_with_rule_and_selector(self, page):
+        page.set_content(
+            '<html lang="en"><head><title>Broken</title></head><body><main>'
+            '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" id="no-alt">'
+            '<input type="text" id="no-label"></main></body></html>'
+        )
+        with pytest.raises(AssertionError) as failure:
+            assert_accessible(page, "a deliberately broken page")
+        message = str(failure.value)
+        assert "image-alt" in message
+        assert "#no-alt" in message
+        assert "label" in message
