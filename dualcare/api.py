@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
@@ -32,6 +33,12 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """OpenAPI: our session authentication is the cookie session scheme."""
+
+    target_class = "dualcare.api_auth.VerifiedSessionAuthentication"
 
 
 class TokenThrottle(AnonRateThrottle):

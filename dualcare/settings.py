@@ -173,6 +173,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # the reset email says "3 days"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -189,7 +190,10 @@ OTP_TOTP_ISSUER = "DualCare"
 # Lockout after repeated failed sign-ins (django-axes).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Lock the account, not the address: a trust office shares one public IP, and one person's
+# typos must not lock out the whole office. (axes.W006 is silenced below for this reason;
+# the API token endpoint also has its own per-address throttle.)
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -319,7 +323,7 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000) if _https else 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 SECURE_HSTS_PRELOAD = _https
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-SILENCED_SYSTEM_CHECKS = ["guardian.W001"] if ANONYMOUS_USER_NAME is None else []
+SILENCED_SYSTEM_CHECKS = ["axes.W006", *(["guardian.W001"] if ANONYMOUS_USER_NAME is None else [])]
 
 # No personal data in logs: no request bodies or query strings are logged by DualCare.
 LOGGING = {

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("accounts/", include("dualcare.accounts.urls")),
+    # One sign-in form for everyone: the one that audits, locks out and asks for two-factor.
+    path("django-admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("api/", include("dualcare.api_urls")),
     path("django-admin/", admin.site.urls),
     path("", include("dualcare.people.urls")),

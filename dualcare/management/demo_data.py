@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import inspect
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -648,9 +647,6 @@ def _months_ago(demo: Demo, months: int) -> dt.date:
 # service_user_register starts the first involvement today. Where it accepts a start date
 # (requested of dualcare/people/services.py), the demo's first involvements get their real
 # start; until then they start on the day the demo is first loaded.
-_REGISTER_TAKES_START = "start" in inspect.signature(services.service_user_register).parameters
-
-
 def _person_details(demo: Demo, spec: PersonSpec, index: int) -> dict:
     rng = _rng(spec)
     at_pharmacy = any(i.team == "pharmacy" for i in spec.involvements)
@@ -693,8 +689,7 @@ def build_people(demo: Demo) -> None:
         first = spec.involvements[0]
         if service_user is None:
             details = _person_details(demo, spec, index)
-            if _REGISTER_TAKES_START:
-                details["start"] = _months_ago(demo, first.months_ago)
+            details["start"] = _months_ago(demo, first.months_ago)
             service_user = services.service_user_register(
                 team=demo.teams[first.team],
                 given_name=spec.given_name,

@@ -218,9 +218,10 @@ def service_user_register(
     nhs_number: str = "",
     key_worker: User | None = None,
     by: User | None = None,
+    start: dt.date | None = None,
     **details,
 ) -> ServiceUser:
-    """Register a person and start the registering team's involvement with them."""
+    """Register a person and start the registering team's involvement with them (today by default)."""
     if not given_name.strip():
         raise ApplicationError("Enter their first name.", field="given_name")
     if not family_name.strip():
@@ -243,7 +244,7 @@ def service_user_register(
         **details,
     )
     audit_record(actor=by, action="service_user.create", target=service_user)
-    involvement_start(service_user=service_user, team=team, key_worker=key_worker, by=by)
+    involvement_start(service_user=service_user, team=team, key_worker=key_worker, start=start, by=by)
     return service_user
 
 
