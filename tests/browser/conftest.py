@@ -41,14 +41,44 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+class _SharedChromium:
+    """One Playwright and one chromium per test process, however many conftests use them.
+
+    Playwright's sync API refuses to start a second instance while one runs (it owns the
+    thread's event loop), and a fixture imported into another conftest is a second session
+    fixture: so both hand out this one browser, closed when the last user releases it.
+    """
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.playwright = None
+        self.browser = None
+
+    def acquire(self):
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        self.users += 1
+        return self.browser
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0 and self.browser is not None:
+            self.browser.close()
+            self.playwright.stop()
+            self.browser = self.playwright = None
+
+
+_shared_chromium = _SharedChromium()
+
+
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = _shared_chromium.acquire()
+    yield browser
+    _shared_chromium.release()
 
 
 @pytest.fixture
