@@ -34,6 +34,14 @@ class HomeTests:
         assert response.status_code == 200
         assert "You have no role in DualCare yet" in response.content.decode()
 
+    def test_it_tells_a_system_admin_there_is_nothing_here_for_their_role(self, world, client):
+        system_admin = UserFactory(username="sysadmin")
+        services.staff_role_add(user=system_admin, team=world.mh_admin_team, role=StaffRole.Role.ADMIN)
+        client.force_login(system_admin)
+        response = client.get(reverse("home"))
+        assert response.status_code == 200
+        assert "There are no pages here for your role" in response.content.decode()
+
     def test_it_sends_an_org_admin_who_also_holds_a_clinical_role_to_the_caseload(self, world, client):
         services.staff_role_add(user=world.orgadmin_mh, team=world.cmht_north, role=StaffRole.Role.KEY_WORKER)
         client.force_login(world.orgadmin_mh)
