@@ -29,7 +29,6 @@ django.setup()
 import datetime as dt  # noqa: E402
 
 from django.contrib.auth.models import Permission  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
@@ -49,9 +48,8 @@ def timed(fn, repeat=20):
 def main(people: int) -> None:
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)  # migrated
     try:
-        call_command("migrate", verbosity=0)
         key_worker = User.objects.create_user("bench.keyworker", kind=User.Kind.STAFF)
         manager = User.objects.create_user("bench.manager", kind=User.Kind.STAFF)
         perm = Permission.objects.get(content_type__app_label="people", codename=access.VIEW_RECORD)
