@@ -42,6 +42,9 @@ class PersonBriefSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.display_name", default=None)
+    # Plain strings (the values of `state`): one enum in the schema, not three with one meaning.
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
 
     class Meta:
         model = ReferralEvent

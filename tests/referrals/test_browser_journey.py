@@ -4,7 +4,7 @@ acknowledges and accepts, then opens the person's record. Each page is checked w
 import pytest
 
 from referrals.models import Referral, State
-from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, assert_accessible, chromium_browser, page  # noqa: F401
+from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, assert_accessible
 
 pytestmark = [
     pytest.mark.browser,
@@ -14,7 +14,7 @@ pytestmark = [
 ]
 
 
-def sign_in(page, username: str, password: str) -> None:  # noqa: F811
+def sign_in(page, username: str, password: str) -> None:
     page.context.clear_cookies()
     page.goto("/accounts/login/")
     page.fill("input[name='username']", username)
@@ -25,7 +25,7 @@ def sign_in(page, username: str, password: str) -> None:  # noqa: F811
 
 
 class ReferralJourneyTests:
-    def test_a_referral_goes_from_one_team_to_another_and_access_follows(self, page, world):  # noqa: F811
+    def test_a_referral_goes_from_one_team_to_another_and_access_follows(self, page, world):
         sign_in(page, "keyworker.sm", world.password)
         page.goto(f"/referrals/people/{world.sm_only.pk}/new/")
         assert_accessible(page, "the new referral form")
