@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -276,9 +276,22 @@ def service_users_on_caseload(user: User) -> QuerySet[ServiceUser]:
 
 
 def user_has_perm(user: User, codename: str, service_user: ServiceUser) -> bool:
+    """One indexed lookup per table (direct and via group) for one person, in one query."""
     if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
         return False
-    return ServiceUser.objects.filter(pk=service_user.pk, pk__in=_people_with_perm(user, codename)).exists()
+    direct = ServiceUserUserObjectPermission.objects.filter(
+        user=user,
+        permission__codename=codename,
+        permission__content_type__app_label="people",
+        content_object_id=OuterRef("pk"),
+    )
+    via_group = ServiceUserGroupObjectPermission.objects.filter(
+        group__user=user,
+        permission__codename=codename,
+        permission__content_type__app_label="people",
+        content_object_id=OuterRef("pk"),
+    )
+    return ServiceUser.objects.filter(pk=service_user.pk).filter(Exists(direct) | Exists(via_group)).exists()
 
 
 def can_view_record(user: User, service_user: ServiceUser) -> bool:
