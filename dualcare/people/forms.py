@@ -111,7 +111,8 @@ class ConsentRecordForm(NHSForm):
         error_messages={"required": "Choose what the person agrees to share."},
     )
     method = forms.ChoiceField(
-        choices=Consent.Method.choices,
+        # "By the person, in DualCare" is for the person's own pages, never recorded by staff.
+        choices=[(value, label) for value, label in Consent.Method.choices if value != Consent.Method.PORTAL],
         widget=forms.RadioSelect,
         label="How did they give consent?",
         error_messages={"required": "Choose how the person gave consent."},

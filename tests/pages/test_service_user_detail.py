@@ -127,6 +127,15 @@ class ConsentPageTests:
         assert 'id="scope-error"' in html and 'id="method-error"' in html
         assert Consent.objects.count() == before
 
+    def test_it_does_not_let_staff_record_consent_as_given_by_the_person_in_dualcare(self, world, client):
+        client.force_login(world.keyworker_mh)
+        response = client.post(
+            reverse("consent_record", args=[world.service_user.pk]),
+            {"organisation": world.charity.pk, "scope": Scope.RISK, "method": Consent.Method.PORTAL},
+        )
+        assert response.status_code == 200 and "method" in response.context["form"].errors
+        assert not Consent.objects.filter(organisation=world.charity).exists()
+
     def test_it_puts_a_service_refusal_on_the_field_it_names(self, world, client):
         client.force_login(world.keyworker_mh)
         before = Consent.objects.count()
