@@ -1,0 +1,1 @@
+"""Referrals between teams: closed-loop, timed, never a dead end (DESIGN.md "Referrals")."""

@@ -5,7 +5,7 @@ read is a 404; a move the caller may see but not make is a 403; a move the state
 allow is a 400 with the reason.
 """
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -213,7 +213,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             self.request.user, direction=direction, state=state, team=team
         )
         if direction == "incoming":
-            return referrals.order_by("next_due", "-sent_at")
+            return referrals.order_by(F("next_due").asc(nulls_last=True), "-sent_at")
         return referrals.order_by("-created_at")
 
     @extend_schema(parameters=[DIRECTION, STATE, TEAM])

@@ -66,7 +66,7 @@ def _team_filter(request):
 STATE_TABS = [
     ("open", "Waiting for a decision"),
     *[(value, label) for value, label in State.choices if value != State.DRAFT],
-    ("all", "All"),
+    ("all", "All referrals"),
 ]
 
 
@@ -102,7 +102,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
         team=team,
     )
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
-    tabs = [("all", "All"), ("open", "Waiting for a decision"), *State.choices]
+    tabs = [("all", "All referrals"), ("open", "Waiting for a decision"), *State.choices]
     return render(
         request,
         "referrals/outbox.html",

@@ -1,6 +1,8 @@
 """In a real browser: keyworker.sm refers a person to keyworker.mh's team; keyworker.mh
 acknowledges and accepts, then opens the person's record. Each page is checked with axe-core."""
 
+import os
+
 import pytest
 
 from referrals.models import Referral, State
@@ -12,6 +14,15 @@ pytestmark = [
     pytest.mark.urls("tests.referrals.urls"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM),
 ]
+
+
+SCREENSHOTS = os.environ.get("DUALCARE_SCREENSHOTS")  # a folder, to look at the pages by eye
+
+
+def look(page, name: str, where: str) -> None:
+    assert_accessible(page, where)
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"referrals-{name}.png"), full_page=True)
 
 
 def sign_in(page, username: str, password: str) -> None:
@@ -28,13 +39,13 @@ class ReferralJourneyTests:
     def test_a_referral_goes_from_one_team_to_another_and_access_follows(self, page, world):
         sign_in(page, "keyworker.sm", world.password)
         page.goto(f"/referrals/people/{world.sm_only.pk}/new/")
-        assert_accessible(page, "the new referral form")
+        look(page, "create", "the new referral form")
 
         # Sent with nothing filled in: the error summary and inline messages, nothing saved.
         with page.expect_navigation():
             page.get_by_role("button", name="Send referral").click()
         assert "There is a problem" in page.inner_text("main")
-        assert_accessible(page, "the new referral form with errors")
+        look(page, "create-errors", "the new referral form with errors")
         assert not Referral.objects.exists()
 
         page.select_option("#to_team", str(world.cmht_north.pk))
@@ -48,23 +59,24 @@ class ReferralJourneyTests:
         referral = Referral.objects.get()
         assert referral.state == State.SENT and referral.urgency == "urgent"
         assert "Referral sent to North CMHT" in page.inner_text("main")
-        assert_accessible(page, "a sent referral")
+        look(page, "detail-sender", "a sent referral")
 
         sign_in(page, "keyworker.mh", world.password)
         page.goto("/referrals/")
-        assert_accessible(page, "the team inbox")
+        look(page, "inbox", "the team inbox")
         # Before acceptance North CMHT sees the referral, not the record.
         assert page.goto(f"/people/{world.sm_only.pk}/").status == 404
         page.goto("/referrals/")
         with page.expect_navigation():
             page.get_by_role("link", name="Jo Mockridge").click()
         assert "Hearing voices since cutting down" in page.inner_text("main")
+        look(page, "detail-receiver", "the referral, as the receiving team sees it")
         with page.expect_navigation():
             page.get_by_role("button", name="Acknowledge").click()
         assert "Referral acknowledged" in page.inner_text("main")
         with page.expect_navigation():
             page.get_by_role("link", name="Accept").click()
-        assert_accessible(page, "the accept form")
+        look(page, "accept", "the accept form")
         page.select_option("#key_worker", str(world.keyworker_mh.pk))
         with page.expect_navigation():
             page.get_by_role("button", name="Accept referral").click()

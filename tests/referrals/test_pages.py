@@ -365,3 +365,15 @@ class HistoryTests:
         rows = referrals_for_service_user(world.keyworker_sm, world.service_user)
         html = render_to_string("referrals/_history.html", {"referrals": rows})
         assert "Peer Support" in html and f"/referrals/{rows[0].pk}/" in html
+
+
+class DeadlineWordsTests:
+    def test_a_midnight_deadline_is_the_end_of_the_day_before(self):
+        from zoneinfo import ZoneInfo
+
+        from referrals.templatetags.referral_tags import deadline
+
+        london = ZoneInfo("Europe/London")
+        assert deadline(dt.datetime(2026, 11, 24, 0, 0, tzinfo=london)) == "the end of 23 November 2026"
+        assert deadline(dt.datetime(2026, 11, 24, 15, 30, tzinfo=london)) == "24 November 2026, 15:30"
+        assert deadline(None) == ""

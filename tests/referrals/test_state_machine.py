@@ -252,3 +252,29 @@ class WhoMayActTests:
         services.referral_accept(referral=referral, by=world.linkworker_mh)
         referral.refresh_from_db()
         assert referral.state == State.ACCEPTED
+
+
+class DraftTests:
+    def test_the_referring_team_changes_a_draft_and_records_consent_when_given(self, world):
+        referral = make_referral(world, send=False, consent_confirmed=False)
+        services.referral_update(
+            referral=referral,
+            by=world.keyworker_sm,
+            urgency="urgent",
+            consent_confirmed=True,
+            reason=" New. ",
+        )
+        referral.refresh_from_db()
+        assert (referral.urgency, referral.reason) == ("urgent", "New.")
+        assert referral.consent_confirmed_by == world.keyworker_sm and referral.consent_confirmed_at
+
+    def test_it_refuses_changes_once_sent_and_from_the_receiving_team(self, world):
+        referral = make_referral(world)
+        with pytest.raises(ApplicationError):
+            services.referral_update(
+                referral=referral, by=world.keyworker_sm, reason="Changed after sending."
+            )
+        with pytest.raises(PermissionDenied):
+            services.referral_update(referral=referral, by=world.keyworker_mh, reason="Not ours.")
+        referral.refresh_from_db()
+        assert referral.reason.startswith("Low mood")

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,29 +15,87 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('event_key', models.CharField(help_text="One event, e.g. 'referral:<id>:ack_overdue'.", max_length=200)),
-                ('channel', models.CharField(choices=[('in_app', 'In DualCare'), ('email', 'Email')], default='in_app', max_length=10)),
-                ('kind', models.CharField(help_text="What happened, e.g. 'referral.ack_overdue'.", max_length=60)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('related_type', models.CharField(blank=True, max_length=60)),
-                ('related_id', models.CharField(blank=True, max_length=64)),
-                ('state', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Could not be sent')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sending_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "event_key",
+                    models.CharField(
+                        help_text="One event, e.g. 'referral:<id>:ack_overdue'.", max_length=200
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("in_app", "In DualCare"), ("email", "Email")],
+                        default="in_app",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(help_text="What happened, e.g. 'referral.ack_overdue'.", max_length=60),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True)),
+                ("url", models.CharField(blank=True, max_length=300)),
+                ("related_type", models.CharField(blank=True, max_length=60)),
+                ("related_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Could not be sent"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sending_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['state', 'created_at'], name='notificatio_state_f7624b_idx'), models.Index(fields=['recipient', 'channel', '-created_at'], name='notificatio_recipie_c15c45_idx'), models.Index(fields=['related_type', 'related_id'], name='notificatio_related_33f11d_idx')],
-                'constraints': [models.UniqueConstraint(fields=('event_key', 'recipient', 'channel'), name='notification_one_per_event_recipient'), models.CheckConstraint(condition=models.Q(models.Q(('state', 'sent'), _negated=True), ('sent_at__isnull', False), _connector='OR'), name='notification_sent_has_time')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["state", "created_at"], name="notificatio_state_f7624b_idx"),
+                    models.Index(
+                        fields=["recipient", "channel", "-created_at"], name="notificatio_recipie_c15c45_idx"
+                    ),
+                    models.Index(
+                        fields=["related_type", "related_id"], name="notificatio_related_33f11d_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("event_key", "recipient", "channel"),
+                        name="notification_one_per_event_recipient",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "sent"), _negated=True),
+                            ("sent_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="notification_sent_has_time",
+                    ),
+                ],
             },
         ),
     ]
