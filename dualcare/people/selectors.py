@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Prefetch, QuerySet
 
 from cohorts.models import QuadrantAssessment
@@ -39,9 +40,13 @@ def _open_involvements() -> Prefetch:
     )
 
 
-def _rows(user: User, people: QuerySet[ServiceUser]) -> list[PersonRow]:
+def _people_with_rows(people: QuerySet[ServiceUser]) -> QuerySet[ServiceUser]:
+    return with_current_quadrant(people).prefetch_related(_open_involvements()).order_by(*_ORDER)
+
+
+def _rows(user: User, people) -> list[PersonRow]:
+    """Split each person's open involvements into my teams' and the other agencies'."""
     my_team_ids = set(access.teams_of(user).values_list("pk", flat=True))
-    people = with_current_quadrant(people).prefetch_related(_open_involvements()).order_by(*_ORDER)
     rows = []
     for person in people:
         row = PersonRow(person=person)
@@ -63,12 +68,17 @@ def caseload_rows(user: User, *, key_worker_only: bool = False) -> list[PersonRo
             key_worker=user, end__isnull=True, team__in=access.teams_of(user).values("pk")
         ).values("service_user_id")
         people = people.filter(pk__in=mine)
-    return _rows(user, people)
+    return _rows(user, _people_with_rows(people))
 
 
-def organisation_people_rows(user: User) -> list[PersonRow]:
-    """Everyone the user may see: for a manager, the people of their organisation."""
-    return _rows(user, access.service_users_visible_to(user))
+def organisation_people_page(user: User, page_number, *, per_page: int = 50) -> Page:
+    """Everyone the user may see (for a manager, their organisation's people), a page at a time.
+
+    The page's object_list holds PersonRows.
+    """
+    page = Paginator(_people_with_rows(access.service_users_visible_to(user)), per_page).get_page(page_number)
+    page.object_list = _rows(user, page.object_list)
+    return page
 
 
 def pharmacy_people(user: User) -> QuerySet[ServiceUser]:

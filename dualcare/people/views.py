@@ -87,14 +87,16 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if not access.has_role(request.user, *access.CLINICAL_ROLES):
         raise PermissionDenied("Caseloads are for key workers, link workers and team managers.")
     key_worker_only = request.GET.get("mine") == "1"
-    is_manager = access.has_role(request.user, Role.TEAM_MANAGER)
+    organisation_page = None
+    if access.has_role(request.user, Role.TEAM_MANAGER):
+        organisation_page = selectors.organisation_people_page(request.user, request.GET.get("page"))
     return render(
         request,
         "people/caseload.html",
         {
             "rows": selectors.caseload_rows(request.user, key_worker_only=key_worker_only),
             "key_worker_only": key_worker_only,
-            "organisation_rows": selectors.organisation_people_rows(request.user) if is_manager else None,
+            "organisation_page": organisation_page,
         },
     )
 

@@ -64,14 +64,14 @@ class CaseloadTests:
     def test_it_shows_managers_their_organisations_people_too(self, world, client):
         client.force_login(world.manager_mh)
         response = client.get(reverse("caseload"))
-        organisation_people = {row.person for row in response.context["organisation_rows"]}
+        organisation_people = {row.person for row in response.context["organisation_page"].object_list}
         assert organisation_people == {world.service_user, world.mh_only, world.south_only}
         assert world.sm_only not in organisation_people
         assert "People in your organisation" in response.content.decode()
 
     def test_it_shows_key_workers_no_organisation_list(self, world, client):
         client.force_login(world.keyworker_mh)
-        assert client.get(reverse("caseload")).context["organisation_rows"] is None
+        assert client.get(reverse("caseload")).context["organisation_page"] is None
 
     def test_it_refuses_pharmacists_and_org_admins_and_hides_itself_from_service_users(self, world, client):
         for user, status in [
@@ -103,8 +103,45 @@ class CaseloadTests:
         assert len(response.context["rows"]) == 30
         assert all(row.person.current_quadrant == "IV" for row in response.context["rows"])
 
+    def test_it_pages_the_managers_organisation_list_with_constant_queries(
+        self, world, client, django_assert_num_queries
+    ):
+        _caseload_world(world, 3)
+        client.force_login(world.manager_mh)
+        # As a key worker's caseload, plus the manager's: teams, count, people, involvements.
+        with django_assert_num_queries(15):
+            response = client.get(reverse("caseload"))
+        assert response.context["organisation_page"].paginator.count == 6
+        with django_assert_num_queries(15):
+            response = client.get(reverse("caseload"), {"page": "2"})
+        assert response.context["organisation_page"].number == 1  # only one page: the last one is given
+
+    def test_it_splits_the_organisation_list_into_pages_in_name_order(self, world):
+        from dualcare.people.selectors import organisation_people_page
+
+        first = organisation_people_page(world.manager_mh, 1, per_page=2)
+        second = organisation_people_page(world.manager_mh, 2, per_page=2)
+        names = [row.person.family_name for row in first.object_list + second.object_list]
+        assert names == ["Exampleby", "Sampleton", "Testwell"]
+        assert second.has_previous() and not second.has_next()
+
 
 class PharmacyListTests:
+    def test_it_issues_the_same_number_of_queries_whatever_the_list(
+        self, world, client, django_assert_num_queries
+    ):
+        client.force_login(world.pharmacist)
+        with django_assert_num_queries(8):
+            client.get(reverse("pharmacy_list"))
+        for n in range(5):
+            someone = person(world.pharmacy_team, given_name=f"Pharm{n}", family_name="Customer")
+            services.consent_record(
+                service_user=someone, organisation=world.pharmacy_org, scope="contacts", by=world.pharmacist
+            )
+        with django_assert_num_queries(8):
+            response = client.get(reverse("pharmacy_list"))
+        assert len(response.context["people"]) == 6
+
     def test_it_lists_people_who_share_contacts_with_the_pharmacy(self, world, client):
         client.force_login(world.pharmacist)
         response = client.get(reverse("pharmacy_list"))

@@ -8,6 +8,11 @@ from dualcare.audit.models import AuditEvent
 from dualcare.people import services
 from dualcare.people.models import Consent, Involvement, Scope, ServiceUser
 
+# session, user; the read check and its audit row (person, permission, organisation, insert); my
+# teams; involvements, consents, carers, their permissions, quadrant; the acting team (permission,
+# team); roles for the header; the session save (savepoint, update, release).
+QUERIES_FOR_DETAIL = 18
+
 
 def _detail(person):
     return reverse("service_user_detail", args=[person.pk])
@@ -38,6 +43,40 @@ class ServiceUserDetailTests:
         ).count() == (before + 1)
         assert event.actor == world.keyworker_mh and event.outcome == AuditEvent.Outcome.ALLOWED
         assert event.organisation == world.mh
+
+    def test_it_issues_the_same_number_of_queries_however_much_is_on_the_record(
+        self, world, client, django_assert_num_queries
+    ):
+        client.force_login(world.keyworker_mh)
+        with django_assert_num_queries(QUERIES_FOR_DETAIL):
+            client.get(_detail(world.service_user))
+        for scope in (Scope.RISK, Scope.OUTCOMES):
+            services.consent_record(
+                service_user=world.service_user, organisation=world.sm, scope=scope, by=world.keyworker_mh
+            )
+        services.involvement_end(
+            involvement=services.involvement_start(service_user=world.service_user, team=world.charity_team),
+            reason="Finished",
+            by=world.outsider,
+        )
+        second_carer = services.carer_add(
+            service_user=world.service_user,
+            relationship="Friend",
+            by=world.service_user_login,
+            username="friend",
+            email="friend@example.invalid",
+            first_name="Fran",
+            last_name="Friend",
+        )
+        services.carer_permission_grant(carer=second_carer, scope="appointments", by=world.service_user_login)
+        with django_assert_num_queries(QUERIES_FOR_DETAIL):
+            response = client.get(_detail(world.service_user))
+        summary = response.context["summary"]
+        assert (len(summary.active_consents), len(summary.ended_involvements), len(summary.carers)) == (
+            6,
+            1,
+            2,
+        )
 
     def test_it_shows_withdrawn_consents_with_who_withdrew_them(self, world, client):
         consent = Consent.objects.get(
