@@ -119,6 +119,19 @@ class MyCarersTests:
         assert "There is a problem" in response.content.decode()
         assert access.carer_scopes(world.carer, world.service_user) == {"care_plan"}
 
+    def test_it_ignores_a_carer_who_is_not_the_persons_own(self, world, client):
+        other_login = services.portal_login_create(
+            service_user=world.mh_only, username="alex", email="a@example.invalid", by=world.keyworker_mh
+        )
+        client.force_login(other_login)
+        response = client.post(
+            reverse("my_carers"),
+            {"carer": world.carer_link.pk, f"{world.carer_link.pk}-scopes": ["outcomes"]},
+        )
+        assert response.status_code == 200
+        assert "Pat Testwell" not in response.content.decode()
+        assert access.carer_scopes(world.carer, world.service_user) == {"care_plan"}
+
 
 class CarerHomeTests:
     def test_it_shows_only_what_the_person_granted_and_says_the_rest_is_private(self, world, client):
