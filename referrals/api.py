@@ -149,6 +149,19 @@ class ReferralCreateSerializer(serializers.Serializer):
     )
 
 
+class ReferralUpdateSerializer(serializers.Serializer):
+    """Changes to a draft; only the fields given change."""
+
+    to_team = serializers.UUIDField(required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    reason = serializers.CharField(required=False)
+    person_wants = serializers.CharField(required=False, allow_blank=True)
+    mental_health_needs = serializers.CharField(required=False, allow_blank=True)
+    substance_use = serializers.CharField(required=False, allow_blank=True)
+    risk_summary = serializers.CharField(required=False, allow_blank=True)
+    consent_confirmed = serializers.BooleanField(required=False)
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -260,6 +273,17 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return self._respond(referral, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReferralUpdateSerializer, responses=ReferralDetailSerializer)
+    def partial_update(self, request, pk=None):
+        """Change a draft (the referring team only). A sent referral stands as sent."""
+
+        def run(referral, data):
+            if "to_team" in data:
+                data["to_team"] = Team.objects.filter(pk=data["to_team"]).first()
+            return services.referral_update(referral=referral, by=request.user, **data)
+
+        return self._move(request, pk, ReferralUpdateSerializer, run)
 
     def _move(self, request, pk, serializer_class, run):
         referral = self._get(pk)

@@ -409,18 +409,21 @@ def handover_record(
 
 
 def team_managers(team_id) -> list[User]:
-    """Who hears about the team's overdue referrals: its managers, else its organisation's."""
+    """Who hears about the team's overdue referrals: its managers, else its organisation's
+    team managers, else (so an alert never goes nowhere) the team's own clinical staff."""
     today = timezone.localdate()
-    roles = StaffRole.objects.filter(
-        role=StaffRole.Role.TEAM_MANAGER, start__lte=today, user__is_active=True
-    ).exclude(end__lte=today)
-    managers = list(User.objects.filter(pk__in=roles.filter(team_id=team_id).values("user_id")))
-    if not managers:
-        org_id = Team.objects.filter(pk=team_id).values("organisation_id")
-        managers = list(
-            User.objects.filter(pk__in=roles.filter(team__organisation_id__in=org_id).values("user_id"))
-        )
-    return managers
+    in_force = StaffRole.objects.filter(start__lte=today, user__is_active=True).exclude(end__lte=today)
+    managers = in_force.filter(role=StaffRole.Role.TEAM_MANAGER)
+    org_id = Team.objects.filter(pk=team_id).values("organisation_id")
+    for roles in (
+        managers.filter(team_id=team_id),
+        managers.filter(team__organisation_id__in=org_id),
+        in_force.filter(team_id=team_id, role__in=list(access.CLINICAL_ROLES)),
+    ):
+        people = list(User.objects.filter(pk__in=roles.values("user_id")))
+        if people:
+            return people
+    return []
 
 
 def referrals_raise_overdue_alerts(*, now: dt.datetime | None = None, limit: int = 500) -> int:

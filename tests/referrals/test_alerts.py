@@ -74,3 +74,13 @@ class OverdueAlertTests:
         )
         assert referrals_raise_overdue_alerts.apply().get() == 1
         assert referrals_raise_overdue_alerts.apply().get() == 0
+
+
+class NobodyToTellTests:
+    def test_it_tells_the_teams_own_staff_when_the_organisation_has_no_manager(self, world):
+        # Peer Support (the charity) has no manager at all: its key worker hears instead.
+        referral = make_referral(
+            world, service_user=world.sm_only, to_team=world.charity_team, urgency="emergency"
+        )
+        services.referrals_raise_overdue_alerts(now=referral.acknowledge_due_at + dt.timedelta(seconds=1))
+        assert {row.recipient for row in overdue_rows(referral, "acknowledge")} == {world.outsider}

@@ -221,3 +221,25 @@ class MoveTests:
             f"{URL}{referral.pk}/accept/", {"key_worker": str(world.keyworker_sm.pk)}, format="json"
         )
         assert response.status_code == 400 and "key_worker" in response.json()
+
+
+class DraftTests:
+    def test_the_referring_team_changes_a_draft_then_sends_it(self, api, world):
+        as_user(api, world.keyworker_sm)
+        draft = api.post(URL, create_payload(world, consent_confirmed=False), format="json").json()
+        refused = api.post(f"{URL}{draft['id']}/send/", {}, format="json")
+        assert refused.status_code == 400 and "consent_confirmed" in refused.json()
+        changed = api.patch(
+            f"{URL}{draft['id']}/", {"urgency": "urgent", "consent_confirmed": True}, format="json"
+        )
+        assert changed.status_code == 200, changed.content
+        assert changed.json()["urgency"] == "urgent" and changed.json()["consent_confirmed"] is True
+        assert api.post(f"{URL}{draft['id']}/send/", {}, format="json").json()["state"] == "sent"
+        again = api.patch(f"{URL}{draft['id']}/", {"reason": "Changed after sending."}, format="json")
+        assert again.status_code == 400
+
+    def test_nobody_else_sees_or_changes_a_draft(self, api, world):
+        referral = make_referral(world, send=False)
+        as_user(api, world.keyworker_mh)
+        assert api.patch(f"{URL}{referral.pk}/", {"reason": "Ours now."}, format="json").status_code == 404
+        assert api.post(f"{URL}{referral.pk}/send/", {}, format="json").status_code == 404
