@@ -19,3 +19,27 @@ def deadline(moment: dt.datetime | None) -> str:
         # A deadline at midnight is the end of the day before: say so, not "00:00".
         return f"the end of {date_format(local - dt.timedelta(days=1), 'j F Y')}"
     return date_format(local, "j F Y, H:i")
+
+
+@register.inclusion_tag("referrals/_history_section.html", takes_context=True)
+def referral_history(context, person, heading_level: int = 2):
+    """The person's referral history for the record page, with "Refer to another team" when the
+    viewer's team works with them. Reads through the permission-filtered selector; for a service
+    user viewing their own record it gives the plain-language version."""
+    from dualcare import access
+    from referrals.selectors import referrals_for_service_user
+
+    user = context["request"].user
+    referrals = referrals_for_service_user(user, person)
+    can_refer = (
+        access.referral_teams_of(user)
+        .filter(involvements__service_user=person, involvements__end__isnull=True)
+        .exists()
+    )
+    return {
+        "person": person,
+        "referrals": referrals,
+        "can_refer": can_refer,
+        "is_own": getattr(user, "kind", "") == "service_user",
+        "heading_level": heading_level,
+    }

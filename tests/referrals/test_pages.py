@@ -377,3 +377,31 @@ class DeadlineWordsTests:
         assert deadline(dt.datetime(2026, 11, 24, 0, 0, tzinfo=london)) == "the end of 23 November 2026"
         assert deadline(dt.datetime(2026, 11, 24, 15, 30, tzinfo=london)) == "24 November 2026, 15:30"
         assert deadline(None) == ""
+
+
+class HistorySectionTests:
+    def render(self, rf, user, person):
+        from django.template import Context, Template
+
+        request = rf.get("/")
+        request.user = user
+        template = Template("{% load referral_tags %}{% referral_history person %}")
+        return template.render(Context({"request": request, "person": person}))
+
+    def test_staff_of_an_involved_team_see_the_history_and_can_refer(self, world, rf):
+        referral = make_referral(
+            world, by=world.keyworker_sm, service_user=world.service_user, to_team=world.charity_team
+        )
+        html = self.render(rf, world.keyworker_mh, world.service_user)
+        assert "Peer Support" in html and "Refer to another team" in html
+        assert f"/referrals/{referral.pk}/" not in html  # North CMHT is not a party to it
+        html = self.render(rf, world.keyworker_sm, world.service_user)
+        assert f"/referrals/{referral.pk}/" in html
+
+    def test_the_person_sees_their_own_in_plain_words_without_the_refer_button(self, world, rf):
+        make_referral(
+            world, by=world.keyworker_sm, service_user=world.service_user, to_team=world.charity_team
+        )
+        html = self.render(rf, world.service_user_login, world.service_user)
+        assert "Your referrals" in html and "You were referred to" in html
+        assert "Refer to another team" not in html
