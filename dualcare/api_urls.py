@@ -4,11 +4,13 @@ from rest_framework.routers import DefaultRouter
 
 from dualcare.api import ObtainTokenView
 from dualcare.people import api as people_api
+from referrals import api as referrals_api
 
 router = DefaultRouter()
 router.register("organisations", people_api.OrganisationViewSet, basename="organisation")
 router.register("teams", people_api.TeamViewSet, basename="team")
 router.register("service-users", people_api.ServiceUserViewSet, basename="service-user")
+router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

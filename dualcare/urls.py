@@ -8,5 +8,6 @@ urlpatterns = [
     path("django-admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("api/", include("dualcare.api_urls")),
     path("django-admin/", admin.site.urls),
+    path("referrals/", include("referrals.urls")),
     path("", include("dualcare.people.urls")),
 ]

@@ -346,3 +346,7 @@ def build_referrals(demo) -> None:
     demo_referrals(
         today=demo.today, teams=demo.teams, staff=demo.staff, people=demo.people, created=demo.created
     )
+
+
+# Found and run by `manage.py demo` after the core steps (dualcare/management/demo_data.py).
+build = build_referrals

@@ -13,21 +13,25 @@ step looks for what it would create by a key that does not depend on today's dat
 username, an NHS number, a team and a person), creating only what is missing. Running it
 again, on any day, adds nothing. Dates are relative to today so the demo stays fresh.
 
-To extend the demo (referrals, care plans, outcomes, link meetings...), add a
-`build_<area>(demo)` function below and append it to STEPS; `demo.people[key]` and
-`demo.staff[username]` give you what the earlier steps made.
+The core steps are below. A capability app extends the demo with a `demo.py` module that
+defines `build(demo)`; it is found and run after the core steps, in INSTALLED_APPS order, so
+the core never imports a capability app. `demo.people[key]`, `demo.teams[key]` and
+`demo.staff[username]` give what the earlier steps made.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
+import importlib.util
 import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import nhs_number as nhs
+from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -940,7 +944,6 @@ def _rationales(quadrants: list[str], rng: random.Random) -> list[str]:
     return rationales
 
 
-# Later capabilities append their steps here (referrals, care plans, outcomes, link meetings).
 STEPS: list[Callable[[Demo], None]] = [
     build_organisations,
     build_staff,
@@ -951,11 +954,24 @@ STEPS: list[Callable[[Demo], None]] = [
 ]
 
 
+def capability_steps() -> list[Callable[[Demo], None]]:
+    """`build(demo)` of each installed app that has a demo module (referrals, care plans...)."""
+    steps = []
+    for app_config in apps.get_app_configs():
+        module_name = f"{app_config.name}.demo"
+        if app_config.name.startswith("dualcare") or importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        if hasattr(module, "build"):
+            steps.append(module.build)
+    return steps
+
+
 def build(*, password: str) -> Demo:
     """Create whatever of the demo is missing, in one transaction; returns what was made and found."""
     with transaction.atomic():
         demo = Demo(password=password, today=timezone.localdate())
-        for step in STEPS:
+        for step in [*STEPS, *capability_steps()]:
             step(demo)
     return demo
 
@@ -970,7 +986,8 @@ def logins(demo: Demo) -> list[tuple[str, str]]:
 
 
 def summary(demo: Demo) -> str:
-    made = ", ".join(f"{what} {count}" for what, count in demo.created.items()) or "nothing (already loaded)"
+    made = ", ".join(f"{what} {count}" for what, count in demo.created.items() if count)
+    made = made or "nothing (already loaded)"
     lines = [
         f"DualCare demo: {len(demo.organisations)} organisations, {len(demo.teams)} teams, "
         f"{len(demo.staff)} staff, {len(demo.people)} people.",

@@ -33,12 +33,14 @@ class NavItem:
 # (label, url name, who sees it). Capability apps add their pages here as they land.
 _STAFF_NAV = [
     ("Caseload", "caseload", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    ("Referrals", "referrals:inbox", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Register a person", "service_user_register", {Role.KEY_WORKER, Role.LINK_WORKER}),
     ("People", "pharmacy_list", {Role.PHARMACIST}),
     ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
 ]
 _SERVICE_USER_NAV = [
     ("Your care team", "my_home"),
+    ("Your referrals", "referrals:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),
 ]

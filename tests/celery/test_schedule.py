@@ -90,6 +90,7 @@ class FilesystemBrokerTests:
                 "data_folder_in": str(queue_dir),
                 "data_folder_out": str(queue_dir),
                 "processed_folder": str(tmp_path / "processed"),
+                "control_folder": str(tmp_path / "control"),
                 "store_processed": False,
                 "polling_interval": 0.1,
             },

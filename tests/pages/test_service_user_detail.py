@@ -11,7 +11,7 @@ from dualcare.people.models import Consent, Involvement, Scope, ServiceUser
 # session, user; the read check and its audit row (person, permission, organisation, insert); my
 # teams; involvements, consents, carers, their permissions, quadrant; the acting team (permission,
 # team); roles for the header; the session save (savepoint, update, release).
-QUERIES_FOR_DETAIL = 18
+QUERIES_FOR_DETAIL = 22  # 18 for the record, 4 for its referral history
 
 
 def _detail(person):

@@ -10,7 +10,7 @@ from tests.factories import person
 
 from .helpers import make_referral
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.referrals.urls")]
+pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/referrals/"
 

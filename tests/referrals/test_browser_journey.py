@@ -11,7 +11,6 @@ from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, assert_accessible
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.referrals.urls"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM),
 ]
 

@@ -10,7 +10,7 @@ from referrals import services
 
 from .helpers import make_referral
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.referrals.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def pdf_text(content: bytes) -> str:
