@@ -955,11 +955,11 @@ STEPS: list[Callable[[Demo], None]] = [
 
 
 def capability_steps() -> list[Callable[[Demo], None]]:
-    """`build(demo)` of each installed app that has a demo module (referrals, care plans...)."""
+    """`build(demo)` of each installed app that has a demo module (contacts, referrals, care plans...)."""
     steps = []
     for app_config in apps.get_app_configs():
         module_name = f"{app_config.name}.demo"
-        if app_config.name.startswith("dualcare") or importlib.util.find_spec(module_name) is None:
+        if importlib.util.find_spec(module_name) is None:
             continue
         module = importlib.import_module(module_name)
         if hasattr(module, "build"):
