@@ -502,3 +502,241 @@ def get_referral_or_404(user: User, pk, *, action: str = "referral.view"):
         raise Http404("No such referral.")
     audit_record(actor=user, action=action, target=referral, service_user=referral.service_user)
     return referral
+
+
+# ---------------------------------------------------------------------------
+# Care plans
+#
+# One shared plan per person. Staff of an involved organisation see their own
+# organisation's entries, and other organisations' entries only with the person's consent
+# to their organisation: care_plan for every section but risk, risk for the risk history.
+# Withdrawal revokes the scope permission in its transaction, so it hides at once. The
+# person sees their published plan; a carer the person granted care_plan sees the
+# published crisis plan and the carers' section only. Entries are written by staff of a
+# team involved with the person, for that team's organisation, which alone changes them.
+
+CARER_CARE_PLAN_SECTIONS = ("crisis", "carer")
+
+
+class CarePlanAccess:
+    """What one user may see and do with one person's care plan (computed once per request)."""
+
+    def __init__(
+        self,
+        *,
+        can_view: bool = False,
+        kind: str = "",
+        own_org_ids: frozenset = frozenset(),
+        writing_org_ids: frozenset = frozenset(),
+        scopes: frozenset = frozenset(),
+    ):
+        self.can_view = can_view
+        self.kind = kind
+        self.own_org_ids = own_org_ids
+        self.writing_org_ids = writing_org_ids
+        self.scopes = scopes
+
+    @property
+    def published_only(self) -> bool:
+        """Service users and carers see published versions only, never the working draft."""
+        return self.kind in (User.Kind.SERVICE_USER, User.Kind.CARER)
+
+    @property
+    def can_write(self) -> bool:
+        return bool(self.writing_org_ids)
+
+    def sees_section(self, section: str) -> bool:
+        if self.kind == User.Kind.CARER:
+            return section in CARER_CARE_PLAN_SECTIONS
+        return self.can_view
+
+    def sees_entry(self, section: str, organisation_id) -> bool:
+        """May this user see an entry of `section` written by organisation `organisation_id`?"""
+        if not self.can_view or not self.sees_section(section):
+            return False
+        if self.kind != User.Kind.STAFF:
+            return True
+        if _uuid_str(organisation_id) in self.own_org_ids:
+            return True
+        scope = Scope.RISK if section == "risk" else Scope.CARE_PLAN
+        return scope in self.scopes
+
+    def may_edit(self, organisation_id) -> bool:
+        return _uuid_str(organisation_id) in self.writing_org_ids
+
+
+def _uuid_str(value) -> str:
+    return str(value) if value is not None else ""
+
+
+def care_plan_access(user: User, service_user: ServiceUser) -> CarePlanAccess:
+    """The care-plan rules for this user and person, in a handful of queries."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return CarePlanAccess()
+    if user.kind == User.Kind.SERVICE_USER:
+        return CarePlanAccess(can_view=service_user.user_id == user.pk, kind=user.kind)
+    if user.kind == User.Kind.CARER:
+        return CarePlanAccess(can_view="care_plan" in carer_scopes(user, service_user), kind=user.kind)
+    if not can_view_record(user, service_user):
+        return CarePlanAccess(kind=user.kind)
+    own = frozenset(str(pk) for pk in organisations_of(user).values_list("pk", flat=True))
+    writing = frozenset(
+        str(pk)
+        for pk in teams_of(user, roles=CLINICAL_ROLES)
+        .filter(involvements__service_user=service_user, involvements__end__isnull=True)
+        .values_list("organisation_id", flat=True)
+    )
+    return CarePlanAccess(
+        can_view=True,
+        kind=user.kind,
+        own_org_ids=own,
+        writing_org_ids=writing,
+        scopes=frozenset(visible_scopes(user, service_user)),
+    )
+
+
+def care_plan_writing_team(user: User, service_user: ServiceUser, organisation_id=None) -> Team:
+    """The involved team through which a staff member writes to the plan (of `organisation_id`).
+
+    Raises Http404 when the record is not theirs to see, PermissionError when they see it but
+    no team of theirs (of that organisation) works with the person.
+    """
+    team = ensure_can_act_for(user, service_user)
+    if organisation_id is not None and str(team.organisation_id) != str(organisation_id):
+        team = (
+            teams_of(user, roles=CLINICAL_ROLES)
+            .filter(
+                organisation_id=organisation_id,
+                involvements__service_user=service_user,
+                involvements__end__isnull=True,
+            )
+            .first()
+        )
+        if team is None:
+            raise PermissionError("Only the organisation that wrote this entry can change it.")
+    return team
+
+
+def care_plans_visible_to(user: User) -> QuerySet:
+    """Care plans of the people whose record the staff member may see (entries filtered apart)."""
+    from careplans.models import CarePlan
+
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+        return CarePlan.objects.none()
+    return CarePlan.objects.filter(service_user__in=service_users_visible_to(user))
+
+
+# ---------------------------------------------------------------------------
+# Outcomes
+# Outcome measures are the "outcomes" consent scope. The rating organisation's own staff
+# (while involved) see its forms; another organisation's staff see them only with the
+# person's outcomes consent; the person sees their own; a carer only with the outcomes grant.
+# The outcomes app is imported by the callers: these take its querysets.
+
+
+def outcomes_filter(user: User, records: QuerySet, service_user: ServiceUser | None = None) -> QuerySet:
+    """Narrow a queryset of outcome records (HoNOS, TOP, DIALOG, satisfaction) to what the user
+    may see, for one person or across everyone they see. A constant number of queries."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return records.none()
+    if service_user is not None:
+        records = records.filter(service_user=service_user)
+    if user.kind == User.Kind.SERVICE_USER:
+        return records.filter(service_user__user=user)
+    if user.kind == User.Kind.CARER:
+        granted = CarerPermission.objects.filter(
+            carer__user=user,
+            carer__ended_at__isnull=True,
+            revoked_at__isnull=True,
+            scope=CarerPermission.Scope.OUTCOMES,
+        ).values("carer__service_user_id")
+        return records.filter(service_user_id__in=granted)
+    if user.kind != User.Kind.STAFF:
+        return records.none()
+    with_consent = _people_with_perm(user, SCOPE_PERMS[Scope.OUTCOMES])
+    own_org = Q(
+        service_user_id__in=_people_with_perm(user, VIEW_RECORD),
+        organisation_id__in=organisations_of(user).values("pk"),
+    )
+    return records.filter(Q(service_user_id__in=with_consent) | own_org)
+
+
+def can_view_outcome(user: User, record) -> bool:
+    """One outcome record: the outcomes scope, owned by the organisation that rated it."""
+    return can_view_scope(user, record.service_user, Scope.OUTCOMES, owner=record.organisation)
+
+
+# ---------------------------------------------------------------------------
+# Contacts
+#
+# Appointments and supervised-consumption collections are "contacts" information. Staff see
+# their own organisation's contacts with a person they may see, and another organisation's
+# only with the person's contacts consent to one of their organisations (the view_contacts
+# permission is granted from involvement and consent in permissions_sync). A pharmacist
+# records collections at their own pharmacy; staff record contacts of their own team. The
+# person sees their own. The contacts app is imported inside the functions.
+
+
+def contacts_visible_to(user: User) -> QuerySet:
+    """Contacts the user may read (appointments and collections)."""
+    from dualcare.contacts.models import Contact
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Contact.objects.none()
+    if user.kind == User.Kind.SERVICE_USER:
+        return Contact.objects.filter(service_user__user=user)
+    if user.kind != User.Kind.STAFF:
+        return Contact.objects.none()
+    my_orgs = organisations_of(user).values("pk")
+    with_contacts = _people_with_perm(user, SCOPE_PERMS[Scope.CONTACTS])
+    with_record = _people_with_perm(user, VIEW_RECORD)
+    consented = Consent.objects.filter(
+        organisation_id__in=my_orgs, scope=Scope.CONTACTS, withdrawn_at__isnull=True
+    ).values("service_user_id")
+    own_org = Q(team__organisation_id__in=my_orgs) & (
+        Q(service_user_id__in=with_record) | Q(service_user_id__in=with_contacts)
+    )
+    other_org = Q(service_user_id__in=with_contacts) & Q(service_user_id__in=consented)
+    return Contact.objects.filter(own_org | other_org)
+
+
+def can_record_contact(user: User, contact) -> bool:
+    """Staff of the contact's own team record it: a pharmacist a collection, clinical staff the rest."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
+        return False
+    roles = [StaffRole.Role.PHARMACIST] if contact.kind == "collection" else list(CLINICAL_ROLES)
+    return active_roles(user).filter(team_id=contact.team_id, role__in=roles).exists()
+
+
+def contact_teams_of(user: User, *, collections: bool) -> QuerySet[Team]:
+    """Teams for which the user records contacts: pharmacies (collections) or clinical teams."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
+        return Team.objects.none()
+    return teams_of(user, roles=[StaffRole.Role.PHARMACIST] if collections else CLINICAL_ROLES)
+
+
+def get_contact_or_404(user: User, pk, *, action: str = "contact.view"):
+    """A contact the user may read, audited as a read of the person; otherwise 404 (also audited)."""
+    from dualcare.audit.services import audit_record
+    from dualcare.contacts.models import Contact
+
+    contact = (
+        contacts_visible_to(user)
+        .select_related("service_user", "team__organisation", "staff", "schedule", "outcome_recorded_by")
+        .filter(pk=pk)
+        .first()
+        if _is_uuid(pk)
+        else None
+    )
+    if contact is None:
+        hidden = Contact.objects.filter(pk=pk).only("service_user_id").first() if _is_uuid(pk) else None
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=hidden.service_user if hidden is not None else None,
+            denied=True,
+            detail={"requested_id": str(pk)[:64]},
+        )
+        raise Http404("No such contact.")
+    audit_record(actor=user, action=action, target=contact, service_user=contact.service_user)
+    return contact

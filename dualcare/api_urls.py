@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from dualcare.api import ObtainTokenView
 from dualcare.people import api as people_api
+from outcomes import api as outcomes_api
 from referrals import api as referrals_api
 
 router = DefaultRouter()
@@ -11,6 +12,10 @@ router.register("organisations", people_api.OrganisationViewSet, basename="organ
 router.register("teams", people_api.TeamViewSet, basename="team")
 router.register("service-users", people_api.ServiceUserViewSet, basename="service-user")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
+router.register("outcomes/honos", outcomes_api.HonosViewSet, basename="outcome-honos")
+router.register("outcomes/top", outcomes_api.TopViewSet, basename="outcome-top")
+router.register("outcomes/dialog", outcomes_api.DialogViewSet, basename="outcome-dialog")
+router.register("outcomes/satisfaction", outcomes_api.SatisfactionViewSet, basename="outcome-satisfaction")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

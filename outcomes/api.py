@@ -1,0 +1,323 @@
+"""/api/v1/outcomes/honos/, top/, dialog/, satisfaction/: create and list (DESIGN.md names).
+
+Lists come through access.outcomes_filter (the outcomes consent scope); `service_user`
+filters a list to one person. A create with any error returns 400 {field: [message]} and
+saves nothing; a person the caller cannot record for is a 400 on `service_user`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from dualcare import access
+from dualcare.exceptions import ApplicationError
+from dualcare.people.models import ServiceUser
+
+from . import scoring, services
+from .models import (
+    TOP_AMOUNT_FIELDS,
+    TOP_DAYS_FIELDS,
+    TOP_ITEM_FIELDS,
+    TOP_RATING_FIELDS,
+    TOP_YES_NO_FIELDS,
+    DialogRating,
+    FFTAnswer,
+    HonosRating,
+    HonosStage,
+    Item8Type,
+    RatingPeriod,
+    SatisfactionResponse,
+    TopForm,
+    TopStage,
+)
+
+SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID, description="One person's forms.")
+
+
+class _Base(serializers.ModelSerializer):
+    service_user = serializers.UUIDField(source="service_user_id")
+    organisation = serializers.CharField(source="organisation.name", default=None)
+    team = serializers.CharField(source="team.name", default=None)
+
+
+class HonosSerializer(_Base):
+    items = serializers.ListField(child=serializers.IntegerField())
+    total = serializers.SerializerMethodField()
+    subscales = serializers.SerializerMethodField()
+    unknown_items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HonosRating
+        fields = [
+            "id",
+            "service_user",
+            "rated_on",
+            "stage",
+            "rating_period",
+            "items",
+            "item8_type",
+            "item8_other",
+            "total",
+            "subscales",
+            "unknown_items",
+            "organisation",
+            "team",
+            "created_at",
+        ]
+
+    def get_total(self, obj) -> int:
+        return scoring.honos_score(obj.items).total
+
+    def get_subscales(self, obj) -> dict[str, int]:
+        return scoring.honos_score(obj.items).subscales
+
+    def get_unknown_items(self, obj) -> int:
+        return scoring.honos_score(obj.items).unknown_items
+
+
+class HonosCreateSerializer(serializers.Serializer):
+    service_user = serializers.UUIDField()
+    rated_on = serializers.DateField()
+    stage = serializers.ChoiceField(choices=HonosStage.choices)
+    rating_period = serializers.ChoiceField(choices=RatingPeriod.choices, default=RatingPeriod.TWO_WEEKS)
+    items = serializers.ListField(
+        child=serializers.IntegerField(), help_text="12 ratings, 0-4, or 9 for not known."
+    )
+    item8_type = serializers.ChoiceField(
+        choices=Item8Type.choices, required=False, allow_blank=True, default=""
+    )
+    item8_other = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class TopSerializer(_Base):
+    summary = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TopForm
+        fields = [
+            "id",
+            "service_user",
+            "completed_on",
+            "stage",
+            *TOP_ITEM_FIELDS,
+            "other_substance_name",
+            "summary",
+            "organisation",
+            "team",
+            "created_at",
+        ]
+
+    def get_summary(self, obj) -> dict:
+        return scoring.top_summary(obj)
+
+
+def _top_create_fields() -> dict:
+    fields = {
+        "service_user": serializers.UUIDField(),
+        "completed_on": serializers.DateField(),
+        "stage": serializers.ChoiceField(choices=TopStage.choices),
+        "other_substance_name": serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=100
+        ),
+    }
+    null = {"required": False, "allow_null": True, "default": None}
+    for name in TOP_DAYS_FIELDS:
+        fields[name] = serializers.IntegerField(
+            help_text="Days in the past 28 (0-28); null: not answered.", **null
+        )
+    for name in TOP_RATING_FIELDS:
+        fields[name] = serializers.IntegerField(
+            help_text="0 (poor) to 20 (good); null: not answered.", **null
+        )
+    for name in TOP_AMOUNT_FIELDS:
+        fields[name] = serializers.DecimalField(max_digits=8, decimal_places=2, **null)
+    for name in TOP_YES_NO_FIELDS:
+        fields[name] = serializers.BooleanField(**null)
+    return fields
+
+
+TopCreateSerializer = type("TopCreateSerializer", (serializers.Serializer,), _top_create_fields())
+
+
+class DialogSerializer(_Base):
+    items = serializers.ListField(child=serializers.IntegerField())
+    quality_of_life = serializers.SerializerMethodField()
+    treatment_satisfaction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DialogRating
+        fields = [
+            "id",
+            "service_user",
+            "rated_on",
+            "items",
+            "quality_of_life",
+            "treatment_satisfaction",
+            "organisation",
+            "team",
+            "created_at",
+        ]
+
+    def get_quality_of_life(self, obj) -> str:
+        return str(scoring.dialog_means(obj.items)["quality_of_life"])
+
+    def get_treatment_satisfaction(self, obj) -> str:
+        return str(scoring.dialog_means(obj.items)["treatment_satisfaction"])
+
+
+class DialogCreateSerializer(serializers.Serializer):
+    service_user = serializers.UUIDField()
+    rated_on = serializers.DateField()
+    items = serializers.ListField(child=serializers.IntegerField(), help_text="11 ratings, 1-7.")
+
+
+class SatisfactionSerializer(_Base):
+    class Meta:
+        model = SatisfactionResponse
+        fields = [
+            "id",
+            "service_user",
+            "responded_on",
+            "answer",
+            "comment",
+            "organisation",
+            "team",
+            "created_at",
+        ]
+
+
+class SatisfactionCreateSerializer(serializers.Serializer):
+    service_user = serializers.UUIDField()
+    responded_on = serializers.DateField(required=False)
+    answer = serializers.ChoiceField(choices=FFTAnswer.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _items_errors(errors: dict) -> dict:
+    """Per-item messages (item1..item12) belong to the API's `items` field; item8_type stays."""
+    result: dict = {}
+    for field, messages in errors.items():
+        key = "items" if re.fullmatch(r"item\d+", field) else field
+        result.setdefault(key, []).extend(messages if isinstance(messages, list) else [messages])
+    return result
+
+
+class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = "[0-9a-f-]{36}"
+    filter_backends: list = []
+    instrument = ""
+    model = None
+    create_serializer = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not services.instrument_enabled(self.instrument):
+            raise NotFound(f"{services.INSTRUMENT_NAMES[self.instrument]} is switched off here.")
+
+    def get_queryset(self):
+        records = access.outcomes_filter(
+            self.request.user, self.model.objects.select_related("organisation", "team")
+        )
+        wanted = self.request.query_params.get("service_user")
+        if wanted:
+            if not access._is_uuid(wanted):
+                raise ValidationError({"service_user": ["Give a person's id."]})
+            records = records.filter(service_user_id=wanted)
+        return records
+
+    @extend_schema(parameters=[SERVICE_USER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _service_user(self, pk) -> ServiceUser:
+        person = access.service_users_visible_to(self.request.user).filter(pk=pk).first()
+        if person is None and self.instrument == "satisfaction":
+            own = access.service_user_of(self.request.user)
+            person = own if own is not None and own.pk == pk else None
+        if person is None:
+            raise ValidationError({"service_user": ["Choose a person your team works with."]})
+        return person
+
+    def create(self, request):
+        payload = self.create_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        person = self._service_user(data.pop("service_user"))
+        try:
+            record = self.record(person, data)
+        except ApplicationError as error:
+            raise ValidationError(_items_errors(error.as_dict())) from None
+        record = self.model.objects.select_related("organisation", "team").get(pk=record.pk)
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class HonosViewSet(_OutcomeViewSet):
+    """HoNOS ratings (© Royal College of Psychiatrists). Totals never include 9s, never prorated."""
+
+    instrument = "honos"
+    model = HonosRating
+    serializer_class = HonosSerializer
+    create_serializer = HonosCreateSerializer
+
+    @extend_schema(request=HonosCreateSerializer, responses={201: HonosSerializer})
+    def create(self, request):
+        return super().create(request)
+
+    def record(self, person, data):
+        return services.honos_record(service_user=person, by=self.request.user, **data)
+
+
+class TopViewSet(_OutcomeViewSet):
+    """Treatment Outcomes Profiles. null is "not answered", which is not 0."""
+
+    instrument = "top"
+    model = TopForm
+    serializer_class = TopSerializer
+    create_serializer = TopCreateSerializer
+
+    @extend_schema(request=TopCreateSerializer, responses={201: TopSerializer})
+    def create(self, request):
+        return super().create(request)
+
+    def record(self, person, data):
+        return services.top_record(service_user=person, by=self.request.user, **data)
+
+
+class DialogViewSet(_OutcomeViewSet):
+    """DIALOG ratings, 11 items 1-7, with the quality-of-life and treatment-satisfaction means."""
+
+    instrument = "dialog"
+    model = DialogRating
+    serializer_class = DialogSerializer
+    create_serializer = DialogCreateSerializer
+
+    @extend_schema(request=DialogCreateSerializer, responses={201: DialogSerializer})
+    def create(self, request):
+        return super().create(request)
+
+    def record(self, person, data):
+        return services.dialog_record(service_user=person, by=self.request.user, **data)
+
+
+class SatisfactionViewSet(_OutcomeViewSet):
+    """Friends and Family Test answers about joint care; a service user may answer for themselves."""
+
+    instrument = "satisfaction"
+    model = SatisfactionResponse
+    serializer_class = SatisfactionSerializer
+    create_serializer = SatisfactionCreateSerializer
+
+    @extend_schema(request=SatisfactionCreateSerializer, responses={201: SatisfactionSerializer})
+    def create(self, request):
+        return super().create(request)
+
+    def record(self, person, data):
+        return services.satisfaction_record(service_user=person, by=self.request.user, **data)

@@ -1,0 +1,207 @@
+"""Every write of an outcome measure: validated, in one transaction, audited.
+
+A form with any error saves nothing and raises OutcomeValidationError with every field's
+message. Staff record through a team of theirs involved in the person's care; the person
+may record their own satisfaction answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from dualcare import access
+from dualcare.audit.services import audit_record
+from dualcare.exceptions import ApplicationError
+
+from . import validation
+from .models import (
+    TOP_AMOUNT_FIELDS,
+    TOP_ITEM_FIELDS,
+    DialogRating,
+    HonosRating,
+    RatingPeriod,
+    SatisfactionResponse,
+    TopForm,
+)
+
+INSTRUMENTS = ("honos", "top", "dialog", "satisfaction")
+INSTRUMENT_NAMES = {
+    "honos": "HoNOS",
+    "top": "TOP",
+    "dialog": "DIALOG",
+    "satisfaction": "Satisfaction with joint care",
+}
+
+
+def enabled_instruments() -> tuple[str, ...]:
+    """Instruments switched on for this deployment (setting OUTCOME_INSTRUMENTS; all by default)."""
+    wanted = getattr(settings, "OUTCOME_INSTRUMENTS", INSTRUMENTS)
+    return tuple(name for name in INSTRUMENTS if name in wanted)
+
+
+def instrument_enabled(name: str) -> bool:
+    return name in enabled_instruments()
+
+
+class OutcomeValidationError(ApplicationError):
+    """Several fields at fault at once: {field: [message, ...]}."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        first_field, messages = next(iter(errors.items()))
+        super().__init__(messages[0], field=first_field)
+        self.errors = errors
+
+    def as_dict(self) -> dict:
+        return dict(self.errors)
+
+
+def _ensure_enabled(name: str) -> None:
+    if not instrument_enabled(name):
+        raise ApplicationError(f"{INSTRUMENT_NAMES[name]} is switched off here.")
+
+
+def _rater(by, service_user):
+    """(team, organisation) a staff member records for; refused unless their team is involved."""
+    try:
+        team = access.ensure_can_act_for(by, service_user)
+    except (Http404, PermissionError) as error:
+        raise ApplicationError(
+            "Only staff of a team involved in this person's care can record their outcomes."
+        ) from error
+    return team, team.organisation
+
+
+def _raise_if(errors: dict) -> None:
+    if errors:
+        raise OutcomeValidationError(errors)
+
+
+@transaction.atomic
+def honos_record(
+    *,
+    service_user,
+    by,
+    rated_on: dt.date,
+    stage: str,
+    items: list[int],
+    item8_type: str = "",
+    item8_other: str = "",
+    rating_period: str = RatingPeriod.TWO_WEEKS,
+) -> HonosRating:
+    """A HoNOS rating: 12 items 0-4 or 9, item 8's problem type when rated 1-4."""
+    _ensure_enabled("honos")
+    _raise_if(
+        validation.validate_honos(
+            rated_on=rated_on,
+            stage=stage,
+            items=items,
+            item8_type=item8_type or "",
+            item8_other=item8_other or "",
+            rating_period=rating_period,
+            today=timezone.localdate(),
+        )
+    )
+    team, organisation = _rater(by, service_user)
+    rating = HonosRating.objects.create(
+        service_user=service_user,
+        organisation=organisation,
+        team=team,
+        recorded_by=by,
+        rated_on=rated_on,
+        stage=stage,
+        rating_period=rating_period,
+        item8_type=item8_type or "",
+        item8_other=(item8_other or "").strip(),
+        **{f"item{n}": value for n, value in enumerate(items, start=1)},
+    )
+    audit_record(actor=by, action="outcomes.honos.record", target=rating, service_user=service_user)
+    return rating
+
+
+@transaction.atomic
+def top_record(*, service_user, by, completed_on: dt.date, stage: str, **answers) -> TopForm:
+    """A TOP form. An answer left out or None is "not answered", which is not 0."""
+    _ensure_enabled("top")
+    unknown = set(answers) - set(TOP_ITEM_FIELDS) - {"other_substance_name"}
+    if unknown:
+        raise ApplicationError(f"Unknown TOP item: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    _raise_if(
+        validation.validate_top(
+            completed_on=completed_on, stage=stage, answers=answers, today=timezone.localdate()
+        )
+    )
+    team, organisation = _rater(by, service_user)
+    values = dict(answers)
+    for name in TOP_AMOUNT_FIELDS:
+        if values.get(name) is not None:
+            values[name] = Decimal(str(values[name]))
+    values["other_substance_name"] = (values.get("other_substance_name") or "").strip()
+    form = TopForm.objects.create(
+        service_user=service_user,
+        organisation=organisation,
+        team=team,
+        recorded_by=by,
+        completed_on=completed_on,
+        stage=stage,
+        **values,
+    )
+    audit_record(actor=by, action="outcomes.top.record", target=form, service_user=service_user)
+    return form
+
+
+@transaction.atomic
+def dialog_record(*, service_user, by, rated_on: dt.date, items: list[int]) -> DialogRating:
+    """A DIALOG rating: 11 items from 1 (totally dissatisfied) to 7 (totally satisfied)."""
+    _ensure_enabled("dialog")
+    _raise_if(validation.validate_dialog(rated_on=rated_on, items=items, today=timezone.localdate()))
+    team, organisation = _rater(by, service_user)
+    rating = DialogRating.objects.create(
+        service_user=service_user,
+        organisation=organisation,
+        team=team,
+        recorded_by=by,
+        rated_on=rated_on,
+        **{f"item{n}": value for n, value in enumerate(items, start=1)},
+    )
+    audit_record(actor=by, action="outcomes.dialog.record", target=rating, service_user=service_user)
+    return rating
+
+
+@transaction.atomic
+def satisfaction_record(
+    *, service_user, by, answer: str, comment: str = "", responded_on: dt.date | None = None
+) -> SatisfactionResponse:
+    """The person's answer to the Friends and Family Test question about their joint care.
+
+    The person answers for themselves, or staff of an involved team record what they said.
+    """
+    _ensure_enabled("satisfaction")
+    responded_on = responded_on or timezone.localdate()
+    _raise_if(
+        validation.validate_satisfaction(
+            responded_on=responded_on, answer=answer, comment=comment, today=timezone.localdate()
+        )
+    )
+    if getattr(by, "kind", "") == "service_user":
+        if service_user.user_id != by.pk:
+            raise ApplicationError("You can only answer for yourself.")
+        team, organisation = None, None
+    else:
+        team, organisation = _rater(by, service_user)
+    response = SatisfactionResponse.objects.create(
+        service_user=service_user,
+        organisation=organisation,
+        team=team,
+        recorded_by=by,
+        responded_on=responded_on,
+        answer=answer,
+        comment=(comment or "").strip(),
+    )
+    audit_record(actor=by, action="outcomes.satisfaction.record", target=response, service_user=service_user)
+    return response

@@ -1,0 +1,143 @@
+"""Field-level validation of every instrument against its real ranges (CLINICAL.md).
+
+Each function returns {field: [message]}; empty means valid. Services refuse to save on any
+error, so pages and the API show every problem at once and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from .models import (
+    DIALOG_ITEMS,
+    HONOS_VALUES,
+    TOP_AMOUNT_FIELDS,
+    TOP_DAYS_FIELDS,
+    TOP_RATING_FIELDS,
+    TOP_SUBSTANCES,
+    TOP_YES_NO_FIELDS,
+    FFTAnswer,
+    HonosStage,
+    Item8Type,
+    RatingPeriod,
+    TopStage,
+)
+
+MAX_AMOUNT = Decimal("999")
+
+
+def _add(errors: dict, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _check_date(errors: dict, field: str, value, today: dt.date, what: str) -> None:
+    if not isinstance(value, dt.date):
+        _add(errors, field, f"Enter the date {what}.")
+    elif value > today:
+        _add(errors, field, f"The date {what} cannot be in the future.")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_honos(
+    *, rated_on, stage, items, item8_type, item8_other, rating_period, today: dt.date
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    _check_date(errors, "rated_on", rated_on, today, "of the rating")
+    if stage not in HonosStage.values:
+        _add(errors, "stage", "Choose assessment, review or discharge.")
+    if rating_period not in RatingPeriod.values:
+        _add(errors, "rating_period", "Choose the period rated.")
+    if not isinstance(items, list | tuple) or len(items) != 12:
+        _add(errors, "items", "Rate all 12 items.")
+        return errors
+    for number, value in enumerate(items, start=1):
+        if value is None or value == "":
+            _add(errors, f"item{number}", f"Rate item {number} (0 to 4, or 9 if not known).")
+        elif not _is_int(value) or value not in HONOS_VALUES:
+            _add(errors, f"item{number}", f"Item {number} must be 0, 1, 2, 3, 4, or 9 if not known.")
+    item8 = items[7]
+    if _is_int(item8) and 1 <= item8 <= 4:
+        if not item8_type:
+            _add(errors, "item8_type", "Item 8 is rated as a problem: choose the type of problem (A to J).")
+        elif item8_type not in Item8Type.values:
+            _add(errors, "item8_type", "Choose a problem type from A to J.")
+        elif item8_type == Item8Type.J and not (item8_other or "").strip():
+            _add(errors, "item8_other", "Problem type J (other): say what the problem is.")
+    elif item8_type:
+        _add(errors, "item8_type", "Give a problem type only when item 8 is rated 1 to 4.")
+    if item8_type != Item8Type.J and (item8_other or "").strip() and "item8_type" not in errors:
+        _add(errors, "item8_other", "Describe the problem only for type J (other).")
+    return errors
+
+
+def validate_top(*, completed_on, stage, answers: dict, today: dt.date) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    _check_date(errors, "completed_on", completed_on, today, "the form was completed")
+    if stage not in TopStage.values:
+        _add(errors, "stage", "Choose start, review, exit or post-treatment exit.")
+    for name in TOP_DAYS_FIELDS:
+        value = answers.get(name)
+        if value is not None and (not _is_int(value) or not 0 <= value <= 28):
+            _add(errors, name, "Enter a number of days from 0 to 28, or leave it as not answered.")
+    for name in TOP_RATING_FIELDS:
+        value = answers.get(name)
+        if value is not None and (not _is_int(value) or not 0 <= value <= 20):
+            _add(errors, name, "Enter a rating from 0 (poor) to 20 (good), or leave it as not answered.")
+    for name in TOP_AMOUNT_FIELDS:
+        value = answers.get(name)
+        if value is None:
+            continue
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            _add(errors, name, "Enter an amount as a number, for example 2.5.")
+            continue
+        if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+            _add(errors, name, "Enter an amount from 0 to 999.")
+    for prefix, label, suffix, _unit in TOP_SUBSTANCES:
+        days, amount = answers.get(f"{prefix}_days"), answers.get(f"{prefix}_{suffix}")
+        if days == 0 and amount is not None and f"{prefix}_{suffix}" not in errors:
+            _add(errors, f"{prefix}_{suffix}", f"{label} was not used on any day: leave the amount blank.")
+    if (answers.get("other_substance_days") or 0) > 0 and not (
+        answers.get("other_substance_name") or ""
+    ).strip():
+        _add(errors, "other_substance_name", "Name the other substance used.")
+    for name in TOP_YES_NO_FIELDS:
+        value = answers.get(name)
+        if value is not None and not isinstance(value, bool):
+            _add(errors, name, "Answer yes or no, or leave it as not answered.")
+    injecting = answers.get("injecting_days")
+    for name in ("shared_needle", "shared_paraphernalia"):
+        if answers.get(name) is not None and (injecting is None or injecting == 0) and name not in errors:
+            _add(
+                errors,
+                name,
+                "Answer the sharing questions only when the person injected on at least one day.",
+            )
+    return errors
+
+
+def validate_dialog(*, rated_on, items, today: dt.date) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    _check_date(errors, "rated_on", rated_on, today, "of the rating")
+    if not isinstance(items, list | tuple) or len(items) != len(DIALOG_ITEMS):
+        _add(errors, "items", "Rate all 11 items.")
+        return errors
+    for number, value in enumerate(items, start=1):
+        if not _is_int(value) or not 1 <= value <= 7:
+            _add(errors, f"item{number}", f"Rate {DIALOG_ITEMS[number - 1].lower()} from 1 to 7.")
+    return errors
+
+
+def validate_satisfaction(*, responded_on, answer, comment, today: dt.date) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    _check_date(errors, "responded_on", responded_on, today, "of the answer")
+    if answer not in FFTAnswer.values:
+        _add(errors, "answer", "Choose one answer.")
+    if len(comment or "") > 5000:
+        _add(errors, "comment", "Keep the comment to 5,000 characters or fewer.")
+    return errors
