@@ -18,6 +18,11 @@ class Notification(models.Model):
     class Channel(models.TextChoices):
         IN_APP = "in_app", "In DualCare"
         EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    class Priority(models.TextChoices):
+        NORMAL = "normal", "Normal"
+        URGENT = "urgent", "Urgent"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -27,9 +32,15 @@ class Notification(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     event_key = models.CharField(max_length=200, help_text="One event, e.g. 'referral:<id>:ack_overdue'.")
+    # A login, or (for a reminder to a person without one) an address: phone number or email.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
     )
+    to_address = models.CharField(max_length=254, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.IN_APP)
     kind = models.CharField(max_length=60, help_text="What happened, e.g. 'referral.ack_overdue'.")
     # Only what the recipient may see; prefer a link to the record over its contents.
@@ -46,21 +57,65 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
+    # An alert: urgent ones not acknowledged by escalate_at go to the managers of `team` (once).
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    team = models.ForeignKey(
+        "people.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The team on whose behalf the recipient is told; escalation goes to its managers.",
+    )
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledgement_note = models.TextField(blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["event_key", "recipient", "channel"], name="notification_one_per_event_recipient"
             ),
+            models.UniqueConstraint(
+                fields=["event_key", "to_address", "channel"],
+                condition=Q(recipient__isnull=True),
+                name="notification_one_per_event_address",
+            ),
             models.CheckConstraint(
                 condition=~Q(state="sent") | Q(sent_at__isnull=False), name="notification_sent_has_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(to_address=""),
+                name="notification_has_somewhere_to_go",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | ~Q(acknowledgement_note=""),
+                name="notification_acknowledged_with_note",
             ),
         ]
         indexes = [
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["recipient", "channel", "-created_at"]),
             models.Index(fields=["related_type", "related_id"]),
+            models.Index(
+                fields=["escalate_at"],
+                condition=Q(escalated_at__isnull=True, acknowledged_at__isnull=True),
+                name="notification_to_escalate",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.recipient_id} ({self.channel}, {self.state})"
+        return f"{self.kind} to {self.recipient_id or 'an address'} ({self.channel}, {self.state})"
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.priority == self.Priority.URGENT
+
+    @property
+    def time_to_acknowledge(self):
+        return self.acknowledged_at - self.created_at if self.acknowledged_at else None

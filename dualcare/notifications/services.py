@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Notification
@@ -33,13 +34,19 @@ def notify(
     url: str = "",
     related: models.Model | None = None,
     channels: Iterable[str] = (Notification.Channel.IN_APP, Notification.Channel.EMAIL),
+    priority: str = Notification.Priority.NORMAL,
+    team=None,
+    escalate_after: dt.timedelta | None = None,
 ) -> list[Notification]:
     """Write one outbox row per recipient and channel for one event, in the caller's transaction.
 
     Idempotent: calling it again for the same event_key adds nothing for recipients who
     already have a row. Email rows are written only for recipients with an email address.
     Delivery is queued after the transaction commits. Returns the event's rows.
+    An urgent alert with `escalate_after` goes to the managers of `team` if its in-app row
+    is not acknowledged by then (notifications_escalate, once).
     """
+    escalate_at = timezone.now() + escalate_after if escalate_after is not None else None
     recipients = {user.pk: user for user in recipients if user is not None}
     channels = list(channels)
     rows = []
@@ -58,6 +65,9 @@ def notify(
                     url=url,
                     related_type=related._meta.label_lower if related is not None else "",
                     related_id=str(related.pk) if related is not None else "",
+                    priority=priority,
+                    team=team,
+                    escalate_at=escalate_at if channel == Notification.Channel.IN_APP else None,
                 )
             )
     if not rows:
@@ -69,6 +79,62 @@ def notify(
     if pending_ids:
         transaction.on_commit(lambda: _queue_delivery(pending_ids))
     return stored
+
+
+def notify_address(
+    *,
+    event_key: str,
+    channel: str,
+    to_address: str,
+    kind: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    related: models.Model | None = None,
+) -> Notification | None:
+    """One outbox row to an address (a phone number or email) rather than a login, e.g. a reminder
+    to a person who does not use DualCare. Idempotent on (event_key, channel, address)."""
+    to_address = (to_address or "").strip()
+    if not to_address or channel == Notification.Channel.IN_APP:
+        return None
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                event_key=event_key,
+                recipient=None,
+                to_address=to_address,
+                channel=channel,
+                kind=kind,
+                subject=subject[:200],
+                body=body,
+                url=url,
+                related_type=related._meta.label_lower if related is not None else "",
+                related_id=str(related.pk) if related is not None else "",
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    row = Notification.objects.get(
+        event_key=event_key, recipient__isnull=True, to_address=to_address, channel=channel
+    )
+    if row.state == Notification.State.PENDING:
+        transaction.on_commit(lambda: _queue_delivery([str(row.pk)]))
+    return row
+
+
+def notify_configured(channel: str) -> bool:
+    """GOV.UK Notify is used only with an API key and a template for the channel."""
+    template = {
+        Notification.Channel.SMS: "NOTIFY_SMS_TEMPLATE_ID",
+        Notification.Channel.EMAIL: "NOTIFY_EMAIL_TEMPLATE_ID",
+    }.get(channel)
+    return bool(_setting("NOTIFY_API_KEY") and template and _setting(template))
+
+
+def _setting(name: str) -> str:
+    import os
+
+    return getattr(settings, name, "") or os.environ.get(name, "")
 
 
 def _queue_delivery(notification_ids: list[str]) -> None:
@@ -96,9 +162,21 @@ def notification_deliver(*, notification_id) -> bool:
     if not claimed:
         return False
     row = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if row.channel == Notification.Channel.SMS and not notify_configured(row.channel):
+        # Nothing can send it: say so rather than retry for ever.
+        Notification.objects.filter(pk=row.pk, state=Notification.State.SENDING).update(
+            state=Notification.State.FAILED
+        )
+        log.warning("Notification %s: text messages are not configured.", row.pk)
+        return False
     try:
         if row.channel == Notification.Channel.EMAIL:
-            _send_email(row)
+            if notify_configured(row.channel):
+                _send_with_notify(row)
+            else:
+                _send_email(row)
+        elif row.channel == Notification.Channel.SMS:
+            _send_with_notify(row)
         # In-app rows are shown from the table itself; being "sent" means delivered.
     except Exception:
         next_state = Notification.State.FAILED if row.attempts >= MAX_ATTEMPTS else Notification.State.PENDING
@@ -111,18 +189,56 @@ def notification_deliver(*, notification_id) -> bool:
     return True
 
 
+def _link(row: Notification) -> str:
+    if not row.url:
+        return ""
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{base}{row.url}"
+
+
+def _address(row: Notification) -> str:
+    return row.to_address or (row.recipient.email if row.recipient is not None else "")
+
+
 def _send_email(row: Notification) -> None:
-    link = ""
-    if row.url:
-        base = getattr(settings, "SITE_URL", "").rstrip("/")
-        link = f"\n\nOpen DualCare to see it: {base}{row.url}"
+    link = _link(row)
+    link = f"\n\nOpen DualCare to see it: {link}" if link else ""
     send_mail(
         subject=f"DualCare: {row.subject}",
         message=f"{row.body}{link}".strip(),
         from_email=None,
-        recipient_list=[row.recipient.email],
+        recipient_list=[_address(row)],
         fail_silently=False,
     )
+
+
+def notify_client():
+    """A GOV.UK Notify client with a short timeout (a worker must not hang on it)."""
+    from notifications_python_client.notifications import NotificationsAPIClient
+
+    return NotificationsAPIClient(_setting("NOTIFY_API_KEY"), timeout=10)
+
+
+def _send_with_notify(row: Notification) -> None:
+    """Send through GOV.UK Notify. The templates take ((subject)), ((body)) and ((link)).
+
+    The row id is the reference, so Notify's records can be matched to the outbox."""
+    personalisation = {"subject": row.subject, "body": row.body or row.subject, "link": _link(row)}
+    client = notify_client()
+    if row.channel == Notification.Channel.SMS:
+        client.send_sms_notification(
+            phone_number=_address(row),
+            template_id=_setting("NOTIFY_SMS_TEMPLATE_ID"),
+            personalisation=personalisation,
+            reference=str(row.pk),
+        )
+    else:
+        client.send_email_notification(
+            email_address=_address(row),
+            template_id=_setting("NOTIFY_EMAIL_TEMPLATE_ID"),
+            personalisation=personalisation,
+            reference=str(row.pk),
+        )
 
 
 def notifications_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -140,3 +256,105 @@ def notifications_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> 
         .values_list("pk", flat=True)[:limit]
     )
     return sum(notification_deliver(notification_id=pk) for pk in ids)
+
+
+# ---------------------------------------------------------------------------
+# Alerts: read, acknowledged with a note, escalated once when urgent and left unanswered
+
+
+def team_managers(team_id) -> list:
+    """Who an unanswered urgent alert goes to: the team's managers, else its organisation's,
+    else (so it never goes nowhere) the team's own clinical staff."""
+    from dualcare import access
+    from dualcare.people.models import StaffRole, Team, User
+
+    today = timezone.localdate()
+    in_force = StaffRole.objects.filter(start__lte=today, user__is_active=True).exclude(end__lte=today)
+    managers = in_force.filter(role=StaffRole.Role.TEAM_MANAGER)
+    org_id = Team.objects.filter(pk=team_id).values("organisation_id")
+    for roles in (
+        managers.filter(team_id=team_id),
+        managers.filter(team__organisation_id__in=org_id),
+        in_force.filter(team_id=team_id, role__in=list(access.CLINICAL_ROLES)),
+    ):
+        people = list(User.objects.filter(pk__in=roles.values("user_id")))
+        if people:
+            return people
+    return []
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
+    """The recipient says what they did about an alert. Once: a second acknowledgement is refused."""
+    from dualcare.audit.services import audit_record
+    from dualcare.exceptions import ApplicationError
+
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError("Say what you did about this alert.", field="note")
+    if alert.recipient_id != by.pk or alert.channel != Notification.Channel.IN_APP:
+        raise ApplicationError("Only the person an alert was sent to can acknowledge it.")
+    now = timezone.now()
+    changed = Notification.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now,
+        acknowledged_by=by,
+        acknowledgement_note=note,
+        read_at=Coalesce("read_at", models.Value(now)),
+    )
+    if not changed:
+        raise ApplicationError("This alert has already been acknowledged.")
+    alert.refresh_from_db()
+    audit_record(actor=by, action="alert.acknowledge", target=alert, detail={"kind": alert.kind})
+    return alert
+
+
+def alerts_mark_read(*, user, ids: Iterable) -> int:
+    return Notification.objects.filter(
+        recipient=user, channel=Notification.Channel.IN_APP, pk__in=list(ids), read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def notifications_escalate(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Send each urgent alert not acknowledged in time to its team's managers, once.
+
+    The claim is a conditional UPDATE on escalated_at; the outbox's unique event key backs it.
+    Safe under two beats."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            channel=Notification.Channel.IN_APP,
+            priority=Notification.Priority.URGENT,
+            escalate_at__lte=now,
+            escalated_at__isnull=True,
+            acknowledged_at__isnull=True,
+        )
+        .order_by("escalate_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    escalated = 0
+    for pk in ids:
+        with transaction.atomic():
+            claimed = Notification.objects.filter(
+                pk=pk, escalated_at__isnull=True, acknowledged_at__isnull=True
+            ).update(escalated_at=now)
+            if not claimed:
+                continue
+            alert = Notification.objects.select_related("team").get(pk=pk)
+            managers = [user for user in team_managers(alert.team_id) if user.pk != alert.recipient_id]
+            if alert.team_id is None or not managers:
+                continue
+            notify(
+                event_key=f"escalation:{alert.pk}",
+                recipients=managers,
+                kind="alert.escalated",
+                subject=f"Not yet acknowledged: {alert.subject}"[:200],
+                body=(
+                    f"An urgent alert sent to a member of {alert.team.name} has not been acknowledged. "
+                    f"{alert.body}"
+                ).strip(),
+                url=alert.url,
+                priority=Notification.Priority.URGENT,
+                team=alert.team,
+            )
+            escalated += 1
+    return escalated

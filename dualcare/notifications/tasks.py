@@ -13,3 +13,9 @@ def notification_deliver(notification_id: str) -> bool:
 def notifications_sweep() -> int:
     """Send rows left pending (e.g. the broker was down at commit). Beat runs it every minute."""
     return services.notifications_sweep()
+
+
+@shared_task(name="dualcare.notifications.tasks.notifications_escalate")
+def notifications_escalate() -> int:
+    """Urgent alerts left unacknowledged past their time: tell the team's managers, once."""
+    return services.notifications_escalate()

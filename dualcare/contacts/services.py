@@ -1,0 +1,632 @@
+"""Every write to contacts, and the alert rules that follow from what is recorded.
+
+Recording an outcome locks the contact row and compares inside the lock, so the same
+outcome recorded twice (or by two people at once) changes nothing, and a different one is
+a correction kept as a ContactOutcomeEvent. Alerts are outbox rows written in the same
+transaction, each with an event key, so one event tells each recipient once whatever
+retries or overlapping scans happen. Messages carry no names: a link to the record only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from dualcare import access
+from dualcare.audit.services import audit_record
+from dualcare.exceptions import ApplicationError
+from dualcare.notifications.models import Notification
+from dualcare.notifications.services import notify, notify_address, notify_configured, team_managers
+from dualcare.people.models import (
+    Consent,
+    Involvement,
+    Organisation,
+    Scope,
+    ServiceUser,
+    StaffRole,
+    Team,
+    User,
+)
+
+from .models import (
+    APPOINTMENT_KINDS,
+    Contact,
+    ContactOutcomeEvent,
+    ContactRules,
+    Kind,
+    Outcome,
+    SupervisedConsumption,
+)
+
+# The highest single daily dose accepted, by unit: above it is almost certainly a typing error.
+MAX_DOSE = {"mg": Decimal("300"), "ml": Decimal("300")}
+COLLECTION_TIME = dt.time(9, 0)
+
+
+# ---------------------------------------------------------------------------
+# Rules: an organisation's own thresholds, else the settings' defaults
+
+
+@dataclass(frozen=True)
+class Rules:
+    urgent_after_missed_collections: int
+    escalate_urgent_after: dt.timedelta
+    disengaged_after_days: int
+    reminder_hours_before: int
+
+
+def default_rules() -> Rules:
+    return Rules(
+        urgent_after_missed_collections=getattr(settings, "CONTACTS_URGENT_AFTER_MISSED_COLLECTIONS", 3),
+        escalate_urgent_after=dt.timedelta(minutes=getattr(settings, "CONTACTS_ESCALATE_AFTER_MINUTES", 240)),
+        disengaged_after_days=getattr(settings, "CONTACTS_DISENGAGED_AFTER_DAYS", 28),
+        reminder_hours_before=getattr(settings, "CONTACTS_REMINDER_HOURS_BEFORE", 24),
+    )
+
+
+def rules_for(organisation_ids) -> dict:
+    """{organisation id: Rules} for these organisations, in one query."""
+    organisation_ids = set(organisation_ids)
+    found = {
+        row.organisation_id: row for row in ContactRules.objects.filter(organisation_id__in=organisation_ids)
+    }
+    default = default_rules()
+    rules = {}
+    for org_id in organisation_ids:
+        row = found.get(org_id)
+        rules[org_id] = (
+            default
+            if row is None
+            else Rules(
+                urgent_after_missed_collections=row.urgent_after_missed_collections,
+                escalate_urgent_after=dt.timedelta(minutes=row.escalate_urgent_after_minutes),
+                disengaged_after_days=row.disengaged_after_days,
+                reminder_hours_before=row.reminder_hours_before,
+            )
+        )
+    return rules
+
+
+@transaction.atomic
+def contact_rules_set(*, organisation: Organisation, by: User, **values) -> ContactRules:
+    """An organisation admin sets their organisation's thresholds."""
+    if not access.is_org_admin_of(by, organisation):
+        raise ApplicationError("Only an admin of this organisation can change its alert rules.")
+    rules, _ = ContactRules.objects.update_or_create(organisation=organisation, defaults=values)
+    audit_record(actor=by, action="contacts.rules_set", target=rules, organisation=organisation)
+    return rules
+
+
+def person_url(service_user_id) -> str:
+    """The record page. Built, not reversed: services run in workers with no request."""
+    return f"/people/{service_user_id}/"
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _in_force_roles(**filters):
+    today = _today()
+    return StaffRole.objects.filter(start__lte=today, user__is_active=True, **filters).exclude(end__lte=today)
+
+
+# ---------------------------------------------------------------------------
+# Setting up: appointments and supervised-consumption schedules
+
+
+def _involved_team(service_user: ServiceUser, team: Team | None, field: str, message: str) -> Team:
+    if (
+        team is None
+        or not Involvement.objects.filter(service_user=service_user, team=team, end__isnull=True).exists()
+    ):
+        raise ApplicationError(message, field=field)
+    return team
+
+
+@transaction.atomic
+def appointment_create(
+    *,
+    by: User,
+    service_user: ServiceUser,
+    kind: str,
+    team: Team,
+    starts_at: dt.datetime,
+    staff: User | None = None,
+    place: str = "",
+) -> Contact:
+    """Book an appointment with a person for one of the booker's teams that works with them."""
+    if kind not in APPOINTMENT_KINDS:
+        raise ApplicationError("Choose the kind of appointment.", field="kind")
+    if not access.contact_teams_of(by, collections=False).filter(pk=getattr(team, "pk", None)).exists():
+        raise ApplicationError("Choose one of your teams.", field="team")
+    _involved_team(service_user, team, "team", "Your team is not working with this person.")
+    if starts_at is None or timezone.is_naive(starts_at):
+        raise ApplicationError("Enter the date and time of the appointment.", field="starts_at")
+    if starts_at < timezone.now() - dt.timedelta(days=366):
+        raise ApplicationError(
+            "The appointment must be within the last year or in the future.", field="starts_at"
+        )
+    if staff is not None and not _in_force_roles(team=team, user=staff).exists():
+        raise ApplicationError("Choose a member of the team.", field="staff")
+    contact = Contact.objects.create(
+        service_user=service_user,
+        kind=kind,
+        team=team,
+        staff=staff,
+        starts_at=starts_at,
+        due_on=timezone.localdate(starts_at),
+        place=place.strip()[:200],
+        created_by=by,
+    )
+    audit_record(actor=by, action="contact.create", target=contact, service_user=service_user)
+    return contact
+
+
+def parse_days(days) -> str:
+    """ "0246" or [0, 2, 4, 6] (Monday = 0) -> "0246"; anything else is refused."""
+    digits = sorted({str(day) for day in days}) if not isinstance(days, str) else sorted(set(days))
+    if not digits or any(d not in "0123456" or len(d) != 1 for d in digits):
+        raise ApplicationError("Choose at least one day of the week.", field="days_of_week")
+    return "".join(digits)
+
+
+@transaction.atomic
+def supervised_consumption_start(
+    *,
+    by: User,
+    service_user: ServiceUser,
+    pharmacy_team: Team,
+    prescribing_team: Team,
+    medicine: str,
+    dose,
+    dose_unit: str = "mg",
+    days_of_week="0123456",
+    start: dt.date,
+    end: dt.date | None = None,
+) -> SupervisedConsumption:
+    """The prescribing team sets up supervised consumption at a pharmacy working with the person.
+
+    Today's collection is written at once if today is a due day; later days come from the
+    daily scan (collections_generate)."""
+    if (
+        not access.contact_teams_of(by, collections=False)
+        .filter(pk=getattr(prescribing_team, "pk", None))
+        .exists()
+    ):
+        raise ApplicationError("Choose your team: the one prescribing.", field="prescribing_team")
+    _involved_team(
+        service_user, prescribing_team, "prescribing_team", "Your team is not working with this person."
+    )
+    if pharmacy_team is None or pharmacy_team.organisation.kind != Organisation.Kind.PHARMACY:
+        raise ApplicationError("Choose a community pharmacy.", field="pharmacy_team")
+    _involved_team(
+        service_user,
+        pharmacy_team,
+        "pharmacy_team",
+        "This pharmacy is not working with this person yet: add it to their care team first.",
+    )
+    medicine = (medicine or "").strip()
+    if not medicine:
+        raise ApplicationError(
+            "Enter the medicine, for example methadone oral solution 1 mg/ml.", field="medicine"
+        )
+    if dose_unit not in MAX_DOSE:
+        raise ApplicationError("Give the dose in mg or ml.", field="dose_unit")
+    try:
+        dose = Decimal(str(dose))
+    except (InvalidOperation, ValueError):
+        raise ApplicationError("Enter the dose as a number, for example 60.", field="dose") from None
+    if not dose.is_finite() or dose <= 0 or dose > MAX_DOSE[dose_unit]:
+        raise ApplicationError(
+            f"Enter a dose above 0 and no more than {MAX_DOSE[dose_unit]} {dose_unit}.", field="dose"
+        )
+    if dose.as_tuple().exponent < -2:
+        raise ApplicationError("Give the dose to at most two decimal places.", field="dose")
+    days = parse_days(days_of_week)
+    if start is None:
+        raise ApplicationError("Enter the first day.", field="start")
+    if end is not None and end < start:
+        raise ApplicationError("The last day must be on or after the first day.", field="end")
+    schedule = SupervisedConsumption.objects.create(
+        service_user=service_user,
+        pharmacy_team=pharmacy_team,
+        prescribing_team=prescribing_team,
+        medicine=medicine[:100],
+        dose=dose,
+        dose_unit=dose_unit,
+        days_of_week=days,
+        start=start,
+        end=end,
+        created_by=by,
+    )
+    audit_record(actor=by, action="supervised_consumption.start", target=schedule, service_user=service_user)
+    today = _today()
+    if schedule.is_due_on(today):
+        transaction.on_commit(lambda: collections_generate(day=today, schedule_ids=[schedule.pk]))
+    return schedule
+
+
+def collections_generate(*, day: dt.date | None = None, schedule_ids=None) -> int:
+    """Write the day's expected collections. Idempotent: the unique (schedule, day) adds none twice.
+
+    Returns the number of schedules due (not the number newly written)."""
+    day = day or _today()
+    schedules = SupervisedConsumption.objects.filter(start__lte=day, stopped_at__isnull=True).exclude(
+        end__lt=day
+    )
+    if schedule_ids is not None:
+        schedules = schedules.filter(pk__in=list(schedule_ids))
+    due = [s for s in schedules if s.is_due_on(day)]
+    starts_at = timezone.make_aware(dt.datetime.combine(day, COLLECTION_TIME))
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                service_user_id=s.service_user_id,
+                kind=Kind.COLLECTION,
+                team_id=s.pharmacy_team_id,
+                starts_at=starts_at,
+                due_on=day,
+                schedule=s,
+            )
+            for s in due
+        ],
+        ignore_conflicts=True,
+    )
+    return len(due)
+
+
+# ---------------------------------------------------------------------------
+# Recording what happened
+
+
+@transaction.atomic
+def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") -> tuple[Contact, bool]:
+    """Record attended, missed or cancelled. Returns (contact, changed).
+
+    The same outcome again changes nothing; a different one is a correction, kept as history.
+    A missed contact raises its alerts in this transaction."""
+    if outcome not in Outcome.values:
+        raise ApplicationError("Choose attended, missed or cancelled.", field="outcome")
+    if not access.can_record_contact(by, contact):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only the team this contact is with can record it.")
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.outcome == outcome:
+        return locked, False
+    not_yet = (
+        locked.due_on > _today()
+        if locked.kind == Kind.COLLECTION
+        else locked.starts_at > timezone.now() + dt.timedelta(hours=1)
+    )
+    if not_yet and outcome in (Outcome.ATTENDED, Outcome.MISSED):
+        raise ApplicationError("This has not happened yet: you can only cancel it.", field="outcome")
+    now = timezone.now()
+    previous = locked.outcome
+    locked.outcome = outcome
+    locked.outcome_recorded_at = now
+    locked.outcome_recorded_by = by
+    locked.save(update_fields=["outcome", "outcome_recorded_at", "outcome_recorded_by", "updated_at"])
+    ContactOutcomeEvent.objects.create(
+        contact=locked,
+        outcome=outcome,
+        previous_outcome=previous,
+        at=now,
+        by=by,
+        note=(note or "").strip()[:300],
+    )
+    audit_record(
+        actor=by,
+        action="contact.correct" if previous else "contact.record",
+        target=locked,
+        service_user=locked.service_user,
+        detail={"from": previous, "to": outcome},
+    )
+    if outcome == Outcome.MISSED:
+        if locked.kind == Kind.COLLECTION:
+            _alert_missed_collection(locked, by)
+        else:
+            _alert_missed_appointment(locked, by)
+    return locked, True
+
+
+def _consenting_orgs(service_user_id) -> set:
+    return set(
+        Consent.objects.filter(
+            service_user_id=service_user_id, scope=Scope.CONTACTS, withdrawn_at__isnull=True
+        ).values_list("organisation_id", flat=True)
+    )
+
+
+def missed_collection_recipients(contact: Contact) -> list[User]:
+    """Who hears of a missed collection: in each organisation involved with the person that holds
+    their contacts consent, the key workers and the link workers of its involved teams; and the
+    prescribing team's clinical staff (the prescription is theirs, so they are always told)."""
+    schedule = contact.schedule
+    told_orgs = _consenting_orgs(contact.service_user_id) | {schedule.prescribing_team.organisation_id}
+    involvements = list(
+        Involvement.objects.filter(service_user_id=contact.service_user_id, end__isnull=True).values_list(
+            "team_id", "team__organisation_id", "key_worker_id"
+        )
+    )
+    told_teams = {team_id for team_id, org_id, _ in involvements if org_id in told_orgs}
+    user_ids = {kw for team_id, _, kw in involvements if team_id in told_teams and kw}
+    user_ids |= set(
+        _in_force_roles(team_id__in=told_teams, role=StaffRole.Role.LINK_WORKER).values_list(
+            "user_id", flat=True
+        )
+    )
+    user_ids |= set(
+        _in_force_roles(
+            team_id=schedule.prescribing_team_id, role__in=list(access.CLINICAL_ROLES)
+        ).values_list("user_id", flat=True)
+    )
+    return list(User.objects.filter(pk__in=user_ids, is_active=True))
+
+
+def _alert_missed_collection(contact: Contact, by: User) -> None:
+    contact = Contact.objects.select_related("schedule__prescribing_team__organisation", "team").get(
+        pk=contact.pk
+    )
+    schedule = contact.schedule
+    recipients = [user for user in missed_collection_recipients(contact) if user.pk != by.pk]
+    day = f"{contact.due_on:%A %-d %B}"
+    notify(
+        event_key=f"contacts:missed_collection:{contact.pk}",
+        recipients=recipients,
+        kind="contacts.missed_collection",
+        subject=f"Missed supervised-consumption collection on {day}",
+        body=(
+            f"{contact.team.name} recorded a missed {schedule.medicine} collection on {day}. "
+            "Open the record to see who."
+        ),
+        url=person_url(contact.service_user_id),
+        related=contact,
+    )
+    rules = rules_for([schedule.prescribing_team.organisation_id])[schedule.prescribing_team.organisation_id]
+    run = missed_collection_run(schedule, upto=contact.due_on)
+    if len(run) >= rules.urgent_after_missed_collections:
+        team = schedule.prescribing_team
+        notify(
+            # Keyed by the run's first miss: one urgent alert per run of misses, however long.
+            event_key=f"contacts:missed_collections_run:{run[-1].pk}",
+            recipients=[user for user in _team_clinical_staff(team) if user.pk != by.pk]
+            or team_managers(team.pk),
+            kind="contacts.missed_collections_run",
+            subject=f"Urgent: {len(run)} supervised-consumption collections missed in a row",
+            body=(
+                f"{len(run)} {schedule.medicine} collections in a row have been missed, the last on {day}. "
+                "Review the prescription before the next dose."
+            ),
+            url=person_url(contact.service_user_id),
+            related=contact,
+            priority=Notification.Priority.URGENT,
+            team=team,
+            escalate_after=rules.escalate_urgent_after,
+        )
+
+
+def missed_collection_run(schedule: SupervisedConsumption, *, upto: dt.date) -> list[Contact]:
+    """The unbroken run of missed collections ending on `upto`, latest first (cancelled ones and
+    ones not yet recorded are skipped, an attended one ends the run)."""
+    run = []
+    recorded = (
+        Contact.objects.filter(
+            schedule=schedule, due_on__lte=upto, outcome__in=[Outcome.ATTENDED, Outcome.MISSED]
+        )
+        .order_by("-due_on")
+        .only("pk", "outcome", "due_on")
+    )
+    for contact in recorded[:50]:
+        if contact.outcome != Outcome.MISSED:
+            break
+        run.append(contact)
+    return run
+
+
+def _team_clinical_staff(team: Team) -> list[User]:
+    return list(
+        User.objects.filter(
+            pk__in=_in_force_roles(team=team, role__in=list(access.CLINICAL_ROLES)).values("user_id"),
+            is_active=True,
+        )
+    )
+
+
+def _alert_missed_appointment(contact: Contact, by: User) -> None:
+    contact = Contact.objects.select_related("team").get(pk=contact.pk)
+    key_worker_id = (
+        Involvement.objects.filter(
+            service_user_id=contact.service_user_id, team_id=contact.team_id, end__isnull=True
+        )
+        .values_list("key_worker_id", flat=True)
+        .first()
+    ) or contact.staff_id
+    key_worker = User.objects.filter(pk=key_worker_id, is_active=True).first() if key_worker_id else None
+    when = f"{timezone.localtime(contact.starts_at):%A %-d %B at %H:%M}"
+    url = person_url(contact.service_user_id)
+    if key_worker is not None:
+        notify(
+            event_key=f"contacts:missed_appointment:{contact.pk}",
+            recipients=[key_worker],
+            kind="contacts.missed_appointment",
+            subject=f"Missed appointment: {contact.get_kind_display().lower()} on {when}",
+            body=f"A {contact.get_kind_display().lower()} with {contact.team.name} on {when} was missed.",
+            url=url,
+            related=contact,
+            team=contact.team,
+        )
+    previous = (
+        Contact.objects.filter(
+            service_user_id=contact.service_user_id,
+            team_id=contact.team_id,
+            kind__in=APPOINTMENT_KINDS,
+            starts_at__lt=contact.starts_at,
+            outcome__in=[Outcome.ATTENDED, Outcome.MISSED],
+        )
+        .order_by("-starts_at")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    if previous == Outcome.MISSED:
+        managers = list(team_managers(contact.team_id))
+        notify(
+            event_key=f"contacts:missed_appointments_twice:{contact.pk}",
+            recipients=managers + ([key_worker] if key_worker is not None else []),
+            kind="contacts.missed_appointments_twice",
+            subject=f"Two missed appointments in a row with {contact.team.name}",
+            body=f"The appointment on {when} was the second in a row to be missed.",
+            url=url,
+            related=contact,
+            team=contact.team,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Scans run by beat
+
+
+def disengagement_scan(*, now: dt.datetime | None = None) -> int:
+    """Alert every involved key worker when a person has had no attended contact with any agency
+    for their organisation's number of days. One alert per key worker per spell without contact:
+    the event key holds the day the spell began. Returns alerts newly raised."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    involvements = list(
+        Involvement.objects.filter(end__isnull=True, key_worker__isnull=False, start__lte=today).values_list(
+            "service_user_id", "team_id", "team__organisation_id", "key_worker_id", "start"
+        )
+    )
+    if not involvements:
+        return 0
+    rules = rules_for({org_id for _, _, org_id, _, _ in involvements})
+    shortest = min(rule.disengaged_after_days for rule in rules.values())
+    candidates = {su_id for su_id, *_ in involvements}
+    last_attended = dict(
+        Contact.objects.filter(service_user_id__in=candidates, outcome=Outcome.ATTENDED)
+        .values("service_user_id")
+        .annotate(last=Max("starts_at"))
+        .values_list("service_user_id", "last")
+    )
+    first_involved = {}
+    for su_id, _, _, _, start in involvements:
+        first_involved[su_id] = min(start, first_involved.get(su_id, start))
+    raised = 0
+    for su_id, team_id, org_id, key_worker_id, _ in involvements:
+        since = timezone.localdate(last_attended[su_id]) if su_id in last_attended else first_involved[su_id]
+        days = (today - since).days
+        if days < shortest or days < rules[org_id].disengaged_after_days:
+            continue
+        with transaction.atomic():
+            rows = notify(
+                event_key=f"contacts:disengaged:{su_id}:{since.isoformat()}",
+                recipients=User.objects.filter(pk=key_worker_id, is_active=True),
+                kind="contacts.disengaged",
+                subject=f"No attended contact with any service for {days} days",
+                body=(
+                    "Nobody involved in this person's care has recorded an attended contact since "
+                    f"{since:%-d %B %Y}. "
+                    "See the disengaged list."
+                ),
+                url=person_url(su_id),
+                team=Team(pk=team_id),
+                channels=(Notification.Channel.IN_APP,),
+            )
+            raised += sum(
+                1
+                for row in rows
+                if row.state == Notification.State.PENDING and row.recipient_id == key_worker_id
+            )
+    return raised
+
+
+def reminders_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Remind people of appointments coming up, by the way they like to be contacted.
+
+    Each appointment is claimed once (conditional UPDATE on reminder_claimed_at) in the same
+    transaction as its outbox rows. Returns reminders claimed."""
+    now = now or timezone.now()
+    widest = dt.timedelta(
+        hours=max(
+            [
+                default_rules().reminder_hours_before,
+                *ContactRules.objects.values_list("reminder_hours_before", flat=True),
+            ]
+        )
+    )
+    due = list(
+        Contact.objects.filter(
+            kind__in=APPOINTMENT_KINDS,
+            outcome="",
+            reminder_claimed_at__isnull=True,
+            starts_at__gt=now,
+            starts_at__lte=now + widest,
+        )
+        .select_related("team")
+        .order_by("starts_at")[:limit]
+    )
+    rules = rules_for({contact.team.organisation_id for contact in due})
+    sent = 0
+    for contact in due:
+        if contact.starts_at > now + dt.timedelta(
+            hours=rules[contact.team.organisation_id].reminder_hours_before
+        ):
+            continue
+        with transaction.atomic():
+            if not Contact.objects.filter(pk=contact.pk, reminder_claimed_at__isnull=True).update(
+                reminder_claimed_at=now
+            ):
+                continue
+            _remind(contact)
+            sent += 1
+    return sent
+
+
+def _remind(contact: Contact) -> None:
+    person = ServiceUser.objects.select_related("user").get(pk=contact.service_user_id)
+    when = f"{timezone.localtime(contact.starts_at):%A %-d %B at %H:%M}"
+    place = f", at {contact.place}" if contact.place else ""
+    subject = f"Reminder: your appointment on {when}"
+    body = f"You have a {contact.get_kind_display().lower()} with {contact.team.name} on {when}{place}."
+    key = f"contacts:reminder:{contact.pk}"
+    method = person.preferred_contact_method
+    Method = ServiceUser.ContactMethod
+    if person.user is not None and person.user.is_active:
+        notify(
+            event_key=key,
+            recipients=[person.user],
+            kind="contacts.reminder",
+            subject=subject,
+            body=body,
+            url="/contacts/mine/",
+            related=contact,
+            channels=(Notification.Channel.IN_APP,),
+        )
+    if method == Method.SMS and person.phone and notify_configured(Notification.Channel.SMS):
+        notify_address(
+            event_key=key,
+            channel=Notification.Channel.SMS,
+            to_address=person.phone,
+            kind="contacts.reminder",
+            subject=subject,
+            body=body,
+            related=contact,
+        )
+    elif method == Method.EMAIL:
+        address = person.email or (person.user.email if person.user is not None else "")
+        notify_address(
+            event_key=key,
+            channel=Notification.Channel.EMAIL,
+            to_address=address,
+            kind="contacts.reminder",
+            subject=subject,
+            body=body,
+            related=contact,
+        )
