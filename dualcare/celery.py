@@ -22,6 +22,11 @@ def _ensure_filesystem_broker_folders(sender, **kwargs):
 
 
 app.conf.beat_schedule = {
+    # Outcome measures past their tolerance window: remind the key worker once per due item.
+    "outcomes-overdue-reminders": {
+        "task": "outcomes.tasks.outcomes_send_overdue_reminders",
+        "schedule": 3600.0,
+    },
     # Staff roles and involvements end by date: withdraw the access they gave, within a minute.
     "access-expire-ended-roles": {
         "task": "dualcare.people.tasks.access_expire_ended",
@@ -39,6 +44,26 @@ app.conf.beat_schedule = {
     # Referrals past their acknowledge or decide deadline: alert the receiving team's managers once.
     "referrals-overdue-alerts": {
         "task": "referrals.tasks.referrals_raise_overdue_alerts",
+        "schedule": 60.0,
+    },
+    # Contacts: today's expected collections (unique per schedule and day), written early and re-checked.
+    "contacts-collections-generate": {
+        "task": "dualcare.contacts.tasks.collections_generate",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Appointment reminders: rows scanned every minute, each claimed once.
+    "contacts-reminders": {
+        "task": "dualcare.contacts.tasks.reminders_send",
+        "schedule": 60.0,
+    },
+    # No attended contact for N days: the key workers are told once per spell.
+    "contacts-disengagement-scan": {
+        "task": "dualcare.contacts.tasks.disengagement_scan",
+        "schedule": crontab(minute=7),
+    },
+    # Urgent alerts not acknowledged in time go to the team's managers, once.
+    "notifications-escalate": {
+        "task": "dualcare.notifications.tasks.notifications_escalate",
         "schedule": 60.0,
     },
 }

@@ -325,3 +325,19 @@ class SatisfactionResponse(OutcomeRecord):
     @property
     def when(self):
         return self.responded_on
+
+
+class OutcomeReminder(TimeStampedModel):
+    """One reminder per overdue item: the unique key makes a second scan (or a second beat) a no-op."""
+
+    involvement = models.ForeignKey("people.Involvement", on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=12)
+    kind = models.CharField(max_length=10)  # baseline, review, exit
+    due_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["involvement", "instrument", "kind", "due_on"], name="one_reminder_per_due_item"
+            )
+        ]

@@ -205,3 +205,52 @@ def satisfaction_record(
     )
     audit_record(actor=by, action="outcomes.satisfaction.record", target=response, service_user=service_user)
     return response
+
+
+def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
+    """Remind the key worker (or the team's managers when there is none) once per overdue measure.
+
+    Each overdue item is claimed by inserting its reminder row with a unique key; a second scan
+    or a second beat finds the row and sends nothing. Returns the reminders sent.
+    """
+    from dualcare.notifications.services import notify
+    from dualcare.people.models import Involvement, StaffRole
+
+    from .models import OutcomeReminder
+    from .selectors import due_items
+
+    today = today or timezone.localdate()
+    involvements = list(
+        Involvement.objects.filter(end__isnull=True).select_related("team__organisation", "key_worker")
+    )
+    sent = 0
+    for item in due_items(involvements, today=today):
+        if not item.due.overdue:
+            continue
+        involvement, due = item.involvement, item.due
+        with transaction.atomic():
+            _, created = OutcomeReminder.objects.get_or_create(
+                involvement=involvement, instrument=due.instrument, kind=due.kind, due_on=due.due_on
+            )
+            if not created:
+                continue
+            recipients = [involvement.key_worker] if involvement.key_worker_id else []
+            if not recipients:
+                recipients = [
+                    role.user
+                    for role in StaffRole.objects.filter(
+                        team=involvement.team, role=StaffRole.Role.TEAM_MANAGER, end__isnull=True
+                    ).select_related("user")
+                ]
+            # No names in the message: it may go by email. The link opens the record, which checks access.
+            notify(
+                event_key=f"outcome:{involvement.pk}:{due.instrument}:{due.kind}:{due.due_on:%Y-%m-%d}",
+                recipients=recipients,
+                kind=f"outcomes.{due.instrument}_overdue",
+                subject=f"Overdue: a {due.words} for someone in {involvement.team.name}",
+                body=f"A {due.words} was due on {due.due_on:%d %B %Y} and has not been recorded.",
+                url=f"/outcomes/people/{involvement.service_user_id}/",
+                related=involvement,
+            )
+            sent += 1
+    return sent

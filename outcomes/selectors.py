@@ -1,0 +1,169 @@
+"""Reads of outcome measures, already permission-filtered (dualcare.access.outcomes_filter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dualcare import access
+from dualcare.people.models import Involvement, Organisation
+
+from . import scoring
+from .models import DialogRating, HonosRating, SatisfactionResponse, TopForm
+from .schedules import Due, next_due
+from .services import enabled_instruments
+
+MODELS = {"honos": HonosRating, "top": TopForm, "dialog": DialogRating, "satisfaction": SatisfactionResponse}
+DATE_FIELD = {
+    "honos": "rated_on",
+    "top": "completed_on",
+    "dialog": "rated_on",
+    "satisfaction": "responded_on",
+}
+# Which organisations' involvements make a measure due: HoNOS in mental health, TOP in drug and alcohol.
+SCHEDULED = {"honos": Organisation.Kind.MENTAL_HEALTH, "top": Organisation.Kind.SUBSTANCE_MISUSE}
+
+
+def outcomes_visible(user, instrument: str, service_user=None) -> QuerySet:
+    model = MODELS[instrument]
+    records = model.objects.select_related("organisation", "team", "recorded_by")
+    return access.outcomes_filter(user, records, service_user).order_by(DATE_FIELD[instrument], "created_at")
+
+
+def history_for(user, service_user) -> dict[str, list]:
+    """Every visible form of each switched-on instrument for one person, oldest first."""
+    return {name: list(outcomes_visible(user, name, service_user)) for name in enabled_instruments()}
+
+
+@dataclass
+class HonosPair:
+    service_user_id: object
+    baseline: HonosRating
+    latest: HonosRating
+    change: scoring.HonosChange
+
+
+def honos_pairs(ratings: list[HonosRating]) -> list[HonosPair]:
+    """Baseline (first) -> latest HoNOS for each person with two or more ratings (oldest first in)."""
+    by_person: dict = defaultdict(list)
+    for rating in ratings:
+        by_person[rating.service_user_id].append(rating)
+    pairs = []
+    for person_id, rows in by_person.items():
+        if len(rows) < 2:
+            continue
+        first, last = rows[0], rows[-1]
+        change = scoring.honos_change(
+            scoring.honos_score(first.items).total, scoring.honos_score(last.items).total
+        )
+        pairs.append(HonosPair(person_id, first, last, change))
+    return pairs
+
+
+def top_pairs(forms: list[TopForm]) -> list[tuple[TopForm, TopForm, dict]]:
+    by_person: dict = defaultdict(list)
+    for form in forms:
+        by_person[form.service_user_id].append(form)
+    return [
+        (rows[0], rows[-1], scoring.top_change(rows[0], rows[-1]))
+        for rows in by_person.values()
+        if len(rows) > 1
+    ]
+
+
+@dataclass
+class DueItem:
+    involvement: Involvement
+    due: Due
+
+
+def due_items(
+    involvements: list[Involvement], *, today: dt.date | None = None, include_upcoming=False
+) -> list[DueItem]:
+    """What is due for each open involvement (HoNOS for mental health teams, TOP for drug and alcohol
+    teams), from the forms that involvement's organisation has recorded. Three queries in all."""
+    today = today or timezone.localdate()
+    instruments = [name for name in SCHEDULED if name in enabled_instruments()]
+    people = {inv.service_user_id for inv in involvements}
+    done: dict = defaultdict(list)
+    for name in instruments:
+        date_field = DATE_FIELD[name]
+        for person_id, org_id, day, stage in (
+            MODELS[name]
+            .objects.filter(service_user_id__in=people)
+            .values_list("service_user_id", "organisation_id", date_field, "stage")
+        ):
+            done[(name, person_id, org_id)].append((day, stage))
+    items = []
+    for involvement in involvements:
+        for name in instruments:
+            if involvement.team.organisation.kind != SCHEDULED[name]:
+                continue
+            due = next_due(
+                instrument=name,
+                started_on=involvement.start,
+                ended_on=involvement.end,
+                done=done[(name, involvement.service_user_id, involvement.team.organisation_id)],
+                today=today,
+            )
+            if due is not None and (include_upcoming or due.state != "upcoming"):
+                items.append(DueItem(involvement, due))
+    items.sort(key=lambda item: (item.due.state != "overdue", item.due.due_on))
+    return items
+
+
+def due_for_user(user, *, team=None, key_worker=None, today=None) -> list[DueItem]:
+    """Due and overdue measures for the people of my teams (or one team, or one key worker)."""
+    teams = access.teams_of(user, roles=access.CLINICAL_ROLES)
+    if team is not None:
+        teams = teams.filter(pk=team.pk)
+    involvements = Involvement.objects.filter(
+        team__in=teams.values("pk"),
+        end__isnull=True,
+        service_user__in=access.service_users_visible_to(user),
+    ).select_related("team__organisation", "service_user", "key_worker")
+    if key_worker is not None:
+        involvements = involvements.filter(key_worker=key_worker)
+    return due_items(list(involvements), today=today)
+
+
+@dataclass
+class TeamCompletion:
+    team: object
+    people: int
+    baseline_done: int
+    reviews_due: int
+    reviews_on_time: int
+    overdue: int
+
+
+def team_completion(user, team, *, today=None) -> TeamCompletion:
+    """For one of my teams: how many of its open people have a baseline, and how many reviews are
+    in date (not overdue) of those whose review has come round."""
+    today = today or timezone.localdate()
+    involvements = list(
+        Involvement.objects.filter(team=team, end__isnull=True).select_related(
+            "team__organisation", "service_user"
+        )
+    )
+    items = due_items(involvements, today=today, include_upcoming=True)
+    waiting_baseline = sum(1 for item in items if item.due.kind == "baseline")
+    reviews = [item for item in items if item.due.kind == "review"]
+    measured = {
+        name
+        for name, kind in SCHEDULED.items()
+        if kind == team.organisation.kind and name in enabled_instruments()
+    }
+    people = len(involvements) if measured else 0
+    return TeamCompletion(
+        team=team,
+        people=people,
+        baseline_done=people - waiting_baseline,
+        reviews_due=sum(1 for item in reviews if item.due.state != "upcoming"),
+        reviews_on_time=sum(1 for item in reviews if item.due.state == "due"),
+        overdue=sum(1 for item in items if item.due.overdue),
+    )
