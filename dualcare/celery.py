@@ -66,4 +66,9 @@ app.conf.beat_schedule = {
         "task": "dualcare.notifications.tasks.notifications_escalate",
         "schedule": 60.0,
     },
+    # Published care plan versions whose PDF is not stored yet: queue the render again.
+    "careplans-render-missing-pdfs": {
+        "task": "careplans.tasks.careplans_render_missing_pdfs",
+        "schedule": 60.0,
+    },
 }

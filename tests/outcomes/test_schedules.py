@@ -11,6 +11,7 @@ from outcomes.schedules import add_months, next_due
 from .helpers import days_ago, make_honos, make_top
 
 D = dt.date
+START = D(2026, 1, 10)
 
 
 class AddMonthsTests:
@@ -29,7 +30,7 @@ class AddMonthsTests:
         assert add_months(D(2026, 11, 30), 3) == D(2027, 2, 28)
 
 
-def due(done, today, *, ended_on=None, instrument="top", started_on=D(2026, 1, 10)):
+def due(done, today, *, ended_on=None, instrument="top", started_on=START):
     return next_due(
         instrument=instrument,
         started_on=started_on,
