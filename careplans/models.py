@@ -1,1 +1,264 @@
-"""Built in its own issue; installed now so the layout is whole."""
+"""The shared care plan: one per person, written together by every involved organisation.
+
+Entries of every section live in one table (PlanEntry) so that each carries the same
+author, organisation and version counter, and publishing, comparing and the per-
+organisation rules work the same way for all of them; the columns a section uses are
+listed in SECTION_FIELDS. Publishing copies the visible plan into an immutable
+PlanVersion (a JSON snapshot). The person's agreement, their requested changes and the
+carer's views are rows against a version, never overwritten.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from dualcare.models import TimeStampedModel
+
+
+class Section(models.TextChoices):
+    WHAT_MATTERS = "what_matters", "What matters to me"
+    GOAL = "goal", "My goals"
+    ACTION = "action", "Actions: who will do what"
+    CRISIS = "crisis", "Crisis and relapse-prevention plan"
+    RISK = "risk", "Risk history"
+    CARER = "carer", "Carers' involvement"
+    DISCHARGE = "discharge", "Discharge and aftercare"
+
+
+# The DIALOG life domains (CLINICAL.md) and drug and alcohol use.
+class Domain(models.TextChoices):
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    PHYSICAL_HEALTH = "physical_health", "Physical health"
+    JOB = "job", "Job situation"
+    ACCOMMODATION = "accommodation", "Accommodation"
+    LEISURE = "leisure", "Leisure activities"
+    FRIENDSHIPS = "friendships", "Friendships"
+    PARTNER_FAMILY = "partner_family", "Partner or family"
+    PERSONAL_SAFETY = "personal_safety", "Personal safety"
+    MEDICATION = "medication", "Medication"
+    PRACTICAL_HELP = "practical_help", "Practical help"
+    MEETINGS = "meetings", "Meetings with professionals"
+    DRUG_ALCOHOL = "drug_alcohol", "Drug and alcohol use"
+
+
+class ActionOwner(models.TextChoices):
+    ORGANISATION = "organisation", "The organisation"
+    WORKER = "worker", "A named worker"
+    SERVICE_USER = "service_user", "The person themselves"
+    CARER = "carer", "Their carer"
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    STOPPED = "stopped", "No longer needed"
+
+
+# The columns each section uses, in the order they are shown and compared.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    Section.WHAT_MATTERS: ("text",),
+    Section.GOAL: ("text", "domain", "target_date", "progress"),
+    Section.ACTION: ("text", "owner_kind", "owner_worker_name", "due_date", "status"),
+    Section.CRISIS: ("warning_signs", "triggers", "what_helps", "who_to_contact", "out_of_hours"),
+    Section.RISK: ("recorded_on", "text"),
+    Section.CARER: ("carer_views", "shared_with_carer"),
+    Section.DISCHARGE: ("text", "how_to_come_back"),
+}
+
+FIELD_LABELS = {
+    "text": "Text",
+    "domain": "Life area",
+    "target_date": "Target date",
+    "progress": "Progress",
+    "owner_kind": "Who will do it",
+    "owner_worker_name": "Named worker",
+    "due_date": "Due by",
+    "status": "Status",
+    "warning_signs": "Early warning signs",
+    "triggers": "Triggers",
+    "what_helps": "What helps",
+    "who_to_contact": "Who to contact",
+    "out_of_hours": "Out of hours",
+    "recorded_on": "Date",
+    "carer_views": "The carer's views",
+    "shared_with_carer": "What is shared with the carer",
+    "how_to_come_back": "How to come back",
+}
+SECTION_TEXT_LABEL = {
+    Section.WHAT_MATTERS: "In their words",
+    Section.GOAL: "The goal, in their words",
+    Section.ACTION: "What will be done",
+    Section.RISK: "Risk summary",
+    Section.DISCHARGE: "Follow-up after discharge",
+}
+
+
+class CarePlan(TimeStampedModel):
+    """The person's one shared plan. Its content is its entries; its history is its versions."""
+
+    service_user = models.OneToOneField(
+        "people.ServiceUser", on_delete=models.PROTECT, related_name="care_plan"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Denormalised from the latest version, so lists need no subquery.
+    current_version_number = models.PositiveIntegerField(default=0)
+    review_due = models.DateField(null=True, blank=True)
+    # Bumped with every change of an entry: "changed since published" is a comparison of two numbers.
+    changes = models.PositiveIntegerField(default=0)
+    changes_at_publish = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["review_due"])]
+
+    def __str__(self) -> str:
+        return f"Care plan ({self.pk})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.current_version_number > 0
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.changes != self.changes_at_publish
+
+    def review_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.review_due is not None and self.review_due < today
+
+
+class PlanEntry(TimeStampedModel):
+    """One entry of one section, written by one organisation, which alone may change it."""
+
+    Section = Section
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="entries")
+    section = models.CharField(max_length=20, choices=Section.choices)
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Optimistic concurrency: an update names the version it started from and is refused if stale.
+    version = models.PositiveIntegerField(default=1)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    text = models.TextField(blank=True)
+    domain = models.CharField(max_length=20, choices=Domain.choices, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    progress = models.TextField(blank=True)
+    owner_kind = models.CharField(max_length=20, choices=ActionOwner.choices, blank=True)
+    owner_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, blank=True)
+    warning_signs = models.TextField(blank=True)
+    triggers = models.TextField(blank=True)
+    what_helps = models.TextField(blank=True)
+    who_to_contact = models.TextField(blank=True)
+    out_of_hours = models.TextField(blank=True)
+    recorded_on = models.DateField(null=True, blank=True)
+    carer_views = models.TextField(blank=True)
+    shared_with_carer = models.TextField(blank=True)
+    how_to_come_back = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["section", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(section__in=Section.values), name="planentry_section_valid"),
+        ]
+        indexes = [models.Index(fields=["plan", "removed_at", "section"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_section_display()} entry"
+
+    @property
+    def owner_worker_name(self) -> str:
+        return self.owner_worker.display_name if self.owner_worker_id else ""
+
+    def field_values(self) -> dict:
+        """The section's fields as displayed (choices as labels, dates as ISO strings)."""
+        values = {}
+        for name in SECTION_FIELDS[self.section]:
+            value = getattr(self, name)
+            if name in ("domain", "owner_kind", "status"):
+                value = getattr(self, f"get_{name}_display")() if value else ""
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            values[name] = value or ""
+        return values
+
+
+class PlanVersion(TimeStampedModel):
+    """A published, numbered version: what the plan said then. Never changed after it is written.
+
+    `content` is {"sections": {section: [entry, ...]}} where each entry has its id, organisation
+    (id and name), author, fields and updated time; `contributors` lists the organisations with
+    their contacts and the people who wrote entries. The PDF is rendered once, by a task.
+    """
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_by_organisation = models.ForeignKey(
+        "people.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    review_due = models.DateField()
+    content = models.JSONField()
+    contributors = models.JSONField(default=list)
+    pdf = models.FileField(upload_to="careplans/", blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="planversion_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+    def save(self, *args, **kwargs):
+        # Immutable once written: the rendered PDF is stored with a conditional UPDATE instead.
+        if not self._state.adding:
+            raise ValueError("A published care plan version cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def entries(self, section: str) -> list[dict]:
+        return self.content.get("sections", {}).get(section, [])
+
+
+class Agreement(TimeStampedModel):
+    """The person's answer to a published version, or their carer's views on it."""
+
+    class Kind(models.TextChoices):
+        AGREED = "agreed", "Agreed"
+        CHANGES = "changes", "Asked for changes"
+        CARER_VIEWS = "carer_views", "Carer's views"
+
+    class Method(models.TextChoices):
+        PORTAL = "portal", "By the person, in DualCare"
+        IN_PERSON = "in_person", "In person, recorded by staff"
+        CARER = "carer", "By their carer, in DualCare"
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="agreements")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    comment = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="changes") | ~Q(comment=""), name="agreement_changes_have_words"
+            ),
+        ]
+        indexes = [models.Index(fields=["version", "kind", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

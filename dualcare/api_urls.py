@@ -2,7 +2,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from careplans import api as careplans_api
 from dualcare.api import ObtainTokenView
+from dualcare.contacts import api as contacts_api
+from dualcare.notifications import api as notifications_api
 from dualcare.people import api as people_api
 from outcomes import api as outcomes_api
 from referrals import api as referrals_api
@@ -12,6 +15,9 @@ router.register("organisations", people_api.OrganisationViewSet, basename="organ
 router.register("teams", people_api.TeamViewSet, basename="team")
 router.register("service-users", people_api.ServiceUserViewSet, basename="service-user")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
+router.register("care-plans", careplans_api.CarePlanViewSet, basename="care-plan")
+router.register("contacts", contacts_api.ContactViewSet, basename="contact")
+router.register("alerts", notifications_api.AlertViewSet, basename="alert")
 router.register("outcomes/honos", outcomes_api.HonosViewSet, basename="outcome-honos")
 router.register("outcomes/top", outcomes_api.TopViewSet, basename="outcome-top")
 router.register("outcomes/dialog", outcomes_api.DialogViewSet, basename="outcome-dialog")

@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/", include("dualcare.api_urls")),
     path("django-admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
+    path("care-plans/", include("careplans.urls")),
+    path("my/care-plan/", include("careplans.portal_urls")),
     path("", include("dualcare.people.urls")),
 ]

@@ -40,6 +40,7 @@ _STAFF_NAV = [
 ]
 _SERVICE_USER_NAV = [
     ("Your care team", "my_home"),
+    ("Your care plan", "my_care_plan:plan"),
     ("Your referrals", "referrals:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),

@@ -1,0 +1,209 @@
+"""Forms for the care-plan pages. They check the shape of input; the rules are in services.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from dualcare import access
+from dualcare.people.forms import DatePartsField, NHSForm
+from dualcare.people.models import Involvement, StaffRole, User
+
+from .models import ActionOwner, ActionStatus, Agreement, Domain, Section
+from .services import SECTION_INPUTS
+
+
+def _text(label: str, help_text: str = "", *, required: bool = False, rows: int = 4) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class WorkerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return user.display_name
+
+
+def _fields(section: str) -> dict[str, forms.Field]:
+    """The form fields for one section, labelled as staff would say them."""
+    text_labels = {
+        Section.WHAT_MATTERS: ("What matters to them, in their own words", "Use their words, not a summary."),
+        Section.GOAL: (
+            "Their goal, in their own words",
+            "For example: \u201cI want to get back to work.\u201d",
+        ),
+        Section.ACTION: ("What will be done", ""),
+        Section.RISK: ("Risk summary", "To themselves, to others and from others, as it is on this date."),
+        Section.DISCHARGE: (
+            "Follow-up after discharge",
+            "Who will be in touch, when, and what happens next.",
+        ),
+    }
+    fields: dict[str, forms.Field] = {}
+    for name in SECTION_INPUTS[section]:
+        if name == "text":
+            label, hint = text_labels[section]
+            fields[name] = _text(label, hint, required=True)
+            fields[name].error_messages["required"] = {
+                Section.WHAT_MATTERS: "Write what matters to the person, in their own words.",
+                Section.GOAL: "Write the goal, in the person's own words.",
+                Section.ACTION: "Say what will be done.",
+                Section.RISK: "Write the risk summary.",
+                Section.DISCHARGE: "Write the follow-up after discharge.",
+            }[section]
+        elif name == "domain":
+            fields[name] = forms.ChoiceField(
+                choices=[("", "Choose a part of life"), *Domain.choices],
+                label="Which part of their life is it about?",
+                error_messages={"required": "Choose the part of life this goal is about."},
+            )
+        elif name in ("target_date", "due_date"):
+            fields[name] = DatePartsField(
+                label="Target date (optional)" if name == "target_date" else "Due by (optional)",
+                help_text="For example, 15 3 2027",
+                required=False,
+                label_for_errors="the target date" if name == "target_date" else "the due date",
+            )
+        elif name == "recorded_on":
+            fields[name] = DatePartsField(
+                label="Date of this entry", help_text="For example, 15 3 2026", label_for_errors="the date"
+            )
+        elif name == "progress":
+            fields[name] = _text("Progress so far (optional)", rows=3)
+        elif name == "owner_kind":
+            fields[name] = forms.ChoiceField(
+                choices=ActionOwner.choices,
+                widget=forms.RadioSelect,
+                label="Who will do it?",
+                error_messages={"required": "Choose who will do this."},
+            )
+        elif name == "owner_worker":
+            fields[name] = WorkerChoiceField(
+                queryset=User.objects.none(),
+                required=False,
+                label="Named worker (if a named worker will do it)",
+                empty_label="Choose a worker",
+            )
+        elif name == "status":
+            fields[name] = forms.ChoiceField(
+                choices=ActionStatus.choices,
+                widget=forms.RadioSelect,
+                label="Status",
+                initial=ActionStatus.NOT_STARTED,
+                error_messages={"required": "Choose the status of this action."},
+            )
+        elif name == "warning_signs":
+            fields[name] = _text("Early warning signs", "What they, and people close to them, notice first.")
+        elif name == "triggers":
+            fields[name] = _text("Triggers", "What tends to set things off.")
+        elif name == "what_helps":
+            fields[name] = _text("What helps", "What they can do, and what others can do.")
+        elif name == "who_to_contact":
+            fields[name] = _text("Who to contact", "Names and phone numbers, in the order to try them.")
+        elif name == "out_of_hours":
+            fields[name] = _text(
+                "Out of hours", "For example: crisis line, NHS 111 option 2, 999 in an emergency."
+            )
+        elif name == "carer_views":
+            fields[name] = _text("The carer's views", "What the carer has said about the care and this plan.")
+        elif name == "shared_with_carer":
+            fields[name] = _text(
+                "What is shared with the carer", "What the person has agreed their carer is told, and how."
+            )
+        elif name == "how_to_come_back":
+            fields[name] = _text(
+                "How to come back (optional)", "How to get help again quickly, without a new referral."
+            )
+    return fields
+
+
+class EntryForm(NHSForm):
+    """An entry of one section; `version` carries the entry's version the editor started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, section: str, service_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.section = section
+        self.fields.update(_fields(section))
+        if "owner_worker" in self.fields:
+            today = timezone.localdate()
+            teams = Involvement.objects.filter(service_user=service_user, end__isnull=True).values("team_id")
+            members = (
+                StaffRole.objects.filter(
+                    team_id__in=teams, role__in=list(access.CLINICAL_ROLES), start__lte=today
+                )
+                .exclude(end__lte=today)
+                .values("user_id")
+            )
+            self.fields["owner_worker"].queryset = User.objects.filter(
+                pk__in=members, is_active=True
+            ).order_by("first_name", "last_name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("owner_kind") == ActionOwner.WORKER and not cleaned.get("owner_worker"):
+            self.add_error("owner_worker", "Choose the named worker.")
+        return cleaned
+
+    def entry_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in SECTION_INPUTS[self.section]}
+
+
+def initial_for(entry) -> dict:
+    initial = {name: getattr(entry, name) for name in SECTION_INPUTS[entry.section]}
+    initial["version"] = entry.version
+    return initial
+
+
+class PublishForm(NHSForm):
+    review_due = DatePartsField(
+        label="When should the plan be reviewed?",
+        help_text="Six months from today unless you choose another date. For example, 15 3 2027",
+        required=False,
+        label_for_errors="the review date",
+    )
+
+
+class StaffAgreementForm(NHSForm):
+    kind = forms.ChoiceField(
+        choices=[
+            (Agreement.Kind.AGREED, "They agree this version"),
+            (Agreement.Kind.CHANGES, "They would change something"),
+        ],
+        widget=forms.RadioSelect,
+        label="What did the person say when you went through the plan with them?",
+        error_messages={"required": "Choose what the person said."},
+    )
+    comment = _text("In their own words (needed if they would change something)", rows=4)
+
+
+class MyAgreementForm(NHSForm):
+    kind = forms.ChoiceField(
+        choices=[
+            (Agreement.Kind.AGREED, "Yes, I agree with my care plan"),
+            (Agreement.Kind.CHANGES, "No, I would change something"),
+        ],
+        widget=forms.RadioSelect,
+        label="Do you agree with your care plan?",
+        error_messages={"required": "Choose whether you agree with your care plan."},
+    )
+    comment = _text(
+        "What would you change? (optional if you agree)",
+        "Write it in your own words. Your care team will read it and talk to you about it.",
+        rows=5,
+    )
+
+
+class CarerViewsForm(NHSForm):
+    comment = _text(
+        "Your views on the care plan",
+        "What you think of the plan, and anything you would like the care team to know.",
+        required=True,
+        rows=5,
+    )
+    comment.error_messages["required"] = "Write your views on the care plan."

@@ -1,0 +1,201 @@
+"""Reads of care plans, already filtered by what the viewer may see (dualcare.access, "Care plans").
+
+Entries of the working plan and of published versions go through the same rule
+(CarePlanAccess.sees_entry): own organisation's always, another organisation's with the
+person's consent (care_plan; risk for the risk history); the person sees their own
+published plan, a carer only the sections the person's grant opens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import timezone
+
+from dualcare.access import CarePlanAccess
+from dualcare.people.models import ServiceUser
+
+from .models import (
+    FIELD_LABELS,
+    SECTION_FIELDS,
+    SECTION_TEXT_LABEL,
+    Agreement,
+    CarePlan,
+    PlanEntry,
+    PlanVersion,
+    Section,
+)
+
+
+def field_label(section: str, name: str) -> str:
+    if name == "text":
+        return SECTION_TEXT_LABEL.get(section, FIELD_LABELS["text"])
+    return FIELD_LABELS[name]
+
+
+@dataclass
+class SectionView:
+    key: str
+    label: str
+    entries: list = field(default_factory=list)
+    hidden_count: int = 0  # entries of other organisations this viewer may not see
+
+
+def plan_of(service_user: ServiceUser) -> CarePlan | None:
+    return CarePlan.objects.filter(service_user=service_user).first()
+
+
+def working_sections(acc: CarePlanAccess, plan: CarePlan | None) -> list[SectionView]:
+    """The working (unpublished) plan, for staff: visible entries by section, one query."""
+    sections = [SectionView(key=value, label=label) for value, label in Section.choices]
+    if plan is None or acc.published_only:
+        return sections
+    by_key = {view.key: view for view in sections}
+    entries = (
+        PlanEntry.objects.filter(plan=plan, removed_at__isnull=True)
+        .select_related("organisation", "author", "updated_by", "owner_worker")
+        .order_by("created_at")
+    )
+    for entry in entries:
+        view = by_key[entry.section]
+        if acc.sees_entry(entry.section, entry.organisation_id):
+            entry.may_edit = acc.may_edit(entry.organisation_id)
+            entry.rows = [
+                (field_label(entry.section, name), value)
+                for name, value in entry.field_values().items()
+                if value
+            ]
+            view.entries.append(entry)
+        else:
+            view.hidden_count += 1
+    risk = by_key[Section.RISK]
+    risk.entries.sort(key=lambda entry: entry.recorded_on or timezone.localdate(), reverse=True)
+    return sections
+
+
+def version_sections(acc: CarePlanAccess, version: PlanVersion) -> list[SectionView]:
+    """A published version's content as this viewer may see it."""
+    sections = []
+    for key, label in Section.choices:
+        if not acc.sees_section(key):
+            continue
+        view = SectionView(key=key, label=label)
+        for entry in version.entries(key):
+            if acc.sees_entry(key, entry["organisation_id"]):
+                view.entries.append(
+                    {
+                        **entry,
+                        "rows": [
+                            (field_label(key, name), value)
+                            for name, value in entry["fields"].items()
+                            if value
+                        ],
+                    }
+                )
+            else:
+                view.hidden_count += 1
+        if key == Section.RISK:
+            view.entries.sort(key=lambda entry: entry["fields"].get("recorded_on", ""), reverse=True)
+        sections.append(view)
+    return sections
+
+
+def current_version(plan: CarePlan | None) -> PlanVersion | None:
+    if plan is None or not plan.current_version_number:
+        return None
+    return PlanVersion.objects.filter(plan=plan, number=plan.current_version_number).first()
+
+
+def versions_of(plan: CarePlan | None):
+    """The plan's versions, newest first, each with its latest answer from the person (one query)."""
+    if plan is None:
+        return PlanVersion.objects.none()
+    latest = Agreement.objects.filter(
+        version=OuterRef("pk"), kind__in=[Agreement.Kind.AGREED, Agreement.Kind.CHANGES]
+    ).order_by("-recorded_at")
+    return (
+        PlanVersion.objects.filter(plan=plan)
+        .select_related("published_by", "published_by_organisation")
+        .annotate(answer=Subquery(latest.values("kind")[:1]))
+        .defer("content")
+        .order_by("-number")
+    )
+
+
+@dataclass
+class AgreementStatus:
+    state: str  # "agreed", "changes", "waiting", "none"
+    answer: Agreement | None = None
+    carer_views: list = field(default_factory=list)
+
+    @property
+    def agreed(self) -> bool:
+        return self.state == "agreed"
+
+
+def agreement_status(version: PlanVersion | None) -> AgreementStatus:
+    """Whether the person has agreed this version: their latest answer counts."""
+    if version is None:
+        return AgreementStatus(state="none")
+    answers = list(version.agreements.select_related("recorded_by").order_by("recorded_at"))
+    mine = [a for a in answers if a.kind in (Agreement.Kind.AGREED, Agreement.Kind.CHANGES)]
+    carers = [a for a in answers if a.kind == Agreement.Kind.CARER_VIEWS]
+    if not mine:
+        return AgreementStatus(state="waiting", carer_views=carers)
+    return AgreementStatus(state=mine[-1].kind, answer=mine[-1], carer_views=carers)
+
+
+@dataclass
+class EntryChange:
+    kind: str  # "added", "removed", "changed"
+    organisation: str
+    rows: list  # (label, before, after)
+
+
+def compare(
+    acc: CarePlanAccess, older: PlanVersion, newer: PlanVersion
+) -> list[tuple[str, list[EntryChange]]]:
+    """What changed between two versions, section by section, in what this viewer may see."""
+    result = []
+    for key, label in Section.choices:
+        if not acc.sees_section(key):
+            continue
+        before = {e["id"]: e for e in older.entries(key) if acc.sees_entry(key, e["organisation_id"])}
+        after = {e["id"]: e for e in newer.entries(key) if acc.sees_entry(key, e["organisation_id"])}
+        changes = []
+        names = SECTION_FIELDS[key]
+        for entry_id, entry in after.items():
+            old = before.get(entry_id)
+            if old is None:
+                rows = [
+                    (field_label(key, n), "", entry["fields"].get(n, ""))
+                    for n in names
+                    if entry["fields"].get(n)
+                ]
+                changes.append(EntryChange("added", entry["organisation"], rows))
+            else:
+                rows = [
+                    (field_label(key, n), old["fields"].get(n, ""), entry["fields"].get(n, ""))
+                    for n in names
+                    if old["fields"].get(n, "") != entry["fields"].get(n, "")
+                ]
+                if rows:
+                    changes.append(EntryChange("changed", entry["organisation"], rows))
+        for entry_id, entry in before.items():
+            if entry_id not in after:
+                rows = [
+                    (field_label(key, n), entry["fields"].get(n, ""), "")
+                    for n in names
+                    if entry["fields"].get(n)
+                ]
+                changes.append(EntryChange("removed", entry["organisation"], rows))
+        result.append((label, changes))
+    return result
+
+
+def plans_for_list(plans):
+    """Care plans with what a list shows, in a constant number of queries."""
+    return plans.select_related("service_user").prefetch_related(
+        Prefetch("versions", queryset=PlanVersion.objects.defer("content").order_by("-number"))
+    )

@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="careplans.tasks.careplan_version_render_pdf")
+def careplan_version_render_pdf(version_id: str) -> bool:
+    """Render a published version's PDF once and store it. Running it twice stores one file."""
+    return services.version_render_pdf(version_id)
+
+
+@shared_task(name="careplans.tasks.careplans_render_missing_pdfs")
+def careplans_render_missing_pdfs() -> int:
+    """Re-queue versions whose PDF is not stored yet (broker down, worker died). Beat: each minute."""
+    return services.versions_render_missing_pdfs()
