@@ -11,5 +11,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("care-plans/", include("careplans.urls")),
     path("my/care-plan/", include("careplans.portal_urls")),
+    path("contacts/", include("dualcare.contacts.urls")),
+    path("alerts/", include("dualcare.notifications.urls")),
     path("", include("dualcare.people.urls")),
 ]

@@ -36,12 +36,16 @@ _STAFF_NAV = [
     ("Referrals", "referrals:inbox", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Register a person", "service_user_register", {Role.KEY_WORKER, Role.LINK_WORKER}),
     ("People", "pharmacy_list", {Role.PHARMACIST}),
+    ("Collections today", "contacts:pharmacy_today", {Role.PHARMACIST}),
+    ("Appointments", "contacts:appointments", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    ("Alerts", "alerts:list", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER, Role.PHARMACIST}),
     ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
 ]
 _SERVICE_USER_NAV = [
     ("Your care team", "my_home"),
     ("Your care plan", "my_care_plan:plan"),
     ("Your referrals", "referrals:mine"),
+    ("Your appointments", "contacts:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),
 ]

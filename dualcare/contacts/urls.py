@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "contacts"
+
+urlpatterns = [
+    path("", views.appointments, name="appointments"),
+    path("pharmacy/", views.pharmacy_today, name="pharmacy_today"),
+    path("disengaged/", views.disengaged, name="disengaged"),
+    path("mine/", views.my_appointments, name="mine"),
+    path("<uuid:pk>/record/", views.contact_record, name="record"),
+]

@@ -1,0 +1,156 @@
+"""Contact pages: the pharmacist's collections today (one tap each), a key worker's appointments,
+the multi-agency disengaged list, and the person's own appointments in plain words.
+
+Reads through dualcare.access and selectors; every write through services.contact_record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dualcare import access
+from dualcare.audit.services import audit_record
+from dualcare.exceptions import ApplicationError
+from dualcare.people.models import StaffRole, User
+
+from . import selectors, services
+from .forms import RecordForm
+from .models import Outcome
+
+PAGE_SIZE = 50
+
+
+def _roles_required(*roles):
+    """Staff holding one of `roles`; anyone else gets a 404 (these pages are not theirs to know of)."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if not access.has_role(request.user, *roles):
+                raise Http404("No such page.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+clinical_required = _roles_required(*access.CLINICAL_ROLES)
+pharmacist_required = _roles_required(StaffRole.Role.PHARMACIST)
+
+
+@pharmacist_required
+def pharmacy_today(request: HttpRequest) -> HttpResponse:
+    """Today's supervised-consumption collections at my pharmacy: still to record, then recorded."""
+    today = timezone.localdate()
+    collections = list(selectors.pharmacy_today(request.user, day=today))
+    audit_record(actor=request.user, action="contacts.pharmacy_today", detail={"rows": len(collections)})
+    return render(
+        request,
+        "contacts/pharmacy_today.html",
+        {
+            "today": today,
+            "to_record": [c for c in collections if not c.outcome],
+            "recorded": [c for c in collections if c.outcome],
+        },
+    )
+
+
+@clinical_required
+def appointments(request: HttpRequest) -> HttpResponse:
+    """My teams' appointments this week (or from a chosen day), to record what happened."""
+    start = timezone.localdate()
+    if request.GET.get("from"):
+        with contextlib.suppress(ValueError):
+            start = dt.date.fromisoformat(request.GET["from"])
+    contacts = selectors.team_appointments(request.user, start=start - dt.timedelta(days=1), days=8)
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(actor=request.user, action="contacts.appointments", detail={"rows": len(page.object_list)})
+    return render(
+        request,
+        "contacts/appointments.html",
+        {
+            "page": page,
+            "start": start,
+            "now": timezone.now(),
+            "outcomes": Outcome.choices,
+            "earlier": start - dt.timedelta(days=7),
+            "later": start + dt.timedelta(days=7),
+            "extra_query": f"&from={start.isoformat()}",
+        },
+    )
+
+
+@clinical_required
+def disengaged(request: HttpRequest) -> HttpResponse:
+    """People we share, with no attended contact with any service for N days."""
+    organisation = access.acting_organisation(request.user)
+    rules = (
+        services.rules_for([organisation.pk])[organisation.pk] if organisation else services.default_rules()
+    )
+    people = selectors.disengaged_people(request.user, days=rules.disengaged_after_days)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(actor=request.user, action="contacts.disengaged", detail={"rows": len(page.object_list)})
+    return render(
+        request,
+        "contacts/disengaged.html",
+        {"page": page, "days": rules.disengaged_after_days, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    """The person's own coming appointments, in plain words."""
+    if request.user.kind != User.Kind.SERVICE_USER:
+        raise Http404("No such page.")
+    contacts = list(selectors.my_appointments(request.user)[:50])
+    return render(request, "contacts/my_appointments.html", {"contacts": contacts})
+
+
+# Where a record form may send the user back to: our own list pages only.
+_RETURN_TO = {"pharmacy": "contacts:pharmacy_today", "appointments": "contacts:appointments"}
+
+
+@require_POST
+@login_required
+def contact_record(request: HttpRequest, pk) -> HttpResponse:
+    """One tap: record attended, missed or cancelled, then back to the list."""
+    if request.user.kind != User.Kind.STAFF:
+        raise Http404("No such page.")
+    contact = access.get_contact_or_404(request.user, pk, action="contact.record")
+    form = RecordForm(request.POST)
+    back = reverse(_RETURN_TO.get(request.POST.get("return_to"), "contacts:appointments"))
+    if not form.is_valid():
+        messages.error(request, "Choose what happened.")
+        return redirect(back)
+    try:
+        contact, changed = services.contact_record(
+            contact=contact,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    name = contact.service_user.full_name
+    what = contact.get_outcome_display().lower()
+    if not changed:
+        messages.info(request, f"{name}: already recorded as {what}.")
+    elif contact.outcome == Outcome.MISSED and contact.is_collection:
+        messages.success(request, f"{name}: recorded as missed. Their care team has been told.")
+    else:
+        messages.success(request, f"{name}: recorded as {what}.")
+    return redirect(back)
