@@ -1,0 +1,210 @@
+"""Contact pages and the alert centre: who may use each, what they show, one-tap recording."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from dualcare.contacts import services
+from dualcare.notifications.models import Notification
+
+from .helpers import appointment, collection, schedule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today_collection(world):
+    return collection(world, schedule(world), timezone.localdate())
+
+
+class PharmacyTodayTests:
+    URL = "/contacts/pharmacy/"
+
+    def test_the_pharmacist_sees_todays_collections_with_one_tap_buttons(
+        self, client, world, today_collection
+    ):
+        client.force_login(world.pharmacist)
+        page = client.get(self.URL).content.decode()
+        assert "Sam Testwell" in page and "60 mg" in page
+        assert f'action="/contacts/{today_collection.pk}/record/"' in page
+        assert 'value="missed"' in page and 'value="attended"' in page
+
+    def test_one_tap_records_a_miss_and_tells_the_care_team(self, client, world, today_collection):
+        client.force_login(world.pharmacist)
+        response = client.post(
+            f"/contacts/{today_collection.pk}/record/",
+            {"outcome": "missed", "return_to": "pharmacy"},
+            follow=True,
+        )
+        assert response.redirect_chain[-1][0] == self.URL
+        assert "recorded as missed" in response.content.decode()
+        assert Notification.objects.filter(
+            recipient=world.keyworker_sm, kind="contacts.missed_collection"
+        ).exists()
+
+    def test_other_roles_get_404(self, client, world, today_collection):
+        for someone in (
+            world.keyworker_sm,
+            world.manager_mh,
+            world.orgadmin_mh,
+            world.service_user_login,
+            world.carer,
+        ):
+            client.force_login(someone)
+            assert client.get(self.URL).status_code == 404
+
+    def test_anonymous_is_sent_to_sign_in(self, client):
+        assert client.get(self.URL).status_code == 302
+
+    def test_queries_do_not_grow_with_rows(self, client, world, django_assert_max_num_queries):
+        from dualcare.people import services as people_services
+        from tests.factories import person
+
+        client.force_login(world.pharmacist)
+        today = timezone.localdate()
+        collection(world, schedule(world), today)
+        with django_assert_max_num_queries(40) as first:
+            client.get(self.URL)
+        for n in range(5):
+            someone = person(
+                world.sm_team, key_worker=world.keyworker_sm, given_name=f"P{n}", family_name="Extra"
+            )
+            people_services.involvement_start(service_user=someone, team=world.pharmacy_team)
+            sched = services.supervised_consumption_start(
+                by=world.keyworker_sm,
+                service_user=someone,
+                pharmacy_team=world.pharmacy_team,
+                prescribing_team=world.sm_team,
+                medicine="Buprenorphine",
+                dose="8",
+                start=today,
+            )
+            services.collections_generate(day=today, schedule_ids=[sched.pk])
+        with django_assert_max_num_queries(len(first.captured_queries)):
+            assert client.get(self.URL).content.decode().count("Extra") >= 5
+
+
+class RecordPageTests:
+    def test_a_key_worker_cannot_record_another_teams_collection(self, client, world, today_collection):
+        client.force_login(world.keyworker_sm)
+        assert (
+            client.post(f"/contacts/{today_collection.pk}/record/", {"outcome": "missed"}).status_code == 403
+        )
+
+    def test_staff_who_cannot_see_it_get_404_and_service_users_too(self, client, world, today_collection):
+        for someone in (world.keyworker_mh, world.outsider, world.service_user_login):
+            client.force_login(someone)
+            assert (
+                client.post(f"/contacts/{today_collection.pk}/record/", {"outcome": "missed"}).status_code
+                == 404
+            )
+
+    def test_get_is_not_allowed(self, client, world, today_collection):
+        client.force_login(world.pharmacist)
+        assert client.get(f"/contacts/{today_collection.pk}/record/").status_code == 405
+
+
+class AppointmentsTests:
+    URL = "/contacts/"
+
+    def test_the_key_worker_sees_and_records_their_teams_appointments(self, client, world):
+        contact = appointment(world)
+        client.force_login(world.keyworker_mh)
+        page = client.get(self.URL).content.decode()
+        assert "Sam Testwell" in page and "North CMHT base" in page
+        client.post(f"/contacts/{contact.pk}/record/", {"outcome": "attended", "return_to": "appointments"})
+        contact.refresh_from_db()
+        assert contact.outcome == "attended"
+
+    def test_pharmacists_admins_people_and_carers_get_404(self, client, world):
+        for someone in (world.pharmacist, world.orgadmin_mh, world.service_user_login, world.carer):
+            client.force_login(someone)
+            assert client.get(self.URL).status_code == 404
+
+
+class DisengagedTests:
+    URL = "/contacts/disengaged/"
+
+    def test_it_lists_people_with_no_recent_attended_contact(self, client, world):
+        from dualcare.people.models import Involvement
+
+        Involvement.objects.filter(service_user=world.mh_only).update(
+            start=timezone.localdate() - dt.timedelta(days=40)
+        )
+        client.force_login(world.keyworker_mh)
+        page = client.get(self.URL).content.decode()
+        assert "Alex Sampleton" in page and "Sam Testwell" not in page
+        services.contact_record(
+            contact=appointment(world, person=world.mh_only), by=world.keyworker_mh, outcome="attended"
+        )
+        assert "Alex Sampleton" not in client.get(self.URL).content.decode()
+
+    def test_people_the_viewer_cannot_see_are_not_listed(self, client, world):
+        from dualcare.people.models import Involvement
+
+        Involvement.objects.update(start=timezone.localdate() - dt.timedelta(days=40))
+        client.force_login(world.keyworker_sm)
+        page = client.get(self.URL).content.decode()
+        assert "Jo Mockridge" in page and "Alex Sampleton" not in page and "Kit Exampleby" not in page
+
+    def test_other_roles_get_404(self, client, world):
+        for someone in (world.pharmacist, world.orgadmin_mh, world.service_user_login, world.carer):
+            client.force_login(someone)
+            assert client.get(self.URL).status_code == 404
+
+
+class MyAppointmentsTests:
+    URL = "/contacts/mine/"
+
+    def test_the_person_sees_their_appointments_in_plain_words(self, client, world):
+        appointment(world, hours=30)
+        appointment(world, hours=30, person=world.mh_only)
+        client.force_login(world.service_user_login)
+        page = client.get(self.URL).content.decode()
+        assert "Your appointments" in page and "A meeting with your key worker at North CMHT" in page
+        assert page.count("nhsuk-card__heading") == 1
+
+    def test_staff_and_carers_get_404(self, client, world):
+        for someone in (world.keyworker_mh, world.pharmacist, world.carer):
+            client.force_login(someone)
+            assert client.get(self.URL).status_code == 404
+
+
+class AlertCentreTests:
+    def raise_alert(self, world, today_collection):
+        services.contact_record(contact=today_collection, by=world.pharmacist, outcome="missed")
+        return Notification.objects.get(recipient=world.keyworker_sm, channel="in_app")
+
+    def test_the_recipient_reads_and_acknowledges_with_a_note(self, client, world, today_collection):
+        alert = self.raise_alert(world, today_collection)
+        client.force_login(world.keyworker_sm)
+        listing = client.get("/alerts/").content.decode()
+        assert "You have 1 unread alert" in listing and alert.subject in listing
+        page = client.get(f"/alerts/{alert.pk}/").content.decode()
+        assert "What did you do?" in page and f"/people/{world.service_user.pk}/" in page
+        missing = client.post(f"/alerts/{alert.pk}/", {"note": ""}).content.decode()
+        assert "There is a problem" in missing and "Say what you did about this alert." in missing
+        response = client.post(f"/alerts/{alert.pk}/", {"note": "Phoned the pharmacy and Sam."})
+        assert response.status_code == 302
+        alert.refresh_from_db()
+        assert alert.acknowledged_by == world.keyworker_sm and alert.read_at is not None
+        assert "Phoned the pharmacy" in client.get(f"/alerts/{alert.pk}/").content.decode()
+
+    def test_someone_elses_alert_is_404(self, client, world, today_collection):
+        alert = self.raise_alert(world, today_collection)
+        for someone in (world.manager_sm, world.keyworker_mh, world.pharmacist, world.service_user_login):
+            client.force_login(someone)
+            assert client.get(f"/alerts/{alert.pk}/").status_code == 404
+            assert client.post(f"/alerts/{alert.pk}/", {"note": "x"}).status_code == 404
+
+    def test_the_unread_count_tag_shows_the_number(self, client, world, today_collection, rf):
+        from django.template import Context, Template
+
+        self.raise_alert(world, today_collection)
+        request = rf.get("/")
+        request.user = world.keyworker_sm
+        html = Template("{% load notification_tags %}{% unread_alerts %}").render(
+            Context({"request": request})
+        )
+        assert 'href="/alerts/"' in html and "1<span" in html
