@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/", include("dualcare.api_urls")),
     path("django-admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
+    path("outcomes/", include("outcomes.urls")),
     path("care-plans/", include("careplans.urls")),
     path("my/care-plan/", include("careplans.portal_urls")),
     path("contacts/", include("dualcare.contacts.urls")),

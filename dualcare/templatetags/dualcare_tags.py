@@ -34,6 +34,7 @@ class NavItem:
 _STAFF_NAV = [
     ("Caseload", "caseload", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Referrals", "referrals:inbox", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    ("Outcomes", "outcomes:due", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Register a person", "service_user_register", {Role.KEY_WORKER, Role.LINK_WORKER}),
     ("People", "pharmacy_list", {Role.PHARMACIST}),
     ("Collections today", "contacts:pharmacy_today", {Role.PHARMACIST}),
@@ -45,6 +46,7 @@ _SERVICE_USER_NAV = [
     ("Your care team", "my_home"),
     ("Your care plan", "my_care_plan:plan"),
     ("Your referrals", "referrals:mine"),
+    ("How you are getting on", "outcomes:mine"),
     ("Your appointments", "contacts:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),

@@ -1,0 +1,241 @@
+"""Capture forms. They convert what was typed; every rule lives in outcomes.validation, so a
+page and the API refuse the same things with the same words."""
+
+from django import forms
+
+from dualcare.people.forms import DatePartsField, NHSForm
+
+from .models import (
+    DIALOG_ITEMS,
+    HONOS_ITEMS,
+    TOP_SUBSTANCES,
+    FFTAnswer,
+    HonosStage,
+    Item8Type,
+    RatingPeriod,
+    TopStage,
+)
+
+HONOS_SCALE = [
+    ("0", "0 no problem"),
+    ("1", "1 minor, no action"),
+    ("2", "2 mild"),
+    ("3", "3 moderate"),
+    ("4", "4 severe"),
+    ("9", "9 not known"),
+]
+YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not answered")]
+NOT_ANSWERED = "Leave blank if the person did not answer (blank is not 0)."
+
+
+def _date(label, what):
+    return DatePartsField(label=label, help_text="For example, 15 3 2026", label_for_errors=what)
+
+
+class HonosForm(NHSForm):
+    rated_on = _date("Date of the rating", "the date of the rating")
+    stage = forms.ChoiceField(
+        choices=HonosStage.choices,
+        widget=forms.RadioSelect,
+        label="Stage",
+        error_messages={"required": "Choose assessment, review or discharge."},
+    )
+    rating_period = forms.ChoiceField(
+        choices=RatingPeriod.choices,
+        widget=forms.RadioSelect,
+        label="Period rated",
+        initial=RatingPeriod.TWO_WEEKS,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number, label in enumerate(HONOS_ITEMS, start=1):
+            self.fields[f"item{number}"] = forms.ChoiceField(
+                choices=HONOS_SCALE,
+                widget=forms.RadioSelect,
+                label=f"{number}. {label}",
+                error_messages={"required": f"Rate item {number} (0 to 4, or 9 if not known)."},
+            )
+            if number == 8:
+                self.fields["item8_type"] = forms.ChoiceField(
+                    choices=[("", "No problem type (item 8 rated 0 or 9)"), *Item8Type.choices],
+                    required=False,
+                    label="8a. Type of other problem",
+                    help_text="Needed when item 8 is rated 1 to 4.",
+                )
+                self.fields["item8_other"] = forms.CharField(
+                    required=False, max_length=200, label="8b. If type J (other), say what"
+                )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "rated_on": data["rated_on"],
+            "stage": data["stage"],
+            "rating_period": data["rating_period"],
+            "items": [int(data[f"item{n}"]) for n in range(1, 13)],
+            "item8_type": data.get("item8_type") or "",
+            "item8_other": data.get("item8_other") or "",
+        }
+
+
+def _days(label):
+    return forms.IntegerField(required=False, label=label, help_text=f"0 to 28. {NOT_ANSWERED}")
+
+
+def _amount(label):
+    return forms.DecimalField(
+        required=False, label=label, help_text=NOT_ANSWERED, max_digits=8, decimal_places=2
+    )
+
+
+def _yes_no(label):
+    return forms.ChoiceField(
+        choices=YES_NO, widget=forms.RadioSelect, required=False, label=label, initial=""
+    )
+
+
+def _rating(label):
+    return forms.IntegerField(required=False, label=label, help_text=f"0 (poor) to 20 (good). {NOT_ANSWERED}")
+
+
+class TopCaptureForm(NHSForm):
+    completed_on = _date("Date completed", "the date the form was completed")
+    stage = forms.ChoiceField(
+        choices=TopStage.choices,
+        widget=forms.RadioSelect,
+        label="Treatment stage",
+        error_messages={"required": "Choose start, review, exit or post-treatment exit."},
+    )
+
+    SECTIONS = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        s1 = []
+        for prefix, label, suffix, unit in TOP_SUBSTANCES:
+            if prefix == "other_substance":
+                self.fields["other_substance_name"] = forms.CharField(
+                    required=False, max_length=100, label="Other substance: name"
+                )
+                s1.append("other_substance_name")
+            self.fields[f"{prefix}_days"] = _days(f"{label}: days used in the past 28")
+            self.fields[f"{prefix}_{suffix}"] = _amount(f"{label}: average {unit} on a using day")
+            s1 += [f"{prefix}_days", f"{prefix}_{suffix}"]
+        self.fields["tobacco_days"] = _days("Tobacco: days used in the past 28")
+        s1.append("tobacco_days")
+        self.fields["injecting_days"] = _days("Days injected non-prescribed drugs in the past 28")
+        self.fields["shared_needle"] = _yes_no("Injected with a needle or syringe used by someone else?")
+        self.fields["shared_paraphernalia"] = _yes_no(
+            "Injected with a spoon, water or filter used by someone else?"
+        )
+        self.fields["shoplifting_days"] = _days("Shoplifting: days in the past 28")
+        self.fields["drug_selling_days"] = _days("Selling drugs: days in the past 28")
+        self.fields["vehicle_theft"] = _yes_no("Theft from or of a vehicle?")
+        self.fields["property_theft"] = _yes_no("Other property theft or burglary?")
+        self.fields["fraud"] = _yes_no("Fraud, forgery or handling stolen goods?")
+        self.fields["assault"] = _yes_no("Committed assault or violence?")
+        self.fields["psychological_health"] = _rating("Psychological health (the person's rating)")
+        self.fields["physical_health"] = _rating("Physical health (the person's rating)")
+        self.fields["quality_of_life"] = _rating("Overall quality of life (the person's rating)")
+        self.fields["paid_work_days"] = _days("Days in paid work in the past 28")
+        self.fields["college_days"] = _days("Days at college or school in the past 28")
+        self.fields["acute_housing_problem"] = _yes_no("Acute housing problem?")
+        self.fields["eviction_risk"] = _yes_no("At risk of eviction?")
+        self.sections = [
+            ("Section 1: substance use in the past four weeks", s1),
+            (
+                "Section 2: injecting (if 0 days, leave the sharing questions unanswered)",
+                ["injecting_days", "shared_needle", "shared_paraphernalia"],
+            ),
+            (
+                "Section 3: crime in the past four weeks",
+                [
+                    "shoplifting_days",
+                    "drug_selling_days",
+                    "vehicle_theft",
+                    "property_theft",
+                    "fraud",
+                    "assault",
+                ],
+            ),
+            (
+                "Section 4: health and social functioning",
+                [
+                    "psychological_health",
+                    "physical_health",
+                    "quality_of_life",
+                    "paid_work_days",
+                    "college_days",
+                    "acute_housing_problem",
+                    "eviction_risk",
+                ],
+            ),
+        ]
+
+    def section_fields(self):
+        return [(title, [self[name] for name in names]) for title, names in self.sections]
+
+    def service_kwargs(self) -> dict:
+        values = {}
+        for name, value in self.cleaned_data.items():
+            if name in ("completed_on", "stage"):
+                continue
+            if isinstance(self.fields[name], forms.ChoiceField) and name != "stage":
+                values[name] = {"yes": True, "no": False}.get(value)
+            elif name == "other_substance_name":
+                values[name] = value or ""
+            else:
+                values[name] = value
+        return {
+            "completed_on": self.cleaned_data["completed_on"],
+            "stage": self.cleaned_data["stage"],
+            **values,
+        }
+
+
+DIALOG_SCALE = [
+    ("1", "1 totally dissatisfied"),
+    ("2", "2 very dissatisfied"),
+    ("3", "3 fairly dissatisfied"),
+    ("4", "4 in the middle"),
+    ("5", "5 fairly satisfied"),
+    ("6", "6 very satisfied"),
+    ("7", "7 totally satisfied"),
+]
+
+
+class DialogForm(NHSForm):
+    rated_on = _date("Date of the rating", "the date of the rating")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number, label in enumerate(DIALOG_ITEMS, start=1):
+            self.fields[f"item{number}"] = forms.ChoiceField(
+                choices=DIALOG_SCALE,
+                widget=forms.RadioSelect,
+                label=f"How satisfied are you with your {label.lower()}?",
+                error_messages={"required": f"Rate {label.lower()} from 1 to 7."},
+            )
+
+    def service_kwargs(self) -> dict:
+        return {
+            "rated_on": self.cleaned_data["rated_on"],
+            "items": [int(self.cleaned_data[f"item{n}"]) for n in range(1, 12)],
+        }
+
+
+class SatisfactionForm(NHSForm):
+    answer = forms.ChoiceField(
+        choices=FFTAnswer.choices,
+        widget=forms.RadioSelect,
+        label="Overall, how was your experience of our service?",
+        help_text="Think about all the services working together on your care.",
+        error_messages={"required": "Choose one answer."},
+    )
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        label="Please tell us why you gave this answer (optional)",
+    )

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("", views.due_list, name="due"),
+    path("mine/", views.mine, name="mine"),
+    path("mine/feedback/", views.my_feedback, name="my_feedback"),
+    path("people/<uuid:pk>/", views.person_outcomes, name="person"),
+    path("people/<uuid:pk>/honos/new/", views.honos_new, name="honos_new"),
+    path("people/<uuid:pk>/top/new/", views.top_new, name="top_new"),
+    path("people/<uuid:pk>/dialog/new/", views.dialog_new, name="dialog_new"),
+    path("people/<uuid:pk>/satisfaction/new/", views.satisfaction_new, name="satisfaction_new"),
+    path("teams/<uuid:pk>/", views.team_outcomes, name="team"),
+    path("teams/<uuid:pk>/export.csv", views.team_export, name="export"),
+    path("import/", views.csv_import, name="import"),
+]

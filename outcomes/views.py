@@ -1,0 +1,484 @@
+"""Outcome pages: a person's history with charts and tables, capture forms, the due list, a
+team's completion and change, CSV export and import, and the person's own progress in plain words.
+
+Reads go through dualcare.access (outcomes scope); writes through outcomes.services, whose
+field-level refusals are shown on the form with nothing saved.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from dualcare import access
+from dualcare.audit.services import audit_record
+from dualcare.exceptions import ApplicationError
+from dualcare.people.models import StaffRole, Team, User
+
+from . import charts, scoring, selectors, services
+from .forms import DialogForm, HonosForm, SatisfactionForm, TopCaptureForm
+from .models import HONOS_COPYRIGHT, HONOS_ITEMS
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.kind != User.Kind.STAFF:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _needs(instrument: str) -> None:
+    if not services.instrument_enabled(instrument):
+        raise Http404("Switched off here.")
+
+
+def _can_record(user, person) -> bool:
+    try:
+        access.ensure_can_act_for(user, person)
+    except (Http404, PermissionError):
+        return False
+    return True
+
+
+def _person_for_viewer(request, pk):
+    """Staff: the record through access (audited); the person: only their own; a carer: only with
+    the outcomes grant. Anything else is a 404."""
+    user = request.user
+    if user.kind == User.Kind.STAFF:
+        return access.get_service_user_or_404(user, pk, action="outcomes.view")
+    if user.kind == User.Kind.SERVICE_USER:
+        own = access.service_user_of(user)
+        if own is not None and str(own.pk) == str(pk):
+            return own
+    if user.kind == User.Kind.CARER:
+        person = access.cared_for_by(user).filter(pk=pk).first() if access._is_uuid(pk) else None
+        if person is not None and "outcomes" in access.carer_scopes(user, person):
+            audit_record(actor=user, action="outcomes.view", target=person)
+            return person
+    raise Http404("No such record.")
+
+
+def _honos_rows(ratings):
+    rows = []
+    for rating in ratings:
+        rows.append({"rating": rating, "score": scoring.honos_score(rating.items)})
+    return rows
+
+
+def _history_context(user, person) -> dict:
+    history = selectors.history_for(user, person)
+    context = {"person": person, "history": history, "honos_copyright": HONOS_COPYRIGHT}
+    if "honos" in history:
+        rows = _honos_rows(history["honos"])
+        context["honos_rows"] = rows
+        context["honos_chart"] = charts.line_chart(
+            title="HoNOS total over time (lower is better)",
+            series=[("Total", [(row["rating"].rated_on, row["score"].total) for row in rows])],
+            low=0,
+            high=48,
+        )
+        pairs = selectors.honos_pairs(history["honos"])
+        context["honos_change"] = pairs[0].change if pairs else None
+    if "top" in history:
+        forms = history["top"]
+        context["top_rows"] = [{"form": form, "summary": scoring.top_summary(form)} for form in forms]
+        context["top_chart"] = charts.line_chart(
+            title="TOP ratings over time (0 poor to 20 good)",
+            series=[
+                ("Psychological health", [(f.completed_on, f.psychological_health) for f in forms]),
+                ("Physical health", [(f.completed_on, f.physical_health) for f in forms]),
+                ("Quality of life", [(f.completed_on, f.quality_of_life) for f in forms]),
+            ],
+            low=0,
+            high=20,
+        )
+    if "dialog" in history:
+        rows = [{"rating": r, "means": scoring.dialog_means(r.items)} for r in history["dialog"]]
+        context["dialog_rows"] = rows
+        context["dialog_chart"] = charts.line_chart(
+            title="DIALOG means over time (1 to 7, higher is better)",
+            series=[
+                ("Quality of life", [(r["rating"].rated_on, r["means"]["quality_of_life"]) for r in rows]),
+                (
+                    "Treatment satisfaction",
+                    [(r["rating"].rated_on, r["means"]["treatment_satisfaction"]) for r in rows],
+                ),
+            ],
+            low=1,
+            high=7,
+        )
+    return context
+
+
+@login_required
+def person_outcomes(request: HttpRequest, pk) -> HttpResponse:
+    person = _person_for_viewer(request, pk)
+    if request.user.kind == User.Kind.SERVICE_USER:
+        return redirect("outcomes:mine")
+    context = _history_context(request.user, person)
+    context["can_record"] = request.user.kind == User.Kind.STAFF and _can_record(request.user, person)
+    context["enabled"] = services.enabled_instruments()
+    context["is_carer"] = request.user.kind == User.Kind.CARER
+    return render(request, "outcomes/person.html", context)
+
+
+def _capture(request, pk, *, instrument, form_class, template, record, success):
+    _needs(instrument)
+    person = access.get_service_user_or_404(request.user, pk, action=f"outcomes.{instrument}.form")
+    if not _can_record(request.user, person):
+        raise Http404("No such page.")
+    form = form_class(
+        request.POST or None, initial={"rated_on": timezone.localdate(), "completed_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            record(person, form)
+        except services.OutcomeValidationError as error:
+            for field, problems in error.errors.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, success)
+            return redirect("outcomes:person", pk=person.pk)
+    return render(
+        request,
+        template,
+        {"form": form, "person": person, "honos_copyright": HONOS_COPYRIGHT, "honos_items": HONOS_ITEMS},
+    )
+
+
+@staff_required
+def honos_new(request, pk):
+    return _capture(
+        request,
+        pk,
+        instrument="honos",
+        form_class=HonosForm,
+        template="outcomes/honos_form.html",
+        record=lambda person, form: services.honos_record(
+            service_user=person, by=request.user, **form.service_kwargs()
+        ),
+        success="HoNOS rating saved.",
+    )
+
+
+@staff_required
+def top_new(request, pk):
+    return _capture(
+        request,
+        pk,
+        instrument="top",
+        form_class=TopCaptureForm,
+        template="outcomes/top_form.html",
+        record=lambda person, form: services.top_record(
+            service_user=person, by=request.user, **form.service_kwargs()
+        ),
+        success="TOP saved.",
+    )
+
+
+@staff_required
+def dialog_new(request, pk):
+    return _capture(
+        request,
+        pk,
+        instrument="dialog",
+        form_class=DialogForm,
+        template="outcomes/dialog_form.html",
+        record=lambda person, form: services.dialog_record(
+            service_user=person, by=request.user, **form.service_kwargs()
+        ),
+        success="DIALOG rating saved.",
+    )
+
+
+@staff_required
+def satisfaction_new(request, pk):
+    return _capture(
+        request,
+        pk,
+        instrument="satisfaction",
+        form_class=SatisfactionForm,
+        template="outcomes/satisfaction_form.html",
+        record=lambda person, form: services.satisfaction_record(
+            service_user=person,
+            by=request.user,
+            answer=form.cleaned_data["answer"],
+            comment=form.cleaned_data["comment"],
+        ),
+        success="Answer saved.",
+    )
+
+
+# The person's own pages -------------------------------------------------------------------------
+def _own_person(request):
+    person = access.service_user_of(request.user)
+    if person is None:
+        raise Http404("No such page.")
+    return person
+
+
+TOP_WORDS = [
+    ("psychological_health", "How you felt in yourself (your mental health)"),
+    ("physical_health", "Your physical health"),
+    ("quality_of_life", "Your quality of life overall"),
+]
+
+
+def _rating_words(value) -> str:
+    if value is None:
+        return "You did not give a score"
+    if value <= 6:
+        feel = "poor"
+    elif value <= 13:
+        feel = "in the middle"
+    else:
+        feel = "good"
+    return f"{value} out of 20 ({feel})"
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The person's own TOP ratings over time, in plain words, and their feedback."""
+    person = _own_person(request)
+    forms = (
+        list(selectors.outcomes_visible(request.user, "top", person))
+        if services.instrument_enabled("top")
+        else []
+    )
+    ratings = []
+    for name, words in TOP_WORDS:
+        points = [(form.completed_on, getattr(form, name)) for form in forms]
+        answered = [value for _, value in points if value is not None]
+        trend = ""
+        if len(answered) >= 2:
+            if answered[-1] > answered[0]:
+                trend = f"This has gone up from {answered[0]} to {answered[-1]} since your first form."
+            elif answered[-1] < answered[0]:
+                trend = f"This has gone down from {answered[0]} to {answered[-1]} since your first form."
+            else:
+                trend = f"This is the same as on your first form ({answered[0]})."
+        ratings.append(
+            {"words": words, "points": [(day, _rating_words(value)) for day, value in points], "trend": trend}
+        )
+    chart = charts.line_chart(
+        title="Your scores over time (0 poor to 20 good)",
+        series=[(words, [(f.completed_on, getattr(f, name)) for f in forms]) for name, words in TOP_WORDS],
+        low=0,
+        high=20,
+    )
+    return render(
+        request,
+        "outcomes/mine.html",
+        {
+            "person": person,
+            "forms": forms,
+            "ratings": ratings,
+            "chart": chart,
+            "satisfaction_on": services.instrument_enabled("satisfaction"),
+        },
+    )
+
+
+@login_required
+def my_feedback(request: HttpRequest) -> HttpResponse:
+    _needs("satisfaction")
+    person = _own_person(request)
+    form = SatisfactionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.satisfaction_record(
+                service_user=person,
+                by=request.user,
+                answer=form.cleaned_data["answer"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Thank you. Your answer has been saved.")
+            return redirect("outcomes:mine")
+    return render(request, "outcomes/my_feedback.html", {"form": form, "person": person})
+
+
+# Staff lists ------------------------------------------------------------------------------------
+def _teams_for(user):
+    """Teams whose measures this staff member may look at: their clinical teams, and a manager's
+    organisation's teams."""
+    mine = access.teams_of(user, roles=access.CLINICAL_ROLES)
+    managed = Team.objects.filter(
+        organisation__in=access.active_roles(user)
+        .filter(role=StaffRole.Role.TEAM_MANAGER)
+        .values("team__organisation")
+    )
+    return (
+        (Team.objects.filter(pk__in=mine.values("pk")) | managed)
+        .select_related("organisation")
+        .distinct()
+        .order_by("name")
+    )
+
+
+@staff_required
+def due_list(request: HttpRequest) -> HttpResponse:
+    teams = list(_teams_for(request.user))
+    team = next((t for t in teams if str(t.pk) == request.GET.get("team")), None)
+    only_mine = request.GET.get("who") == "me"
+    items = selectors.due_for_user(request.user, team=team, key_worker=request.user if only_mine else None)
+    return render(
+        request,
+        "outcomes/due.html",
+        {"items": items, "teams": teams, "team": team, "only_mine": only_mine, "today": timezone.localdate()},
+    )
+
+
+def _team_or_404(user, pk) -> Team:
+    team = _teams_for(user).filter(pk=pk).first() if access._is_uuid(pk) else None
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+@staff_required
+def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
+    team = _team_or_404(request.user, pk)
+    completion = selectors.team_completion(request.user, team)
+    people = access.service_users_visible_to(request.user).filter(
+        involvements__team=team, involvements__end__isnull=True
+    )
+    change = {}
+    if services.instrument_enabled("honos"):
+        ratings = list(
+            selectors.outcomes_visible(request.user, "honos").filter(
+                service_user__in=people, organisation=team.organisation
+            )
+        )
+        pairs = selectors.honos_pairs(ratings)
+        change["honos"] = {
+            "pairs": len(pairs),
+            "reliable improvement": sum(1 for p in pairs if p.change.label == "reliable improvement"),
+            "no reliable change": sum(1 for p in pairs if p.change.label == "no reliable change"),
+            "reliable deterioration": sum(1 for p in pairs if p.change.label == "reliable deterioration"),
+            "clinically significant": sum(1 for p in pairs if p.change.clinically_significant),
+        }
+    if services.instrument_enabled("top"):
+        forms = list(
+            selectors.outcomes_visible(request.user, "top").filter(
+                service_user__in=people, organisation=team.organisation
+            )
+        )
+        pairs = selectors.top_pairs(forms)
+
+        def mean_change(name):
+            values = [c[name] for _, _, c in pairs if c[name] is not None]
+            return round(sum(values) / len(values), 1) if values else None
+
+        change["top"] = {
+            "pairs": len(pairs),
+            "psychological_health": mean_change("psychological_health"),
+            "physical_health": mean_change("physical_health"),
+            "quality_of_life": mean_change("quality_of_life"),
+            "alcohol_days": mean_change("alcohol_days"),
+            "opiates_days": mean_change("opiates_days"),
+        }
+    return render(
+        request,
+        "outcomes/team.html",
+        {"team": team, "completion": completion, "change": change, "honos_copyright": HONOS_COPYRIGHT},
+    )
+
+
+def person_url(person) -> str:
+    return reverse("outcomes:person", kwargs={"pk": person.pk})
+
+
+def _date_param(value):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@staff_required
+def team_export(request: HttpRequest, pk) -> HttpResponse:
+    """A team's HoNOS or TOP forms in a date range, as CSV. Only forms the viewer may see."""
+    from . import csv_io
+
+    team = _team_or_404(request.user, pk)
+    instrument = request.GET.get("instrument") or "honos"
+    if instrument not in ("honos", "top"):
+        raise Http404("No such export.")
+    _needs(instrument)
+    records = (
+        selectors.outcomes_visible(request.user, instrument).filter(team=team).select_related("service_user")
+    )
+    start, end = _date_param(request.GET.get("from")), _date_param(request.GET.get("to"))
+    date_field = selectors.DATE_FIELD[instrument]
+    if start:
+        records = records.filter(**{f"{date_field}__gte": start})
+    if end:
+        records = records.filter(**{f"{date_field}__lte": end})
+    rows = csv_io.export_rows(instrument, list(records))
+    audit_record(
+        actor=request.user,
+        action=f"outcomes.{instrument}.export",
+        target=team,
+        detail={"rows": len(rows) - 1},
+    )
+    response = HttpResponse(csv_io.to_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{instrument}-{timezone.localdate():%Y%m%d}.csv"'
+    return response
+
+
+@staff_required
+def csv_import(request: HttpRequest) -> HttpResponse:
+    """Upload a HoNOS or TOP CSV: every row checked, a report per row, nothing written on any error."""
+    from . import csv_io
+
+    report = None
+    error = ""
+    instrument = request.POST.get("instrument") or "honos"
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if instrument not in ("honos", "top") or not services.instrument_enabled(instrument):
+            error = "Choose HoNOS or TOP."
+        elif upload is None:
+            error = "Choose a CSV file to upload."
+        elif upload.size > 2_000_000:
+            error = "The file must be smaller than 2 MB."
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                error = "The file must be a CSV saved as UTF-8."
+            else:
+                report = csv_io.import_csv(user=request.user, instrument=instrument, text=text)
+                if report.saved:
+                    messages.success(request, f"{report.saved} forms imported.")
+    return render(
+        request,
+        "outcomes/import.html",
+        {
+            "report": report,
+            "error": error,
+            "instrument": instrument,
+            "honos_columns": ", ".join(csv_io.HONOS_COLUMNS),
+            "top_columns": ", ".join(csv_io.TOP_COLUMNS),
+            "honos_copyright": HONOS_COPYRIGHT,
+        },
+        status=400 if (error or (report and not report.ok)) else 200,
+    )
