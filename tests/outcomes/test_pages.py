@@ -256,7 +256,8 @@ class CsvTests:
         return header + "".join(rows)
 
     def row(self, person, items=HONOS_ITEMS, item8_type="B", day=None):
-        return f"{person.nhs_number},{day or days_ago(1)},assessment,two_weeks,{','.join(map(str, items))},{item8_type},\n"
+        ratings = ",".join(map(str, items))
+        return f"{person.nhs_number},{day or days_ago(1)},assessment,two_weeks,{ratings},{item8_type},\n"
 
     def test_it_imports_a_good_file(self, client, world):
         login(client, world.keyworker_mh)
