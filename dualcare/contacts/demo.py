@@ -1,0 +1,88 @@
+"""Demo contacts: supervised consumption at the demo pharmacy for several people shared by both
+demo key workers (so a missed collection recorded by `pharmacist` alerts them within a minute
+under `make run`), their collections of the last few days, and appointments past and coming.
+
+Run by the demo loader as `build(demo)` after the core steps. Written through the services.
+Idempotent on any day: a schedule is recognised by its person, pharmacy and medicine, an
+appointment by its person, team, kind and place; nothing is made twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from . import services
+from .models import Contact, Kind, SupervisedConsumption
+
+# person, prescribing team, prescriber, medicine, dose, days (Monday = 0)
+SCHEDULES = (
+    ("Sam Testwell", "recovery", "keyworker.sm", "Methadone oral solution 1 mg/ml", "60", "0123456"),
+    ("Shaun Exampley", "recovery", "keyworker.sm", "Methadone oral solution 1 mg/ml", "45", "0123456"),
+    ("Callum Shamwell", "recovery", "keyworker.sm", "Buprenorphine sublingual tablets", "12", "012345"),
+    ("Kwame Trialham", "prescribing", "femi.prototon", "Buprenorphine sublingual tablets", "16", "0123456"),
+    ("Oisin Testmore", "prescribing", "femi.prototon", "Methadone oral solution 1 mg/ml", "70", "0123456"),
+)
+# person, team, booked by, kind, days from today, hour, place, outcome once past
+APPOINTMENTS = (
+    ("Sam Testwell", "north", "keyworker.mh", Kind.KEY_WORKER, 2, 10, "Northgate CMHT, Room 3", ""),
+    ("Sam Testwell", "recovery", "keyworker.sm", Kind.KEY_WORKER, 6, 14, "Harbourside hub", ""),
+    ("Sam Testwell", "north", "keyworker.mh", Kind.DEPOT, -12, 11, "Northgate CMHT clinic room", "attended"),
+    ("Shaun Exampley", "north", "keyworker.mh", Kind.HOME_VISIT, -3, 15, "Home", "missed"),
+    ("Shaun Exampley", "north", "keyworker.mh", Kind.KEY_WORKER, 1, 10, "Northgate CMHT, Room 1", ""),
+    ("Callum Shamwell", "recovery", "keyworker.sm", Kind.KEY_WORKER, -2, 13, "Harbourside hub", "attended"),
+)
+PAST_COLLECTION_DAYS = 3
+
+
+def build(demo) -> None:
+    pharmacy = demo.teams["pharmacy"]
+    pharmacist = demo.staff["pharmacist"]
+    today = timezone.localdate()
+    for person_key, team_key, prescriber, medicine, dose, days in SCHEDULES:
+        person = demo.people.get(person_key)
+        if person is None or prescriber not in demo.staff:
+            continue
+        schedule = SupervisedConsumption.objects.filter(
+            service_user=person, pharmacy_team=pharmacy, medicine=medicine
+        ).first()
+        if schedule is None:
+            schedule = services.supervised_consumption_start(
+                by=demo.staff[prescriber],
+                service_user=person,
+                pharmacy_team=pharmacy,
+                prescribing_team=demo.teams[team_key],
+                medicine=medicine,
+                dose=dose,
+                days_of_week=days,
+                start=today - dt.timedelta(days=30),
+            )
+            demo.created["supervised consumption schedules"] += 1
+        for offset in range(PAST_COLLECTION_DAYS, -1, -1):
+            services.collections_generate(day=today - dt.timedelta(days=offset), schedule_ids=[schedule.pk])
+        # The days before today were collected; today's are left for the pharmacist to record.
+        for contact in Contact.objects.filter(schedule=schedule, due_on__lt=today, outcome=""):
+            services.contact_record(contact=contact, by=pharmacist, outcome="attended")
+            demo.created["collections recorded"] += 1
+
+    for person_key, team_key, booker, kind, days, hour, place, outcome in APPOINTMENTS:
+        person = demo.people.get(person_key)
+        if person is None or booker not in demo.staff:
+            continue
+        team = demo.teams[team_key]
+        if Contact.objects.filter(service_user=person, team=team, kind=kind, place=place).exists():
+            continue
+        starts_at = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour)))
+        contact = services.appointment_create(
+            by=demo.staff[booker],
+            service_user=person,
+            kind=kind,
+            team=team,
+            staff=demo.staff[booker],
+            starts_at=starts_at,
+            place=place,
+        )
+        demo.created["appointments"] += 1
+        if outcome:
+            services.contact_record(contact=contact, by=demo.staff[booker], outcome=outcome)

@@ -1,0 +1,50 @@
+"""The demo: the pharmacist has collections due today for people both demo key workers share."""
+
+import pytest
+from django.utils import timezone
+
+from dualcare.contacts import services
+from dualcare.contacts.models import Contact, SupervisedConsumption
+from dualcare.management import demo_data
+from dualcare.notifications.models import Notification
+from dualcare.people.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+class DemoContactsTests:
+    def test_it_gives_the_pharmacist_todays_collections_and_a_miss_alerts_both_key_workers(self):
+        demo_data.build(password="demo-password-for-tests-only")
+        today = timezone.localdate()
+        due = Contact.objects.filter(kind="collection", due_on=today, outcome="")
+        assert due.count() >= 4
+        assert SupervisedConsumption.objects.count() == 5
+        sam = Contact.objects.get(kind="collection", due_on=today, service_user__given_name="Sam")
+        pharmacist = User.objects.get(username="pharmacist")
+        services.contact_record(contact=sam, by=pharmacist, outcome="missed")
+        told = set(
+            Notification.objects.filter(
+                kind="contacts.missed_collection", related_id=str(sam.pk)
+            ).values_list("recipient__username", flat=True)
+        )
+        assert {"keyworker.mh", "keyworker.sm"} <= told
+        assert Contact.objects.filter(
+            kind="key_worker", service_user=sam.service_user, starts_at__gt=timezone.now()
+        ).exists()
+
+    def test_a_second_run_adds_nothing(self):
+        demo_data.build(password="demo-password-for-tests-only")
+        counts = (
+            Contact.objects.count(),
+            SupervisedConsumption.objects.count(),
+            Notification.objects.count(),
+        )
+        demo = demo_data.build(password="demo-password-for-tests-only")
+        assert (
+            Contact.objects.count(),
+            SupervisedConsumption.objects.count(),
+            Notification.objects.count(),
+        ) == counts
+        assert not [
+            key for key in demo.created if "appointment" in key or "collection" in key or "schedule" in key
+        ]
