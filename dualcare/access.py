@@ -512,10 +512,11 @@ def get_referral_or_404(user: User, pk, *, action: str = "referral.view"):
 # to their organisation: care_plan for every section but risk, risk for the risk history.
 # Withdrawal revokes the scope permission in its transaction, so it hides at once. The
 # person sees their published plan; a carer the person granted care_plan sees the
-# published crisis plan and the carers' section only. Entries are written by staff of a
-# team involved with the person, for that team's organisation, which alone changes them.
+# published crisis plan only (issue 4: what to do and whom to call is what a carer needs).
+# Entries are written by staff of a team involved with the person, for that team's
+# organisation, which alone changes them.
 
-CARER_CARE_PLAN_SECTIONS = ("crisis", "carer")
+CARER_CARE_PLAN_SECTIONS = ("crisis",)
 
 
 class CarePlanAccess:
