@@ -1,6 +1,9 @@
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from .models import QuadrantAssessment
+from .models import Cohort, Enrolment, QuadrantAssessment
+
+QUADRANTS = ["I", "II", "III", "IV"]
 
 
 def with_current_quadrant(service_users: QuerySet) -> QuerySet:
@@ -12,3 +15,85 @@ def with_current_quadrant(service_users: QuerySet) -> QuerySet:
         current_quadrant=Subquery(latest.values("quadrant")[:1]),
         current_quadrant_on=Subquery(latest.values("assessed_on")[:1]),
     )
+
+
+# Quadrant at a date, transitions, counts ------------------------------------------------------
+def _quadrant_on(day):
+    return Subquery(
+        QuadrantAssessment.objects.filter(service_user=OuterRef("pk"), assessed_on__lte=day)
+        .order_by("-assessed_on", "-created_at")
+        .values("quadrant")[:1]
+    )
+
+
+def cohorts_visible_to(user) -> QuerySet:
+    """Cohorts of the organisations the staff member works in."""
+    from dualcare import access
+
+    if not getattr(user, "is_authenticated", False) or user.kind != "staff":
+        return Cohort.objects.none()
+    return Cohort.objects.filter(organisation__in=access.organisations_of(user).values("pk"))
+
+
+def cohort_members(cohort, *, on=None) -> QuerySet:
+    """People enrolled on the date (default today), whoever may see them: for aggregates."""
+    from dualcare.people.models import ServiceUser
+
+    on = on or timezone.localdate()
+    enrolled = Enrolment.objects.filter(cohort=cohort, enrolled_on__lte=on).filter(
+        Q(exited_on__isnull=True) | Q(exited_on__gt=on)
+    )
+    return ServiceUser.objects.filter(pk__in=enrolled.values("service_user_id"))
+
+
+def quadrant_counts(people: QuerySet, *, on=None) -> dict[str, int]:
+    """How many of these people were in each quadrant on the date: one aggregate query."""
+    on = on or timezone.localdate()
+    rows = people.annotate(q=_quadrant_on(on)).values("q").annotate(n=Count("pk")).order_by()
+    counts = dict.fromkeys(QUADRANTS, 0)
+    for row in rows:
+        if row["q"] in counts:
+            counts[row["q"]] += row["n"]
+    return counts
+
+
+def transition_matrix(people: QuerySet, *, start, end, visible: QuerySet | None = None) -> dict:
+    """From-quadrant (on `start`) x to-quadrant (on `end`) counts for these people, aggregated in
+    the database, plus the people in each cell that `visible` allows (None: list nobody)."""
+    annotated = people.annotate(q_from=_quadrant_on(start), q_to=_quadrant_on(end))
+    keys = [*QUADRANTS, None]
+    counts = {a: dict.fromkeys(keys, 0) for a in keys}
+    for row in annotated.values("q_from", "q_to").annotate(n=Count("pk")).order_by():
+        counts[row["q_from"]][row["q_to"]] += row["n"]
+    names: dict = {a: {b: [] for b in keys} for a in keys}
+    if visible is not None:
+        for person in annotated.filter(pk__in=visible.values("pk")).order_by("family_name", "given_name"):
+            names[person.q_from][person.q_to].append(person)
+    return {"counts": counts, "people": names, "quadrants": keys}
+
+
+def team_quadrant_counts(teams, months: list) -> list[dict]:
+    """For each month end: for each team, people with an open involvement then, by quadrant then.
+    One aggregate query per month."""
+    from dualcare.people.models import Involvement
+
+    result = []
+    team_ids = [team.pk for team in teams]
+    for day in months:
+        involvements = Involvement.objects.filter(team_id__in=team_ids, start__lte=day).filter(
+            Q(end__isnull=True) | Q(end__gt=day)
+        )
+        latest = QuadrantAssessment.objects.filter(
+            service_user=OuterRef("service_user"), assessed_on__lte=day
+        ).order_by("-assessed_on", "-created_at")
+        rows = (
+            involvements.annotate(q=Subquery(latest.values("quadrant")[:1]))
+            .values("team_id", "q")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        by_team = {team_id: dict.fromkeys([*QUADRANTS, None], 0) for team_id in team_ids}
+        for row in rows:
+            by_team[row["team_id"]][row["q"]] += row["n"]
+        result.append({"on": day, "teams": by_team})
+    return result

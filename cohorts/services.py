@@ -7,7 +7,7 @@ from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 
-from .models import QuadrantAssessment, Severity, quadrant_for
+from .models import Cohort, Enrolment, ExitReason, Quadrant, QuadrantAssessment, Severity, quadrant_for
 
 
 @transaction.atomic
@@ -51,3 +51,134 @@ def quadrant_assess(
         detail={"quadrant": assessment.quadrant},
     )
     return assessment
+
+
+# Named cohorts ---------------------------------------------------------------------------------
+def _cohort_organisation(by):
+    """Cohorts belong to the organisation of a team manager or link worker who sets them up."""
+    from dualcare.people.models import StaffRole
+
+    role = (
+        access.active_roles(by)
+        .filter(role__in=[StaffRole.Role.TEAM_MANAGER, StaffRole.Role.LINK_WORKER])
+        .select_related("team__organisation")
+        .first()
+    )
+    if role is None:
+        raise ApplicationError("Only team managers and link workers can set up cohorts.")
+    return role.team.organisation
+
+
+@transaction.atomic
+def cohort_create(
+    *,
+    by,
+    name: str,
+    start: dt.date,
+    locality: str = "",
+    teams=(),
+    targets: dict[str, int] | None = None,
+    end: dt.date | None = None,
+) -> Cohort:
+    """A named cohort of the creator's organisation, with a target size per quadrant."""
+    organisation = _cohort_organisation(by)
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("Give the cohort a name.", field="name")
+    if Cohort.objects.filter(organisation=organisation, name__iexact=name).exists():
+        raise ApplicationError("Your organisation already has a cohort with this name.", field="name")
+    if end is not None and end < start:
+        raise ApplicationError("The end cannot be before the start.", field="end")
+    targets = targets or {}
+    for quadrant, value in targets.items():
+        if quadrant not in Quadrant.values:
+            raise ApplicationError("Targets are for quadrants I, II, III and IV.", field="targets")
+        if not isinstance(value, int) or value < 0:
+            raise ApplicationError("A target is a number of people, 0 or more.", field="targets")
+    teams = list(teams)
+    if any(team.organisation_id != organisation.pk for team in teams):
+        raise ApplicationError("Choose teams of your own organisation.", field="teams")
+    cohort = Cohort.objects.create(
+        name=name,
+        locality=(locality or "").strip(),
+        organisation=organisation,
+        start=start,
+        end=end,
+        created_by=by,
+        target_i=targets.get("I", 0),
+        target_ii=targets.get("II", 0),
+        target_iii=targets.get("III", 0),
+        target_iv=targets.get("IV", 0),
+    )
+    cohort.teams.set(teams)
+    audit_record(actor=by, action="cohort.create", target=cohort, organisation=organisation)
+    return cohort
+
+
+@transaction.atomic
+def cohort_enrol(*, cohort: Cohort, service_user, by, enrolled_on: dt.date | None = None) -> Enrolment:
+    """Enrol a person; their quadrant at entry is their current (latest) assessment, which must exist."""
+    enrolled_on = enrolled_on or timezone.localdate()
+    if enrolled_on > timezone.localdate():
+        raise ApplicationError("The enrolment date cannot be in the future.", field="enrolled_on")
+    if enrolled_on < cohort.start or (cohort.end and enrolled_on > cohort.end):
+        raise ApplicationError("Enrol within the cohort's start and end dates.", field="enrolled_on")
+    in_organisation = access.organisations_of(by).filter(pk=cohort.organisation_id).exists()
+    if not in_organisation or not access.can_view_record(by, service_user):
+        raise ApplicationError(
+            "Only staff of the cohort's organisation who work with this person can enrol them."
+        )
+    latest = (
+        QuadrantAssessment.objects.filter(service_user=service_user, assessed_on__lte=enrolled_on)
+        .order_by("-assessed_on", "-created_at")
+        .first()
+    )
+    if latest is None:
+        raise ApplicationError("Assess the person's quadrant before enrolling them.", field="service_user")
+    if Enrolment.objects.filter(cohort=cohort, service_user=service_user, exited_on__isnull=True).exists():
+        raise ApplicationError("This person is already in the cohort.", field="service_user")
+    enrolment = Enrolment.objects.create(
+        cohort=cohort,
+        service_user=service_user,
+        enrolled_on=enrolled_on,
+        enrolled_by=by,
+        quadrant_at_entry=latest.quadrant,
+    )
+    audit_record(actor=by, action="cohort.enrol", target=enrolment, service_user=service_user)
+    return enrolment
+
+
+@transaction.atomic
+def cohort_exit(
+    *, enrolment: Enrolment, by, reason: str, exited_on: dt.date | None = None, note: str = ""
+) -> Enrolment:
+    """A person leaves the cohort, with the date and the reason."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    exited_on = exited_on or timezone.localdate()
+    if enrolment.exited_on is not None:
+        raise ApplicationError("This person has already left the cohort.")
+    if reason not in ExitReason.values:
+        raise ApplicationError(
+            "Choose discharged, disengaged, moved away, transferred, died or other.", field="reason"
+        )
+    if reason == ExitReason.OTHER and not (note or "").strip():
+        raise ApplicationError("Say why the person left.", field="note")
+    if exited_on > timezone.localdate():
+        raise ApplicationError("The exit date cannot be in the future.", field="exited_on")
+    if exited_on < enrolment.enrolled_on:
+        raise ApplicationError("The exit date cannot be before the enrolment.", field="exited_on")
+    if not access.organisations_of(by).filter(pk=enrolment.cohort.organisation_id).exists():
+        raise ApplicationError("Only staff of the cohort's organisation can record an exit.")
+    enrolment.exited_on = exited_on
+    enrolment.exit_reason = reason
+    enrolment.exit_note = (note or "").strip()
+    enrolment.exited_by = by
+    enrolment.save(update_fields=["exited_on", "exit_reason", "exit_note", "exited_by", "updated_at"])
+    audit_record(
+        actor=by,
+        action="cohort.exit",
+        target=enrolment,
+        service_user=enrolment.service_user,
+        detail={"reason": reason},
+    )
+    return enrolment

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from careplans import api as careplans_api
+from cohorts import api as cohorts_api
 from dualcare.api import ObtainTokenView
 from dualcare.contacts import api as contacts_api
 from dualcare.notifications import api as notifications_api
@@ -18,6 +19,8 @@ router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 router.register("care-plans", careplans_api.CarePlanViewSet, basename="care-plan")
 router.register("contacts", contacts_api.ContactViewSet, basename="contact")
 router.register("alerts", notifications_api.AlertViewSet, basename="alert")
+router.register("quadrant-assessments", cohorts_api.QuadrantAssessmentViewSet, basename="quadrant-assessment")
+router.register("cohorts", cohorts_api.CohortViewSet, basename="cohort")
 router.register("outcomes/honos", outcomes_api.HonosViewSet, basename="outcome-honos")
 router.register("outcomes/top", outcomes_api.TopViewSet, basename="outcome-top")
 router.register("outcomes/dialog", outcomes_api.DialogViewSet, basename="outcome-dialog")

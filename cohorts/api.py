@@ -1,0 +1,300 @@
+"""/api/v1/quadrant-assessments/ and /api/v1/cohorts/ (DESIGN.md names).
+
+Quadrant assessments are part of the person's record summary: staff who may see the record see
+them. A suggestion from HoNOS and TOP is offered at .../suggestion/ but never assigned: only a
+POST by a person makes an assessment. Cohorts belong to an organisation; its staff see the
+aggregates; member lists name only people the caller may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from dualcare import access
+from dualcare.api_auth import IsStaff
+from dualcare.exceptions import ApplicationError
+from dualcare.people.models import Team
+
+from . import evidence, selectors, services
+from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment, Severity
+
+SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID, description="One person's assessments.")
+
+
+def _as_validation_error(error: ApplicationError) -> ValidationError:
+    return ValidationError(error.as_dict())
+
+
+class QuadrantAssessmentSerializer(serializers.ModelSerializer):
+    service_user = serializers.UUIDField(source="service_user_id")
+    assessed_by = serializers.CharField(source="assessed_by.get_full_name")
+    organisation = serializers.CharField(source="organisation.name")
+
+    class Meta:
+        model = QuadrantAssessment
+        fields = [
+            "id",
+            "service_user",
+            "mental_health_severity",
+            "substance_use_severity",
+            "quadrant",
+            "assessed_on",
+            "assessed_by",
+            "organisation",
+            "rationale",
+            "created_at",
+        ]
+
+
+class QuadrantCreateSerializer(serializers.Serializer):
+    service_user = serializers.UUIDField()
+    mental_health_severity = serializers.ChoiceField(choices=Severity.choices)
+    substance_use_severity = serializers.ChoiceField(choices=Severity.choices)
+    rationale = serializers.CharField()
+    assessed_on = serializers.DateField(required=False)
+
+
+class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every quadrant assessment is kept; the current quadrant is the latest."""
+
+    permission_classes = [IsStaff]
+    serializer_class = QuadrantAssessmentSerializer
+    lookup_value_regex = "[0-9a-f-]{36}"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        assessments = QuadrantAssessment.objects.filter(
+            service_user__in=access.service_users_visible_to(self.request.user)
+        ).select_related("assessed_by", "organisation")
+        wanted = self.request.query_params.get("service_user")
+        if wanted:
+            if not access._is_uuid(wanted):
+                raise ValidationError({"service_user": ["Give a person's id."]})
+            assessments = assessments.filter(service_user_id=wanted)
+        return assessments.order_by("-assessed_on", "-created_at")
+
+    @extend_schema(parameters=[SERVICE_USER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _person(self, pk):
+        person = access.service_users_visible_to(self.request.user).filter(pk=pk).first()
+        if person is None:
+            raise ValidationError({"service_user": ["Choose a person your team works with."]})
+        return person
+
+    @extend_schema(request=QuadrantCreateSerializer, responses={201: QuadrantAssessmentSerializer})
+    def create(self, request):
+        payload = QuadrantCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        person = self._person(data.pop("service_user"))
+        try:
+            assessment = services.quadrant_assess(service_user=person, by=request.user, **data)
+        except ApplicationError as error:
+            raise _as_validation_error(error) from None
+        assessment = self.get_queryset().get(pk=assessment.pk)
+        return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[SERVICE_USER], responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["get"])
+    def suggestion(self, request):
+        """A suggested quadrant from the latest HoNOS and TOP the caller may see. Not an assessment."""
+        wanted = request.query_params.get("service_user") or ""
+        if not access._is_uuid(wanted):
+            raise ValidationError({"service_user": ["Give a person's id."]})
+        found = evidence.evidence_for(request.user, self._person(wanted))
+        return Response(
+            {
+                "suggested_quadrant": found.suggested_quadrant,
+                "mental_health_severity": found.mental_health_severity,
+                "substance_use_severity": found.substance_use_severity,
+                "reasons": found.reasons,
+                "honos_total": found.honos_total,
+                "honos_unknown_items": found.honos_unknown,
+                "confirmed": False,
+            }
+        )
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.name")
+    teams = serializers.SerializerMethodField()
+    targets = serializers.DictField(child=serializers.IntegerField())
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cohort
+        fields = ["id", "name", "locality", "organisation", "teams", "targets", "start", "end", "members"]
+
+    def get_teams(self, cohort) -> list[dict]:
+        return [{"id": str(team.pk), "name": team.name} for team in cohort.teams.all()]
+
+    def get_members(self, cohort) -> int:
+        return getattr(cohort, "member_count", 0)
+
+
+class CohortCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    locality = serializers.CharField(required=False, allow_blank=True, default="")
+    teams = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    targets = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False, default=dict)
+    start = serializers.DateField()
+    end = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class EnrolSerializer(serializers.Serializer):
+    service_user = serializers.UUIDField()
+    enrolled_on = serializers.DateField(required=False)
+
+
+class ExitSerializer(serializers.Serializer):
+    enrolment = serializers.UUIDField()
+    reason = serializers.ChoiceField(choices=ExitReason.choices)
+    exited_on = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    service_user = serializers.UUIDField(source="service_user_id")
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "service_user",
+            "enrolled_on",
+            "quadrant_at_entry",
+            "exited_on",
+            "exit_reason",
+            "exit_note",
+        ]
+
+
+FROM = OpenApiParameter("from", OpenApiTypes.DATE, required=True)
+TO = OpenApiParameter("to", OpenApiTypes.DATE, required=True)
+
+
+class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Named cohorts of the caller's organisations, with enrolment, exit, counts and transitions."""
+
+    permission_classes = [IsStaff]
+    serializer_class = CohortSerializer
+    lookup_value_regex = "[0-9a-f-]{36}"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        from django.db.models import Count, Q
+
+        return (
+            selectors.cohorts_visible_to(self.request.user)
+            .select_related("organisation")
+            .prefetch_related("teams")
+            .annotate(member_count=Count("enrolments", filter=Q(enrolments__exited_on__isnull=True)))
+        )
+
+    @extend_schema(request=CohortCreateSerializer, responses={201: CohortSerializer})
+    def create(self, request):
+        payload = CohortCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        team_ids = data.pop("teams")
+        teams = list(Team.objects.filter(pk__in=team_ids))
+        if len(teams) != len(set(team_ids)):
+            raise ValidationError({"teams": ["Choose teams of your own organisation."]})
+        try:
+            cohort = services.cohort_create(by=request.user, teams=teams, **data)
+        except ApplicationError as error:
+            raise _as_validation_error(error) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=cohort.pk)).data, status=201)
+
+    @extend_schema(request=EnrolSerializer, responses={201: EnrolmentSerializer})
+    @action(detail=True, methods=["post"])
+    def enrol(self, request, pk=None):
+        cohort = self.get_object()
+        payload = EnrolSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        person = access.service_users_visible_to(request.user).filter(pk=data.pop("service_user")).first()
+        if person is None:
+            raise ValidationError({"service_user": ["Choose a person your team works with."]})
+        try:
+            enrolment = services.cohort_enrol(cohort=cohort, service_user=person, by=request.user, **data)
+        except ApplicationError as error:
+            raise _as_validation_error(error) from None
+        return Response(EnrolmentSerializer(enrolment).data, status=201)
+
+    @extend_schema(request=ExitSerializer, responses=EnrolmentSerializer)
+    @action(detail=True, methods=["post"])
+    def exit(self, request, pk=None):
+        cohort = self.get_object()
+        payload = ExitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        enrolment = Enrolment.objects.filter(cohort=cohort, pk=data.pop("enrolment")).first()
+        if enrolment is None:
+            raise ValidationError({"enrolment": ["No such enrolment in this cohort."]})
+        try:
+            enrolment = services.cohort_exit(enrolment=enrolment, by=request.user, **data)
+        except ApplicationError as error:
+            raise _as_validation_error(error) from None
+        return Response(EnrolmentSerializer(enrolment).data)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def counts(self, request, pk=None):
+        """Members today by current quadrant, against the targets."""
+        cohort = self.get_object()
+        counts = selectors.quadrant_counts(selectors.cohort_members(cohort))
+        return Response({"counts": counts, "targets": cohort.targets})
+
+    @extend_schema(parameters=[FROM, TO], responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def transitions(self, request, pk=None):
+        """From-quadrant on `from` x to-quadrant on `to` for the members on `to`; cells name only
+        people the caller may see (ids), counts include everyone."""
+        cohort = self.get_object()
+        start, end = _date(request, "from"), _date(request, "to")
+        if end < start:
+            raise ValidationError({"to": ["The end date cannot be before the start date."]})
+        matrix = selectors.transition_matrix(
+            selectors.cohort_members(cohort, on=end),
+            start=start,
+            end=end,
+            visible=access.service_users_visible_to(request.user),
+        )
+
+        def key(q):
+            return q or "not_assessed"
+
+        return Response(
+            {
+                "from": str(start),
+                "to": str(end),
+                "matrix": {
+                    key(a): {
+                        key(b): {
+                            "count": matrix["counts"][a][b],
+                            "people": [str(p.pk) for p in matrix["people"][a][b]],
+                        }
+                        for b in matrix["quadrants"]
+                    }
+                    for a in matrix["quadrants"]
+                },
+            }
+        )
+
+
+def _date(request, name) -> dt.date:
+    value = request.query_params.get(name) or ""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
