@@ -198,6 +198,7 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             .select_related("organisation")
             .prefetch_related("teams")
             .annotate(member_count=Count("enrolments", filter=Q(enrolments__exited_on__isnull=True)))
+            .order_by("name")
         )
 
     @extend_schema(request=CohortCreateSerializer, responses={201: CohortSerializer})

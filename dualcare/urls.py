@@ -10,6 +10,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
     path("outcomes/", include("outcomes.urls")),
+    path("cohorts/", include("cohorts.urls")),
     path("care-plans/", include("careplans.urls")),
     path("my/care-plan/", include("careplans.portal_urls")),
     path("contacts/", include("dualcare.contacts.urls")),

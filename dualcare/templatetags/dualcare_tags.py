@@ -35,6 +35,7 @@ _STAFF_NAV = [
     ("Caseload", "caseload", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Referrals", "referrals:inbox", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Outcomes", "outcomes:due", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    ("Cohorts", "cohorts:list", {Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Register a person", "service_user_register", {Role.KEY_WORKER, Role.LINK_WORKER}),
     ("People", "pharmacy_list", {Role.PHARMACIST}),
     ("Collections today", "contacts:pharmacy_today", {Role.PHARMACIST}),
@@ -51,7 +52,7 @@ _SERVICE_USER_NAV = [
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),
 ]
-_CARER_NAV = [("Home", "carer_home")]
+_CARER_NAV = [("Home", "carer_home"), ("Care plan", "careplans:carer_list")]
 
 
 def _item(text: str, name: str, path: str) -> NavItem | None:

@@ -1,0 +1,243 @@
+"""Quadrant assessment with evidence and a suggestion (never assigned without a person), the
+quadrant history; cohorts: counts against targets, members, transition matrix, counts by team
+over time, outcome change by quadrant at entry; enrolment and exit."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dualcare import access
+from dualcare.exceptions import ApplicationError
+from dualcare.people.models import User
+
+from . import evidence, selectors, services
+from .forms import EnrolForm, ExitForm, QuadrantForm
+from .models import Enrolment, QuadrantAssessment
+from .selectors import QUADRANTS
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.kind != User.Kind.STAFF:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def quadrant_assess(request: HttpRequest, pk) -> HttpResponse:
+    person = access.get_service_user_or_404(request.user, pk, action="quadrant.view")
+    try:
+        access.ensure_can_act_for(request.user, person)
+        can_assess = True
+    except (Http404, PermissionError):
+        can_assess = False
+    history = list(
+        QuadrantAssessment.objects.filter(service_user=person).select_related("assessed_by", "organisation")
+    )
+    found = evidence.evidence_for(request.user, person)
+    form = QuadrantForm(request.POST or None, initial={"assessed_on": timezone.localdate()})
+    if request.method == "POST":
+        if not can_assess:
+            raise Http404("No such page.")
+        if form.is_valid():
+            try:
+                services.quadrant_assess(service_user=person, by=request.user, **form.cleaned_data)
+            except ApplicationError as error:
+                form.add_application_error(error)
+            else:
+                messages.success(request, "Quadrant assessment saved.")
+                return redirect("cohorts:quadrant", pk=person.pk)
+    return render(
+        request,
+        "cohorts/quadrant.html",
+        {
+            "person": person,
+            "history": history,
+            "evidence": found,
+            "form": form,
+            "can_assess": can_assess,
+            "honos_high": evidence.honos_high_total(),
+            "top_high": evidence.top_high_days(),
+        },
+    )
+
+
+@staff_required
+def cohort_list(request: HttpRequest) -> HttpResponse:
+    cohorts = selectors.cohorts_visible_to(request.user).select_related("organisation").order_by("name")
+    return render(request, "cohorts/list.html", {"cohorts": cohorts})
+
+
+def _cohort_or_404(user, pk):
+    cohort = selectors.cohorts_visible_to(user).filter(pk=pk).select_related("organisation").first()
+    if cohort is None:
+        raise Http404("No such cohort.")
+    return cohort
+
+
+def _month_ends(count: int, today: dt.date) -> list[dt.date]:
+    ends = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        ends.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
+    return [*reversed(ends), today]
+
+
+def _parse(value, default):
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@staff_required
+def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
+    user = request.user
+    cohort = _cohort_or_404(user, pk)
+    today = timezone.localdate()
+    counts = selectors.quadrant_counts(selectors.cohort_members(cohort))
+    visible = access.service_users_visible_to(user)
+    members = list(
+        Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True, service_user__in=visible)
+        .select_related("service_user")
+        .order_by("service_user__family_name", "service_user__given_name")
+    )
+    current = dict(
+        selectors.with_current_quadrant(
+            visible.filter(pk__in=[m.service_user_id for m in members])
+        ).values_list("pk", "current_quadrant")
+    )
+    change_by_entry = _outcome_change_by_entry(user, cohort)
+    hidden = sum(counts.values()) - len(members)
+    start = _parse(request.GET.get("from"), max(cohort.start, today - dt.timedelta(days=180)))
+    end = _parse(request.GET.get("to"), today)
+    if end < start:
+        start, end = end, start
+    matrix = selectors.transition_matrix(
+        selectors.cohort_members(cohort, on=end), start=start, end=end, visible=visible
+    )
+    teams = list(cohort.teams.order_by("name"))
+    over_time = selectors.team_quadrant_counts(teams, _month_ends(5, today)) if teams else []
+    return render(
+        request,
+        "cohorts/detail.html",
+        {
+            "cohort": cohort,
+            "counts": [(q, counts[q], cohort.targets[q]) for q in QUADRANTS],
+            "members": [
+                {
+                    "enrolment": m,
+                    "current": current.get(m.service_user_id),
+                    "days": (today - m.enrolled_on).days,
+                }
+                for m in members
+            ],
+            "hidden": hidden,
+            "matrix": matrix,
+            "start": start,
+            "end": end,
+            "teams": teams,
+            "over_time": over_time,
+            "change_by_entry": change_by_entry,
+            "quadrants": QUADRANTS,
+        },
+    )
+
+
+def _outcome_change_by_entry(user, cohort) -> list[dict]:
+    """HoNOS first-to-latest change of members the viewer may see outcomes of, by quadrant at entry."""
+    from outcomes import selectors as outcome_selectors
+    from outcomes import services as outcome_services
+
+    if not outcome_services.instrument_enabled("honos"):
+        return []
+    entry = dict(
+        Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True).values_list(
+            "service_user_id", "quadrant_at_entry"
+        )
+    )
+    ratings = list(outcome_selectors.outcomes_visible(user, "honos").filter(service_user_id__in=list(entry)))
+    groups: dict = defaultdict(list)
+    for pair in outcome_selectors.honos_pairs(ratings):
+        groups[entry[pair.service_user_id]].append(pair.change)
+    rows = []
+    for quadrant in QUADRANTS:
+        changes = groups.get(quadrant, [])
+        rows.append(
+            {
+                "quadrant": quadrant,
+                "pairs": len(changes),
+                "mean_change": round(sum(c.change for c in changes) / len(changes), 1) if changes else None,
+                "improved": sum(1 for c in changes if c.reliable_improvement),
+            }
+        )
+    return rows
+
+
+@staff_required
+def cohort_enrol(request: HttpRequest, pk) -> HttpResponse:
+    cohort = _cohort_or_404(request.user, pk)
+    enrolled = Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True).values("service_user_id")
+    people = list(
+        access.service_users_visible_to(request.user)
+        .filter(involvements__team__in=cohort.teams.all(), involvements__end__isnull=True)
+        .exclude(pk__in=enrolled)
+        .distinct()
+        .order_by("family_name", "given_name")
+    )
+    form = EnrolForm(request.POST or None, people=people, initial={"enrolled_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        person = form.people.get(form.cleaned_data["service_user"])
+        try:
+            services.cohort_enrol(
+                cohort=cohort,
+                service_user=person,
+                by=request.user,
+                enrolled_on=form.cleaned_data["enrolled_on"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Enrolled.")
+            return redirect("cohorts:detail", pk=cohort.pk)
+    return render(request, "cohorts/enrol.html", {"cohort": cohort, "form": form})
+
+
+@staff_required
+def cohort_exit(request: HttpRequest, pk, enrolment_pk) -> HttpResponse:
+    cohort = _cohort_or_404(request.user, pk)
+    enrolment = (
+        Enrolment.objects.filter(
+            cohort=cohort, pk=enrolment_pk, service_user__in=access.service_users_visible_to(request.user)
+        )
+        .select_related("service_user")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404("No such enrolment.")
+    form = ExitForm(request.POST or None, initial={"exited_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cohort_exit(enrolment=enrolment, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Exit recorded.")
+            return redirect("cohorts:detail", pk=cohort.pk)
+    return render(request, "cohorts/exit.html", {"cohort": cohort, "enrolment": enrolment, "form": form})
