@@ -14,5 +14,6 @@ urlpatterns = [
     path("versions/<uuid:pk>/", views.version_detail, name="version"),
     path("versions/<uuid:pk>/agreement/", views.agreement_in_person, name="agreement"),
     path("versions/<uuid:pk>/pdf/", views.version_pdf, name="version_pdf"),
+    path("carer/", views.carer_plans, name="carer_list"),
     path("carer/<uuid:service_user_pk>/", views.carer_plan, name="carer"),
 ]

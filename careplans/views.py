@@ -407,6 +407,21 @@ def my_plan_pdf(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def carer_plans(request: HttpRequest) -> HttpResponse:
+    """The carer's way in: the people who let them see their care plan."""
+    if request.user.kind != User.Kind.CARER:
+        raise Http404("No such page.")
+    people = [
+        person
+        for person in access.cared_for_by(request.user).order_by("given_name")
+        if access.care_plan_access(request.user, person).can_view
+    ]
+    if len(people) == 1:
+        return redirect("careplans:carer", service_user_pk=people[0].pk)
+    return render(request, "careplans/carer_plans.html", {"people": people})
+
+
+@login_required
 def carer_plan(request: HttpRequest, service_user_pk) -> HttpResponse:
     """What the person allows their carer to see of the published plan, and the carer's views."""
     if request.user.kind != User.Kind.CARER:

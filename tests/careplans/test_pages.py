@@ -267,3 +267,23 @@ class CarerPageTests:
     def test_it_shows_a_carer_nothing_of_another_person(self, world, plan, client):
         client.force_login(world.carer)
         assert client.get(reverse("careplans:carer", args=[world.mh_only.pk])).status_code == 404
+
+
+class CarerListTests:
+    def test_it_takes_the_carer_to_the_plan_they_may_see(self, world, plan, client):
+        client.force_login(world.carer)
+        response = client.get(reverse("careplans:carer_list"))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("careplans:carer", args=[world.service_user.pk])
+
+    def test_it_says_so_when_nothing_is_shared(self, world, plan, client):
+        people_services.carer_permission_revoke(
+            carer=world.carer_link, scope="care_plan", by=world.service_user_login
+        )
+        client.force_login(world.carer)
+        assert "No one has chosen to share" in client.get(reverse("careplans:carer_list")).content.decode()
+
+    @pytest.mark.parametrize("role", ["keyworker_mh", "service_user_login"])
+    def test_it_is_not_a_page_for_anyone_else(self, world, client, role):
+        client.force_login(getattr(world, role))
+        assert client.get(reverse("careplans:carer_list")).status_code == 404
