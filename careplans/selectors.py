@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from dualcare.access import CarePlanAccess
@@ -199,3 +199,100 @@ def plans_for_list(plans):
     return plans.select_related("service_user").prefetch_related(
         Prefetch("versions", queryset=PlanVersion.objects.defer("content").order_by("-number"))
     )
+
+
+# ---------------------------------------------------------------------------
+# Measures (for the dashboards): aggregates only, no person named
+
+
+def _month_ends(start, end) -> list:
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+
+    months = []
+    first = start.replace(day=1)
+    while first <= end:
+        last = first + relativedelta(months=1) - dt.timedelta(days=1)
+        months.append((first, min(last, end)))
+        first += relativedelta(months=1)
+    return months
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 4) if total else None
+
+
+def care_plan_measures(*, teams, start, end) -> list[dict]:
+    """Per team and month, measured on the month's last day (or `end`): of the people the team was
+    working with, how many had a published plan, agreed by them, with entries from two or more
+    organisations, and not past its review date. Counts and shares; nobody is named.
+
+    Four queries whatever the number of people (teams, involvements, versions, answers).
+    """
+    from dualcare.people.models import Involvement
+
+    team_list = list(teams)
+    team_ids = [team.pk for team in team_list]
+    involvements = list(
+        Involvement.objects.filter(team_id__in=team_ids, start__lte=end)
+        .filter(Q(end__isnull=True) | Q(end__gte=start))
+        .values("team_id", "service_user_id", "start", "end")
+    )
+    people = {row["service_user_id"] for row in involvements}
+    versions: dict = {}
+    for row in PlanVersion.objects.filter(plan__service_user_id__in=people).values(
+        "pk", "plan__service_user_id", "number", "published_at", "review_due", "contributors"
+    ):
+        row["published_on"] = timezone.localtime(row["published_at"]).date()
+        row["organisations"] = sum(1 for org in row["contributors"] if org.get("wrote_entries"))
+        versions.setdefault(row["plan__service_user_id"], []).append(row)
+    answers: dict = {}
+    for row in (
+        Agreement.objects.filter(
+            version__plan__service_user_id__in=people,
+            kind__in=[Agreement.Kind.AGREED, Agreement.Kind.CHANGES],
+        )
+        .order_by("recorded_at")
+        .values("version_id", "kind", "recorded_at")
+    ):
+        answers.setdefault(row["version_id"], []).append(row)
+
+    rows = []
+    for team in team_list:
+        team_involvements = [row for row in involvements if row["team_id"] == team.pk]
+        for first, last in _month_ends(start, end):
+            active = {
+                row["service_user_id"]
+                for row in team_involvements
+                if row["start"] <= last and (row["end"] is None or row["end"] > last)
+            }
+            counts = {"published": 0, "agreed": 0, "multi_agency": 0, "reviewed_on_time": 0}
+            for person_id in active:
+                published = [v for v in versions.get(person_id, []) if v["published_on"] <= last]
+                if not published:
+                    continue
+                current = max(published, key=lambda v: v["number"])
+                counts["published"] += 1
+                said = [
+                    a
+                    for a in answers.get(current["pk"], [])
+                    if timezone.localtime(a["recorded_at"]).date() <= last
+                ]
+                if said and said[-1]["kind"] == Agreement.Kind.AGREED:
+                    counts["agreed"] += 1
+                if current["organisations"] >= 2:
+                    counts["multi_agency"] += 1
+                if current["review_due"] >= last:
+                    counts["reviewed_on_time"] += 1
+            rows.append(
+                {
+                    "team_id": team.pk,
+                    "team": team.name,
+                    "month": first,
+                    "active": len(active),
+                    **counts,
+                    **{f"{name}_share": _share(count, len(active)) for name, count in counts.items()},
+                }
+            )
+    return rows
