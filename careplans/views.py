@@ -221,6 +221,7 @@ def version_detail(request: HttpRequest, pk) -> HttpResponse:
             "status": selectors.agreement_status(version),
             "is_current": version.number == version.plan.current_version_number,
             "can_record": acc.can_write,
+            "can_download": _sees_everything(acc, version),
         },
     )
 
