@@ -27,6 +27,8 @@ API_OUTCOMES = ["attended", "missed", "cancelled"]
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    # A plain string: one "kind" enum per meaning in the schema is the organisation's and the user's.
+    kind = serializers.CharField(help_text=f"One of: {', '.join(Kind.values)}.")
     service_user = serializers.UUIDField(source="service_user_id")
     service_user_name = serializers.CharField(source="service_user.full_name")
     team = serializers.UUIDField(source="team_id")
