@@ -1,0 +1,79 @@
+"""In a real browser: the pharmacist records a missed collection with one tap; keyworker.mh
+sees the alert in the header and the alert centre and acknowledges it with a note. Each page
+is checked with axe-core, including on a phone-sized screen."""
+
+import pytest
+from django.utils import timezone
+
+from dualcare.notifications.models import Notification
+from dualcare.people import services as people_services
+from dualcare.people.models import Scope
+from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, assert_accessible
+
+from .helpers import appointment, collection, schedule
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM),
+]
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("input[name='username']", username)
+    page.fill("input[name='password']", password)
+    with page.expect_navigation():
+        page.locator("form button[type='submit']").first.click()
+    assert "/accounts/login/" not in page.url, page.inner_text("main")
+
+
+class MissedCollectionJourneyTests:
+    def test_a_missed_collection_reaches_the_key_worker_who_acknowledges_it(self, page, world):
+        people_services.consent_record(
+            service_user=world.service_user,
+            organisation=world.mh,
+            scope=Scope.CONTACTS,
+            by=world.keyworker_mh,
+        )
+        due = collection(world, schedule(world), timezone.localdate())
+        appointment(world, hours=26)
+
+        page.set_viewport_size({"width": 375, "height": 740})
+        sign_in(page, "pharmacist", world.password)
+        page.goto("/contacts/pharmacy/")
+        assert "Sam Testwell" in page.inner_text("main"), page.inner_text("main")
+        assert_accessible(page, "the pharmacy's collections today, on a phone")
+        with page.expect_navigation():
+            page.locator(f"#contact-{due.pk} button[value='missed']").click()
+        assert "recorded as missed" in page.inner_text("main")
+        assert_accessible(page, "the collections after recording a miss")
+
+        page.set_viewport_size({"width": 1280, "height": 900})
+        sign_in(page, "keyworker.mh", world.password)
+        page.goto("/alerts/")
+        assert "You have 1 unread alert" in page.inner_text("main")
+        assert_accessible(page, "the alert centre")
+        with page.expect_navigation():
+            page.get_by_role("link", name="Missed supervised-consumption collection").first.click()
+        assert_accessible(page, "one alert with its acknowledgement form")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Acknowledge").click()
+        assert "Say what you did about this alert." in page.inner_text("main")
+        page.fill("#note", "Phoned Sam, who overslept; will collect tomorrow. Told the prescriber.")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Acknowledge").click()
+        assert "Alert acknowledged" in page.inner_text("main")
+        alert = Notification.objects.get(
+            recipient=world.keyworker_mh, kind="contacts.missed_collection", channel="in_app"
+        )
+        assert alert.acknowledged_at is not None and "overslept" in alert.acknowledgement_note
+
+        page.goto("/contacts/")
+        assert_accessible(page, "the key worker's appointments")
+
+        sign_in(page, "serviceuser", world.password)
+        page.goto("/contacts/mine/")
+        assert "A meeting with your key worker at North CMHT" in page.inner_text("main")
+        assert_accessible(page, "the person's own appointments")
