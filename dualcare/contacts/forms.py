@@ -2,9 +2,9 @@
 
 from django import forms
 
-from dualcare.people.forms import NHSForm
+from dualcare.people.forms import DatePartsField, NHSForm
 
-from .models import Outcome
+from .models import WEEKDAYS, Outcome
 
 
 class RecordForm(NHSForm):
@@ -14,3 +14,105 @@ class RecordForm(NHSForm):
         error_messages={"required": "Choose what happened.", "invalid_choice": "Choose what happened."},
     )
     note = forms.CharField(required=False, max_length=300, label="Note (optional)")
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, team) -> str:
+        return f"{team.name}, {team.organisation.name}"
+
+
+def _time(value: str):
+    import datetime as dt
+
+    try:
+        return dt.time.fromisoformat(value.strip().replace(".", ":")[:8])
+    except ValueError:
+        raise forms.ValidationError("Enter the time like 14:30.") from None
+
+
+class AppointmentForm(NHSForm):
+    team = TeamChoiceField(
+        queryset=None,
+        label="Which team is the appointment with?",
+        empty_label=None,
+        error_messages={"required": "Choose your team.", "invalid_choice": "Choose your team."},
+    )
+    kind = forms.ChoiceField(
+        choices=[],
+        widget=forms.RadioSelect,
+        label="What kind of appointment?",
+        error_messages={"required": "Choose the kind of appointment."},
+    )
+    day = DatePartsField(label="Date", help_text="For example, 27 3 2027", label_for_errors="the date")
+    time = forms.CharField(
+        label="Time",
+        help_text="For example, 14:30",
+        error_messages={"required": "Enter the time like 14:30."},
+    )
+    place = forms.CharField(label="Where (optional)", required=False, max_length=200)
+
+    def __init__(self, *args, teams, **kwargs):
+        from .models import APPOINTMENT_KINDS, Kind
+
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["kind"].choices = [(k.value, Kind(k).label) for k in APPOINTMENT_KINDS]
+
+    def clean_time(self):
+        return _time(self.cleaned_data["time"])
+
+    def starts_at(self):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        return timezone.make_aware(dt.datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"]))
+
+
+class SupervisedConsumptionForm(NHSForm):
+    prescribing_team = TeamChoiceField(
+        queryset=None,
+        label="Prescribing team",
+        empty_label=None,
+        error_messages={"required": "Choose your team: the one prescribing."},
+    )
+    pharmacy_team = TeamChoiceField(
+        queryset=None,
+        label="Pharmacy",
+        empty_label="Choose the pharmacy",
+        error_messages={"required": "Choose a community pharmacy working with this person."},
+    )
+    medicine = forms.CharField(
+        label="Medicine",
+        help_text="For example, methadone oral solution 1 mg/ml",
+        max_length=100,
+        error_messages={"required": "Enter the medicine, for example methadone oral solution 1 mg/ml."},
+    )
+    dose = forms.DecimalField(
+        label="Daily dose (mg)",
+        max_digits=6,
+        decimal_places=2,
+        min_value=0.01,
+        max_value=300,
+        error_messages={
+            "required": "Enter the dose in mg, for example 60.",
+            "invalid": "Enter the dose as a number, for example 60.",
+            "min_value": "Enter a dose above 0 mg.",
+            "max_value": "Enter a dose of no more than 300 mg.",
+            "max_decimal_places": "Give the dose to at most two decimal places.",
+            "max_digits": "Enter a dose of no more than 300 mg.",
+        },
+    )
+    days_of_week = forms.MultipleChoiceField(
+        choices=[(str(i), day) for i, day in enumerate(WEEKDAYS)],
+        widget=forms.CheckboxSelectMultiple,
+        label="Which days are supervised?",
+        error_messages={"required": "Choose at least one day of the week."},
+    )
+    start = DatePartsField(label="First day", label_for_errors="the first day")
+    end = DatePartsField(label="Last day (optional)", required=False, label_for_errors="the last day")
+
+    def __init__(self, *args, prescribing_teams, pharmacy_teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prescribing_team"].queryset = prescribing_teams
+        self.fields["pharmacy_team"].queryset = pharmacy_teams

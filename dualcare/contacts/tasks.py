@@ -1,23 +1,27 @@
 """Contact scans run by beat. Each takes no arguments or ids, and can run twice at once harmlessly."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from . import services
 
+# A database hiccup is retried with backoff; the scans are idempotent, so a retry repeats nothing.
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "retry_backoff_max": 60, "max_retries": 5}
 
-@shared_task(name="dualcare.contacts.tasks.collections_generate")
+
+@shared_task(name="dualcare.contacts.tasks.collections_generate", **RETRY)
 def collections_generate() -> int:
     """Write today's expected supervised-consumption collections (unique per schedule and day)."""
     return services.collections_generate()
 
 
-@shared_task(name="dualcare.contacts.tasks.reminders_send")
+@shared_task(name="dualcare.contacts.tasks.reminders_send", **RETRY)
 def reminders_send() -> int:
     """Remind people of appointments coming up; each appointment is claimed once."""
     return services.reminders_send()
 
 
-@shared_task(name="dualcare.contacts.tasks.disengagement_scan")
+@shared_task(name="dualcare.contacts.tasks.disengagement_scan", **RETRY)
 def disengagement_scan() -> int:
     """Alert key workers of people with no attended contact for N days; once per spell."""
     return services.disengagement_scan()

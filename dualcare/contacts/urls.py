@@ -10,4 +10,12 @@ urlpatterns = [
     path("disengaged/", views.disengaged, name="disengaged"),
     path("mine/", views.my_appointments, name="mine"),
     path("<uuid:pk>/record/", views.contact_record, name="record"),
+    path(
+        "people/<uuid:service_user_pk>/appointments/new/", views.appointment_create, name="appointment_create"
+    ),
+    path(
+        "people/<uuid:service_user_pk>/supervised-consumption/new/",
+        views.supervised_consumption_create,
+        name="supervised_consumption_create",
+    ),
 ]

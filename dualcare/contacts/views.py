@@ -25,7 +25,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import StaffRole, User
 
 from . import selectors, services
-from .forms import RecordForm
+from .forms import AppointmentForm, RecordForm, SupervisedConsumptionForm
 from .models import Outcome
 
 PAGE_SIZE = 50
@@ -154,3 +154,88 @@ def contact_record(request: HttpRequest, pk) -> HttpResponse:
     else:
         messages.success(request, f"{name}: recorded as {what}.")
     return redirect(back)
+
+
+def _involved_teams(user, person, *, collections: bool):
+    return (
+        access.contact_teams_of(user, collections=collections)
+        .filter(involvements__service_user=person, involvements__end__isnull=True)
+        .select_related("organisation")
+        .distinct()
+    )
+
+
+@clinical_required
+def appointment_create(request: HttpRequest, service_user_pk) -> HttpResponse:
+    """Book an appointment with a person my team works with."""
+    person = access.get_service_user_or_404(request.user, service_user_pk, action="contact.create_form")
+    teams = _involved_teams(request.user, person, collections=False)
+    if not teams.exists():
+        raise Http404("No such page.")
+    form = AppointmentForm(request.POST if request.method == "POST" else None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_create(
+                by=request.user,
+                service_user=person,
+                kind=form.cleaned_data["kind"],
+                team=form.cleaned_data["team"],
+                staff=request.user,
+                starts_at=form.starts_at(),
+                place=form.cleaned_data["place"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Appointment booked. They will be reminded the day before.")
+            return redirect("service_user_detail", pk=person.pk)
+    return render(request, "contacts/appointment_form.html", {"form": form, "person": person})
+
+
+@clinical_required
+def supervised_consumption_create(request: HttpRequest, service_user_pk) -> HttpResponse:
+    """The prescribing team sets up supervised consumption at a pharmacy working with the person."""
+    from dualcare.people.models import Organisation, Team
+
+    person = access.get_service_user_or_404(
+        request.user, service_user_pk, action="supervised_consumption.form"
+    )
+    prescribing = _involved_teams(request.user, person, collections=False)
+    if not prescribing.exists():
+        raise Http404("No such page.")
+    pharmacies = Team.objects.filter(
+        organisation__kind=Organisation.Kind.PHARMACY,
+        involvements__service_user=person,
+        involvements__end__isnull=True,
+    ).select_related("organisation")
+    form = SupervisedConsumptionForm(
+        request.POST if request.method == "POST" else None,
+        prescribing_teams=prescribing,
+        pharmacy_teams=pharmacies,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.supervised_consumption_start(
+                by=request.user,
+                service_user=person,
+                pharmacy_team=data["pharmacy_team"],
+                prescribing_team=data["prescribing_team"],
+                medicine=data["medicine"],
+                dose=data["dose"],
+                days_of_week=data["days_of_week"],
+                start=data["start"],
+                end=data["end"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(
+                request, "Supervised consumption set up. The pharmacy will see each due day's collection."
+            )
+            return redirect("service_user_detail", pk=person.pk)
+    return render(
+        request,
+        "contacts/supervised_consumption_form.html",
+        {"form": form, "person": person, "no_pharmacy": not pharmacies.exists()},
+    )

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from . import services
 
@@ -15,7 +16,13 @@ def notifications_sweep() -> int:
     return services.notifications_sweep()
 
 
-@shared_task(name="dualcare.notifications.tasks.notifications_escalate")
+@shared_task(
+    name="dualcare.notifications.tasks.notifications_escalate",
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    max_retries=5,
+)
 def notifications_escalate() -> int:
     """Urgent alerts left unacknowledged past their time: tell the team's managers, once."""
     return services.notifications_escalate()

@@ -208,3 +208,82 @@ class AlertCentreTests:
             Context({"request": request})
         )
         assert 'href="/alerts/"' in html and "1<span" in html
+
+
+class BookingTests:
+    def url(self, world):
+        return f"/contacts/people/{world.service_user.pk}/appointments/new/"
+
+    def test_the_key_worker_books_an_appointment(self, client, world):
+        client.force_login(world.keyworker_mh)
+        assert "Book an appointment" in client.get(self.url(world)).content.decode()
+        day = timezone.localdate() + dt.timedelta(days=3)
+        response = client.post(
+            self.url(world),
+            {
+                "team": str(world.cmht_north.pk),
+                "kind": "home_visit",
+                "day_day": day.day,
+                "day_month": day.month,
+                "day_year": day.year,
+                "time": "14:30",
+                "place": "Home",
+            },
+        )
+        assert response.status_code == 302
+        contact = world.service_user.contacts.get()
+        assert contact.kind == "home_visit" and timezone.localtime(contact.starts_at).hour == 14
+
+    def test_bad_input_gets_field_errors_and_nothing_saved(self, client, world):
+        client.force_login(world.keyworker_mh)
+        page = client.post(
+            self.url(world), {"team": str(world.cmht_north.pk), "time": "half two"}
+        ).content.decode()
+        assert "There is a problem" in page and "Enter the time like 14:30." in page
+        assert "Choose the kind of appointment." in page and "Enter the date." in page
+        assert not world.service_user.contacts.exists()
+
+    def test_staff_who_do_not_work_with_the_person_and_others_get_404(self, client, world):
+        for someone in (world.outsider, world.keyworker_mh_south, world.pharmacist, world.service_user_login):
+            client.force_login(someone)
+            assert client.get(self.url(world)).status_code == 404
+
+
+class SupervisedConsumptionPageTests:
+    def url(self, world):
+        return f"/contacts/people/{world.service_user.pk}/supervised-consumption/new/"
+
+    def test_the_prescribing_team_sets_it_up(self, client, world):
+        client.force_login(world.keyworker_sm)
+        start = timezone.localdate()
+        response = client.post(
+            self.url(world),
+            {
+                "prescribing_team": str(world.sm_team.pk),
+                "pharmacy_team": str(world.pharmacy_team.pk),
+                "medicine": "Methadone oral solution 1 mg/ml",
+                "dose": "60",
+                "days_of_week": ["0", "1", "2", "3", "4", "5", "6"],
+                "start_day": start.day,
+                "start_month": start.month,
+                "start_year": start.year,
+            },
+        )
+        assert response.status_code == 302
+        sched = world.service_user.supervised_consumptions.get()
+        assert sched.dose_display == "60 mg" and sched.days_display == "Every day"
+
+    def test_a_dose_out_of_range_is_a_field_error(self, client, world):
+        client.force_login(world.keyworker_sm)
+        page = client.post(
+            self.url(world), {"prescribing_team": str(world.sm_team.pk), "dose": "900"}
+        ).content.decode()
+        assert (
+            "Enter a dose of no more than 300 mg." in page and "Choose at least one day of the week." in page
+        )
+        assert not world.service_user.supervised_consumptions.exists()
+
+    def test_others_get_404(self, client, world):
+        for someone in (world.outsider, world.pharmacist, world.orgadmin_mh, world.carer):
+            client.force_login(someone)
+            assert client.get(self.url(world)).status_code == 404
