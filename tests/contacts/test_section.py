@@ -1,0 +1,48 @@
+"""The contacts section for the record page: what each viewer may see, constant queries."""
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone
+
+from dualcare.contacts import services
+
+from .helpers import appointment, collection, schedule
+
+pytestmark = pytest.mark.django_db
+
+TAG = Template("{% load contact_tags %}{% contacts_section person %}")
+
+
+def render(rf, user, person):
+    request = rf.get("/")
+    request.user = user
+    return TAG.render(Context({"request": request, "person": person}))
+
+
+class ContactsSectionTests:
+    def test_the_prescriber_sees_the_schedule_and_the_collections(self, rf, world):
+        contact = collection(world, schedule(world), timezone.localdate())
+        services.contact_record(contact=contact, by=world.pharmacist, outcome="missed")
+        html = render(rf, world.keyworker_sm, world.service_user)
+        assert "Supervised consumption of methadone oral solution 1 mg/ml, 60 mg: every day at Dispensary" in html
+        assert "Book an appointment" in html
+
+    def test_an_agency_without_contacts_consent_sees_only_its_own(self, rf, world):
+        collection(world, schedule(world), timezone.localdate())
+        appointment(world, hours=30)
+        html = render(rf, world.keyworker_mh, world.service_user)
+        assert "methadone" not in html and "Key worker appointment with North CMHT" in html
+
+    def test_the_person_gets_a_link_to_their_own_appointments(self, rf, world):
+        html = render(rf, world.service_user_login, world.service_user)
+        assert "/contacts/mine/" in html and "Book" not in html
+
+    def test_queries_do_not_grow_with_contacts(self, rf, world, django_assert_num_queries):
+        sched = schedule(world)
+        collection(world, sched, timezone.localdate())
+        with django_assert_num_queries(4) as first:
+            render(rf, world.keyworker_sm, world.service_user)
+        for hours in (5, 30, 50, -5, -30):
+            appointment(world, hours=hours, by=world.keyworker_sm, team=world.sm_team)
+        with django_assert_num_queries(len(first.captured_queries)):
+            render(rf, world.keyworker_sm, world.service_user)
