@@ -23,7 +23,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Team
 
 from . import evidence, selectors, services
-from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment, Severity
+from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment
 
 SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID, description="One person's assessments.")
 
@@ -33,6 +33,10 @@ def _as_validation_error(error: ApplicationError) -> ValidationError:
 
 
 class QuadrantAssessmentSerializer(serializers.ModelSerializer):
+    # Plain strings: one meaning, one schema enum is not worth four names for "low/high" and I-IV.
+    mental_health_severity = serializers.CharField()
+    substance_use_severity = serializers.CharField()
+    quadrant = serializers.CharField(help_text="I, II, III or IV.")
     service_user = serializers.UUIDField(source="service_user_id")
     assessed_by = serializers.CharField(source="assessed_by.get_full_name")
     organisation = serializers.CharField(source="organisation.name")
@@ -55,10 +59,18 @@ class QuadrantAssessmentSerializer(serializers.ModelSerializer):
 
 class QuadrantCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    mental_health_severity = serializers.ChoiceField(choices=Severity.choices)
-    substance_use_severity = serializers.ChoiceField(choices=Severity.choices)
+    mental_health_severity = serializers.CharField(help_text="low or high")
+    substance_use_severity = serializers.CharField(help_text="low or high")
     rationale = serializers.CharField()
     assessed_on = serializers.DateField(required=False)
+
+    def _severity(self, value):
+        if value not in ("low", "high"):
+            raise serializers.ValidationError("Choose low or high.")
+        return value
+
+    validate_mental_health_severity = _severity
+    validate_substance_use_severity = _severity
 
 
 class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -157,13 +169,15 @@ class EnrolSerializer(serializers.Serializer):
 
 class ExitSerializer(serializers.Serializer):
     enrolment = serializers.UUIDField()
-    reason = serializers.ChoiceField(choices=ExitReason.choices)
+    reason = serializers.CharField(help_text=f"One of: {', '.join(ExitReason.values)}.")
     exited_on = serializers.DateField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class EnrolmentSerializer(serializers.ModelSerializer):
     service_user = serializers.UUIDField(source="service_user_id")
+    quadrant_at_entry = serializers.CharField()
+    exit_reason = serializers.CharField()
 
     class Meta:
         model = Enrolment

@@ -25,7 +25,7 @@ app.conf.beat_schedule = {
     # Outcome measures past their tolerance window: remind the key worker once per due item.
     "outcomes-overdue-reminders": {
         "task": "outcomes.tasks.outcomes_send_overdue_reminders",
-        "schedule": 3600.0,
+        "schedule": crontab(minute=7),
     },
     # Staff roles and involvements end by date: withdraw the access they gave, within a minute.
     "access-expire-ended-roles": {

@@ -48,6 +48,10 @@ class _Base(serializers.ModelSerializer):
 
 
 class HonosSerializer(_Base):
+    # Plain strings in responses: one enum per choice set in the schema (the create serializers).
+    stage = serializers.CharField()
+    rating_period = serializers.CharField()
+    item8_type = serializers.CharField()
     items = serializers.ListField(child=serializers.IntegerField())
     total = serializers.SerializerMethodField()
     subscales = serializers.SerializerMethodField()
@@ -85,7 +89,7 @@ class HonosSerializer(_Base):
 class HonosCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     rated_on = serializers.DateField()
-    stage = serializers.ChoiceField(choices=HonosStage.choices)
+    stage = serializers.CharField(help_text=f"One of: {', '.join(HonosStage.values)}.")
     rating_period = serializers.ChoiceField(choices=RatingPeriod.choices, default=RatingPeriod.TWO_WEEKS)
     items = serializers.ListField(
         child=serializers.IntegerField(), help_text="12 ratings, 0-4, or 9 for not known."
@@ -97,6 +101,7 @@ class HonosCreateSerializer(serializers.Serializer):
 
 
 class TopSerializer(_Base):
+    stage = serializers.CharField()
     summary = serializers.SerializerMethodField()
 
     class Meta:
@@ -122,7 +127,7 @@ def _top_create_fields() -> dict:
     fields = {
         "service_user": serializers.UUIDField(),
         "completed_on": serializers.DateField(),
-        "stage": serializers.ChoiceField(choices=TopStage.choices),
+        "stage": serializers.CharField(help_text=f"One of: {', '.join(TopStage.values)}."),
         "other_substance_name": serializers.CharField(
             required=False, allow_blank=True, default="", max_length=100
         ),
@@ -179,6 +184,8 @@ class DialogCreateSerializer(serializers.Serializer):
 
 
 class SatisfactionSerializer(_Base):
+    answer = serializers.CharField()
+
     class Meta:
         model = SatisfactionResponse
         fields = [
