@@ -389,6 +389,9 @@ def my_plan(request: HttpRequest) -> HttpResponse:
             "status": selectors.agreement_status(version),
             "form": form,
             "review_overdue": plan.review_overdue() if plan else False,
+            "writers": [org["name"] for org in version.contributors if org.get("wrote_entries")]
+            if version
+            else [],
         },
     )
 

@@ -196,7 +196,8 @@ class PortalTests:
         page = client.get(url).content.decode()
         assert "Your care plan" in page and "version 2" in page
         assert "My dog and my daughter." in page and "Not agreed yet" in page
-        assert page.index("Crisis and relapse-prevention plan") < page.index("What matters to me")
+        assert page.index("If things get difficult") < page.index("What matters to me")
+        assert f"written with you by {world.sm.name} and {world.mh.name}" in page
         missing = client.post(url, {"kind": "changes", "comment": ""}).content.decode()
         assert "Say what you would change, in your own words." in missing
         assert client.post(url, {"kind": "agreed"}).status_code == 302
