@@ -288,3 +288,27 @@ class CarerListTests:
     def test_it_is_not_a_page_for_anyone_else(self, world, client, role):
         client.force_login(getattr(world, role))
         assert client.get(reverse("careplans:carer_list")).status_code == 404
+
+
+class PlanPageQueryTests:
+    def test_it_pins_the_query_count_of_the_plan_page_whatever_the_entries(self, world, plan, client):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(world.keyworker_mh)
+        url = reverse("careplans:plan", args=[world.service_user.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as before:
+            client.get(url)
+        for index in range(8):
+            services.entry_add(
+                service_user=world.service_user,
+                section="action",
+                by=world.keyworker_sm,
+                text=f"Action {index}",
+                owner_kind="worker",
+                owner_worker=world.keyworker_sm,
+            )
+        with CaptureQueriesContext(connection) as after:
+            assert "Action 7" in client.get(url).content.decode()
+        assert len(after.captured_queries) == len(before.captured_queries)
