@@ -441,8 +441,12 @@ def version_render_pdf(version_id) -> bool:
 
 def versions_render_missing_pdfs(*, limit: int = 50) -> int:
     """Queue every version still without its PDF (the beat sweep). Returns how many were queued."""
+    # Versions published in the last two minutes were queued on commit: leave them to that task.
+    settled = timezone.now() - dt.timedelta(minutes=2)
     ids = list(
-        PlanVersion.objects.filter(pdf="").order_by("published_at").values_list("pk", flat=True)[:limit]
+        PlanVersion.objects.filter(pdf="", published_at__lt=settled)
+        .order_by("published_at")
+        .values_list("pk", flat=True)[:limit]
     )
     for version_id in ids:
         queue_pdf(version_id)

@@ -1,9 +1,11 @@
 """The person's copy: rendered once per version in a task, stored, served; text read back with pypdf."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from careplans import services, tasks
@@ -71,6 +73,10 @@ class PdfTests:
         assert response.status_code == 202 and "being prepared" in response.content.decode()
         queued = []
         monkeypatch.setattr(tasks.careplan_version_render_pdf, "delay", lambda pk: queued.append(pk))
+        assert tasks.careplans_render_missing_pdfs() == 0  # just published: its own task has it
+        PlanVersion.objects.filter(pk=version.pk).update(
+            published_at=timezone.now() - dt.timedelta(minutes=5)
+        )
         assert tasks.careplans_render_missing_pdfs() == 1
         assert queued == [str(version.pk)]
         tasks.careplan_version_render_pdf(queued[0])
