@@ -167,3 +167,36 @@ def team_completion(user, team, *, today=None) -> TeamCompletion:
         reviews_on_time=sum(1 for item in reviews if item.due.state == "due"),
         overdue=sum(1 for item in items if item.due.overdue),
     )
+
+
+def satisfaction_by_month(user, people: QuerySet, *, since: dt.date) -> list[dict]:
+    """Friends and Family Test answers by month for these people (the ones the user may see):
+    answers, positive (very good or good) and the percentage positive of those who knew. One query."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
+
+    rows = (
+        outcomes_visible(user, "satisfaction")
+        .filter(service_user__in=people, responded_on__gte=since)
+        .annotate(month=TruncMonth("responded_on"))
+        .values("month")
+        .annotate(
+            answers=Count("pk"),
+            positive=Count("pk", filter=Q(answer__in=["very_good", "good"])),
+            dont_know=Count("pk", filter=Q(answer="dont_know")),
+        )
+        .order_by("month")
+    )
+    result = []
+    for row in rows:
+        knew = row["answers"] - row["dont_know"]
+        month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
+        result.append(
+            {
+                "month": month,
+                "answers": row["answers"],
+                "positive": row["positive"],
+                "percent": round(100 * row["positive"] / knew) if knew else None,
+            }
+        )
+    return result

@@ -7,6 +7,7 @@ field-level refusals are shown on the form with nothing saved.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
@@ -393,10 +394,27 @@ def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
             "alcohol_days": mean_change("alcohol_days"),
             "opiates_days": mean_change("opiates_days"),
         }
+    satisfaction, satisfaction_chart = [], ""
+    if services.instrument_enabled("satisfaction"):
+        since = timezone.localdate().replace(day=1) - dt.timedelta(days=365)
+        satisfaction = selectors.satisfaction_by_month(request.user, people, since=since)
+        satisfaction_chart = charts.line_chart(
+            title="Satisfaction with joint care: percentage answering good or very good, by month",
+            series=[("Good or very good", [(row["month"], row["percent"]) for row in satisfaction])],
+            low=0,
+            high=100,
+        )
     return render(
         request,
         "outcomes/team.html",
-        {"team": team, "completion": completion, "change": change, "honos_copyright": HONOS_COPYRIGHT},
+        {
+            "team": team,
+            "completion": completion,
+            "change": change,
+            "honos_copyright": HONOS_COPYRIGHT,
+            "satisfaction": satisfaction,
+            "satisfaction_chart": satisfaction_chart,
+        },
     )
 
 
@@ -405,8 +423,6 @@ def person_url(person) -> str:
 
 
 def _date_param(value):
-    import datetime as dt
-
     try:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:

@@ -292,3 +292,36 @@ class CsvTests:
         upload = SimpleUploadedFile("x.csv", b"nhs_number,rated_on\n1,2\n", content_type="text/csv")
         response = client.post("/outcomes/import/", {"instrument": "honos", "file": upload})
         assert response.status_code == 400 and "Missing columns" in response.content.decode()
+
+
+class TeamPageQueryTests:
+    def test_it_shows_satisfaction_by_month(self, client, world):
+        from outcomes import services
+
+        for answer in ("very_good", "poor", "dont_know"):
+            services.satisfaction_record(
+                service_user=world.service_user,
+                by=world.keyworker_mh,
+                answer=answer,
+                responded_on=days_ago(1),
+            )
+        login(client, world.keyworker_mh)
+        body = client.get(f"/outcomes/teams/{world.cmht_north.pk}/").content.decode()
+        assert "data-satisfaction" in body and "50%" in body
+
+    def test_it_renders_the_team_page_in_a_constant_number_of_queries(
+        self, client, world, django_assert_num_queries
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        login(client, world.keyworker_mh)
+        make_honos(world, rated_on=days_ago(200))
+        url = f"/outcomes/teams/{world.cmht_north.pk}/"
+        client.get(url)
+        with CaptureQueriesContext(connection) as first:
+            client.get(url)
+        make_honos(world, stage="review")
+        make_honos(world, service_user=world.mh_only)
+        with django_assert_num_queries(len(first.captured_queries)):
+            client.get(url)
