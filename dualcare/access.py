@@ -741,3 +741,98 @@ def get_contact_or_404(user: User, pk, *, action: str = "contact.view"):
         raise Http404("No such contact.")
     audit_record(actor=user, action=action, target=contact, service_user=contact.service_user)
     return contact
+
+
+# ---------------------------------------------------------------------------
+# Link workers (linkworkers/)
+#
+# Link workers and team managers see the register and the meetings of the locality (every
+# participating organisation), as do the link workers' deputies while appointed. Organisation
+# admins see the register and appoint in their own organisation's teams. Only the chair edits
+# a meeting's agenda, attendance and minutes. Key workers notify cases of people whose record
+# they may act on. Service users and carers see nothing here. A notified case is identified
+# to the meeting only when every other organisation present holds the person's care-plan
+# consent; otherwise it is shown de-identified (except to those who may see the record).
+
+LINK_VIEW_ROLES = {StaffRole.Role.LINK_WORKER, StaffRole.Role.TEAM_MANAGER}
+
+
+def _is_active_staff(user: User) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active and user.kind == User.Kind.STAFF
+
+
+def linkworkers_is_deputy(user: User) -> bool:
+    from linkworkers.models import Appointment
+
+    day = timezone.localdate()
+    return Appointment.objects.filter(
+        Q(deputy=user) & Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))
+    ).exists()
+
+
+def linkworkers_can_view_meetings(user: User) -> bool:
+    if not _is_active_staff(user):
+        return False
+    return has_role(user, *LINK_VIEW_ROLES) or linkworkers_is_deputy(user)
+
+
+def linkworkers_can_view_register(user: User) -> bool:
+    return linkworkers_can_view_meetings(user) or (
+        _is_active_staff(user) and has_role(user, StaffRole.Role.ORG_ADMIN)
+    )
+
+
+def linkworkers_can_appoint(user: User, team: Team) -> bool:
+    return _is_active_staff(user) and is_org_admin_of(user, team.organisation)
+
+
+def linkworkers_can_chair(user: User, meeting) -> bool:
+    return _is_active_staff(user) and meeting.chair_id == user.pk
+
+
+def linkworkers_can_notify(user: User) -> bool:
+    return _is_active_staff(user) and has_role(user, StaffRole.Role.KEY_WORKER, StaffRole.Role.LINK_WORKER)
+
+
+def linkworkers_notifiable_people(user: User) -> QuerySet[ServiceUser]:
+    """People a key worker may present at a link meeting: on their teams' caseload."""
+    if not linkworkers_can_notify(user):
+        return ServiceUser.objects.none()
+    return service_users_on_caseload(user)
+
+
+def linkworkers_organisations_present(meeting) -> set:
+    """Organisations of the teams whose link workers are invited to the meeting."""
+    from linkworkers.models import Appointment
+
+    day = timezone.localtime(meeting.starts_at).date()
+    return set(
+        Appointment.objects.filter(Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))).values_list(
+            "team__organisation_id", flat=True
+        )
+    )
+
+
+def linkworkers_identified_case_ids(meeting, cases, *, viewer: User | None = None) -> set:
+    """Ids of the cases whose person may be named to this meeting (or to this viewer). 2-3 queries."""
+    cases = list(cases)
+    if not cases:
+        return set()
+    present = linkworkers_organisations_present(meeting)
+    person_ids = {case.service_user_id for case in cases}
+    consented: dict = {}
+    for su_id, org_id in Consent.objects.filter(
+        service_user_id__in=person_ids, scope=Scope.CARE_PLAN, withdrawn_at__isnull=True
+    ).values_list("service_user_id", "organisation_id"):
+        consented.setdefault(su_id, set()).add(org_id)
+    visible = set()
+    if viewer is not None:
+        visible = set(
+            service_users_visible_to(viewer).filter(pk__in=person_ids).values_list("pk", flat=True)
+        )
+    identified = set()
+    for case in cases:
+        others = present - {case.team.organisation_id}
+        if others <= consented.get(case.service_user_id, set()) or case.service_user_id in visible:
+            identified.add(case.pk)
+    return identified

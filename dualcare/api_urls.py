@@ -8,6 +8,7 @@ from dualcare.api import ObtainTokenView
 from dualcare.contacts import api as contacts_api
 from dualcare.notifications import api as notifications_api
 from dualcare.people import api as people_api
+from linkworkers import api as linkworkers_api
 from outcomes import api as outcomes_api
 from referrals import api as referrals_api
 
@@ -25,6 +26,8 @@ router.register("outcomes/honos", outcomes_api.HonosViewSet, basename="outcome-h
 router.register("outcomes/top", outcomes_api.TopViewSet, basename="outcome-top")
 router.register("outcomes/dialog", outcomes_api.DialogViewSet, basename="outcome-dialog")
 router.register("outcomes/satisfaction", outcomes_api.SatisfactionViewSet, basename="outcome-satisfaction")
+router.register("link-workers", linkworkers_api.LinkWorkerViewSet, basename="link-worker")
+router.register("link-meetings", linkworkers_api.LinkMeetingViewSet, basename="link-meeting")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

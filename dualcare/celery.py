@@ -71,4 +71,9 @@ app.conf.beat_schedule = {
         "task": "careplans.tasks.careplans_render_missing_pdfs",
         "schedule": 60.0,
     },
+    # Link workers: replacement alerts, meetings from schedules, agendas 7 and 1 day before, resends.
+    "linkworkers-scan": {
+        "task": "linkworkers.tasks.linkworkers_scan",
+        "schedule": crontab(minute="*/15"),
+    },
 }

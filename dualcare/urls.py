@@ -15,5 +15,6 @@ urlpatterns = [
     path("my/care-plan/", include("careplans.portal_urls")),
     path("contacts/", include("dualcare.contacts.urls")),
     path("alerts/", include("dualcare.notifications.urls")),
+    path("link-workers/", include("linkworkers.urls")),
     path("", include("dualcare.people.urls")),
 ]

@@ -1,0 +1,175 @@
+"""Forms for the link-worker pages. They check the shape of input; the rules are in services.py."""
+
+from __future__ import annotations
+
+from django import forms
+
+from dualcare.people.forms import DatePartsField, NHSForm
+from dualcare.people.models import ServiceUser, Team, User
+
+from .models import Attendance, Course
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, team: Team) -> str:
+        return f"{team.name}, {team.organisation.name}"
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return user.display_name
+
+
+def _staff():
+    return User.objects.filter(kind=User.Kind.STAFF, is_active=True).order_by("last_name", "first_name")
+
+
+class AppointForm(NHSForm):
+    team = TeamChoiceField(
+        queryset=Team.objects.none(),
+        label="Team",
+        empty_label="Choose a team",
+        error_messages={"required": "Choose the team."},
+    )
+    user = StaffChoiceField(
+        queryset=_staff(),
+        label="Link worker",
+        empty_label="Choose a member of staff",
+        error_messages={"required": "Choose the link worker."},
+    )
+    deputy = StaffChoiceField(
+        queryset=_staff(), label="Deputy (optional)", required=False, empty_label="No deputy"
+    )
+    start = DatePartsField(
+        label="Starts on", label_for_errors="the start date", help_text="For example, 1 3 2026"
+    )
+    end = DatePartsField(
+        label="Ends on (optional)",
+        label_for_errors="the end date",
+        required=False,
+        help_text="The first day they are no longer link worker. Leave empty if not known.",
+    )
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class EndForm(NHSForm):
+    end = DatePartsField(
+        label="Last day plus one: when do they stop?",
+        label_for_errors="the end date",
+        help_text="The first day they are no longer link worker.",
+    )
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class TrainingForm(NHSForm):
+    user = StaffChoiceField(
+        queryset=_staff(),
+        label="Who attended",
+        empty_label="Choose a member of staff",
+        error_messages={"required": "Choose who attended."},
+    )
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.all(),
+        label="Course",
+        empty_label="Choose a course",
+        error_messages={"required": "Choose the course."},
+    )
+    attended_on = DatePartsField(label="Attended on", label_for_errors="the date of the training")
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class CaseForm(NHSForm):
+    service_user = forms.ModelChoiceField(
+        queryset=ServiceUser.objects.none(),
+        label="Person",
+        empty_label="Choose a person on your caseload",
+        error_messages={"required": "Choose the person."},
+    )
+    brief_history = forms.CharField(
+        label="Brief history",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter a brief history."},
+    )
+    mental_health = forms.CharField(
+        label="Mental health",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter their mental health."},
+    )
+    substance_use = forms.CharField(
+        label="Substance use",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter their substance use."},
+    )
+    current_concerns = forms.CharField(
+        label="Current concerns",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the current concerns."},
+    )
+    question = forms.CharField(
+        label="The question for the meeting",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What do you want the link workers to help you decide?",
+        error_messages={"required": "Enter the question for the meeting."},
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_user"].queryset = people if people is not None else ServiceUser.objects.none()
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class ItemForm(NHSForm):
+    title = forms.CharField(label="Item", max_length=200, error_messages={"required": "Enter the item."})
+    minutes = forms.CharField(label="Minutes", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    decisions = forms.CharField(label="Decisions", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class AttendanceForm(NHSForm):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        choices=Attendance.Status.choices,
+        label="Attendance",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether they came."},
+    )
+    deputy = StaffChoiceField(
+        queryset=_staff(), required=False, label="Deputy who came", empty_label="No deputy"
+    )
+
+    def __init__(self, *args, invitees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = invitees if invitees is not None else User.objects.none()
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class ActionForm(NHSForm):
+    description = forms.CharField(
+        label="Action", max_length=500, error_messages={"required": "Enter the action."}
+    )
+    owner = StaffChoiceField(
+        queryset=_staff(),
+        label="Owner",
+        empty_label="Choose who will do it",
+        error_messages={"required": "Choose who will do it."},
+    )
+    due_on = DatePartsField(label="Due by", label_for_errors="the due date")
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
