@@ -121,3 +121,27 @@ class CohortPageTests:
         for user in (world.service_user_login, world.carer):
             client.force_login(user)
             assert client.get("/cohorts/").status_code == 404
+
+
+class CohortDetailQueryTests:
+    def test_it_renders_in_a_constant_number_of_queries(self, client, world, django_assert_num_queries):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        cohort = CohortPageTests().build(world)
+        services.cohort_enrol(
+            cohort=cohort, service_user=world.service_user, by=world.manager_mh, enrolled_on=ago(50)
+        )
+        client.force_login(world.manager_mh)
+        url = f"/cohorts/{cohort.pk}/"
+        client.get(url)
+        with CaptureQueriesContext(connection) as first:
+            client.get(url)
+        services.cohort_enrol(
+            cohort=cohort, service_user=world.mh_only, by=world.manager_mh, enrolled_on=ago(20)
+        )
+        make_honos(world, rated_on=ago(40))
+        make_honos(world, stage="review")
+        with django_assert_num_queries(len(first.captured_queries)):
+            body = client.get(url).content.decode()
+        assert "Alex Sampleton" in body
