@@ -257,8 +257,17 @@ def link_workers_of(meeting: Meeting) -> list[Appointment]:
 
 
 def _queue_dispatches(meeting: Meeting, kind: str, recipients) -> int:
-    rows = [Dispatch(meeting=meeting, recipient=user, kind=kind) for user in recipients]
-    created = Dispatch.objects.bulk_create(rows, ignore_conflicts=True)
+    recipients = list(recipients)
+    have = set(
+        Dispatch.objects.filter(meeting=meeting, kind=kind, recipient__in=recipients).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    rows = [
+        Dispatch(meeting=meeting, recipient=user, kind=kind) for user in recipients if user.pk not in have
+    ]
+    # ON CONFLICT DO NOTHING: two scans at once still give one row per person.
+    Dispatch.objects.bulk_create(rows, ignore_conflicts=True)
     ids = list(
         Dispatch.objects.filter(meeting=meeting, kind=kind, state=Dispatch.State.PENDING).values_list(
             "pk", flat=True
@@ -266,7 +275,7 @@ def _queue_dispatches(meeting: Meeting, kind: str, recipients) -> int:
     )
     if ids:
         transaction.on_commit(lambda: _send_later(ids))
-    return len(created)
+    return len(rows)
 
 
 def _send_later(ids) -> None:
@@ -487,7 +496,8 @@ def _ensure_chair(meeting: Meeting, by: User) -> None:
 
 
 def _ensure_open(meeting: Meeting) -> None:
-    if meeting.state != Meeting.State.SCHEDULED:
+    # Read from the database: the caller's copy may be older than the finalising.
+    if not Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.SCHEDULED).exists():
         raise ApplicationError("The minutes of this meeting are final and can no longer be changed.")
 
 
