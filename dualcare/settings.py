@@ -304,7 +304,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps have a "state": name each set so the schema is stable.
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStateEnum": "referrals.models.State",
+        "AlertStateEnum": "dualcare.notifications.models.Notification.State",
+    },
 }
+
+# GOV.UK Notify (text messages and, when set, email). Unset: email through EMAIL_URL, no texts.
+NOTIFY_API_KEY = env_secret("NOTIFY_API_KEY")
+NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID")
+NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")
 
 # Demo
 DEMO_PASSWORD = env_secret("DEMO_PASSWORD", "dualcare-demo-2026")

@@ -132,9 +132,8 @@ def notify_configured(channel: str) -> bool:
 
 
 def _setting(name: str) -> str:
-    import os
 
-    return getattr(settings, name, "") or os.environ.get(name, "")
+    return getattr(settings, name, "")
 
 
 def _queue_delivery(notification_ids: list[str]) -> None:
