@@ -41,6 +41,7 @@ _STAFF_NAV = [
     ("Collections today", "contacts:pharmacy_today", {Role.PHARMACIST}),
     ("Appointments", "contacts:appointments", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Alerts", "alerts:list", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER, Role.PHARMACIST}),
+    ("Link workers", "linkworkers:coverage", {Role.LINK_WORKER, Role.TEAM_MANAGER, Role.ORG_ADMIN}),
     ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
 ]
 _SERVICE_USER_NAV = [

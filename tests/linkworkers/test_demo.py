@@ -1,0 +1,42 @@
+import pytest
+from django.utils import timezone
+
+from dualcare.management import demo_data
+from linkworkers import selectors
+from linkworkers.demo import build
+from linkworkers.models import Action, Appointment, CaseNotification, Meeting, TrainingRecord
+
+pytestmark = pytest.mark.django_db
+
+
+class DemoTests:
+    def test_it_builds_the_register_and_meetings_once(self):
+        demo = demo_data.build(password="demo-password-for-tests-only")
+        build(demo)
+        teams = {team.name: team for team in selectors.coverage()}
+        north = teams["Northgate North CMHT"]
+        assert [a.user.username for a in north.link_workers] == ["linkworker.mh"]
+        assert sum(1 for t in teams.values() if t.all_leaving) == 1
+        assert any(t.gap for t in teams.values())
+        assert TrainingRecord.objects.count() >= 10
+        now = timezone.now()
+        past = Meeting.objects.filter(starts_at__lt=now, state=Meeting.State.FINALISED)
+        assert past.count() == 2 and Action.objects.filter(meeting__in=past).exists()
+        upcoming = Meeting.objects.filter(starts_at__gt=now).order_by("starts_at").first()
+        assert upcoming.chair.username == "linkworker.mh"
+        assert CaseNotification.objects.filter(meeting=upcoming).count() == 2
+        counts = (
+            Appointment.objects.count(),
+            Meeting.objects.count(),
+            TrainingRecord.objects.count(),
+            CaseNotification.objects.count(),
+            Action.objects.count(),
+        )
+        build(demo)
+        assert counts == (
+            Appointment.objects.count(),
+            Meeting.objects.count(),
+            TrainingRecord.objects.count(),
+            CaseNotification.objects.count(),
+            Action.objects.count(),
+        )
