@@ -181,3 +181,21 @@ class RegisterPageTests:
         assert response.status_code == 302
         lw.north_appt.refresh_from_db()
         assert lw.north_appt.end == end
+
+
+class RecordSectionTests:
+    def test_it_offers_the_key_worker_to_notify_and_lists_past_discussions(self, lw, client):
+        from .conftest import CASE
+
+        services.case_notify(meeting=lw.meeting, service_user=lw.mh_only, by=lw.keyworker_mh, **CASE)
+        client.force_login(lw.keyworker_mh)
+        text = client.get(reverse("service_user_detail", args=[lw.mh_only.pk])).content.decode()
+        assert (
+            "Notify this person&#x27;s case to a link meeting" in text or "Notify this person's case" in text
+        )
+        assert "Discussed at Locality link meeting" in text
+
+    def test_it_shows_nothing_to_staff_who_cannot_notify_cases(self, lw, client):
+        client.force_login(lw.pharmacist)
+        text = client.get(reverse("service_user_detail", args=[lw.service_user.pk])).content.decode()
+        assert "Link meetings" not in text
