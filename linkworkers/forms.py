@@ -7,7 +7,7 @@ from django import forms
 from dualcare.people.forms import DatePartsField, NHSForm
 from dualcare.people.models import ServiceUser, Team, User
 
-from .models import Attendance, Course
+from .models import Attendance, Course, MeetingSchedule
 
 
 class TeamChoiceField(forms.ModelChoiceField):
@@ -170,6 +170,44 @@ class ActionForm(NHSForm):
         error_messages={"required": "Choose who will do it."},
     )
     due_on = DatePartsField(label="Due by", label_for_errors="the due date")
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class ScheduleForm(NHSForm):
+    title = forms.CharField(
+        label="Name of the meeting", max_length=200, error_messages={"required": "Enter a name."}
+    )
+    every = forms.ChoiceField(
+        choices=MeetingSchedule.Every.choices,
+        label="How often",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often it meets."},
+    )
+    first_date = DatePartsField(
+        label="Date of the first meeting", label_for_errors="the date of the first meeting"
+    )
+    starts_at = forms.TimeField(
+        label="Start time",
+        help_text="24-hour clock, for example 14:00",
+        error_messages={"required": "Enter the start time.", "invalid": "Enter a time like 14:00."},
+        widget=forms.TimeInput(attrs={"class": "nhsuk-input--width-5"}),
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes",
+        initial=90,
+        error_messages={"required": "Enter how long it lasts.", "invalid": "Enter a number of minutes."},
+    )
+    location = forms.CharField(
+        label="Where", max_length=300, error_messages={"required": "Enter where it meets."}
+    )
+    standing_items = forms.CharField(
+        label="Standing agenda items (optional)",
+        required=False,
+        help_text="One a line. Apologies, actions carried forward and notified cases are added for you.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     def add_application_error(self, error) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, F, Prefetch, Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from dualcare import access
@@ -132,8 +133,19 @@ def meeting_context(meeting: Meeting, *, viewer: User | None) -> dict:
     )
     cases = [item.case for item in items if item.case is not None]
     identified = access.linkworkers_identified_case_ids(meeting, cases, viewer=viewer)
+    openable = set()
+    if viewer is not None and cases and _care_plan_url_exists():
+        openable = set(
+            access.service_users_visible_to(viewer)
+            .filter(pk__in={case.service_user_id for case in cases})
+            .values_list("pk", flat=True)
+        )
     for case in cases:
         case.identified = case.pk in identified
+        # A joint plan agreed in the discussion is on the person's care plan (careplans app).
+        case.care_plan_url = (
+            reverse("careplans:plan", args=[case.service_user_id]) if case.service_user_id in openable else ""
+        )
         age = _age(case.service_user.date_of_birth, meeting.starts_at.date())
         case.label = (
             f"{case.service_user.full_name} (born {case.service_user.date_of_birth:%d %b %Y})"
@@ -163,6 +175,14 @@ def meeting_context(meeting: Meeting, *, viewer: User | None) -> dict:
         "attendance": attendance,
         "disengaged": _disengaged_for(viewer) if has_disengaged else None,
     }
+
+
+def _care_plan_url_exists() -> bool:
+    try:
+        reverse("careplans:plan", args=["00000000-0000-0000-0000-000000000000"])
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def _age(born: dt.date, on: dt.date) -> int:

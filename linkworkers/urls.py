@@ -13,6 +13,7 @@ urlpatterns = [
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/<uuid:pk>/done/", views.action_done, name="action_done"),
     path("meetings/", views.meetings, name="meetings"),
+    path("meetings/new/", views.schedule_create, name="schedule"),
     path("meetings/coming/", views.upcoming, name="upcoming"),
     path("meetings/<uuid:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<uuid:pk>/notify/", views.notify_case, name="notify"),

@@ -24,7 +24,16 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import StaffRole, Team, User
 
 from . import ics, pdf, selectors, services
-from .forms import ActionForm, AppointForm, AttendanceForm, CaseForm, EndForm, ItemForm, TrainingForm
+from .forms import (
+    ActionForm,
+    AppointForm,
+    AttendanceForm,
+    CaseForm,
+    EndForm,
+    ItemForm,
+    ScheduleForm,
+    TrainingForm,
+)
 from .models import Action, AgendaItem, Appointment, Meeting
 
 
@@ -402,3 +411,19 @@ def action_done(request: HttpRequest, pk) -> HttpResponse:
 @meeting_viewer
 def measures(request: HttpRequest) -> HttpResponse:
     return render(request, "linkworkers/measures.html", {"m": selectors.measures()})
+
+
+@meeting_viewer
+def schedule_create(request: HttpRequest) -> HttpResponse:
+    """A link worker or manager sets up a recurring link meeting, which they chair."""
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule = services.schedule_create(chair=request.user, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            count = schedule.meetings.count()
+            messages.success(request, f"Meetings set up: {count} in the next two months, invitations sent.")
+            return redirect("linkworkers:meetings")
+    return render(request, "linkworkers/schedule.html", {"form": form})

@@ -350,3 +350,45 @@ def _count(client):
     with CaptureQueriesContext(connection) as ctx:
         client.get(reverse("linkworkers:meetings"))
     return len(ctx.captured_queries)
+
+
+class CarePlanLinkTests:
+    def test_it_links_a_case_to_the_care_plan_only_for_those_who_may_see_the_record(self, lw, client):
+        services.case_notify(meeting=lw.meeting, service_user=lw.mh_only, by=lw.keyworker_mh, **CASE)
+        plan = reverse("careplans:plan", args=[lw.mh_only.pk])
+        client.force_login(lw.linkworker_mh)
+        assert plan in client.get(reverse("linkworkers:meeting", args=[lw.meeting.pk])).content.decode()
+        client.force_login(lw.keyworker_sm)
+        assert plan not in client.get(reverse("linkworkers:meeting", args=[lw.meeting.pk])).content.decode()
+
+
+class SchedulePageTests:
+    def test_it_sets_up_a_recurring_meeting_with_field_errors(self, lw, client):
+        client.force_login(lw.linkworker_mh)
+        url = reverse("linkworkers:schedule")
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"title": "Link meeting", "every": "month", "duration_minutes": "5"})
+        text = response.content.decode()
+        assert "Enter the start time." in text and "Enter where it meets." in text
+        first = timezone.localdate() + dt.timedelta(days=5)
+        data = {
+            "title": "South link meeting",
+            "every": "month",
+            "first_date_day": first.day,
+            "first_date_month": first.month,
+            "first_date_year": first.year,
+            "starts_at": "14:00",
+            "duration_minutes": "5",
+            "location": "Room 3",
+        }
+        response = client.post(url, data)
+        assert "A meeting lasts between 15 minutes and 8 hours." in response.content.decode()
+        response = client.post(url, {**data, "duration_minutes": "90"})
+        assert response.status_code == 302
+        schedule = MeetingSchedule.objects.get(title="South link meeting")
+        assert schedule.chair == lw.linkworker_mh and schedule.meetings.count() >= 2
+
+    @pytest.mark.parametrize("who", ["keyworker_mh_south", "orgadmin_mh", "carer"])
+    def test_it_is_not_there_for_others(self, lw, client, who):
+        client.force_login(getattr(lw, who))
+        assert client.get(reverse("linkworkers:schedule")).status_code == 404
