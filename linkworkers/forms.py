@@ -211,3 +211,19 @@ class ScheduleForm(NHSForm):
 
     def add_application_error(self, error) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class SupervisionForm(NHSForm):
+    user = StaffChoiceField(
+        queryset=_staff(),
+        label="Who was supervised",
+        empty_label="Choose a member of staff",
+        error_messages={"required": "Choose who was supervised."},
+    )
+    held_on = DatePartsField(label="Date of the session", label_for_errors="the date of the session")
+    supervisor = forms.CharField(
+        label="Supervisor", max_length=200, error_messages={"required": "Enter who gave the supervision."}
+    )
+
+    def add_application_error(self, error) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)

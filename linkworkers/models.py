@@ -89,6 +89,8 @@ class TrainingRecord(TimeStampedModel):
     attended_on = models.DateField()
     refresh_due = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # "Refresh due" reminder to the person, claimed once per record.
+    refresh_alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-attended_on"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -82,6 +82,23 @@ def training_coverage(*, day: dt.date | None = None) -> list[dict]:
         .order_by("organisation", "team_name")
     )
     return list(rows)
+
+
+def supervision_summary(*, day: dt.date | None = None) -> list[dict]:
+    """Supervision sessions attended by each current link worker in the last 12 months. 1 query."""
+    day = day or timezone.localdate()
+    since = day - dt.timedelta(days=365)
+    return list(
+        Appointment.objects.filter(_active_q(day))
+        .values("user_id", first=F("user__first_name"), last=F("user__last_name"), team_name=F("team__name"))
+        .annotate(
+            sessions=Count(
+                "user__dd_supervision", filter=Q(user__dd_supervision__held_on__gte=since), distinct=True
+            ),
+            latest=Max("user__dd_supervision__held_on"),
+        )
+        .order_by("team_name")
+    )
 
 
 def training_records():

@@ -218,6 +218,44 @@ def training_record_add(*, user: User, course: Course, attended_on: dt.date, by:
     return record
 
 
+REFRESH_NOTICE_DAYS = 30
+
+
+def training_refresh_alerts_raise(*, now: dt.datetime | None = None) -> int:
+    """Tell the person once per record when training is due for refresh within 30 days
+    (unless they have attended the course again since)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = TrainingRecord.objects.filter(
+        refresh_due__isnull=False,
+        refresh_due__lte=today + dt.timedelta(days=REFRESH_NOTICE_DAYS),
+        refresh_alerted_at__isnull=True,
+        user__is_active=True,
+    ).select_related("user", "course")
+    raised = 0
+    for record in due:
+        if TrainingRecord.objects.filter(
+            user_id=record.user_id, course_id=record.course_id, attended_on__gt=record.attended_on
+        ).exists():
+            continue
+        with transaction.atomic():
+            if not TrainingRecord.objects.filter(pk=record.pk, refresh_alerted_at__isnull=True).update(
+                refresh_alerted_at=now
+            ):
+                continue
+            notify(
+                event_key=f"training:{record.pk}:refresh",
+                recipients=[record.user],
+                kind="linkworker.training_refresh",
+                subject=f"Training refresh due {record.refresh_due:%d %B %Y}: {record.course.title}",
+                url=reverse("linkworkers:training"),
+                related=record,
+                channels=["in_app", "email"],
+            )
+            raised += 1
+    return raised
+
+
 @transaction.atomic
 def supervision_record(*, user: User, held_on: dt.date, supervisor: str, by: User) -> SupervisionSession:
     if held_on > timezone.localdate():

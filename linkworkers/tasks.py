@@ -15,6 +15,7 @@ def linkworkers_scan() -> dict:
     Every step is idempotent (conditional updates and unique rows)."""
     return {
         "replacement_alerts": services.replacement_alerts_raise(),
+        "training_refresh_alerts": services.training_refresh_alerts_raise(),
         "meetings": services.meetings_generate(),
         "agendas": services.agendas_queue(),
         "resent": services.dispatches_sweep(),

@@ -32,6 +32,7 @@ from .forms import (
     EndForm,
     ItemForm,
     ScheduleForm,
+    SupervisionForm,
     TrainingForm,
 )
 from .models import Action, AgendaItem, Appointment, Meeting
@@ -133,21 +134,39 @@ def appointment_end(request: HttpRequest, pk) -> HttpResponse:
 @register_viewer
 def training(request: HttpRequest) -> HttpResponse:
     can_record = _can_record_training(request.user)
-    form = TrainingForm(request.POST or None) if can_record else None
-    if request.method == "POST":
-        if not can_record:
-            raise PermissionDenied("Only team managers and organisation admins record training.")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.training_record_add(
-                    user=data["user"], course=data["course"], attended_on=data["attended_on"], by=request.user
-                )
-            except ApplicationError as error:
-                form.add_application_error(error)
-            else:
-                messages.success(request, "Training recorded.")
-                return redirect("linkworkers:training")
+    supervision = request.method == "POST" and request.POST.get("form") == "supervision"
+    form = (
+        TrainingForm(request.POST if request.method == "POST" and not supervision else None)
+        if can_record
+        else None
+    )
+    sup_form = (
+        SupervisionForm(request.POST if supervision else None, auto_id="sup-%s") if can_record else None
+    )
+    if request.method == "POST" and not can_record:
+        raise PermissionDenied("Only team managers and organisation admins record training.")
+    if supervision and sup_form.is_valid():
+        data = sup_form.cleaned_data
+        try:
+            services.supervision_record(
+                user=data["user"], held_on=data["held_on"], supervisor=data["supervisor"], by=request.user
+            )
+        except ApplicationError as error:
+            sup_form.add_application_error(error)
+        else:
+            messages.success(request, "Supervision session recorded.")
+            return redirect("linkworkers:training")
+    elif request.method == "POST" and not supervision and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.training_record_add(
+                user=data["user"], course=data["course"], attended_on=data["attended_on"], by=request.user
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Training recorded.")
+            return redirect("linkworkers:training")
     records = selectors.training_records()[:200]
     return render(
         request,
@@ -156,6 +175,8 @@ def training(request: HttpRequest) -> HttpResponse:
             "coverage": selectors.training_coverage(),
             "records": records,
             "form": form,
+            "sup_form": sup_form,
+            "supervision": selectors.supervision_summary(),
             "today": timezone.localdate(),
         },
     )

@@ -199,3 +199,43 @@ class RecordSectionTests:
         client.force_login(lw.pharmacist)
         text = client.get(reverse("service_user_detail", args=[lw.service_user.pk])).content.decode()
         assert "Link meetings" not in text
+
+
+class PageQueryTests:
+    def _count(self, client, url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def test_it_shows_the_register_and_my_actions_in_a_fixed_number_of_queries(
+        self, lw, client, django_assert_num_queries
+    ):
+        client.force_login(lw.orgadmin_mh)
+        coverage = self._count(client, reverse("linkworkers:coverage"))
+        client.force_login(lw.keyworker_sm)
+        actions = self._count(client, reverse("linkworkers:my_actions"))
+        for n in range(3):
+            user = staff(f"extra{n}", lw.cmht_south, StaffRole.Role.KEY_WORKER)
+            services.appointment_create(
+                team=lw.cmht_south,
+                user=user,
+                start=timezone.localdate() - dt.timedelta(days=n + 1),
+                end=timezone.localdate() + dt.timedelta(days=10 + n),
+                deputy=lw.keyworker_mh,
+            )
+            services.action_add(
+                meeting=lw.meeting,
+                description=f"Action {n}",
+                owner=lw.keyworker_sm,
+                due_on=timezone.localdate() + dt.timedelta(days=20),
+                by=lw.linkworker_mh,
+            )
+        client.force_login(lw.orgadmin_mh)
+        with django_assert_num_queries(coverage):
+            client.get(reverse("linkworkers:coverage"))
+        client.force_login(lw.keyworker_sm)
+        with django_assert_num_queries(actions):
+            assert "Action 2" in client.get(reverse("linkworkers:my_actions")).content.decode()

@@ -86,3 +86,96 @@ class TrainingTests:
         assert client.post(url, {"user": str(lw.linkworker_mh.pk)}).status_code == 403
         client.force_login(lw.pharmacist)
         assert client.get(url).status_code == 404
+
+
+class SupervisionTests:
+    def test_it_records_supervision_and_counts_the_last_12_months(self, lw, client):
+        today = timezone.localdate()
+        services.supervision_record(
+            user=lw.linkworker_mh,
+            held_on=today - dt.timedelta(days=400),
+            supervisor="Dr Example",
+            by=lw.manager_mh,
+        )
+        with pytest.raises(ApplicationError) as error:
+            services.supervision_record(
+                user=lw.linkworker_mh, held_on=today, supervisor=" ", by=lw.manager_mh
+            )
+        assert error.value.field == "supervisor"
+        client.force_login(lw.manager_mh)
+        response = client.post(
+            reverse("linkworkers:training"),
+            {
+                "form": "supervision",
+                "user": str(lw.linkworker_mh.pk),
+                "held_on_day": today.day,
+                "held_on_month": today.month,
+                "held_on_year": today.year,
+                "supervisor": "Dr Example",
+            },
+        )
+        assert response.status_code == 302
+        rows = {row["user_id"]: row for row in selectors.supervision_summary()}
+        assert rows[lw.linkworker_mh.pk]["sessions"] == 1 and rows[lw.linkworker_mh.pk]["latest"] == today
+        assert rows[lw.keyworker_sm.pk]["sessions"] == 0
+
+    def test_it_shows_field_errors_for_supervision(self, lw, client):
+        client.force_login(lw.manager_mh)
+        response = client.post(reverse("linkworkers:training"), {"form": "supervision", "supervisor": "X"})
+        assert "Choose who was supervised." in response.content.decode()
+
+
+class RefreshAlertTests:
+    def test_it_reminds_once_when_training_is_due_for_refresh(self, lw):
+        from dualcare.notifications.models import Notification
+
+        old = timezone.localdate() - dt.timedelta(days=36 * 30 + 20)
+        services.training_record_add(
+            user=lw.linkworker_mh, course=lw.course1, attended_on=old, by=lw.manager_mh
+        )
+        assert services.training_refresh_alerts_raise() == 1
+        assert services.training_refresh_alerts_raise() == 0
+        assert Notification.objects.filter(kind="linkworker.training_refresh", channel="in_app").count() == 1
+
+    def test_it_does_not_remind_when_attended_again(self, lw):
+        services.training_record_add(
+            user=lw.linkworker_mh,
+            course=lw.course1,
+            attended_on=timezone.localdate() - dt.timedelta(days=36 * 30 + 20),
+            by=lw.manager_mh,
+        )
+        services.training_record_add(
+            user=lw.linkworker_mh,
+            course=lw.course1,
+            attended_on=timezone.localdate() - dt.timedelta(days=3),
+            by=lw.manager_mh,
+        )
+        assert services.training_refresh_alerts_raise() == 0
+
+
+class TrainingPageQueryTests:
+    def test_it_shows_the_training_page_in_a_fixed_number_of_queries(
+        self, lw, client, django_assert_num_queries
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(lw.manager_mh)
+        client.get(reverse("linkworkers:training"))
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(reverse("linkworkers:training"))
+        for n in range(3):
+            services.training_record_add(
+                user=lw.keyworker_mh,
+                course=lw.course2,
+                attended_on=timezone.localdate() - dt.timedelta(days=n),
+                by=lw.manager_mh,
+            )
+            services.supervision_record(
+                user=lw.keyworker_sm,
+                held_on=timezone.localdate() - dt.timedelta(days=n),
+                supervisor="S",
+                by=lw.manager_mh,
+            )
+        with django_assert_num_queries(len(ctx.captured_queries)):
+            client.get(reverse("linkworkers:training"))
