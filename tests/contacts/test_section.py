@@ -24,7 +24,8 @@ class ContactsSectionTests:
         contact = collection(world, schedule(world), timezone.localdate())
         services.contact_record(contact=contact, by=world.pharmacist, outcome="missed")
         html = render(rf, world.keyworker_sm, world.service_user)
-        assert "Supervised consumption of methadone oral solution 1 mg/ml, 60 mg: every day at Dispensary" in html
+        expected = "Supervised consumption of methadone oral solution 1 mg/ml, 60 mg: every day at Dispensary"
+        assert expected in html
         assert "Book an appointment" in html
 
     def test_an_agency_without_contacts_consent_sees_only_its_own(self, rf, world):

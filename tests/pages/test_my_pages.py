@@ -71,11 +71,11 @@ class RecordViewsTests:
             access.get_service_user_or_404(world.keyworker_mh, someone.pk)
         client.force_login(login)
         # session, user, own record, count, page (actor and organisation joined); session save (3)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             first = client.get(reverse("my_record_views"))
         for _ in range(27):
             access.get_service_user_or_404(world.keyworker_mh, someone.pk)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             second = client.get(reverse("my_record_views"))
         assert len(first.context["page"].object_list) < len(second.context["page"].object_list) == 25
         assert second.context["page"].paginator.count >= 30

@@ -11,7 +11,10 @@ from dualcare.people.models import Consent, Involvement, Scope, ServiceUser
 # session, user; the read check and its audit row (person, permission, organisation, insert); my
 # teams; involvements, consents, carers, their permissions, quadrant; the acting team (permission,
 # team); roles for the header; the session save (savepoint, update, release).
-QUERIES_FOR_DETAIL = 22  # 18 for the record, 4 for its referral history
+# 19 for the record and the header (with its unread-alerts count) and 17 for the capability
+# sections: referrals 4, care plan 2, outcomes 2, quadrant 1, contacts 4, link meetings 4.
+# None of them grows with the rows.
+QUERIES_FOR_DETAIL = 36
 
 
 def _detail(person):
