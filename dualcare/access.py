@@ -827,9 +827,7 @@ def linkworkers_identified_case_ids(meeting, cases, *, viewer: User | None = Non
         consented.setdefault(su_id, set()).add(org_id)
     visible = set()
     if viewer is not None:
-        visible = set(
-            service_users_visible_to(viewer).filter(pk__in=person_ids).values_list("pk", flat=True)
-        )
+        visible = set(service_users_visible_to(viewer).filter(pk__in=person_ids).values_list("pk", flat=True))
     identified = set()
     for case in cases:
         others = present - {case.team.organisation_id}
