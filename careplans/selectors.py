@@ -8,10 +8,12 @@ published plan, a carer only the sections the person's grant opens.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from dualcare.access import CarePlanAccess
 from dualcare.people.models import ServiceUser
@@ -62,7 +64,7 @@ def working_sections(acc: CarePlanAccess, plan: CarePlan | None) -> list[Section
         if acc.sees_entry(entry.section, entry.organisation_id):
             entry.may_edit = acc.may_edit(entry.organisation_id)
             entry.rows = [
-                (field_label(entry.section, name), value)
+                (field_label(entry.section, name), readable(value))
                 for name, value in entry.field_values().items()
                 if value
             ]
@@ -72,6 +74,18 @@ def working_sections(acc: CarePlanAccess, plan: CarePlan | None) -> list[Section
     risk = by_key[Section.RISK]
     risk.entries.sort(key=lambda entry: entry.recorded_on or timezone.localdate(), reverse=True)
     return sections
+
+
+def readable(value):
+    """Dates as people write them ("22 February 2027"), whether a date or a snapshot's ISO string."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return date_format(value, "j F Y")
+    return value
 
 
 def version_sections(acc: CarePlanAccess, version: PlanVersion) -> list[SectionView]:
@@ -87,7 +101,7 @@ def version_sections(acc: CarePlanAccess, version: PlanVersion) -> list[SectionV
                     {
                         **entry,
                         "rows": [
-                            (field_label(key, name), value)
+                            (field_label(key, name), readable(value))
                             for name, value in entry["fields"].items()
                             if value
                         ],
