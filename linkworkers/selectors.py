@@ -25,12 +25,12 @@ from .services import REPLACEMENT_NOTICE_DAYS, _active_q
 
 
 def coverage(*, day: dt.date | None = None, organisation=None) -> list[Team]:
-    """Every active team of every organisation, each with `.link_workers` (active appointments,
+    """Every active team that works with service users, each with `.link_workers` (active appointments,
     each with `.leaving_on` when they leave within 30 days) and `.gap` (none, or all leaving). 2 queries."""
     day = day or timezone.localdate()
     horizon = day + dt.timedelta(days=REPLACEMENT_NOTICE_DAYS)
     teams = (
-        Team.objects.filter(is_active=True)
+        Team.objects.filter(is_active=True, works_with_people=True)
         .select_related("organisation")
         .order_by("organisation__name", "name")
     )
@@ -210,7 +210,7 @@ def measures(*, day: dt.date | None = None) -> dict:
     """Coverage, attendance per meeting and per team, cases notified ahead, actions on time,
     training coverage by tier: aggregated in the database (a handful of queries)."""
     day = day or timezone.localdate()
-    teams = Team.objects.filter(is_active=True).aggregate(
+    teams = Team.objects.filter(is_active=True, works_with_people=True).aggregate(
         total=Count("pk", distinct=True),
         covered=Count(
             "pk",

@@ -80,6 +80,7 @@ class TeamSpec:
     description: str
     phone: str
     email: str
+    works_with_people: bool = True
 
 
 ORGANISATIONS = (
@@ -145,6 +146,7 @@ TEAMS = (
         "Staff accounts, teams and roles",
         "0113 496 0130",
         "admin@northgate-mh.example.org",
+        works_with_people=False,
     ),
     TeamSpec(
         "recovery",
@@ -584,6 +586,7 @@ def build_organisations(demo: Demo) -> None:
                 description=spec.description,
                 phone=spec.phone,
                 email=spec.email,
+                works_with_people=spec.works_with_people,
             )
             demo.created["teams"] += 1
         demo.teams[spec.key] = team

@@ -212,6 +212,12 @@ class TeamForm(NHSForm):
         error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
     )
     is_active = forms.BooleanField(required=False, initial=True, label="The team is active")
+    works_with_people = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="The team works with service users",
+        help_text="Untick for teams such as administration: they need no link worker.",
+    )
 
 
 def _role_choices():

@@ -68,6 +68,11 @@ class Team(TimeStampedModel):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
+    works_with_people = models.BooleanField(
+        "works with service users",
+        default=True,
+        help_text="Off for teams that do not see service users, such as administration.",
+    )
 
     class Meta:
         ordering = ["organisation__name", "name"]

@@ -239,3 +239,13 @@ class PageQueryTests:
         client.force_login(lw.keyworker_sm)
         with django_assert_num_queries(actions):
             assert "Action 2" in client.get(reverse("linkworkers:my_actions")).content.decode()
+
+
+class CoverageOfTeamsThatSeePeopleTests:
+    def test_it_leaves_teams_that_do_not_work_with_people_off_the_coverage(self, world):
+        from dualcare.people import services
+        from linkworkers.selectors import coverage
+
+        assert world.mh_admin_team in coverage()
+        services.team_update(team=world.mh_admin_team, works_with_people=False)
+        assert world.mh_admin_team not in coverage()
