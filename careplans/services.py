@@ -22,6 +22,7 @@ from django.utils import timezone
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.notifications.models import Notification
 from dualcare.notifications.services import notify
 from dualcare.people.models import Involvement, ServiceUser, StaffRole, User
 
@@ -541,3 +542,42 @@ def _notify_key_workers(version: PlanVersion, agreement: Agreement) -> None:
         related=agreement,
         channels=("in_app",),
     )
+
+
+def careplans_remind_reviews_due(*, today: dt.date | None = None) -> int:
+    """Tell the key workers of every involved team, once per review date, that a plan's review is due.
+
+    The outbox's unique event key per recipient makes a second scan (or a second beat) send
+    nothing more. No names in the message: it may go by email; the link checks access.
+    Returns the number of plans whose reminder was written this time.
+    """
+    today = today or timezone.localdate()
+    plans = CarePlan.objects.filter(current_version_number__gt=0, review_due__lte=today).values_list(
+        "pk", "service_user_id", "review_due"
+    )
+    reminded = 0
+    for plan_id, service_user_id, review_due in plans:
+        workers = list(
+            User.objects.filter(
+                key_worker_involvements__service_user_id=service_user_id,
+                key_worker_involvements__end__isnull=True,
+                is_active=True,
+            ).distinct()
+        )
+        if not workers:
+            continue
+        event_key = f"careplan:{plan_id}:review_due:{review_due:%Y-%m-%d}"
+        if Notification.objects.filter(event_key=event_key).exists():
+            continue
+        with transaction.atomic():
+            notify(
+                event_key=event_key,
+                recipients=workers,
+                kind="careplan.review_due",
+                subject="A shared care plan is due for review",
+                body=f"A care plan you work on is due for review ({review_due:%d %B %Y}). Open it here.",
+                url=plan_url(service_user_id),
+                channels=("in_app",),
+            )
+        reminded += 1
+    return reminded

@@ -13,3 +13,9 @@ def careplan_version_render_pdf(version_id: str) -> bool:
 def careplans_render_missing_pdfs() -> int:
     """Re-queue versions whose PDF is not stored yet (broker down, worker died). Beat: each minute."""
     return services.versions_render_missing_pdfs()
+
+
+@shared_task(name="careplans.tasks.careplans_remind_reviews_due")
+def careplans_remind_reviews_due() -> int:
+    """Remind key workers once per plan and review date. Beat: hourly; repeats send nothing."""
+    return services.careplans_remind_reviews_due()

@@ -67,6 +67,10 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
     # Published care plan versions whose PDF is not stored yet: queue the render again.
+    "careplans-review-reminders": {
+        "task": "careplans.tasks.careplans_remind_reviews_due",
+        "schedule": crontab(minute=7),
+    },
     "careplans-render-missing-pdfs": {
         "task": "careplans.tasks.careplans_render_missing_pdfs",
         "schedule": 60.0,
