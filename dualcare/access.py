@@ -97,6 +97,24 @@ def has_role(user: User, *roles: str) -> bool:
     )
 
 
+def team_managers(team_id) -> list[User]:
+    """Who hears about a team's alerts: its managers, else its organisation's team managers,
+    else (so an alert never goes nowhere) the team's own clinical staff. Roles in force today."""
+    day = timezone.localdate()
+    in_force = StaffRole.objects.filter(_active_roles_q(day), user__is_active=True)
+    managers = in_force.filter(role=StaffRole.Role.TEAM_MANAGER)
+    org_id = Team.objects.filter(pk=team_id).values("organisation_id")
+    for roles in (
+        managers.filter(team_id=team_id),
+        managers.filter(team__organisation_id__in=org_id),
+        in_force.filter(team_id=team_id, role__in=list(CLINICAL_ROLES)),
+    ):
+        people = list(User.objects.filter(pk__in=roles.values("user_id")))
+        if people:
+            return people
+    return []
+
+
 def is_org_admin_of(user: User, organisation: Organisation) -> bool:
     return active_roles(user).filter(role=StaffRole.Role.ORG_ADMIN, team__organisation=organisation).exists()
 

@@ -125,23 +125,7 @@ def appointment_end(
 
 
 def _managers_of(team: Team) -> list[User]:
-    today = timezone.localdate()
-    managers = list(
-        User.objects.filter(
-            staff_roles__in=StaffRole.objects.filter(
-                _active_q(today), team=team, role=StaffRole.Role.TEAM_MANAGER
-            )
-        ).distinct()
-    )
-    if managers:
-        return managers
-    return list(
-        User.objects.filter(
-            staff_roles__in=StaffRole.objects.filter(
-                _active_q(today), team__organisation_id=team.organisation_id, role=StaffRole.Role.TEAM_MANAGER
-            )
-        ).distinct()
-    )
+    return access.team_managers(team.pk)
 
 
 def replacement_alerts_raise(*, now: dt.datetime | None = None) -> int:

@@ -214,7 +214,7 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
     or a second beat finds the row and sends nothing. Returns the reminders sent.
     """
     from dualcare.notifications.services import notify
-    from dualcare.people.models import Involvement, StaffRole
+    from dualcare.people.models import Involvement
 
     from .models import OutcomeReminder
     from .selectors import due_items
@@ -236,12 +236,7 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
                 continue
             recipients = [involvement.key_worker] if involvement.key_worker_id else []
             if not recipients:
-                recipients = [
-                    role.user
-                    for role in StaffRole.objects.filter(
-                        team=involvement.team, role=StaffRole.Role.TEAM_MANAGER, end__isnull=True
-                    ).select_related("user")
-                ]
+                recipients = access.team_managers(involvement.team_id)
             # No names in the message: it may go by email. The link opens the record, which checks access.
             notify(
                 event_key=f"outcome:{involvement.pk}:{due.instrument}:{due.kind}:{due.due_on:%Y-%m-%d}",

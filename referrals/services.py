@@ -409,21 +409,8 @@ def handover_record(
 
 
 def team_managers(team_id) -> list[User]:
-    """Who hears about the team's overdue referrals: its managers, else its organisation's
-    team managers, else (so an alert never goes nowhere) the team's own clinical staff."""
-    today = timezone.localdate()
-    in_force = StaffRole.objects.filter(start__lte=today, user__is_active=True).exclude(end__lte=today)
-    managers = in_force.filter(role=StaffRole.Role.TEAM_MANAGER)
-    org_id = Team.objects.filter(pk=team_id).values("organisation_id")
-    for roles in (
-        managers.filter(team_id=team_id),
-        managers.filter(team__organisation_id__in=org_id),
-        in_force.filter(team_id=team_id, role__in=list(access.CLINICAL_ROLES)),
-    ):
-        people = list(User.objects.filter(pk__in=roles.values("user_id")))
-        if people:
-            return people
-    return []
+    """Who hears about the team's overdue referrals (access.team_managers)."""
+    return access.team_managers(team_id)
 
 
 def referrals_raise_overdue_alerts(*, now: dt.datetime | None = None, limit: int = 500) -> int:

@@ -262,24 +262,10 @@ def notifications_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> 
 
 
 def team_managers(team_id) -> list:
-    """Who an unanswered urgent alert goes to: the team's managers, else its organisation's,
-    else (so it never goes nowhere) the team's own clinical staff."""
+    """Who an unanswered urgent alert goes to (access.team_managers)."""
     from dualcare import access
-    from dualcare.people.models import StaffRole, Team, User
 
-    today = timezone.localdate()
-    in_force = StaffRole.objects.filter(start__lte=today, user__is_active=True).exclude(end__lte=today)
-    managers = in_force.filter(role=StaffRole.Role.TEAM_MANAGER)
-    org_id = Team.objects.filter(pk=team_id).values("organisation_id")
-    for roles in (
-        managers.filter(team_id=team_id),
-        managers.filter(team__organisation_id__in=org_id),
-        in_force.filter(team_id=team_id, role__in=list(access.CLINICAL_ROLES)),
-    ):
-        people = list(User.objects.filter(pk__in=roles.values("user_id")))
-        if people:
-            return people
-    return []
+    return access.team_managers(team_id)
 
 
 @transaction.atomic

@@ -146,3 +146,18 @@ class AuditOfReadsTests:
     def test_it_answers_404_for_unknown_ids_and_non_uuids(self, world):
         with pytest.raises(Http404):
             access.get_service_user_or_404(world.keyworker_mh, "not-a-uuid")
+
+
+class TeamManagersTests:
+    def test_it_finds_the_teams_manager_even_with_a_planned_leaving_date(self, world):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        role = world.manager_sm.staff_roles.get()
+        type(role).objects.filter(pk=role.pk).update(end=timezone.localdate() + dt.timedelta(days=10))
+        assert access.team_managers(world.sm_team.pk) == [world.manager_sm]
+
+    def test_it_falls_back_to_the_organisations_managers_then_the_teams_staff(self, world):
+        assert access.team_managers(world.cmht_north.pk) == [world.manager_mh]
+        assert set(access.team_managers(world.charity_team.pk)) == {world.outsider}
