@@ -97,11 +97,16 @@ def has_role(user: User, *roles: str) -> bool:
     )
 
 
+def roles_in_force(*, on=None, **filters) -> QuerySet[StaffRole]:
+    """Staff roles in force on a day (today by default), of active logins, filtered as given."""
+    day = on or timezone.localdate()
+    return StaffRole.objects.filter(_active_roles_q(day), user__is_active=True, **filters)
+
+
 def team_managers(team_id) -> list[User]:
     """Who hears about a team's alerts: its managers, else its organisation's team managers,
     else (so an alert never goes nowhere) the team's own clinical staff. Roles in force today."""
-    day = timezone.localdate()
-    in_force = StaffRole.objects.filter(_active_roles_q(day), user__is_active=True)
+    in_force = roles_in_force()
     managers = in_force.filter(role=StaffRole.Role.TEAM_MANAGER)
     org_id = Team.objects.filter(pk=team_id).values("organisation_id")
     for roles in (

@@ -112,11 +112,6 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _in_force_roles(**filters):
-    today = _today()
-    return StaffRole.objects.filter(start__lte=today, user__is_active=True, **filters).exclude(end__lte=today)
-
-
 # ---------------------------------------------------------------------------
 # Setting up: appointments and supervised-consumption schedules
 
@@ -153,7 +148,7 @@ def appointment_create(
         raise ApplicationError(
             "The appointment must be within the last year or in the future.", field="starts_at"
         )
-    if staff is not None and not _in_force_roles(team=team, user=staff).exists():
+    if staff is not None and not access.roles_in_force(team=team, user=staff).exists():
         raise ApplicationError("Choose a member of the team.", field="staff")
     contact = Contact.objects.create(
         service_user=service_user,
@@ -359,12 +354,12 @@ def missed_collection_recipients(contact: Contact) -> list[User]:
     told_teams = {team_id for team_id, org_id, _ in involvements if org_id in told_orgs}
     user_ids = {kw for team_id, _, kw in involvements if team_id in told_teams and kw}
     user_ids |= set(
-        _in_force_roles(team_id__in=told_teams, role=StaffRole.Role.LINK_WORKER).values_list(
+        access.roles_in_force(team_id__in=told_teams, role=StaffRole.Role.LINK_WORKER).values_list(
             "user_id", flat=True
         )
     )
     user_ids |= set(
-        _in_force_roles(
+        access.roles_in_force(
             team_id=schedule.prescribing_team_id, role__in=list(access.CLINICAL_ROLES)
         ).values_list("user_id", flat=True)
     )
@@ -434,7 +429,7 @@ def missed_collection_run(schedule: SupervisedConsumption, *, upto: dt.date) -> 
 def _team_clinical_staff(team: Team) -> list[User]:
     return list(
         User.objects.filter(
-            pk__in=_in_force_roles(team=team, role__in=list(access.CLINICAL_ROLES)).values("user_id"),
+            pk__in=access.roles_in_force(team=team, role__in=list(access.CLINICAL_ROLES)).values("user_id"),
             is_active=True,
         )
     )
