@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "linkworkers",
     "cohorts",
     "outcomes",
+    "dualcare.dashboards",
 ]
 
 MIDDLEWARE = [
