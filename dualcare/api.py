@@ -1,14 +1,13 @@
 """Shared API plumbing: errors in the contract's shape, authentication, token issue."""
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -16,7 +15,6 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dualcare.api_auth import needs_second_factor
-from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 
 
@@ -61,7 +59,19 @@ class ObtainTokenView(APIView):
                 "otp_token": serializers.CharField(required=False),
             },
         ),
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {
+                    "token": serializers.CharField(
+                        help_text="Send as 'Authorization: Token <token>'. Shown once."
+                    ),
+                    "expiry": serializers.DateTimeField(
+                        help_text="When the token stops working (renewed by use, up to 7 days after issue)."
+                    ),
+                },
+            )
+        },
         auth=[],
     )
     def post(self, request):
@@ -97,6 +107,20 @@ class ObtainTokenView(APIView):
                 )
             if not staff_otp_verify(user=user, token=otp_token):
                 return Response({"otp_token": ["This code is not right or has expired."]}, status=400)
-        token, _ = Token.objects.get_or_create(user=user)
-        audit_record(actor=user, action="auth.token", detail={"two_factor": settings.REQUIRE_STAFF_2FA})
-        return Response({"token": token.key})
+        from dualcare.accounts.services import api_token_issue
+
+        token, expiry = api_token_issue(user=user)
+        return Response({"token": token, "expiry": expiry})
+
+
+class RevokeTokenView(APIView):
+    """POST with the token in the Authorization header to sign it out: it stops working at once."""
+
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        from dualcare.accounts.services import api_token_revoke
+
+        api_token_revoke(user=request.user, token_instance=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from careplans import api as careplans_api
 from cohorts import api as cohorts_api
-from dualcare.api import ObtainTokenView
+from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
 from dualcare.notifications import api as notifications_api
 from dualcare.people import api as people_api
@@ -31,6 +31,7 @@ router.register("link-meetings", linkworkers_api.LinkMeetingViewSet, basename="l
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("v1/auth/token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("v1/me/", people_api.MeView.as_view(), name="api-me"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

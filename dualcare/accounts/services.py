@@ -4,6 +4,7 @@ The browser pages (dualcare.accounts.views) and the API token endpoint (dualcare
 these, so staff two-factor is decided and checked in one place.
 """
 
+import datetime as dt
 from base64 import b32encode
 
 from django.conf import settings
@@ -166,3 +167,36 @@ def password_reset_complete(*, user) -> None:
 
     axes_reset(username=user.get_username())
     audit_record(actor=user, action="auth.password_reset", target=user)
+
+
+# ---------------------------------------------------------------------------
+# API tokens: django-rest-knox keeps only a SHA-512 digest of each token, and every token expires.
+
+API_TOKENS_PER_USER = 10
+
+
+@transaction.atomic
+def api_token_issue(*, user) -> tuple[str, dt.datetime | None]:
+    """A new API token for ``user`` (shown once; only its digest is stored) and when it expires.
+
+    Expired tokens of the user are deleted first; a user may hold at most ``API_TOKENS_PER_USER``
+    live tokens (each device or integration signs in for its own), after which the oldest goes.
+    """
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    tokens = AuthToken.objects.filter(user=user)
+    tokens.filter(expiry__lt=timezone.now()).delete()
+    surplus = list(tokens.order_by("-created").values_list("pk", flat=True)[API_TOKENS_PER_USER - 1 :])
+    if surplus:
+        AuthToken.objects.filter(pk__in=surplus).delete()
+    instance, token = AuthToken.objects.create(user=user)
+    audit_record(actor=user, action="auth.token", detail={"two_factor": settings.REQUIRE_STAFF_2FA})
+    return token, instance.expiry
+
+
+@transaction.atomic
+def api_token_revoke(*, user, token_instance) -> None:
+    """Sign an API token out: it stops working at once."""
+    token_instance.delete()
+    audit_record(actor=user, action="auth.token_revoked", detail={})
