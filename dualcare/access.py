@@ -690,6 +690,79 @@ def can_view_outcome(user: User, record) -> bool:
     return can_view_scope(user, record.service_user, Scope.OUTCOMES, owner=record.organisation)
 
 
+# Exit measures after discharge. Ending an involvement withdraws the team's sight of the record
+# at once, but the exit TOP and the discharge HoNOS are taken at the end of care. For
+# OUTCOME_EXIT_ACCESS_DAYS (default 28) after the end, the ending team's clinical staff (key
+# workers, link workers, its managers) may open that ended involvement's exit-measure form and
+# record the exit TOP (drug and alcohol teams) or the discharge HoNOS (mental health teams) -
+# those two measures only, never the rest of the record. Opening the form is audited as a read.
+
+OUTCOME_EXIT_INSTRUMENTS = {
+    "honos": Organisation.Kind.MENTAL_HEALTH,
+    "top": Organisation.Kind.SUBSTANCE_MISUSE,
+}
+
+
+def outcomes_exit_access_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "OUTCOME_EXIT_ACCESS_DAYS", 28))
+
+
+def outcomes_exit_involvements(user: User, *, today=None) -> QuerySet[Involvement]:
+    """Ended involvements of the user's clinical teams still inside the exit-measure window."""
+    import datetime as dt
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
+        return Involvement.objects.none()
+    today = today or timezone.localdate()
+    return Involvement.objects.filter(
+        team_id__in=teams_of(user, roles=CLINICAL_ROLES).values("pk"),
+        end__isnull=False,
+        end__lte=today,
+        end__gte=today - dt.timedelta(days=outcomes_exit_access_days()),
+    )
+
+
+def outcomes_can_record_exit(user: User, involvement: Involvement, instrument: str, *, today=None) -> bool:
+    """May the user record this ended involvement's exit measure of `instrument` (and nothing else)?"""
+    kind = OUTCOME_EXIT_INSTRUMENTS.get(instrument)
+    if kind is None or involvement.team.organisation.kind != kind:
+        return False
+    return outcomes_exit_involvements(user, today=today).filter(pk=involvement.pk).exists()
+
+
+def outcomes_exit_involvement_or_404(user: User, pk, instrument: str, *, action: str) -> Involvement:
+    """The ended involvement whose exit measure the user may record, audited as a read of the
+    person; otherwise 404 (also audited), whether it is missing, someone else's or out of time."""
+    from dualcare.audit.services import audit_record
+
+    involvement = (
+        Involvement.objects.select_related("service_user", "team__organisation", "key_worker")
+        .filter(pk=pk)
+        .first()
+        if _is_uuid(pk)
+        else None
+    )
+    if involvement is None or not outcomes_can_record_exit(user, involvement, instrument):
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=involvement.service_user if involvement is not None else None,
+            denied=True,
+            detail={"requested_id": str(pk)[:64], "instrument": instrument[:12]},
+        )
+        raise Http404("No such exit measure.")
+    audit_record(
+        actor=user,
+        action=action,
+        target=involvement,
+        service_user=involvement.service_user,
+        detail={"instrument": instrument},
+    )
+    return involvement
+
+
 # ---------------------------------------------------------------------------
 # Contacts
 #
@@ -764,6 +837,21 @@ def get_contact_or_404(user: User, pk, *, action: str = "contact.view"):
         raise Http404("No such contact.")
     audit_record(actor=user, action=action, target=contact, service_user=contact.service_user)
     return contact
+
+
+# An organisation's alert rules (thresholds) are set by that organisation's admins only: the
+# rules are the organisation's own policy, not another's, and they hold no personal data.
+
+
+def contacts_rules_organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations whose contact alert rules the user may view and change."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
+        return Organisation.objects.none()
+    return organisations_administered_by(user).order_by("name")
+
+
+def contacts_can_set_rules(user: User, organisation: Organisation) -> bool:
+    return contacts_rules_organisations(user).filter(pk=getattr(organisation, "pk", None)).exists()
 
 
 # ---------------------------------------------------------------------------
@@ -857,3 +945,37 @@ def linkworkers_identified_case_ids(meeting, cases, *, viewer: User | None = Non
         if others <= consented.get(case.service_user_id, set()) or case.service_user_id in visible:
             identified.add(case.pk)
     return identified
+
+
+# ---------------------------------------------------------------------------
+# Dashboards (dualcare/dashboards/)
+#
+# Rule 3: a team manager (role in force) sees the dashboards of their own organisation and of
+# each of its teams, and annotates them or recalculates their limits; another organisation's
+# dashboards are a 404. The locality view (de-identified aggregates, small numbers suppressed)
+# is open to the team managers of every participating organisation: one with a team that works
+# with service users. Other staff get a 403 (they may know dashboards exist); service users and
+# carers a 404. Dashboards hold aggregates only, so reading them writes no audit row.
+
+
+def dashboards_managed_organisation_ids(user: User) -> set:
+    """Organisations in which the user is a team manager today (one query)."""
+    if not _is_active_staff(user):
+        return set()
+    return set(
+        roles_in_force(user=user, role=StaffRole.Role.TEAM_MANAGER).values_list(
+            "team__organisation_id", flat=True
+        )
+    )
+
+
+def dashboards_participating_organisations() -> QuerySet[Organisation]:
+    """Organisations taking part in the locality: those with a team that works with service users."""
+    return Organisation.objects.filter(
+        Exists(Team.objects.filter(organisation=OuterRef("pk"), works_with_people=True))
+    ).order_by("name")
+
+
+def dashboards_can_view_locality(user: User, managed_ids: set | None = None) -> bool:
+    managed = dashboards_managed_organisation_ids(user) if managed_ids is None else managed_ids
+    return bool(managed) and dashboards_participating_organisations().filter(pk__in=managed).exists()

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dualcare import access
@@ -117,15 +117,19 @@ def due_items(
 
 
 def due_for_user(user, *, team=None, key_worker=None, today=None) -> list[DueItem]:
-    """Due and overdue measures for the people of my teams (or one team, or one key worker)."""
+    """Due and overdue measures for the people of my teams (or one team, or one key worker),
+    including the exit measure of involvements that ended within the exit window
+    (access.outcomes_exit_involvements), whose record the team no longer sees."""
     teams = access.teams_of(user, roles=access.CLINICAL_ROLES)
     if team is not None:
         teams = teams.filter(pk=team.pk)
-    involvements = Involvement.objects.filter(
-        team__in=teams.values("pk"),
-        end__isnull=True,
-        service_user__in=access.service_users_visible_to(user),
-    ).select_related("team__organisation", "service_user", "key_worker")
+    open_and_visible = Q(end__isnull=True, service_user__in=access.service_users_visible_to(user))
+    ended_recently = Q(pk__in=access.outcomes_exit_involvements(user, today=today).values("pk"))
+    involvements = (
+        Involvement.objects.filter(team__in=teams.values("pk"))
+        .filter(open_and_visible | ended_recently)
+        .select_related("team__organisation", "service_user", "key_worker")
+    )
     if key_worker is not None:
         involvements = involvements.filter(key_worker=key_worker)
     return due_items(list(involvements), today=today)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -77,6 +78,34 @@ def _rater(by, service_user):
     return team, team.organisation
 
 
+EXIT_STAGES = {"honos": ("discharge",), "top": ("exit", "post_treatment_exit")}
+
+
+def _exit_rater(by, service_user, involvement, instrument: str, stage: str, day: dt.date):
+    """(team, organisation) for an exit measure recorded after the involvement ended: the rule is
+    access.outcomes_can_record_exit; only the exit stages, once per episode, within its dates."""
+    if involvement.service_user_id != service_user.pk or not access.outcomes_can_record_exit(
+        by, involvement, instrument
+    ):
+        raise ApplicationError("You can no longer record this person's exit measure.")
+    errors: dict[str, list[str]] = {}
+    if stage not in EXIT_STAGES[instrument]:
+        errors["stage"] = ["After discharge only the exit measure can be recorded."]
+    if day < involvement.start:
+        field = "rated_on" if instrument == "honos" else "completed_on"
+        errors[field] = [f"The date must be on or after the start of care, {involvement.start:%-d %B %Y}."]
+    _raise_if(errors)
+    model, date_field = (HonosRating, "rated_on") if instrument == "honos" else (TopForm, "completed_on")
+    if model.objects.filter(
+        service_user=service_user,
+        organisation_id=involvement.team.organisation_id,
+        stage__in=EXIT_STAGES[instrument],
+        **{f"{date_field}__gte": involvement.start},
+    ).exists():
+        raise ApplicationError(f"The {INSTRUMENT_NAMES[instrument]} at the end of care is already recorded.")
+    return involvement.team, involvement.team.organisation
+
+
 def _raise_if(errors: dict) -> None:
     if errors:
         raise OutcomeValidationError(errors)
@@ -93,8 +122,12 @@ def honos_record(
     item8_type: str = "",
     item8_other: str = "",
     rating_period: str = RatingPeriod.TWO_WEEKS,
+    exit_from=None,
 ) -> HonosRating:
-    """A HoNOS rating: 12 items 0-4 or 9, item 8's problem type when rated 1-4."""
+    """A HoNOS rating: 12 items 0-4 or 9, item 8's problem type when rated 1-4.
+
+    `exit_from`: an involvement that has ended, whose team records the discharge HoNOS after
+    losing sight of the record (access.outcomes_can_record_exit)."""
     _ensure_enabled("honos")
     _raise_if(
         validation.validate_honos(
@@ -107,7 +140,10 @@ def honos_record(
             today=timezone.localdate(),
         )
     )
-    team, organisation = _rater(by, service_user)
+    if exit_from is not None:
+        team, organisation = _exit_rater(by, service_user, exit_from, "honos", stage, rated_on)
+    else:
+        team, organisation = _rater(by, service_user)
     rating = HonosRating.objects.create(
         service_user=service_user,
         organisation=organisation,
@@ -125,8 +161,11 @@ def honos_record(
 
 
 @transaction.atomic
-def top_record(*, service_user, by, completed_on: dt.date, stage: str, **answers) -> TopForm:
-    """A TOP form. An answer left out or None is "not answered", which is not 0."""
+def top_record(*, service_user, by, completed_on: dt.date, stage: str, exit_from=None, **answers) -> TopForm:
+    """A TOP form. An answer left out or None is "not answered", which is not 0.
+
+    `exit_from`: an involvement that has ended, whose team records the exit TOP after losing
+    sight of the record (access.outcomes_can_record_exit)."""
     _ensure_enabled("top")
     unknown = set(answers) - set(TOP_ITEM_FIELDS) - {"other_substance_name"}
     if unknown:
@@ -136,7 +175,10 @@ def top_record(*, service_user, by, completed_on: dt.date, stage: str, **answers
             completed_on=completed_on, stage=stage, answers=answers, today=timezone.localdate()
         )
     )
-    team, organisation = _rater(by, service_user)
+    if exit_from is not None:
+        team, organisation = _exit_rater(by, service_user, exit_from, "top", stage, completed_on)
+    else:
+        team, organisation = _rater(by, service_user)
     values = dict(answers)
     for name in TOP_AMOUNT_FIELDS:
         if values.get(name) is not None:
@@ -211,7 +253,9 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
     """Remind the key worker (or the team's managers when there is none) once per overdue measure.
 
     Each overdue item is claimed by inserting its reminder row with a unique key; a second scan
-    or a second beat finds the row and sends nothing. Returns the reminders sent.
+    or a second beat finds the row and sends nothing. Returns the reminders sent. Involvements
+    that ended within OUTCOME_EXIT_ACCESS_DAYS are scanned too, for their exit measure: the key
+    worker is reminded while still in the team, else the team's managers.
     """
     from dualcare.notifications.services import notify
     from dualcare.people.models import Involvement
@@ -220,8 +264,18 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
     from .selectors import due_items
 
     today = today or timezone.localdate()
+    recently_ended = Q(end__lte=today, end__gte=today - dt.timedelta(days=access.outcomes_exit_access_days()))
     involvements = list(
-        Involvement.objects.filter(end__isnull=True).select_related("team__organisation", "key_worker")
+        Involvement.objects.filter(Q(end__isnull=True) | recently_ended).select_related(
+            "team__organisation", "key_worker"
+        )
+    )
+    # After discharge the key worker can record the exit measure only while still in the team.
+    in_team = set(
+        access.roles_in_force(
+            team_id__in={i.team_id for i in involvements if i.end is not None},
+            role__in=list(access.CLINICAL_ROLES),
+        ).values_list("team_id", "user_id")
     )
     sent = 0
     for item in due_items(involvements, today=today):
@@ -235,6 +289,11 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
             if not created:
                 continue
             recipients = [involvement.key_worker] if involvement.key_worker_id else []
+            if (
+                involvement.end is not None
+                and (involvement.team_id, involvement.key_worker_id) not in in_team
+            ):
+                recipients = []
             if not recipients:
                 recipients = access.team_managers(involvement.team_id)
             # No names in the message: it may go by email. The link opens the record, which checks access.
@@ -244,7 +303,11 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
                 kind=f"outcomes.{due.instrument}_overdue",
                 subject=f"Overdue: a {due.words} for someone in {involvement.team.name}",
                 body=f"A {due.words} was due on {due.due_on:%d %B %Y} and has not been recorded.",
-                url=f"/outcomes/people/{involvement.service_user_id}/",
+                url=(
+                    f"/outcomes/exit/{involvement.pk}/{due.instrument}/"
+                    if involvement.end is not None
+                    else f"/outcomes/people/{involvement.service_user_id}/"
+                ),
                 related=involvement,
             )
             sent += 1

@@ -16,4 +16,5 @@ urlpatterns = [
     path("teams/<uuid:pk>/", views.team_outcomes, name="team"),
     path("teams/<uuid:pk>/export.csv", views.team_export, name="export"),
     path("import/", views.csv_import, name="import"),
+    path("exit/<uuid:involvement_pk>/<slug:instrument>/", views.exit_new, name="exit_new"),
 ]

@@ -223,6 +223,59 @@ def satisfaction_new(request, pk):
     )
 
 
+# Exit measures after discharge ------------------------------------------------------------------
+EXIT_FORMS = {
+    "honos": (HonosForm, "outcomes/honos_form.html", "Record the discharge HoNOS", "rated_on"),
+    "top": (TopCaptureForm, "outcomes/top_form.html", "Record the exit TOP", "completed_on"),
+}
+
+
+@staff_required
+def exit_new(request: HttpRequest, involvement_pk, instrument: str) -> HttpResponse:
+    """The exit TOP or discharge HoNOS of an involvement that has ended, recorded by its team within
+    the exit window (access.outcomes_exit_involvement_or_404). Shows the form and nothing else of
+    the record, which the team can no longer see."""
+    if instrument not in EXIT_FORMS:
+        raise Http404("No such page.")
+    _needs(instrument)
+    form_class, template, heading, date_field = EXIT_FORMS[instrument]
+    involvement = access.outcomes_exit_involvement_or_404(
+        request.user, involvement_pk, instrument, action=f"outcomes.{instrument}.exit_form"
+    )
+    person = involvement.service_user
+    stages = services.EXIT_STAGES[instrument]
+    form = form_class(request.POST or None, initial={date_field: involvement.end, "stage": stages[0]})
+    form.fields["stage"].choices = [c for c in form.fields["stage"].choices if c[0] in stages]
+    if request.method == "POST" and form.is_valid():
+        record = services.honos_record if instrument == "honos" else services.top_record
+        try:
+            record(service_user=person, by=request.user, exit_from=involvement, **form.service_kwargs())
+        except services.OutcomeValidationError as error:
+            for field, problems in error.errors.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"{heading.removeprefix('Record the ')} saved.".capitalize())
+            return redirect("outcomes:due")
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "person": person,
+            "involvement": involvement,
+            "exit_until": involvement.end + dt.timedelta(days=access.outcomes_exit_access_days()),
+            "heading": heading,
+            "back_url": reverse("outcomes:due"),
+            "back_text": "Back to outcome measures due",
+            "honos_copyright": HONOS_COPYRIGHT,
+            "honos_items": HONOS_ITEMS,
+        },
+    )
+
+
 # The person's own pages -------------------------------------------------------------------------
 def _own_person(request):
     person = access.service_user_of(request.user)
