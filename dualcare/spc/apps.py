@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SpcConfig(AppConfig):
+    name = "dualcare.spc"
+    label = "spc"
+    verbose_name = "Statistical process control"

@@ -1,0 +1,450 @@
+"""Run charts and XmR charts as server-rendered, accessible SVG.
+
+No JavaScript and no stylesheet: every colour, dash and font is an attribute on the element,
+so the same markup works in a page and in a WeasyPrint PDF. Special causes are shown by
+shape and letter as well as colour (improvement: circle and "I"; concern: diamond and "C";
+special cause with no better direction: square and "S"), explained in a legend inside the
+chart. The data table (``templates/spc/_table.html`` fed by :func:`table_rows`) is the
+alternative for anyone who prefers figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from .rules import RunChart, XmR
+
+WIDTH = 760
+LEFT, RIGHT = 72, 100  # room for the value axis, and for the names of the lines
+TOP, PLOT_HEIGHT = 40, 240  # TOP leaves room for annotation numbers
+FONT = "Arial, Helvetica, sans-serif"
+
+# NHS identity colours, each at least 3:1 against white (WCAG 1.4.11 graphics).
+BLACK = "#212b32"  # 15.9:1
+DARK_GREY = "#425563"  # 7.7:1
+MID_GREY = "#4c6272"  # 6.3:1
+GREY = "#768692"  # 3.8:1
+BLUE = "#005eb8"  # 6.1:1 improvement
+RED = "#d5281b"  # 4.9:1 concern
+PURPLE = "#330072"  # 14.6:1 special cause with no direction
+PALE = "#e8edee"  # baseline band, decoration only
+
+MARKERS = {
+    # variation: (letter, colour, legend text)
+    "improvement": ("I", BLUE, "Special cause: improvement"),
+    "concern": ("C", RED, "Special cause: concern"),
+    "neither": ("S", PURPLE, "Special cause: neither better nor worse"),
+    "common": ("", GREY, "Common cause"),
+}
+
+VARIATION_WORDS = {
+    "improvement": "Special cause: improvement",
+    "concern": "Special cause: concern",
+    "neither": "Special cause (neither better nor worse)",
+    "common": "Common cause",
+}
+
+RULE_WORDS = {
+    ("xmr", "outside_limits"): "Outside the process limits",
+    ("xmr", "shift"): "Shift: 7 or more points in a row on one side of the mean",
+    ("xmr", "trend"): "Trend: 7 or more points in a row all rising or all falling",
+    ("xmr", "two_of_three"): "Two of three points close to a process limit",
+    ("run", "shift"): "Shift: 6 or more points in a row on one side of the median",
+    ("run", "trend"): "Trend: 5 or more points in a row all rising or all falling",
+    ("run", "astronomical"): "Astronomical point: far from all the other values",
+}
+
+RUNS_WORDS = {
+    "too_few": "Too few runs: the points cross the median less often than chance would give",
+    "too_many": "Too many runs: the points cross the median more often than chance would give",
+}
+
+
+def format_number(value: float) -> str:
+    """A value as people write it: up to 2 decimal places, no trailing zeros."""
+    if value == 0:
+        return "0"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def rules_in_words(analysis: XmR | RunChart, rules: Sequence[str]) -> str:
+    return "; ".join(RULE_WORDS[(analysis.kind, rule)] for rule in rules)
+
+
+def table_rows(analysis: XmR | RunChart, labels: Sequence[str]) -> list[dict]:
+    """One row per point for ``templates/spc/_table.html``."""
+    _check_labels(analysis, labels)
+    return [
+        {
+            "label": label,
+            "value": format_number(point.value),
+            "special_cause": point.special_cause,
+            "rules": rules_in_words(analysis, point.rules),
+            "variation": point.variation,
+            "variation_words": VARIATION_WORDS[point.variation],
+        }
+        for label, point in zip(labels, analysis.points, strict=True)
+    ]
+
+
+def summary(analysis: XmR | RunChart, unit: str = "") -> str:
+    """A plain-words summary of the chart: its centre line, limits and special causes."""
+    points = analysis.points
+    suffix = f" {unit}" if unit and unit != "%" else unit
+    if analysis.kind == "xmr":
+        sentence = (
+            f"Control chart (XmR) of {len(points)} points. Mean {format_number(analysis.mean)}{suffix}, "
+            f"upper process limit {format_number(analysis.upper_limit)}{suffix}, "
+            f"lower process limit {format_number(analysis.lower_limit)}{suffix}"
+        )
+        first, last = analysis.baseline
+        if (first, last) != (0, len(points)):
+            sentence += f", worked out from points {first + 1} to {last}"
+        sentence += "."
+    else:
+        sentence = (
+            f"Run chart of {len(points)} point{'s' if len(points) != 1 else ''}. "
+            f"Median {format_number(analysis.median)}{suffix}."
+        )
+    special = [p for p in points if p.special_cause]
+    if not special:
+        sentence += " No special cause variation."
+    else:
+        counts = {
+            v: sum(1 for p in special if p.variation == v) for v in ("improvement", "concern", "neither")
+        }
+        parts = [
+            f"{n} {word}"
+            for word, n in (
+                ("improvement", counts["improvement"]),
+                ("concern", counts["concern"]),
+                ("neither better nor worse", counts["neither"]),
+            )
+            if n
+        ]
+        plural = "s show" if len(special) != 1 else " shows"
+        sentence += f" {len(special)} point{plural} special cause variation ({', '.join(parts)})."
+    if analysis.kind == "run" and analysis.runs_signal:
+        sentence += f" {RUNS_WORDS[analysis.runs_signal]}."
+    return sentence
+
+
+def _check_labels(analysis: XmR | RunChart, labels: Sequence[str]) -> None:
+    if len(labels) != len(analysis.points):
+        raise ValueError(f"{len(labels)} labels given for {len(analysis.points)} points.")
+
+
+def _tag(template: str, *args) -> SafeString:
+    """``format_html`` with coordinates rounded to one decimal place."""
+    return format_html(template, *(f"{arg:.1f}" if isinstance(arg, float) else arg for arg in args))
+
+
+def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round-numbered ticks covering [low, high] (Heckbert's "nice numbers")."""
+    span = high - low
+    raw = span / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks, tick = [], first
+    while tick <= high + step * 1e-9:
+        ticks.append(round(tick, 10))
+        tick += step
+    if ticks[-1] < high:
+        ticks.append(round(tick, 10))
+    return ticks
+
+
+def _marker(variation: str, x: float, y: float, *, letter_beside: bool = False) -> str:
+    """The point's shape, and its letter above it (or beside it, in the legend)."""
+    letter, colour, _ = MARKERS[variation]
+    if variation == "common":
+        return _tag('<circle cx="{}" cy="{}" r="3.5" fill="{}"/>', x, y, colour)
+    if variation == "improvement":
+        shape = _tag(
+            '<circle cx="{}" cy="{}" r="6" fill="{}" stroke="#ffffff" stroke-width="1"/>',
+            x,
+            y,
+            colour,
+        )
+    elif variation == "concern":
+        shape = _tag(
+            '<polygon points="{},{} {},{} {},{} {},{}" fill="{}" '
+            'stroke="#ffffff" stroke-width="1"/>',
+            x, y - 7.5, x + 7.5, y, x, y + 7.5, x - 7.5, y, colour,
+        )  # fmt: skip
+    else:
+        shape = _tag(
+            '<rect x="{}" y="{}" width="11" height="11" fill="{}" '
+            'stroke="#ffffff" stroke-width="1"/>',
+            x - 5.5, y - 5.5, colour,
+        )  # fmt: skip
+    letter_x, letter_y, anchor = (x + 11, y + 4, "start") if letter_beside else (x, y - 10, "middle")
+    return shape + _tag(
+        '<text x="{}" y="{}" font-size="11" font-weight="bold" text-anchor="{}" fill="{}">{}</text>',
+        letter_x, letter_y, anchor, colour, letter,
+    )  # fmt: skip
+
+
+LEGEND_LINES = {
+    "centre": (BLACK, "none", 2),
+    "limit": (DARK_GREY, "6 4", 1.5),
+    "near": (GREY, "2 3", 1.5),
+    "annotation": (MID_GREY, "none", 1),
+}
+
+
+def _legend_item(x: float, y: float, kind: str, text: str) -> str:
+    """One legend entry whose symbol is centred on ``y``, the text after it."""
+    if kind in MARKERS:
+        symbol = _marker(kind, x + 10, y, letter_beside=True)
+    else:
+        stroke, dash, width = LEGEND_LINES[kind]
+        symbol = _tag(
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}" '
+            'stroke-dasharray="{}"/>',
+            x, y, x + 24, y, stroke, width, dash,
+        )  # fmt: skip
+    return symbol + _tag('<text x="{}" y="{}" font-size="12" fill="{}">{}</text>', x + 32, y + 4, BLACK, text)
+
+
+def svg(
+    analysis: XmR | RunChart,
+    *,
+    title: str,
+    description: str,
+    labels: Sequence[str],
+    unit: str = "",
+    annotations: Sequence[tuple[int, str]] = (),
+    x_label: str = "Date",
+    legend: bool = True,
+) -> SafeString:
+    """The chart as an ``<svg role="img">`` with a title, a description and a legend.
+
+    ``labels`` name the points (dates, usually), one per point; ``annotations`` are
+    ``(point index, text)`` pairs drawn as numbered vertical lines with a key below the
+    chart (annotations outside the series are left out). ``description`` is followed by a
+    generated summary of the centre line, limits and special causes.
+    """
+    _check_labels(analysis, labels)
+    points = analysis.points
+    count = len(points)
+    values = [p.value for p in points]
+    is_xmr = analysis.kind == "xmr"
+    centre = analysis.mean if is_xmr else analysis.median
+    extent = values + ([analysis.upper_limit, analysis.lower_limit] if is_xmr else [centre])
+    low, high = min(extent), max(extent)
+    if math.isclose(low, high):
+        low, high = low - 1, high + 1
+    ticks = _nice_ticks(low, high)
+    low, high = ticks[0], ticks[-1]
+
+    plot_left, plot_right = LEFT, WIDTH - RIGHT
+    bottom = TOP + PLOT_HEIGHT
+
+    def x(index: float) -> float:
+        if count == 1:
+            return (plot_left + plot_right) / 2
+        return plot_left + 8 + (plot_right - plot_left - 16) * index / (count - 1)
+
+    def y(value: float) -> float:
+        return bottom - PLOT_HEIGHT * (value - low) / (high - low)
+
+    parts: list[str] = []
+    # the baseline band, when limits come from only some of the points
+    if is_xmr and analysis.baseline != (0, count):
+        first, last = analysis.baseline
+        left_edge = x(first) - (4 if first == 0 else (x(first) - x(first - 1)) / 2)
+        right_edge = x(last - 1) + (4 if last == count else (x(last) - x(last - 1)) / 2)
+        parts.append(
+            _tag(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="11" fill="{}">Limits from these points</text>',
+                left_edge,
+                TOP,
+                right_edge - left_edge,
+                PLOT_HEIGHT,
+                PALE,
+                left_edge + 4,
+                TOP + 12,
+                BLACK,
+            )  # fmt: skip
+        )
+    # value axis, grid and its title
+    for tick in ticks:
+        parts.append(
+            _tag(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="0.5"/>'
+                '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="{}">{}</text>',
+                plot_left,
+                y(tick),
+                plot_right,
+                y(tick),
+                PALE if tick != low else MID_GREY,
+                plot_left - 6,
+                y(tick) + 4,
+                BLACK,
+                format_number(tick),
+            )  # fmt: skip
+        )
+    parts.append(
+        _tag(
+            '<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="{3}"/>'
+            '<text transform="translate(16 {4}) rotate(-90)" font-size="12" text-anchor="middle" '
+            'fill="{5}">{6}</text>',
+            plot_left,
+            TOP,
+            bottom,
+            MID_GREY,
+            TOP + PLOT_HEIGHT / 2,
+            BLACK,
+            unit or "Value",
+        )  # fmt: skip
+    )
+    # date axis: at most 8 labels, always the first and the last
+    step = max(1, math.ceil(count / 8))
+    shown = sorted({*range(0, count, step), count - 1})
+    if len(shown) > 1 and shown[-1] - shown[-2] < step / 2:
+        shown.pop(-2)
+    for index in shown:
+        parts.append(
+            _tag(
+                '<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="{3}"/>'
+                '<text x="{0}" y="{4}" font-size="11" text-anchor="middle" fill="{5}">{6}</text>',
+                x(index),
+                bottom,
+                bottom + 4,
+                MID_GREY,
+                bottom + 17,
+                BLACK,
+                labels[index],
+            )  # fmt: skip
+        )
+    parts.append(
+        _tag(
+            '<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{}">{}</text>',
+            (plot_left + plot_right) / 2,
+            bottom + 36,
+            BLACK,
+            x_label,
+        )  # fmt: skip
+    )
+    # centre line, limits and near-limit lines, named at the right
+    lines = [("centre", centre, "Mean" if is_xmr else "Median")]
+    if is_xmr:
+        lines += [
+            ("limit", analysis.upper_limit, "Upper limit"),
+            ("limit", analysis.lower_limit, "Lower limit"),
+            ("near", analysis.upper_near, ""),
+            ("near", analysis.lower_near, ""),
+        ]
+    used_label_ys: list[float] = []
+    for kind, level, name in lines:
+        stroke, dash, width = LEGEND_LINES[kind]
+        parts.append(
+            _tag(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}" stroke-dasharray="{}"/>',
+                plot_left,
+                y(level),
+                plot_right,
+                y(level),
+                stroke,
+                width,
+                dash,
+            )  # fmt: skip
+        )
+        if name:
+            label_y = y(level) + 4
+            while any(abs(label_y - used) < 13 for used in used_label_ys):
+                label_y += 13 if level <= centre else -13
+            used_label_ys.append(label_y)
+            parts.append(
+                _tag(
+                    '<text x="{}" y="{}" font-size="11" fill="{}">{} {}</text>',
+                    plot_right + 6,
+                    label_y,
+                    BLACK,
+                    name,
+                    format_number(level),
+                )  # fmt: skip
+            )
+    # annotations: numbered vertical lines
+    shown_annotations = [(i, text) for i, text in annotations if 0 <= i < count]
+    for number, (index, _text) in enumerate(shown_annotations, start=1):
+        parts.append(
+            _tag(
+                '<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="{3}" stroke-width="1"/>'
+                '<circle cx="{0}" cy="{4}" r="9" fill="#ffffff" stroke="{3}"/>'
+                '<text x="{0}" y="{5}" font-size="11" font-weight="bold" text-anchor="middle" '
+                'fill="{6}">{7}</text>',
+                x(index),
+                TOP - 4,
+                bottom,
+                MID_GREY,
+                TOP - 14,
+                TOP - 10,
+                BLACK,
+                number,
+            )  # fmt: skip
+        )
+    # the series and its points
+    if count > 1:
+        parts.append(
+            _tag(
+                '<polyline points="{}" fill="none" stroke="{}" stroke-width="1.5"/>',
+                " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(values)),
+                MID_GREY,
+            )
+        )
+    for index, point in enumerate(points):
+        parts.append(_marker(point.variation, x(index), y(point.value)))
+
+    # legend and annotation key below the chart
+    cursor = bottom + 52
+    if legend:
+        items = [("centre", "Mean" if is_xmr else "Median")]
+        if is_xmr:
+            items += [("limit", "Process limits"), ("near", "Near the limits")]
+        if shown_annotations:
+            items.append(("annotation", "Change (numbered)"))
+        items += [(v, MARKERS[v][2]) for v in ("common", "improvement", "concern", "neither")]
+        column_width = (WIDTH - 16) / 3
+        for position, (kind, text) in enumerate(items):
+            row, column = divmod(position, 3)
+            parts.append(_legend_item(8 + column * column_width, cursor + 8 + row * 22, kind, text))
+        cursor += (math.ceil(len(items) / 3)) * 22 + 8
+    for number, (_index, text) in enumerate(shown_annotations, start=1):
+        parts.append(
+            _tag(
+                '<text x="8" y="{}" font-size="12" fill="{}">'
+                '<tspan font-weight="bold">{}.</tspan> {}: {}</text>',
+                cursor + 14,
+                BLACK,
+                number,
+                labels[_index],
+                text,
+            )  # fmt: skip
+        )
+        cursor += 20
+    height = cursor + 8
+
+    ident = (
+        "spc-"
+        + hashlib.sha1(
+            repr((title, values, tuple(labels), tuple(annotations))).encode(), usedforsecurity=False
+        ).hexdigest()[:10]
+    )
+    full_description = f"{description} {summary(analysis, unit)}".strip()
+    return _tag(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {1}" width="100%" role="img" '
+        'aria-labelledby="{2}-title {2}-desc" font-family="{3}" style="max-width:{0}px; height:auto">'
+        '<title id="{2}-title">{4}</title><desc id="{2}-desc">{5}</desc>'
+        '<rect x="0" y="0" width="{0}" height="{1}" fill="#ffffff"/>{6}</svg>',
+        WIDTH, height, ident, FONT, title, full_description, SafeString("".join(parts)),
+    )  # fmt: skip

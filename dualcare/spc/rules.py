@@ -1,0 +1,412 @@
+"""Statistical process control: run charts and XmR charts, as pure functions.
+
+The rules are those of CLINICAL.md "SPC" (NHS England "Making Data Count"; IHI run-chart
+rules from Perla, Provost & Murray, BMJ Qual Saf 2011;20:46-51). Where a rule leaves a
+choice open, the choice is written beside the code that makes it.
+
+XmR charts follow NHSRplotthedots (the NHS-R Community's implementation of Making Data
+Count), R/ptd_spc_standard.R and R/ptd_calculate_point_type.R:
+
+- limits are mean ± 2.66 × mean(mR) and the near-limit zone starts at mean ± (2/3 × 2.66) ×
+  mean(mR), both from the baseline points only (``fix_after_n_points``), then applied to
+  every point;
+- optional screening drops moving ranges at or above 3.267 × mean(mR) and recalculates the
+  mean moving range (the mean itself is not changed);
+- a **trend** is 7 *points* (6 increases or 6 decreases in a row): plotthedots'
+  ``ptd_seven_point_trend`` looks at ``sign(diff(y[i - 0:6]))``, 7 points and 6 differences.
+  A tie has sign 0 and breaks it. Every point of the run is flagged;
+- a **shift** is 7 points in a row on one side of the mean; a point on the mean has sign 0
+  and breaks it. Every point of the run is flagged;
+- **two of three**: in any 3 consecutive points, all three on the same side of the mean and
+  at least two of them in the near-limit zone (beyond the near limit but *not* outside the
+  process limit — plotthedots' ``close_to_limits``). Only the points in the zone are flagged,
+  not the third point (plotthedots' ``ptd_part_of_two_in_three``);
+- a point's direction (for improvement or concern) is taken from the first rule it breaks in
+  the order outside limits, trend, two of three, shift (plotthedots' ``case_when`` order); a
+  point at the join of a rising and a falling trend takes the direction of the later one.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+MIN_POINTS_FOR_XMR = 15
+RULES_XMR = ("outside_limits", "shift", "trend", "two_of_three")
+RULES_RUN = ("shift", "trend", "runs", "astronomical")
+IMPROVEMENTS = ("up", "down", "neither")
+VARIATIONS = ("improvement", "concern", "neither", "common")
+
+LIMIT_FACTOR = 2.66  # 3 / d2 for moving ranges of 2 points (d2 = 1.128)
+NEAR_LIMIT_FACTOR = 2 / 3 * LIMIT_FACTOR
+SCREEN_FACTOR = 3.267  # D4 for moving ranges of 2 points: the upper limit of the mR chart
+XMR_SHIFT = 7
+XMR_TREND = 7  # points, i.e. 6 increases or 6 decreases
+RUN_SHIFT = 6
+RUN_TREND = 5  # points, i.e. 4 increases or 4 decreases (equal neighbours ignored)
+RUNS_MIN_USEFUL = 10  # Perla et al.'s table of runs starts at 10 useful observations
+RUNS_TAIL = 0.025  # each tail of the exact Swed & Eisenhart runs test (5 % in all)
+ASTRONOMICAL_IQR = 3.0  # Tukey's "far out" fences: beyond Q1 - 3 IQR or Q3 + 3 IQR
+ASTRONOMICAL_MIN_POINTS = 5
+
+
+@dataclass(frozen=True)
+class Point:
+    value: float
+    special_cause: bool
+    rules: tuple[str, ...]  # the rules this point broke, in RULES_XMR / RULES_RUN order
+    variation: str  # "improvement", "concern", "neither" (special cause, no direction) or "common"
+
+
+@dataclass(frozen=True)
+class XmR:
+    kind: ClassVar[str] = "xmr"
+    improvement: str
+    mean: float
+    upper_limit: float
+    lower_limit: float
+    upper_near: float
+    lower_near: float
+    mean_moving_range: float
+    baseline: tuple[int, int]  # [first, last) indices of the points the limits come from
+    points: tuple[Point, ...]
+    screened: bool = False  # whether large moving ranges were screened out
+
+
+@dataclass(frozen=True)
+class RunChart:
+    kind: ClassVar[str] = "run"
+    improvement: str
+    median: float
+    points: tuple[Point, ...]
+    runs: int
+    useful_observations: int
+    runs_signal: str | None  # "too_few" | "too_many" | None
+
+
+# -- validation ------------------------------------------------------------------------
+
+
+def _clean(values: Sequence[float], *, minimum: int) -> list[float]:
+    if isinstance(values, (str, bytes)):
+        raise ValueError("Values must be a list of numbers, not text.")
+    cleaned = []
+    for position, value in enumerate(values, start=1):
+        if isinstance(value, bool):
+            raise ValueError(f"Value {position} is not a number.")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"Value {position} is not a number.") from None
+        if not math.isfinite(number):
+            raise ValueError(f"Value {position} is not a finite number.")
+        cleaned.append(number)
+    if len(cleaned) < minimum:
+        needed = "At least 1 value is needed" if minimum == 1 else f"At least {minimum} values are needed"
+        raise ValueError(f"{needed}; {len(cleaned)} given.")
+    return cleaned
+
+
+def _check_improvement(improvement: str) -> None:
+    if improvement not in IMPROVEMENTS:
+        raise ValueError(f"Improvement must be one of {', '.join(IMPROVEMENTS)}.")
+
+
+def _check_baseline(baseline: tuple[int, int] | None, count: int) -> tuple[int, int]:
+    if baseline is None:
+        return (0, count)
+    message = "Baseline must be two point numbers: the first and the last (not included)."
+    try:
+        if len(baseline) != 2:
+            raise ValueError(message)
+        first, last = (int(baseline[0]), int(baseline[1]))
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not 0 <= first < last <= count:
+        raise ValueError(f"Baseline must lie within the {count} points (0 ≤ first < last ≤ {count}).")
+    if last - first < 2:
+        raise ValueError("Baseline must cover at least 2 points.")
+    return (first, last)
+
+
+# -- helpers shared by both charts ------------------------------------------------------
+
+
+def _side(value: float, centre: float) -> int:
+    """+1 above the centre line, -1 below, 0 on it (within floating-point noise)."""
+    if math.isclose(value, centre, rel_tol=1e-9, abs_tol=1e-12):
+        return 0
+    return 1 if value > centre else -1
+
+
+def _step(before: float, after: float) -> int:
+    if math.isclose(before, after, rel_tol=1e-12, abs_tol=1e-12):
+        return 0
+    return 1 if after > before else -1
+
+
+def _mark_sides(sides: Sequence[int], length: int, *, skip_zero: bool) -> list[int]:
+    """Direction (+1/-1) of every point in a run of ``length`` or more on one side, else 0.
+
+    A zero side (on the centre line) breaks the run, or, with ``skip_zero``, neither counts
+    nor breaks it (IHI run charts); skipped points are not flagged.
+    """
+    marks = [0] * len(sides)
+    run_side, run_members = 0, []
+
+    def close_run():
+        if run_side and len(run_members) >= length:
+            for index in run_members:
+                marks[index] = run_side
+
+    for index, side in enumerate(sides):
+        if side == 0:
+            if skip_zero:
+                continue
+            close_run()
+            run_side, run_members = 0, []
+        elif side == run_side:
+            run_members.append(index)
+        else:
+            close_run()
+            run_side, run_members = side, [index]
+    close_run()
+    return marks
+
+
+def _mark_trends(values: Sequence[float], length: int, *, skip_ties: bool) -> list[int]:
+    """Direction (+1 rising/-1 falling) of every point in a trend of ``length`` points, else 0.
+
+    Without ``skip_ties`` a tie ends the trend (Making Data Count). With it, equal
+    neighbours are one point for counting (IHI: "if the value of two or more successive
+    points is the same, ignore the like points when counting") but all are flagged.
+    """
+    marks = [0] * len(values)
+    # groups of consecutive indices counted as one point
+    groups: list[list[int]] = []
+    for index, value in enumerate(values):
+        if skip_ties and groups and _step(values[groups[-1][0]], value) == 0:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    steps = [_step(values[a[0]], values[b[0]]) for a, b in zip(groups, groups[1:], strict=False)]
+    i = 0
+    while i < len(steps):
+        if steps[i] == 0:
+            i += 1
+            continue
+        j = i  # steps i..j all go the same way: groups i..j+1 form the stretch
+        while j + 1 < len(steps) and steps[j + 1] == steps[i]:
+            j += 1
+        if j - i + 2 >= length:
+            for group in groups[i : j + 2]:
+                for index in group:
+                    # the later trend wins at a turning point (plotthedots' "right side")
+                    marks[index] = steps[i]
+        i = j + 1
+    return marks
+
+
+def _variation(direction: int, improvement: str) -> str:
+    if improvement == "neither":
+        return "neither"
+    good = 1 if improvement == "up" else -1
+    return "improvement" if direction == good else "concern"
+
+
+# -- XmR --------------------------------------------------------------------------------
+
+
+def xmr(
+    values: Sequence[float],
+    *,
+    improvement: str,
+    baseline: tuple[int, int] | None = None,
+    screen_moving_ranges: bool = False,
+) -> XmR:
+    """An XmR chart with Making Data Count special-cause rules (see the module docstring)."""
+    _check_improvement(improvement)
+    ys = _clean(values, minimum=2)
+    first, last = _check_baseline(baseline, len(ys))
+    base = ys[first:last]
+    mean = statistics.fmean(base)
+    moving_ranges = [abs(b - a) for a, b in zip(base, base[1:], strict=False)]
+    mean_mr = statistics.fmean(moving_ranges)
+    if screen_moving_ranges:
+        kept = [mr for mr in moving_ranges if mr < SCREEN_FACTOR * mean_mr]
+        mean_mr = statistics.fmean(kept) if kept else mean_mr
+    upper, lower = mean + LIMIT_FACTOR * mean_mr, mean - LIMIT_FACTOR * mean_mr
+    upper_near, lower_near = mean + NEAR_LIMIT_FACTOR * mean_mr, mean - NEAR_LIMIT_FACTOR * mean_mr
+
+    sides = [_side(y, mean) for y in ys]
+    outside = [y > upper or y < lower for y in ys]
+    near = [not out and (y > upper_near or y < lower_near) for y, out in zip(ys, outside, strict=True)]
+
+    two_of_three = [0] * len(ys)
+    for i in range(len(ys) - 2):
+        window = range(i, i + 3)
+        window_sides = {sides[j] for j in window}
+        if len(window_sides) == 1 and 0 not in window_sides and sum(near[j] for j in window) >= 2:
+            for j in window:
+                if near[j]:
+                    two_of_three[j] = sides[j]
+    shift = _mark_sides(sides, XMR_SHIFT, skip_zero=False)
+    trend = _mark_trends(ys, XMR_TREND, skip_ties=False)
+
+    points = []
+    for i, y in enumerate(ys):
+        broken = {
+            "outside_limits": sides[i] if outside[i] else 0,
+            "shift": shift[i],
+            "trend": trend[i],
+            "two_of_three": two_of_three[i],
+        }
+        rules = tuple(name for name in RULES_XMR if broken[name])
+        direction = next(
+            (broken[name] for name in ("outside_limits", "trend", "two_of_three", "shift") if broken[name]),
+            0,
+        )
+        points.append(
+            Point(
+                value=y,
+                special_cause=bool(rules),
+                rules=rules,
+                variation=_variation(direction, improvement) if rules else "common",
+            )
+        )
+    return XmR(
+        improvement=improvement,
+        mean=mean,
+        upper_limit=upper,
+        lower_limit=lower,
+        upper_near=upper_near,
+        lower_near=lower_near,
+        mean_moving_range=mean_mr,
+        baseline=(first, last),
+        points=tuple(points),
+        screened=screen_moving_ranges,
+    )
+
+
+# -- run charts ---------------------------------------------------------------------------
+
+
+def _runs_cdf(runs: int, above: int, below: int) -> tuple[float, float]:
+    """P(R <= runs) and P(R >= runs) for the number of runs of ``above`` + ``below`` points
+    in random order (Swed & Eisenhart 1943, the distribution Perla et al.'s table comes from).
+    """
+    total = math.comb(above + below, above)
+
+    def probability(r: int) -> float:
+        if r < 2:
+            return 0.0
+        if r % 2 == 0:
+            k = r // 2
+            ways = 2 * math.comb(above - 1, k - 1) * math.comb(below - 1, k - 1)
+        else:
+            k = (r - 1) // 2
+            ways = math.comb(above - 1, k) * math.comb(below - 1, k - 1) + math.comb(
+                above - 1, k - 1
+            ) * math.comb(below - 1, k)
+        return ways / total
+
+    most = 2 * min(above, below) + (1 if above != below else 0)
+    at_most = sum(probability(r) for r in range(2, runs + 1))
+    at_least = sum(probability(r) for r in range(runs, most + 1))
+    return at_most, at_least
+
+
+def runs_signal(runs: int, above: int, below: int) -> str | None:
+    """ "too_few", "too_many" or None for ``runs`` runs of ``above`` and ``below`` points.
+
+    Perla, Provost & Murray's table (2011, table 1) gives, for 10 to 60 useful observations,
+    the fewest and most runs expected by chance, from the Swed & Eisenhart (1943) runs test
+    at a 5 % risk. We do not copy the printed table (it could not be checked against the
+    paper here); we compute that test exactly, 2.5 % in each tail, from the actual counts
+    above and below the median: too few when P(R <= runs) <= 0.025, too many when
+    P(R >= runs) <= 0.025. For 10 observations split 5/5 that is too few below 3 and too many
+    above 9, as in the table; it stays exact when the split is uneven and beyond 60 points.
+    With fewer than 10 useful observations (points not on the median) there is no signal,
+    as in the table.
+    """
+    if above + below < RUNS_MIN_USEFUL or not above or not below:
+        return None
+    at_most, at_least = _runs_cdf(runs, above, below)
+    if at_most <= RUNS_TAIL:
+        return "too_few"
+    if at_least <= RUNS_TAIL:
+        return "too_many"
+    return None
+
+
+def run_chart(values: Sequence[float], *, improvement: str) -> RunChart:
+    """A run chart on the median with the IHI rules (Perla, Provost & Murray 2011).
+
+    - shift: 6 or more points in a row on one side of the median; points on the median
+      neither count nor break it and are not flagged;
+    - trend: 5 or more points all rising or all falling; equal neighbours count as one point
+      and neither make nor break the trend (they are flagged with it);
+    - runs: too few or too many crossings of the median, reported for the chart
+      (``runs_signal``), not on points: it is a property of the whole series;
+    - astronomical point: IHI leaves this to judgement ("an obviously different value").
+      We operationalise it as Tukey's far-out fences: below Q1 − 3 × IQR or above
+      Q3 + 3 × IQR (quartiles by the inclusive method), only with 5 or more points and a
+      non-zero IQR. Not the XmR limits: a run chart makes no assumption of that kind.
+    """
+    _check_improvement(improvement)
+    ys = _clean(values, minimum=1)
+    median = statistics.median(ys)
+    sides = [_side(y, median) for y in ys]
+
+    useful = [s for s in sides if s]
+    runs = sum(1 for a, b in zip(useful, useful[1:], strict=False) if a != b) + (1 if useful else 0)
+    signal = runs_signal(runs, useful.count(1), useful.count(-1))
+
+    shift = _mark_sides(sides, RUN_SHIFT, skip_zero=True)
+    trend = _mark_trends(ys, RUN_TREND, skip_ties=True)
+    astronomical = [0] * len(ys)
+    if len(ys) >= ASTRONOMICAL_MIN_POINTS:
+        q1, _, q3 = statistics.quantiles(ys, n=4, method="inclusive")
+        iqr = q3 - q1
+        if iqr > 0:
+            low, high = q1 - ASTRONOMICAL_IQR * iqr, q3 + ASTRONOMICAL_IQR * iqr
+            astronomical = [1 if y > high else -1 if y < low else 0 for y in ys]
+
+    points = []
+    for i, y in enumerate(ys):
+        broken = {"shift": shift[i], "trend": trend[i], "runs": 0, "astronomical": astronomical[i]}
+        rules = tuple(name for name in RULES_RUN if broken[name])
+        direction = next((broken[name] for name in ("astronomical", "trend", "shift") if broken[name]), 0)
+        points.append(
+            Point(
+                value=y,
+                special_cause=bool(rules),
+                rules=rules,
+                variation=_variation(direction, improvement) if rules else "common",
+            )
+        )
+    return RunChart(
+        improvement=improvement,
+        median=median,
+        points=tuple(points),
+        runs=runs,
+        useful_observations=len(useful),
+        runs_signal=signal,
+    )
+
+
+def analyse(
+    values: Sequence[float], *, improvement: str, baseline: tuple[int, int] | None = None
+) -> XmR | RunChart:
+    """A run chart while there are fewer than MIN_POINTS_FOR_XMR points, then an XmR chart.
+
+    ``baseline`` applies to XmR charts only (a run chart's median is over every point).
+    Raises ValueError for no values, a value that is not a finite number, or a bad
+    ``improvement``.
+    """
+    if len(values) < MIN_POINTS_FOR_XMR:
+        return run_chart(values, improvement=improvement)
+    return xmr(values, improvement=improvement, baseline=baseline)
