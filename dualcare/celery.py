@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "dualcare.contacts.tasks.reminders_send",
         "schedule": 60.0,
     },
+    # Collections still unrecorded the morning after their day: the pharmacy and the care team, once.
+    "contacts-not-recorded-scan": {
+        "task": "dualcare.contacts.tasks.collections_not_recorded_scan",
+        "schedule": crontab(minute="*/5"),
+    },
     # No attended contact for N days: the key workers are told once per spell.
     "contacts-disengagement-scan": {
         "task": "dualcare.contacts.tasks.disengagement_scan",

@@ -3,17 +3,6 @@ from django.contrib import admin
 from .models import Contact, ContactOutcomeEvent, ContactRules, SupervisedConsumption
 
 
-@admin.register(ContactRules)
-class ContactRulesAdmin(admin.ModelAdmin):
-    list_display = [
-        "organisation",
-        "urgent_after_missed_collections",
-        "escalate_urgent_after_minutes",
-        "disengaged_after_days",
-        "reminder_hours_before",
-    ]
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Clinical rows are written through the services (with audit); the admin only looks."""
 
@@ -25,6 +14,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ContactRules)
+class ContactRulesAdmin(ReadOnlyAdmin):
+    """Changed on the organisation admin's page (contacts:rules), which checks ranges and audits."""
+
+    list_display = [
+        "organisation",
+        "urgent_after_missed_collections",
+        "escalate_urgent_after_minutes",
+        "disengaged_after_days",
+        "reminder_hours_before",
+        "not_recorded_alert_hour",
+        "updated_by",
+        "updated_at",
+    ]
 
 
 @admin.register(SupervisedConsumption)

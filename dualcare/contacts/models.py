@@ -111,6 +111,9 @@ class Contact(TimeStampedModel):
     )
     # Claimed by the reminder scan (conditional UPDATE): one reminder per appointment.
     reminder_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Claimed by the not-recorded scan (conditional UPDATE): a collection left unrecorded after its
+    # day is looked at once, and alerted at most once.
+    not_recorded_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -138,6 +141,13 @@ class Contact(TimeStampedModel):
                 condition=Q(reminder_claimed_at__isnull=True),
                 name="contact_reminder_due",
             ),
+            models.Index(
+                fields=["due_on"],
+                condition=Q(kind="collection", outcome="", not_recorded_checked_at__isnull=True),
+                name="contact_not_recorded_due",
+            ),
+            # The dashboards' weekly measures: by team and week of the day due.
+            models.Index(fields=["kind", "team", "due_on"], name="contact_kind_team_day"),
         ]
 
     def __str__(self) -> str:
@@ -169,8 +179,21 @@ class ContactOutcomeEvent(models.Model):
         return bool(self.previous_outcome)
 
 
+# The limits an organisation admin may set each threshold within (the page and the service
+# check them; the database holds the same lower bounds).
+RULE_RANGES = {
+    "urgent_after_missed_collections": (2, 7),
+    "escalate_urgent_after_minutes": (15, 1440),
+    "disengaged_after_days": (7, 180),
+    "reminder_hours_before": (1, 168),
+    "not_recorded_alert_hour": (0, 23),
+}
+
+
 class ContactRules(TimeStampedModel):
-    """An organisation's own thresholds for contact alerts; without a row, the settings' defaults."""
+    """An organisation's own thresholds for contact alerts; without a row, the settings' defaults.
+
+    Changed only through services.contact_rules_set (audited with the old and new values)."""
 
     organisation = models.OneToOneField(
         "people.Organisation", on_delete=models.CASCADE, related_name="contact_rules"
@@ -179,9 +202,17 @@ class ContactRules(TimeStampedModel):
     escalate_urgent_after_minutes = models.PositiveIntegerField(default=240)
     disengaged_after_days = models.PositiveSmallIntegerField(default=28)
     reminder_hours_before = models.PositiveSmallIntegerField(default=24)
+    # A collection still unrecorded at this hour (Europe/London) of the morning after its day, by the
+    # pharmacy's organisation's rules, raises one "not recorded" alert.
+    not_recorded_alert_hour = models.PositiveSmallIntegerField(default=9)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
+        verbose_name_plural = "contact rules"
         constraints = [
+            models.CheckConstraint(condition=Q(not_recorded_alert_hour__lte=23), name="rules_hour_of_day"),
             models.CheckConstraint(
                 condition=Q(urgent_after_missed_collections__gte=2), name="rules_urgent_at_least_2"
             ),

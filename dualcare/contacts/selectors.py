@@ -31,6 +31,24 @@ def pharmacy_today(user: User, *, day: dt.date | None = None) -> QuerySet[Contac
     )
 
 
+def pharmacy_not_recorded(user: User, *, day: dt.date | None = None, days: int = 7) -> QuerySet[Contact]:
+    """Collections at the user's pharmacies from the `days` days before `day` still not recorded,
+    oldest first: what a "not recorded" alert asks the pharmacist to put right."""
+    day = day or timezone.localdate()
+    teams = access.contact_teams_of(user, collections=True).values("pk")
+    return (
+        contacts_for(user)
+        .filter(
+            kind=Kind.COLLECTION,
+            outcome="",
+            due_on__lt=day,
+            due_on__gte=day - dt.timedelta(days=days),
+            team_id__in=teams,
+        )
+        .order_by("due_on", "service_user__family_name", "service_user__given_name")
+    )
+
+
 def team_appointments(user: User, *, start: dt.date, days: int = 7) -> QuerySet[Contact]:
     """Appointments of the user's clinical teams from `start`, for `days` days."""
     teams = access.contact_teams_of(user, collections=False).values("pk")

@@ -36,6 +36,7 @@ from dualcare.people.models import (
 
 from .models import (
     APPOINTMENT_KINDS,
+    RULE_RANGES,
     Contact,
     ContactOutcomeEvent,
     ContactRules,
@@ -59,6 +60,17 @@ class Rules:
     escalate_urgent_after: dt.timedelta
     disengaged_after_days: int
     reminder_hours_before: int
+    not_recorded_alert_hour: int = 9
+
+    def as_fields(self) -> dict:
+        """The values as the ContactRules fields hold them."""
+        return {
+            "urgent_after_missed_collections": self.urgent_after_missed_collections,
+            "escalate_urgent_after_minutes": int(self.escalate_urgent_after.total_seconds() // 60),
+            "disengaged_after_days": self.disengaged_after_days,
+            "reminder_hours_before": self.reminder_hours_before,
+            "not_recorded_alert_hour": self.not_recorded_alert_hour,
+        }
 
 
 def default_rules() -> Rules:
@@ -67,6 +79,17 @@ def default_rules() -> Rules:
         escalate_urgent_after=dt.timedelta(minutes=getattr(settings, "CONTACTS_ESCALATE_AFTER_MINUTES", 240)),
         disengaged_after_days=getattr(settings, "CONTACTS_DISENGAGED_AFTER_DAYS", 28),
         reminder_hours_before=getattr(settings, "CONTACTS_REMINDER_HOURS_BEFORE", 24),
+        not_recorded_alert_hour=getattr(settings, "CONTACTS_NOT_RECORDED_ALERT_HOUR", 9),
+    )
+
+
+def _rules_from_row(row: ContactRules) -> Rules:
+    return Rules(
+        urgent_after_missed_collections=row.urgent_after_missed_collections,
+        escalate_urgent_after=dt.timedelta(minutes=row.escalate_urgent_after_minutes),
+        disengaged_after_days=row.disengaged_after_days,
+        reminder_hours_before=row.reminder_hours_before,
+        not_recorded_alert_hour=row.not_recorded_alert_hour,
     )
 
 
@@ -77,29 +100,71 @@ def rules_for(organisation_ids) -> dict:
         row.organisation_id: row for row in ContactRules.objects.filter(organisation_id__in=organisation_ids)
     }
     default = default_rules()
-    rules = {}
-    for org_id in organisation_ids:
-        row = found.get(org_id)
-        rules[org_id] = (
-            default
-            if row is None
-            else Rules(
-                urgent_after_missed_collections=row.urgent_after_missed_collections,
-                escalate_urgent_after=dt.timedelta(minutes=row.escalate_urgent_after_minutes),
-                disengaged_after_days=row.disengaged_after_days,
-                reminder_hours_before=row.reminder_hours_before,
-            )
-        )
-    return rules
+    return {
+        org_id: default if org_id not in found else _rules_from_row(found[org_id])
+        for org_id in organisation_ids
+    }
+
+
+RULE_MESSAGES = {
+    "urgent_after_missed_collections": "Enter how many collections missed in a row make an urgent alert, "
+    "from {low} to {high}.",
+    "escalate_urgent_after_minutes": "Enter how many minutes an urgent alert can wait before it goes to the "
+    "team manager, from {low} to {high}.",
+    "disengaged_after_days": "Enter how many days without an attended contact make a person disengaged, "
+    "from {low} to {high}.",
+    "reminder_hours_before": "Enter how many hours before an appointment the reminder is sent, "
+    "from {low} to {high}.",
+    "not_recorded_alert_hour": "Enter the hour of the next morning, from {low} to {high} (for example 9 "
+    "for 9am).",
+}
 
 
 @transaction.atomic
 def contact_rules_set(*, organisation: Organisation, by: User, **values) -> ContactRules:
-    """An organisation admin sets their organisation's thresholds."""
-    if not access.is_org_admin_of(by, organisation):
+    """An organisation admin sets their organisation's thresholds.
+
+    Every value is checked against RULE_RANGES (field-level errors, nothing written when one is
+    wrong); values left out keep their current setting. The audit row holds each changed field
+    with its old and new value, which is the rules' history."""
+    if not access.contacts_can_set_rules(by, organisation):
         raise ApplicationError("Only an admin of this organisation can change its alert rules.")
-    rules, _ = ContactRules.objects.update_or_create(organisation=organisation, defaults=values)
-    audit_record(actor=by, action="contacts.rules_set", target=rules, organisation=organisation)
+    unknown = set(values) - set(RULE_RANGES)
+    if unknown:
+        raise ApplicationError(f"Unknown rule: {sorted(unknown)[0]}.")
+    clean = {}
+    for field_name, value in values.items():
+        low, high = RULE_RANGES[field_name]
+        try:
+            number = int(value)
+            if isinstance(value, float | Decimal) and number != value:
+                raise ValueError
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not low <= number <= high:
+            raise ApplicationError(RULE_MESSAGES[field_name].format(low=low, high=high), field=field_name)
+        clean[field_name] = number
+    rules = ContactRules.objects.select_for_update().filter(organisation=organisation).first()
+    before = (
+        rules_for([organisation.pk])[organisation.pk].as_fields()
+        if rules is None
+        else _rules_from_row(rules).as_fields()
+    )
+    changes = {name: [before[name], new] for name, new in clean.items() if before[name] != new}
+    if rules is None:
+        rules = ContactRules(organisation=organisation, **before)
+    for name, new in clean.items():
+        setattr(rules, name, new)
+    rules.updated_by = by
+    rules.save()
+    if changes:
+        audit_record(
+            actor=by,
+            action="contacts.rules_set",
+            target=rules,
+            organisation=organisation,
+            detail={"changes": changes},
+        )
     return rules
 
 
@@ -324,6 +389,8 @@ def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") 
         service_user=locked.service_user,
         detail={"from": previous, "to": outcome},
     )
+    if locked.kind == Kind.COLLECTION and locked.not_recorded_checked_at is not None:
+        _close_not_recorded_alerts(locked, by)
     if outcome == Outcome.MISSED:
         if locked.kind == Kind.COLLECTION:
             _alert_missed_collection(locked, by)
@@ -340,10 +407,16 @@ def _consenting_orgs(service_user_id) -> set:
     )
 
 
-def missed_collection_recipients(contact: Contact) -> list[User]:
-    """Who hears of a missed collection: in each organisation involved with the person that holds
-    their contacts consent, the key workers and the link workers of its involved teams; and the
-    prescribing team's clinical staff (the prescription is theirs, so they are always told)."""
+def collection_recipients_by_team(contact: Contact) -> dict:
+    """Who hears of a missed (or unrecorded) collection, by the team on whose behalf they are told:
+    {team id: {user ids}}.
+
+    In each organisation involved with the person that holds their contacts consent, the key
+    workers and the link workers of its involved teams; and, always, the prescribing team's
+    clinical staff. The prescribing team is told even without a contacts consent: the
+    prescription and the supervision are its own treatment, and a missed dose changes what it
+    may safely prescribe next (DESIGN.md rule 2 governs what crosses to *other* organisations;
+    the prescriber is not another organisation here but the owner of the treatment)."""
     schedule = contact.schedule
     told_orgs = _consenting_orgs(contact.service_user_id) | {schedule.prescribing_team.organisation_id}
     involvements = list(
@@ -352,18 +425,43 @@ def missed_collection_recipients(contact: Contact) -> list[User]:
         )
     )
     told_teams = {team_id for team_id, org_id, _ in involvements if org_id in told_orgs}
-    user_ids = {kw for team_id, _, kw in involvements if team_id in told_teams and kw}
-    user_ids |= set(
-        access.roles_in_force(team_id__in=told_teams, role=StaffRole.Role.LINK_WORKER).values_list(
-            "user_id", flat=True
-        )
-    )
-    user_ids |= set(
-        access.roles_in_force(
-            team_id=schedule.prescribing_team_id, role__in=list(access.CLINICAL_ROLES)
-        ).values_list("user_id", flat=True)
-    )
+    by_team: dict = {}
+    # The prescriber first, so someone in two teams is told on the prescription's behalf.
+    for team_id, user_id in access.roles_in_force(
+        team_id=schedule.prescribing_team_id, role__in=list(access.CLINICAL_ROLES)
+    ).values_list("team_id", "user_id"):
+        by_team.setdefault(team_id, set()).add(user_id)
+    for team_id, _, key_worker_id in involvements:
+        if team_id in told_teams and key_worker_id:
+            by_team.setdefault(team_id, set()).add(key_worker_id)
+    for team_id, user_id in access.roles_in_force(
+        team_id__in=told_teams, role=StaffRole.Role.LINK_WORKER
+    ).values_list("team_id", "user_id"):
+        by_team.setdefault(team_id, set()).add(user_id)
+    return by_team
+
+
+def missed_collection_recipients(contact: Contact) -> list[User]:
+    """Everyone collection_recipients_by_team names, as active logins."""
+    user_ids = set().union(*collection_recipients_by_team(contact).values())
     return list(User.objects.filter(pk__in=user_ids, is_active=True))
+
+
+def _notify_by_team(by_team: dict, *, exclude=(), urls: dict | None = None, **message) -> None:
+    """notify() once per team, each recipient once (under the first team that names them): the
+    alert's team is the one on whose behalf they are told (escalation and the team measures).
+    `urls` may give a team its own link (the pharmacy's is its page, not the record)."""
+    users = {
+        user.pk: user for user in User.objects.filter(pk__in=set().union(*by_team.values()), is_active=True)
+    }
+    told = set(exclude)
+    for team_id, user_ids in by_team.items():
+        recipients = [users[pk] for pk in user_ids if pk in users and pk not in told]
+        if not recipients:
+            continue
+        told |= {user.pk for user in recipients}
+        own_url = {"url": urls[team_id]} if urls and team_id in urls else {}
+        notify(recipients=recipients, team=Team(pk=team_id), **{**message, **own_url})
 
 
 def _alert_missed_collection(contact: Contact, by: User) -> None:
@@ -371,11 +469,11 @@ def _alert_missed_collection(contact: Contact, by: User) -> None:
         pk=contact.pk
     )
     schedule = contact.schedule
-    recipients = [user for user in missed_collection_recipients(contact) if user.pk != by.pk]
     day = f"{contact.due_on:%A %-d %B}"
-    notify(
+    _notify_by_team(
+        collection_recipients_by_team(contact),
+        exclude={by.pk},
         event_key=f"contacts:missed_collection:{contact.pk}",
-        recipients=recipients,
         kind="contacts.missed_collection",
         subject=f"Missed supervised-consumption collection on {day}",
         body=(
@@ -540,6 +638,97 @@ def disengagement_scan(*, now: dt.datetime | None = None) -> int:
                 if row.state == Notification.State.PENDING and row.recipient_id == key_worker_id
             )
     return raised
+
+
+# A collection older than this when first scanned (e.g. when the rule is switched on, or beat
+# was down for long) is marked as looked at without an alert: news that late helps nobody.
+NOT_RECORDED_LOOKBACK_DAYS = 7
+
+
+def not_recorded_due_at(due_on: dt.date, rules: Rules) -> dt.datetime:
+    """When a collection due on `due_on` counts as not recorded: the given hour (local time) of
+    the next morning."""
+    return timezone.make_aware(
+        dt.datetime.combine(due_on + dt.timedelta(days=1), dt.time(rules.not_recorded_alert_hour))
+    )
+
+
+def collections_not_recorded_scan(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Alert once for each supervised-consumption collection still unrecorded after its day.
+
+    Told: the pharmacy's pharmacists (to record it) and whoever would hear of a miss (the same
+    consent gating as a missed collection). The time is the pharmacy organisation's
+    not_recorded_alert_hour on the morning after. Each collection is claimed by a conditional
+    UPDATE of not_recorded_checked_at in the same transaction as its outbox rows, and the event
+    key backs it, so two beats at once alert once. Returns alerts raised (collections)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    oldest = today - dt.timedelta(days=NOT_RECORDED_LOOKBACK_DAYS)
+    waiting = Contact.objects.filter(kind=Kind.COLLECTION, outcome="", not_recorded_checked_at__isnull=True)
+    waiting.filter(due_on__lt=oldest).update(not_recorded_checked_at=now)
+    due = list(
+        waiting.filter(due_on__gte=oldest, due_on__lt=today)
+        .select_related("team", "schedule__prescribing_team")
+        .order_by("due_on")[:limit]
+    )
+    rules = rules_for({contact.team.organisation_id for contact in due})
+    raised = 0
+    for contact in due:
+        if now < not_recorded_due_at(contact.due_on, rules[contact.team.organisation_id]):
+            continue
+        with transaction.atomic():
+            if not Contact.objects.filter(
+                pk=contact.pk, outcome="", not_recorded_checked_at__isnull=True
+            ).update(not_recorded_checked_at=now):
+                continue
+            _alert_not_recorded(contact)
+            raised += 1
+    return raised
+
+
+def _alert_not_recorded(contact: Contact) -> None:
+    day = f"{contact.due_on:%A %-d %B}"
+    by_team = {
+        contact.team_id: set(
+            access.roles_in_force(team_id=contact.team_id, role=StaffRole.Role.PHARMACIST).values_list(
+                "user_id", flat=True
+            )
+        )
+    }
+    for team_id, user_ids in collection_recipients_by_team(contact).items():
+        by_team.setdefault(team_id, set()).update(user_ids)
+    _notify_by_team(
+        by_team,
+        urls={contact.team_id: "/contacts/pharmacy/#not-recorded"},
+        event_key=f"contacts:collection_not_recorded:{contact.pk}",
+        kind="contacts.collection_not_recorded",
+        subject=f"Not recorded: a supervised-consumption collection on {day}",
+        body=(
+            f"{contact.team.name} has not recorded whether a {contact.schedule.medicine} collection due on "
+            f"{day} was collected or missed. This does not mean it was missed: the pharmacy is asked to "
+            "record it."
+        ),
+        url=person_url(contact.service_user_id),
+        related=contact,
+    )
+
+
+def _close_not_recorded_alerts(contact: Contact, by: User) -> int:
+    """A late recording answers the "not recorded" alert: its open rows are acknowledged for
+    everyone told, by the person who recorded it, with what was recorded (the alert asked for
+    exactly this, so leaving it open would only be noise). Time-to-acknowledge measures count
+    only alerts acknowledged by their own recipient, so these do not flatter them."""
+    now = timezone.now()
+    what = "collected" if contact.outcome == Outcome.ATTENDED else contact.get_outcome_display().lower()
+    return Notification.objects.filter(
+        event_key=f"contacts:collection_not_recorded:{contact.pk}",
+        channel=Notification.Channel.IN_APP,
+        acknowledged_at__isnull=True,
+    ).update(
+        acknowledged_at=now,
+        acknowledged_by=by,
+        acknowledgement_note=f"Recorded later as {what}.",
+    )
 
 
 def reminders_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:

@@ -25,3 +25,9 @@ def reminders_send() -> int:
 def disengagement_scan() -> int:
     """Alert key workers of people with no attended contact for N days; once per spell."""
     return services.disengagement_scan()
+
+
+@shared_task(name="dualcare.contacts.tasks.collections_not_recorded_scan", **RETRY)
+def collections_not_recorded_scan() -> int:
+    """Alert once for each collection still unrecorded the morning after its day."""
+    return services.collections_not_recorded_scan()

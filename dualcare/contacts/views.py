@@ -56,7 +56,12 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
     """Today's supervised-consumption collections at my pharmacy: still to record, then recorded."""
     today = timezone.localdate()
     collections = list(selectors.pharmacy_today(request.user, day=today))
-    audit_record(actor=request.user, action="contacts.pharmacy_today", detail={"rows": len(collections)})
+    not_recorded = list(selectors.pharmacy_not_recorded(request.user, day=today)[:PAGE_SIZE])
+    audit_record(
+        actor=request.user,
+        action="contacts.pharmacy_today",
+        detail={"rows": len(collections) + len(not_recorded)},
+    )
     return render(
         request,
         "contacts/pharmacy_today.html",
@@ -64,6 +69,7 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
             "today": today,
             "to_record": [c for c in collections if not c.outcome],
             "recorded": [c for c in collections if c.outcome],
+            "not_recorded": not_recorded,
         },
     )
 

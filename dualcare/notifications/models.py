@@ -102,6 +102,8 @@ class Notification(models.Model):
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["recipient", "channel", "-created_at"]),
             models.Index(fields=["related_type", "related_id"]),
+            # The dashboards' alert measures: by team and week created.
+            models.Index(fields=["team", "created_at"], name="notification_team_created"),
             models.Index(
                 fields=["escalate_at"],
                 condition=Q(escalated_at__isnull=True, acknowledged_at__isnull=True),
