@@ -375,7 +375,8 @@ def svg(
                 )  # fmt: skip
             )
     # annotations: numbered vertical lines
-    shown_annotations = [(i, text) for i, text in annotations if 0 <= i < count]
+    # numbered from left to right
+    shown_annotations = sorted((i, text) for i, text in annotations if 0 <= i < count)
     for number, (index, _text) in enumerate(shown_annotations, start=1):
         parts.append(
             _tag(
