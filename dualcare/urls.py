@@ -16,5 +16,6 @@ urlpatterns = [
     path("contacts/", include("dualcare.contacts.urls")),
     path("alerts/", include("dualcare.notifications.urls")),
     path("link-workers/", include("linkworkers.urls")),
+    path("dashboards/", include("dualcare.dashboards.urls")),
     path("", include("dualcare.people.urls")),
 ]

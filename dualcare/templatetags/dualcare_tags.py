@@ -42,6 +42,7 @@ _STAFF_NAV = [
     ("Appointments", "contacts:appointments", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     ("Alerts", "alerts:list", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER, Role.PHARMACIST}),
     ("Link workers", "linkworkers:coverage", {Role.LINK_WORKER, Role.TEAM_MANAGER, Role.ORG_ADMIN}),
+    ("Dashboards", "dashboards:index", {Role.TEAM_MANAGER}),
     ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
 ]
 _SERVICE_USER_NAV = [

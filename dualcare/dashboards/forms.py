@@ -1,0 +1,89 @@
+"""Forms of the dashboard pages. They check the shape of input; the rules are in services.py."""
+
+from __future__ import annotations
+
+from django import forms
+
+from dualcare.people.forms import DatePartsField, NHSForm
+
+from .selectors import PERIOD_CHOICES, day_text
+
+
+class PeriodForm(forms.Form):
+    weeks = forms.TypedChoiceField(
+        label="Period",
+        coerce=int,
+        choices=[(n, f"Last {n} weeks") for n in PERIOD_CHOICES],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "period-%s")
+        super().__init__(*args, **kwargs)
+
+
+class AnnotationForm(NHSForm):
+    date = DatePartsField(
+        label="Date of the change",
+        label_for_errors="the date of the change",
+        help_text="For example, 1 6 2026",
+    )
+    text = forms.CharField(
+        label="What changed",
+        help_text="For example, “Link meetings moved to Tuesdays”. Do not name anyone.",
+        max_length=200,
+        error_messages={
+            "required": "Enter what changed, for example “Link meetings moved to Tuesdays”.",
+            "max_length": "What changed must be 200 characters or fewer.",
+        },
+    )
+    measure_key = forms.ChoiceField(label="Show it on", required=False)
+
+    def __init__(self, *args, definitions=None, **kwargs):
+        kwargs.setdefault("auto_id", "note-%s")
+        super().__init__(*args, **kwargs)
+        choices = [("", "Every measure")]
+        choices += [(d.key, d.title) for d in (definitions or {}).values()]
+        self.fields["measure_key"].choices = choices
+        self.fields["measure_key"].error_messages["invalid_choice"] = "Choose a measure from the list."
+
+
+class BaselineForm(NHSForm):
+    first_week = forms.ChoiceField(
+        label="First week of the baseline",
+        error_messages={"required": "Choose the first week of the baseline."},
+    )
+    last_week = forms.ChoiceField(
+        label="Last week of the baseline",
+        error_messages={"required": "Choose the last week of the baseline."},
+    )
+    reason = forms.CharField(
+        label="Why recalculate the limits?",
+        help_text="For example, “new triage process from 1 June: limits from the weeks since”.",
+        max_length=300,
+        error_messages={
+            "required": "Enter why the limits are recalculated.",
+            "max_length": "The reason must be 300 characters or fewer.",
+        },
+    )
+
+    def __init__(self, *args, weeks=(), **kwargs):
+        kwargs.setdefault("auto_id", "baseline-%s")
+        super().__init__(*args, **kwargs)
+        choices = [("", "Choose a week")] + [(w.isoformat(), f"Week of {day_text(w)}") for w in weeks]
+        for name in ("first_week", "last_week"):
+            self.fields[name].choices = choices
+            self.fields[name].error_messages["invalid_choice"] = "Choose a week from the list."
+
+
+class BaselineResetForm(NHSForm):
+    reason = forms.CharField(
+        label="Why go back to every week? (optional)",
+        required=False,
+        max_length=300,
+        error_messages={"max_length": "The reason must be 300 characters or fewer."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "reset-%s")
+        super().__init__(*args, **kwargs)

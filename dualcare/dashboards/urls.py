@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboards"
+
+
+def _scoped(prefix: str, kind: str) -> list:
+    scope = {"kind": kind}
+    measure = f"{prefix}/<uuid:pk>/measures/<str:key>/"
+    return [
+        path(f"{prefix}/<uuid:pk>/", views.dashboard, scope, name=kind),
+        path(f"{prefix}/<uuid:pk>/dashboard.csv", views.dashboard_csv, scope, name=f"{kind}_csv"),
+        path(f"{prefix}/<uuid:pk>/dashboard.pdf", views.dashboard_pdf, scope, name=f"{kind}_pdf"),
+        path(f"{prefix}/<uuid:pk>/changes/", views.annotate, scope, name=f"{kind}_annotate"),
+        path(measure, views.measure, scope, name=f"{kind}_measure"),
+        path(f"{measure}measure.csv", views.measure_csv, scope, name=f"{kind}_measure_csv"),
+        path(f"{measure}baseline/", views.baseline_set, scope, name=f"{kind}_baseline"),
+        path(f"{measure}baseline/reset/", views.baseline_reset, scope, name=f"{kind}_baseline_reset"),
+    ]
+
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("locality/", views.locality, name="locality"),
+    path("locality/locality.csv", views.locality_csv, name="locality_csv"),
+    path("locality/locality.pdf", views.locality_pdf, name="locality_pdf"),
+    *_scoped("teams", "team"),
+    *_scoped("organisations", "organisation"),
+]

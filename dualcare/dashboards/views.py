@@ -1,0 +1,458 @@
+"""Dashboard pages for managers: per team and per organisation (run and XmR charts with
+annotations and recorded baselines), one page per measure, CSV and PDF downloads, and the
+locality view of de-identified aggregates.
+
+Who may see what is decided in dualcare.access (dashboards section): a team manager sees their
+own organisation's dashboards; another organisation's are a 404, as is any dashboard page for
+service users and carers; other staff get a 403. Dashboards hold aggregates only: no page,
+CSV or PDF here names a person, and no URL carries anything but opaque ids and a period.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dualcare import access
+from dualcare.exceptions import ApplicationError
+from dualcare.people.models import Organisation, Team, User
+
+from . import measures, pdf, selectors, services
+from .forms import AnnotationForm, BaselineForm, BaselineResetForm, PeriodForm
+from .selectors import Scope
+
+
+def manager_only(view):
+    """Team managers in force only: others on staff get a 403, anyone else a 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        user = request.user
+        if user.kind != User.Kind.STAFF or not user.is_active:
+            raise Http404("No such page.")
+        managed = access.dashboards_managed_organisation_ids(user)
+        if not managed:
+            raise PermissionDenied("Dashboards are for team managers.")
+        request.managed_organisation_ids = managed
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _scope_or_404(request: HttpRequest, kind: str, pk) -> Scope:
+    managed = request.managed_organisation_ids
+    if kind == "team":
+        team = Team.objects.select_related("organisation").filter(pk=pk).first()
+        if team is None or team.organisation_id not in managed:
+            raise Http404("No such dashboard.")
+        return Scope(organisation=team.organisation, team=team)
+    organisation = Organisation.objects.filter(pk=pk).first()
+    if organisation is None or organisation.pk not in managed:
+        raise Http404("No such dashboard.")
+    return Scope(organisation=organisation)
+
+
+def _definition_or_404(key: str) -> measures.MeasureDef:
+    definition = measures.definitions().get(key)
+    if definition is None:
+        raise Http404("No such measure.")
+    return definition
+
+
+def _period(request: HttpRequest) -> selectors.Period:
+    return selectors.period_for(selectors.parse_weeks(request.GET.get("weeks")))
+
+
+def _urls(scope: Scope, period: selectors.Period) -> dict:
+    kind, pk = scope.kind, scope.pk
+    query = "" if period.weeks == selectors.DEFAULT_WEEKS else f"?weeks={period.weeks}"
+    return {
+        "dashboard": reverse(f"dashboards:{kind}", args=[pk]) + query,
+        "csv": reverse(f"dashboards:{kind}_csv", args=[pk]) + query,
+        "pdf": reverse(f"dashboards:{kind}_pdf", args=[pk]) + query,
+        "annotate": reverse(f"dashboards:{kind}_annotate", args=[pk]) + query,
+        "organisation": reverse("dashboards:organisation", args=[scope.organisation.pk]) + query,
+    }
+
+
+def _measure_urls(scope: Scope, key: str, period: selectors.Period) -> dict:
+    kind, pk = scope.kind, scope.pk
+    query = "" if period.weeks == selectors.DEFAULT_WEEKS else f"?weeks={period.weeks}"
+    return {
+        "page": reverse(f"dashboards:{kind}_measure", args=[pk, key]) + query,
+        "csv": reverse(f"dashboards:{kind}_measure_csv", args=[pk, key]) + query,
+        "baseline": reverse(f"dashboards:{kind}_baseline", args=[pk, key]) + query,
+        "reset": reverse(f"dashboards:{kind}_baseline_reset", args=[pk, key]) + query,
+        "annotate": reverse(f"dashboards:{kind}_annotate", args=[pk]) + query,
+    }
+
+
+def _scope_teams(scope: Scope) -> list[Team]:
+    if scope.team is not None:
+        return []
+    return list(Team.objects.filter(organisation=scope.organisation, works_with_people=True).order_by("name"))
+
+
+@manager_only
+def index(request: HttpRequest) -> HttpResponse:
+    organisations = list(
+        Organisation.objects.filter(pk__in=request.managed_organisation_ids)
+        .prefetch_related("teams")
+        .order_by("name")
+    )
+    rows = [
+        (organisation, [t for t in organisation.teams.all() if t.works_with_people])
+        for organisation in organisations
+    ]
+    return render(
+        request,
+        "dashboards/index.html",
+        {
+            "rows": rows,
+            "can_see_locality": access.dashboards_can_view_locality(
+                request.user, request.managed_organisation_ids
+            ),
+        },
+    )
+
+
+def _render_dashboard(request, scope: Scope, period, *, annotation_form=None, status=200) -> HttpResponse:
+    board = selectors.dashboard(scope, period)
+    definitions = {chart.key: chart.definition for chart in board.charts}
+    for chart in board.charts:
+        chart.urls = _measure_urls(scope, chart.key, period)
+    return render(
+        request,
+        "dashboards/dashboard.html",
+        {
+            "board": board,
+            "scope": scope,
+            "period": period,
+            "period_form": PeriodForm(initial={"weeks": period.weeks}),
+            "annotation_form": annotation_form or AnnotationForm(definitions=definitions),
+            "urls": _urls(scope, period),
+            "teams": _scope_teams(scope),
+            "suppressed": selectors.SUPPRESSED,
+        },
+        status=status,
+    )
+
+
+@manager_only
+def dashboard(request: HttpRequest, pk, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    return _render_dashboard(request, scope, _period(request))
+
+
+def _render_measure(
+    request, scope: Scope, key: str, period, *, baseline_form=None, reset_form=None, annotation_form=None,
+    status=200,
+) -> HttpResponse:  # fmt: skip
+    board = selectors.dashboard(scope, period, only=key)
+    chart = board.charts[0]
+    chart.urls = _measure_urls(scope, key, period)
+    weeks = [row.week for row in chart.rows if row.point is not None]
+    return render(
+        request,
+        "dashboards/measure.html",
+        {
+            "scope": scope,
+            "period": period,
+            "chart": chart,
+            "urls": _urls(scope, period),
+            "measure_urls": _measure_urls(scope, key, period),
+            "baseline_form": baseline_form or BaselineForm(weeks=weeks),
+            "reset_form": reset_form or BaselineResetForm(),
+            "annotation_form": annotation_form
+            or AnnotationForm(definitions={key: chart.definition}, initial={"measure_key": key}),
+            "period_form": PeriodForm(initial={"weeks": period.weeks}),
+            "back_url": f"{_urls(scope, period)['dashboard']}#measure-{chart.slug}",
+            "suppressed": selectors.SUPPRESSED,
+        },
+        status=status,
+    )
+
+
+@manager_only
+def measure(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    _definition_or_404(key)
+    return _render_measure(request, scope, key, _period(request))
+
+
+@require_POST
+@manager_only
+def annotate(request: HttpRequest, pk, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    period = _period(request)
+    definitions = measures.definitions()
+    on_measure = request.POST.get("return_to") == "measure" and request.POST.get("measure_key") in definitions
+    form_definitions = (
+        {request.POST["measure_key"]: definitions[request.POST["measure_key"]]} if on_measure else definitions
+    )
+    form = AnnotationForm(request.POST, definitions=form_definitions)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.annotation_add(
+                organisation=scope.organisation,
+                team=scope.team,
+                measure_key=data["measure_key"],
+                date=data["date"],
+                text=data["text"],
+                by=request.user,
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "The change is marked on the charts.")
+            if on_measure:
+                return redirect(_measure_urls(scope, data["measure_key"], period)["page"])
+            return redirect(_urls(scope, period)["dashboard"] + "#changes")
+    if on_measure:
+        return _render_measure(
+            request, scope, request.POST["measure_key"], period, annotation_form=form, status=400
+        )
+    return _render_dashboard(request, scope, period, annotation_form=form, status=400)
+
+
+@require_POST
+@manager_only
+def baseline_set(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    _definition_or_404(key)
+    period = _period(request)
+    board = selectors.dashboard(scope, period, only=key)
+    weeks = [row.week for row in board.charts[0].rows if row.point is not None]
+    form = BaselineForm(request.POST, weeks=weeks)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.baseline_set(
+                organisation=scope.organisation,
+                team=scope.team,
+                measure_key=key,
+                first_week=dt.date.fromisoformat(data["first_week"]),
+                last_week=dt.date.fromisoformat(data["last_week"]),
+                reason=data["reason"],
+                by=request.user,
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "The limits are recalculated from the weeks you chose.")
+            return redirect(_measure_urls(scope, key, period)["page"])
+    return _render_measure(request, scope, key, period, baseline_form=form, status=400)
+
+
+@require_POST
+@manager_only
+def baseline_reset(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    _definition_or_404(key)
+    period = _period(request)
+    form = BaselineResetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.baseline_reset(
+                organisation=scope.organisation,
+                team=scope.team,
+                measure_key=key,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "The limits are calculated from every week again.")
+            return redirect(_measure_urls(scope, key, period)["page"])
+    return _render_measure(request, scope, key, period, reset_form=form, status=400)
+
+
+# ---------------------------------------------------------------------------
+# CSV and PDF
+
+CSV_HEADER = [
+    "measure_key",
+    "measure",
+    "unit",
+    "week_beginning",
+    "value",
+    "n",
+    "chart",
+    "centre_line",
+    "lower_process_limit",
+    "upper_process_limit",
+    "special_cause",
+    "rules",
+    "variation",
+]
+
+
+def _number(value) -> str:
+    return (
+        ""
+        if value is None
+        else f"{value:.4g}"
+        if isinstance(value, float) and abs(value) < 1e4
+        else str(value)
+    )
+
+
+def _chart_rows(chart: selectors.MeasureChart, *, organisation: str | None = None) -> list[list]:
+    analysis = chart.analysis
+    centre = lower = upper = ""
+    kind = ""
+    if analysis is not None:
+        kind = "xmr" if analysis.kind == "xmr" else "run"
+        centre = round(analysis.mean if analysis.kind == "xmr" else analysis.median, 4)
+        if analysis.kind == "xmr":
+            lower, upper = round(analysis.lower_limit, 4), round(analysis.upper_limit, 4)
+    rows = []
+    for row in chart.rows:
+        head = [chart.key, chart.definition.title, chart.definition.unit, row.week.isoformat()]
+        if organisation is not None:
+            head.append(organisation)
+        if row.suppressed:
+            rows.append([*head, selectors.SUPPRESSED, selectors.SUPPRESSED, kind, "", "", "", "", "", ""])
+            continue
+        point = row.point
+        rows.append(
+            [
+                *head,
+                "" if row.value is None else row.value,
+                row.n,
+                kind if point else "",
+                centre if point else "",
+                lower if point else "",
+                upper if point else "",
+                ("yes" if point.special_cause else "no") if point else "",
+                row.rules_text if point else "",
+                point.variation if point else "",
+            ]
+        )
+    return rows
+
+
+def _csv_response(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _filename(scope: Scope, period, ext: str, key: str = "") -> str:
+    what = f"{scope.kind}-dashboard" if not key else key.replace(".", "-")
+    return f"{what}-{period.first.isoformat()}-to-{period.last.isoformat()}.{ext}"
+
+
+@manager_only
+def dashboard_csv(request: HttpRequest, pk, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    period = _period(request)
+    board = selectors.dashboard(scope, period)
+    rows = [row for chart in board.charts for row in _chart_rows(chart)]
+    return _csv_response(_filename(scope, period, "csv"), CSV_HEADER, rows)
+
+
+@manager_only
+def measure_csv(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    _definition_or_404(key)
+    period = _period(request)
+    board = selectors.dashboard(scope, period, only=key)
+    return _csv_response(_filename(scope, period, "csv", key), CSV_HEADER, _chart_rows(board.charts[0]))
+
+
+@manager_only
+def dashboard_pdf(request: HttpRequest, pk, kind: str) -> HttpResponse:
+    scope = _scope_or_404(request, kind, pk)
+    period = _period(request)
+    board = selectors.dashboard(scope, period)
+    response = HttpResponse(
+        pdf.dashboard_pdf(board, teams=_scope_teams(scope)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(scope, period, "pdf")}"'
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Locality
+
+
+def locality_only(view):
+    @wraps(view)
+    @manager_only
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not access.dashboards_can_view_locality(request.user, request.managed_organisation_ids):
+            raise PermissionDenied("The locality view is for managers of participating organisations.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@locality_only
+def locality(request: HttpRequest) -> HttpResponse:
+    period = _period(request)
+    query = "" if period.weeks == selectors.DEFAULT_WEEKS else f"?weeks={period.weeks}"
+    return render(
+        request,
+        "dashboards/locality.html",
+        {
+            "locality": selectors.locality(period),
+            "period": period,
+            "period_form": PeriodForm(initial={"weeks": period.weeks}),
+            "suppressed": selectors.SUPPRESSED,
+            "small_number": selectors.SMALL_NUMBER,
+            "urls": {
+                "csv": reverse("dashboards:locality_csv") + query,
+                "pdf": reverse("dashboards:locality_pdf") + query,
+            },
+        },
+    )
+
+
+LOCALITY_TOTAL = "All participating organisations"
+
+
+@locality_only
+def locality_csv(request: HttpRequest) -> HttpResponse:
+    period = _period(request)
+    place = selectors.locality(period)
+    header = [*CSV_HEADER[:4], "organisation", *CSV_HEADER[4:]]
+    rows = []
+    for item in place.measures:
+        definition = item.definition
+        for week in item.weeks:
+            head = [definition.key, definition.title, definition.unit, week.week.isoformat()]
+            for organisation, cell in zip(place.organisations, week.cells, strict=True):
+                if cell is None:
+                    continue
+                if cell.suppressed:
+                    rows.append([*head, organisation.name, selectors.SUPPRESSED, selectors.SUPPRESSED])
+                else:
+                    rows.append([*head, organisation.name, cell.value, cell.n])
+        rows.extend(_chart_rows(item.chart, organisation=LOCALITY_TOTAL))
+    filename = f"locality-{period.first.isoformat()}-to-{period.last.isoformat()}.csv"
+    return _csv_response(filename, header, rows)
+
+
+@locality_only
+def locality_pdf(request: HttpRequest) -> HttpResponse:
+    period = _period(request)
+    response = HttpResponse(pdf.locality_pdf(selectors.locality(period)), content_type="application/pdf")
+    filename = f"locality-{period.first.isoformat()}-to-{period.last.isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
