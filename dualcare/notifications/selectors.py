@@ -1,6 +1,14 @@
-"""Reading the outbox: a user's own alerts only."""
+"""Reading the outbox: a user's own alerts only; and the alert measures for the dashboards."""
 
-from django.db.models import F
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db.models import Avg, Count, DateField, DurationField, ExpressionWrapper, F, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from dualcare.dashboards.measures import Cell, MeasureDef
+from dualcare.people.models import User
 
 from .models import Notification
 
@@ -43,3 +51,125 @@ def get_alert_or_404(user, pk):
     if alert is None:
         raise Http404("No such alert.")
     return alert
+
+
+# ---------------------------------------------------------------------------
+# Dashboard measures (dualcare/dashboards/measures.py is the contract)
+#
+# An alert here is an in-app notification to a member of staff, counted for the team on whose
+# behalf it was sent (Notification.team; rows without a team, e.g. reminders to service users,
+# are not team alerts), in the London week it was created. Only alerts acknowledged by their
+# own recipient count as acknowledged: one closed for everybody by the event itself (a
+# collection recorded late closes its "not recorded" alert) is left out of the timing measures.
+# Cell.n counts alerts, not people.
+
+LONDON = ZoneInfo("Europe/London")
+ACKNOWLEDGE_WITHIN = dt.timedelta(hours=24)
+_CAPABILITY = "Contacts and alerts"
+
+DASHBOARD_MEASURES = [
+    MeasureDef(
+        key="alerts.acknowledged_within_24_hours",
+        title="Alerts acknowledged within 24 hours",
+        capability=_CAPABILITY,
+        unit="%",
+        improvement="up",
+        description=(
+            "Of the alerts sent to the team's staff that week and either acknowledged or older than "
+            "24 hours, the share the person told acknowledged within 24 hours."
+        ),
+        counts_people=False,
+    ),
+    MeasureDef(
+        key="alerts.hours_to_acknowledge",
+        title="Average time to acknowledge an alert",
+        capability=_CAPABILITY,
+        unit="hours",
+        improvement="down",
+        description=(
+            "The mean number of clock hours from an alert being sent to the person told acknowledging "
+            "it, for alerts sent to the team's staff that week and acknowledged."
+        ),
+        counts_people=False,
+    ),
+    MeasureDef(
+        key="alerts.urgent_escalated",
+        title="Urgent alerts escalated to a manager",
+        capability=_CAPABILITY,
+        unit="alerts",
+        improvement="down",
+        description=(
+            "Urgent alerts sent to the team's staff that week that were not acknowledged in time and "
+            "went to the team manager."
+        ),
+        counts_people=False,
+    ),
+]
+
+
+def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all") -> dict:
+    """The alert measures per week (see DASHBOARD_MEASURES), in one query."""
+    team_ids = list(team_ids)
+    first = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LONDON)
+    after = dt.datetime.combine(end + dt.timedelta(weeks=1), dt.time(0, 0), tzinfo=LONDON)
+    now = timezone.now()
+    by_recipient = Q(acknowledged_at__isnull=False, acknowledged_by_id=F("recipient_id"))
+    by_someone_else = Q(acknowledged_at__isnull=False) & ~Q(acknowledged_by_id=F("recipient_id"))
+    keys = {"week": TruncWeek("created_at", tzinfo=LONDON, output_field=DateField())}
+    if group == "organisation":
+        keys["group_key"] = F("team__organisation_id")
+    rows = (
+        Notification.objects.filter(
+            channel=Notification.Channel.IN_APP,
+            recipient__kind=User.Kind.STAFF,
+            team_id__in=team_ids,
+            created_at__gte=first,
+            created_at__lt=after,
+        )
+        .values(**keys)
+        .annotate(
+            timed=Count(
+                "pk",
+                filter=~by_someone_else & (by_recipient | Q(created_at__lt=now - ACKNOWLEDGE_WITHIN)),
+            ),
+            in_time=Count(
+                "pk", filter=by_recipient & Q(acknowledged_at__lte=F("created_at") + ACKNOWLEDGE_WITHIN)
+            ),
+            acknowledged=Count("pk", filter=by_recipient),
+            hours=Avg(
+                ExpressionWrapper(F("acknowledged_at") - F("created_at"), output_field=DurationField()),
+                filter=by_recipient,
+            ),
+            urgent=Count("pk", filter=Q(priority=Notification.Priority.URGENT)),
+            escalated=Count(
+                "pk", filter=Q(priority=Notification.Priority.URGENT, escalated_at__isnull=False)
+            ),
+        )
+        .order_by()
+    )
+    result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
+    for row in rows:
+        key = (row.get("group_key"), _monday(row["week"]))
+        if row["timed"]:
+            result["alerts.acknowledged_within_24_hours"][key] = Cell(
+                round(100 * row["in_time"] / row["timed"], 1), row["timed"]
+            )
+        if row["acknowledged"]:
+            result["alerts.hours_to_acknowledge"][key] = Cell(
+                round(_hours(row["hours"]), 1), row["acknowledged"]
+            )
+        result["alerts.urgent_escalated"][key] = Cell(row["escalated"], row["urgent"])
+    return result
+
+
+def _monday(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(LONDON).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _hours(value) -> float:
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 3600
+    # Some backends hand back the mean of an interval as microseconds.
+    return float(value) / 3_600_000_000
