@@ -1,0 +1,107 @@
+"""Each dashboard page runs the same number of queries whatever the data: more weeks, more values,
+more annotations and baselines (fake provider: one query), and more real records (the real
+providers, which aggregate in the database)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from dualcare.dashboards import measures, services
+
+from .conftest import CASELOAD, MEETINGS, SHARE
+
+pytestmark = pytest.mark.django_db
+
+# Session read, user, the manager's organisations, the team, the fake provider's one query,
+# annotations, baselines; the page adds the header's roles and unread alerts; every request
+# ends with the session saved (savepoint, update, release).
+TEAM_CSV = 10
+TEAM_PAGE = 12
+ORGANISATION_PAGE = 14  # + the organisation's team ids, + its teams for the links
+LOCALITY_PAGE = 13  # participating check, organisations, their teams, the provider twice; no scope
+
+
+def grow(world, fake, weeks, *, count: int, notes: int) -> None:
+    for team in (world.cmht_north, world.cmht_south):
+        for key in (SHARE.key, CASELOAD.key, MEETINGS.key):
+            fake.series(key, team, weeks[-count], [50 + (i % 7) for i in range(count)], n=6)
+    for i in range(notes):
+        services.annotation_add(
+            organisation=world.mh,
+            team=world.cmht_north,
+            measure_key=SHARE.key if i % 2 else "",
+            date=weeks[-count] + dt.timedelta(weeks=i),
+            text=f"Change {i}",
+            by=world.manager_mh,
+        )
+        services.baseline_set(
+            organisation=world.mh,
+            team=world.cmht_north,
+            measure_key=SHARE.key,
+            first_week=weeks[-count],
+            last_week=weeks[-count + 2 + i],
+            reason=f"Reason {i}",
+            by=world.manager_mh,
+        )
+
+
+class QueryCountTests:
+    @pytest.mark.parametrize("count,notes", [(5, 1), (52, 6)])
+    def test_the_team_dashboard_is_constant(
+        self, world, fake, login, period_weeks, django_assert_num_queries, count, notes
+    ):
+        grow(world, fake, period_weeks, count=count, notes=notes)
+        client = login(world.manager_mh)
+        url = reverse("dashboards:team", args=[world.cmht_north.pk])
+        with django_assert_num_queries(TEAM_PAGE):
+            assert client.get(url).status_code == 200
+        with django_assert_num_queries(TEAM_CSV):
+            assert client.get(reverse("dashboards:team_csv", args=[world.cmht_north.pk])).status_code == 200
+        with django_assert_num_queries(TEAM_PAGE):
+            page = reverse("dashboards:team_measure", args=[world.cmht_north.pk, SHARE.key])
+            assert client.get(page).status_code == 200
+
+    @pytest.mark.parametrize("count,notes", [(5, 1), (52, 6)])
+    def test_the_organisation_and_locality_pages_are_constant(
+        self, world, fake, login, period_weeks, django_assert_num_queries, count, notes
+    ):
+        grow(world, fake, period_weeks, count=count, notes=notes)
+        client = login(world.manager_mh)
+        with django_assert_num_queries(ORGANISATION_PAGE):
+            assert client.get(reverse("dashboards:organisation", args=[world.mh.pk])).status_code == 200
+        with django_assert_num_queries(LOCALITY_PAGE):
+            assert client.get(reverse("dashboards:locality")).status_code == 200
+
+
+class RealProviderTests:
+    """Every capability's measures, through measures.collect, with no fake."""
+
+    def test_every_real_measure_is_on_the_dashboard_and_the_count_does_not_grow(
+        self, world, login, django_assert_num_queries
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from tests.factories import person
+        from tests.referrals.helpers import make_referral
+
+        def refer(count):
+            for _ in range(count):
+                someone = person(world.sm_team, key_worker=world.keyworker_sm)
+                make_referral(world, service_user=someone, to_team=world.cmht_north)
+
+        client = login(world.manager_mh)
+        url = reverse("dashboards:organisation", args=[world.mh.pk])
+        definitions = measures.definitions()
+        assert any(key.startswith("referrals.") for key in definitions)
+        refer(1)
+        with CaptureQueriesContext(connection) as first:
+            response = client.get(url)
+        assert response.status_code == 200
+        page = response.content.decode()
+        for definition in definitions.values():
+            assert definition.title in page
+        refer(6)
+        with django_assert_num_queries(len(first.captured_queries)):
+            assert client.get(url).status_code == 200
