@@ -55,18 +55,36 @@ def quadrant_assess(
 
 # Named cohorts ---------------------------------------------------------------------------------
 def _cohort_organisation(by):
-    """Cohorts belong to the organisation of a team manager or link worker who sets them up."""
-    from dualcare.people.models import StaffRole
-
-    role = (
-        access.active_roles(by)
-        .filter(role__in=[StaffRole.Role.TEAM_MANAGER, StaffRole.Role.LINK_WORKER])
-        .select_related("team__organisation")
-        .first()
-    )
-    if role is None:
+    """Cohorts belong to the organisation of a team manager or link worker who sets them up
+    (access.cohorts_managed_organisations)."""
+    organisation = access.cohorts_managed_organisations(by).order_by("name").first()
+    if organisation is None:
         raise ApplicationError("Only team managers and link workers can set up cohorts.")
-    return role.team.organisation
+    return organisation
+
+
+def _check_cohort(*, organisation, name: str, start, end, targets, teams, cohort=None) -> str:
+    """The rules a cohort's details follow, on creation and on change. Returns the clean name."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("Give the cohort a name.", field="name")
+    same_name = Cohort.objects.filter(organisation=organisation, name__iexact=name)
+    if cohort is not None:
+        same_name = same_name.exclude(pk=cohort.pk)
+    if same_name.exists():
+        raise ApplicationError("Your organisation already has a cohort with this name.", field="name")
+    if start is None:
+        raise ApplicationError("Enter the start date.", field="start")
+    if end is not None and end < start:
+        raise ApplicationError("The end cannot be before the start.", field="end")
+    for quadrant, value in targets.items():
+        if quadrant not in Quadrant.values:
+            raise ApplicationError("Targets are for quadrants I, II, III and IV.", field="targets")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ApplicationError("A target is a number of people, 0 or more.", field="targets")
+    if any(team.organisation_id != organisation.pk for team in teams):
+        raise ApplicationError("Choose teams of your own organisation.", field="teams")
+    return name
 
 
 @transaction.atomic
@@ -82,22 +100,11 @@ def cohort_create(
 ) -> Cohort:
     """A named cohort of the creator's organisation, with a target size per quadrant."""
     organisation = _cohort_organisation(by)
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError("Give the cohort a name.", field="name")
-    if Cohort.objects.filter(organisation=organisation, name__iexact=name).exists():
-        raise ApplicationError("Your organisation already has a cohort with this name.", field="name")
-    if end is not None and end < start:
-        raise ApplicationError("The end cannot be before the start.", field="end")
     targets = targets or {}
-    for quadrant, value in targets.items():
-        if quadrant not in Quadrant.values:
-            raise ApplicationError("Targets are for quadrants I, II, III and IV.", field="targets")
-        if not isinstance(value, int) or value < 0:
-            raise ApplicationError("A target is a number of people, 0 or more.", field="targets")
     teams = list(teams)
-    if any(team.organisation_id != organisation.pk for team in teams):
-        raise ApplicationError("Choose teams of your own organisation.", field="teams")
+    name = _check_cohort(
+        organisation=organisation, name=name, start=start, end=end, targets=targets, teams=teams
+    )
     cohort = Cohort.objects.create(
         name=name,
         locality=(locality or "").strip(),
@@ -112,6 +119,85 @@ def cohort_create(
     )
     cohort.teams.set(teams)
     audit_record(actor=by, action="cohort.create", target=cohort, organisation=organisation)
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(
+    *,
+    cohort: Cohort,
+    by,
+    name: str,
+    start: dt.date,
+    locality: str = "",
+    teams=(),
+    targets: dict[str, int] | None = None,
+    end: dt.date | None = None,
+) -> Cohort:
+    """Change a cohort's details. Its dates must still hold every enrolment and exit."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if not access.cohorts_can_manage(by, cohort):
+        raise ApplicationError("Only team managers and link workers of its organisation can change a cohort.")
+    targets = targets or {}
+    teams = list(teams)
+    name = _check_cohort(
+        organisation=cohort.organisation,
+        name=name,
+        start=start,
+        end=end,
+        targets=targets,
+        teams=teams,
+        cohort=cohort,
+    )
+    enrolments = Enrolment.objects.filter(cohort=cohort)
+    first = enrolments.order_by("enrolled_on").values_list("enrolled_on", flat=True).first()
+    if first is not None and start > first:
+        raise ApplicationError(
+            f"Someone was enrolled on {first:%-d %B %Y}: the start cannot be after that.", field="start"
+        )
+    if end is not None:
+        last = max(
+            (
+                day
+                for day in (
+                    enrolments.order_by("-enrolled_on").values_list("enrolled_on", flat=True).first(),
+                    enrolments.filter(exited_on__isnull=False)
+                    .order_by("-exited_on")
+                    .values_list("exited_on", flat=True)
+                    .first(),
+                )
+                if day is not None
+            ),
+            default=None,
+        )
+        if last is not None and end < last:
+            raise ApplicationError(
+                f"Someone joined or left on {last:%-d %B %Y}: the end cannot be before that.", field="end"
+            )
+    values = {
+        "name": name,
+        "locality": (locality or "").strip(),
+        "start": start,
+        "end": end,
+        "target_i": targets.get("I", 0),
+        "target_ii": targets.get("II", 0),
+        "target_iii": targets.get("III", 0),
+        "target_iv": targets.get("IV", 0),
+    }
+    changed = sorted(field for field, value in values.items() if getattr(cohort, field) != value)
+    for field, value in values.items():
+        setattr(cohort, field, value)
+    cohort.save(update_fields=[*values, "updated_at"])
+    if {team.pk for team in teams} != set(cohort.teams.values_list("pk", flat=True)):
+        changed.append("teams")
+        cohort.teams.set(teams)
+    audit_record(
+        actor=by,
+        action="cohort.update",
+        target=cohort,
+        organisation=cohort.organisation,
+        detail={"fields": changed},
+    )
     return cohort
 
 

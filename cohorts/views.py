@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from dualcare import access
 from dualcare.exceptions import ApplicationError
-from dualcare.people.models import User
+from dualcare.people.models import Team, User
 
 from . import evidence, selectors, services
-from .forms import EnrolForm, ExitForm, QuadrantForm
+from .forms import CohortForm, EnrolForm, ExitForm, QuadrantForm
 from .models import Enrolment, QuadrantAssessment
 from .selectors import QUADRANTS
 
@@ -78,7 +78,85 @@ def quadrant_assess(request: HttpRequest, pk) -> HttpResponse:
 @staff_required
 def cohort_list(request: HttpRequest) -> HttpResponse:
     cohorts = selectors.cohorts_visible_to(request.user).select_related("organisation").order_by("name")
-    return render(request, "cohorts/list.html", {"cohorts": cohorts})
+    return render(
+        request,
+        "cohorts/list.html",
+        {"cohorts": cohorts, "can_create": access.cohorts_can_manage(request.user)},
+    )
+
+
+def _cohort_teams(organisation_ids):
+    """Teams a cohort may draw on: its organisation's teams that work with service users."""
+    return list(
+        Team.objects.filter(
+            organisation_id__in=organisation_ids, works_with_people=True, is_active=True
+        ).order_by("name")
+    )
+
+
+def _cohort_form_errors(form, error: ApplicationError) -> None:
+    # The service names "targets" for all four boxes: show it on the first.
+    if error.field == "targets":
+        form.add_error("target_i", error.message)
+    else:
+        form.add_application_error(error)
+
+
+@staff_required
+def cohort_create(request: HttpRequest) -> HttpResponse:
+    """Set up a named cohort (team managers and link workers, for their own organisation)."""
+    if not access.cohorts_can_manage(request.user):
+        raise Http404("No such page.")
+    organisation = access.cohorts_managed_organisations(request.user).order_by("name").first()
+    form = CohortForm(
+        request.POST or None,
+        teams=_cohort_teams([organisation.pk]),
+        initial={"start": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.cohort_create(by=request.user, **form.service_kwargs())
+        except ApplicationError as error:
+            _cohort_form_errors(form, error)
+        else:
+            messages.success(request, f"Cohort “{cohort.name}” set up.")
+            return redirect("cohorts:detail", pk=cohort.pk)
+    return render(
+        request,
+        "cohorts/cohort_form.html",
+        {"form": form, "organisation": organisation, "heading": "Set up a cohort", "button": "Set up cohort"},
+    )
+
+
+@staff_required
+def cohort_edit(request: HttpRequest, pk) -> HttpResponse:
+    cohort = _cohort_or_404(request.user, pk)
+    if not access.cohorts_can_manage(request.user, cohort):
+        raise Http404("No such page.")
+    form = CohortForm(
+        request.POST or None,
+        teams=_cohort_teams([cohort.organisation_id]),
+        initial=CohortForm.initial_for(cohort),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cohort_update(cohort=cohort, by=request.user, **form.service_kwargs())
+        except ApplicationError as error:
+            _cohort_form_errors(form, error)
+        else:
+            messages.success(request, "Cohort details saved.")
+            return redirect("cohorts:detail", pk=cohort.pk)
+    return render(
+        request,
+        "cohorts/cohort_form.html",
+        {
+            "form": form,
+            "cohort": cohort,
+            "organisation": cohort.organisation,
+            "heading": "Change the cohort's details",
+            "button": "Save changes",
+        },
+    )
 
 
 def _cohort_or_404(user, pk):
@@ -156,6 +234,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
             "over_time": over_time,
             "change_by_entry": change_by_entry,
             "quadrants": QUADRANTS,
+            "can_manage": access.cohorts_can_manage(user, cohort),
         },
     )
 
