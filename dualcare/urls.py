@@ -15,6 +15,7 @@ urlpatterns = [
     path("my/care-plan/", include("careplans.portal_urls")),
     path("contacts/", include("dualcare.contacts.urls")),
     path("alerts/", include("dualcare.notifications.urls")),
+    path("messages/", include("dualcare.notifications.messages_urls")),
     path("link-workers/", include("linkworkers.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
     path("", include("dualcare.people.urls")),

@@ -40,7 +40,7 @@ _STAFF_NAV = [
     ("People", "pharmacy_list", {Role.PHARMACIST}),
     ("Collections today", "contacts:pharmacy_today", {Role.PHARMACIST}),
     ("Appointments", "contacts:appointments", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
-    ("Alerts", "alerts:list", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER, Role.PHARMACIST}),
+    # Alerts: the header link with its unread count is staff's one route (no second menu item).
     ("Link workers", "linkworkers:coverage", {Role.LINK_WORKER, Role.TEAM_MANAGER, Role.ORG_ADMIN}),
     ("Dashboards", "dashboards:index", {Role.TEAM_MANAGER}),
     ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
@@ -53,8 +53,15 @@ _SERVICE_USER_NAV = [
     ("Your appointments", "contacts:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),
+    ("Your messages", "messages:list"),
 ]
-_CARER_NAV = [("Home", "carer_home"), ("Care plan", "careplans:carer_list")]
+_CARER_NAV = [
+    ("Home", "carer_home"),
+    ("Care plan", "careplans:carer_list"),
+    ("Your messages", "messages:list"),
+]
+# Menu items that show how many new messages wait (one COUNT query, instead of a header link).
+_WITH_NEW_COUNT = {"messages:list"}
 
 
 def _item(text: str, name: str, path: str) -> NavItem | None:
@@ -80,5 +87,14 @@ def navigation_items(context) -> list[NavItem]:
     else:
         held = {role.role for role in context.get("signed_in_roles", [])}
         entries = [(text, name) for text, name, roles in _STAFF_NAV if held & roles]
-    items = [_item(text, name, path) for text, name in entries]
+    items = [_item(_with_new_count(text, name, user), name, path) for text, name in entries]
     return [item for item in items if item is not None]
+
+
+def _with_new_count(text: str, name: str, user) -> str:
+    if name not in _WITH_NEW_COUNT:
+        return text
+    from dualcare.notifications.selectors import unread_count
+
+    new = unread_count(user)
+    return f"{text} ({new} new)" if new else text

@@ -3,15 +3,20 @@
 from django import template
 
 from dualcare.notifications.selectors import unread_count
+from dualcare.people.models import User
 
 register = template.Library()
 
 
 @register.inclusion_tag("notifications/_unread.html", takes_context=True)
 def unread_alerts(context):
-    """A link to the alert centre with the number unread (one COUNT query), for signed-in users."""
+    """Staff: a link to the alert centre with the number unread (one COUNT query). This header link
+    is staff's one route to their alerts (the menu has no second "Alerts"). Service users and
+    carers find "Your messages" in their menu instead, with the number new (dualcare_tags)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        return {"show": False}
+    if user.kind in (User.Kind.SERVICE_USER, User.Kind.CARER):
         return {"show": False}
     return {"show": True, "count": unread_count(user)}
