@@ -218,7 +218,8 @@ def describe(analysis, weeks: Sequence[dt.date]) -> tuple[str, str]:
     if not specials:
         if runs_note:
             return status, f"No special cause in single weeks.{runs_note}"
-        return status, f"Common cause variation: no special cause in these {len(points)} weeks."
+        weeks_text = "this week" if len(points) == 1 else f"these {len(points)} weeks"
+        return status, f"Common cause variation: no special cause in {weeks_text}."
     k = specials[-1]
     words = "; ".join(_describe_point(analysis, weeks, k))
     label = VARIATION_LABELS[points[k].variation]
