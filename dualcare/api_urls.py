@@ -8,6 +8,7 @@ from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
 from dualcare.notifications import api as notifications_api
 from dualcare.people import api as people_api
+from dualcare.spc import api as spc_api
 from linkworkers import api as linkworkers_api
 from outcomes import api as outcomes_api
 from referrals import api as referrals_api
@@ -33,6 +34,7 @@ urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("v1/auth/token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("v1/me/", people_api.MeView.as_view(), name="api-me"),
+    path("v1/spc/", spc_api.SpcView.as_view(), name="api-spc"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "cohorts",
     "outcomes",
     "dualcare.dashboards",
+    "dualcare.spc",
 ]
 
 MIDDLEWARE = [

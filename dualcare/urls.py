@@ -18,5 +18,6 @@ urlpatterns = [
     path("messages/", include("dualcare.notifications.messages_urls")),
     path("link-workers/", include("linkworkers.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
+    path("spc/", include("dualcare.spc.urls")),
     path("", include("dualcare.people.urls")),
 ]

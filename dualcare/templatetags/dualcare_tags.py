@@ -43,7 +43,9 @@ _STAFF_NAV = [
     # Alerts: the header link with its unread count is staff's one route (no second menu item).
     ("Link workers", "linkworkers:coverage", {Role.LINK_WORKER, Role.TEAM_MANAGER, Role.ORG_ADMIN}),
     ("Dashboards", "dashboards:index", {Role.TEAM_MANAGER}),
+    ("Chart your data", "spc:analyse", {Role.TEAM_MANAGER}),
     ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
+    ("Alert rules", "contacts:rules_home", {Role.ORG_ADMIN}),
 ]
 _SERVICE_USER_NAV = [
     ("Your care team", "my_home"),

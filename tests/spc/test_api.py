@@ -1,0 +1,141 @@
+"""POST /api/v1/spc/: the contract of issue 8 point 5, field errors, and who may call it."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from .test_rules import OUTLIERS, TWO_OF_THREE
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/spc/"
+
+
+@pytest.fixture
+def api(world):
+    client = APIClient()
+    client.force_authenticate(world.manager_mh)
+    return client
+
+
+class ContractTests:
+    def test_it_returns_the_mean_limits_and_each_points_rules(self, api):
+        response = api.post(URL, {"values": OUTLIERS, "improvement": "up"}, format="json")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        # worked example in test_rules: mean 12, limits 12 ± 2.66 × 72/11
+        assert body["kind"] == "xmr"
+        assert body["mean"] == pytest.approx(12)
+        assert body["upper_limit"] == pytest.approx(29.410909, abs=1e-6)
+        assert body["lower_limit"] == pytest.approx(-5.410909, abs=1e-6)
+        assert body["baseline"] == [0, 12] and body["screened"] is False
+        assert len(body["points"]) == 12
+        assert body["points"][0] == {
+            "value": 12.0,
+            "special_cause": False,
+            "rules": [],
+            "variation": "common",
+        }
+        assert body["points"][3] == {
+            "value": 30.0,
+            "special_cause": True,
+            "rules": ["outside_limits"],
+            "variation": "improvement",
+        }
+        assert body["points"][8]["variation"] == "concern"
+
+    def test_down_and_neither_set_the_direction(self, api):
+        down = api.post(URL, {"values": OUTLIERS, "improvement": "down"}, format="json").json()
+        assert down["points"][3]["variation"] == "concern"
+        neither = api.post(URL, {"values": OUTLIERS, "improvement": "neither"}, format="json").json()
+        assert neither["points"][3]["variation"] == "neither"
+
+    def test_a_baseline_and_screening_are_applied(self, api):
+        body = api.post(
+            URL, {"values": TWO_OF_THREE, "improvement": "up", "baseline": [0, 8]}, format="json"
+        ).json()
+        assert body["mean"] == pytest.approx(12) and body["baseline"] == [0, 8]
+        assert [i for i, p in enumerate(body["points"]) if "two_of_three" in p["rules"]] == [8, 10, 21, 23]
+        screened = api.post(
+            URL, {"values": OUTLIERS, "improvement": "up", "screen_moving_ranges": True}, format="json"
+        ).json()
+        assert screened["screened"] is True
+
+    def test_short_series_still_get_an_xmr_chart(self, api):
+        body = api.post(URL, {"values": [1, 3], "improvement": "up"}, format="json").json()
+        assert body["kind"] == "xmr"
+        assert (body["mean"], body["upper_limit"]) == pytest.approx((2, 7.32))
+
+
+class BadInputTests:
+    @pytest.mark.parametrize(
+        "payload, field, message",
+        [
+            ({"improvement": "up"}, "values", "This field is required."),
+            ({"values": [1], "improvement": "up"}, "values", "Give at least 2 values."),
+            ({"values": [], "improvement": "up"}, "values", "Give at least 2 values."),
+            ({"values": [1, "x", 3], "improvement": "up"}, "values", "Value 2 is not a number."),
+            ({"values": [1, None, True], "improvement": "up"}, "values", "Value 2 is not a number."),
+            ({"values": "1,2,3", "improvement": "up"}, "values", "Give the values as a list of numbers."),
+            ({"values": [1, 2, 3]}, "improvement", "This field is required."),
+            ({"values": [1, 2, 3], "improvement": "sideways"}, "improvement",
+             "Improvement must be up, down or neither."),
+            ({"values": [1, 2, 3], "improvement": "up", "baseline": [0, 9]}, "baseline",
+             "The baseline must lie within the 3 values, first before last."),
+            ({"values": [1, 2, 3], "improvement": "up", "baseline": [1, 2]}, "baseline",
+             "The baseline must cover at least 2 values."),
+        ],
+    )  # fmt: skip
+    def test_it_answers_400_with_the_field_and_a_message(self, api, payload, field, message):
+        response = api.post(URL, payload, format="json")
+        assert response.status_code == 400
+        assert message in response.json()[field]
+
+    def test_every_bad_value_is_named(self, api):
+        response = api.post(URL, {"values": [1, "a", 2, "b"], "improvement": "up"}, format="json")
+        assert response.json() == {"values": ["Value 2 is not a number.", "Value 4 is not a number."]}
+
+    def test_nan_in_the_body_is_not_json(self, api):
+        response = api.post(
+            URL, '{"values": [1, NaN, 2], "improvement": "up"}', content_type="application/json"
+        )
+        assert response.status_code == 400
+
+
+class AuthTests:
+    def test_signing_in_is_required(self, world):
+        response = APIClient().post(URL, {"values": [1, 2], "improvement": "up"}, format="json")
+        assert response.status_code in (401, 403)
+
+    @pytest.mark.parametrize("who", ["service_user_login", "carer"])
+    def test_service_users_and_carers_are_refused(self, world, who):
+        client = APIClient()
+        client.force_authenticate(getattr(world, who))
+        assert client.post(URL, {"values": [1, 2], "improvement": "up"}, format="json").status_code == 403
+
+    @pytest.mark.parametrize("who", ["keyworker_mh", "pharmacist", "orgadmin_mh"])
+    def test_any_staff_may_call_it(self, world, who):
+        client = APIClient()
+        client.force_authenticate(getattr(world, who))
+        assert client.post(URL, {"values": [1, 2], "improvement": "up"}, format="json").status_code == 200
+
+    def test_a_token_works(self, world):
+        token = (
+            APIClient()
+            .post("/api/v1/auth/token/", {"username": "keyworker.mh", "password": world.password})
+            .json()["token"]
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.post(URL, {"values": [1, 2], "improvement": "up"}, format="json").status_code == 200
+
+    def test_get_is_not_allowed(self, api):
+        assert api.get(URL).status_code == 405
+
+
+class SchemaTests:
+    def test_the_endpoint_is_in_the_openapi_schema_with_its_serializers(self, client, world):
+        client.force_login(world.keyworker_mh)
+        text = client.get("/api/schema/?format=json").content.decode()
+        assert '"/api/v1/spc/"' in text
+        assert "SpcRequest" in text and "SpcResult" in text and "SpcPoint" in text
+        assert "always an XmR chart" in text
