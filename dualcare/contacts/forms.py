@@ -4,7 +4,8 @@ from django import forms
 
 from dualcare.people.forms import DatePartsField, NHSForm
 
-from .models import WEEKDAYS, Outcome
+from .models import RULE_RANGES, WEEKDAYS, Outcome
+from .services import RULE_MESSAGES
 
 
 class RecordForm(NHSForm):
@@ -116,3 +117,48 @@ class SupervisedConsumptionForm(NHSForm):
         super().__init__(*args, **kwargs)
         self.fields["prescribing_team"].queryset = prescribing_teams
         self.fields["pharmacy_team"].queryset = pharmacy_teams
+
+
+class ContactRulesForm(NHSForm):
+    """An organisation's alert thresholds: whole numbers within RULE_RANGES (checked again by the
+    service, which is where the rule lives; checked here too so every wrong box is shown at once)."""
+
+    urgent_after_missed_collections = forms.CharField(
+        label="Missed collections in a row before an urgent alert to the prescribing team",
+        help_text="From 2 to 7. The prescribing team is asked to review before the next dose.",
+    )
+    escalate_urgent_after_minutes = forms.CharField(
+        label="Minutes an urgent alert can wait before it goes to the team manager",
+        help_text="From 15 to 1440 (24 hours). For example, 240 is 4 hours.",
+    )
+    disengaged_after_days = forms.CharField(
+        label="Days without an attended appointment or collection before a person counts as disengaged",
+        help_text="From 7 to 180.",
+    )
+    reminder_hours_before = forms.CharField(
+        label="Hours before an appointment that the person is reminded",
+        help_text="From 1 to 168 (7 days).",
+    )
+    not_recorded_alert_hour = forms.CharField(
+        label="Hour of the next morning when a collection still not recorded raises an alert",
+        help_text="From 0 to 23, UK time. For example, 9 is 9am. Used for your organisation's pharmacies.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["inputmode"] = "numeric"
+            low, high = RULE_RANGES[name]
+            field.error_messages["required"] = RULE_MESSAGES[name].format(low=low, high=high)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, (low, high) in RULE_RANGES.items():
+            value = (cleaned.get(name) or "").strip()
+            if not value:
+                continue
+            if not value.isdigit() or not low <= int(value) <= high:
+                self.add_error(name, RULE_MESSAGES[name].format(low=low, high=high))
+            else:
+                cleaned[name] = int(value)
+        return cleaned

@@ -126,6 +126,38 @@ def disengaged_people(user: User, *, days: int, now: dt.datetime | None = None) 
     )
 
 
+RULE_LABELS = {
+    "urgent_after_missed_collections": "Missed collections before an urgent alert",
+    "escalate_urgent_after_minutes": "Minutes before an urgent alert goes to the manager",
+    "disengaged_after_days": "Days before a person counts as disengaged",
+    "reminder_hours_before": "Hours before an appointment reminder",
+    "not_recorded_alert_hour": "Hour of the morning after for collections not recorded",
+}
+
+
+def rules_history(organisation, *, limit: int = 50) -> list[dict]:
+    """Who changed the organisation's alert rules, when, and from what to what (from the audit
+    log, newest first); one query."""
+    from dualcare.audit.models import AuditEvent
+
+    events = (
+        AuditEvent.objects.filter(action="contacts.rules_set", organisation=organisation)
+        .select_related("actor")
+        .order_by("-at")[:limit]
+    )
+    return [
+        {
+            "at": event.at,
+            "by": event.actor.display_name if event.actor else "",
+            "changes": [
+                (RULE_LABELS.get(name, name), old, new)
+                for name, (old, new) in sorted((event.detail or {}).get("changes", {}).items())
+            ],
+        }
+        for event in events
+    ]
+
+
 def outcome_history(contact: Contact):
     return contact.outcome_events.select_related("by").order_by("at", "pk")
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("disengaged/", views.disengaged, name="disengaged"),
     path("mine/", views.my_appointments, name="mine"),
     path("<uuid:pk>/record/", views.contact_record, name="record"),
+    path("rules/", views.rules_home, name="rules_home"),
+    path("rules/<uuid:organisation_pk>/", views.rules, name="rules"),
     path(
         "people/<uuid:service_user_pk>/appointments/new/", views.appointment_create, name="appointment_create"
     ),

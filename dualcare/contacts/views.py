@@ -12,6 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +26,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import StaffRole, User
 
 from . import selectors, services
-from .forms import AppointmentForm, RecordForm, SupervisedConsumptionForm
+from .forms import AppointmentForm, ContactRulesForm, RecordForm, SupervisedConsumptionForm
 from .models import Outcome
 
 PAGE_SIZE = 50
@@ -244,4 +245,50 @@ def supervised_consumption_create(request: HttpRequest, service_user_pk) -> Http
         request,
         "contacts/supervised_consumption_form.html",
         {"form": form, "person": person, "no_pharmacy": not pharmacies.exists()},
+    )
+
+
+# ---------------------------------------------------------------------------
+# An organisation admin's page: their organisation's alert rules, and who changed them
+
+
+@login_required
+def rules_home(request: HttpRequest) -> HttpResponse:
+    """Straight to the organisation's rules when the admin has one organisation; else a choice."""
+    organisations = list(access.contacts_rules_organisations(request.user))
+    if not organisations:
+        raise PermissionDenied("This page is for organisation admins.")
+    if len(organisations) == 1:
+        return redirect("contacts:rules", organisation_pk=organisations[0].pk)
+    return render(request, "contacts/rules_choose.html", {"organisations": organisations})
+
+
+@login_required
+def rules(request: HttpRequest, organisation_pk) -> HttpResponse:
+    """View and change the organisation's thresholds; every change is kept with who and when."""
+    allowed = access.contacts_rules_organisations(request.user)
+    if not allowed.exists():
+        raise PermissionDenied("This page is for organisation admins.")
+    organisation = allowed.filter(pk=organisation_pk).first()
+    if organisation is None:
+        raise Http404("No such organisation.")
+    current = services.rules_for([organisation.pk])[organisation.pk].as_fields()
+    form = ContactRulesForm(request.POST if request.method == "POST" else None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_rules_set(organisation=organisation, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Alert rules saved.")
+            return redirect("contacts:rules", organisation_pk=organisation.pk)
+    return render(
+        request,
+        "contacts/rules.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "history": selectors.rules_history(organisation),
+            "defaults": services.default_rules().as_fields(),
+        },
     )
