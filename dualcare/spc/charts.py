@@ -161,8 +161,9 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _marker(variation: str, x: float, y: float, *, letter_beside: bool = False) -> str:
-    """The point's shape, and its letter above it (or beside it, in the legend)."""
+def _marker(variation: str, x: float, y: float, *, letter_beside: bool = False, below: bool = False) -> str:
+    """The point's shape, and its letter above it (below it for a point under the centre line,
+    away from the line; beside it in the legend)."""
     letter, colour, _ = MARKERS[variation]
     if variation == "common":
         return _tag('<circle cx="{}" cy="{}" r="3.5" fill="{}"/>', x, y, colour)
@@ -185,7 +186,10 @@ def _marker(variation: str, x: float, y: float, *, letter_beside: bool = False) 
             'stroke="#ffffff" stroke-width="1"/>',
             x - 5.5, y - 5.5, colour,
         )  # fmt: skip
-    letter_x, letter_y, anchor = (x + 11, y + 4, "start") if letter_beside else (x, y - 10, "middle")
+    if letter_beside:
+        letter_x, letter_y, anchor = x + 11, y + 4, "start"
+    else:
+        letter_x, letter_y, anchor = x, (y + 19 if below else y - 10), "middle"
     return shape + _tag(
         '<text x="{}" y="{}" font-size="11" font-weight="bold" text-anchor="{}" fill="{}">{}</text>',
         letter_x, letter_y, anchor, colour, letter,
@@ -404,7 +408,7 @@ def svg(
             )
         )
     for index, point in enumerate(points):
-        parts.append(_marker(point.variation, x(index), y(point.value)))
+        parts.append(_marker(point.variation, x(index), y(point.value), below=point.value < centre))
 
     # legend and annotation key below the chart
     cursor = bottom + 52
@@ -414,7 +418,8 @@ def svg(
             items += [("limit", "Process limits"), ("near", "Near the limits")]
         if shown_annotations:
             items.append(("annotation", "Change (numbered)"))
-        items += [(v, MARKERS[v][2]) for v in ("common", "improvement", "concern", "neither")]
+        shown_kinds = ("neither",) if analysis.improvement == "neither" else ("improvement", "concern")
+        items += [(v, MARKERS[v][2]) for v in ("common", *shown_kinds)]
         column_width = (WIDTH - 16) / 3
         for position, (kind, text) in enumerate(items):
             row, column = divmod(position, 3)

@@ -38,9 +38,9 @@ class SvgTests:
     def test_it_shows_improvement_and_concern_by_shape_and_letter_with_a_legend(self):
         chart = xmr(OUTLIERS, improvement="up")
         root = parse(charts.svg(chart, title="t", description="", labels=[str(i) for i in range(12)]))
-        # one diamond (concern) in the chart and one in the legend; one square only in the legend
+        # one diamond (concern) in the chart and one in the legend; no square (no "neither")
         assert len(root.findall(".//svg:polygon", NS)) == 2
-        assert len(root.findall(".//svg:rect[@width='11']", NS)) == 1
+        assert len(root.findall(".//svg:rect[@width='11']", NS)) == 0
         words = texts(root)
         assert words.count("I") == 2 and words.count("C") == 2  # point + legend each
         for entry in ("Mean", "Process limits", "Near the limits", "Common cause",
@@ -48,6 +48,15 @@ class SvgTests:
             assert entry in words
         assert any(w.startswith("Upper limit 29.41") for w in words)
         assert any(w.startswith("Lower limit -5.41") for w in words)
+
+    def test_without_a_better_direction_special_causes_are_squares_marked_s(self):
+        chart = xmr(OUTLIERS, improvement="neither")
+        root = parse(charts.svg(chart, title="t", description="", labels=[str(i) for i in range(12)]))
+        assert len(root.findall(".//svg:rect[@width='11']", NS)) == 3  # two points and the legend
+        assert len(root.findall(".//svg:polygon", NS)) == 0
+        words = texts(root)
+        assert words.count("S") == 3 and "I" not in words and "C" not in words
+        assert "Special cause: neither better nor worse" in words
 
     def test_a_run_chart_has_a_median_and_no_limits(self):
         chart = run_chart([3, 4, 5, 6, 7, 8, 2], improvement="down")
