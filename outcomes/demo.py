@@ -13,6 +13,7 @@ import random
 from dualcare.people.models import Involvement, Organisation
 
 from . import services
+from .demo_history import demo_history_create
 from .models import DialogRating, HonosRating, SatisfactionResponse, TopForm
 from .schedules import add_months
 
@@ -177,3 +178,9 @@ def build(demo) -> None:
         elif kind == Organisation.Kind.SUBSTANCE_MISUSE:
             _top(demo, involvement, rng)
     _satisfaction(demo, involvements, random.Random("satisfaction"))
+    # Last: the live steps above look for rows they made, and history is not theirs.
+    teams = [demo.teams[key] for key in ("north", "south", "recovery", "prescribing") if key in demo.teams]
+    manager = demo.staff.get("manager.mh")
+    if teams and manager is not None:
+        for what, count in demo_history_create(teams=teams, today=demo.today, by=manager).items():
+            demo.created[what] += count

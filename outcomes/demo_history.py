@@ -1,0 +1,287 @@
+"""A year of outcome history for the demo's dashboards (issue 8 point 8), written in bulk.
+
+Historic synthetic people (NHS numbers 99985xxxx, helper D's range) whose care with the mental
+health and drug and alcohol teams started week by week from late April 2025 and has since
+ended, so they never appear on caseloads or record pages: only in the weekly measures and in
+counts over time. Each has a baseline HoNOS or start TOP (on time more often after
+BASELINE_CHANGE, the tested change the dashboards can annotate), six-monthly reviews with
+realistic lateness, an exit measure for most, some satisfaction answers, and a quadrant at the
+start of care (for some, a move later). Rows are drawn from a generator seeded by a fixed
+string, so a run makes the same history relative to `today`. Idempotent: nothing is made once
+any historic person exists. Within the exit window every ended involvement has its exit
+measure except one in North CMHT, so the due list shows one exit measure still to record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+import nhs_number as nhs
+from django.db import transaction
+
+from cohorts.models import QuadrantAssessment
+from dualcare import access
+from dualcare.audit.services import audit_record
+from dualcare.people.models import Involvement, Organisation, ServiceUser, StaffRole, User
+
+from .models import FFTAnswer, HonosRating, SatisfactionResponse, TopForm
+from .schedules import add_months
+
+NHS_PREFIX = "99985"
+HISTORY_FROM = dt.date(2025, 4, 21)  # starts from here, so reviews fall due all through the chart year
+BASELINE_CHANGE = dt.date(2026, 5, 4)  # "baseline measure taken at the first appointment"
+GIVEN = [
+    "Aled", "Bryony", "Cass", "Dev", "Efe", "Fern", "Gus", "Hollie", "Ivo", "Jonah", "Kemi", "Lior",
+    "Mair", "Nico", "Orla", "Priya", "Quinn", "Rhys", "Suki", "Tariq", "Uma", "Vaughan", "Wren", "Yusuf",
+]  # fmt: skip
+FAMILY = [
+    "Archiveley", "Backfill", "Cohortson", "Datewell", "Entryby", "Fieldcote", "Gridley", "Historow",
+    "Indexford", "Journalby", "Ledgerton", "Mockhurst", "Notebury", "Placeton", "Recordley", "Sampleworth",
+    "Tallyfield", "Weekbury",
+]  # fmt: skip
+FFT = [
+    (FFTAnswer.VERY_GOOD, 34),
+    (FFTAnswer.GOOD, 38),
+    (FFTAnswer.NEITHER, 12),
+    (FFTAnswer.POOR, 8),
+    (FFTAnswer.VERY_POOR, 4),
+    (FFTAnswer.DONT_KNOW, 4),
+]
+# Ofcom's drama numbers (0113-0118 and 0121-0161 496 0xxx), apart from the live demo's 07700 900xxx.
+DRAMA_PREFIXES = ["0113", "0114", "0115", "0116", "0117", "0118", "0121", "0131", "0141", "0151", "0161"]
+INSTRUMENT = {Organisation.Kind.MENTAL_HEALTH: "honos", Organisation.Kind.SUBSTANCE_MISUSE: "top"}
+
+
+def historic_nhs_numbers():
+    """Valid NHS numbers 99985xxxx + check digit, in order, skipping bodies with no valid check digit."""
+    for i in range(10_000):
+        body = f"{NHS_PREFIX}{i:04d}"
+        check = nhs.calculate_checksum(body)
+        if check is not None and check < 10:
+            yield f"{body}{check}"
+
+
+@dataclass
+class _Episode:
+    person: ServiceUser
+    involvement: Involvement
+    instrument: str
+
+
+def _honos_items(rng: random.Random, severity: float) -> tuple[list[int], dict]:
+    items = [max(0, min(4, round(rng.gauss(severity, 0.8)))) for _ in range(12)]
+    if rng.random() < 0.25:
+        items[rng.randrange(12)] = 9
+    extra = {"item8_type": rng.choice("ABDH")} if 1 <= items[7] <= 4 else {}
+    return items, extra
+
+
+def _top_answers(rng: random.Random, progress: float) -> dict:
+    drinks = rng.random() < 0.6
+    alcohol = min(28, round(rng.randint(12, 28) * (1 - 0.6 * progress))) if drinks else 0
+    opiates = (
+        0 if drinks and rng.random() < 0.7 else min(28, round(rng.randint(8, 28) * (1 - 0.7 * progress)))
+    )
+    return {
+        "alcohol_days": alcohol,
+        "alcohol_units_per_day": rng.choice([8, 12, 16, 20]) if alcohol else None,
+        "opiates_days": opiates,
+        "opiates_grams_per_day": rng.choice([0.25, 0.5, 1]) if opiates else None,
+        "crack_days": rng.choice([0, 0, 0, 2, 4]),
+        "tobacco_days": 28,
+        "injecting_days": 0,
+        "psychological_health": max(0, min(20, rng.randint(4, 10) + round(6 * progress))),
+        "physical_health": max(0, min(20, rng.randint(6, 11) + round(3 * progress))),
+        "quality_of_life": max(0, min(20, rng.randint(3, 9) + round(6 * progress))),
+    }
+
+
+# Likely quadrants at the start of care, by instrument (team kind): (quadrant, weight).
+QUADRANT_WEIGHTS = {
+    "honos": [("I", 1), ("II", 5), ("III", 1), ("IV", 4)],
+    "top": [("I", 1), ("II", 1), ("III", 5), ("IV", 4)],
+}
+SEVERITIES = {"I": ("low", "low"), "II": ("high", "low"), "III": ("low", "high"), "IV": ("high", "high")}
+RATIONALES = {
+    "I": "Low-level anxiety and occasional drinking; managed in primary care terms.",
+    "II": "Severe and enduring mental illness; substance use low and not driving risk.",
+    "III": "Dependent use is the main need; mental health symptoms mild.",
+    "IV": "Severe mental illness with dependent use; each worsens the other.",
+}
+
+
+def _quadrant_history(rng, episode, severity, improves, form_days) -> list[QuadrantAssessment]:
+    """A quadrant at the start of care, and for some a move at a later review (people move)."""
+    inv = episode.involvement
+    names, weights = zip(*QUADRANT_WEIGHTS[episode.instrument], strict=True)
+    first = rng.choices(names, weights=weights)[0]
+    history = [(inv.start, first)]
+    later = [day for day in form_days[1:] if day < inv.end]
+    if later and rng.random() < 0.3:
+        moved = {"IV": "II" if episode.instrument == "honos" else "III", "II": "I", "III": "I", "I": "II"}[
+            first
+        ]
+        if not improves:
+            moved = "IV"
+        if moved != first:
+            history.append((rng.choice(later), moved))
+    return [
+        QuadrantAssessment(
+            service_user=episode.person,
+            mental_health_severity=SEVERITIES[quadrant][0],
+            substance_use_severity=SEVERITIES[quadrant][1],
+            quadrant=quadrant,
+            assessed_on=day,
+            assessed_by=inv.key_worker,
+            organisation=inv.team.organisation,
+            rationale=RATIONALES[quadrant],
+        )
+        for day, quadrant in history
+    ]
+
+
+@transaction.atomic
+def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
+    """Write the history for these teams (mental health: HoNOS; drug and alcohol: TOP) in bulk.
+    Returns what was made; makes nothing when the history is already there."""
+    if ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
+        return {}
+    rng = random.Random("dualcare-demo-outcome-history")
+    teams = [team for team in teams if team.organisation.kind in INSTRUMENT]
+    key_workers: dict = {}
+    for team_id, user in access.roles_in_force(
+        team_id__in=[t.pk for t in teams], role=StaffRole.Role.KEY_WORKER
+    ).values_list("team_id", "user"):
+        key_workers.setdefault(team_id, []).append(user)
+    users = {u.pk: u for u in User.objects.filter(pk__in={pk for pks in key_workers.values() for pk in pks})}
+    numbers = historic_nhs_numbers()
+    last_start = today - dt.timedelta(days=15)  # the baseline window of later starts is still open
+    exit_window_from = today - dt.timedelta(days=access.outcomes_exit_access_days())
+    people, episodes = [], []
+    for team in sorted(teams, key=lambda t: t.name):
+        workers = [users[pk] for pk in sorted(key_workers.get(team.pk, []), key=str)]
+        if not workers:
+            continue
+        week = HISTORY_FROM
+        while week <= last_start:
+            for _ in range(rng.choice([1, 2, 3, 3, 4, 4, 5, 6])):
+                start = min(week + dt.timedelta(days=rng.randint(0, 6)), last_start)
+                end = start + dt.timedelta(days=rng.randint(120, 420))
+                if end >= today:  # care that would still be going on ended early (disengaged, moved)
+                    end = start + dt.timedelta(days=rng.randint(7, (today - start).days - 1))
+                index = len(people)
+                person = ServiceUser(
+                    nhs_number=next(numbers),
+                    given_name=GIVEN[index % len(GIVEN)],
+                    family_name=FAMILY[(index // len(GIVEN)) % len(FAMILY)],
+                    date_of_birth=dt.date(rng.randint(1960, 2003), rng.randint(1, 12), rng.randint(1, 28)),
+                    phone=f"{DRAMA_PREFIXES[index // 1000 % len(DRAMA_PREFIXES)]} 496 0{index % 1000:03d}",
+                )
+                involvement = Involvement(
+                    team=team,
+                    service_user=person,
+                    key_worker=rng.choice(workers),
+                    start=start,
+                    end=end,
+                    end_reason=rng.choice(
+                        ["Discharged: goals met", "Discharged to the GP", "Disengaged", "Moved away"]
+                    ),
+                )
+                people.append(person)
+                episodes.append(_Episode(person, involvement, INSTRUMENT[team.organisation.kind]))
+            week += dt.timedelta(weeks=1)
+    ServiceUser.objects.bulk_create(people)
+    for episode in episodes:
+        episode.involvement.service_user = episode.person
+    Involvement.objects.bulk_create([e.involvement for e in episodes])
+
+    honos, tops, answers, quadrants = [], [], [], []
+    fft_answers, fft_weights = zip(*FFT, strict=True)
+    left_undone = False
+    for episode in episodes:
+        inv, person = episode.involvement, episode.person
+        by_worker = inv.key_worker
+        common = {"service_user": person, "organisation": inv.team.organisation, "team": inv.team}
+        forms: list[tuple[str, dt.date]] = []
+        on_time = 0.85 if inv.start >= BASELINE_CHANGE else 0.55
+        if rng.random() < on_time:
+            baseline = inv.start + dt.timedelta(days=rng.randint(0, 14))
+        elif rng.random() < 0.7:
+            baseline = inv.start + dt.timedelta(days=rng.randint(15, 45))
+        else:
+            baseline = None
+        if baseline is not None and baseline <= inv.end:
+            forms.append(("baseline", baseline))
+            previous = baseline
+            while True:
+                due = add_months(previous, 6)
+                late = rng.randint(-14, 14) if rng.random() < 0.7 else rng.randint(15, 50)
+                review = due + dt.timedelta(days=late)
+                if review >= inv.end or review > today:
+                    break
+                forms.append(("review", review))
+                previous = review
+        in_window = inv.end >= exit_window_from
+        leave_one = in_window and inv.team.name.startswith("North") and not left_undone
+        if leave_one:
+            left_undone = True
+        elif in_window or rng.random() < 0.75:
+            forms.append(("exit", min(today, inv.end + dt.timedelta(days=rng.randint(0, 10)))))
+        severity = rng.choice([1.4, 1.8, 2.2, 2.6])
+        improves = rng.random() < 0.65
+        quadrants.extend(_quadrant_history(rng, episode, severity, improves, [day for _, day in forms]))
+        for number, (kind, day) in enumerate(forms):
+            progress = min(1.0, 0.35 * number) if improves else -0.05 * number
+            if episode.instrument == "honos":
+                items, extra = _honos_items(rng, max(0.2, severity * (1 - 0.5 * progress)))
+                stage = {"baseline": "assessment", "review": "review", "exit": "discharge"}[kind]
+                honos.append(
+                    HonosRating(
+                        **common,
+                        recorded_by=by_worker,
+                        rated_on=day,
+                        stage=stage,
+                        **{f"item{n}": v for n, v in enumerate(items, start=1)},
+                        **extra,
+                    )
+                )
+            else:
+                stage = {"baseline": "start", "review": "review", "exit": "exit"}[kind]
+                if kind == "exit" and rng.random() < 0.2:
+                    stage = "post_treatment_exit"
+                tops.append(
+                    TopForm(
+                        **common,
+                        recorded_by=by_worker,
+                        completed_on=day,
+                        stage=stage,
+                        **_top_answers(rng, progress),
+                    )
+                )
+        length = (inv.end - inv.start).days
+        for _ in range(rng.choice([0, 1, 1, 2, 2])):
+            if length < 16:
+                break
+            answers.append(
+                SatisfactionResponse(
+                    **common,
+                    recorded_by=by_worker,
+                    responded_on=inv.start + dt.timedelta(days=rng.randint(14, length - 1)),
+                    answer=rng.choices(fft_answers, weights=fft_weights)[0],
+                )
+            )
+    QuadrantAssessment.objects.bulk_create(quadrants, batch_size=500)
+    HonosRating.objects.bulk_create(honos, batch_size=500)
+    TopForm.objects.bulk_create(tops, batch_size=500)
+    SatisfactionResponse.objects.bulk_create(answers, batch_size=500)
+    made = {
+        "historic people": len(people),
+        "historic HoNOS ratings": len(honos),
+        "historic TOP forms": len(tops),
+        "historic satisfaction answers": len(answers),
+        "historic quadrant assessments": len(quadrants),
+    }
+    audit_record(actor=by, action="outcomes.demo_history", detail=made)
+    return made
