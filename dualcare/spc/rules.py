@@ -294,29 +294,37 @@ def xmr(
 # -- run charts ---------------------------------------------------------------------------
 
 
+def _log_comb(n: int, k: int) -> float:
+    if k < 0 or k > n:
+        return -math.inf
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
 def _runs_cdf(runs: int, above: int, below: int) -> tuple[float, float]:
     """P(R <= runs) and P(R >= runs) for the number of runs of ``above`` + ``below`` points
     in random order (Swed & Eisenhart 1943, the distribution Perla et al.'s table comes from).
+    Worked in logarithms so that long series cost microseconds, not big-integer arithmetic.
     """
-    total = math.comb(above + below, above)
+    log_total = _log_comb(above + below, above)
 
     def probability(r: int) -> float:
         if r < 2:
             return 0.0
         if r % 2 == 0:
             k = r // 2
-            ways = 2 * math.comb(above - 1, k - 1) * math.comb(below - 1, k - 1)
+            logs = [math.log(2) + _log_comb(above - 1, k - 1) + _log_comb(below - 1, k - 1)]
         else:
             k = (r - 1) // 2
-            ways = math.comb(above - 1, k) * math.comb(below - 1, k - 1) + math.comb(
-                above - 1, k - 1
-            ) * math.comb(below - 1, k)
-        return ways / total
+            logs = [
+                _log_comb(above - 1, k) + _log_comb(below - 1, k - 1),
+                _log_comb(above - 1, k - 1) + _log_comb(below - 1, k),
+            ]
+        return sum(math.exp(log - log_total) for log in logs if log > -math.inf)
 
     most = 2 * min(above, below) + (1 if above != below else 0)
-    at_most = sum(probability(r) for r in range(2, runs + 1))
-    at_least = sum(probability(r) for r in range(runs, most + 1))
-    return at_most, at_least
+    below_runs = math.fsum(probability(r) for r in range(2, min(runs, most) + 1))
+    above_runs = math.fsum(probability(r) for r in range(max(runs, 2), most + 1))
+    return below_runs, above_runs
 
 
 def runs_signal(runs: int, above: int, below: int) -> str | None:

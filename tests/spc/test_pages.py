@@ -100,6 +100,19 @@ class ChartTests:
         assert post(client, data=text).context["analysis"].kind == "xmr"
 
 
+class QueryTests:
+    def test_the_chart_page_runs_the_same_queries_for_20_points_or_1000(
+        self, client, world, django_assert_num_queries
+    ):
+        client.force_login(world.keyworker_mh)
+        post(client, data=PASTED)  # warm up: the session and the user
+        with django_assert_num_queries(8) as captured:  # session, user, roles, unread count, session save
+            assert post(client, data=PASTED).status_code == 200
+        many = "\n".join(str(10 + (i % 7)) for i in range(1000))
+        with django_assert_num_queries(len(captured)):
+            assert post(client, data=many).status_code == 200
+
+
 class ErrorTests:
     def errors(self, response):
         assert response.status_code == 400

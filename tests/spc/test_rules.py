@@ -353,6 +353,12 @@ class RunsTableTests:
         assert runs_signal(most, above, below) is None
         assert runs_signal(most + 1, above, below) == "too_many"
 
+    def test_long_series_are_tested_too(self):
+        # 2,000 alternating points: 2,000 runs, far more than chance; 1,000 low then 1,000
+        # high: 2 runs, far fewer
+        assert run_chart([1, 9] * 1000, improvement="up").runs_signal == "too_many"
+        assert run_chart([1] * 1000 + [9] * 1000, improvement="up").runs_signal == "too_few"
+
     def test_the_probabilities_sum_to_one(self):
         at_most, _ = rules._runs_cdf(2 * 6, 6, 6)
         assert at_most == pytest.approx(1)
