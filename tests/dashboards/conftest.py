@@ -14,6 +14,7 @@ import pytest
 from dualcare.dashboards import measures
 from dualcare.dashboards.measures import Cell, MeasureDef
 from dualcare.people.models import Team
+from tests.browser.conftest import chromium_browser, page  # noqa: F401  (the browser journey's fixtures)
 
 SHARE = MeasureDef(
     key="fake.in_time",

@@ -171,6 +171,7 @@ class AnnotationTests:
             {"date_day": "31", "date_month": "2", "date_year": "2026", "text": "x"},
         )
         assert "must be a real date" in response.content.decode()
+        assert 'href="#note-date_0"' in response.content.decode()
         assert not Annotation.objects.exists()
 
     def test_an_organisation_wide_change_shows_on_its_teams(self, shifted, login):
