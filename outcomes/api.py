@@ -86,6 +86,12 @@ class HonosSerializer(_Base):
         return scoring.honos_score(obj.items).unknown_items
 
 
+EXIT_HELP = (
+    "Only after discharge: an ended involvement of your team (within OUTCOME_EXIT_ACCESS_DAYS) "
+    "whose exit measure this is; the stage must then be an exit stage."
+)
+
+
 class HonosCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     rated_on = serializers.DateField()
@@ -98,6 +104,10 @@ class HonosCreateSerializer(serializers.Serializer):
         choices=Item8Type.choices, required=False, allow_blank=True, default=""
     )
     item8_other = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    involvement = serializers.UUIDField(
+        required=False,
+        help_text=EXIT_HELP,
+    )
 
 
 class TopSerializer(_Base):
@@ -130,6 +140,10 @@ def _top_create_fields() -> dict:
         "stage": serializers.CharField(help_text=f"One of: {', '.join(TopStage.values)}."),
         "other_substance_name": serializers.CharField(
             required=False, allow_blank=True, default="", max_length=100
+        ),
+        "involvement": serializers.UUIDField(
+            required=False,
+            help_text=EXIT_HELP,
         ),
     }
     null = {"required": False, "allow_null": True, "default": None}
@@ -253,11 +267,34 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"service_user": ["Choose a person your team works with."]})
         return person
 
+    def _ended_involvement(self, pk, service_user_pk):
+        """An involvement of the caller's team that ended within the exit window (access rule)."""
+        involvement = (
+            access.outcomes_exit_involvements(self.request.user)
+            .select_related("service_user", "team__organisation")
+            .filter(pk=pk)
+            .first()
+        )
+        if involvement is None:
+            raise ValidationError(
+                {"involvement": ["Choose an involvement of your team that ended in the last few weeks."]}
+            )
+        if involvement.service_user_id != service_user_pk:
+            raise ValidationError({"service_user": ["This is not the person of that involvement."]})
+        return involvement
+
     def create(self, request):
         payload = self.create_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        person = self._service_user(data.pop("service_user"))
+        if data.get("involvement") is not None:
+            involvement = self._ended_involvement(data.pop("involvement"), data["service_user"])
+            person = involvement.service_user
+            data.pop("service_user")
+            data["exit_from"] = involvement
+        else:
+            data.pop("involvement", None)
+            person = self._service_user(data.pop("service_user"))
         try:
             record = self.record(person, data)
         except ApplicationError as error:

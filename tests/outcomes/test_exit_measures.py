@@ -252,3 +252,69 @@ class ExitReminderTests:
         involvement = end_care(world, world.cmht_north, ended=40)
         services.outcomes_send_overdue_reminders()
         assert not Notification.objects.filter(url__contains=str(involvement.pk)).exists()
+
+
+@pytest.mark.django_db
+class ExitApiTests:
+    URL = "/api/v1/outcomes/honos/"
+
+    def payload(self, world, involvement, **changes):
+        data = {
+            "service_user": str(world.mh_only.pk),
+            "involvement": str(involvement.pk),
+            "rated_on": str(days_ago(1)),
+            "stage": "discharge",
+            "items": HONOS_ITEMS,
+            "item8_type": "B",
+        }
+        data.update(changes)
+        return data
+
+    def client(self, user):
+        from rest_framework.test import APIClient
+
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    def test_the_team_records_the_discharge_honos_through_the_api(self, world):
+        involvement = end_care(world, world.cmht_north)
+        response = self.client(world.keyworker_mh).post(
+            self.URL, self.payload(world, involvement), format="json"
+        )
+        assert response.status_code == 201, response.json()
+        assert HonosRating.objects.get().stage == "discharge"
+
+    def test_without_the_involvement_the_closed_record_is_refused(self, world):
+        involvement = end_care(world, world.cmht_north)
+        payload = self.payload(world, involvement)
+        del payload["involvement"]
+        response = self.client(world.keyworker_mh).post(self.URL, payload, format="json")
+        assert response.status_code == 400 and "service_user" in response.json()
+
+    def test_field_level_refusals(self, world):
+        involvement = end_care(world, world.cmht_north)
+        api = self.client(world.keyworker_mh)
+        response = api.post(self.URL, self.payload(world, involvement, stage="review"), format="json")
+        assert response.status_code == 400
+        assert response.json() == {"stage": ["After discharge only the exit measure can be recorded."]}
+        response = api.post(
+            self.URL, self.payload(world, involvement, service_user=str(world.sm_only.pk)), format="json"
+        )
+        assert response.status_code == 400 and list(response.json()) == ["service_user"]
+        other = self.client(world.keyworker_mh_south).post(
+            self.URL, self.payload(world, involvement), format="json"
+        )
+        assert other.status_code == 400 and list(other.json()) == ["involvement"]
+        top = self.client(world.keyworker_mh).post(
+            "/api/v1/outcomes/top/",
+            {
+                "service_user": str(world.mh_only.pk),
+                "involvement": str(involvement.pk),
+                "completed_on": str(days_ago(1)),
+                "stage": "exit",
+            },
+            format="json",
+        )
+        assert top.status_code == 400
+        assert not HonosRating.objects.exists() and not TopForm.objects.exists()
