@@ -267,6 +267,11 @@ class MeasureChart:
         return self.definition.key
 
     @property
+    def mentions_honos(self) -> bool:
+        """HoNOS is shown with its copyright notice wherever it appears (CLINICAL.md)."""
+        return "HoNOS" in f"{self.definition.title} {self.definition.description}"
+
+    @property
     def slug(self) -> str:
         return self.definition.key.replace(".", "-").replace("_", "-")
 

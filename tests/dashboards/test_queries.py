@@ -102,6 +102,8 @@ class RealProviderTests:
         page = response.content.decode()
         for definition in definitions.values():
             assert definition.title in page
+        if any("HoNOS" in d.title for d in definitions.values()):
+            assert "HoNOS © Royal College of Psychiatrists" in page
         refer(6)
         with django_assert_num_queries(len(first.captured_queries)):
             assert client.get(url).status_code == 200
