@@ -24,14 +24,15 @@ LEFT, RIGHT = 72, 100  # room for the value axis, and for the names of the lines
 TOP, PLOT_HEIGHT = 40, 240  # TOP leaves room for annotation numbers
 FONT = "Arial, Helvetica, sans-serif"
 
-# NHS identity colours, each at least 3:1 against white (WCAG 1.4.11 graphics).
-BLACK = "#212b32"  # 15.9:1
-DARK_GREY = "#425563"  # 7.7:1
-MID_GREY = "#4c6272"  # 6.3:1
-GREY = "#768692"  # 3.8:1
-BLUE = "#005eb8"  # 6.1:1 improvement
-RED = "#d5281b"  # 4.9:1 concern
-PURPLE = "#330072"  # 14.6:1 special cause with no direction
+# NHS identity colours, each at least 3:1 against white and against the pale baseline band
+# (WCAG 1.4.11 non-text contrast); ratios against white worked out from the sRGB luminance.
+BLACK = "#212b32"  # 14.4:1
+DARK_GREY = "#425563"  # 7.8:1
+MID_GREY = "#4c6272"  # 6.4:1
+GREY = "#768692"  # 3.75:1 (3.2:1 on the band)
+BLUE = "#005eb8"  # 6.4:1 improvement
+RED = "#d5281b"  # 5.1:1 concern
+PURPLE = "#330072"  # 15.2:1 special cause with no direction
 PALE = "#e8edee"  # baseline band, decoration only
 
 MARKERS = {
