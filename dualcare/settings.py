@@ -328,6 +328,8 @@ NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")
 
 # Demo
 DEMO_PASSWORD = env_secret("DEMO_PASSWORD", "dualcare-demo-2026")
+# The demo's year of weekly history for the dashboards (off under pytest: tests of the live demo).
+DEMO_HISTORY = env_bool("DEMO_HISTORY", default=not TESTING)
 
 # Security. Production defaults; the demo (DEBUG) runs over plain http on 127.0.0.1.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -179,7 +179,7 @@ ENTRY_TEXTS = [
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "DEMO_HISTORY", not settings.TESTING))
+    return settings.DEMO_HISTORY
 
 
 def build(demo) -> None:
