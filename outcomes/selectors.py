@@ -168,18 +168,24 @@ class TeamCompletion:
     reviews_due: int
     reviews_on_time: int
     overdue: int
+    exits_to_record: int = 0
 
 
 def team_completion(user, team, *, today=None) -> TeamCompletion:
-    """For one of my teams: how many of its open people have a baseline, and how many reviews are
-    in date (not overdue) of those whose review has come round."""
+    """For one of my teams: how many of its open people have a baseline, how many reviews are
+    in date (not overdue) of those whose review has come round, and how many exit measures of
+    care ended within the exit window are still to record."""
     today = today or timezone.localdate()
-    involvements = list(
-        Involvement.objects.filter(team=team, end__isnull=True).select_related(
-            "team__organisation", "service_user"
-        )
+    window_from = today - dt.timedelta(days=access.outcomes_exit_access_days())
+    both = list(
+        Involvement.objects.filter(team=team)
+        .filter(Q(end__isnull=True) | Q(end__gte=window_from, end__lte=today))
+        .select_related("team__organisation", "service_user")
     )
-    items = due_items(involvements, today=today, include_upcoming=True)
+    involvements = [inv for inv in both if inv.end is None]
+    everything = due_items(both, today=today, include_upcoming=True)
+    exits = [item for item in everything if item.involvement.end is not None]
+    items = [item for item in everything if item.involvement.end is None]
     waiting_baseline = sum(1 for item in items if item.due.kind == "baseline")
     reviews = [item for item in items if item.due.kind == "review"]
     measured = {
@@ -195,6 +201,7 @@ def team_completion(user, team, *, today=None) -> TeamCompletion:
         reviews_due=sum(1 for item in reviews if item.due.state != "upcoming"),
         reviews_on_time=sum(1 for item in reviews if item.due.state == "due"),
         overdue=sum(1 for item in items if item.due.overdue),
+        exits_to_record=len(exits),
     )
 
 

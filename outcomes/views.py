@@ -463,6 +463,7 @@ def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
         {
             "team": team,
             "completion": completion,
+            "exit_days": access.outcomes_exit_access_days(),
             "change": change,
             "honos_copyright": HONOS_COPYRIGHT,
             "satisfaction": satisfaction,

@@ -318,3 +318,21 @@ class ExitApiTests:
         )
         assert top.status_code == 400
         assert not HonosRating.objects.exists() and not TopForm.objects.exists()
+
+
+@pytest.mark.django_db
+class TeamCompletionTests:
+    def test_the_team_page_counts_exit_measures_still_to_record(self, world, login):
+        before = selectors.team_completion(world.keyworker_mh, world.cmht_north)
+        involvement = end_care(world, world.cmht_north)
+        after = selectors.team_completion(world.keyworker_mh, world.cmht_north)
+        assert (before.exits_to_record, after.exits_to_record) == (0, 1)
+        assert after.people == before.people - 1
+        html = (
+            login(world.keyworker_mh)
+            .get(reverse("outcomes:team", args=[world.cmht_north.pk]))
+            .content.decode()
+        )
+        assert "Exit measures to record" in html and "1 for care ended in the last 28 days" in html
+        discharge_honos(world, involvement)
+        assert selectors.team_completion(world.keyworker_mh, world.cmht_north).exits_to_record == 0
