@@ -251,9 +251,9 @@ DASHBOARD_MEASURES = [
         improvement="up",
         description=(
             "Of the people whose care with a mental health or drug and alcohol team started that week, "
-            "the percentage with an assessment HoNOS or start TOP recorded by that organisation within "
-            "the tolerance window (OUTCOME_TOLERANCE_DAYS) of the start. Weeks whose window has not "
-            "yet closed are left out."
+            "the percentage with a first HoNOS or TOP recorded by that organisation within the window "
+            "either side of the start (14 days unless set otherwise); weeks whose window is still open "
+            "are left out."
         ),
     ),
     MeasureDef(
