@@ -6,6 +6,7 @@ from careplans import api as careplans_api
 from cohorts import api as cohorts_api
 from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
+from dualcare.dashboards import api as dashboards_api
 from dualcare.notifications import api as notifications_api
 from dualcare.people import api as people_api
 from dualcare.spc import api as spc_api
@@ -35,6 +36,21 @@ urlpatterns = [
     path("v1/auth/token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("v1/me/", people_api.MeView.as_view(), name="api-me"),
     path("v1/spc/", spc_api.SpcView.as_view(), name="api-spc"),
+    path(
+        "v1/dashboards/teams/<uuid:pk>/",
+        dashboards_api.TeamDashboardView.as_view(),
+        name="api-dashboard-team",
+    ),
+    path(
+        "v1/dashboards/organisations/<uuid:pk>/",
+        dashboards_api.OrganisationDashboardView.as_view(),
+        name="api-dashboard-organisation",
+    ),
+    path(
+        "v1/dashboards/locality/",
+        dashboards_api.LocalityDashboardView.as_view(),
+        name="api-dashboard-locality",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

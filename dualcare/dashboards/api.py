@@ -1,0 +1,249 @@
+"""Dashboards in the API: a team's or an organisation's measures week by week with their chart
+(run or XmR), limits and special causes, and the locality's de-identified aggregates.
+
+Same rules as the pages (dualcare.access, dashboards section): team managers of the organisation;
+another organisation's dashboard is a 404, other staff a 403, service users and carers a 404.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dualcare import access
+from dualcare.people.models import Organisation, Team, User
+
+from . import selectors
+from .selectors import Scope
+
+WEEKS = OpenApiParameter(
+    "weeks",
+    OpenApiTypes.INT,
+    description=f"How many whole weeks, up to the latest that has ended: one of {selectors.PERIOD_CHOICES} "
+    f"(default {selectors.DEFAULT_WEEKS}).",
+    enum=list(selectors.PERIOD_CHOICES),
+)
+
+
+class PointSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="The Monday that starts the week.")
+    value = serializers.FloatField(allow_null=True, help_text="Null when it could not be worked out.")
+    n = serializers.IntegerField(help_text="How many people (or events) the value is worked out from.")
+    special_cause = serializers.BooleanField(allow_null=True)
+    rules = serializers.ListField(child=serializers.CharField(), help_text="The rules the point broke.")
+    variation = serializers.CharField(allow_null=True, help_text="improvement, concern, neither or common.")
+
+
+class BaselineSerializer(serializers.Serializer):
+    first_week = serializers.DateField(allow_null=True, help_text="Null: limits from every week shown.")
+    last_week = serializers.DateField(allow_null=True)
+    reason = serializers.CharField()
+    set_by = serializers.CharField()
+    set_at = serializers.DateTimeField()
+
+
+class MeasureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    capability = serializers.CharField()
+    unit = serializers.CharField()
+    improvement = serializers.CharField(help_text="Which direction is better: up, down or neither.")
+    chart = serializers.ChoiceField(choices=["run", "xmr"], allow_null=True)
+    centre_line = serializers.FloatField(allow_null=True, help_text="The mean (XmR) or the median (run).")
+    lower_limit = serializers.FloatField(allow_null=True)
+    upper_limit = serializers.FloatField(allow_null=True)
+    status = serializers.CharField(
+        help_text="The latest week's variation: improvement, concern, neither, common."
+    )
+    summary = serializers.CharField()
+    baseline = BaselineSerializer(allow_null=True)
+    points = PointSerializer(many=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["team", "organisation"])
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    first_week = serializers.DateField()
+    last_week = serializers.DateField()
+    measures = MeasureSerializer(many=True)
+
+
+class LocalityCellSerializer(serializers.Serializer):
+    organisation = serializers.UUIDField(allow_null=True, help_text="Null for the total.")
+    value = serializers.FloatField(allow_null=True)
+    n = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField(
+        help_text="True when hidden: fewer than 5 people, or complementary."
+    )
+
+
+class LocalityWeekSerializer(serializers.Serializer):
+    week = serializers.DateField()
+    cells = LocalityCellSerializer(many=True)
+
+
+class LocalityMeasureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    capability = serializers.CharField()
+    unit = serializers.CharField()
+    counts_people = serializers.BooleanField()
+    weeks = LocalityWeekSerializer(many=True)
+
+
+class LocalitySerializer(serializers.Serializer):
+    first_week = serializers.DateField()
+    last_week = serializers.DateField()
+    organisations = serializers.ListField(child=serializers.DictField())
+    measures = LocalityMeasureSerializer(many=True)
+
+
+def _managed(user) -> set:
+    if user.kind != User.Kind.STAFF or not user.is_active:
+        raise Http404("No such dashboard.")
+    managed = access.dashboards_managed_organisation_ids(user)
+    if not managed:
+        raise PermissionDenied("Dashboards are for team managers.")
+    return managed
+
+
+def _period(request) -> selectors.Period:
+    return selectors.period_for(selectors.parse_weeks(request.query_params.get("weeks")))
+
+
+def _measure(chart: selectors.MeasureChart) -> dict:
+    analysis = chart.analysis
+    is_xmr = analysis is not None and analysis.kind == "xmr"
+    baseline = chart.baseline
+    return {
+        "key": chart.key,
+        "title": chart.definition.title,
+        "capability": chart.definition.capability,
+        "unit": chart.definition.unit,
+        "improvement": chart.definition.improvement,
+        "chart": analysis.kind if analysis is not None else None,
+        "centre_line": (analysis.mean if is_xmr else analysis.median) if analysis is not None else None,
+        "lower_limit": analysis.lower_limit if is_xmr else None,
+        "upper_limit": analysis.upper_limit if is_xmr else None,
+        "status": chart.status,
+        "summary": chart.summary,
+        "baseline": None
+        if baseline is None
+        else {
+            "first_week": baseline.first_week,
+            "last_week": baseline.last_week,
+            "reason": baseline.reason,
+            "set_by": baseline.created_by.display_name,
+            "set_at": baseline.created_at,
+        },
+        "points": [
+            {
+                "week": row.week,
+                "value": row.value,
+                "n": row.n,
+                "special_cause": row.point.special_cause if row.point else None,
+                "rules": list(row.point.rules) if row.point else [],
+                "variation": row.point.variation if row.point else None,
+            }
+            for row in chart.rows
+        ],
+    }
+
+
+class _ScopeView(APIView):
+    kind = ""
+
+    def scope(self, request, pk) -> Scope:
+        managed = _managed(request.user)
+        if self.kind == "team":
+            team = Team.objects.select_related("organisation").filter(pk=pk).first()
+            if team is None or team.organisation_id not in managed:
+                raise Http404("No such dashboard.")
+            return Scope(organisation=team.organisation, team=team)
+        organisation = Organisation.objects.filter(pk=pk).first()
+        if organisation is None or organisation.pk not in managed:
+            raise Http404("No such dashboard.")
+        return Scope(organisation=organisation)
+
+    @extend_schema(parameters=[WEEKS], responses=DashboardSerializer)
+    def get(self, request, pk):
+        scope = self.scope(request, pk)
+        period = _period(request)
+        board = selectors.dashboard(scope, period)
+        payload = {
+            "scope": scope.kind,
+            "id": scope.pk,
+            "name": scope.name,
+            "first_week": period.first,
+            "last_week": period.last,
+            "measures": [_measure(chart) for chart in board.charts],
+        }
+        return Response(DashboardSerializer(payload).data)
+
+
+class TeamDashboardView(_ScopeView):
+    """A team's dashboard: every measure week by week, analysed as a run or XmR chart."""
+
+    kind = "team"
+
+
+class OrganisationDashboardView(_ScopeView):
+    """An organisation's dashboard: its teams together, every measure week by week."""
+
+    kind = "organisation"
+
+
+class LocalityDashboardView(APIView):
+    """Every participating organisation, per organisation and in total; a cell from fewer than 5
+    people (and a complementary cell) is suppressed: value and n null, suppressed true."""
+
+    @extend_schema(parameters=[WEEKS], responses=LocalitySerializer)
+    def get(self, request):
+        managed = _managed(request.user)
+        if not access.dashboards_can_view_locality(request.user, managed):
+            raise PermissionDenied("The locality view is for managers of participating organisations.")
+        place = selectors.locality(_period(request))
+        ids = [o.pk for o in place.organisations]
+
+        def cell(organisation_id, item):
+            return {
+                "organisation": organisation_id,
+                "value": None if item.suppressed else item.value,
+                "n": None if item.suppressed else item.n,
+                "suppressed": item.suppressed,
+            }
+
+        payload = {
+            "first_week": place.period.first,
+            "last_week": place.period.last,
+            "organisations": [{"id": str(o.pk), "name": o.name} for o in place.organisations],
+            "measures": [
+                {
+                    "key": m.definition.key,
+                    "title": m.definition.title,
+                    "capability": m.definition.capability,
+                    "unit": m.definition.unit,
+                    "counts_people": m.definition.counts_people,
+                    "weeks": [
+                        {
+                            "week": week.week,
+                            "cells": [
+                                cell(org_id, item)
+                                for org_id, item in zip(ids, week.cells, strict=True)
+                                if item is not None
+                            ]
+                            + ([cell(None, week.total)] if week.total is not None else []),
+                        }
+                        for week in m.weeks
+                    ],
+                }
+                for m in place.measures
+            ],
+        }
+        return Response(LocalitySerializer(payload).data)

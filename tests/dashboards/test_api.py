@@ -1,0 +1,83 @@
+"""The dashboards API: same access as the pages, the chart's limits and special causes per week,
+the locality with small numbers suppressed, constant queries, documented in the schema."""
+
+import pytest
+from django.urls import reverse
+
+from .conftest import SHARE
+from .test_locality import locality_data  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def team_api(world):
+    return reverse("api-dashboard-team", args=[world.cmht_north.pk])
+
+
+class DashboardApiTests:
+    def test_it_gives_a_manager_each_measure_with_its_chart(self, shifted, login, period_weeks):
+        response = login(shifted.manager_mh).get(team_api(shifted))
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["scope"], body["name"]) == ("team", "North CMHT")
+        assert body["last_week"] == period_weeks[-1].isoformat()
+        share = next(m for m in body["measures"] if m["key"] == SHARE.key)
+        assert share["chart"] == "xmr" and share["status"] == "improvement"
+        assert share["lower_limit"] < share["centre_line"] < share["upper_limit"]
+        assert len(share["points"]) == 32
+        last = share["points"][-1]
+        assert (
+            last["special_cause"] is True and "shift" in last["rules"] and last["variation"] == "improvement"
+        )
+        assert last["n"] == 10
+
+    def test_it_follows_the_page_rules(self, shifted, login):
+        assert login(shifted.manager_sm).get(team_api(shifted)).status_code == 404
+        assert login(shifted.keyworker_mh).get(team_api(shifted)).status_code == 403
+        assert login(shifted.service_user_login).get(team_api(shifted)).status_code == 404
+        url = reverse("api-dashboard-organisation", args=[shifted.mh.pk])
+        assert login(shifted.manager_mh).get(url).status_code == 200
+        assert login(shifted.manager_sm).get(url).status_code == 404
+
+    def test_it_needs_a_signed_in_caller(self, shifted, client):
+        assert client.get(team_api(shifted)).status_code in (401, 403)
+
+    def test_it_runs_the_same_queries_for_more_weeks(
+        self, shifted, fake, login, period_weeks, django_assert_num_queries
+    ):
+        client = login(shifted.manager_mh)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as first:
+            client.get(team_api(shifted))
+        fake.series(SHARE.key, shifted.cmht_north, period_weeks[0], list(range(52)), n=7)
+        with django_assert_num_queries(len(first.captured_queries)):
+            assert client.get(team_api(shifted)).status_code == 200
+
+    def test_it_is_in_the_schema(self, login, world):
+        schema = login(world.manager_mh).get(reverse("api-schema")).content.decode()
+        assert "/api/v1/dashboards/teams/{id}/" in schema
+        assert "/api/v1/dashboards/locality/" in schema
+
+
+class LocalityApiTests:
+    def test_small_numbers_are_suppressed(self, locality_data, login):  # noqa: F811
+        response = login(locality_data.manager_sm).get(reverse("api-dashboard-locality"))
+        assert response.status_code == 200
+        share = next(m for m in response.json()["measures"] if m["key"] == SHARE.key)
+        last = next(w for w in share["weeks"] if w["week"] == locality_data.last_week.isoformat())
+        cells = {cell["organisation"]: cell for cell in last["cells"]}
+        trust, service = cells[str(locality_data.mh.pk)], cells[str(locality_data.sm.pk)]
+        assert trust == {
+            "organisation": str(locality_data.mh.pk),
+            "value": None,
+            "n": None,
+            "suppressed": True,
+        }
+        assert service["suppressed"] is True and service["n"] is None
+        assert cells[str(locality_data.charity.pk)]["n"] == 12
+        assert cells[None]["n"] == 24 and cells[None]["suppressed"] is False
+
+    def test_other_staff_are_refused(self, locality_data, login):  # noqa: F811
+        assert login(locality_data.pharmacist).get(reverse("api-dashboard-locality")).status_code == 403
