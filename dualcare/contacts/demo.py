@@ -2,6 +2,8 @@
 demo key workers (so a missed collection recorded by `pharmacist` alerts them within a minute
 under `make run`), their collections of the last few days, and appointments past and coming.
 
+Then the year of contacts and alerts history the dashboards chart (demo_history.py).
+
 Run by the demo loader as `build(demo)` after the core steps. Written through the services.
 Idempotent on any day: a schedule is recognised by its person, pharmacy and medicine, an
 appointment by its person, team, kind and place; nothing is made twice.
@@ -13,7 +15,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from . import services
+from . import demo_history, services
 from .models import Contact, Kind, SupervisedConsumption
 
 # person, prescribing team, prescriber, medicine, dose, days (Monday = 0)
@@ -86,3 +88,6 @@ def build(demo) -> None:
         demo.created["appointments"] += 1
         if outcome:
             services.contact_record(contact=contact, by=demo.staff[booker], outcome=outcome)
+
+    # A year of contacts and alerts for the dashboards, about historic people only (loaded once).
+    demo_history.build(demo)

@@ -1,0 +1,130 @@
+"""The demo's year of contacts and alerts history: fills the dashboards' weeks, stays off live
+pages and alert centres, raises nothing from the scans, loads fast and once."""
+
+import datetime as dt
+import time
+
+import nhs_number as nhs
+import pytest
+from django.utils import timezone
+
+from dualcare.contacts import demo_history, selectors, services
+from dualcare.contacts.demo_history import HISTORY_START, NHS_PREFIX, RECORDED_AT_THE_COUNTER_FROM
+from dualcare.contacts.models import Contact
+from dualcare.dashboards.measures import week_of
+from dualcare.management import demo_data
+from dualcare.notifications import selectors as alert_selectors
+from dualcare.notifications.models import Notification
+from dualcare.people.models import Involvement, ServiceUser, Team, User
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "demo-password-for-tests-only"
+LOGINS = ("keyworker.mh", "keyworker.sm", "linkworker.mh", "manager.mh", "pharmacist", "orgadmin.mh")
+
+
+def alert_centres():
+    users = User.objects.filter(username__in=LOGINS)
+    return {
+        user.username: (
+            alert_selectors.alerts_for(user, state="open").count(),
+            alert_selectors.alerts_for(user).count(),
+            alert_selectors.unread_count(user),
+        )
+        for user in users
+    }
+
+
+@pytest.fixture
+def loaded(settings):
+    settings.DEMO_HISTORY = False
+    demo = demo_data.build(password=PASSWORD)
+    before = alert_centres()
+    settings.DEMO_HISTORY = True
+    demo.created.clear()
+    began = time.monotonic()
+    demo_history.build(demo)
+    return demo, before, time.monotonic() - began
+
+
+def historic():
+    return ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX)
+
+
+class ContactsHistoryTests:
+    def test_it_loads_fast_in_bulk_once(self, loaded):
+        demo, _, seconds = loaded
+        assert demo.created["history: contacts"] > 5000
+        assert demo.created["history: notifications"] > 300
+        assert seconds < 15, seconds
+        # A second run adds nothing.
+        counts = (ServiceUser.objects.count(), Contact.objects.count(), Notification.objects.count())
+        demo_history.build(demo)
+        assert (ServiceUser.objects.count(), Contact.objects.count(), Notification.objects.count()) == counts
+        # NHS numbers valid, in helper C's range.
+        numbers = list(historic().values_list("nhs_number", flat=True))
+        assert len(numbers) > 100
+        assert all(number.startswith(NHS_PREFIX) and nhs.is_valid(number) for number in numbers)
+
+    def test_nobody_sees_it_and_live_pages_look_as_before(self, loaded):
+        _, before, _ = loaded
+        assert not Involvement.objects.filter(service_user__in=historic(), end__isnull=True).exists()
+        for username in LOGINS:
+            user = User.objects.get(username=username)
+            assert not selectors.contacts_for(user).filter(service_user__in=historic()).exists()
+        # The demo logins' alert centres look exactly as before.
+        assert alert_centres() == before
+        historic_alerts = Notification.objects.filter(event_key__startswith="history:")
+        assert not historic_alerts.filter(acknowledged_at__isnull=True).exists()
+        assert not historic_alerts.filter(read_at__isnull=True).exists()
+
+    def test_the_scans_raise_nothing_for_history(self, loaded):
+        services.collections_not_recorded_scan()
+        services.disengagement_scan()
+        services.reminders_send()
+        assert (
+            not Notification.objects.exclude(event_key__startswith="history:")
+            .filter(
+                related_id__in=[
+                    str(pk)
+                    for pk in Contact.objects.filter(service_user__in=historic()).values_list("pk", flat=True)
+                ]
+            )
+            .exists()
+        )
+        assert (
+            not Notification.objects.filter(
+                url__in=[f"/people/{pk}/" for pk in historic().values_list("pk", flat=True)]
+            )
+            .exclude(event_key__startswith="history:")
+            .exists()
+        )
+        # The pharmacist's collections pages are unchanged.
+        pharmacist = User.objects.get(username="pharmacist")
+        assert not selectors.pharmacy_today(pharmacist).filter(service_user__in=historic()).exists()
+        assert not selectors.pharmacy_not_recorded(pharmacist).filter(service_user__in=historic()).exists()
+
+    def test_a_year_of_weeks_for_the_measures(self, loaded):
+        demo, _, _ = loaded
+        teams = [demo.teams[key].pk for key in ("recovery", "prescribing", "north", "south", "peer")]
+        last = week_of(timezone.localdate() - dt.timedelta(days=7))
+        result = selectors.weekly_measures(teams, HISTORY_START, last)
+        weeks = (last - HISTORY_START).days // 7 + 1
+        for key in (
+            "contacts.collections_missed",
+            "contacts.collections_recorded_on_the_day",
+            "contacts.appointments_missed",
+        ):
+            assert len(result[key]) == weeks, key
+        on_the_day = result["contacts.collections_recorded_on_the_day"]
+        before = [cell.value for (_, week), cell in on_the_day.items() if week < RECORDED_AT_THE_COUNTER_FROM]
+        after = [cell.value for (_, week), cell in on_the_day.items() if week >= RECORDED_AT_THE_COUNTER_FROM]
+        assert 70 < sum(before) / len(before) < 90
+        if after:
+            assert sum(after) / len(after) > 90
+        alerts = alert_selectors.weekly_measures(teams, HISTORY_START, last)
+        assert len(alerts["alerts.hours_to_acknowledge"]) >= weeks - 2
+        assert any(cell.value for cell in alerts["alerts.urgent_escalated"].values())
+        # History belongs to the demo's own teams.
+        assert set(
+            Contact.objects.filter(service_user__in=historic()).values_list("team__name", flat=True)
+        ) <= set(Team.objects.values_list("name", flat=True))
