@@ -305,6 +305,11 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def _past_deadline(due: str, now: dt.datetime) -> Q:
+    """Past the deadline and still owed an answer then: one withdrawn before it is not late."""
+    return Q(**{f"{due}__lt": now}) & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=F(due)))
+
+
 def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all") -> dict:
     """The referral measures per week of sending (see DASHBOARD_MEASURES): two queries, one for
     the referrals the teams received and one for those they sent."""
@@ -314,12 +319,8 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     week = TruncWeek("sent_at", tzinfo=LONDON, output_field=DateField())
     answered_at = Coalesce("acknowledged_at", "accepted_at", "declined_at")
     decided_at = Coalesce("accepted_at", "declined_at")
-    # A referral withdrawn before its deadline without an answer is not counted as late.
-    withdrawn_late = lambda due: Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=F(due))  # noqa: E731
-    ack_due = Q(answered__isnull=False) | (
-        Q(acknowledge_due_at__lt=now) & withdrawn_late("acknowledge_due_at")
-    )
-    decide_due = Q(decided__isnull=False) | (Q(decide_due_at__lt=now) & withdrawn_late("decide_due_at"))
+    ack_due = Q(answered__isnull=False) | _past_deadline("acknowledge_due_at", now)
+    decide_due = Q(decided__isnull=False) | _past_deadline("decide_due_at", now)
     sent = Referral.objects.filter(sent_at__isnull=False, sent_at__gte=first, sent_at__lt=after)
 
     def grouped(queryset, team_field: str):

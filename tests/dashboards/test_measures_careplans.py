@@ -134,3 +134,13 @@ class CarePlanMeasureTests:
         assert values(large, "careplans.reviews_on_time", world.mh.pk)[AFTER_BST] == pytest.approx(
             100 / 6, 0.01
         )
+
+
+class CarePlanWeekBoundaryTests:
+    def test_a_plan_published_just_after_midnight_on_monday_in_summer_time_is_in_that_week(self, world):
+        involved_since(world.mh_only)
+        write(world.mh_only, world.keyworker_mh)
+        publish(world.mh_only, world.keyworker_mh, at(29, 3, 23, 30), review_due=dt.date(2026, 9, 1))
+        publish(world.mh_only, world.keyworker_mh, at(30, 3, 0, 30), review_due=dt.date(2026, 9, 1))
+        result = selectors.weekly_measures([world.cmht_north.pk], BEFORE_BST, AFTER_BST)
+        assert values(result, "careplans.published") == {BEFORE_BST: 1, AFTER_BST: 1}

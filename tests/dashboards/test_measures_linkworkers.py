@@ -147,3 +147,19 @@ class LinkWorkerMeasureTests:
                 scope(world), W0 - dt.timedelta(weeks=30), W3, group="organisation"
             )
         assert values(result, "linkworkers.training_in_date", world.sm.pk)[W1] == 100.0
+
+
+class LinkMeetingWeekBoundaryTests:
+    def test_meetings_count_in_their_london_week_across_the_clock_change(self, world):
+        services.appointment_create(team=world.cmht_north, user=world.linkworker_mh, start=JAN)
+        services.appointment_create(team=world.sm_team, user=world.keyworker_sm, start=JAN)
+        # Sunday 29 March 23:30 BST, and Monday 30 March 00:30 BST (still Sunday in UTC).
+        meeting(world, dt.datetime(2026, 3, 29, 23, 30, tzinfo=LONDON), {world.linkworker_mh: "present"})
+        meeting(world, dt.datetime(2026, 3, 30, 0, 30, tzinfo=LONDON), {world.keyworker_sm: "absent"})
+        result = selectors.weekly_measures(
+            [world.cmht_north.pk, world.sm_team.pk], W3, W3 + dt.timedelta(weeks=1)
+        )
+        assert values(result, "linkworkers.meeting_attendance") == {
+            W3: 100.0,
+            W3 + dt.timedelta(weeks=1): 0.0,
+        }
