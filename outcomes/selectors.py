@@ -160,6 +160,21 @@ def due_for_user(user, *, team=None, key_worker=None, today=None) -> list[DueIte
     return due_items(list(involvements), today=today)
 
 
+def exit_measure_url(user, involvement, *, today=None) -> str | None:
+    """Where this user records the exit measure of an involvement that has just ended, when one is
+    due and theirs to record (access.outcomes_can_record_exit): for a prompt on ending care."""
+    from django.urls import reverse
+
+    if involvement.end is None:
+        return None
+    for item in due_items([involvement], today=today, include_upcoming=True):
+        if item.due.kind == "exit" and access.outcomes_can_record_exit(
+            user, involvement, item.due.instrument
+        ):
+            return reverse("outcomes:exit_new", args=[involvement.pk, item.due.instrument])
+    return None
+
+
 @dataclass
 class TeamCompletion:
     team: object

@@ -336,3 +336,23 @@ class TeamCompletionTests:
         assert "Exit measures to record" in html and "1 for care ended in the last 28 days" in html
         discharge_honos(world, involvement)
         assert selectors.team_completion(world.keyworker_mh, world.cmht_north).exits_to_record == 0
+
+
+@pytest.mark.django_db
+class ExitPromptTests:
+    def test_a_link_for_the_ending_team_while_the_measure_is_due(self, world):
+        involvement = end_care(world, world.cmht_north)
+        url = selectors.exit_measure_url(world.keyworker_mh, involvement)
+        assert url == reverse("outcomes:exit_new", args=[involvement.pk, "honos"])
+        assert selectors.exit_measure_url(world.keyworker_mh_south, involvement) is None
+        discharge_honos(world, involvement)
+        assert selectors.exit_measure_url(world.keyworker_mh, involvement) is None
+
+    def test_none_for_open_care_or_a_team_without_a_scheduled_measure(self, world):
+        open_one = Involvement.objects.get(service_user=world.mh_only, team=world.cmht_north)
+        assert selectors.exit_measure_url(world.keyworker_mh, open_one) is None
+        pharmacy = Involvement.objects.get(service_user=world.service_user, team=world.pharmacy_team)
+        ended = people_services.involvement_end(
+            involvement=pharmacy, reason="No longer collecting", by=world.keyworker_mh
+        )
+        assert selectors.exit_measure_url(world.pharmacist, ended) is None
