@@ -77,3 +77,62 @@ class MissedCollectionJourneyTests:
         page.goto("/contacts/mine/")
         assert "A meeting with your key worker at North CMHT" in page.inner_text("main")
         assert_accessible(page, "the person's own appointments")
+
+
+class NotRecordedAndMessagesJourneyTests:
+    def test_not_recorded_messages_and_alert_rules(self, page, world):
+        import datetime as dt
+
+        from dualcare.contacts import services as contact_services
+
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        left = collection(world, schedule(world), yesterday)
+        contact_services.collections_not_recorded_scan()
+        appointment(world, hours=20)
+        contact_services.reminders_send()
+
+        # The pharmacist sees yesterday's unrecorded collection and records it.
+        page.set_viewport_size({"width": 375, "height": 740})
+        sign_in(page, "pharmacist", world.password)
+        page.goto("/contacts/pharmacy/")
+        assert "Not recorded from earlier days (1)" in page.inner_text("main")
+        assert_accessible(page, "collections not recorded from earlier days, on a phone")
+        with page.expect_navigation():
+            page.locator(f"#contact-{left.pk} button[value='attended']").click()
+        assert "Not recorded from earlier days" not in page.inner_text("main")
+        assert not Notification.objects.filter(
+            kind="contacts.collection_not_recorded", acknowledged_at__isnull=True
+        ).exists()
+
+        # The person reads their reminder on their messages page and marks it as read.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        sign_in(page, "serviceuser", world.password)
+        page.goto("/contacts/mine/")
+        # In the menu (the header may fold the last items under "More" on narrow screens).
+        assert page.locator("a[href='/messages/']", has_text="Your messages (1 new)").count() >= 1
+        page.goto("/messages/")
+        main = page.inner_text("main")
+        assert "Reminder: your appointment" in main and "1 new message" in main
+        for word in ("alert", "contact", "acknowledge"):
+            assert word not in main.lower()
+        assert_accessible(page, "the person's messages")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Mark as read").click()
+        assert "Message marked as read." in page.inner_text("main")
+        assert "You have no new messages." in page.inner_text("main")
+
+        # The organisation admin changes an alert rule: an error first, then saved with its history.
+        sign_in(page, "orgadmin.mh", world.password)
+        page.goto("/contacts/rules/")
+        assert_accessible(page, "the alert rules page")
+        page.fill("#disengaged_after_days", "3")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save alert rules").click()
+        assert "There is a problem" in page.inner_text("main")
+        assert_accessible(page, "the alert rules page with an error")
+        page.fill("#disengaged_after_days", "21")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save alert rules").click()
+        assert "Alert rules saved." in page.inner_text("main")
+        assert "Days before a person counts as disengaged: 28 to 21" in page.inner_text("main")
+        assert_accessible(page, "the alert rules page with its history")
