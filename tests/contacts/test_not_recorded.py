@@ -208,3 +208,20 @@ class NotRecordedRaceTests:
         assert not Notification.objects.filter(
             kind=KIND, channel="in_app", acknowledged_at__isnull=True
         ).exists()
+
+
+@pytest.mark.django_db
+class PharmacyPageQueryTests:
+    def test_queries_do_not_grow_with_collections_not_recorded(
+        self, client, world, django_assert_max_num_queries
+    ):
+        client.force_login(world.pharmacist)
+        sched = schedule(world)
+        collection(world, sched, timezone.localdate() - dt.timedelta(days=1))
+        with django_assert_max_num_queries(40) as first:
+            client.get("/contacts/pharmacy/")
+        for offset in range(2, 7):
+            collection(world, sched, timezone.localdate() - dt.timedelta(days=offset))
+        with django_assert_max_num_queries(len(first.captured_queries)):
+            page = client.get("/contacts/pharmacy/").content.decode()
+        assert "Not recorded from earlier days (6)" in page

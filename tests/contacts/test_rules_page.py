@@ -134,3 +134,18 @@ class RulesServiceTests:
         services.contact_rules_set(organisation=world.mh, by=world.orgadmin_mh, disengaged_after_days=14)
         rules = services.rules_for([world.mh.pk])[world.mh.pk]
         assert rules.disengaged_after_days == 14 and rules.urgent_after_missed_collections == 3
+
+
+class RulesPageQueryTests:
+    def test_queries_do_not_grow_with_the_history(self, client, world, django_assert_max_num_queries):
+        client.force_login(world.orgadmin_mh)
+        services.contact_rules_set(organisation=world.mh, by=world.orgadmin_mh, disengaged_after_days=14)
+        with django_assert_max_num_queries(40) as first:
+            client.get(url(world.mh))
+        for days in range(15, 45):
+            services.contact_rules_set(
+                organisation=world.mh, by=world.orgadmin_mh, disengaged_after_days=days
+            )
+        with django_assert_max_num_queries(len(first.captured_queries)):
+            page = client.get(url(world.mh)).content.decode()
+        assert page.count("Days before a person counts as disengaged:") == 31
