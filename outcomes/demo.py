@@ -14,6 +14,7 @@ from dualcare.people.models import Involvement, Organisation
 
 from . import services
 from .demo_history import demo_history_create
+from .demo_history import enabled as demo_history_enabled
 from .models import DialogRating, HonosRating, SatisfactionResponse, TopForm
 from .schedules import add_months
 
@@ -181,6 +182,6 @@ def build(demo) -> None:
     # Last: the live steps above look for rows they made, and history is not theirs.
     teams = [demo.teams[key] for key in ("north", "south", "recovery", "prescribing") if key in demo.teams]
     manager = demo.staff.get("manager.mh")
-    if teams and manager is not None:
+    if teams and manager is not None and demo_history_enabled():
         for what, count in demo_history_create(teams=teams, today=demo.today, by=manager).items():
             demo.created[what] += count

@@ -6,10 +6,13 @@ ended, so they never appear on caseloads or record pages: only in the weekly mea
 counts over time. Each has a baseline HoNOS or start TOP (on time more often after
 BASELINE_CHANGE, the tested change the dashboards can annotate), six-monthly reviews with
 realistic lateness, an exit measure for most, some satisfaction answers, and a quadrant at the
-start of care (for some, a move later). Rows are drawn from a generator seeded by a fixed
+start of care (for some, a move later). The ended care of the other demo histories' people
+(referrals, contacts) with these teams gets outcome forms the same way, so every episode the
+other measures count is counted here too. Rows are drawn from a generator seeded by a fixed
 string, so a run makes the same history relative to `today`. Idempotent: nothing is made once
-any historic person exists. Within the exit window every ended involvement has its exit
-measure except one in North CMHT, so the due list shows one exit measure still to record.
+any historic person of ours exists. Off under the test runner unless DEMO_HISTORY is set.
+Within the exit window every ended involvement has its exit measure except one in North CMHT,
+so the due list shows one exit measure still to record.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .models import FFTAnswer, HonosRating, SatisfactionResponse, TopForm
 from .schedules import add_months
 
 NHS_PREFIX = "99985"
+LIVE_DEMO_PREFIX = "9990"  # the live demo people (dualcare.management.demo_data)
 HISTORY_FROM = dt.date(2025, 4, 21)  # starts from here, so reviews fall due all through the chart year
 BASELINE_CHANGE = dt.date(2026, 5, 4)  # "baseline measure taken at the first appointment"
 GIVEN = [
@@ -54,6 +58,13 @@ DRAMA_PREFIXES = ["0113", "0114", "0115", "0116", "0117", "0118", "0121", "0131"
 INSTRUMENT = {Organisation.Kind.MENTAL_HEALTH: "honos", Organisation.Kind.SUBSTANCE_MISUSE: "top"}
 
 
+def enabled() -> bool:
+    """DEMO_HISTORY (default on; off under the test runner), as the other demo histories."""
+    from django.conf import settings
+
+    return bool(getattr(settings, "DEMO_HISTORY", not getattr(settings, "TESTING", False)))
+
+
 def historic_nhs_numbers():
     """Valid NHS numbers 99985xxxx + check digit, in order, skipping bodies with no valid check digit."""
     for i in range(10_000):
@@ -68,6 +79,7 @@ class _Episode:
     person: ServiceUser
     involvement: Involvement
     instrument: str
+    ours: bool = True  # False: another demo history's person, given outcome forms only
 
 
 def _honos_items(rng: random.Random, severity: float) -> tuple[list[int], dict]:
@@ -96,6 +108,45 @@ def _top_answers(rng: random.Random, progress: float) -> dict:
         "physical_health": max(0, min(20, rng.randint(6, 11) + round(3 * progress))),
         "quality_of_life": max(0, min(20, rng.randint(3, 9) + round(6 * progress))),
     }
+
+
+def _other_histories(teams) -> list[_Episode]:
+    """Ended care of the other demo histories' synthetic people (referrals, contacts) with these
+    teams in the chart year, with no outcome form from that organisation yet: they get forms
+    too, so the outcome measures count every episode the other measures count."""
+    from django.db.models import Exists, OuterRef, Q
+
+    def has_forms(model):
+        return Exists(
+            model.objects.filter(
+                service_user=OuterRef("service_user"), organisation=OuterRef("team__organisation")
+            )
+        )
+
+    involvements = (
+        Involvement.objects.filter(team__in=teams, end__isnull=False, start__gte=HISTORY_FROM)
+        .filter(Q(key_worker__isnull=False) | Q(ended_by__isnull=False))
+        .exclude(service_user__nhs_number__startswith=NHS_PREFIX)
+        .exclude(service_user__nhs_number__startswith=LIVE_DEMO_PREFIX)
+        .filter(service_user__nhs_number__startswith="999")
+        .exclude(has_forms(HonosRating))
+        .exclude(has_forms(TopForm))
+        .select_related("service_user", "team__organisation", "key_worker", "ended_by")
+        .order_by("start", "pk")
+    )
+    episodes = []
+    for involvement in involvements:
+        if involvement.key_worker is None:
+            involvement.key_worker = involvement.ended_by
+        episodes.append(
+            _Episode(
+                involvement.service_user,
+                involvement,
+                INSTRUMENT[involvement.team.organisation.kind],
+                ours=False,
+            )
+        )
+    return episodes
 
 
 # Likely quadrants at the start of care, by instrument (team kind): (quadrant, weight).
@@ -196,6 +247,7 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
     for episode in episodes:
         episode.involvement.service_user = episode.person
     Involvement.objects.bulk_create([e.involvement for e in episodes])
+    episodes += _other_histories(teams)
 
     honos, tops, answers, quadrants = [], [], [], []
     fft_answers, fft_weights = zip(*FFT, strict=True)
@@ -231,7 +283,8 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
             forms.append(("exit", min(today, inv.end + dt.timedelta(days=rng.randint(0, 10)))))
         severity = rng.choice([1.4, 1.8, 2.2, 2.6])
         improves = rng.random() < 0.65
-        quadrants.extend(_quadrant_history(rng, episode, severity, improves, [day for _, day in forms]))
+        if episode.ours:
+            quadrants.extend(_quadrant_history(rng, episode, severity, improves, [day for _, day in forms]))
         for number, (kind, day) in enumerate(forms):
             progress = min(1.0, 0.35 * number) if improves else -0.05 * number
             if episode.instrument == "honos":
@@ -278,6 +331,7 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
     SatisfactionResponse.objects.bulk_create(answers, batch_size=500)
     made = {
         "historic people": len(people),
+        "other histories' episodes given outcome forms": sum(1 for e in episodes if not e.ours),
         "historic HoNOS ratings": len(honos),
         "historic TOP forms": len(tops),
         "historic satisfaction answers": len(answers),

@@ -89,3 +89,71 @@ class DemoHistoryTests:
         assert [
             m.objects.count() for m in (ServiceUser, Involvement, HonosRating, TopForm, SatisfactionResponse)
         ] == counts
+
+
+def other_history_number() -> str:
+    """A valid NHS number in another helper's demo-history range (99970xxxxx)."""
+    for i in range(10_000):
+        body = f"99970{i:04d}"
+        check = nhs.calculate_checksum(body)
+        if check is not None and check < 10:
+            return f"{body}{check}"
+    raise AssertionError("no number")
+
+
+class OtherHistoriesTests:
+    def test_their_ended_care_gets_outcome_forms_too(self, world):
+        from dualcare.people import services as people_services
+        from tests.factories import person
+
+        theirs = person(world.cmht_north, key_worker=world.keyworker_mh, nhs_number=other_history_number())
+        involvement = Involvement.objects.get(service_user=theirs)
+        Involvement.objects.filter(pk=involvement.pk).update(start=dt.date(2025, 12, 1))
+        people_services.involvement_end(
+            involvement=involvement, reason="Discharged", by=world.keyworker_mh, end=dt.date(2026, 8, 1)
+        )
+        live = Involvement.objects.get(service_user=world.mh_only)  # open: never touched
+        made = demo_history_create(teams=[world.cmht_north], today=timezone.localdate(), by=world.manager_mh)
+        assert made["other histories' episodes given outcome forms"] == 1
+        stages = set(HonosRating.objects.filter(service_user=theirs).values_list("stage", flat=True))
+        assert stages and stages <= {"assessment", "review", "discharge"}
+        assert not HonosRating.objects.filter(service_user=live.service_user).exists()
+        assert not TopForm.objects.filter(service_user=theirs).exists()
+
+
+class WholeDemoTests:
+    def test_the_demo_loads_it_only_when_demo_history_is_on(self, settings):
+        from dualcare.management import demo_data
+
+        settings.DEMO_HISTORY = False
+        demo_data.build(password="demo-password-for-tests-only")
+        assert not historic().exists()
+        settings.DEMO_HISTORY = True
+        demo = demo_data.build(password="demo-password-for-tests-only")
+        assert historic().count() > 500
+        north = demo.teams["north"]
+        today = timezone.localdate()
+        cells = selectors.weekly_measures([north.pk], CHART_FROM, week_of(today))["outcomes.baseline_on_time"]
+        before = [c.value for (_, week), c in cells.items() if week < BASELINE_CHANGE]
+        after = [c.value for (_, week), c in cells.items() if week >= BASELINE_CHANGE]
+        assert sum(after) / len(after) - sum(before) / len(before) > 15
+        # Every episode of every demo history in the chart year has outcome forms, but the one left.
+        ended = Involvement.objects.filter(
+            team__in=[demo.teams[k] for k in ("north", "south", "recovery", "prescribing")],
+            end__isnull=False,
+            start__gte=dt.date(2025, 4, 21),
+            service_user__nhs_number__startswith="999",
+        ).exclude(service_user__nhs_number__startswith="9990")
+        without = [
+            inv
+            for inv in ended.select_related("team__organisation")
+            if not (HonosRating if inv.team.organisation.kind == "mental_health" else TopForm)
+            .objects.filter(service_user=inv.service_user, organisation=inv.team.organisation)
+            .exists()
+        ]
+        assert len(without) <= ended.count() // 5  # only those never baselined and with no exit
+        counts = [m.objects.count() for m in (ServiceUser, HonosRating, TopForm, SatisfactionResponse)]
+        demo_data.build(password="demo-password-for-tests-only")
+        assert [
+            m.objects.count() for m in (ServiceUser, HonosRating, TopForm, SatisfactionResponse)
+        ] == counts
