@@ -85,4 +85,9 @@ app.conf.beat_schedule = {
         "task": "linkworkers.tasks.linkworkers_scan",
         "schedule": crontab(minute="*/15"),
     },
+    # Dashboard PDFs still waiting are queued again; those older than a day are deleted.
+    "dashboards-pdf-sweep": {
+        "task": "dualcare.dashboards.tasks.dashboard_pdfs_sweep",
+        "schedule": 60.0,
+    },
 }

@@ -73,3 +73,36 @@ class Baseline(TimeStampedModel):
         if self.is_all_points:
             return f"{self.measure_key}: all points"
         return f"{self.measure_key}: {self.first_week} to {self.last_week}"
+
+
+class DashboardPdf(TimeStampedModel):
+    """A PDF of a dashboard asked for by a manager, rendered by a worker (WeasyPrint takes
+    seconds for 30 charts and their tables: never in the request) and kept for a day.
+
+    The period is fixed when asked for, so the document is the dashboard the manager saw.
+    """
+
+    class Kind(models.TextChoices):
+        TEAM = "team", "Team"
+        ORGANISATION = "organisation", "Organisation"
+        LOCALITY = "locality", "Locality"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    weeks = models.PositiveSmallIntegerField()
+    first_week = models.DateField()
+    last_week = models.DateField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    pdf = models.FileField(upload_to="dashboards/", blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["pdf", "created_at"], name="dash_pdf_pending")]
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.pdf)

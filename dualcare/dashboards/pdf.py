@@ -1,7 +1,7 @@
 """Dashboards as PDF (WeasyPrint): the same SVG charts and data tables as the pages.
 
-Rendered in the request, like the link-meeting agenda download: a dashboard is aggregates only,
-a few pages, and changes with every week, so there is nothing worth storing. No network fetches.
+Rendered by a worker (services.pdf_render, from tasks): an organisation's 30 measures with a
+year of weekly tables measured 8-20 s, too long for a request. No network fetches.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ def _render(template: str, context: dict) -> bytes:
     return HTML(string=render_to_string(template, context), url_fetcher=_no_fetch).write_pdf()
 
 
-def dashboard_pdf(board: selectors.Dashboard, *, teams=()) -> bytes:
-    return _render("dashboards/dashboard_pdf.html", {"board": board, "scope": board.scope, "teams": teams})
+def dashboard_pdf(board: selectors.Dashboard) -> bytes:
+    return _render("dashboards/dashboard_pdf.html", {"board": board, "scope": board.scope})
 
 
 def locality_pdf(place: selectors.Locality) -> bytes:

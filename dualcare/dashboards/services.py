@@ -7,7 +7,10 @@ these functions hold the rules of the data itself.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +19,9 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation, Team, User
 
 from . import measures
-from .models import Annotation, Baseline
+from .models import Annotation, Baseline, DashboardPdf
+
+log = logging.getLogger(__name__)
 
 ANNOTATION_TEXT_MAX = 200
 REASON_MAX = 300
@@ -161,3 +166,86 @@ def baseline_reset(
         detail={"measure_key": measure_key},
     )
     return baseline
+
+
+# ---------------------------------------------------------------------------
+# PDFs: asked for in the request, rendered by a worker (DESIGN.md "PDFs"), kept for a day
+
+PDF_KEEP = dt.timedelta(days=1)
+PDF_SETTLE = dt.timedelta(minutes=2)  # queued on commit: the sweep leaves younger ones to that task
+
+
+@transaction.atomic
+def pdf_request(
+    *, kind: str, period, by: User, organisation: Organisation | None = None, team: Team | None = None
+) -> DashboardPdf:
+    """Ask for a PDF of a dashboard over a fixed period; a worker renders it after commit."""
+    if kind not in DashboardPdf.Kind.values:
+        raise ApplicationError("Unknown kind of dashboard.")
+    if kind != DashboardPdf.Kind.LOCALITY and organisation is None:
+        raise ApplicationError("A team or organisation dashboard needs its organisation.")
+    if kind == DashboardPdf.Kind.TEAM and team is None:
+        raise ApplicationError("A team dashboard needs its team.")
+    if team is not None:
+        _check_scope(organisation, team)
+    document = DashboardPdf.objects.create(
+        kind=kind,
+        organisation=organisation,
+        team=team,
+        weeks=period.weeks,
+        first_week=period.first,
+        last_week=period.last,
+        requested_by=by,
+    )
+    audit_record(actor=by, action="dashboard.pdf_request", target=document, organisation=organisation)
+    document_id = document.pk
+    transaction.on_commit(lambda: queue_pdf(document_id))
+    return document
+
+
+def queue_pdf(document_id) -> None:
+    """Ask a worker to render the PDF; if the broker is down, the sweep will."""
+    from .tasks import dashboard_pdf_render
+
+    try:
+        dashboard_pdf_render.delay(str(document_id))
+    except Exception:  # broker unreachable: the row is committed and the beat sweep re-queues it
+        log.warning("dashboard PDF not queued; the sweep will pick it up", exc_info=True)
+
+
+def pdf_render(document_id) -> bool:
+    """Render and store the PDF once. Returns True if this call stored it."""
+    from . import pdf, selectors
+
+    document = DashboardPdf.objects.select_related("organisation", "team").filter(pk=document_id).first()
+    if document is None or document.pdf:
+        return False
+    period = selectors.Period(first=document.first_week, last=document.last_week, weeks=document.weeks)
+    if document.kind == DashboardPdf.Kind.LOCALITY:
+        content = pdf.locality_pdf(selectors.locality(period))
+    else:
+        scope = selectors.Scope(organisation=document.organisation, team=document.team)
+        content = pdf.dashboard_pdf(selectors.dashboard(scope, period))
+    name = default_storage.save(f"dashboards/{document.pk}.pdf", ContentFile(content))
+    # Conditional: if two workers rendered at once, the first stored wins and the other file goes.
+    stored = DashboardPdf.objects.filter(pk=document.pk, pdf="").update(pdf=name, rendered_at=timezone.now())
+    if not stored:
+        default_storage.delete(name)
+    return bool(stored)
+
+
+def pdfs_sweep(*, limit: int = 20) -> dict:
+    """Beat: queue PDFs still waiting (broker down, worker died) and delete those older than a day."""
+    now = timezone.now()
+    waiting = list(
+        DashboardPdf.objects.filter(pdf="", created_at__lt=now - PDF_SETTLE, created_at__gte=now - PDF_KEEP)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for document_id in waiting:
+        queue_pdf(document_id)
+    old = DashboardPdf.objects.filter(created_at__lt=now - PDF_KEEP)
+    for name in old.exclude(pdf="").values_list("pdf", flat=True):
+        default_storage.delete(name)
+    deleted, _ = old.delete()
+    return {"queued": len(waiting), "deleted": deleted}

@@ -25,6 +25,8 @@ urlpatterns = [
     path("locality/", views.locality, name="locality"),
     path("locality/locality.csv", views.locality_csv, name="locality_csv"),
     path("locality/locality.pdf", views.locality_pdf, name="locality_pdf"),
+    path("pdfs/<uuid:pk>/", views.pdf_status, name="pdf"),
+    path("pdfs/<uuid:pk>/dashboard.pdf", views.pdf_file, name="pdf_file"),
     *_scoped("teams", "team"),
     *_scoped("organisations", "organisation"),
 ]

@@ -17,7 +17,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,8 +26,9 @@ from dualcare import access
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation, Team, User
 
-from . import measures, pdf, selectors, services
+from . import measures, selectors, services
 from .forms import AnnotationForm, BaselineForm, BaselineResetForm, PeriodForm
+from .models import DashboardPdf
 from .selectors import Scope
 
 
@@ -376,16 +377,74 @@ def measure_csv(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
     return _csv_response(_filename(scope, period, "csv", key), CSV_HEADER, _chart_rows(board.charts[0]))
 
 
+@require_POST
 @manager_only
 def dashboard_pdf(request: HttpRequest, pk, kind: str) -> HttpResponse:
+    """Ask for a PDF of the dashboard; a worker renders it and the next page says when it is ready."""
     scope = _scope_or_404(request, kind, pk)
-    period = _period(request)
-    board = selectors.dashboard(scope, period)
-    response = HttpResponse(
-        pdf.dashboard_pdf(board, teams=_scope_teams(scope)), content_type="application/pdf"
+    document = services.pdf_request(
+        kind=scope.kind,
+        organisation=scope.organisation,
+        team=scope.team,
+        period=_period(request),
+        by=request.user,
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(scope, period, "pdf")}"'
-    return response
+    return redirect("dashboards:pdf", pk=document.pk)
+
+
+def _pdf_or_404(request: HttpRequest, pk) -> DashboardPdf:
+    """A PDF its requester may still see: their own, of a dashboard they may still open."""
+    document = DashboardPdf.objects.select_related("organisation", "team").filter(pk=pk).first()
+    if document is None or document.requested_by_id != request.user.pk:
+        raise Http404("No such document.")
+    if document.kind == DashboardPdf.Kind.LOCALITY:
+        allowed = access.dashboards_can_view_locality(request.user, request.managed_organisation_ids)
+    else:
+        allowed = document.organisation_id in request.managed_organisation_ids
+    if not allowed:
+        raise Http404("No such document.")
+    return document
+
+
+def _document_name(document: DashboardPdf) -> str:
+    if document.kind == DashboardPdf.Kind.LOCALITY:
+        return "the locality dashboard"
+    return (document.team or document.organisation).name
+
+
+@manager_only
+def pdf_status(request: HttpRequest, pk) -> HttpResponse:
+    document = _pdf_or_404(request, pk)
+    if document.kind == DashboardPdf.Kind.LOCALITY:
+        back = reverse("dashboards:locality")
+    else:
+        back = reverse(f"dashboards:{document.kind}", args=[(document.team or document.organisation).pk])
+    if document.weeks != selectors.DEFAULT_WEEKS:
+        back += f"?weeks={document.weeks}"
+    return render(
+        request,
+        "dashboards/pdf.html",
+        {
+            "document": document,
+            "name": _document_name(document),
+            "ends": document.last_week + dt.timedelta(days=6),
+            "back_url": back,
+        },
+    )
+
+
+@manager_only
+def pdf_file(request: HttpRequest, pk) -> HttpResponse:
+    document = _pdf_or_404(request, pk)
+    if not document.is_ready:
+        return redirect("dashboards:pdf", pk=document.pk)
+    what = "locality" if document.kind == DashboardPdf.Kind.LOCALITY else f"{document.kind}-dashboard"
+    return FileResponse(
+        document.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"{what}-{document.first_week.isoformat()}-to-{document.last_week.isoformat()}.pdf",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -449,10 +508,8 @@ def locality_csv(request: HttpRequest) -> HttpResponse:
     return _csv_response(filename, header, rows)
 
 
+@require_POST
 @locality_only
 def locality_pdf(request: HttpRequest) -> HttpResponse:
-    period = _period(request)
-    response = HttpResponse(pdf.locality_pdf(selectors.locality(period)), content_type="application/pdf")
-    filename = f"locality-{period.first.isoformat()}-to-{period.last.isoformat()}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    document = services.pdf_request(kind=DashboardPdf.Kind.LOCALITY, period=_period(request), by=request.user)
+    return redirect("dashboards:pdf", pk=document.pk)

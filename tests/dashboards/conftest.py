@@ -101,3 +101,18 @@ def shifted(world, fake, period_weeks):
     fake.series(CASELOAD.key, world.cmht_north, period_weeks[-10], [30, 31, 29, 30, 32, 31, 30, 29, 31, 30])
     world.change_week = start + dt.timedelta(weeks=len(before))
     return world
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def queued_pdfs(monkeypatch):
+    """Dashboard PDFs asked for are recorded here, not sent to a broker; tests render them."""
+    from dualcare.dashboards import services
+
+    queued: list = []
+    monkeypatch.setattr(services, "queue_pdf", queued.append)
+    return queued

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from dualcare.dashboards import services
+from dualcare.dashboards.models import DashboardPdf
 from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, assert_accessible
 
 from .conftest import SHARE
@@ -74,10 +76,21 @@ class DashboardJourneyTests:
         assert len(share) == 32 and share[-1]["special_cause"] == "yes"
         assert share[-1]["variation"] == "improvement"
 
-        pdf = download(page, "This dashboard as PDF")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Prepare a PDF of this dashboard").click()
+        assert "Your PDF is being prepared" in page.inner_text("main")
+        assert_accessible(page, "the PDF being prepared")
+        services.pdf_render(DashboardPdf.objects.get().pk)  # what the worker does
+        with page.expect_navigation():
+            page.get_by_role("link", name="Check again").click()
+        assert "Your PDF is ready" in page.inner_text("main")
+        pdf = download(page, "Download the PDF")
         text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
         assert "Dashboard: North CMHT" in text and "Special cause: improvement" in text
 
+        with page.expect_navigation():
+            page.get_by_role("link", name="Back to the dashboard").click()
+        section = page.locator("section", has=page.locator("#measure-fake-in-time"))
         with page.expect_navigation():
             section.get_by_role("link", name="Recalculate limits or mark a change").click()
         assert_accessible(page, "the measure page")

@@ -5,13 +5,16 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from dualcare.audit.models import AuditEvent
 from dualcare.dashboards import services
-from dualcare.dashboards.models import Annotation, Baseline
+from dualcare.dashboards.models import Annotation, Baseline, DashboardPdf
 from dualcare.dashboards.selectors import period_for
+from tests.factories import staff
 
 from .conftest import CASELOAD, MEETINGS, SHARE
 
@@ -35,7 +38,6 @@ class AccessTests:
         [
             ("team", ()),
             ("team_csv", ()),
-            ("team_pdf", ()),
             ("team_measure", (SHARE.key,)),
             ("team_measure_csv", (SHARE.key,)),
         ],
@@ -281,7 +283,9 @@ class DownloadTests:
         rows = list(csv.DictReader(io.StringIO(response.content.decode())))
         assert {r["measure_key"] for r in rows} == {CASELOAD.key} and len(rows) == 10
 
-    def test_the_pdf_has_the_charts_tables_and_changes(self, shifted, login):
+    def test_the_pdf_is_rendered_by_a_worker_with_the_charts_tables_and_changes(
+        self, shifted, login, queued_pdfs, django_capture_on_commit_callbacks
+    ):
         services.annotation_add(
             organisation=shifted.mh,
             team=shifted.cmht_north,
@@ -290,12 +294,73 @@ class DownloadTests:
             text="Daily referral huddle started",
             by=shifted.manager_mh,
         )
-        response = login(shifted.manager_mh).get(team_url(shifted, "team_pdf"))
-        assert response["Content-Type"] == "application/pdf"
-        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+        client = login(shifted.manager_mh)
+        assert client.get(team_url(shifted, "team_pdf")).status_code == 405
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(team_url(shifted, "team_pdf") + "?weeks=26")
+        document = DashboardPdf.objects.get()
+        assert response["Location"] == reverse("dashboards:pdf", args=[document.pk])
+        assert queued_pdfs == [document.pk]
+        assert (document.weeks, document.first_week) == (26, period_for(26).first)
+        page = client.get(response["Location"]).content.decode()
+        assert "Your PDF is being prepared" in page and "Check again" in page
+        file_url = reverse("dashboards:pdf_file", args=[document.pk])
+        assert client.get(file_url)["Location"] == response["Location"]
+
+        assert services.pdf_render(document.pk) is True
+        assert services.pdf_render(document.pk) is False  # a second run stores nothing more
+        page = client.get(response["Location"]).content.decode()
+        assert "Your PDF is ready" in page and file_url in page
+        download = client.get(file_url)
+        assert download["Content-Type"] == "application/pdf"
+        assert "attachment" in download["Content-Disposition"]
+        content = b"".join(download.streaming_content)
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
         flat = " ".join(text.split())
         assert "Dashboard: North CMHT" in flat
         assert "Special cause: improvement" in flat
         assert "Referrals answered in time, by week" in flat
         assert "Daily referral huddle started" in flat
         assert "Sam" not in flat and "Testwell" not in flat
+
+    def test_a_pdf_is_only_for_the_manager_who_asked_while_they_may_see_the_dashboard(self, shifted, login):
+        document = services.pdf_request(
+            kind="team",
+            organisation=shifted.mh,
+            team=shifted.cmht_north,
+            period=period_for(),
+            by=shifted.manager_mh,
+        )
+        services.pdf_render(document.pk)
+        other = staff("manager.mh.two", shifted.cmht_north, "team_manager")
+        for user in (other, shifted.manager_sm):
+            assert login(user).get(reverse("dashboards:pdf", args=[document.pk])).status_code == 404
+            assert login(user).get(reverse("dashboards:pdf_file", args=[document.pk])).status_code == 404
+        role = shifted.manager_mh.staff_roles.get()
+        role.end = dt.date.today()
+        role.save(update_fields=["end"])
+        assert (
+            login(shifted.manager_mh).get(reverse("dashboards:pdf_file", args=[document.pk])).status_code
+            == 403
+        )
+
+
+class PdfSweepTests:
+    def test_it_queues_waiting_pdfs_again_and_deletes_day_old_ones(self, shifted, queued_pdfs):
+        def ask():
+            return services.pdf_request(
+                kind="organisation", organisation=shifted.mh, period=period_for(13), by=shifted.manager_mh
+            )
+
+        fresh, waiting, old = ask(), ask(), ask()
+        services.pdf_render(old.pk)
+        now = timezone.now()
+        DashboardPdf.objects.filter(pk=waiting.pk).update(created_at=now - dt.timedelta(minutes=5))
+        DashboardPdf.objects.filter(pk=old.pk).update(created_at=now - dt.timedelta(days=2))
+        name = DashboardPdf.objects.get(pk=old.pk).pdf.name
+        assert default_storage.exists(name)
+        queued_pdfs.clear()
+        assert services.pdfs_sweep() == {"queued": 1, "deleted": 1}
+        assert queued_pdfs == [waiting.pk]
+        assert not default_storage.exists(name)
+        assert set(DashboardPdf.objects.values_list("pk", flat=True)) == {fresh.pk, waiting.pk}
