@@ -257,7 +257,8 @@ def exit_new(request: HttpRequest, involvement_pk, instrument: str) -> HttpRespo
         except ApplicationError as error:
             form.add_application_error(error)
         else:
-            messages.success(request, f"{heading.removeprefix('Record the ')} saved.".capitalize())
+            saved = heading.removeprefix("Record the ")
+            messages.success(request, f"{saved[0].upper()}{saved[1:]} saved.")
             return redirect("outcomes:due")
     return render(
         request,
