@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 TEAM_CSV = 10
 TEAM_PAGE = 12
 ORGANISATION_PAGE = 14  # + the organisation's team ids, + its teams for the links
+INDEX_PAGE = 11  # the organisations, their teams (prefetched), the locality check
 LOCALITY_PAGE = 13  # participating check, organisations, their teams, the provider twice; no scope
 
 
@@ -72,6 +73,19 @@ class QueryCountTests:
             assert client.get(reverse("dashboards:organisation", args=[world.mh.pk])).status_code == 200
         with django_assert_num_queries(LOCALITY_PAGE):
             assert client.get(reverse("dashboards:locality")).status_code == 200
+
+    def test_the_list_of_dashboards_is_constant(self, world, login, django_assert_num_queries):
+        from tests.factories import TeamFactory
+
+        client = login(world.manager_mh)
+        url = reverse("dashboards:index")
+        with django_assert_num_queries(INDEX_PAGE):
+            assert client.get(url).status_code == 200
+        for i in range(6):
+            TeamFactory(organisation=world.mh, name=f"Extra team {i}")
+        with django_assert_num_queries(INDEX_PAGE):
+            page = client.get(url).content.decode()
+        assert "Extra team 5" in page
 
 
 class RealProviderTests:
