@@ -119,3 +119,14 @@ class DashboardJourneyTests:
         assert "Limits calculated from" in main and "reason: Before the daily huddle" in main
         assert "is above the upper limit" in main
         assert_accessible(page, "the measure page with recalculated limits")
+
+    def test_the_locality_view_is_accessible_and_hides_small_numbers(self, page, shifted, fake, period_weeks):
+        fake.set(SHARE.key, shifted.sm_team, period_weeks[-1], 50, 3)
+        sign_in(page, "manager.mh", shifted.password)
+        page.goto("/dashboards/locality/")
+        assert page.locator("h1").inner_text() == "Locality dashboard"
+        section = page.locator("section", has=page.locator("#measure-fake-in-time"))
+        section.get_by_text("Data table by organisation").click()
+        last_row = section.locator("tbody tr").last.inner_text()
+        assert last_row.count("fewer than 5") == 2
+        assert_accessible(page, "the locality dashboard")
