@@ -350,8 +350,15 @@ def _csv_response(filename: str, header: list[str], rows: list[list]) -> HttpRes
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([[_cell(value) for value in row] for row in rows])
     return response
+
+
+def _cell(value):
+    # Names typed by people (organisations) must not run as formulas when the CSV is opened.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return f"'{value}"
+    return value
 
 
 def _filename(scope: Scope, period, ext: str, key: str = "") -> str:

@@ -87,6 +87,13 @@ class SuppressionPageTests:
         assert last["All participating organisations"]["n"] == "24"
         assert not any(r["n"] in {"3", "9"} for r in rows if r["measure_key"] == SHARE.key)
 
+    def test_the_csv_cannot_carry_a_formula_in_a_name(self, locality_data, login):
+        locality_data.charity.name = "=HYPERLINK(1)"
+        locality_data.charity.save(update_fields=["name"])
+        response = login(locality_data.manager_mh).get(reverse("dashboards:locality_csv"))
+        names = {r["organisation"] for r in csv.DictReader(io.StringIO(response.content.decode()))}
+        assert "'=HYPERLINK(1)" in names and "=HYPERLINK(1)" not in names
+
     def test_the_pdf_suppresses_the_same_cells(self, locality_data, login):
         client = login(locality_data.manager_mh)
         response = client.post(reverse("dashboards:locality_pdf"))
