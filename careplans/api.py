@@ -227,6 +227,8 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 "This copy includes parts of the plan your organisation has no consent to see."
             )
         if not version.pdf:
+            # Rendered on publishing; an older version without one (an import, say) is rendered now.
+            services.queue_pdf(version.pk)
             response = Response(
                 {"detail": "The PDF is being prepared. Try again in a minute."},
                 status=status.HTTP_202_ACCEPTED,

@@ -15,7 +15,7 @@ import logging
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -441,11 +441,16 @@ def version_render_pdf(version_id) -> bool:
 
 
 def versions_render_missing_pdfs(*, limit: int = 50) -> int:
-    """Queue every version still without its PDF (the beat sweep). Returns how many were queued."""
+    """Queue versions published in the last week still without their PDF (the beat sweep catches a
+    render lost with its worker). Older ones (an import, say) render when someone asks for them.
+    Returns how many were queued."""
+    now = timezone.now()
     # Versions published in the last two minutes were queued on commit: leave them to that task.
-    settled = timezone.now() - dt.timedelta(minutes=2)
+    settled = now - dt.timedelta(minutes=2)
     ids = list(
-        PlanVersion.objects.filter(pdf="", published_at__lt=settled)
+        PlanVersion.objects.filter(
+            pdf="", published_at__lt=settled, published_at__gte=now - dt.timedelta(days=7)
+        )
         .order_by("published_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -547,32 +552,41 @@ def _notify_key_workers(version: PlanVersion, agreement: Agreement) -> None:
 def careplans_remind_reviews_due(*, today: dt.date | None = None) -> int:
     """Tell the key workers of every involved team, once per review date, that a plan's review is due.
 
-    The outbox's unique event key per recipient makes a second scan (or a second beat) send
-    nothing more. No names in the message: it may go by email; the link checks access.
+    Only plans of people someone is still key working are looked at (a discharged person's old plan
+    is not "due"). The outbox's unique event key per recipient makes a second scan (or a second
+    beat) send nothing more. No names in the message: it may go by email; the link checks access.
+    Three queries to find the work, whatever the number of plans; then one outbox write per plan.
     Returns the number of plans whose reminder was written this time.
     """
     today = today or timezone.localdate()
-    plans = CarePlan.objects.filter(current_version_number__gt=0, review_due__lte=today).values_list(
-        "pk", "service_user_id", "review_due"
+    in_care = Q(end__isnull=True) | Q(end__gt=today)
+    workers: dict = {}
+    for involvement in Involvement.objects.filter(
+        in_care,
+        key_worker__is_active=True,
+        service_user__care_plan__current_version_number__gt=0,
+        service_user__care_plan__review_due__lte=today,
+    ).select_related("key_worker"):
+        workers.setdefault(involvement.service_user_id, {})[involvement.key_worker_id] = (
+            involvement.key_worker
+        )
+    plans = list(
+        CarePlan.objects.filter(service_user_id__in=list(workers)).values_list(
+            "pk", "service_user_id", "review_due"
+        )
     )
+    keys = {
+        plan_id: f"careplan:{plan_id}:review_due:{review_due:%Y-%m-%d}" for plan_id, _, review_due in plans
+    }
+    sent = set(Notification.objects.filter(event_key__in=keys.values()).values_list("event_key", flat=True))
     reminded = 0
     for plan_id, service_user_id, review_due in plans:
-        workers = list(
-            User.objects.filter(
-                key_worker_involvements__service_user_id=service_user_id,
-                key_worker_involvements__end__isnull=True,
-                is_active=True,
-            ).distinct()
-        )
-        if not workers:
-            continue
-        event_key = f"careplan:{plan_id}:review_due:{review_due:%Y-%m-%d}"
-        if Notification.objects.filter(event_key=event_key).exists():
+        if keys[plan_id] in sent:
             continue
         with transaction.atomic():
             notify(
-                event_key=event_key,
-                recipients=workers,
+                event_key=keys[plan_id],
+                recipients=list(workers[service_user_id].values()),
                 kind="careplan.review_due",
                 subject="A shared care plan is due for review",
                 body=f"A care plan you work on is due for review ({review_due:%d %B %Y}). Open it here.",

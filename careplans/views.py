@@ -295,6 +295,8 @@ def agreement_in_person(request: HttpRequest, pk) -> HttpResponse:
 
 def _pdf_response(request, version: PlanVersion, person: ServiceUser, *, back_url: str) -> HttpResponse:
     if not version.pdf:
+        # Rendered on publishing; an older version without one (an import, say) is rendered now.
+        services.queue_pdf(version.pk)
         response = render(
             request,
             "careplans/pdf_pending.html",

@@ -138,3 +138,14 @@ class PdfTests:
         services.version_render_pdf(version.pk)
         client.force_login(world.keyworker_sm)
         assert client.get(reverse("careplans:version_pdf", kwargs={"pk": version.pk})).status_code == 403
+
+
+def test_asking_for_a_version_without_its_pdf_queues_the_render(world, version, client, monkeypatch):
+    """An old version the sweep no longer looks at (older than a week) still gets its PDF when asked."""
+    queued = []
+    monkeypatch.setattr(tasks.careplan_version_render_pdf, "delay", lambda pk: queued.append(pk))
+    PlanVersion.objects.filter(pk=version.pk).update(published_at=timezone.now() - dt.timedelta(days=30))
+    assert tasks.careplans_render_missing_pdfs() == 0
+    client.force_login(world.service_user_login)
+    assert client.get(reverse("my_care_plan:pdf")).status_code == 202
+    assert queued == [str(version.pk)]
