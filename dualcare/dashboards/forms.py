@@ -47,15 +47,6 @@ class AnnotationForm(NHSForm):
         self.fields["measure_key"].choices = choices
         self.fields["measure_key"].error_messages["invalid_choice"] = "Choose a measure from the list."
 
-    def error_summary(self) -> list[tuple[str, str]]:
-        # Django numbers a MultiWidget's inputs (date_0, date_1, date_2) though it names them
-        # date_day...; link the summary to the day box that is really there.
-        day = f"#{self['date'].auto_id}"
-        return [
-            (f"{day}_0" if href == f"{day}_day" else href, message)
-            for href, message in super().error_summary()
-        ]
-
 
 class BaselineForm(NHSForm):
     first_week = forms.ChoiceField(

@@ -87,7 +87,7 @@ class NHSForm(forms.Form):
             if bf.widget_type in {"radioselect", "checkboxselectmultiple"}:
                 anchor = f"{anchor}_0"
             elif bf.widget_type == "dateparts":
-                anchor = f"{anchor}_day"
+                anchor = f"{anchor}_0"  # MultiWidget ids its boxes _0, _1, _2 (names _day, ...)
             for message in self.errors[name]:
                 items.append((f"#{anchor}", message))
         return items
