@@ -220,8 +220,11 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
             for _ in range(rng.choice([1, 2, 3, 3, 4, 4, 5, 6])):
                 start = min(week + dt.timedelta(days=rng.randint(0, 6)), last_start)
                 end = start + dt.timedelta(days=rng.randint(120, 420))
-                if end >= today:  # care that would still be going on ended early (disengaged, moved)
-                    end = start + dt.timedelta(days=rng.randint(7, (today - start).days - 1))
+                if end >= today:
+                    # Care that would still be going on ends yesterday (every historic person's care
+                    # has ended, so none shows on a live page), not early: cutting it short would make
+                    # the caseload charts fall away over the last year.
+                    end = today - dt.timedelta(days=1)
                 index = len(people)
                 person = ServiceUser(
                     nhs_number=next(numbers),
