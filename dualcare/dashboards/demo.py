@@ -23,6 +23,13 @@ ANNOTATIONS = [
     # team key (None: the whole organisation), measure key ("" : every measure), date, text
     ("north", ACKNOWLEDGED, HUDDLE, "Daily referral huddle started"),
     (None, "linkworkers.meeting_attendance", dt.date(2026, 2, 3), "Link meetings moved to Tuesdays"),
+    # The outcomes history's change (outcomes/demo_history.py BASELINE_CHANGE), across the trust.
+    (
+        None,
+        "outcomes.baseline_on_time",
+        dt.date(2026, 5, 4),
+        "Baseline measures taken at the first appointment",
+    ),
     (
         "north",
         "careplans.agreed",
