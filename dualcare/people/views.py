@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -194,6 +195,16 @@ def consent_withdraw(request: HttpRequest, pk, consent_pk) -> HttpResponse:
     )
 
 
+def _exit_measure_url(user, involvement) -> str | None:
+    """Where to record the exit measure (TOP or HoNOS) of care just ended, when the outcomes app is
+    installed and one is due and this user's to record; the core imports no capability otherwise."""
+    if not django_apps.is_installed("outcomes"):
+        return None
+    from outcomes.selectors import exit_measure_url
+
+    return exit_measure_url(user, involvement)
+
+
 @staff_required
 def involvement_end(request: HttpRequest, pk, involvement_pk) -> HttpResponse:
     service_user = access.get_service_user_or_404(request.user, pk)
@@ -209,12 +220,20 @@ def involvement_end(request: HttpRequest, pk, involvement_pk) -> HttpResponse:
     form = InvolvementEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.involvement_end(
+            ended = services.involvement_end(
                 involvement=involvement, reason=form.cleaned_data["reason"], by=request.user
             )
         except ApplicationError as error:
             form.add_application_error(error)
         else:
+            next_step = _exit_measure_url(request.user, ended)
+            if next_step:
+                messages.success(
+                    request,
+                    f"{involvement.team}'s involvement has ended. Record the exit measure now, "
+                    "or later from your list of outcome measures due.",
+                )
+                return redirect(next_step)
             messages.success(request, f"{involvement.team}'s involvement has ended.")
             # The person may now be out of sight: go back to the caseload, not their record.
             return redirect("caseload")

@@ -179,7 +179,7 @@ class EditPageTests:
         assess_and_enrol(world, cohort, ago(40))
         client.force_login(world.manager_mh)
         body = client.post(f"/cohorts/{cohort.pk}/edit/", cohort_post(world, name="C")).content.decode()
-        assert "the start cannot be after that" in body and 'href="#start_day"' in body
+        assert "the start cannot be after that" in body and 'href="#start_0"' in body
         body = client.post(
             f"/cohorts/{cohort.pk}/edit/",
             cohort_post(world, name="C", **date_parts("start", ago(50)), **date_parts("end", ago(45))),

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.test import override_settings
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -244,11 +245,26 @@ class InvolvementEndPageTests:
         client.force_login(world.keyworker_mh)
         url = reverse("involvement_end", args=[world.mh_only.pk, involvement.pk])
         response = client.post(url, {"reason": "Discharged to GP"})
-        assert response.status_code == 302 and response.url == reverse("caseload")
+        # A mental health team's care has ended: the key worker is asked for the discharge HoNOS.
+        assert response.status_code == 302
+        assert response.url == reverse("outcomes:exit_new", args=[involvement.pk, "honos"])
+        page = client.get(response.url)
+        assert page.status_code == 200
+        assert "Record the exit measure now" in page.content.decode()
         involvement.refresh_from_db()
         assert involvement.end == dt.date.today() and involvement.end_reason == "Discharged to GP"
         assert involvement.ended_by == world.keyworker_mh
         assert client.get(_detail(world.mh_only)).status_code == 404
+
+    @override_settings(OUTCOME_INSTRUMENTS=["top", "dialog", "satisfaction"])
+    def test_it_goes_back_to_the_caseload_when_no_exit_measure_is_due(self, world, client):
+        involvement = Involvement.objects.get(
+            service_user=world.mh_only, team=world.cmht_north, end__isnull=True
+        )
+        client.force_login(world.keyworker_mh)
+        url = reverse("involvement_end", args=[world.mh_only.pk, involvement.pk])
+        response = client.post(url, {"reason": "Discharged to GP"})
+        assert response.status_code == 302 and response.url == reverse("caseload")
 
     def test_it_requires_a_reason_and_writes_nothing_without_one(self, world, client):
         involvement = Involvement.objects.get(
@@ -320,7 +336,7 @@ class RegisterPageTests:
             if message:
                 assert errors[field] == [message]
             html = response.content.decode()
-            anchor = "#date_of_birth_day" if field == "date_of_birth" else f"#{field}"
+            anchor = "#date_of_birth_0" if field == "date_of_birth" else f"#{field}"
             assert f'<a href="{anchor}">' in html and f'id="{field}-error"' in html
         assert ServiceUser.objects.count() == before
 
