@@ -321,7 +321,7 @@ from zoneinfo import ZoneInfo  # noqa: E402
 from django.db.models import Count, DateField, Exists, F, IntegerField  # noqa: E402
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek  # noqa: E402
 
-from dualcare.dashboards.measures import Cell, MeasureDef  # noqa: E402
+from dualcare.dashboards.measures import Cell, MeasureDef, percent, week_bounds, week_start  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
 AGREEMENT_WINDOW = dt.timedelta(days=28)
@@ -374,23 +374,6 @@ DASHBOARD_MEASURES = [
 ]
 
 
-def _week_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """From Monday `start` 00:00 to the Monday after `end`, London time (aware)."""
-    first = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LONDON)
-    after = dt.datetime.combine(end + dt.timedelta(weeks=1), dt.time(0, 0), tzinfo=LONDON)
-    return first, after
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-def _monday(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(LONDON).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
 def _involved_on(day_field: str, team_ids) -> Q:
     """The plan's person had an involvement with one of the teams on the date in `day_field`."""
     prefix = "plan__service_user__involvements__"
@@ -403,7 +386,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     """The care plan measures (see DASHBOARD_MEASURES). A plan counts for a team when its person
     was involved with the team on the day it was published (or its review was due). Two queries."""
     team_ids = list(team_ids)
-    first, after = _week_bounds(start, end)
+    first, after = week_bounds(start, end)
     now = timezone.now()
     keys = {}
     if group == "organisation":
@@ -443,14 +426,14 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     )
     result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
     for row in published:
-        key = (row.get("group_key"), _monday(row["week"]))
+        key = (row.get("group_key"), week_start(row["week"]))
         result["careplans.published"][key] = Cell(row["published"], row["published"])
         result["careplans.multi_agency"][key] = Cell(
-            _percent(row["multi_agency"], row["published"]), row["published"]
+            percent(row["multi_agency"], row["published"]), row["published"]
         )
         if row["answerable"]:
             result["careplans.agreed"][key] = Cell(
-                _percent(row["agreed_n"], row["answerable"]), row["answerable"]
+                percent(row["agreed_n"], row["answerable"]), row["answerable"]
             )
 
     # A review is done on time when a later version is published on or before the review date.
@@ -467,6 +450,6 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
         .order_by()
     )
     for row in reviews:
-        key = (row.get("group_key"), _monday(row["week"]))
-        result["careplans.reviews_on_time"][key] = Cell(_percent(row["on_time"], row["due"]), row["due"])
+        key = (row.get("group_key"), week_start(row["week"]))
+        result["careplans.reviews_on_time"][key] = Cell(percent(row["on_time"], row["due"]), row["due"])
     return result

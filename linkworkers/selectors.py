@@ -268,7 +268,7 @@ from zoneinfo import ZoneInfo  # noqa: E402
 from django.db.models import Case, DateField, Value, When  # noqa: E402
 from django.db.models.functions import Coalesce, Greatest, Least, TruncWeek  # noqa: E402
 
-from dualcare.dashboards.measures import Cell, MeasureDef, weeks_between  # noqa: E402
+from dualcare.dashboards.measures import Cell, MeasureDef, percent, weeks_between  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
 _FOREVER = dt.date(9999, 12, 31)
@@ -356,10 +356,6 @@ def _running(change: dict, entities, start: dt.date, weeks: list) -> dict:
     return result
 
 
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
 def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all") -> dict:
     """Teams with a link worker, meeting attendance, and training in date, for the teams in scope
     (for one team: whether it has a link worker, 0 or 100). Appointment and training periods are
@@ -390,7 +386,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
             covered, total, appointed = totals.get(key, (0, 0, 0))
             totals[key] = (covered + (open_appointments > 0), total + 1, appointed + open_appointments)
     for key, (covered, total, _) in totals.items():
-        result["linkworkers.teams_covered"][key] = Cell(_percent(covered, total), total)
+        result["linkworkers.teams_covered"][key] = Cell(percent(covered, total), total)
 
     # Training in date: each appointment's days with at least one course in date.
     trained = TrainingRecord.objects.filter(user__link_appointments__team_id__in=teams).annotate(
@@ -420,7 +416,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     for key, (_, _, appointed) in totals.items():
         if appointed:
             result["linkworkers.training_in_date"][key] = Cell(
-                _percent(with_training.get(key, 0), appointed), appointed
+                percent(with_training.get(key, 0), appointed), appointed
             )
 
     # Attendance at the link meetings held that week, by the link workers' teams.
@@ -441,6 +437,6 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     for row in attendance:
         week = row["week"].date() if isinstance(row["week"], dt.datetime) else row["week"]
         result["linkworkers.meeting_attendance"][(row.get("group_key"), week)] = Cell(
-            _percent(row["came"], row["recorded"]), row["recorded"]
+            percent(row["came"], row["recorded"]), row["recorded"]
         )
     return result

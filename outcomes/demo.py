@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from dualcare.management.demo_import import history_enabled as demo_history_enabled
 from dualcare.people.models import Involvement, Organisation
 
 from . import services
 from .demo_history import demo_history_create
-from .demo_history import enabled as demo_history_enabled
 from .models import DialogRating, HonosRating, SatisfactionResponse, TopForm
 from .schedules import add_months
 

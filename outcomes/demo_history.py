@@ -21,12 +21,12 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-import nhs_number as nhs
 from django.db import transaction
 
 from cohorts.models import QuadrantAssessment
 from dualcare import access
 from dualcare.audit.services import audit_record
+from dualcare.management.demo_import import nhs_numbers
 from dualcare.people.models import Involvement, Organisation, ServiceUser, StaffRole, User
 
 from .models import FFTAnswer, HonosRating, SatisfactionResponse, TopForm
@@ -56,22 +56,6 @@ FFT = [
 # Ofcom's drama numbers (0113-0118 and 0121-0161 496 0xxx), apart from the live demo's 07700 900xxx.
 DRAMA_PREFIXES = ["0113", "0114", "0115", "0116", "0117", "0118", "0121", "0131", "0141", "0151", "0161"]
 INSTRUMENT = {Organisation.Kind.MENTAL_HEALTH: "honos", Organisation.Kind.SUBSTANCE_MISUSE: "top"}
-
-
-def enabled() -> bool:
-    """DEMO_HISTORY (default on; off under the test runner), as the other demo histories."""
-    from django.conf import settings
-
-    return bool(getattr(settings, "DEMO_HISTORY", not getattr(settings, "TESTING", False)))
-
-
-def historic_nhs_numbers():
-    """Valid NHS numbers 99985xxxx + check digit, in order, skipping bodies with no valid check digit."""
-    for i in range(10_000):
-        body = f"{NHS_PREFIX}{i:04d}"
-        check = nhs.calculate_checksum(body)
-        if check is not None and check < 10:
-            yield f"{body}{check}"
 
 
 @dataclass
@@ -207,7 +191,7 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
     ).values_list("team_id", "user"):
         key_workers.setdefault(team_id, []).append(user)
     users = {u.pk: u for u in User.objects.filter(pk__in={pk for pks in key_workers.values() for pk in pks})}
-    numbers = historic_nhs_numbers()
+    numbers = nhs_numbers(NHS_PREFIX)
     last_start = today - dt.timedelta(days=15)  # the baseline window of later starts is still open
     exit_window_from = today - dt.timedelta(days=access.outcomes_exit_access_days())
     people, episodes = [], []

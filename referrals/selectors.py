@@ -217,7 +217,7 @@ from zoneinfo import ZoneInfo  # noqa: E402
 from django.db.models import Avg, Count, DateField, DurationField, ExpressionWrapper  # noqa: E402
 from django.db.models.functions import Coalesce, TruncWeek  # noqa: E402
 
-from dualcare.dashboards.measures import Cell, MeasureDef  # noqa: E402
+from dualcare.dashboards.measures import Cell, MeasureDef, hours, percent, week_bounds, week_start  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
 _CAPABILITY = "Referrals"
@@ -294,17 +294,6 @@ DASHBOARD_MEASURES = [
 ]
 
 
-def _week_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """From Monday `start` 00:00 to the Monday after `end`, London time (aware)."""
-    first = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LONDON)
-    after = dt.datetime.combine(end + dt.timedelta(weeks=1), dt.time(0, 0), tzinfo=LONDON)
-    return first, after
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
 def _past_deadline(due: str, now: dt.datetime) -> Q:
     """Past the deadline and still owed an answer then: one withdrawn before it is not late."""
     return Q(**{f"{due}__lt": now}) & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=F(due)))
@@ -314,7 +303,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     """The referral measures per week of sending (see DASHBOARD_MEASURES): two queries, one for
     the referrals the teams received and one for those they sent."""
     team_ids = list(team_ids)
-    first, after = _week_bounds(start, end)
+    first, after = week_bounds(start, end)
     now = timezone.now()
     week = TruncWeek("sent_at", tzinfo=LONDON, output_field=DateField())
     answered_at = Coalesce("acknowledged_at", "accepted_at", "declined_at")
@@ -353,43 +342,29 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     )
     result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
     for row in received:
-        key = (row.get("group_key"), _monday(row["week"]))
+        key = (row.get("group_key"), week_start(row["week"]))
         result["referrals.received"][key] = Cell(row["received"], row["received"])
         if row["ack_counted"]:
             result["referrals.acknowledged_in_time"][key] = Cell(
-                _percent(row["ack_in_time"], row["ack_counted"]), row["ack_counted"]
+                percent(row["ack_in_time"], row["ack_counted"]), row["ack_counted"]
             )
         if row["decide_counted"]:
             result["referrals.decided_in_time"][key] = Cell(
-                _percent(row["decide_in_time"], row["decide_counted"]), row["decide_counted"]
+                percent(row["decide_in_time"], row["decide_counted"]), row["decide_counted"]
             )
         if row["answered_n"]:
             result["referrals.hours_to_acknowledge"][key] = Cell(
-                round(_hours(row["hours"]), 1), row["answered_n"]
+                round(hours(row["hours"]), 1), row["answered_n"]
             )
         if row["decided_n"]:
             result["referrals.declined"][key] = Cell(
-                _percent(row["declined"], row["decided_n"]), row["decided_n"]
+                percent(row["declined"], row["decided_n"]), row["decided_n"]
             )
         if row["declined"]:
             result["referrals.declined_signposted"][key] = Cell(
-                _percent(row["signposted"], row["declined"]), row["declined"]
+                percent(row["signposted"], row["declined"]), row["declined"]
             )
     for row in grouped(sent, "from_team").annotate(sent=Count("pk")).order_by():
-        key = (row.get("group_key"), _monday(row["week"]))
+        key = (row.get("group_key"), week_start(row["week"]))
         result["referrals.sent"][key] = Cell(row["sent"], row["sent"])
     return result
-
-
-def _monday(value) -> dt.date:
-    # TruncWeek gives a date on every backend when asked for one; a datetime is read in London time.
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(LONDON).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
-def _hours(value) -> float:
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 3600
-    # Some backends hand back the mean of an interval as microseconds.
-    return float(value) / 3_600_000_000

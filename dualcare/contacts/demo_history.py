@@ -27,14 +27,12 @@ import datetime as dt
 import random
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-import nhs_number as nhs
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dualcare.management.demo_import import dates_as_given, history_enabled, nhs_numbers
 from dualcare.notifications.models import Notification
 from dualcare.people.models import Involvement, ServiceUser
 
@@ -97,45 +95,14 @@ FAMILY_NAMES = [
 ]
 
 
-def enabled() -> bool:
-    return bool(getattr(settings, "DEMO_HISTORY", not settings.TESTING))
-
-
 def build(demo) -> None:
     """Load the history once (called at the end of the contacts demo)."""
-    if not enabled() or ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
+    if not history_enabled() or ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
         return
     needed = {name for names, *_ in TEAMS.values() for name in names} | {"pharmacist"}
     if any(key not in demo.teams for key in [*TEAMS, "pharmacy"]) or needed - set(demo.staff):
         return
     demo.created.update(contacts_history_import(teams=demo.teams, staff=demo.staff, today=demo.today))
-
-
-@contextmanager
-def _dates_as_given(*models):
-    """Keep the created times the import sets (an import records when things happened)."""
-    fields = [
-        field
-        for model in models
-        for field in model._meta.concrete_fields
-        if field.name in ("created_at", "updated_at")
-    ]
-    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]
-    for field in fields:
-        field.auto_now = field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for field, auto_now, auto_now_add in saved:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
-
-
-def _nhs_numbers():
-    for i in range(10_000):
-        body = f"{NHS_PREFIX}{i:04d}"
-        check = nhs.calculate_checksum(body)
-        if check is not None and check < 10:
-            yield f"{body}{check}"
 
 
 def _at(day: dt.date, minutes: float) -> dt.datetime:
@@ -148,7 +115,7 @@ class _History:
         self.teams, self.staff, self.today = teams, staff, today
         self.last_day = today - dt.timedelta(days=1)
         self.now = timezone.now()
-        self.numbers = _nhs_numbers()
+        self.numbers = nhs_numbers(NHS_PREFIX)
         self.pharmacist = staff["pharmacist"]
         self.rows: dict[type, list] = {
             model: []
@@ -409,7 +376,7 @@ class _History:
 
     def write(self) -> Counter:
         counts = Counter()
-        with _dates_as_given(*self.rows):
+        with dates_as_given(*self.rows):
             for model, rows in self.rows.items():
                 model.objects.bulk_create(rows, batch_size=1000)
                 counts[f"history: {model._meta.verbose_name_plural}"] = len(rows)

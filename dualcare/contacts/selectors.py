@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
 from dualcare import access
-from dualcare.dashboards.measures import Cell, MeasureDef
+from dualcare.dashboards.measures import Cell, MeasureDef, week_start
 from dualcare.people.models import Involvement, ServiceUser, User
 
 from .models import APPOINTMENT_KINDS, Contact, ContactOutcomeEvent, Kind, Outcome
@@ -261,17 +261,12 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     )
     result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
     for row in collections:
-        key = (row.get("group_key"), _monday(row["week"]))
+        key = (row.get("group_key"), week_start(row["week"]))
         result["contacts.collections_missed"][key] = Cell(row["missed"], row["people"])
         result["contacts.collections_recorded_on_the_day"][key] = Cell(
             round(100 * row["on_the_day"] / row["due"], 1), row["people"]
         )
     for row in appointments:
-        key = (row.get("group_key"), _monday(row["week"]))
+        key = (row.get("group_key"), week_start(row["week"]))
         result["contacts.appointments_missed"][key] = Cell(row["missed"], row["people"])
     return result
-
-
-def _monday(value) -> dt.date:
-    # TruncWeek of a date column is a date; some backends hand back a datetime at midnight.
-    return value.date() if isinstance(value, dt.datetime) else value

@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.utils import timezone
 
 IMPROVEMENT_CHOICES = ("up", "down", "neither")
 GROUPS = ("all", "organisation")
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,39 @@ def week_of(day: dt.date) -> dt.date:
 def weeks_between(start: dt.date, end: dt.date) -> list[dt.date]:
     first, last = week_of(start), week_of(end)
     return [first + dt.timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+
+
+# Helpers for providers ------------------------------------------------------------------------
+
+
+def week_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From Monday ``start`` 00:00 to the Monday after ``end``, London time (aware): for filtering
+    timestamps to the weeks asked for."""
+    first = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LONDON)
+    after = dt.datetime.combine(end + dt.timedelta(weeks=1), dt.time(0, 0), tzinfo=LONDON)
+    return first, after
+
+
+def percent(part: int, whole: int) -> float | None:
+    """A share as a percentage to one decimal place; None when there is nothing to share."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def week_start(value: dt.date | dt.datetime) -> dt.date:
+    """The Monday a ``TruncWeek`` returned: a date, or a datetime (read in London time when aware;
+    some backends give a datetime at midnight even for a date column)."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            return value.astimezone(LONDON).date()
+        return value.date()
+    return value
+
+
+def hours(value) -> float:
+    """A mean duration in hours, whether the backend gives a timedelta or microseconds."""
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 3600
+    return float(value) / 3_600_000_000
 
 
 @cache

@@ -27,16 +27,14 @@ import datetime as dt
 import random
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-import nhs_number as nhs
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from careplans.models import Agreement, CarePlan, PlanEntry, PlanVersion
 from cohorts.models import QuadrantAssessment, quadrant_for
+from dualcare.management.demo_import import dates_as_given, history_enabled, nhs_numbers
 from dualcare.people.models import Involvement, ServiceUser
 from linkworkers.models import Appointment, Attendance, Meeting
 from referrals import sla
@@ -180,46 +178,15 @@ ENTRY_TEXTS = [
 ]
 
 
-def enabled() -> bool:
-    return settings.DEMO_HISTORY
-
-
 def build(demo) -> None:
     """Load the history once (called by the cohorts demo, after the other capability demos)."""
-    if not enabled() or ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
+    if not history_enabled() or ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
         return
     if any(key not in demo.teams for key in FLOWS) or any(
         username not in demo.staff for names in STAFF.values() for username in names
     ):
         return
     demo.created.update(history_import(teams=demo.teams, staff=demo.staff, today=demo.today))
-
-
-@contextmanager
-def _dates_as_given(*models):
-    """Keep the created/updated times the import sets (an import records when things happened)."""
-    fields = [
-        field
-        for model in models
-        for field in model._meta.concrete_fields
-        if field.name in ("created_at", "updated_at")
-    ]
-    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]
-    for field in fields:
-        field.auto_now = field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for field, auto_now, auto_now_add in saved:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
-
-
-def _nhs_numbers():
-    for i in range(10_000):
-        body = f"{NHS_PREFIX}{i:04d}"
-        check = nhs.calculate_checksum(body)
-        if check is not None and check < 10:
-            yield f"{body}{check}"
 
 
 def _moment(day: dt.date, minutes: int) -> dt.datetime:
@@ -248,7 +215,7 @@ class _History:
         self.rng = random.Random(SEED)
         self.teams, self.staff, self.today = teams, staff, today
         self.now = timezone.now()
-        self.numbers = _nhs_numbers()
+        self.numbers = nhs_numbers(NHS_PREFIX)
         # In the order they are written (each after what it refers to).
         self.rows: dict[type, list] = {model: [] for model in LABELS}
 
@@ -600,7 +567,7 @@ class _History:
 
     def write(self) -> Counter:
         counts = Counter()
-        with _dates_as_given(*self.rows):
+        with dates_as_given(*self.rows):
             for model, rows in self.rows.items():
                 model.objects.bulk_create(rows, batch_size=500)
                 counts[f"history: {LABELS[model]}"] = len(rows)

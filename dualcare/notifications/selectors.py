@@ -7,7 +7,7 @@ from django.db.models import Avg, Count, DateField, DurationField, ExpressionWra
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from dualcare.dashboards.measures import Cell, MeasureDef
+from dualcare.dashboards.measures import Cell, MeasureDef, hours, week_start
 from dualcare.people.models import User
 
 from .models import Notification
@@ -149,27 +149,14 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     )
     result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
     for row in rows:
-        key = (row.get("group_key"), _monday(row["week"]))
+        key = (row.get("group_key"), week_start(row["week"]))
         if row["timed"]:
             result["alerts.acknowledged_within_24_hours"][key] = Cell(
                 round(100 * row["in_time"] / row["timed"], 1), row["timed"]
             )
         if row["acknowledged"]:
             result["alerts.hours_to_acknowledge"][key] = Cell(
-                round(_hours(row["hours"]), 1), row["acknowledged"]
+                round(hours(row["hours"]), 1), row["acknowledged"]
             )
         result["alerts.urgent_escalated"][key] = Cell(row["escalated"], row["urgent"])
     return result
-
-
-def _monday(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(LONDON).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
-def _hours(value) -> float:
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 3600
-    # Some backends hand back the mean of an interval as microseconds.
-    return float(value) / 3_600_000_000

@@ -63,7 +63,7 @@ class DemoHistoryTests(TestCase):
 
     def test_it_is_off_under_the_test_runner_unless_asked_for(self):
         with override_settings(DEMO_HISTORY=False):
-            self.assertFalse(demo_history.enabled())
+            self.assertFalse(demo_history.history_enabled())
         self.assertTrue(self.demo.created["history: referrals"] > 1000)
 
     def test_every_measure_has_about_a_year_of_weekly_points(self):

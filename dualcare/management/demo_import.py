@@ -1,0 +1,49 @@
+"""What the demo's histories share: they are written as an import would write them.
+
+Each capability's history (``dualcare/management/demo_history.py``, ``dualcare/contacts/demo_history.py``,
+``outcomes/demo_history.py``) is about historic synthetic people whose care has ended, written in
+bulk in one transaction, once.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import nhs_number as nhs
+from django.conf import settings
+
+
+def history_enabled() -> bool:
+    """DEMO_HISTORY: on by default, off under the test runner unless set."""
+    return bool(getattr(settings, "DEMO_HISTORY", not getattr(settings, "TESTING", False)))
+
+
+def nhs_numbers(prefix: str) -> Iterator[str]:
+    """Valid NHS numbers ``<prefix>NNNN`` + check digit, in order, skipping bodies that have none.
+
+    Each history has its own five-digit prefix in the 999 test range, so they never collide."""
+    if len(prefix) != 5 or not prefix.startswith("999"):
+        raise ValueError("A demo history's NHS numbers need a five-digit prefix in the 999 range.")
+    for i in range(10_000):
+        body = f"{prefix}{i:04d}"
+        check = nhs.calculate_checksum(body)
+        if check is not None and check < 10:
+            yield f"{body}{check}"
+
+
+@contextmanager
+def dates_as_given(*models):
+    """Keep the created/updated times the import sets (an import records when things happened)."""
+    fields = [
+        field
+        for model in models
+        for field in model._meta.concrete_fields
+        if field.name in ("created_at", "updated_at")
+    ]
+    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]
+    for field in fields:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, auto_now, auto_now_add in saved:
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
