@@ -265,6 +265,17 @@ DASHBOARD_MEASURES = [
         ),
     ),
     MeasureDef(
+        key="referrals.hours_to_decide",
+        title="Average time to decide on a referral",
+        capability=_CAPABILITY,
+        unit="hours",
+        improvement="down",
+        description=(
+            "The mean number of clock hours from sending to the team's decision (accepted or declined), "
+            "for referrals sent that week."
+        ),
+    ),
+    MeasureDef(
         key="referrals.declined",
         title="Referrals declined",
         capability=_CAPABILITY,
@@ -330,6 +341,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
             answered_n=Count("answered"),
             hours=Avg(ExpressionWrapper(F("answered") - F("sent_at"), output_field=DurationField())),
             decided_n=Count("decided"),
+            decide_hours=Avg(ExpressionWrapper(F("decided") - F("sent_at"), output_field=DurationField())),
             declined=Count("declined_at"),
             signposted=Count(
                 "pk",
@@ -357,6 +369,9 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
                 round(hours(row["hours"]), 1), row["answered_n"]
             )
         if row["decided_n"]:
+            result["referrals.hours_to_decide"][key] = Cell(
+                round(hours(row["decide_hours"]), 1), row["decided_n"]
+            )
             result["referrals.declined"][key] = Cell(
                 percent(row["declined"], row["decided_n"]), row["decided_n"]
             )

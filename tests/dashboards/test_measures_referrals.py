@@ -97,7 +97,7 @@ def values(result, key, group_key=None):
 class ReferralMeasureTests:
     def test_it_declares_each_measure_once_with_the_fixed_key(self):
         keys = [measure.key for measure in selectors.DASHBOARD_MEASURES]
-        assert len(keys) == len(set(keys)) == 7
+        assert len(keys) == len(set(keys)) == 8
         assert "referrals.acknowledged_in_time" in keys
         assert measures.definitions()["referrals.acknowledged_in_time"].improvement == "up"
         assert measures.definitions()["referrals.hours_to_acknowledge"].improvement == "down"
@@ -112,6 +112,10 @@ class ReferralMeasureTests:
         # (24 + 144 + 9.5) / 3 hours; nothing answered in week B, so no value.
         assert values(result, "referrals.hours_to_acknowledge") == {WEEK_A: 59.2}
         assert result["referrals.hours_to_acknowledge"][(None, WEEK_A)].n == 3
+        # Decided: r1 accepted after 48 h, r2 declined after 168 h, r3 declined after 9.5 h.
+        assert values(result, "referrals.hours_to_decide") == {WEEK_A: 75.2}
+        assert result["referrals.hours_to_decide"][(None, WEEK_A)].n == 3
+        assert measures.definitions()["referrals.hours_to_decide"].improvement == "down"
         assert values(result, "referrals.declined") == {WEEK_A: 66.7}
         assert values(result, "referrals.declined_signposted") == {WEEK_A: 50.0}
         # North CMHT sent one (to the Recovery Team).
