@@ -162,6 +162,17 @@ class CohortCreateSerializer(serializers.Serializer):
     end = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+class CohortUpdateSerializer(serializers.Serializer):
+    """Any of the cohort's details; what is left out stays as it is."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    locality = serializers.CharField(required=False, allow_blank=True)
+    teams = serializers.ListField(child=serializers.UUIDField(), required=False)
+    targets = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False, allow_null=True)
+
+
 class EnrolSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     enrolled_on = serializers.DateField(required=False)
@@ -229,6 +240,33 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=cohort.pk)).data, status=201)
+
+    @extend_schema(request=CohortUpdateSerializer, responses={200: CohortSerializer})
+    def partial_update(self, request, pk=None):
+        cohort = self.get_object()
+        payload = CohortUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = {
+            "name": cohort.name,
+            "locality": cohort.locality,
+            "targets": dict(cohort.targets),
+            "start": cohort.start,
+            "end": cohort.end,
+            **payload.validated_data,
+        }
+        data["targets"] = {**cohort.targets, **payload.validated_data.get("targets", {})}
+        if "teams" in data:
+            team_ids = data.pop("teams")
+            teams = list(Team.objects.filter(pk__in=team_ids))
+            if len(teams) != len(set(team_ids)):
+                raise ValidationError({"teams": ["Choose teams of your own organisation."]})
+        else:
+            teams = list(cohort.teams.all())
+        try:
+            services.cohort_update(cohort=cohort, by=request.user, teams=teams, **data)
+        except ApplicationError as error:
+            raise _as_validation_error(error) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=cohort.pk)).data)
 
     @extend_schema(request=EnrolSerializer, responses={201: EnrolmentSerializer})
     @action(detail=True, methods=["post"])

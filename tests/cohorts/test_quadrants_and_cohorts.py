@@ -315,3 +315,46 @@ class CohortApiTests:
             make_cohort(world, name=f"Cohort {n}")
         with django_assert_num_queries(3):
             assert api.get(COHORTS).json()["count"] == 5
+
+    def test_it_changes_a_cohort_in_part_and_keeps_the_rest(self, api, world):
+        cohort = make_cohort(world)
+        api.force_authenticate(world.manager_mh)
+        before = api.get(f"{COHORTS}{cohort.pk}/").json()
+        response = api.patch(
+            f"{COHORTS}{cohort.pk}/", {"targets": {"IV": 12}, "locality": "Central"}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["targets"] == {**before["targets"], "IV": 12}
+        assert body["locality"] == "Central"
+        assert (body["name"], body["start"], body["teams"]) == (
+            before["name"],
+            before["start"],
+            before["teams"],
+        )
+
+    def test_a_change_is_refused_field_by_field_and_writes_nothing(self, api, world):
+        cohort = make_cohort(world)
+        api.force_authenticate(world.manager_mh)
+        bad = api.patch(
+            f"{COHORTS}{cohort.pk}/",
+            {"start": "2026-01-10", "end": "2026-01-01", "name": "Later"},
+            format="json",
+        )
+        assert bad.status_code == 400 and "end" in bad.json()
+        cohort.refresh_from_db()
+        assert cohort.name != "Later"
+        assert api.patch(f"{COHORTS}{cohort.pk}/", {"targets": {"IV": -1}}, format="json").status_code == 400
+
+    def test_only_its_managers_and_link_workers_may_change_a_cohort(self, api, world):
+        cohort = make_cohort(world)
+        api.force_authenticate(world.keyworker_mh)
+        response = api.patch(f"{COHORTS}{cohort.pk}/", {"locality": "Elsewhere"}, format="json")
+        assert response.status_code == 400, response.content
+        assert "team managers and link workers" in str(response.json())
+        api.force_authenticate(world.keyworker_sm)  # another organisation: not even found
+        assert (
+            api.patch(f"{COHORTS}{cohort.pk}/", {"locality": "Elsewhere"}, format="json").status_code == 404
+        )
+        cohort.refresh_from_db()
+        assert cohort.locality != "Elsewhere"
