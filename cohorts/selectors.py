@@ -104,14 +104,14 @@ def team_quadrant_counts(teams, months: list) -> list[dict]:
 
 
 import datetime as dt  # noqa: E402
+from uuid import UUID  # noqa: E402
 
-from django.db.models import Case, DateField, F, Value, When  # noqa: E402
-from django.db.models.functions import Coalesce, Greatest, Least, TruncWeek  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import F  # noqa: E402
 
 from dualcare.dashboards.measures import Cell, MeasureDef, weeks_between  # noqa: E402
 
 NOT_ASSESSED = "not_assessed"
-_FOREVER = dt.date(9999, 12, 31)
 _QUADRANT_WORDS = {
     "I": "quadrant I (low mental illness, low substance use)",
     "II": "quadrant II (high mental illness, low substance use)",
@@ -149,107 +149,56 @@ _KEY_OF = {
 }
 
 
-def _week_of(day_expression, start: dt.date):
-    """The Monday of the day's week, or the week before `start` for anything earlier."""
-    before = start - dt.timedelta(weeks=1)
-    return Case(
-        When(**{f"{day_expression}__lt": start}, then=Value(before)),
-        default=TruncWeek(day_expression, output_field=DateField()),
-        output_field=DateField(),
-    )
-
-
-def _events(segments, start: dt.date, last_day: dt.date, group: str, quadrant) -> list:
-    """Starts (+1) and ends (-1) of the segments per week, quadrant and group: two queries."""
-    keys = {"segment_quadrant": quadrant}
-    if group == "organisation":
-        keys["group_key"] = F("caseload_organisation")
-    segments = segments.filter(seg_start__lt=F("seg_end"), seg_start__lte=last_day)
-    rows = []
-    for field, sign in (("seg_start", 1), ("seg_end", -1)):
-        events = (
-            segments.filter(**{f"{field}__lte": last_day})
-            .annotate(week=_week_of(field, start))
-            .values("week", **keys)
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        rows += [
-            (row.get("group_key"), row["segment_quadrant"], _as_date(row["week"]), sign * row["n"])
-            for row in events
-        ]
-    return rows
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
 def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all") -> dict:
-    """People on the teams' caseloads (open involvements) at the end of each week, by their quadrant
-    then. A person's time on a caseload is cut into segments by their assessments; the database
-    counts the segments starting and ending each week, and the weekly totals are run up here
-    (a loop over weeks, not people). Four queries whatever the people and weeks. A person on the
-    caseloads of two teams in scope counts for each."""
+    """People on the teams' caseloads at the end of each week (Sunday), by their quadrant then:
+    the latest assessment on or before that Sunday, or "not assessed". A person counts once however
+    many teams in scope have them on their caseload (once per organisation with group="organisation").
+
+    One query whatever the people and weeks: the week ends are a VALUES list joined to the open
+    involvements, and the database counts distinct people per week, group and quadrant.
+    """
     from dualcare.people.models import Involvement
 
     team_ids = list(team_ids)
-    last_day = end + dt.timedelta(days=6)
-    prefix = "service_user__involvements__"
-    following = QuadrantAssessment.objects.filter(service_user=OuterRef("service_user")).filter(
-        Q(assessed_on__gt=OuterRef("assessed_on"))
-        | Q(assessed_on=OuterRef("assessed_on"), created_at__gt=OuterRef("created_at"))
-    )
-    assessed = (
-        QuadrantAssessment.objects.filter(**{f"{prefix}team_id__in": team_ids})
-        .annotate(
-            caseload_organisation=F(f"{prefix}team__organisation"),
-            next_on=Subquery(following.order_by("assessed_on", "created_at").values("assessed_on")[:1]),
-        )
-        .annotate(
-            seg_start=Greatest(F(f"{prefix}start"), F("assessed_on"), output_field=DateField()),
-            seg_end=Least(
-                Coalesce(F(f"{prefix}end"), Value(_FOREVER)),
-                Coalesce(F("next_on"), Value(_FOREVER)),
-                output_field=DateField(),
-            ),
-        )
-    )
-    first = QuadrantAssessment.objects.filter(service_user=OuterRef("service_user")).order_by("assessed_on")
-    unassessed = (
-        Involvement.objects.filter(team_id__in=team_ids)
-        .annotate(
-            caseload_organisation=F("team__organisation"), first_on=Subquery(first.values("assessed_on")[:1])
-        )
-        .annotate(
-            seg_start=F("start"),
-            seg_end=Least(
-                Coalesce(F("end"), Value(_FOREVER)),
-                Coalesce(F("first_on"), Value(_FOREVER)),
-                output_field=DateField(),
-            ),
-        )
-    )
-    events = _events(assessed, start, last_day, group, F("quadrant"))
-    events += _events(unassessed, start, last_day, group, Value(NOT_ASSESSED))
-
     weeks = weeks_between(start, end)
-    change: dict = {}
-    for group_key, quadrant, week, n in events:
-        week = max(week, start - dt.timedelta(weeks=1))
-        change[(group_key, quadrant, week)] = change.get((group_key, quadrant, week), 0) + n
-    groups = {group_key for group_key, _, _, _ in events}
     result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
-    for group_key in groups:
-        running = {
-            quadrant: change.get((group_key, quadrant, start - dt.timedelta(weeks=1)), 0)
-            for quadrant in _KEY_OF
-        }
-        for week in weeks:
-            for quadrant in _KEY_OF:
-                running[quadrant] += change.get((group_key, quadrant, week), 0)
-            if not any(running.values()):
-                continue
-            for quadrant, count in running.items():
-                result[_KEY_OF[quadrant]][(group_key, week)] = Cell(count, count)
+    if not team_ids or not weeks:
+        return result
+    qn = connection.ops.quote_name
+    in_scope, scope_params = (
+        Involvement.objects.filter(team_id__in=team_ids)
+        .values("service_user_id", "start", "end", organisation=F("team__organisation_id"))
+        .query.sql_with_params()
+    )
+    assessment = QuadrantAssessment._meta.db_table
+    group_key = "i.organisation" if group == "organisation" else "NULL"
+    week_ends = [connection.ops.adapt_datefield_value(week + dt.timedelta(days=6)) for week in weeks]
+    # Only quoted names and placeholders are put into the text; every value is a parameter.
+    sql = f"""
+        WITH week_ends (week_end) AS (VALUES {", ".join(["(%s)"] * len(week_ends))})
+        SELECT w.week_end, {group_key} AS group_key, (
+            SELECT qa.{qn("quadrant")} FROM {qn(assessment)} qa
+            WHERE qa.{qn("service_user_id")} = i.{qn("service_user_id")}
+              AND qa.{qn("assessed_on")} <= w.week_end
+            ORDER BY qa.{qn("assessed_on")} DESC, qa.{qn("created_at")} DESC
+            LIMIT 1
+        ) AS quadrant, COUNT(DISTINCT i.{qn("service_user_id")})
+        FROM week_ends w
+        JOIN ({in_scope}) i
+          ON i.{qn("start")} <= w.week_end AND (i.{qn("end")} IS NULL OR i.{qn("end")} > w.week_end)
+        GROUP BY w.week_end, group_key, quadrant
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*week_ends, *scope_params])
+        rows = cursor.fetchall()
+    monday_of = {str(week + dt.timedelta(days=6)): week for week in weeks}
+    for week_end, key, quadrant, people in rows:
+        week = monday_of[str(week_end)[:10]]  # a date, or its ISO text on SQLite
+        if key is not None and not isinstance(key, UUID):
+            key = UUID(str(key))  # SQLite keeps UUIDs as hex text
+        result[_KEY_OF[quadrant or NOT_ASSESSED]][(key, week)] = Cell(people, people)
+    # A week with people on the caseload shows every quadrant, 0 where nobody is in it.
+    for key, week in {cell for cells in result.values() for cell in cells}:
+        for measure in _KEY_OF.values():
+            result[measure].setdefault((key, week), Cell(0, 0))
     return result
