@@ -326,6 +326,22 @@ NOTIFY_API_KEY = env_secret("NOTIFY_API_KEY")
 NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID")
 NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")
 
+# Outcomes and quadrants (CLINICAL.md): the instruments this deployment uses and their schedules.
+OUTCOME_INSTRUMENTS = env_list("OUTCOME_INSTRUMENTS", ["honos", "top", "dialog", "satisfaction"])
+_unknown_instruments = set(OUTCOME_INSTRUMENTS) - {"honos", "top", "dialog", "satisfaction"}
+if _unknown_instruments:
+    raise ImproperlyConfigured(
+        f"OUTCOME_INSTRUMENTS names unknown instruments: {', '.join(sorted(_unknown_instruments))}"
+    )
+OUTCOME_TOP_REVIEW_MONTHS = env_int("OUTCOME_TOP_REVIEW_MONTHS", 6)
+OUTCOME_HONOS_REVIEW_MONTHS = env_int("OUTCOME_HONOS_REVIEW_MONTHS", 6)
+OUTCOME_TOLERANCE_DAYS = env_int("OUTCOME_TOLERANCE_DAYS", 14)
+OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
+# The suggested quadrant beside the assessment form (never assigned without a person): not a
+# published rule, CLINICAL.md gives none.
+QUADRANT_HONOS_HIGH_TOTAL = env_int("QUADRANT_HONOS_HIGH_TOTAL", 11)
+QUADRANT_TOP_HIGH_DAYS = env_int("QUADRANT_TOP_HIGH_DAYS", 20)
+
 # Demo
 DEMO_PASSWORD = env_secret("DEMO_PASSWORD", "dualcare-demo-2026")
 # The demo's year of weekly history for the dashboards (off under pytest: tests of the live demo).

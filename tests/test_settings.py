@@ -135,6 +135,24 @@ class BadValueTests:
         stderr = failure_of(tmp_path, {"DEBUG": "1", name: "thirty"})
         assert f"{name} must be a whole number" in stderr
 
+    def test_a_deployment_chooses_its_outcome_instruments_and_schedules(self, tmp_path):
+        values = settings_of(
+            tmp_path,
+            {"DEBUG": "1", "OUTCOME_INSTRUMENTS": "top, satisfaction", "OUTCOME_TOP_REVIEW_MONTHS": "3"},
+            "OUTCOME_INSTRUMENTS",
+            "OUTCOME_TOP_REVIEW_MONTHS",
+            "OUTCOME_HONOS_REVIEW_MONTHS",
+        )
+        assert values == {
+            "OUTCOME_INSTRUMENTS": "['top', 'satisfaction']",
+            "OUTCOME_TOP_REVIEW_MONTHS": "3",
+            "OUTCOME_HONOS_REVIEW_MONTHS": "6",
+        }
+
+    def test_it_refuses_an_outcome_instrument_it_does_not_know(self, tmp_path):
+        stderr = failure_of(tmp_path, {"DEBUG": "1", "OUTCOME_INSTRUMENTS": "honos,phq9"})
+        assert "OUTCOME_INSTRUMENTS names unknown instruments: phq9" in stderr
+
     def test_it_reads_whole_numbers(self, tmp_path):
         values = settings_of(tmp_path, {"DEBUG": "1", "SESSION_IDLE_SECONDS": "900"}, "SESSION_COOKIE_AGE")
         assert values["SESSION_COOKIE_AGE"] == "900"
