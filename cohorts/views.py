@@ -184,6 +184,13 @@ def _parse(value, default):
         return default
 
 
+def _latest_outcomes(user, people_ids) -> dict:
+    """The latest HoNOS and TOP of each member that the user may see (outcomes consent applies)."""
+    from outcomes.selectors import latest_for_people
+
+    return latest_for_people(user, people_ids)
+
+
 @staff_required
 def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
     user = request.user
@@ -202,6 +209,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
         ).values_list("pk", "current_quadrant")
     )
     change_by_entry = _outcome_change_by_entry(user, cohort)
+    latest = _latest_outcomes(user, [m.service_user_id for m in members])
     hidden = sum(counts.values()) - len(members)
     start = _parse(request.GET.get("from"), max(cohort.start, today - dt.timedelta(days=180)))
     end = _parse(request.GET.get("to"), today)
@@ -223,6 +231,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
                     "enrolment": m,
                     "current": current.get(m.service_user_id),
                     "days": (today - m.enrolled_on).days,
+                    "latest": latest.get(m.service_user_id, {}),
                 }
                 for m in members
             ],

@@ -59,6 +59,31 @@ def outcomes_visible(user, instrument: str, service_user=None) -> QuerySet:
     return access.outcomes_filter(user, records, service_user).order_by(DATE_FIELD[instrument], "created_at")
 
 
+def latest_for_people(user, people_ids) -> dict:
+    """{person id: {"honos": (rated on, total), "top": (completed on, stage words)}} of the latest
+    HoNOS and TOP the user may see for each person (switched-off instruments left out): two queries."""
+    latest: dict = defaultdict(dict)
+    ids = list(people_ids)
+    for instrument in ("honos", "top"):
+        if instrument not in enabled_instruments() or not ids:
+            continue
+        date_field = DATE_FIELD[instrument]
+        records = (
+            outcomes_visible(user, instrument)
+            .filter(service_user_id__in=ids)
+            .order_by("service_user_id", f"-{date_field}", "-created_at")
+        )
+        for record in records:
+            if instrument in latest[record.service_user_id]:
+                continue
+            if instrument == "honos":
+                value = scoring.honos_score(record.items).total
+            else:
+                value = record.get_stage_display()
+            latest[record.service_user_id][instrument] = (getattr(record, date_field), value)
+    return latest
+
+
 def history_for(user, service_user) -> dict[str, list]:
     """Every visible form of each switched-on instrument for one person, oldest first."""
     return {name: list(outcomes_visible(user, name, service_user)) for name in enabled_instruments()}

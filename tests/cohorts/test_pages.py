@@ -94,6 +94,26 @@ class CohortPageTests:
         body = client.get(f"/cohorts/{cohort.pk}/").content.decode()
         assert 'data-quadrant="IV"' in body and "Sam Testwell" in body and "data-transitions" in body
 
+    def test_it_shows_each_members_latest_outcomes_that_the_viewer_may_see(self, client, world):
+        from outcomes.selectors import outcomes_visible
+
+        cohort = self.build(world)
+        services.cohort_enrol(
+            cohort=cohort, service_user=world.service_user, by=world.manager_mh, enrolled_on=ago(50)
+        )
+        make_honos(world, rated_on=ago(40), items=[1] * 12)
+        make_honos(world, rated_on=ago(3), stage="review")  # HONOS_ITEMS: total 21
+        top = make_top(world, by=world.keyworker_sm, completed_on=ago(5))
+        # The drug and alcohol service's TOP is not shared with the mental health trust.
+        assert not outcomes_visible(world.manager_mh, "top").filter(pk=top.pk).exists()
+        client.force_login(world.manager_mh)
+        body = client.get(f"/cohorts/{cohort.pk}/").content.decode()
+        assert f"data-latest-honos>21 on {ago(3):%-d %b %Y}<" in body
+        assert "data-latest-top>None you can see<" in body
+        own = make_top(world, by=world.keyworker_mh, completed_on=ago(2))
+        body = client.get(f"/cohorts/{cohort.pk}/").content.decode()
+        assert f"data-latest-top>{own.get_stage_display()}, {ago(2):%-d %b %Y}<" in body
+
     def test_it_enrols_and_exits_through_pages(self, client, world):
         cohort = self.build(world)
         client.force_login(world.manager_mh)
