@@ -94,7 +94,20 @@ class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(parameters=[SERVICE_USER])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        """A page of assessments: one audit row per person on it (rule 6), constant queries."""
+        page = self.paginate_queryset(self.get_queryset())
+        access.audit_list_read(
+            request.user,
+            page,
+            action="quadrant.list",
+            requested=request.query_params.get("service_user") or None,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        """One assessment, audited as a read of its person; a hidden one is a 404 (audited)."""
+        assessment = access.get_record_or_404(request.user, self.get_queryset(), pk, action="quadrant.view")
+        return Response(self.get_serializer(assessment).data)
 
     def _person(self, pk):
         person = access.service_users_visible_to(self.request.user).filter(pk=pk).first()

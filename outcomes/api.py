@@ -1,8 +1,10 @@
 """/api/v1/outcomes/honos/, top/, dialog/, satisfaction/: create and list (DESIGN.md names).
 
 Lists come through access.outcomes_filter (the outcomes consent scope); `service_user`
-filters a list to one person. A create with any error returns 400 {field: [message]} and
-saves nothing; a person the caller cannot record for is a 400 on `service_user`.
+filters a list to one person. Reads are audited (access.audit_list_read: one row per person on
+a page; access.get_record_or_404: one row per form read, a denied row for a hidden one).
+A create with any error returns 400 {field: [message]} and saves nothing; a person the
+caller cannot record for is a 400 on `service_user`.
 """
 
 from __future__ import annotations
@@ -256,7 +258,22 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(parameters=[SERVICE_USER])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        """A page of forms: one audit row per person on it (rule 6), in a constant number of queries."""
+        page = self.paginate_queryset(self.get_queryset())
+        access.audit_list_read(
+            request.user,
+            page,
+            action=f"outcomes.{self.instrument}.list",
+            requested=request.query_params.get("service_user") or None,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        """One form, audited as a read of its person; one the caller may not see is a 404 (audited)."""
+        record = access.get_record_or_404(
+            request.user, self.get_queryset(), pk, action=f"outcomes.{self.instrument}.view"
+        )
+        return Response(self.get_serializer(record).data)
 
     def _service_user(self, pk) -> ServiceUser:
         person = access.service_users_visible_to(self.request.user).filter(pk=pk).first()

@@ -1,6 +1,7 @@
 """/api/v1/contacts/ (filters service_user, kind, date; {id}/record/) and /api/v1/alerts/
 (in dualcare/notifications/api.py). Lists come from permission-filtered selectors; a contact
-the caller may not read is a 404, one they may read but not record a 403."""
+the caller may not read is a 404, one they may read but not record a 403. Reads are audited:
+a page of the list one row per person on it, a contact one row (access.get_contact_or_404)."""
 
 from __future__ import annotations
 
@@ -118,7 +119,15 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(parameters=[SERVICE_USER, KIND, DATE])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        """A page of contacts: one audit row per person on it (rule 6), constant queries."""
+        page = self.paginate_queryset(self.get_queryset())
+        access.audit_list_read(
+            request.user,
+            page,
+            action="contact.list",
+            requested=request.query_params.get("service_user") or None,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         return Response(ContactSerializer(access.get_contact_or_404(request.user, pk)).data)
