@@ -143,13 +143,16 @@ def _disengaged_for(viewer, days: int = 28):
     return list(disengaged_people(viewer, days=days)[:50])
 
 
-def meeting_context(meeting: Meeting, *, viewer: User | None) -> dict:
-    """Everything the meeting page and the PDFs show, in a fixed number of queries."""
+def meeting_context(meeting: Meeting, *, viewer: User | None, deidentified: bool = False) -> dict:
+    """Everything the meeting page and the PDFs show, in a fixed number of queries. `deidentified`
+    names nobody whatever the consent (for copies that leave DualCare, such as email)."""
     items = list(
         meeting.items.select_related("case__team__organisation", "case__service_user", "case__notified_by")
     )
     cases = [item.case for item in items if item.case is not None]
-    identified = access.linkworkers_identified_case_ids(meeting, cases, viewer=viewer)
+    identified = (
+        set() if deidentified else access.linkworkers_identified_case_ids(meeting, cases, viewer=viewer)
+    )
     openable = set()
     if viewer is not None and cases and _care_plan_url_exists():
         openable = set(

@@ -487,9 +487,13 @@ def dispatch_send(dispatch_id) -> bool:
                     "link-meeting.ics", ics.meeting_ics(meeting, attendees=[user]), "text/calendar"
                 )
             elif dispatch.kind == Dispatch.Kind.NOTES:
-                message.attach("link-meeting-notes.pdf", pdf.notes_pdf(meeting), "application/pdf")
+                message.attach(
+                    "link-meeting-notes.pdf", pdf.notes_pdf(meeting, for_email=True), "application/pdf"
+                )
             else:
-                message.attach("link-meeting-agenda.pdf", pdf.agenda_pdf(meeting), "application/pdf")
+                message.attach(
+                    "link-meeting-agenda.pdf", pdf.agenda_pdf(meeting, for_email=True), "application/pdf"
+                )
             message.send()
         with transaction.atomic():
             notify(

@@ -190,6 +190,23 @@ class AgendaTests:
         assert "Who should lead the joint assessment?" in text
         assert "Learning and training" in text
 
+    def test_the_emailed_agenda_names_nobody_though_the_downloaded_one_may(self, lw):
+        services.case_notify(meeting=lw.meeting, service_user=lw.service_user, by=lw.keyworker_mh, **CASE)
+        from linkworkers import pdf
+
+        assert "Sam Testwell" in pdf_text(pdf.agenda_pdf(lw.meeting))  # consent allows it in DualCare
+        send_all()  # the invitations
+        assert services.agendas_queue(now=lw.meeting.starts_at - dt.timedelta(days=6)) == 3
+        mail.outbox.clear()
+        send_all()
+        agendas = [m for m in mail.outbox if m.subject.startswith("Agenda")]
+        assert agendas
+        for message in agendas:
+            text = pdf_text(message.attachments[0][1])
+            assert "Sam Testwell" not in text and "Testwell" not in text
+            assert "A person aged" in text and "Who should lead the joint assessment?" in text
+            assert "Testwell" not in message.body
+
     def test_it_lets_only_the_chair_edit_the_agenda(self, lw, client):
         client.force_login(lw.keyworker_sm)
         assert (
