@@ -20,7 +20,12 @@ from .models import Notification
 class AlertSerializer(serializers.ModelSerializer):
     acknowledged_by = serializers.CharField(source="acknowledged_by.display_name", default=None)
     team = serializers.CharField(source="team.name", default=None)
-    seconds_to_acknowledge = serializers.SerializerMethodField()
+    acknowledged_by_someone_else = serializers.BooleanField(
+        read_only=True, help_text="True when a colleague told about the same urgent alert dealt with it."
+    )
+    seconds_to_acknowledge = serializers.SerializerMethodField(
+        help_text="How long you took to acknowledge it; null if you have not, or a colleague did."
+    )
 
     class Meta:
         model = Notification
@@ -37,6 +42,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "acknowledged_at",
             "acknowledged_by",
             "acknowledgement_note",
+            "acknowledged_by_someone_else",
             "seconds_to_acknowledge",
         ]
 

@@ -119,5 +119,14 @@ class Notification(models.Model):
         return self.priority == self.Priority.URGENT
 
     @property
+    def acknowledged_by_someone_else(self) -> bool:
+        """Dealt with by a colleague told about the same urgent event (or closed by the event)."""
+        return self.acknowledged_at is not None and self.acknowledged_by_id != self.recipient_id
+
+    @property
     def time_to_acknowledge(self):
-        return self.acknowledged_at - self.created_at if self.acknowledged_at else None
+        """How long the person told took to acknowledge it; None if they did not (yet), including
+        when a colleague dealt with it for them (as in the dashboards' measures)."""
+        if self.acknowledged_at is None or self.acknowledged_by_someone_else:
+            return None
+        return self.acknowledged_at - self.created_at

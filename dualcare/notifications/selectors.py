@@ -60,11 +60,18 @@ def get_alert_or_404(user, pk):
 # behalf it was sent (Notification.team; rows without a team, e.g. reminders to service users,
 # are not team alerts), in the London week it was created. Only alerts acknowledged by their
 # own recipient count as acknowledged: one closed for everybody by the event itself (a
-# collection recorded late closes its "not recorded" alert) is left out of the timing measures.
-# Cell.n counts alerts, not people.
+# collection recorded late closes its "not recorded" alert) or by a colleague told about the same
+# urgent event (one acknowledgement answers it for the team: services.alert_acknowledge) is left
+# out of the timing measures, so they time the person who acted, once per event.
+#
+# Cell.n counts alerts (urgent events for the escalation measure). Each alert is about one person,
+# so a cell from 1 to 4 alerts is about at most 4 people: counts_people is True and the locality
+# view suppresses such cells. (A person with several alerts in a week counts once per alert, so
+# n can overstate the people behind a cell; it never understates the alerts.)
 
 LONDON = ZoneInfo("Europe/London")
 ACKNOWLEDGE_WITHIN = dt.timedelta(hours=24)
+ESCALATION_KIND = "alert.escalated"
 _CAPABILITY = "Contacts and alerts"
 
 DASHBOARD_MEASURES = [
@@ -78,7 +85,7 @@ DASHBOARD_MEASURES = [
             "Of the alerts sent to the team's staff that week and either acknowledged or older than "
             "24 hours, the share the person told acknowledged within 24 hours."
         ),
-        counts_people=False,
+        counts_people=True,
     ),
     MeasureDef(
         key="alerts.hours_to_acknowledge",
@@ -90,7 +97,7 @@ DASHBOARD_MEASURES = [
             "The mean number of clock hours from an alert being sent to the person told acknowledging "
             "it, for alerts sent to the team's staff that week and acknowledged."
         ),
-        counts_people=False,
+        counts_people=True,
     ),
     MeasureDef(
         key="alerts.urgent_escalated",
@@ -99,10 +106,10 @@ DASHBOARD_MEASURES = [
         unit="alerts",
         improvement="down",
         description=(
-            "Urgent alerts sent to the team's staff that week that were not acknowledged in time and "
-            "went to the team manager."
+            "Urgent alerts sent to the team's staff that week that nobody told acknowledged in time, "
+            "so they went to the team manager (one urgent event told to several staff counts once)."
         ),
-        counts_people=False,
+        counts_people=True,
     ),
 ]
 
@@ -140,9 +147,17 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
                 ExpressionWrapper(F("acknowledged_at") - F("created_at"), output_field=DurationField()),
                 filter=by_recipient,
             ),
-            urgent=Count("pk", filter=Q(priority=Notification.Priority.URGENT)),
+            # Per event: every row of an escalated event is stamped escalated_at. The escalations
+            # themselves (urgent, to the managers) are not urgent alerts that could be escalated.
+            urgent=Count(
+                "event_key",
+                distinct=True,
+                filter=Q(priority=Notification.Priority.URGENT) & ~Q(kind=ESCALATION_KIND),
+            ),
             escalated=Count(
-                "pk", filter=Q(priority=Notification.Priority.URGENT, escalated_at__isnull=False)
+                "event_key",
+                distinct=True,
+                filter=Q(priority=Notification.Priority.URGENT, escalated_at__isnull=False),
             ),
         )
         .order_by()

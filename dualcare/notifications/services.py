@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -268,9 +269,28 @@ def team_managers(team_id) -> list:
     return access.team_managers(team_id)
 
 
+def _shares_acknowledgement(alert: Notification) -> bool:
+    """An urgent alert sent on a team's behalf is the team's to deal with: one acknowledgement
+    answers it for everyone told (and stops its escalation)."""
+    return alert.priority == Notification.Priority.URGENT and alert.team_id is not None
+
+
+def _event_rows(event_key: str, team_id):
+    """The in-app rows of one event for one team: everyone told about it on that team's behalf."""
+    return Notification.objects.filter(
+        event_key=event_key, team_id=team_id, channel=Notification.Channel.IN_APP, recipient__isnull=False
+    )
+
+
 @transaction.atomic
 def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
-    """The recipient says what they did about an alert. Once: a second acknowledgement is refused."""
+    """The recipient says what they did about an alert. Once: a second acknowledgement is refused.
+
+    An urgent team alert (see _shares_acknowledgement) is dealt with when any one person told
+    acknowledges it: the other recipients' open rows are marked acknowledged by that person, with
+    their note, so each sees who dealt with it and what they did, and it is not escalated. The
+    time-to-acknowledge measures count only rows acknowledged by their own recipient, so these
+    rows are left out of them rather than credited to colleagues who did nothing."""
     from dualcare.audit.services import audit_record
     from dualcare.exceptions import ApplicationError
 
@@ -279,6 +299,11 @@ def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
         raise ApplicationError("Say what you did about this alert.", field="note")
     if alert.recipient_id != by.pk or alert.channel != Notification.Channel.IN_APP:
         raise ApplicationError("Only the person an alert was sent to can acknowledge it.")
+    shared = _shares_acknowledgement(alert)
+    if shared:
+        # Locked in a fixed order (as the escalation scan does): an acknowledgement and a scan
+        # of the same event run one after the other, never both.
+        list(_event_rows(alert.event_key, alert.team_id).select_for_update().order_by("pk").values("pk"))
     now = timezone.now()
     changed = Notification.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now,
@@ -287,9 +312,25 @@ def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
         read_at=Coalesce("read_at", models.Value(now)),
     )
     if not changed:
+        alert.refresh_from_db()
+        if alert.acknowledged_by_id not in (None, by.pk):
+            raise ApplicationError(f"{alert.acknowledged_by.display_name} has already dealt with this alert.")
         raise ApplicationError("This alert has already been acknowledged.")
+    for_others = 0
+    if shared:
+        for_others = (
+            _event_rows(alert.event_key, alert.team_id)
+            .exclude(pk=alert.pk)
+            .filter(acknowledged_at__isnull=True)
+            .update(acknowledged_at=now, acknowledged_by=by, acknowledgement_note=note)
+        )
     alert.refresh_from_db()
-    audit_record(actor=by, action="alert.acknowledge", target=alert, detail={"kind": alert.kind})
+    audit_record(
+        actor=by,
+        action="alert.acknowledge",
+        target=alert,
+        detail={"kind": alert.kind, "also_closed_for": for_others},
+    )
     return alert
 
 
@@ -299,13 +340,25 @@ def alerts_mark_read(*, user, ids: Iterable) -> int:
     ).update(read_at=timezone.now())
 
 
-def notifications_escalate(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Send each urgent alert not acknowledged in time to its team's managers, once.
+def _escalation_key(event_key: str, team_id) -> str:
+    key = f"escalation:{team_id}:{event_key}"
+    if len(key) <= 200:
+        return key
+    return f"escalation:{team_id}:{hashlib.sha256(event_key.encode()).hexdigest()}"
 
-    The claim is a conditional UPDATE on escalated_at; the outbox's unique event key backs it.
-    Safe under two beats."""
+
+def notifications_escalate(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Send each urgent alert nobody acknowledged in time to its team's managers: once per event.
+
+    An event (one event_key, one team) told to several people is one thing to deal with: if any
+    of them acknowledged it, it is not escalated; if none did, the managers get one escalation,
+    not one per person told. A manager who was the only person told is not told again.
+
+    The claim: the event's rows are locked in a fixed order and stamped escalated_at together, in
+    the transaction that writes the escalation, whose unique event key backs it. Safe under two
+    beats. Returns the number of events escalated."""
     now = now or timezone.now()
-    ids = list(
+    due = (
         Notification.objects.filter(
             channel=Notification.Channel.IN_APP,
             priority=Notification.Priority.URGENT,
@@ -314,28 +367,48 @@ def notifications_escalate(*, now: dt.datetime | None = None, limit: int = 500) 
             acknowledged_at__isnull=True,
         )
         .order_by("escalate_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("event_key", "team_id")[:limit]
     )
     escalated = 0
-    for pk in ids:
+    for event_key, team_id in dict.fromkeys(due):
         with transaction.atomic():
-            claimed = Notification.objects.filter(
-                pk=pk, escalated_at__isnull=True, acknowledged_at__isnull=True
-            ).update(escalated_at=now)
-            if not claimed:
+            rows = list(
+                _event_rows(event_key, team_id)
+                .select_for_update()
+                .filter(priority=Notification.Priority.URGENT)
+                .order_by("pk")
+            )
+            open_rows = [row for row in rows if row.acknowledged_at is None and row.escalated_at is None]
+            if not open_rows:
+                continue  # another scan got here first, or it was acknowledged meanwhile
+            answered = next((row for row in rows if row.acknowledged_at is not None), None)
+            if answered is not None:
+                # Dealt with already (a row added to the event later, or one acknowledged before
+                # acknowledgements were shared): close the rest for the person who dealt with it.
+                _event_rows(event_key, team_id).filter(acknowledged_at__isnull=True).update(
+                    acknowledged_at=answered.acknowledged_at,
+                    acknowledged_by_id=answered.acknowledged_by_id,
+                    acknowledgement_note=answered.acknowledgement_note,
+                )
                 continue
-            alert = Notification.objects.select_related("team").get(pk=pk)
-            managers = [user for user in team_managers(alert.team_id) if user.pk != alert.recipient_id]
-            if alert.team_id is None or not managers:
+            already = any(row.escalated_at is not None for row in rows)
+            _event_rows(event_key, team_id).filter(escalated_at__isnull=True).update(escalated_at=now)
+            if already or team_id is None:
                 continue
+            told = {row.recipient_id for row in rows}
+            managers = [user for user in team_managers(team_id) if not (len(told) == 1 and user.pk in told)]
+            if not managers:
+                continue
+            alert = Notification.objects.select_related("team").get(pk=rows[0].pk)
+            who = "a member" if len(told) == 1 else f"{len(told)} members"
             notify(
-                event_key=f"escalation:{alert.pk}",
+                event_key=_escalation_key(event_key, team_id),
                 recipients=managers,
                 kind="alert.escalated",
                 subject=f"Not yet acknowledged: {alert.subject}"[:200],
                 body=(
-                    f"An urgent alert sent to a member of {alert.team.name} has not been acknowledged. "
-                    f"{alert.body}"
+                    f"An urgent alert sent to {who} of {alert.team.name} has not been acknowledged "
+                    f"by anyone told. {alert.body}"
                 ).strip(),
                 url=alert.url,
                 priority=Notification.Priority.URGENT,

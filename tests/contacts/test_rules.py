@@ -156,6 +156,40 @@ class MissedRunTests:
         )
         assert rows.count() == 2
 
+    def test_the_urgent_alert_is_the_teams_one_acknowledgement_or_one_escalation(self, world):
+        from dualcare.notifications import services as alerts
+        from dualcare.people.models import StaffRole
+        from tests.factories import staff
+
+        staff("keyworker.sm2", world.sm_team, StaffRole.Role.KEY_WORKER)
+        sched = schedule(world)
+        self.miss_days(world, sched, [2, 1, 0])
+        rows = Notification.objects.filter(kind="contacts.missed_collections_run", channel="in_app")
+        assert rows.count() == 3
+        later = timezone.now() + dt.timedelta(days=2)
+        # Nobody acknowledged: the manager hears once, not once per colleague told.
+        assert alerts.notifications_escalate(now=later) == 1
+        escalated = Notification.objects.filter(kind="alert.escalated", channel="in_app")
+        assert list(escalated.values_list("recipient__username", flat=True)) == ["manager.sm"]
+        # One acknowledgement answers it for everyone told.
+        alerts.alert_acknowledge(
+            alert=rows.get(recipient=world.keyworker_sm), by=world.keyworker_sm, note="Rang"
+        )
+        assert set(rows.values_list("acknowledged_by__username", flat=True)) == {"keyworker.sm"}
+
+    def test_an_acknowledged_run_alert_is_not_escalated(self, world):
+        from dualcare.notifications import services as alerts
+        from dualcare.people.models import StaffRole
+        from tests.factories import staff
+
+        staff("keyworker.sm2", world.sm_team, StaffRole.Role.KEY_WORKER)
+        sched = schedule(world)
+        self.miss_days(world, sched, [2, 1, 0])
+        rows = Notification.objects.filter(kind="contacts.missed_collections_run", channel="in_app")
+        alerts.alert_acknowledge(alert=rows.get(recipient=world.manager_sm), by=world.manager_sm, note="Rang")
+        assert alerts.notifications_escalate(now=timezone.now() + dt.timedelta(days=2)) == 0
+        assert not Notification.objects.filter(kind="alert.escalated").exists()
+
     def test_an_attended_collection_breaks_the_run(self, world):
         sched = schedule(world)
         self.miss_days(world, sched, [3, 2])
