@@ -391,11 +391,30 @@ def due_list(request: HttpRequest) -> HttpResponse:
     teams = list(_teams_for(request.user))
     team = next((t for t in teams if str(t.pk) == request.GET.get("team")), None)
     only_mine = request.GET.get("who") == "me"
-    items = selectors.due_for_user(request.user, team=team, key_worker=request.user if only_mine else None)
+    # A manager (or anyone) may look at one key worker's list: the key workers of these teams.
+    key_workers = list(
+        User.objects.filter(
+            pk__in=access.roles_in_force(
+                team_id__in=[t.pk for t in teams], role=StaffRole.Role.KEY_WORKER
+            ).values("user")
+        ).order_by("last_name", "first_name")
+    )
+    key_worker = next((u for u in key_workers if str(u.pk) == request.GET.get("key_worker")), None)
+    if only_mine:
+        key_worker = request.user
+    items = selectors.due_for_user(request.user, team=team, key_worker=key_worker)
     return render(
         request,
         "outcomes/due.html",
-        {"items": items, "teams": teams, "team": team, "only_mine": only_mine, "today": timezone.localdate()},
+        {
+            "items": items,
+            "teams": teams,
+            "team": team,
+            "only_mine": only_mine,
+            "key_workers": key_workers,
+            "key_worker": key_worker,
+            "today": timezone.localdate(),
+        },
     )
 
 
