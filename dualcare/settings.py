@@ -375,3 +375,23 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# The site's address, for the links in email and GOV.UK Notify messages (which cannot be
+# relative): scheme and host, no path. Default with DEBUG: http://127.0.0.1:8000; with DEBUG off,
+# set it (else https://<the first of ALLOWED_HOSTS>, else links are left as bare paths).
+_first_host = next((h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")), "")
+SITE_URL = env_str(
+    "SITE_URL",
+    "http://127.0.0.1:8000"
+    if (DEBUG or TESTING)
+    else (f"{'https' if _https else 'http'}://{_first_host}" if _first_host else ""),
+).rstrip("/")
+if SITE_URL and (
+    not SITE_URL.startswith(("https://", "http://"))
+    or not SITE_URL.split("://", 1)[1]
+    or any(c in SITE_URL.split("://", 1)[1] for c in "/?# ")
+):
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's address, scheme and host only, e.g. "
+        f"https://dualcare.example.org, got {SITE_URL!r}"
+    )
