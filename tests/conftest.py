@@ -17,3 +17,14 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _broker_assumed_up():
+    """Each test starts with the broker assumed reachable (a broker-down test must not leave
+    the process skipping queuing for the next test)."""
+    from dualcare.notifications import services
+
+    services._broker_down_until = 0.0
+    yield
+    services._broker_down_until = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -137,14 +138,26 @@ def _setting(name: str) -> str:
     return getattr(settings, name, "")
 
 
+# After a broker call fails (each gives up within about 2 s), this process leaves queuing to the
+# sweep for a while: an event that writes several outbox batches in one request (a missed
+# collection tells several teams) then waits for the broker once, not once per batch.
+BROKER_RETRY_AFTER_SECONDS = 30
+_broker_down_until = 0.0
+
+
 def _queue_delivery(notification_ids: list[str]) -> None:
     """Hand rows to Celery. If the broker is unreachable the rows stay pending for the sweep."""
+    global _broker_down_until
     from .tasks import notification_deliver
 
+    if time.monotonic() < _broker_down_until:
+        log.info("Broker recently unreachable: %d notification(s) left for the sweep.", len(notification_ids))
+        return
     for notification_id in notification_ids:
         try:
             notification_deliver.delay(notification_id)
         except Exception:  # broker down or slow: the committed row is picked up by the sweep
+            _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
             log.warning("Could not queue notification delivery; the sweep will send it.", exc_info=True)
             return
 

@@ -61,6 +61,30 @@ class NotifyTests:
         services._queue_delivery([str(row.pk) for row in rows])
         assert Notification.objects.filter(state="pending").count() == 4
 
+    def test_after_one_failed_broker_call_the_process_leaves_queuing_to_the_sweep_for_a_while(
+        self, world, monkeypatch
+    ):
+        from dualcare.notifications import tasks
+
+        calls = []
+        clock = [1000.0]
+
+        def broker_down(*args, **kwargs):
+            calls.append(args)
+            raise ConnectionError("broker unreachable")
+
+        monkeypatch.setattr(tasks.notification_deliver, "delay", broker_down)
+        monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+        with transaction.atomic():  # one request telling three teams: three batches
+            batches = [event(world, key=f"test:{n}:event") for n in range(3)]
+        for rows in batches:
+            services._queue_delivery([str(row.pk) for row in rows])
+        assert len(calls) == 1  # waited for the broker once, not three times
+        assert Notification.objects.filter(state="pending").count() == 12
+        clock[0] += services.BROKER_RETRY_AFTER_SECONDS + 1
+        services._queue_delivery([str(batches[0][0].pk)])
+        assert len(calls) == 2  # tried again after a while
+
 
 class DeliverTests:
     def test_it_sends_an_email_once_even_if_delivered_twice(self, world):
