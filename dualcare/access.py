@@ -393,6 +393,26 @@ def service_user_of(user: User) -> ServiceUser | None:
     return ServiceUser.objects.filter(user=user).first()
 
 
+def get_record_or_404(user: User, records: QuerySet, pk, *, action: str, not_found: str = "No such record."):
+    """One record of a person from a permission-filtered queryset, audited as a read of that
+    person; otherwise 404, audited as denied (with the person, if the record exists)."""
+    from dualcare.audit.services import audit_record
+
+    found = records.select_related("service_user").filter(pk=pk).first() if _is_uuid(pk) else None
+    if found is None:
+        hidden = records.model.objects.filter(pk=pk).only("service_user").first() if _is_uuid(pk) else None
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=hidden.service_user if hidden is not None else None,
+            denied=True,
+            detail={"requested_id": str(pk)[:64]},
+        )
+        raise Http404(not_found)
+    audit_record(actor=user, action=action, target=found, service_user=found.service_user)
+    return found
+
+
 def get_service_user_or_404(user: User, pk: UUID | str, *, action: str = "service_user.view") -> ServiceUser:
     """The person's record if the user may see it, audited; otherwise 404 (also audited).
 
@@ -502,29 +522,10 @@ def can_act_on_referral(user: User, referral, action: str, *, sides: set[str] | 
 
 def get_referral_or_404(user: User, pk, *, action: str = "referral.view"):
     """A referral the user may read, audited as a read of the person; otherwise 404 (also audited)."""
-    from dualcare.audit.services import audit_record
-    from referrals.models import Referral
-
-    referral = (
-        referrals_visible_to(user)
-        .select_related("service_user", "from_team__organisation", "to_team__organisation", "referrer")
-        .filter(pk=pk)
-        .first()
-        if _is_uuid(pk)
-        else None
+    records = referrals_visible_to(user).select_related(
+        "from_team__organisation", "to_team__organisation", "referrer"
     )
-    if referral is None:
-        hidden = Referral.objects.filter(pk=pk).only("service_user_id").first() if _is_uuid(pk) else None
-        audit_record(
-            actor=user,
-            action=action,
-            service_user=hidden.service_user if hidden is not None else None,
-            denied=True,
-            detail={"requested_id": str(pk)[:64]},
-        )
-        raise Http404("No such referral.")
-    audit_record(actor=user, action=action, target=referral, service_user=referral.service_user)
-    return referral
+    return get_record_or_404(user, records, pk, action=action, not_found="No such referral.")
 
 
 # ---------------------------------------------------------------------------
@@ -814,29 +815,10 @@ def contact_teams_of(user: User, *, collections: bool) -> QuerySet[Team]:
 
 def get_contact_or_404(user: User, pk, *, action: str = "contact.view"):
     """A contact the user may read, audited as a read of the person; otherwise 404 (also audited)."""
-    from dualcare.audit.services import audit_record
-    from dualcare.contacts.models import Contact
-
-    contact = (
-        contacts_visible_to(user)
-        .select_related("service_user", "team__organisation", "staff", "schedule", "outcome_recorded_by")
-        .filter(pk=pk)
-        .first()
-        if _is_uuid(pk)
-        else None
+    records = contacts_visible_to(user).select_related(
+        "team__organisation", "staff", "schedule", "outcome_recorded_by"
     )
-    if contact is None:
-        hidden = Contact.objects.filter(pk=pk).only("service_user_id").first() if _is_uuid(pk) else None
-        audit_record(
-            actor=user,
-            action=action,
-            service_user=hidden.service_user if hidden is not None else None,
-            denied=True,
-            detail={"requested_id": str(pk)[:64]},
-        )
-        raise Http404("No such contact.")
-    audit_record(actor=user, action=action, target=contact, service_user=contact.service_user)
-    return contact
+    return get_record_or_404(user, records, pk, action=action, not_found="No such contact.")
 
 
 # An organisation's alert rules (thresholds) are set by that organisation's admins only: the
@@ -1017,26 +999,6 @@ def cohorts_can_manage(user: User, cohort=None) -> bool:
 # every person on it: one row per distinct person, written together in a constant number of
 # queries (the caller's roles once, one insert), with the organisation acting_organisation gives.
 # A list filtered to a person whose record the caller may not see is a denied attempt.
-
-
-def get_record_or_404(user: User, records: QuerySet, pk, *, action: str):
-    """One record of a person from a permission-filtered queryset, audited as a read of that
-    person; otherwise 404, audited as denied (with the person, if the record exists)."""
-    from dualcare.audit.services import audit_record
-
-    found = records.select_related("service_user").filter(pk=pk).first() if _is_uuid(pk) else None
-    if found is None:
-        hidden = records.model.objects.filter(pk=pk).only("service_user").first() if _is_uuid(pk) else None
-        audit_record(
-            actor=user,
-            action=action,
-            service_user=hidden.service_user if hidden is not None else None,
-            denied=True,
-            detail={"requested_id": str(pk)[:64]},
-        )
-        raise Http404("No such record.")
-    audit_record(actor=user, action=action, target=found, service_user=found.service_user)
-    return found
 
 
 def _acting_organisation_ids(user: User, service_user_ids: list) -> dict:
