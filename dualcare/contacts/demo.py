@@ -36,6 +36,10 @@ APPOINTMENTS = (
     ("Callum Shamwell", "recovery", "keyworker.sm", Kind.KEY_WORKER, -2, 13, "Harbourside hub", "attended"),
 )
 PAST_COLLECTION_DAYS = 3
+# Everyone else on a key worker's caseload was seen at their team in the last few weeks, so the
+# disengagement rule flags only the people the demo means to be out of touch.
+OUT_OF_TOUCH = ("Bronwen Mockridge", "Carl Placeby")
+SEEN_AT = "Team base"
 
 
 def build(demo) -> None:
@@ -89,5 +93,42 @@ def build(demo) -> None:
         if outcome:
             services.contact_record(contact=contact, by=demo.staff[booker], outcome=outcome)
 
+    _recently_seen(demo, today)
+
     # A year of contacts and alerts for the dashboards, about historic people only (loaded once).
     demo_history.build(demo)
+
+
+def _recently_seen(demo, today: dt.date) -> None:
+    """One attended key-working appointment, 2 to 21 days ago, for each open involvement with a
+    key worker of the demo's people, bar OUT_OF_TOUCH."""
+    from dualcare.people.models import Involvement
+
+    people = [person for key, person in sorted(demo.people.items()) if person.full_name not in OUT_OF_TOUCH]
+    involvements = Involvement.objects.filter(
+        service_user__in=people, end__isnull=True, key_worker__isnull=False
+    ).select_related("service_user", "team", "key_worker")
+    already = set(
+        Contact.objects.filter(service_user__in=people, place=SEEN_AT).values_list(
+            "service_user_id", "team_id"
+        )
+    )
+    for number, involvement in enumerate(
+        sorted(involvements, key=lambda i: (i.service_user.full_name, i.team.name))
+    ):
+        if (involvement.service_user_id, involvement.team_id) in already:
+            continue
+        day = today - dt.timedelta(days=2 + number % 20)
+        if day < involvement.start:
+            continue  # care started since: nobody is out of touch yet
+        contact = services.appointment_create(
+            by=involvement.key_worker,
+            service_user=involvement.service_user,
+            kind=Kind.KEY_WORKER,
+            team=involvement.team,
+            staff=involvement.key_worker,
+            starts_at=timezone.make_aware(dt.datetime.combine(day, dt.time(11))),
+            place=SEEN_AT,
+        )
+        services.contact_record(contact=contact, by=involvement.key_worker, outcome="attended")
+        demo.created["appointments"] += 1

@@ -48,3 +48,16 @@ class DemoContactsTests:
         assert not [
             key for key in demo.created if "appointment" in key or "collection" in key or "schedule" in key
         ]
+
+    def test_only_the_people_meant_to_be_out_of_touch_are_flagged_as_disengaged(self):
+        from dualcare.contacts.demo import OUT_OF_TOUCH
+        from dualcare.people.models import ServiceUser
+
+        demo_data.build(password="demo-password-for-tests-only")
+        services.disengagement_scan()
+        keys = Notification.objects.filter(kind="contacts.disengaged", channel="in_app").values_list(
+            "event_key", flat=True
+        )
+        flagged = {key.split(":")[2] for key in keys}  # contacts:disengaged:<person>:<since>
+        names = {str(person) for person in ServiceUser.objects.filter(pk__in=flagged)}
+        assert names == set(OUT_OF_TOUCH)
