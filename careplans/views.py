@@ -8,8 +8,6 @@ a write by someone whose team does not work with the person, is a 403.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,22 +18,12 @@ from django.utils import timezone
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.people.decorators import staff_required
 from dualcare.people.models import ServiceUser, User
 
 from . import selectors, services
 from .forms import CarerViewsForm, EntryForm, MyAgreementForm, PublishForm, StaffAgreementForm, initial_for
 from .models import Agreement, PlanEntry, PlanVersion, Section
-
-
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.kind != User.Kind.STAFF:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _person(request, service_user_pk, action: str) -> tuple[ServiceUser, access.CarePlanAccess]:

@@ -7,33 +7,21 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dualcare import access
 from dualcare.exceptions import ApplicationError
-from dualcare.people.models import Team, User
+from dualcare.people.decorators import staff_required
+from dualcare.people.models import Team
 
 from . import evidence, selectors, services
 from .forms import CohortForm, EnrolForm, ExitForm, QuadrantForm
 from .models import Enrolment, QuadrantAssessment
 from .selectors import QUADRANTS
-
-
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.kind != User.Kind.STAFF:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @staff_required

@@ -8,10 +8,7 @@ someone who may see a page but not make a change gets a 403.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from dualcare import access
 from dualcare.exceptions import ApplicationError
+from dualcare.people.decorators import login_and_404_unless
 from dualcare.people.models import StaffRole, Team, User
 
 from . import ics, pdf, selectors, services
@@ -37,25 +35,10 @@ from .forms import (
 )
 from .models import Action, AgendaItem, Appointment, Meeting
 
-
-def _guard(check):
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if not check(request.user):
-                raise Http404("No such page.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-register_viewer = _guard(access.linkworkers_can_view_register)
-meeting_viewer = _guard(access.linkworkers_can_view_meetings)
-case_notifier = _guard(access.linkworkers_can_notify)
-staff_only = _guard(lambda user: user.kind == User.Kind.STAFF and user.is_active)
+register_viewer = login_and_404_unless(access.linkworkers_can_view_register)
+meeting_viewer = login_and_404_unless(access.linkworkers_can_view_meetings)
+case_notifier = login_and_404_unless(access.linkworkers_can_notify)
+staff_only = login_and_404_unless(lambda user: user.kind == User.Kind.STAFF and user.is_active)
 
 
 def _can_record_training(user) -> bool:

@@ -8,7 +8,6 @@ field-level refusals are shown on the form with nothing saved.
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,22 +19,12 @@ from django.utils import timezone
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.people.decorators import staff_required
 from dualcare.people.models import StaffRole, Team, User
 
 from . import charts, scoring, selectors, services
 from .forms import DialogForm, HonosForm, SatisfactionForm, TopCaptureForm
 from .models import HONOS_COPYRIGHT, HONOS_ITEMS
-
-
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.kind != User.Kind.STAFF:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _needs(instrument: str) -> None:

@@ -9,8 +9,6 @@ may not make is a 403; a referral they may not read is a 404.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,26 +21,13 @@ from django.views.decorators.http import require_POST
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
-from dualcare.people.models import User
+from dualcare.people.decorators import staff_required
 
 from . import pdf, selectors, services
 from .forms import AcceptForm, DeclineForm, HandoverForm, ReferralForm, WithdrawForm
 from .models import OPEN_STATES, Referral, State
 
 PAGE_SIZE = 50
-
-
-def staff_required(view):
-    """Staff only; anyone else gets a 404, as these pages are not theirs to know of."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.kind != User.Kind.STAFF:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _state_filter(request) -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_POST
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.people.decorators import login_and_404_unless
 from dualcare.people.models import StaffRole, User
 
 from . import selectors, services
@@ -34,18 +34,7 @@ PAGE_SIZE = 50
 
 def _roles_required(*roles):
     """Staff holding one of `roles`; anyone else gets a 404 (these pages are not theirs to know of)."""
-
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if not access.has_role(request.user, *roles):
-                raise Http404("No such page.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
+    return login_and_404_unless(lambda user: access.has_role(user, *roles))
 
 
 clinical_required = _roles_required(*access.CLINICAL_ROLES)

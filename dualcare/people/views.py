@@ -5,8 +5,6 @@ through services.py; a service's ApplicationError becomes a form error on the fi
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +19,7 @@ from dualcare import access
 from dualcare.exceptions import ApplicationError
 
 from . import selectors, services
+from .decorators import carer_required, service_user_required, staff_required
 from .forms import (
     CarerScopesForm,
     ConsentRecordForm,
@@ -35,27 +34,6 @@ from .models import Carer, CarerPermission, Consent, Involvement, Organisation, 
 
 Role = StaffRole.Role
 REGISTERING_ROLES = {Role.KEY_WORKER, Role.LINK_WORKER}
-
-
-def _kind_required(kind: str):
-    """Only this kind of login. Others get a 404: these pages are someone else's own."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if request.user.kind != kind:
-                raise Http404("No such page.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-staff_required = _kind_required(User.Kind.STAFF)
-service_user_required = _kind_required(User.Kind.SERVICE_USER)
-carer_required = _kind_required(User.Kind.CARER)
 
 
 # ---------------------------------------------------------------------------
