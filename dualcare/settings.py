@@ -241,7 +241,8 @@ if EMAIL_URL:
     if _email.scheme in {"console", "locmem"}:
         EMAIL_BACKEND = f"django.core.mail.backends.{_email.scheme}.EmailBackend"
     else:
-        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        # Django's SMTP backend, telling a failure before DATA (nothing sent) from one after it.
+        EMAIL_BACKEND = "dualcare.notifications.delivery.EmailBackend"
         EMAIL_HOST = _email.hostname or "localhost"
         EMAIL_PORT = _email.port or {"smtp": 25, "smtps": 465, "submission": 587}[_email.scheme]
         EMAIL_HOST_USER = unquote(_email.username or "")
@@ -276,6 +277,10 @@ else:
         "visibility_timeout": 3600,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# No publish retries: Celery's default (3, each waiting out socket_timeout on a fresh connection) held a
+# request ~11 s on a frozen Redis. redis-py already replaces a pooled connection the broker closed (a
+# restart) when it is taken from the pool, so one attempt bounds a publish at about socket_timeout.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
@@ -325,6 +330,9 @@ SPECTACULAR_SETTINGS = {
 NOTIFY_API_KEY = env_secret("NOTIFY_API_KEY")
 NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID")
 NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")
+# An email or text whose send broke after it was handed over (or whose worker died mid-send) is
+# resent once, this long after the attempt, with the same Message-ID / Notify reference.
+NOTIFY_RESEND_AFTER = timedelta(minutes=env_int("NOTIFY_RESEND_AFTER_MINUTES", 15))
 
 # Outcomes and quadrants (CLINICAL.md): the instruments this deployment uses and their schedules.
 OUTCOME_INSTRUMENTS = env_list("OUTCOME_INSTRUMENTS", ["honos", "top", "dialog", "satisfaction"])

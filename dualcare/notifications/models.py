@@ -5,13 +5,28 @@ rolls back sends nothing and a committed one is never lost: if the broker is dow
 sweep task sends it later. The unique (event_key, recipient, channel) makes an event give
 one row per recipient whatever the retries; delivery claims a row with a conditional
 UPDATE (pending -> sending), so two workers never send the same row twice.
+
+Delivery tells the truth about what happened: "sent"; "failed" only when nothing left DualCare
+(refused, unreachable; retried with backoff); "unknown" when the send broke after the message was
+handed over (or the worker died mid-send). An unknown row is resent once, after
+NOTIFY_RESEND_AFTER, with the same message_id (the email's Message-ID, the Notify reference), so
+a recipient's mail system and Notify can tell it is the same message; then it waits for a human.
 """
 
 import uuid
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+def new_message_id() -> str:
+    """A Message-ID for one outbox row, e.g. <1733…@dualcare.example.org>: random, on the site's
+    domain, nothing about the person."""
+    domain = urlsplit(getattr(settings, "SITE_URL", "") or "").hostname or "dualcare.invalid"
+    return make_msgid(domain=domain)
 
 
 class Notification(models.Model):
@@ -28,6 +43,7 @@ class Notification(models.Model):
         PENDING = "pending", "Waiting to be sent"
         SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
+        UNKNOWN = "unknown", "May have been sent: check before sending again"
         FAILED = "failed", "Could not be sent"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -51,10 +67,18 @@ class Notification(models.Model):
     related_id = models.CharField(max_length=64, blank=True)
 
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # The same id on every attempt: the email's Message-ID header and the Notify reference.
+    message_id = models.CharField(max_length=200, unique=True, default=new_message_id, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    sending_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True, help_text="When the last attempt was claimed.")
     sent_at = models.DateTimeField(null=True, blank=True)
+    resent_at = models.DateTimeField(
+        null=True, blank=True, help_text="The one automatic resend after an unknown outcome."
+    )
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="A failed row (nothing was sent) is tried again from then."
+    )
     read_at = models.DateTimeField(null=True, blank=True)
 
     # An alert: urgent ones not acknowledged by escalate_at go to the managers of `team` (once).

@@ -9,20 +9,22 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import models, transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .delivery import NothingSent, OutcomeUnknown, notify_failure
 from .models import Notification
 
 log = logging.getLogger(__name__)
 
-# A row left "sending" this long belongs to a worker that died mid-send: send it again.
-# (At least once after a crash, rather than an alert silently lost.)
-STUCK_SENDING_AFTER = dt.timedelta(minutes=15)
 # Rows younger than this are left to the delivery queued on commit.
 SWEEP_GRACE = dt.timedelta(seconds=30)
+# A row that failed with nothing sent is tried again after RETRY_BACKOFF, doubling, MAX_ATTEMPTS in all.
+# (A row whose outcome is unknown is resent once, after settings.NOTIFY_RESEND_AFTER.)
+RETRY_BACKOFF = dt.timedelta(minutes=1)
 MAX_ATTEMPTS = 5
 
 
@@ -168,38 +170,83 @@ def notification_deliver(*, notification_id) -> bool:
     The conditional UPDATE (pending -> sending) is the claim: of two workers given the same
     row, only the one whose UPDATE changed a row goes on to send.
     """
-    now = timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, state=Notification.State.PENDING).update(
-        state=Notification.State.SENDING, sending_at=now, attempts=models.F("attempts") + 1
-    )
-    if not claimed:
+    return _claim_and_send(notification_id, Q(state=Notification.State.PENDING))
+
+
+def _resend_after() -> dt.timedelta:
+    return getattr(settings, "NOTIFY_RESEND_AFTER", dt.timedelta(minutes=15))
+
+
+def _retry_backoff(attempts: int) -> dt.timedelta:
+    """After a failure that sent nothing: 1, 2, 4, 8 minutes (then the row stays failed)."""
+    return RETRY_BACKOFF * 2 ** max(attempts - 1, 0)
+
+
+def _claim_and_send(notification_id, claimable: Q, *, resend: bool = False) -> bool:
+    """Claim one row (a conditional UPDATE to sending, stamped with this attempt's time), send it
+    and record what happened. Each outcome is written only while the row still holds this claim,
+    so a worker that comes back after its claim was taken over changes nothing."""
+    claimed_at = timezone.now()
+    changes = {
+        "state": Notification.State.SENDING,
+        "sending_at": claimed_at,
+        "attempts": models.F("attempts") + 1,
+        "retry_at": None,
+    }
+    if resend:
+        changes["resent_at"] = claimed_at
+    if not Notification.objects.filter(claimable, pk=notification_id).update(**changes):
         return False
     row = Notification.objects.select_related("recipient").get(pk=notification_id)
+    ours = Notification.objects.filter(pk=row.pk, state=Notification.State.SENDING, sending_at=claimed_at)
+
     if row.channel == Notification.Channel.SMS and not notify_configured(row.channel):
         # Nothing can send it: say so rather than retry for ever.
-        Notification.objects.filter(pk=row.pk, state=Notification.State.SENDING).update(
-            state=Notification.State.FAILED
-        )
+        ours.update(state=Notification.State.FAILED)
         log.warning("Notification %s: text messages are not configured.", row.pk)
         return False
+    if resend and _uses_notify(row):
+        try:
+            known = _notify_has(row)
+        except Exception as exc:
+            # Notify could not be asked: no resend now; the next sweep after the wait asks again.
+            ours.update(state=Notification.State.UNKNOWN, resent_at=None)
+            log.warning("Notification %s: GOV.UK Notify could not be asked (%s).", row.pk, type(exc).__name__)
+            return False
+        if known:
+            ours.update(state=Notification.State.SENT, sent_at=timezone.now())
+            log.info("Notification %s: GOV.UK Notify has it already; not resent.", row.pk)
+            return True
     try:
         if row.channel == Notification.Channel.EMAIL:
-            if notify_configured(row.channel):
+            if _uses_notify(row):
                 _send_with_notify(row)
             else:
                 _send_email(row)
         elif row.channel == Notification.Channel.SMS:
             _send_with_notify(row)
         # In-app rows are shown from the table itself; being "sent" means delivered.
-    except Exception:
-        next_state = Notification.State.FAILED if row.attempts >= MAX_ATTEMPTS else Notification.State.PENDING
-        Notification.objects.filter(pk=row.pk, state=Notification.State.SENDING).update(state=next_state)
-        log.warning("Notification %s could not be sent (attempt %s).", row.pk, row.attempts, exc_info=True)
+    except NothingSent as exc:
+        if row.resent_at is not None:
+            # The resend sent nothing, but the first attempt may have: a person decides.
+            ours.update(state=Notification.State.UNKNOWN)
+        else:
+            retry_at = timezone.now() + _retry_backoff(row.attempts) if row.attempts < MAX_ATTEMPTS else None
+            ours.update(state=Notification.State.FAILED, retry_at=retry_at)
+        log.warning("Notification %s not sent (attempt %s): %s", row.pk, row.attempts, exc)
         return False
-    Notification.objects.filter(pk=row.pk, state=Notification.State.SENDING).update(
-        state=Notification.State.SENT, sent_at=timezone.now()
-    )
+    except Exception as exc:  # OutcomeUnknown, or an error from a backend that cannot say
+        ours.update(state=Notification.State.UNKNOWN)
+        # The exception's text is not logged: a backend's error may quote the address.
+        detail = str(exc) if isinstance(exc, OutcomeUnknown) else type(exc).__name__
+        log.warning("Notification %s may have been sent (attempt %s): %s", row.pk, row.attempts, detail)
+        return False
+    ours.update(state=Notification.State.SENT, sent_at=timezone.now())
     return True
+
+
+def _uses_notify(row: Notification) -> bool:
+    return row.channel != Notification.Channel.IN_APP and notify_configured(row.channel)
 
 
 def _link(row: Notification) -> str:
@@ -214,15 +261,15 @@ def _address(row: Notification) -> str:
 
 
 def _send_email(row: Notification) -> None:
+    """Through EMAIL_BACKEND, with the row's Message-ID on every attempt."""
     link = _link(row)
     link = f"\n\nOpen DualCare to see it: {link}" if link else ""
-    send_mail(
+    EmailMessage(
         subject=f"DualCare: {row.subject}",
-        message=f"{row.body}{link}".strip(),
-        from_email=None,
-        recipient_list=[_address(row)],
-        fail_silently=False,
-    )
+        body=f"{row.body}{link}".strip(),
+        to=[_address(row)],
+        headers={"Message-ID": row.message_id},
+    ).send(fail_silently=False)
 
 
 def notify_client():
@@ -235,40 +282,68 @@ def notify_client():
 def _send_with_notify(row: Notification) -> None:
     """Send through GOV.UK Notify. The templates take ((subject)), ((body)) and ((link)).
 
-    The row id is the reference, so Notify's records can be matched to the outbox."""
+    The row's message id is the reference, the same on every attempt, so Notify's records can be
+    matched to the outbox and a resend can first ask whether Notify has it."""
     personalisation = {"subject": row.subject, "body": row.body or row.subject, "link": _link(row)}
     client = notify_client()
-    if row.channel == Notification.Channel.SMS:
-        client.send_sms_notification(
-            phone_number=_address(row),
-            template_id=_setting("NOTIFY_SMS_TEMPLATE_ID"),
-            personalisation=personalisation,
-            reference=str(row.pk),
-        )
-    else:
-        client.send_email_notification(
-            email_address=_address(row),
-            template_id=_setting("NOTIFY_EMAIL_TEMPLATE_ID"),
-            personalisation=personalisation,
-            reference=str(row.pk),
-        )
+    try:
+        if row.channel == Notification.Channel.SMS:
+            client.send_sms_notification(
+                phone_number=_address(row),
+                template_id=_setting("NOTIFY_SMS_TEMPLATE_ID"),
+                personalisation=personalisation,
+                reference=row.message_id,
+            )
+        else:
+            client.send_email_notification(
+                email_address=_address(row),
+                template_id=_setting("NOTIFY_EMAIL_TEMPLATE_ID"),
+                personalisation=personalisation,
+                reference=row.message_id,
+            )
+    except Exception as exc:
+        raise notify_failure(exc) from exc
+
+
+def _notify_has(row: Notification) -> bool:
+    """Whether GOV.UK Notify holds a notification with this row's reference."""
+    found = notify_client().get_all_notifications(reference=row.message_id)
+    return bool((found or {}).get("notifications"))
 
 
 def notifications_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Deliver rows left pending (broker down when they were queued) and free stuck ones.
+    """Deliver what the queue did not: rows left pending (broker down when they were queued),
+    failed rows whose retry time has come (nothing was sent), and, once, rows whose outcome is not
+    known after NOTIFY_RESEND_AFTER (unknown, or stuck sending: the worker died mid-send), with
+    the same message id. A resend whose outcome is again unknown is left for a person.
 
     Runs every minute from beat. Safe to run twice at once: each row is claimed before sending.
     """
     now = now or timezone.now()
+    cutoff = now - _resend_after()
+    # The one resend never finished either: it is not tried a third time.
     Notification.objects.filter(
-        state=Notification.State.SENDING, sending_at__lt=now - STUCK_SENDING_AFTER
-    ).update(state=Notification.State.PENDING)
-    ids = list(
-        Notification.objects.filter(state=Notification.State.PENDING, created_at__lt=now - SWEEP_GRACE)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(notification_deliver(notification_id=pk) for pk in ids)
+        state=Notification.State.SENDING, sending_at__lt=cutoff, resent_at__isnull=False
+    ).update(state=Notification.State.UNKNOWN)
+    batches = [
+        (Q(state=Notification.State.PENDING, created_at__lt=now - SWEEP_GRACE), False),
+        (Q(state=Notification.State.FAILED, retry_at__lte=now), False),
+        (
+            Q(
+                state__in=[Notification.State.SENDING, Notification.State.UNKNOWN],
+                sending_at__lt=cutoff,
+                resent_at__isnull=True,
+            ),
+            True,
+        ),
+    ]
+    delivered = 0
+    for claimable, resend in batches:
+        ids = list(
+            Notification.objects.filter(claimable).order_by("created_at").values_list("pk", flat=True)[:limit]
+        )
+        delivered += sum(_claim_and_send(pk, claimable, resend=resend) for pk in ids)
+    return delivered
 
 
 # ---------------------------------------------------------------------------

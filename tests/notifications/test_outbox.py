@@ -104,14 +104,36 @@ class DeliverTests:
         assert row.state == "sent"
         assert len(mail.outbox) == 0
 
-    def test_it_leaves_a_failed_send_pending_for_a_retry(self, world, monkeypatch):
+    def test_a_send_that_sent_nothing_is_failed_and_retried_with_backoff(self, world, monkeypatch):
+        from dualcare.notifications.delivery import NothingSent
+
+        row = next(r for r in event(world) if r.channel == "email")
+
+        def refused(*args, **kwargs):
+            raise NothingSent("mail server unreachable")
+
+        monkeypatch.setattr(services.EmailMessage, "send", refused)
+        assert services.notification_deliver(notification_id=row.pk) is False
+        row.refresh_from_db()
+        assert row.state == "failed" and row.attempts == 1 and row.retry_at is not None
+        services.notifications_sweep(now=row.retry_at - dt.timedelta(seconds=1))
+        assert Notification.objects.get(pk=row.pk).attempts == 1  # not before its time
+        for attempt in range(2, services.MAX_ATTEMPTS + 1):
+            services.notifications_sweep(now=row.retry_at + dt.timedelta(seconds=1))
+            row.refresh_from_db()
+            assert row.attempts == attempt
+        assert row.state == "failed" and row.retry_at is None  # given up: nothing more is tried
+        services.notifications_sweep(now=timezone.now() + dt.timedelta(days=1))
+        assert Notification.objects.get(pk=row.pk).attempts == services.MAX_ATTEMPTS
+
+    def test_an_error_a_backend_cannot_explain_is_unknown_not_retried(self, world, monkeypatch):
         row = next(r for r in event(world) if r.channel == "email")
         monkeypatch.setattr(
-            services, "send_mail", lambda **kwargs: (_ for _ in ()).throw(OSError("smtp down"))
+            services.EmailMessage, "send", lambda *a, **k: (_ for _ in ()).throw(OSError("?"))
         )
         assert services.notification_deliver(notification_id=row.pk) is False
         row.refresh_from_db()
-        assert row.state == "pending" and row.attempts == 1
+        assert row.state == "unknown" and row.retry_at is None
 
     def test_the_task_delivers(self, world):
         from dualcare.notifications.tasks import notification_deliver
@@ -133,11 +155,20 @@ class SweepTests:
         event(world)
         assert services.notifications_sweep() == 0
 
-    def test_it_frees_rows_stuck_in_sending_by_a_dead_worker(self, world):
+    def test_it_resends_a_row_stuck_in_sending_by_a_dead_worker_once(self, world):
         rows = event(world)
         long_ago = timezone.now() - dt.timedelta(hours=1)
         Notification.objects.filter(pk=rows[0].pk).update(state="sending", sending_at=long_ago)
         assert services.notifications_sweep(now=timezone.now() + dt.timedelta(minutes=2)) == 4
+        stuck = Notification.objects.get(pk=rows[0].pk)
+        assert stuck.state == "sent" and stuck.resent_at is not None
+
+    def test_every_row_has_its_own_message_id_on_the_site_domain(self, world):
+        rows = event(world)
+        ids = {row.message_id for row in rows}
+        assert len(ids) == len(rows) == 4
+        assert all(i.startswith("<") and i.endswith("@127.0.0.1>") for i in ids)
+        assert not any(world.manager_mh.username in i or "manager" in i for i in ids)
 
 
 class SelectorTests:
