@@ -260,6 +260,13 @@ REDIS_URL = env_secret("REDIS_URL")
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_DIR = VAR_DIR / "broker"
+# A hung Redis must not block a web request: the outbox row is committed first, a sweep sends it later.
+BROKER_REDIS_TRANSPORT_OPTIONS = {
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+    "max_retries": 1,
+    "visibility_timeout": 3600,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
@@ -269,13 +276,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # A hung Redis must not block a web request: the outbox row is committed first, a sweep sends it later.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_timeout": 2,
-        "socket_connect_timeout": 2,
-        "max_retries": 1,
-        "visibility_timeout": 3600,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = BROKER_REDIS_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # No publish retries: Celery's default (3, each waiting out socket_timeout on a fresh connection) held a
 # request ~11 s on a frozen Redis. redis-py already replaces a pooled connection the broker closed (a

@@ -64,8 +64,9 @@ class EmailBackend(SMTPEmailBackend):
     refused) or OutcomeUnknown (timeout or disconnect after the server took the data). Always
     with a timeout (EMAIL_TIMEOUT, else 10 s): a worker must not hang on a mail server."""
 
-    def __init__(self, *args, timeout=None, **kwargs):
+    def __init__(self, *args, timeout=None, fail_silently=False, **kwargs):
         timeout = timeout if timeout is not None else (getattr(settings, "EMAIL_TIMEOUT", None) or 10)
+        # Never silent: the outbox must know the outcome.
         super().__init__(*args, timeout=timeout, fail_silently=False, **kwargs)
         self._last_send_failed = False
 
