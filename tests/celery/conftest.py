@@ -1,5 +1,7 @@
 """A throwaway Celery app per test, so a test worker never drains the demo's or CI's real queues."""
 
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -37,3 +39,32 @@ def running_worker() -> Iterator:
     # start_worker makes the test app the current one; later tests expect DualCare's.
     dualcare_app.set_current()
     dualcare_app.set_default()
+
+
+@pytest.fixture
+def hung_redis() -> Iterator[int]:
+    """A TCP server that accepts connections and never answers: a Redis that has hung."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    for conn in accepted:
+        conn.close()
+    server.close()

@@ -4,9 +4,7 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,35 +58,6 @@ class RedisWorkerTests:
     def test_it_uses_redis_for_the_broker_when_redis_url_is_set(self):
         assert settings.CELERY_BROKER_URL.startswith("redis")
         assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"] <= 2
-
-
-@pytest.fixture
-def hung_redis() -> Iterator[int]:
-    """A TCP server that accepts connections and never answers: a Redis that has hung."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join(2)
-    for conn in accepted:
-        conn.close()
-    server.close()
 
 
 def delay_in_fresh_process(redis_url: str) -> tuple[str, float, float]:

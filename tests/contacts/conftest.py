@@ -1,9 +1,9 @@
 import pytest
 
-# Shared fixtures: one Playwright/chromium per process (tests/browser) and the real-worker
-# fixture of tests/celery.
+# Shared fixtures: one Playwright/chromium per process (tests/browser) and the real-worker and
+# hung-Redis fixtures of tests/celery.
 from tests.browser.conftest import chromium_browser, page  # noqa: F401
-from tests.celery.conftest import running_worker  # noqa: F401
+from tests.celery.conftest import hung_redis, running_worker  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,14 @@
 """A missed collection recorded through the API reaches the outbox and a real Celery worker
 delivers it: on Redis when REDIS_URL is set (CI), on the in-process filesystem broker otherwise.
-And when the broker is down, the request still succeeds and the sweep delivers later."""
+And when the broker is down or frozen, the request still succeeds within the broker's timeout
+(settings: 2 s) and the sweep delivers later, once."""
 
 import datetime as dt
 import os
+import socket
+import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -13,6 +17,7 @@ from rest_framework.test import APIClient
 
 import dualcare.contacts.tasks  # noqa: F401  (registers the shared tasks)
 import dualcare.notifications.tasks  # noqa: F401
+from dualcare.celery import app as dualcare_app
 from dualcare.notifications import services as notification_services
 from dualcare.notifications.models import Notification
 from tests.celery.conftest import make_test_app
@@ -98,3 +103,142 @@ class BrokerDownTests:
         assert notification_services.notifications_sweep(now=later) == 4
         assert notification_services.notifications_sweep(now=later) == 0
         assert set(rows.values_list("state", flat=True)) == {"sent"}
+
+
+# A generous regression guard: the promise is about 2 s (one socket timeout); a frozen Redis
+# once held this request ~11 s (Celery's default of three publish retries, each timing out).
+REQUEST_BOUND_SECONDS = 6
+
+
+@pytest.fixture
+def broker_at():
+    """Make a throwaway Celery app on `url`, with DualCare's Redis transport options, the current one
+    (so the outbox publishes through it); DualCare's app is current again afterwards."""
+
+    def _use(url: str):
+        app = make_test_app(broker_url=url, transport_options=settings.BROKER_REDIS_TRANSPORT_OPTIONS)
+        app.set_current()
+        app.set_default()
+        return app
+
+    yield _use
+    dualcare_app.set_current()
+    dualcare_app.set_default()
+
+
+class FreezableRedis:
+    """A TCP proxy to a real Redis that can freeze: from then on it accepts and never answers, on
+    the connections already open (a warm pool) and on new ones."""
+
+    def __init__(self, target: str):
+        parts = urlsplit(target)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 6379)
+        self.frozen = threading.Event()
+        self.closed = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.url = f"redis://127.0.0.1:{self.server.getsockname()[1]}{parts.path or '/0'}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                client = self.server.accept()[0]
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.sockets.append(client)
+            if self.frozen.is_set():
+                continue
+            upstream = socket.create_connection(self.target)
+            self.sockets.append(upstream)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                while self.frozen.is_set() and not self.closed.is_set():
+                    time.sleep(0.05)
+                if self.closed.is_set():
+                    return
+                sink.sendall(data)
+        except OSError:
+            return
+
+    def close(self) -> None:
+        self.closed.set()
+        self.server.close()
+        for sock in self.sockets:
+            sock.close()
+
+
+def record_a_miss_timed(world, django_capture_on_commit_callbacks):
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):  # the request's after-commit publish
+        contact = record_missed_through_the_api(world)
+    return contact, time.monotonic() - started
+
+
+def assert_the_sweep_delivers_once(contact):
+    from django.core import mail
+
+    rows = Notification.objects.filter(kind="contacts.missed_collection", related_id=str(contact.pk))
+    assert rows.count() == 4 and set(rows.values_list("state", flat=True)) == {"pending"}
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert notification_services.notifications_sweep(now=later) == 4
+    assert notification_services.notifications_sweep(now=later) == 0
+    assert set(rows.values_list("state", flat=True)) == {"sent"}
+    emails = sorted((m.to[0], m.extra_headers["Message-ID"]) for m in mail.outbox)
+    assert emails == sorted(rows.filter(channel="email").values_list("recipient__email", "message_id"))
+
+
+@pytest.mark.django_db
+class BrokerUnreachableTests:
+    def test_a_refused_broker_connection_holds_the_request_no_longer_than_the_timeout(
+        self, world, broker_at, django_capture_on_commit_callbacks
+    ):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        broker_at(f"redis://127.0.0.1:{closed_port}/0")
+        contact, seconds = record_a_miss_timed(world, django_capture_on_commit_callbacks)
+        print(f"record a miss, broker refusing connections: {seconds:.2f} s")
+        assert seconds < REQUEST_BOUND_SECONDS
+        assert_the_sweep_delivers_once(contact)
+
+    def test_a_frozen_broker_holds_the_request_no_longer_than_the_timeout(
+        self, world, broker_at, hung_redis, django_capture_on_commit_callbacks
+    ):
+        broker_at(f"redis://127.0.0.1:{hung_redis}/0")
+        contact, seconds = record_a_miss_timed(world, django_capture_on_commit_callbacks)
+        print(f"record a miss, broker frozen: {seconds:.2f} s")
+        assert seconds < REQUEST_BOUND_SECONDS
+        assert_the_sweep_delivers_once(contact)
+
+    @pytest.mark.redis
+    @pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set: no real Redis to freeze")
+    def test_a_redis_that_freezes_after_connecting_holds_the_request_no_longer_than_the_timeout(
+        self, world, broker_at, django_capture_on_commit_callbacks
+    ):
+        import redis
+
+        from dualcare.notifications.tasks import notification_deliver
+
+        proxy = FreezableRedis(REDIS_URL)
+        app = broker_at(proxy.url)
+        try:
+            notification_deliver.delay("00000000-0000-0000-0000-000000000000")  # the pool is warm
+            proxy.frozen.set()
+            contact, seconds = record_a_miss_timed(world, django_capture_on_commit_callbacks)
+        finally:
+            proxy.close()
+            queue = app.conf.task_default_queue
+            redis.Redis.from_url(REDIS_URL).delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+            )
+        print(f"record a miss, Redis frozen after connecting: {seconds:.2f} s")
+        assert seconds < REQUEST_BOUND_SECONDS
+        assert_the_sweep_delivers_once(contact)
