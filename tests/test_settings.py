@@ -176,7 +176,7 @@ class EmailUrlTests:
             "EMAIL_USE_SSL",
         )
         assert values == {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_BACKEND": "dualcare.notifications.delivery.EmailBackend",
             "EMAIL_HOST": "mail.example.org",
             "EMAIL_PORT": "2525",
             "EMAIL_HOST_USER": "mailer",

@@ -186,3 +186,82 @@ class NotifyChannelTests:
         assert services.notification_deliver(notification_id=row.pk) is False
         row.refresh_from_db()
         assert row.state == "failed"
+
+
+class NotifyFaultTests:
+    """GOV.UK Notify failing in each way at the HTTP boundary: what the row says, and what is resent."""
+
+    @pytest.fixture
+    def notify(self, notify_http, monkeypatch):
+        import requests
+
+        state = {"post": "ok", "known": False, "posts": [], "lookups": []}
+
+        def fake_request(self, method, url, **kwargs):
+            if method == "GET":
+                state["lookups"].append(kwargs["params"]["reference"])
+                found = [{"reference": kwargs["params"]["reference"]}] if state["known"] else []
+                return FakeResponse({"notifications": found, "links": {}})
+            state["posts"].append(json.loads(kwargs["data"])["reference"])
+            if state["post"] == "read_timeout":
+                raise requests.exceptions.ReadTimeout("read timed out")
+            if state["post"] == "refused_connection":
+                from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+                reason = NewConnectionError(None, "Connection refused")
+                raise requests.exceptions.ConnectionError(MaxRetryError(None, url, reason))
+            if state["post"] == "bad_request":
+                response = requests.Response()
+                response.status_code = 400
+                response._content = b'{"errors": [{"error": "BadRequestError", "message": "Not a mobile"}]}'
+                raise requests.HTTPError(response=response)
+            return FakeResponse({"id": "55555555-5555-5555-5555-555555555555"})
+
+        monkeypatch.setattr(requests.Session, "request", fake_request)
+        return state
+
+    def text(self, key="test:sms:fault"):
+        return services.notify_address(
+            event_key=key, channel="sms", to_address="07700900123", kind="t", subject="Your appointment"
+        )
+
+    def test_a_timeout_after_the_request_went_out_is_unknown_and_not_resent_if_notify_has_it(
+        self, world, notify
+    ):
+        notify["post"] = "read_timeout"
+        row = self.text()
+        assert services.notification_deliver(notification_id=row.pk) is False
+        row.refresh_from_db()
+        assert row.state == "unknown" and notify["posts"] == [row.message_id]
+        assert services.notifications_sweep(now=timezone.now() + dt.timedelta(minutes=5)) == 0
+        assert notify["lookups"] == []  # not before NOTIFY_RESEND_AFTER
+        notify["known"] = True
+        assert services.notifications_sweep(now=timezone.now() + dt.timedelta(minutes=16)) == 1
+        row.refresh_from_db()
+        assert row.state == "sent" and notify["lookups"] == [row.message_id]
+        assert notify["posts"] == [row.message_id]  # asked, not resent
+
+    def test_an_unknown_text_notify_does_not_have_is_resent_once_with_the_same_reference(self, world, notify):
+        notify["post"] = "read_timeout"
+        row = self.text()
+        services.notification_deliver(notification_id=row.pk)
+        assert services.notifications_sweep(now=timezone.now() + dt.timedelta(minutes=16)) == 0
+        row.refresh_from_db()
+        assert row.state == "unknown" and row.resent_at is not None  # the resend timed out too
+        for _ in range(3):
+            services.notifications_sweep(now=timezone.now() + dt.timedelta(days=1))
+        assert notify["posts"] == [row.message_id, row.message_id]  # once more, never again
+        assert Notification.objects.get(pk=row.pk).state == "unknown"
+
+    @pytest.mark.parametrize("failure", ["bad_request", "refused_connection"])
+    def test_a_refusal_or_no_connection_is_failed_and_retried_later(self, world, notify, failure):
+        notify["post"] = failure
+        row = self.text()
+        assert services.notification_deliver(notification_id=row.pk) is False
+        row.refresh_from_db()
+        assert row.state == "failed" and row.retry_at is not None
+        notify["post"] = "ok"
+        assert services.notifications_sweep(now=row.retry_at + dt.timedelta(seconds=1)) == 1
+        row.refresh_from_db()
+        assert row.state == "sent" and notify["posts"] == [row.message_id, row.message_id]
+        assert notify["lookups"] == []  # nothing was sent before, so nothing to ask about
