@@ -61,13 +61,13 @@ class EmailBackend(SMTPEmailBackend):
     """Django's SMTP backend, saying whether a failure came before or after the message data.
 
     Raises NothingSent (connection refused, timeout before DATA, recipient or sender refused, DATA
-    refused) or OutcomeUnknown (timeout or disconnect after the server took the data). Always
-    with a timeout (EMAIL_TIMEOUT, else 10 s): a worker must not hang on a mail server."""
+    refused) or OutcomeUnknown (timeout or disconnect after the server took the data), unless
+    fail_silently (the outbox never is). Always with a timeout (EMAIL_TIMEOUT, else 10 s): a worker
+    must not hang on a mail server."""
 
-    def __init__(self, *args, timeout=None, fail_silently=False, **kwargs):
+    def __init__(self, *args, timeout=None, **kwargs):
         timeout = timeout if timeout is not None else (getattr(settings, "EMAIL_TIMEOUT", None) or 10)
-        # Never silent: the outbox must know the outcome.
-        super().__init__(*args, timeout=timeout, fail_silently=False, **kwargs)
+        super().__init__(*args, timeout=timeout, **kwargs)
         self._last_send_failed = False
 
     @property
@@ -80,6 +80,8 @@ class EmailBackend(SMTPEmailBackend):
         except Exception as exc:
             _drop(self._partial_connection)
             self._partial_connection = None
+            if self.fail_silently:
+                return None
             raise NothingSent(f"could not reach the mail server ({type(exc).__name__})") from exc
 
     def _send(self, email_message):
@@ -88,10 +90,14 @@ class EmailBackend(SMTPEmailBackend):
             sent = super()._send(email_message)
         except Exception as exc:
             self._last_send_failed = True
-            if self.connection is not None and self.connection.message_handed_over:
+            if self.fail_silently:
+                return False
+            # A reply after the data (e.g. 554 rejected) is an answer: the server did not take it.
+            answered = isinstance(exc, smtplib.SMTPResponseException)
+            if self.connection is not None and self.connection.message_handed_over and not answered:
                 raise OutcomeUnknown(f"mail server failed after DATA ({type(exc).__name__})") from exc
             raise NothingSent(f"mail server did not take the message ({type(exc).__name__})") from exc
-        if not sent:
+        if not sent and not self.fail_silently:
             raise NothingSent("the message has no recipient")
         return sent
 

@@ -36,7 +36,7 @@ CLIENT_TIMEOUT = 1  # seconds; the server's "late" answer comes after it
 
 class MailServer:
     """What the SMTP server saw. mode: accept, late (accept after the client gave up), refuse
-    (550 for every recipient), stall (take the data and never answer)."""
+    (550 for every recipient), reject (554 after the data), stall (take the data, never answer)."""
 
     def __init__(self):
         self.mode = "accept"
@@ -58,6 +58,8 @@ class MailServer:
             await asyncio.shield(self._accept(envelope.rcpt_tos, message_id, after=CLIENT_TIMEOUT + 0.5))
         elif self.mode == "stall":
             await asyncio.sleep(3600)  # cancelled when the client goes or the server stops
+        elif self.mode == "reject":
+            return "554 5.7.1 Message rejected"
         else:
             await self._accept(envelope.rcpt_tos, message_id)
         return "250 Message accepted for delivery"
@@ -156,6 +158,14 @@ class SmtpFaultTests:
         smtp_server.mode = "accept"  # the mailbox exists now
         assert services.notifications_sweep(now=row.retry_at + dt.timedelta(seconds=1)) == 1
         assert smtp_server.copies() == Counter({(world.manager_mh.email, row.message_id): 1})
+
+    def test_a_message_rejected_after_its_data_is_failed_not_unknown(self, world, smtp_server):
+        smtp_server.mode = "reject"
+        row = email_rows(world, recipients=[world.manager_mh])[0]
+        assert services.notification_deliver(notification_id=row.pk) is False
+        row.refresh_from_db()
+        assert row.state == "failed" and row.retry_at is not None
+        assert len(smtp_server.received) == 1 and smtp_server.accepted == []
 
     def test_no_server_at_all_is_failed_not_unknown(self, world, settings):
         settings.EMAIL_BACKEND = "dualcare.notifications.delivery.EmailBackend"
