@@ -176,6 +176,8 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # the reset email says "3 days"
+# How long the link in a new staff member's invitation email works (it also works only once).
+STAFF_INVITATION_HOURS = env_int("STAFF_INVITATION_HOURS", 72)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
