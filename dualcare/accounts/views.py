@@ -92,6 +92,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
 
+    @property
+    def extra_email_context(self):
+        # The link is on SITE_URL (as every message's is), not on whatever Host the request named.
+        return {"site_url": settings.SITE_URL}
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "registration/password_reset_done.html"
