@@ -144,6 +144,16 @@ def staff_invitation_check(*, invitation_pk, token: str) -> StaffInvitation:
     return invitation
 
 
+def staff_invitation_refusal_record(*, invitation_pk, reason: str) -> None:
+    """Audit a link that could not be used (no actor: whoever holds the link is not signed in)."""
+    audit_record(
+        actor=None,
+        action="staff.invitation_refused",
+        denied=True,
+        detail={"invitation": str(invitation_pk), "reason": reason},
+    )
+
+
 @transaction.atomic
 def staff_invitation_accept(*, invitation_pk, token: str, password: str) -> User:
     """Set the password chosen from an invitation link (already checked by the password validators).

@@ -187,6 +187,11 @@ _INVITATION_SESSION_TOKEN = "_invitation_token"
 _INVITATION_URL_TOKEN = "choose-password"
 
 
+def _invitation_refused(request: HttpRequest, invitation_pk, reason: str) -> HttpResponse:
+    invitations.staff_invitation_refusal_record(invitation_pk=invitation_pk, reason=reason)
+    return render(request, "registration/invitation_unusable.html", {"reason": reason}, status=410)
+
+
 @never_cache
 @csrf_protect
 @sensitive_post_parameters("new_password1", "new_password2")
@@ -203,9 +208,7 @@ def invitation_accept(request: HttpRequest, invitation_pk, token: str) -> HttpRe
     try:
         invitation = invitations.staff_invitation_check(invitation_pk=invitation_pk, token=token)
     except invitations.InvitationNotUsable as refused:
-        return render(
-            request, "registration/invitation_unusable.html", {"reason": refused.reason}, status=410
-        )
+        return _invitation_refused(request, invitation_pk, refused.reason)
     form = NewPasswordForm(invitation.user, request.POST or None)
     form.fields["new_password1"].label = "Password"
     form.fields["new_password2"].label = "Type the password again"
@@ -215,9 +218,7 @@ def invitation_accept(request: HttpRequest, invitation_pk, token: str) -> HttpRe
                 invitation_pk=invitation.pk, token=token, password=form.cleaned_data["new_password1"]
             )
         except invitations.InvitationNotUsable as refused:  # used in another tab meanwhile
-            return render(
-                request, "registration/invitation_unusable.html", {"reason": refused.reason}, status=410
-            )
+            return _invitation_refused(request, invitation_pk, refused.reason)
         del request.session[_INVITATION_SESSION_TOKEN]
         auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         services.sign_in_record(user=user)

@@ -95,6 +95,10 @@ class InvitationJourneyTests:
         response = _choose_password(client, link, first="another-long-passphrase")
         assert response.status_code == 410
         assert "This invitation has been used" in response.content.decode()
+        refusal = AuditEvent.objects.get(action="staff.invitation_refused")
+        assert (
+            refusal.outcome == "denied" and refusal.actor is None and refusal.detail["reason"] == "accepted"
+        )
         user.refresh_from_db()
         assert user.check_password(NEW_PASSWORD)
 
