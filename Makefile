@@ -12,19 +12,24 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: help install run test lint format clean-demo
 
 help:
-	@echo "make run    start the demo on http://127.0.0.1:8000 (web + Celery worker with beat)"
+	@echo "make run    start the demo on http://127.0.0.1:8000 (web + Celery worker with beat; logs in var/log/)"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL with DATABASE_URL, Redis with REDIS_URL)"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make format ruff format and ruff check --fix"
 	@echo "make clean-demo  delete the demo database, broker queue and beat schedule under var/"
 
 $(BIN)/python:
+	@echo "==> Creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 
+# pip shows each package as it goes: the first install takes a few minutes.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "==> Updating pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> Installing DualCare and its dependencies into $(VENV) (a few minutes the first time)"
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
 	@touch $@
+	@echo "==> Installed"
 
 install: $(STAMP)
 
@@ -50,4 +55,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean-demo:
-	rm -rf var/dualcare.sqlite3 var/broker var/celerybeat-schedule*
+	rm -rf var/dualcare.sqlite3 var/broker var/celerybeat-schedule* var/log

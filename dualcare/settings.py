@@ -120,6 +120,7 @@ MIDDLEWARE = [
     *([] if (DEBUG or TESTING) else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "dualcare.error_pages.ProjectErrorPagesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -176,6 +177,8 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # the reset email says "3 days"
+# How long the link in a new staff member's invitation email works (it also works only once).
+STAFF_INVITATION_HOURS = env_int("STAFF_INVITATION_HOURS", 72)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -185,8 +188,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Staff two-factor (TOTP). On in production, off in the demo.
-REQUIRE_STAFF_2FA = env_bool("REQUIRE_STAFF_2FA", default=not (DEBUG or TESTING))
+# Staff two-factor (TOTP). On unless turned off (bin/run-demo does, for the demo), whatever DEBUG is.
+REQUIRE_STAFF_2FA = env_bool("REQUIRE_STAFF_2FA", default=not TESTING)
 OTP_TOTP_ISSUER = "DualCare"
 
 # Lockout after repeated failed sign-ins (django-axes).
@@ -217,12 +220,16 @@ SHORT_DATE_FORMAT = "j M Y"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Compressing every static file (gzip and brotli) takes minutes: the local demo skips it.
+_STATIC_COMPRESS = env_bool("STATIC_COMPRESS", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if (DEBUG or TESTING)
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _STATIC_COMPRESS
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.links import absolute_url
 from dualcare.notifications.services import notify
 from dualcare.people import services as people_services
 from dualcare.people.models import ServiceUser, StaffRole, Team, User
@@ -478,7 +479,7 @@ def dispatch_send(dispatch_id) -> bool:
         Dispatch.Kind.NOTES: f"Notes: {meeting.title}, {when:%d %B %Y}",
     }
     subject = subjects[dispatch.kind]
-    body = f"{subject}\n\nWhere: {meeting.location}\nOpen it in DualCare: {path}\n"
+    body = f"{subject}\n\nWhere: {meeting.location}\nOpen it in DualCare: {absolute_url(path)}\n"
     try:
         if user.email:
             message = EmailMessage(subject, body, getattr(settings, "DEFAULT_FROM_EMAIL", None), [user.email])

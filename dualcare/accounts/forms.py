@@ -24,7 +24,9 @@ class SignInForm(AuthenticationForm):
 
 
 class PasswordResetRequestForm(PasswordResetForm):
-    """Ask for a reset link. Django sends it only to active accounts with that email address."""
+    """Ask for a reset link. Django sends it only to active accounts with that email address and
+    a password; a staff member who has not yet accepted their invitation is sent a new invitation
+    instead. The page says the same either way."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,6 +37,12 @@ class PasswordResetRequestForm(PasswordResetForm):
                 "invalid": "Enter an email address in the right format, like name@example.com",
             }
         )
+
+    def save(self, *args, **kwargs):
+        from .invitations import staff_invitations_resend_for_email
+
+        super().save(*args, **kwargs)
+        staff_invitations_resend_for_email(email=self.cleaned_data["email"])
 
 
 class NewPasswordForm(SetPasswordForm):

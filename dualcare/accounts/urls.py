@@ -14,4 +14,5 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("invitation/<uuid:invitation_pk>/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -6,6 +6,7 @@ import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import services
+from . import invitations, services
 from .forms import NewPasswordForm, OneTimeCodeForm, PasswordResetRequestForm, SignInForm
 
 
@@ -90,6 +91,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        # The link is on SITE_URL (as every message's is), not on whatever Host the request named.
+        return {"site_url": settings.SITE_URL}
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -173,3 +179,55 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     else:
         template = "registration/two_factor_verify.html"
     return render(request, template, context)
+
+
+# The token moves from the link into the session, then the page reloads without it, as Django's
+# reset page does: the token is then not in the address bar, the history or a Referer header.
+_INVITATION_SESSION_TOKEN = "_invitation_token"
+_INVITATION_URL_TOKEN = "choose-password"
+
+
+def _invitation_refused(request: HttpRequest, invitation_pk, reason: str) -> HttpResponse:
+    invitations.staff_invitation_refusal_record(invitation_pk=invitation_pk, reason=reason)
+    return render(request, "registration/invitation_unusable.html", {"reason": reason}, status=410)
+
+
+@never_cache
+@csrf_protect
+@sensitive_post_parameters("new_password1", "new_password2")
+def invitation_accept(request: HttpRequest, invitation_pk, token: str) -> HttpResponse:
+    """A new staff member's invitation link: choose a password, then (where on) set up two-factor."""
+    if token != _INVITATION_URL_TOKEN:
+        request.session[_INVITATION_SESSION_TOKEN] = token
+        return HttpResponseRedirect(
+            reverse(
+                "invitation_accept", kwargs={"invitation_pk": invitation_pk, "token": _INVITATION_URL_TOKEN}
+            )
+        )
+    token = request.session.get(_INVITATION_SESSION_TOKEN, "")
+    try:
+        invitation = invitations.staff_invitation_check(invitation_pk=invitation_pk, token=token)
+    except invitations.InvitationNotUsable as refused:
+        return _invitation_refused(request, invitation_pk, refused.reason)
+    form = NewPasswordForm(invitation.user, request.POST or None)
+    form.fields["new_password1"].label = "Password"
+    form.fields["new_password2"].label = "Type the password again"
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitations.staff_invitation_accept(
+                invitation_pk=invitation.pk, token=token, password=form.cleaned_data["new_password1"]
+            )
+        except invitations.InvitationNotUsable as refused:  # used in another tab meanwhile
+            return _invitation_refused(request, invitation_pk, refused.reason)
+        del request.session[_INVITATION_SESSION_TOKEN]
+        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        services.sign_in_record(user=user)
+        if services.two_factor_pending(user):
+            return HttpResponseRedirect(reverse("two_factor"))
+        messages.success(request, "Your password is set and you are signed in.")
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+    return render(
+        request,
+        "registration/invitation_accept.html",
+        {"form": form, "invitation": invitation, "two_factor": services.two_factor_required(invitation.user)},
+    )

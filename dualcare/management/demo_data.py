@@ -607,6 +607,7 @@ def build_staff(demo: Demo) -> None:
                 team=demo.teams[first_team],
                 role=first_role,
                 password=demo.password if spec.login else None,
+                invite=False,
             )
             demo.created["staff"] += 1
         elif spec.login:

@@ -126,6 +126,58 @@ class StaffRole(TimeStampedModel):
         return self.start <= day and (self.end is None or self.end > day)
 
 
+class StaffInvitation(TimeStampedModel):
+    """The emailed, expiring link a new staff member opens to choose their password: a row per sending.
+
+    Sending again replaces the open one (its link stops working); the accepted one stays as history.
+    Expiry is a time, not a state: an invitation still open after `expires_at` has expired.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Invited"
+        ACCEPTED = "accepted", "Accepted"
+        REPLACED = "replaced", "Replaced by a later invitation"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_invitations"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # None when the system sent it again (someone asked for a password reset before accepting).
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(state="open"), name="staffinvitation_one_open_per_user"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="accepted") | Q(accepted_at__isnull=False),
+                name="staffinvitation_accepted_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.user_id} ({self.state})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.state == self.State.OPEN and self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        """What the staff page shows: "invited", "expired", "accepted" or "replaced"."""
+        if self.state == self.State.OPEN:
+            return "expired" if self.is_expired else "invited"
+        return self.state
+
+
 class ServiceUser(TimeStampedModel):
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone call"

@@ -16,7 +16,17 @@ from cohorts.selectors import with_current_quadrant
 from dualcare import access
 from dualcare.audit.selectors import record_views_for_service_user
 
-from .models import Carer, CarerPermission, Consent, Involvement, ServiceUser, StaffRole, Team, User
+from .models import (
+    Carer,
+    CarerPermission,
+    Consent,
+    Involvement,
+    ServiceUser,
+    StaffInvitation,
+    StaffRole,
+    Team,
+    User,
+)
 
 _ORDER = ("family_name", "given_name", "pk")
 
@@ -201,3 +211,13 @@ def org_staff(organisation) -> list[tuple[User, list[StaffRole]]]:
     for role in roles:
         by_user.setdefault(role.user_id, (role.user, []))[1].append(role)
     return list(by_user.values())
+
+
+def staff_latest_invitations(user_ids) -> dict:
+    """Each staff member's newest invitation by user id (the staff pages show its state), one query."""
+    latest: dict = {}
+    for invitation in StaffInvitation.objects.filter(user_id__in=list(user_ids)).order_by(
+        "user_id", "-created_at"
+    ):
+        latest.setdefault(invitation.user_id, invitation)
+    return latest

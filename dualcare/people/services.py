@@ -118,8 +118,11 @@ def staff_user_create(
     role: str,
     password: str | None = None,
     by: User | None = None,
+    invite: bool = True,
 ) -> User:
-    """A new staff login with its first role. Without a password, they set one by the reset email."""
+    """A new staff login with its first role. Without a password they are emailed an invitation to
+    choose one (dualcare.accounts.invitations), unless `invite` is off (the demo's staff without a
+    login: an admin can send it from their page)."""
     _ensure_org_admin(by, team.organisation)
     username = username.strip().lower()
     if not username:
@@ -144,6 +147,10 @@ def staff_user_create(
     user.save()
     staff_role_add(user=user, team=team, role=role, by=by)
     audit_record(actor=by, action="staff.create", target=user, organisation=team.organisation)
+    if invite and not password:
+        from dualcare.accounts.invitations import staff_invitation_send
+
+        staff_invitation_send(user=user, organisation=team.organisation, by=by)
     return user
 
 

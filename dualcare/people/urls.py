@@ -29,5 +29,10 @@ urlpatterns = [
     path("organisation/<uuid:organisation_pk>/staff/new/", views.staff_create, name="staff_create"),
     path("organisation/teams/<uuid:team_pk>/", views.team_edit, name="team_edit"),
     path("organisation/staff/<uuid:user_pk>/", views.staff_detail, name="staff_detail"),
+    path(
+        "organisation/staff/<uuid:user_pk>/invitation/",
+        views.staff_invitation_resend,
+        name="staff_invitation_resend",
+    ),
     path("organisation/roles/<uuid:role_pk>/end/", views.staff_role_end, name="staff_role_end"),
 ]

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dualcare import access
+from dualcare.accounts.invitations import staff_invitation_send
 from dualcare.exceptions import ApplicationError
 
 from . import selectors, services
@@ -365,13 +366,15 @@ def organisation_home(request: HttpRequest) -> HttpResponse:
 @staff_required
 def organisation_detail(request: HttpRequest, organisation_pk) -> HttpResponse:
     organisation = _organisation_or_404(request, organisation_pk)
+    staff = selectors.org_staff(organisation)
+    invitations = selectors.staff_latest_invitations(staff_user.pk for staff_user, _ in staff)
     return render(
         request,
         "organisation/detail.html",
         {
             "organisation": organisation,
             "teams": selectors.org_teams(organisation),
-            "staff": selectors.org_staff(organisation),
+            "staff": [(staff_user, roles, invitations.get(staff_user.pk)) for staff_user, roles in staff],
         },
     )
 
@@ -422,17 +425,17 @@ def staff_create(request: HttpRequest, organisation_pk) -> HttpResponse:
     form = StaffCreateForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:
-            # No password: they choose their own through "forgot your password".
+            # No password: they are emailed an invitation to choose their own.
             staff_user = services.staff_user_create(by=request.user, password=None, **form.cleaned_data)
         except ApplicationError as error:
             form.add_application_error(error)
         else:
             messages.success(
                 request,
-                f"{staff_user.display_name} can now sign in once they set a password with "
-                "'Forgot your password?' on the sign-in page.",
+                f"{staff_user.display_name} has been added and emailed an invitation to choose their "
+                "password. You can send it again from their page.",
             )
-            return redirect("organisation_detail", organisation_pk=organisation.pk)
+            return redirect("staff_detail", user_pk=staff_user.pk)
     return render(request, "organisation/staff_form.html", {"form": form, "organisation": organisation})
 
 
@@ -469,8 +472,30 @@ def staff_detail(request: HttpRequest, user_pk) -> HttpResponse:
     return render(
         request,
         "organisation/staff_detail.html",
-        {"staff_user": staff_user, "organisation": organisation, "roles": roles, "form": form},
+        {
+            "staff_user": staff_user,
+            "organisation": organisation,
+            "roles": roles,
+            "form": form,
+            "invitation": selectors.staff_latest_invitations([staff_user.pk]).get(staff_user.pk),
+        },
     )
+
+
+@staff_required
+@require_POST
+def staff_invitation_resend(request: HttpRequest, user_pk) -> HttpResponse:
+    """Send a staff member's invitation again: a new link, and the earlier one stops working."""
+    staff_user, organisation = _staff_member_or_404(request, user_pk)
+    try:
+        staff_invitation_send(user=staff_user, organisation=organisation, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, "Invitation sent again. The link in any earlier invitation no longer works."
+        )
+    return redirect("staff_detail", user_pk=staff_user.pk)
 
 
 @staff_required
