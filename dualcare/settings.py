@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dualcare.audit.middleware.RefusalAuditMiddleware",  # every refusal audited (rule 6)
     "django_otp.middleware.OTPMiddleware",
     "dualcare.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
