@@ -191,7 +191,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
         .select_related("service_user")
         .order_by("service_user__family_name", "service_user__given_name")
     )
-    access.audit_list_read(user, members, action="cohort.members")
+    access.audit_list_read(user, members, action="cohort.members.list")
     current = dict(
         selectors.with_current_quadrant(
             visible.filter(pk__in=[m.service_user_id for m in members])
@@ -305,7 +305,7 @@ def cohort_exit(request: HttpRequest, pk, enrolment_pk) -> HttpResponse:
             cohort=cohort, service_user__in=access.service_users_visible_to(request.user)
         ),
         enrolment_pk,
-        action="cohort.exit_form",
+        action="cohort.exit.view",
         not_found="No such enrolment.",
     )
     form = ExitForm(request.POST or None, initial={"exited_on": timezone.localdate()})

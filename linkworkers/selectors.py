@@ -202,7 +202,7 @@ def meeting_people_audit(user, context, *, action: str) -> None:
     disengagement item: one audit row per person shown (rule 6)."""
     access.audit_list_read(user, [case for case in context["cases"] if case.identified], action=action)
     if context["disengaged"]:
-        access.audit_list_read(user, context["disengaged"], action=f"{action}.disengaged")
+        access.audit_list_read(user, context["disengaged"], action="linkworkers.meeting.disengaged.list")
 
 
 def _care_plan_url_exists() -> bool:

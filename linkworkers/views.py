@@ -343,7 +343,7 @@ def finalise(request: HttpRequest, pk) -> HttpResponse:
 @meeting_viewer
 def agenda_pdf(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
-    _audit_pdf(request.user, meeting, action="linkworkers.agenda_pdf")
+    _audit_pdf(request.user, meeting, action="linkworkers.agenda.pdf")
     response = HttpResponse(pdf.agenda_pdf(meeting), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="link-meeting-agenda.pdf"'
     return response
@@ -354,7 +354,7 @@ def notes_pdf(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
     if meeting.state != Meeting.State.FINALISED:
         raise Http404("The notes are not final yet.")
-    _audit_pdf(request.user, meeting, action="linkworkers.notes_pdf")
+    _audit_pdf(request.user, meeting, action="linkworkers.notes.pdf")
     response = HttpResponse(pdf.notes_pdf(meeting), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="link-meeting-notes.pdf"'
     return response
@@ -375,8 +375,8 @@ def notify_case(request: HttpRequest, pk) -> HttpResponse:
         raise Http404("This meeting is not taking cases.")
     people = access.linkworkers_notifiable_people(request.user).order_by("family_name", "given_name")
     form = CaseForm(request.POST or None, people=people)
-    if request.method == "GET":
-        access.audit_list_read(request.user, list(people), action="linkworkers.notify_form")  # the choices
+    if request.method == "GET":  # the form's choices name everyone on the caseload
+        access.audit_list_read(request.user, list(people), action="linkworkers.notify_form.view")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         person = data.pop("service_user")

@@ -392,7 +392,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
     if only_mine:
         key_worker = request.user
     items = selectors.due_for_user(request.user, team=team, key_worker=key_worker)
-    access.audit_list_read(request.user, [item.involvement for item in items], action="outcomes.due")
+    access.audit_list_read(request.user, [item.involvement for item in items], action="outcomes.due.list")
     return render(
         request,
         "outcomes/due.html",

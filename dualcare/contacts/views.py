@@ -47,7 +47,7 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
     collections = list(selectors.pharmacy_today(request.user, day=today))
     not_recorded = list(selectors.pharmacy_not_recorded(request.user, day=today)[:PAGE_SIZE])
     # One row per person on the page, not one row naming nobody (rule 6).
-    access.audit_list_read(request.user, [*collections, *not_recorded], action="contacts.pharmacy_today")
+    access.audit_list_read(request.user, [*collections, *not_recorded], action="contacts.pharmacy.list")
     return render(
         request,
         "contacts/pharmacy_today.html",
@@ -69,7 +69,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
             start = dt.date.fromisoformat(request.GET["from"])
     contacts = selectors.team_appointments(request.user, start=start - dt.timedelta(days=1), days=8)
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
-    access.audit_list_read(request.user, page.object_list, action="contacts.appointments")
+    access.audit_list_read(request.user, page.object_list, action="contacts.appointments.list")
     return render(
         request,
         "contacts/appointments.html",
@@ -94,7 +94,7 @@ def disengaged(request: HttpRequest) -> HttpResponse:
     )
     people = selectors.disengaged_people(request.user, days=rules.disengaged_after_days)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    access.audit_list_read(request.user, page.object_list, action="contacts.disengaged")
+    access.audit_list_read(request.user, page.object_list, action="contacts.disengaged.list")
     return render(
         request,
         "contacts/disengaged.html",
