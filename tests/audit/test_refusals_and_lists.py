@@ -30,6 +30,13 @@ class RefusalTests:
         row = AuditEvent.objects.get(actor=world.service_user_login, outcome=DENIED)
         assert row.service_user is None and row.detail["route"] == "caseload"
 
+    def test_it_names_the_person_when_a_pharmacist_opens_their_appointment_form(self, world, client):
+        client.force_login(world.pharmacist)
+        url = reverse("contacts:appointment_create", args=[world.service_user.pk])
+        assert client.get(url).status_code in (403, 404)
+        row = AuditEvent.objects.get(actor=world.pharmacist, outcome=DENIED)
+        assert row.service_user == world.service_user and row.organisation == world.pharmacy_org
+
     def test_it_audits_an_api_permission_refusal(self, world):
         api = APIClient()
         api.force_authenticate(world.carer)
