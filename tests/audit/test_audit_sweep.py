@@ -151,6 +151,8 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "link-worker-end": ({"pk": w.link_appointment.pk}, w.orgadmin_mh, None),
         "link-meeting-detail": ({"pk": w.meeting.pk}, w.linkworker_mh, None),
         "referrals:create": ({"service_user_pk": su.pk}, kw, su),
+        # The referring side's moves: keyworker.sm sent it.
+        "referrals:withdraw": ({"pk": w.referral.pk}, w.keyworker_sm, w.referral.service_user),
         "outcomes:team": ({"pk": w.cmht_north.pk}, w.manager_mh, None),
         "outcomes:export": ({"pk": w.cmht_north.pk}, w.manager_mh, None),
         "outcomes:exit_new": ({"involvement_pk": w.ended.pk, "instrument": "honos"}, kw, w.mh_only),
@@ -186,8 +188,18 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         (r"^careplans:", {"service_user_pk": su.pk}, kw, su),
         (r"^contacts:", {"service_user_pk": su.pk}, kw, su),
         (r"^linkworkers:", {"pk": w.meeting.pk}, w.linkworker_mh, None),  # a meeting: many people
-        (r"^dashboards:team", {"pk": w.cmht_north.pk, "key": "referrals_received"}, w.manager_mh, None),
-        (r"^dashboards:organisation", {"pk": w.mh.pk, "key": "referrals_received"}, w.manager_mh, None),
+        (
+            r"^dashboards:team",
+            {"pk": w.cmht_north.pk, "key": "referrals.acknowledged_in_time"},
+            w.manager_mh,
+            None,
+        ),
+        (
+            r"^dashboards:organisation",
+            {"pk": w.mh.pk, "key": "referrals.acknowledged_in_time"},
+            w.manager_mh,
+            None,
+        ),
         (r"^(service_user_detail|consent_record)$", {"pk": su.pk}, kw, su),
         (
             r"^(organisation_detail|team_create|staff_create)$",
@@ -212,15 +224,18 @@ def _viewer_without_params(name: str, w):
         "outcomes:my_feedback",
         "contacts:mine",
     }
-    if name in portal or name.startswith(("my_care_plan:", "messages:")):
+    if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:")):
         return w.service_user_login
     if name in {"carer_home", "careplans:carer_list"}:
         return w.carer
     if name in {"pharmacy_list", "contacts:pharmacy_today"}:
         return w.pharmacist
-    if name.startswith(("dashboards:", "api-dashboard", "spc:", "api-spc")) or name == "outcomes:import":
+    if name.startswith(("dashboards:", "api-dashboard", "spc:", "api-spc")) or name in {
+        "outcomes:import",
+        "cohorts:create",
+    }:
         return w.manager_mh
-    if name.startswith("organisation") or name == "contacts:rules_home":
+    if name.startswith("organisation") or name in {"contacts:rules_home", "linkworkers:appoint"}:
         return w.orgadmin_mh
     if name.startswith("linkworkers:") or name.startswith("link-"):
         return w.linkworker_mh
