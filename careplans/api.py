@@ -156,7 +156,16 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(parameters=[SERVICE_USER])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        """A page of plans: one audit row per person on it (rule 6); a person filtered to whose
+        record the caller may not see is a denied attempt."""
+        page = self.paginate_queryset(self.get_queryset())
+        access.audit_list_read(
+            request.user,
+            page,
+            action="careplan.list",
+            requested=request.query_params.get("service_user") or None,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _plan(self, pk, action: str):
         plan = _with_answer(CarePlan.objects.filter(pk=pk)).first() if access._is_uuid(pk) else None

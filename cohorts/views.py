@@ -191,6 +191,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
         .select_related("service_user")
         .order_by("service_user__family_name", "service_user__given_name")
     )
+    access.audit_list_read(user, members, action="cohort.members.list")
     current = dict(
         selectors.with_current_quadrant(
             visible.filter(pk__in=[m.service_user_id for m in members])
@@ -298,15 +299,15 @@ def cohort_enrol(request: HttpRequest, pk) -> HttpResponse:
 @staff_required
 def cohort_exit(request: HttpRequest, pk, enrolment_pk) -> HttpResponse:
     cohort = _cohort_or_404(request.user, pk)
-    enrolment = (
+    enrolment = access.get_record_or_404(
+        request.user,
         Enrolment.objects.filter(
-            cohort=cohort, pk=enrolment_pk, service_user__in=access.service_users_visible_to(request.user)
-        )
-        .select_related("service_user")
-        .first()
+            cohort=cohort, service_user__in=access.service_users_visible_to(request.user)
+        ),
+        enrolment_pk,
+        action="cohort.exit.view",
+        not_found="No such enrolment.",
     )
-    if enrolment is None:
-        raise Http404("No such enrolment.")
     form = ExitForm(request.POST or None, initial={"exited_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:

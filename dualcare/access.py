@@ -1034,14 +1034,15 @@ def audit_list_read(user: User, rows: Iterable, *, action: str, requested=None) 
     """Audit a page of an API list: one row per distinct person among `rows` (records with a
     `service_user_id`), naming the records' kind and how many of that person's were read.
     `requested`: the person the list was filtered to; if none of theirs came back and the caller
-    may not see their record, that is written as a denied attempt."""
+    may not see their record, that is written as a denied attempt. Rows may be people themselves."""
     from dualcare.audit.models import AuditEvent
     from dualcare.audit.services import audit_record
 
     counts: dict = {}
     target_type = ""
     for row in rows:
-        counts[row.service_user_id] = counts.get(row.service_user_id, 0) + 1
+        person_id = row.pk if isinstance(row, ServiceUser) else row.service_user_id
+        counts[person_id] = counts.get(person_id, 0) + 1
         target_type = row._meta.label_lower
     if requested is not None and not counts:
         person = ServiceUser.objects.filter(pk=requested).first() if _is_uuid(requested) else None

@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "dualcare.error_pages.ProjectErrorPagesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dualcare.audit.middleware.RefusalAuditMiddleware",  # every refusal audited (rule 6)
     "django_otp.middleware.OTPMiddleware",
     "dualcare.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -214,6 +214,7 @@ class LinkMeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def retrieve(self, request, *args, **kwargs):
         meeting = self.get_object()
         context = selectors.meeting_context(meeting, viewer=request.user)
+        selectors.meeting_people_audit(request.user, context, action="linkworkers.meeting.view")
         data = {
             **MeetingListSerializer(meeting).data,
             "agenda": [

@@ -197,6 +197,14 @@ def meeting_context(meeting: Meeting, *, viewer: User | None, deidentified: bool
     }
 
 
+def meeting_people_audit(user, context, *, action: str) -> None:
+    """A meeting names the people of its identified cases, and those out of touch on its
+    disengagement item: one audit row per person shown (rule 6)."""
+    access.audit_list_read(user, [case for case in context["cases"] if case.identified], action=action)
+    if context["disengaged"]:
+        access.audit_list_read(user, context["disengaged"], action="linkworkers.meeting.disengaged.list")
+
+
 def _care_plan_url_exists() -> bool:
     try:
         reverse("careplans:plan", args=["00000000-0000-0000-0000-000000000000"])

@@ -187,6 +187,7 @@ def _meeting_or_404(pk) -> Meeting:
 def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
     context = selectors.meeting_context(meeting, viewer=request.user)
+    selectors.meeting_people_audit(request.user, context, action="linkworkers.meeting.view")
     is_chair = access.linkworkers_can_chair(request.user, meeting)
     context.update(
         {
@@ -200,6 +201,13 @@ def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
         }
     )
     return render(request, "linkworkers/meeting.html", context)
+
+
+def _audit_pdf(user, meeting, *, action: str) -> None:
+    """The PDFs name a case by consent alone (no viewer): the same people, audited."""
+    cases = [item.case for item in meeting.items.select_related("case__team") if item.case is not None]
+    named = access.linkworkers_identified_case_ids(meeting, cases)
+    access.audit_list_read(user, [case for case in cases if case.pk in named], action=action)
 
 
 def _chair_only(request, meeting) -> None:
@@ -335,6 +343,7 @@ def finalise(request: HttpRequest, pk) -> HttpResponse:
 @meeting_viewer
 def agenda_pdf(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
+    _audit_pdf(request.user, meeting, action="linkworkers.agenda.pdf")
     response = HttpResponse(pdf.agenda_pdf(meeting), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="link-meeting-agenda.pdf"'
     return response
@@ -345,6 +354,7 @@ def notes_pdf(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
     if meeting.state != Meeting.State.FINALISED:
         raise Http404("The notes are not final yet.")
+    _audit_pdf(request.user, meeting, action="linkworkers.notes.pdf")
     response = HttpResponse(pdf.notes_pdf(meeting), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="link-meeting-notes.pdf"'
     return response
@@ -365,6 +375,8 @@ def notify_case(request: HttpRequest, pk) -> HttpResponse:
         raise Http404("This meeting is not taking cases.")
     people = access.linkworkers_notifiable_people(request.user).order_by("family_name", "given_name")
     form = CaseForm(request.POST or None, people=people)
+    if request.method == "GET":  # the form's choices name everyone on the caseload
+        access.audit_list_read(request.user, list(people), action="linkworkers.notify_form.view")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         person = data.pop("service_user")

@@ -392,6 +392,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
     if only_mine:
         key_worker = request.user
     items = selectors.due_for_user(request.user, team=team, key_worker=key_worker)
+    access.audit_list_read(request.user, [item.involvement for item in items], action="outcomes.due.list")
     return render(
         request,
         "outcomes/due.html",
@@ -511,13 +512,10 @@ def team_export(request: HttpRequest, pk) -> HttpResponse:
         records = records.filter(**{f"{date_field}__gte": start})
     if end:
         records = records.filter(**{f"{date_field}__lte": end})
-    rows = csv_io.export_rows(instrument, list(records))
-    audit_record(
-        actor=request.user,
-        action=f"outcomes.{instrument}.export",
-        target=team,
-        detail={"rows": len(rows) - 1},
-    )
+    records = list(records)
+    rows = csv_io.export_rows(instrument, records)
+    # Everyone in the file is read: one row per person, in one insert (rule 6).
+    access.audit_list_read(request.user, records, action=f"outcomes.{instrument}.export")
     response = HttpResponse(csv_io.to_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{instrument}-{timezone.localdate():%Y%m%d}.csv"'
     return response

@@ -231,7 +231,10 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(parameters=[DIRECTION, STATE, TEAM])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        """A page of referrals: one audit row per person on it (rule 6)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        access.audit_list_read(request.user, page, action="referral.list")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _get(self, pk) -> Referral:
         return access.get_referral_or_404(self.request.user, pk)

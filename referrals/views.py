@@ -62,6 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     state = _state_filter(request)
     referrals = selectors.team_inbox(request.user, state=state, team=team)
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    access.audit_list_read(request.user, page.object_list, action="referral.list")
     return render(
         request,
         "referrals/inbox.html",
@@ -87,6 +88,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
         team=team,
     )
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    access.audit_list_read(request.user, page.object_list, action="referral.list")
     tabs = [("all", "All referrals"), ("open", "Waiting for a decision"), *State.choices]
     return render(
         request,

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dualcare import access
-from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.people.decorators import login_and_404_unless
 from dualcare.people.models import StaffRole, User
@@ -47,11 +46,8 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     collections = list(selectors.pharmacy_today(request.user, day=today))
     not_recorded = list(selectors.pharmacy_not_recorded(request.user, day=today)[:PAGE_SIZE])
-    audit_record(
-        actor=request.user,
-        action="contacts.pharmacy_today",
-        detail={"rows": len(collections) + len(not_recorded)},
-    )
+    # One row per person on the page, not one row naming nobody (rule 6).
+    access.audit_list_read(request.user, [*collections, *not_recorded], action="contacts.pharmacy.list")
     return render(
         request,
         "contacts/pharmacy_today.html",
@@ -73,7 +69,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
             start = dt.date.fromisoformat(request.GET["from"])
     contacts = selectors.team_appointments(request.user, start=start - dt.timedelta(days=1), days=8)
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(actor=request.user, action="contacts.appointments", detail={"rows": len(page.object_list)})
+    access.audit_list_read(request.user, page.object_list, action="contacts.appointments.list")
     return render(
         request,
         "contacts/appointments.html",
@@ -98,7 +94,7 @@ def disengaged(request: HttpRequest) -> HttpResponse:
     )
     people = selectors.disengaged_people(request.user, days=rules.disengaged_after_days)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(actor=request.user, action="contacts.disengaged", detail={"rows": len(page.object_list)})
+    access.audit_list_read(request.user, page.object_list, action="contacts.disengaged.list")
     return render(
         request,
         "contacts/disengaged.html",

@@ -153,6 +153,12 @@ class ServiceUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_serializer_class(self):
         return ServiceUserDetailSerializer if self.action == "retrieve" else ServiceUserListSerializer
 
+    def list(self, request, *args, **kwargs):
+        """A page of people: one audit row per person on it (rule 6)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        access.audit_list_read(request.user, page, action="service_user.list")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def get_object(self):
         service_user = access.get_service_user_or_404(
             self.request.user, self.kwargs["pk"], action="service_user.view"

@@ -1,7 +1,8 @@
 """Who may open a page at all, before any record is read: a signed-in user passing a check.
 
 Anyone else gets a 404, as these pages are not theirs to know of. What a page then shows of a
-person is decided by dualcare.access, never here.
+person is decided by dualcare.access, never here. The 404 is audited as a denied attempt (naming
+the person the URL leads to) by dualcare.audit.middleware, as is every other refusal.
 """
 
 from functools import wraps

@@ -178,9 +178,10 @@ RECORD_ACTIONS_PLAIN = {
 def plain_action(action: str) -> str:
     if action in RECORD_ACTIONS_PLAIN:
         return RECORD_ACTIONS_PLAIN[action]
-    area, _, verb = action.partition(".")
-    # Unknown actions from apps added later still read as something honest.
-    if verb in {"view", "list", "pdf"}:
+    # Unknown actions from apps added later still read as something honest: the last part is the
+    # verb ("outcomes.honos.list", "outcomes.top.export").
+    verb = action.rpartition(".")[2]
+    if verb in {"view", "list", "pdf", "export"}:
         return "Looked at your record"
     return "Changed your record"
 

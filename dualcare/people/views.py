@@ -70,11 +70,14 @@ def caseload(request: HttpRequest) -> HttpResponse:
     organisation_page = None
     if access.has_role(request.user, Role.TEAM_MANAGER):
         organisation_page = selectors.organisation_people_page(request.user, request.GET.get("page"))
+    rows = selectors.caseload_rows(request.user, key_worker_only=key_worker_only)
+    shown = [row.person for row in [*rows, *(organisation_page.object_list if organisation_page else [])]]
+    access.audit_list_read(request.user, shown, action="caseload.list")
     return render(
         request,
         "people/caseload.html",
         {
-            "rows": selectors.caseload_rows(request.user, key_worker_only=key_worker_only),
+            "rows": rows,
             "key_worker_only": key_worker_only,
             "organisation_page": organisation_page,
         },
@@ -85,7 +88,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
 def pharmacy_list(request: HttpRequest) -> HttpResponse:
     if not access.has_role(request.user, Role.PHARMACIST):
         raise PermissionDenied("This list is for pharmacists.")
-    return render(request, "people/pharmacy_list.html", {"people": selectors.pharmacy_people(request.user)})
+    people = list(selectors.pharmacy_people(request.user))
+    access.audit_list_read(request.user, people, action="pharmacy.list")
+    return render(request, "people/pharmacy_list.html", {"people": people})
 
 
 # ---------------------------------------------------------------------------
@@ -337,6 +342,7 @@ def carer_home(request: HttpRequest) -> HttpResponse:
         (person, [CARER_SCOPE_WORDS[scope] for scope in sorted(access.carer_scopes(request.user, person))])
         for person in access.cared_for_by(request.user).order_by("given_name", "family_name")
     ]
+    access.audit_list_read(request.user, [person for person, _ in people], action="carer_home.list")
     return render(request, "people/carer_home.html", {"people": people})
 
 

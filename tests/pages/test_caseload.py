@@ -93,12 +93,13 @@ class CaseloadTests:
         team, key_worker = _caseload_world(world, 3)
         client.force_login(key_worker)
         # session, user, two role checks, my teams, people (quadrant as a subquery), their involvements,
-        # roles for the header; then the session save (savepoint, update, release).
-        with django_assert_num_queries(12):
+        # roles for the header; then the session save (savepoint, update, release); the audit of
+        # everyone shown (rule 6): the acting organisation per person, one insert.
+        with django_assert_num_queries(14):
             response = client.get(reverse("caseload"))
         assert len(response.context["rows"]) == 3
         _caseload_world(world, 27, team=team, key_worker=key_worker)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(14):
             response = client.get(reverse("caseload"))
         assert len(response.context["rows"]) == 30
         assert all(row.person.current_quadrant == "IV" for row in response.context["rows"])
@@ -109,10 +110,10 @@ class CaseloadTests:
         _caseload_world(world, 3)
         client.force_login(world.manager_mh)
         # As a key worker's caseload, plus the manager's: teams, count, people, involvements.
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(18):
             response = client.get(reverse("caseload"))
         assert response.context["organisation_page"].paginator.count == 6
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(18):
             response = client.get(reverse("caseload"), {"page": "2"})
         assert response.context["organisation_page"].number == 1  # only one page: the last one is given
 
@@ -131,14 +132,15 @@ class PharmacyListTests:
         self, world, client, django_assert_num_queries
     ):
         client.force_login(world.pharmacist)
-        with django_assert_num_queries(9):
+        # Nine, and the audit of everyone listed (rule 6): acting organisation per person, one insert.
+        with django_assert_num_queries(11):
             client.get(reverse("pharmacy_list"))
         for n in range(5):
             someone = person(world.pharmacy_team, given_name=f"Pharm{n}", family_name="Customer")
             services.consent_record(
                 service_user=someone, organisation=world.pharmacy_org, scope="contacts", by=world.pharmacist
             )
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(11):
             response = client.get(reverse("pharmacy_list"))
         assert len(response.context["people"]) == 6
 

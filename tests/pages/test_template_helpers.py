@@ -21,6 +21,10 @@ class TemplateHelperTests:
         # Actions of apps added later still read as something true.
         assert plain_action("careplan.pdf") == "Looked at your record"
         assert plain_action("careplan.publish") == "Changed your record"
+        # A list or export that showed the person is a look, however many parts the action has.
+        assert plain_action("outcomes.honos.list") == "Looked at your record"
+        assert plain_action("outcomes.top.export") == "Looked at your record"
+        assert plain_action("contacts.pharmacy.list") == "Looked at your record"
 
 
 class MessagesTests:

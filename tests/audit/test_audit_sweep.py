@@ -1,0 +1,331 @@
+"""The audit trail has no holes (issue 12, item 3): a sweep of every URL pattern.
+
+Every route, pages and /api/v1/, is requested once as a role that may see the person it is
+about and once each as two that may not (staff of another organisation, and a service user or
+a carer, in turn), its path filled from a test world holding one of everything. It fails for a
+response that shows a person (their full name or NHS number; in the API also their id) with no
+audit row naming that person written by the request, and for a refusal (403 or 404 on an object
+that exists) that wrote no denied row, or whose denied row does not name the person the URL is
+about.
+
+A new route fails here until it is given path parameters below or an allowlist entry with the
+reason it shows nobody, so no route is ever added unswept (the KoNote permissions table).
+"""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from careplans import services as careplan_services
+from cohorts import services as cohort_services
+from dualcare.audit.models import AuditEvent
+from dualcare.notifications.models import Notification
+from dualcare.people import services as people_services
+from dualcare.people.models import Consent, Involvement, StaffRole, User
+from linkworkers import services as link_services
+from tests.careplans.helpers import shared_plan
+from tests.contacts.helpers import appointment, collection, schedule
+from tests.linkworkers.conftest import CASE
+from tests.outcomes.helpers import make_dialog, make_honos, make_top
+from tests.referrals.helpers import make_referral
+from tests.world import build_world
+
+# Routes that show nobody, with the reason. Anything else is swept.
+ALLOWLIST = {
+    "login": "the sign-in form",
+    "logout": "signing out",
+    "two_factor": "the second sign-in step",
+    "password_reset": "the reset form",
+    "password_reset_done": "a fixed message",
+    "password_reset_confirm": "a fixed message for a bad link",
+    "password_reset_complete": "a fixed message",
+    "api-token": "POST only: signs in",
+    "api-token-revoke": "POST only: signs out",
+    "api-root": "the list of endpoints",
+    "api-schema": "the OpenAPI schema",
+    "api-docs": "the schema viewer",
+    "api-redoc": "the schema viewer",
+    "home": "redirects to the start page of each kind of user",
+    "messages:read": "POST only: marks the person's own messages read",
+}
+# Format-suffix twins of API routes (`/referrals.json`) run the same view as the route swept.
+FORMAT_SUFFIX = "format"
+
+
+def _routes(resolver=None, namespace=()):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if str(pattern.pattern).startswith("django-admin"):
+            continue  # Django's admin: no clinical model is registered, and its sign-in redirects
+        if isinstance(pattern, URLResolver):
+            inner = (*namespace, pattern.namespace) if pattern.namespace else namespace
+            yield from _routes(pattern, inner)
+        elif isinstance(pattern, URLPattern) and FORMAT_SUFFIX not in pattern.pattern.regex.groupindex:
+            yield ":".join((*namespace, pattern.name)), list(pattern.pattern.regex.groupindex)
+
+
+def _sweep_world():
+    """The test world with one of everything a route can name: built through the services."""
+    w = build_world()
+    w.referral = make_referral(w)  # keyworker.sm refers Jo Mockridge to North CMHT
+    entries = shared_plan(w)
+    w.entry = entries["goal"]
+    w.version = careplan_services.careplan_publish(service_user=w.service_user, by=w.keyworker_mh)
+    w.care_plan = w.version.plan
+    # A plan the drug and alcohol service alone wrote: its key worker sees all, so may have the PDF.
+    careplan_services.entry_add(
+        service_user=w.sm_only, section="what_matters", by=w.keyworker_sm, text="My dog."
+    )
+    w.sm_only_version = careplan_services.careplan_publish(service_user=w.sm_only, by=w.keyworker_sm)
+    careplan_services.version_render_pdf(w.sm_only_version.pk)  # as the task would, after commit
+    sched = schedule(w, start=timezone.localdate() - dt.timedelta(days=3))
+    w.collection = collection(w, sched, timezone.localdate())
+    w.appointment = appointment(w)
+    w.honos = make_honos(w)
+    w.top = make_top(w)
+    w.dialog = make_dialog(w)
+    w.quadrant = cohort_services.quadrant_assess(
+        service_user=w.service_user,
+        mental_health_severity="high",
+        substance_use_severity="high",
+        rationale="Psychosis and daily drinking.",
+        by=w.keyworker_mh,
+    )
+    w.cohort = cohort_services.cohort_create(
+        by=w.manager_mh, name="North cohort", start=timezone.localdate() - dt.timedelta(days=30)
+    )
+    w.enrolment = cohort_services.cohort_enrol(
+        cohort=w.cohort, service_user=w.service_user, by=w.keyworker_mh
+    )
+    start = timezone.localdate() - dt.timedelta(days=100)
+    w.link_appointment = link_services.appointment_create(
+        team=w.cmht_north, user=w.linkworker_mh, deputy=w.keyworker_mh, start=start
+    )
+    link_services.appointment_create(team=w.sm_team, user=w.keyworker_sm, start=start)
+    w.meeting = link_services.meeting_create(
+        title="Locality link meeting",
+        starts_at=timezone.now().replace(microsecond=0) + dt.timedelta(days=10),
+        duration_minutes=90,
+        location="Room 2",
+        chair=w.linkworker_mh,
+        standing_items=["Learning and training"],
+    )
+    w.case = link_services.case_notify(
+        meeting=w.meeting, service_user=w.service_user, by=w.keyworker_mh, **CASE
+    )
+    w.item = w.meeting.items.order_by("position").first()
+    w.link_action = link_services.action_add(
+        meeting=w.meeting,
+        description="Joint assessment",
+        owner=w.keyworker_mh,
+        due_on=timezone.localdate() + dt.timedelta(days=20),
+        by=w.linkworker_mh,
+    )
+    w.consent = Consent.objects.filter(service_user=w.service_user, organisation=w.sm).first()
+    w.involvement = Involvement.objects.get(service_user=w.service_user, team=w.cmht_north)
+    # An ended involvement in its exit-measure window: the form names the person.
+    w.ended = Involvement.objects.get(service_user=w.mh_only, team=w.cmht_north)
+    people_services.involvement_end(involvement=w.ended, by=w.keyworker_mh, reason="Recovered")
+    w.role = StaffRole.objects.get(user=w.keyworker_mh)
+    w.alert = Notification.objects.filter(recipient=w.keyworker_mh).order_by("created_at").first()
+    return w
+
+
+def _params(name: str, w) -> tuple[dict, object, object | None]:
+    """(path kwargs, the user who may see what the route is about, the person it is about)."""
+    su, kw = w.service_user, w.keyworker_mh
+    fixed = {
+        "api-dashboard-team": ({"pk": w.cmht_north.pk}, w.manager_mh, None),
+        "api-dashboard-organisation": ({"pk": w.mh.pk}, w.manager_mh, None),
+        "organisation-detail": ({"pk": w.mh.pk}, kw, None),
+        "team-detail": ({"pk": w.cmht_north.pk}, kw, None),
+        "service-user-detail": ({"pk": su.pk}, kw, su),
+        "contact-detail": ({"pk": w.collection.pk}, w.pharmacist, su),
+        "contact-record": ({"pk": w.collection.pk}, w.pharmacist, su),
+        "alert-detail": ({"pk": w.alert.pk}, kw, None),
+        "alert-acknowledge": ({"pk": w.alert.pk}, kw, None),
+        "quadrant-assessment-detail": ({"pk": w.quadrant.pk}, kw, su),
+        "outcome-honos-detail": ({"pk": w.honos.pk}, kw, su),
+        "outcome-top-detail": ({"pk": w.top.pk}, w.keyworker_sm, su),
+        "outcome-dialog-detail": ({"pk": w.dialog.pk}, kw, su),
+        "outcome-satisfaction-detail": ({"pk": w.honos.pk}, kw, None),  # none recorded: a 404
+        "link-worker-detail": ({"pk": w.link_appointment.pk}, w.linkworker_mh, None),
+        "link-worker-end": ({"pk": w.link_appointment.pk}, w.orgadmin_mh, None),
+        "link-meeting-detail": ({"pk": w.meeting.pk}, w.linkworker_mh, None),
+        "referrals:create": ({"service_user_pk": su.pk}, kw, su),
+        # The referring side's moves: keyworker.sm sent it.
+        "referrals:withdraw": ({"pk": w.referral.pk}, w.keyworker_sm, w.referral.service_user),
+        "outcomes:team": ({"pk": w.cmht_north.pk}, w.manager_mh, None),
+        "outcomes:export": ({"pk": w.cmht_north.pk}, w.manager_mh, None),
+        "outcomes:exit_new": ({"involvement_pk": w.ended.pk, "instrument": "honos"}, kw, w.mh_only),
+        "cohorts:exit": ({"pk": w.cohort.pk, "enrolment_pk": w.enrolment.pk}, w.manager_mh, su),
+        "cohorts:quadrant": ({"pk": su.pk}, kw, su),
+        "careplans:entry_add": ({"service_user_pk": su.pk, "section": "goal"}, kw, su),
+        "careplans:entry_edit": ({"pk": w.entry.pk}, kw, su),
+        "careplans:version_pdf": ({"pk": w.sm_only_version.pk}, w.keyworker_sm, w.sm_only),
+        "care-plan-pdf": ({"pk": w.sm_only_version.plan.pk}, w.keyworker_sm, w.sm_only),
+        "careplans:carer": ({"service_user_pk": su.pk}, w.carer, su),
+        "contacts:record": ({"pk": w.appointment.pk}, kw, su),
+        "contacts:rules": ({"organisation_pk": w.mh.pk}, w.orgadmin_mh, None),
+        "contacts:supervised_consumption_create": ({"service_user_pk": su.pk}, w.keyworker_sm, su),
+        "alerts:detail": ({"pk": w.alert.pk}, kw, None),
+        "linkworkers:end": ({"pk": w.link_appointment.pk}, w.orgadmin_mh, None),
+        "linkworkers:action_done": ({"pk": w.link_action.pk}, kw, None),
+        "linkworkers:item_edit": ({"pk": w.meeting.pk, "item_pk": w.item.pk}, w.linkworker_mh, None),
+        "dashboards:pdf": ({"pk": w.mh.pk}, w.manager_mh, None),  # none rendered: a 404
+        "dashboards:pdf_file": ({"pk": w.mh.pk}, w.manager_mh, None),
+        "consent_withdraw": ({"pk": su.pk, "consent_pk": w.consent.pk}, kw, su),
+        "involvement_end": ({"pk": su.pk, "involvement_pk": w.involvement.pk}, kw, su),
+        "team_edit": ({"team_pk": w.cmht_north.pk}, w.orgadmin_mh, None),
+        "staff_detail": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
+        "staff_role_end": ({"role_pk": w.role.pk}, w.orgadmin_mh, None),
+    }
+    if name in fixed:
+        return fixed[name]
+    # By family of routes: the first match wins.
+    families = [
+        (r"^referral-|^referrals:", {"pk": w.referral.pk}, kw, w.referral.service_user),
+        (r"^care-plan-", {"pk": w.care_plan.pk}, kw, su),
+        (r"^cohort-|^cohorts:", {"pk": w.cohort.pk}, w.manager_mh, None),
+        (r"^outcomes:", {"pk": su.pk}, kw, su),
+        (r"^careplans:(version|agreement|version_pdf)$", {"pk": w.version.pk}, kw, su),
+        (r"^careplans:", {"service_user_pk": su.pk}, kw, su),
+        (r"^contacts:", {"service_user_pk": su.pk}, kw, su),
+        (r"^linkworkers:", {"pk": w.meeting.pk}, w.linkworker_mh, None),  # a meeting: many people
+        (
+            r"^dashboards:team",
+            {"pk": w.cmht_north.pk, "key": "referrals.acknowledged_in_time"},
+            w.manager_mh,
+            None,
+        ),
+        (
+            r"^dashboards:organisation",
+            {"pk": w.mh.pk, "key": "referrals.acknowledged_in_time"},
+            w.manager_mh,
+            None,
+        ),
+        (r"^(service_user_detail|consent_record)$", {"pk": su.pk}, kw, su),
+        (
+            r"^(organisation_detail|team_create|staff_create)$",
+            {"organisation_pk": w.mh.pk},
+            w.orgadmin_mh,
+            None,
+        ),
+    ]
+    for pattern, kwargs, viewer, person in families:
+        if re.search(pattern, name):
+            return kwargs, viewer, person
+    raise AssertionError(f"{name}: give it path parameters in _params or an ALLOWLIST entry")
+
+
+def _viewer_without_params(name: str, w):
+    """Who may open a route with no path parameters."""
+    portal = {
+        "my_home",
+        "my_record_views",
+        "my_carers",
+        "outcomes:mine",
+        "outcomes:my_feedback",
+        "contacts:mine",
+    }
+    if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:")):
+        return w.service_user_login
+    if name in {"carer_home", "careplans:carer_list"}:
+        return w.carer
+    if name in {"pharmacy_list", "contacts:pharmacy_today"}:
+        return w.pharmacist
+    if name.startswith(("dashboards:", "api-dashboard", "spc:", "api-spc")) or name in {
+        "outcomes:import",
+        "cohorts:create",
+    }:
+        return w.manager_mh
+    if name.startswith("organisation") or name in {"contacts:rules_home", "linkworkers:appoint"}:
+        return w.orgadmin_mh
+    if name.startswith("linkworkers:") or name.startswith("link-"):
+        return w.linkworker_mh
+    return w.keyworker_mh
+
+
+def _refusers(viewer, w, index: int) -> list:
+    """Two who may not see what the viewer sees: staff of another organisation (or, for the
+    person's and carer's own pages, a key worker), and a service user or carer, taken in turn
+    route by route so both kinds of login meet the staff routes."""
+    staff = w.outsider if viewer.kind == User.Kind.STAFF else w.keyworker_mh
+    turn = [w.service_user_login, w.carer] if index % 2 else [w.carer, w.service_user_login]
+    return [staff, next(user for user in turn if user != viewer)]
+
+
+def _text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body.startswith(b"%PDF"):
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
+    return body.decode("utf-8", "replace")
+
+
+def _shown(text: str, people, *, api: bool) -> list:
+    """The people whose full name or NHS number the response shows (and, in the API, whose id:
+    a record's `service_user` is the person to the system reading it)."""
+    shown = []
+    for person in people:
+        digits = person.nhs_number
+        marks = [
+            f"{person.given_name} {person.family_name}",
+            f"{person.family_name}, {person.given_name}",
+            digits,
+            f"{digits[:3]} {digits[3:6]} {digits[6:]}",
+            *([str(person.pk)] if api else []),
+        ]
+        if any(mark in text for mark in marks):
+            shown.append(person)
+    return shown
+
+
+@pytest.fixture
+def _no_second_factor(settings):
+    settings.REQUIRE_STAFF_2FA = False
+
+
+@pytest.mark.usefixtures("_no_second_factor")
+def test_every_route_audits_the_people_it_shows_and_every_refusal(db, client):
+    w = _sweep_world()
+    people = [w.service_user, w.mh_only, w.sm_only, w.south_only]
+    holes = []
+    for index, (name, kwargs_names) in enumerate(_routes()):
+        if name in ALLOWLIST:
+            continue
+        if kwargs_names:
+            kwargs, viewer, about = _params(name, w)
+        else:
+            kwargs, viewer, about = {}, _viewer_without_params(name, w), None
+        url = reverse(name, kwargs={key: value for key, value in kwargs.items() if key in kwargs_names})
+        for user in [viewer, *_refusers(viewer, w, index)]:
+            client.force_login(user)
+            started = timezone.now()
+            response = client.get(url, HTTP_ACCEPT="text/html,application/json")
+            written = AuditEvent.objects.filter(actor=user, at__gte=started)
+            who = f"{name} as {user.username} ({response.status_code})"
+            if response.status_code in (403, 404):
+                denied = written.filter(outcome=AuditEvent.Outcome.DENIED)
+                if not denied.exists():
+                    holes.append(f"{who}: refused without a denied audit row")
+                elif about is not None and not denied.filter(service_user=about).exists():
+                    holes.append(f"{who}: the denied row does not name the person in the URL")
+                continue
+            if not 200 <= response.status_code < 300:
+                continue
+            own = {w.service_user.pk} if user == w.service_user_login else set()
+            for person in _shown(_text(response), people, api=url.startswith("/api/")):
+                if person.pk in own:
+                    continue  # the person's own name heads every page they open
+                if not written.filter(service_user=person, outcome=AuditEvent.Outcome.ALLOWED).exists():
+                    holes.append(f"{who}: shows {person.given_name} with no audit row naming them")
+    assert not holes, "Audit holes:\n" + "\n".join(holes)
+
+
+def test_the_allowlist_names_only_routes_that_exist():
+    """A stale entry would hide nothing today but could excuse a new route reusing its name."""
+    assert not set(ALLOWLIST) - {name for name, _ in _routes()}
