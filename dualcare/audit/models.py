@@ -1,4 +1,8 @@
-"""The audit log: append-only, from the application's side and (on PostgreSQL) the database's."""
+"""The audit log: append-only, from the application's side and (on PostgreSQL) the database's.
+
+Each event is chained to the one before by hash, in the database (chain.py), so a changed,
+missing or inserted row is found by `manage.py audit_verify`.
+"""
 
 import uuid
 
@@ -41,6 +45,11 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     # Field names and ids only: never personal data.
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain (chain.py), written by the database's insert trigger whatever the
+    # application sends. Null only inside the insert on SQLite, whose trigger runs after it.
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False, default="")
+    hash = models.CharField(max_length=64, editable=False, default="")
 
     objects = AuditQuerySet.as_manager()
 
@@ -62,3 +71,21 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """One row: the last event's seq and hash, where the next event's link starts.
+
+    The insert trigger locks and moves it, so events written at once still form one chain.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chainhead_one_row")]
+
+    def __str__(self) -> str:
+        return f"audit chain head at row {self.seq}"
