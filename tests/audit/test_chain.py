@@ -127,3 +127,27 @@ class ChainTests:
             cursor.execute("UPDATE audit_auditchainhead SET seq = 6")
         message = verify_fails()
         assert f"BROKEN at row 3, event {forged.id}: row inserted: it is not in the chain" in message
+
+
+@pytest.mark.django_db(transaction=True)
+class FlushTests:
+    def test_a_test_database_flush_empties_the_log_and_the_chain_starts_again(self, capsys):
+        five_events()
+        call_command("flush", interactive=False)
+        assert not AuditEvent.objects.exists()
+        audit_record(actor=None, action="service_user.view")
+        assert AuditEvent.objects.get().seq == 1
+        call_command("audit_verify")
+        assert "OK: 1 audit events" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE to refuse")
+def test_outside_tests_flush_cannot_erase_the_log(settings):
+    settings.TESTING = False
+    five_events()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the inserts' foreign key checks, now
+    with pytest.raises(CommandError) as refusal:
+        call_command("flush", interactive=False)
+    assert "append-only" in str(refusal.value.__cause__)
+    assert AuditEvent.objects.count() == 5
