@@ -23,7 +23,8 @@ left as it is, objects' keys shortest first then by bytes, as jsonb keeps them):
 The database computes the chain, in an insert trigger (migration 0005), so every insert,
 bulk or not, from any process, is chained in the order it is written, and the application
 cannot choose the values. PostgreSQL: a BEFORE INSERT trigger in plpgsql (SQL_FUNCTIONS
-below) under a row lock on the one-row chain head. SQLite (demo and tests): an AFTER INSERT
+below) holding a transaction-level advisory lock, so concurrent writers chain one after
+the other (each waits for the one before to commit). SQLite (demo and tests): an AFTER INSERT
 trigger calling `audit_event_hash`, the Python function below registered on each connection;
 it runs inside the INSERT, under SQLite's write lock. `audit_verify` recomputes each row's
 hash with the same function its database's trigger used.
@@ -36,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models.expressions import RawSQL
 
 GENESIS = "0" * 64
@@ -75,28 +76,22 @@ LANGUAGE sql STABLE AS $$
     )::text, 'UTF8')), 'hex')
 $$;
 
--- SECURITY DEFINER: the app role may only read the chain head, never move it.
+-- One writer at a time, to the end of its transaction: the lock is the chain's order. The
+-- last row is found through the unique index on seq (rows this statement already inserted
+-- included), so a long transaction costs no more per row than a short one.
 CREATE OR REPLACE FUNCTION audit_event_chain() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = {schema}, pg_temp AS $$
 DECLARE
-    head audit_auditchainhead%ROWTYPE;
+    last audit_auditevent%ROWTYPE;
 BEGIN
-    SELECT * INTO head FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
-    IF NOT FOUND THEN
-        -- An emptied log (a test database's flush) starts again; with rows left, the
-        -- restarted seq collides with row 1 and the insert fails, loudly.
-        INSERT INTO audit_auditchainhead (id, seq, hash) VALUES (1, 0, repeat('0', 64))
-            ON CONFLICT DO NOTHING;
-        SELECT * INTO head FROM audit_auditchainhead WHERE id = 1 FOR UPDATE;
-    END IF;
-    NEW.seq := head.seq + 1;
-    NEW.prev_hash := head.hash;
+    PERFORM pg_advisory_xact_lock(hashtext('dualcare.audit_chain'));
+    SELECT * INTO last FROM audit_auditevent ORDER BY seq DESC LIMIT 1;
+    NEW.seq := coalesce(last.seq, 0) + 1;
+    NEW.prev_hash := coalesce(last.hash, repeat('0', 64));
     NEW.hash := audit_event_hash(NEW);
-    UPDATE audit_auditchainhead SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
     RETURN NEW;
 END;
 $$;
-REVOKE ALL ON FUNCTION audit_event_chain() FROM PUBLIC;
 """
 
 
@@ -105,15 +100,17 @@ REVOKE ALL ON FUNCTION audit_event_chain() FROM PUBLIC;
 SQLITE_TRIGGER = """
 CREATE TRIGGER audit_event_chain AFTER INSERT ON audit_auditevent
 BEGIN
-    INSERT OR IGNORE INTO audit_auditchainhead (id, seq, hash) VALUES (1, 0, '{genesis}');
     UPDATE audit_auditevent
-        SET seq = (SELECT seq + 1 FROM audit_auditchainhead WHERE id = 1),
-            prev_hash = (SELECT hash FROM audit_auditchainhead WHERE id = 1)
+        SET seq = coalesce((SELECT max(seq) FROM audit_auditevent WHERE rowid != NEW.rowid), 0) + 1,
+            prev_hash = coalesce(
+                (
+                    SELECT hash FROM audit_auditevent
+                    WHERE seq IS NOT NULL AND rowid != NEW.rowid ORDER BY seq DESC LIMIT 1
+                ),
+                '{genesis}'
+            )
         WHERE rowid = NEW.rowid;
     UPDATE audit_auditevent SET hash = {hash_call} WHERE rowid = NEW.rowid;
-    UPDATE audit_auditchainhead
-        SET seq = seq + 1, hash = (SELECT hash FROM audit_auditevent WHERE rowid = NEW.rowid)
-        WHERE id = 1;
 END;
 """
 SQLITE_HASH_CALL = f"audit_event_hash({', '.join(CANONICAL_FIELDS)})"
@@ -161,7 +158,7 @@ def _sqlite_event_hash(*columns) -> str:
 def ensure_sqlite_trigger(sender, using, **kwargs) -> None:
     """After each migrate (and flush): SQLite drops a table's triggers when a migration rebuilds it."""
     connection = connections[using]
-    if connection.vendor == "sqlite" and "audit_auditchainhead" in connection.introspection.table_names():
+    if connection.vendor == "sqlite" and "audit_auditevent" in connection.introspection.table_names():
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER IF EXISTS audit_event_chain")  # made afresh, as it is now
             cursor.execute(
@@ -200,7 +197,7 @@ def _rows(using: str, chunk_size: int) -> Iterator[tuple]:
     return events.values_list("seq", "id", "prev_hash", "hash", "recomputed").iterator(chunk_size=chunk_size)
 
 
-def _walk(rows: Iterable[tuple], head) -> Verdict:
+def _walk(rows: Iterable[tuple]) -> Verdict:
     # Each row is judged with its successor in hand: a row the next one skips over (the next
     # row's prev_hash is the hash before it) was inserted, whatever its own hash says.
     before_seq, before_hash = 0, GENESIS
@@ -210,11 +207,8 @@ def _walk(rows: Iterable[tuple], head) -> Verdict:
     while row is not None:
         following = next(iterator, None)
         seq, event_id, prev_hash, stored_hash, recomputed = row
-        count += 1
         problem = ""
-        if seq > head.seq:
-            problem = f"row inserted after the chain head (the head is row {head.seq})"
-        elif following is not None and following[2] != stored_hash and following[2] == before_hash:
+        if following is not None and following[2] != stored_hash and following[2] == before_hash:
             problem = f"row inserted: it is not in the chain (row {following[0]} follows row {before_seq})"
         elif prev_hash != before_hash:
             if seq > before_seq + 1:
@@ -234,32 +228,18 @@ def _walk(rows: Iterable[tuple], head) -> Verdict:
         elif recomputed != stored_hash:
             problem = "content changed: its fields no longer match its hash"
         if problem:
-            return Verdict(count - 1, before_hash, seq, event_id, problem)
+            return Verdict(count, before_hash, seq, event_id, problem)
+        count += 1
         before_seq, before_hash = seq, stored_hash
         row = following
-    if (head.seq, head.hash) != (before_seq, before_hash):
-        return Verdict(
-            count,
-            before_hash,
-            before_seq,
-            None,
-            f"rows missing at the end: the chain head is row {head.seq}, the last row is {before_seq}",
-        )
     return Verdict(count, before_hash)
 
 
 def verify(*, using: str = "default", chunk_size: int = 2000) -> Verdict:
-    """Walk the whole chain in seq order, in constant memory; the first broken link, if any."""
-    from .models import AuditChainHead
+    """Walk the whole chain in seq order, in constant memory; the first broken link, if any.
 
-    connection = connections[using]
-    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic(using=using):
-        if snapshot:
-            # One snapshot for the head and the rows, so events written meanwhile don't count.
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        head = AuditChainHead.objects.using(using).filter(pk=1).first()
-        if head is None:
-            head = AuditChainHead(seq=0, hash=GENESIS)
-        return _walk(_rows(using, chunk_size), head)
+    Rows removed from the end, or added there with a correct chain, leave no broken link:
+    compare the head hash with one kept elsewhere for that.
+    """
+    # One query (a server-side cursor on PostgreSQL), so one snapshot of the log.
+    return _walk(_rows(using, chunk_size))

@@ -71,21 +71,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
-
-
-class AuditChainHead(models.Model):
-    """One row: the last event's seq and hash, where the next event's link starts.
-
-    The insert trigger locks and moves it, so events written at once still form one chain.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
-
-    class Meta:
-        default_permissions = ()
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chainhead_one_row")]
-
-    def __str__(self) -> str:
-        return f"audit chain head at row {self.seq}"

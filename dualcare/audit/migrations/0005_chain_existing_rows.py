@@ -34,7 +34,6 @@ BEGIN
         UPDATE audit_auditevent SET seq = last_seq, prev_hash = event.prev_hash, hash = last_hash
             WHERE id = event.id;
     END LOOP;
-    INSERT INTO audit_auditchainhead (id, seq, hash) VALUES (1, last_seq, last_hash);
 END;
 $$;
 ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update_or_delete;
@@ -44,7 +43,6 @@ DROP TRIGGER IF EXISTS audit_event_chain ON audit_auditevent;
 DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent;
 DROP FUNCTION IF EXISTS audit_event_chain();
 DROP FUNCTION IF EXISTS audit_event_hash(audit_auditevent);
-DELETE FROM audit_auditchainhead;
 """
 
 
@@ -62,16 +60,14 @@ def forwards(apps, schema_editor):
     # trigger is made after every migrate (chain.ensure_sqlite_trigger), as SQLite rebuilds a
     # table, without its triggers, to alter a column.
     AuditEvent = apps.get_model("audit", "AuditEvent")
-    AuditChainHead = apps.get_model("audit", "AuditChainHead")
-    seq, last_hash = 0, chain.GENESIS
-    for event in AuditEvent.objects.using(alias).order_by("at", "id").iterator(chunk_size=2000):
-        seq += 1
+    last_hash = chain.GENESIS
+    events = AuditEvent.objects.using(alias).order_by("at", "id").iterator(chunk_size=2000)
+    for seq, event in enumerate(events, start=1):
         event.seq, event.prev_hash = seq, last_hash
         last_hash = chain.event_hash(event)
         AuditEvent.objects.using(alias).filter(pk=event.pk).update(
             seq=seq, prev_hash=event.prev_hash, hash=last_hash
         )
-    AuditChainHead.objects.using(alias).create(id=1, seq=seq, hash=last_hash)
 
 
 def backwards(apps, schema_editor):
@@ -79,7 +75,6 @@ def backwards(apps, schema_editor):
         schema_editor.execute(UNDO, None)
     else:
         schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_chain")
-        apps.get_model("audit", "AuditChainHead").objects.using(schema_editor.connection.alias).all().delete()
 
 
 class Migration(migrations.Migration):
