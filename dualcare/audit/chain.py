@@ -82,12 +82,13 @@ $$;
 CREATE OR REPLACE FUNCTION audit_event_chain() RETURNS trigger
 LANGUAGE plpgsql SET search_path = {schema}, pg_temp AS $$
 DECLARE
-    last audit_auditevent%ROWTYPE;
+    last_seq bigint;
+    last_hash text;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('dualcare.audit_chain'));
-    SELECT * INTO last FROM audit_auditevent ORDER BY seq DESC LIMIT 1;
-    NEW.seq := coalesce(last.seq, 0) + 1;
-    NEW.prev_hash := coalesce(last.hash, repeat('0', 64));
+    SELECT seq, hash INTO last_seq, last_hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.prev_hash := coalesce(last_hash, repeat('0', 64));
     NEW.hash := audit_event_hash(NEW);
     RETURN NEW;
 END;

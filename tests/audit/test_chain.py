@@ -4,11 +4,12 @@ Tampering is done as someone who gets past the application and the triggers (a s
 with session_replication_role=replica on PostgreSQL; SQLite has no such guard to pass).
 """
 
+import threading
 from contextlib import contextmanager
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from dualcare.audit import chain
 from dualcare.audit.models import AuditEvent
@@ -151,3 +152,28 @@ def test_outside_tests_flush_cannot_erase_the_log(settings):
         call_command("flush", interactive=False)
     assert "append-only" in str(refusal.value.__cause__)
     assert AuditEvent.objects.count() == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_writers_at_once_still_make_one_chain(capsys):
+    barrier = threading.Barrier(4)
+
+    def write():
+        try:
+            barrier.wait()
+            for _ in range(10):
+                with transaction.atomic():
+                    audit_record(actor=None, action="service_user.view")
+                    AuditEvent.objects.bulk_create(AuditEvent(action="quadrant.list") for _ in range(3))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 161))
+    call_command("audit_verify")
+    assert "OK: 160 audit events" in capsys.readouterr().out
