@@ -161,6 +161,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs web and worker against one file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL: `manage.py migrate` connects with this instead, as the role that owns the
+# tables; DATABASE_URL's role owns nothing, so it cannot drop the audit log's triggers.
+DATABASE_MIGRATE_URL = env_secret("DATABASE_MIGRATE_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"

@@ -1,4 +1,8 @@
-"""The audit log: append-only, from the application's side and (on PostgreSQL) the database's."""
+"""The audit log: append-only, from the application's side and (on PostgreSQL) the database's.
+
+Each event is chained to the one before by hash, in the database (chain.py), so a changed,
+missing or inserted row is found by `manage.py audit_verify`.
+"""
 
 import uuid
 
@@ -41,6 +45,11 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     # Field names and ids only: never personal data.
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain (chain.py), written by the database's insert trigger whatever the
+    # application sends. Null only inside the insert on SQLite, whose trigger runs after it.
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False, default="")
+    hash = models.CharField(max_length=64, editable=False, default="")
 
     objects = AuditQuerySet.as_manager()
 
