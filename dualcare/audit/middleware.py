@@ -12,10 +12,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.apps import apps
-from django.utils import timezone
 
-from .models import AuditEvent
-from .services import audit_record
+from .services import audit_record, denied_written
 
 REFUSED = {401, 403, 404}
 
@@ -59,17 +57,19 @@ class RefusalAuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        started = timezone.now()
-        response = self.get_response(request)
+        marker = denied_written.set(False)
+        try:
+            response = self.get_response(request)
+            already = denied_written.get()
+        finally:
+            denied_written.reset(marker)
         user = getattr(request, "user", None)
         match = getattr(request, "resolver_match", None)
         if (
             response.status_code in REFUSED
             and match is not None
             and getattr(user, "is_authenticated", False)
-            and not AuditEvent.objects.filter(
-                actor=user, outcome=AuditEvent.Outcome.DENIED, at__gte=started
-            ).exists()
+            and not already
         ):
             person_id = person_named_by(match.kwargs)
             audit_record(

@@ -1,8 +1,14 @@
 """Writing the audit log. One row per read of a person, per denied attempt, per change."""
 
+from contextvars import ContextVar
+
 from django.db import models
 
 from .models import AuditEvent
+
+# Set when this request (or task) has written a denied row, so the refusal middleware writes
+# no second one. A context variable, not a query: two refusals at once by one user each count.
+denied_written: ContextVar[bool] = ContextVar("audit_denied_written", default=False)
 
 
 def audit_record(
@@ -22,6 +28,8 @@ def audit_record(
         from dualcare import access
 
         organisation = access.acting_organisation(actor, service_user)
+    if denied:
+        denied_written.set(True)
     return AuditEvent.objects.create(
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
         organisation=organisation,

@@ -52,6 +52,7 @@ ALLOWLIST = {
     "api-redoc": "the schema viewer",
     "home": "redirects to the start page of each kind of user",
     "messages:read": "POST only: marks the person's own messages read",
+    "invitation_accept": "a new member of staff choosing their password: shows no person",
 }
 # Format-suffix twins of API routes (`/referrals.json`) run the same view as the route swept.
 FORMAT_SUFFIX = "format"
@@ -182,6 +183,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "involvement_end": ({"pk": su.pk, "involvement_pk": w.involvement.pk}, kw, su),
         "team_edit": ({"team_pk": w.cmht_north.pk}, w.orgadmin_mh, None),
         "staff_detail": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
+        "staff_invitation_resend": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
         "staff_role_end": ({"role_pk": w.role.pk}, w.orgadmin_mh, None),
     }
     if name in fixed:
