@@ -3,8 +3,10 @@ under the site's Content-Security-Policy.
 
 Swagger UI runs with no inline script (drf-spectacular's split view serves its start-up script
 as a file) and needs only data: images (its icons). Redoc draws with styled-components, which
-writes <style> elements at run time, and searches in a blob: worker: so these two pages, and
-only these, allow inline styles and blob: workers. Neither allows inline or eval'd script.
+writes <style> elements at run time, uses data: images and searches in a blob: worker: so the
+Redoc page, and only it, allows inline styles and blob: workers. Neither allows inline or eval'd
+script, nor anything from another site: Redoc's bundle asks for its maker's logo from their CDN,
+which is refused (Redoc then hides it). tests/browser/test_api_docs.py draws both pages.
 """
 
 from csp.decorators import csp_update

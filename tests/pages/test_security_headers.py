@@ -79,6 +79,19 @@ class ContentSecurityPolicyTests:
         assert server_error.status_code == 500
         assert_strict_policy(server_error)
 
+    def test_the_csrf_failure_page_is_ours_with_no_inline_style(self, world):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(world.keyworker_mh)
+        response = client.post("/accounts/logout/")
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert "Your form was not sent" in html and "Nothing was saved" in html
+        assert "<style" not in html and " style=" not in html
+        assert_strict_policy(response)
+        assert response["Cache-Control"] == "no-store"
+
     def test_it_is_on_the_admin(self, client, world):
         world.orgadmin_mh.is_staff = world.orgadmin_mh.is_superuser = True
         world.orgadmin_mh.save(update_fields=["is_staff", "is_superuser"])
