@@ -2,7 +2,10 @@
 Cache-Control: no-store on every response that may carry personal data: pages, API, CSV, PDF
 and error pages. Static files keep their own long cache."""
 
+import re
+
 import pytest
+from django.conf import settings as django_settings
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path
@@ -129,6 +132,38 @@ class ContentSecurityPolicyTests:
         assert "<script>" not in html and '<script type="module">' not in html
         assert " style=" not in html and "<style" not in html
         assert '"includeIndicatorStyles": false' in html  # htmx would add a <style> element
+
+
+# What the policy refuses, written into a template: a script with a body, a style attribute or
+# element, an event handler attribute, a javascript: link. Templates only WeasyPrint reads (their
+# names say pdf) may have <style>: no browser applies a page policy to a PDF.
+INLINE = {
+    "an inline script": re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.I),
+    "a style attribute": re.compile(r"\sstyle\s*=", re.I),
+    "an event handler attribute": re.compile(r"\son[a-z]+\s*=", re.I),
+    "a javascript: link": re.compile(r"javascript:", re.I),
+}
+STYLE_ELEMENT = re.compile(r"<style", re.I)
+TEMPLATE_COMMENT = re.compile(r"{#.*?#}|{% comment %}.*?{% endcomment %}", re.S)
+
+
+class InlineCodeTests:
+    def test_no_template_has_what_the_policy_refuses(self):
+        found = []
+        for template in sorted((django_settings.BASE_DIR / "templates").rglob("*.html")):
+            source = TEMPLATE_COMMENT.sub("", template.read_text())
+            checks = dict(INLINE)
+            if "pdf" not in template.name:
+                checks["a <style> element"] = STYLE_ELEMENT
+            found += [
+                f"{template.name}: {what}" for what, pattern in checks.items() if pattern.search(source)
+            ]
+        assert not found, found
+
+    def test_the_checks_find_what_they_look_for(self):
+        for sample in ("<script>alert(1)</script>", '<p style="color:red">', '<a onclick="go()">', "<style>"):
+            assert any(p.search(sample) for p in [*INLINE.values(), STYLE_ELEMENT]), sample
+        assert not any(p.search('<script src="/static/js/dualcare.js"></script>') for p in INLINE.values())
 
 
 class NoStoreTests:
