@@ -1,5 +1,7 @@
 """Shared API plumbing: errors in the contract's shape, authentication, token issue."""
 
+import logging
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,6 +9,7 @@ from django.http import Http404
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.auth import TokenAuthentication
+from redis.exceptions import RedisError
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -16,6 +19,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from dualcare.api_auth import needs_second_factor
 from dualcare.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
@@ -40,7 +45,18 @@ class VerifiedSessionScheme(SessionScheme):
 
 
 class TokenThrottle(AnonRateThrottle):
+    """20 tries a minute from one address, counted in the shared cache (settings.CACHES) across
+    every web process. If Redis is unreachable the try is let through, logged: axes still locks
+    the account after 5 failures, and sign-in must not fail because a cache did."""
+
     rate = "20/min"
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except RedisError:
+            logger.warning("Token throttle: the shared cache is unreachable; request let through")
+            return True
 
 
 class ObtainTokenView(APIView):

@@ -1,9 +1,10 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from careplans import api as careplans_api
 from cohorts import api as cohorts_api
+from dualcare import api_docs
 from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
 from dualcare.dashboards import api as dashboards_api
@@ -53,6 +54,6 @@ urlpatterns = [
     ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", api_docs.swagger_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", api_docs.redoc_view(url_name="api-schema"), name="api-redoc"),
 ]

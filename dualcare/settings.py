@@ -383,6 +383,43 @@ SECURE_HSTS_PRELOAD = _https
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 SILENCED_SYSTEM_CHECKS = ["axes.W006", *(["guardian.W001"] if ANONYMOUS_USER_NAME is None else [])]
 
+# Security headers, the shared cache and throttles, in one block (issue 12).
+# Content-Security-Policy (django-csp) on every response: pages, API, error pages and admin. No
+# inline script or style anywhere: templates load static/js and static/css. The API docs pages
+# alone widen it (dualcare/api_docs.py). Cache-Control: no-store on everything but static files.
+INSTALLED_APPS += ["csp"]
+# After WhiteNoise (static files keep their long cache), before anything that answers early (the
+# two-factor redirect, the axes lockout), so every page, API answer and error has both headers.
+_session = MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+MIDDLEWARE[_session:_session] = ["csp.middleware.CSPMiddleware", "dualcare.middleware.NoStoreMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# One cache shared by every web process, so DRF's throttles (the token endpoint's 20 a minute)
+# count across workers, not per process: Redis when configured (short timeouts: a frozen Redis
+# holds a request for a second at most), else a database table (dualcare/migrations/0001).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "dualcare",
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dualcare_cache"}
+    }
+
 # No personal data in logs: no request bodies or query strings are logged by DualCare.
 LOGGING = {
     "version": 1,

@@ -72,12 +72,11 @@ def line_chart(*, title: str, series: list[tuple[str, list[tuple]]], low: int, h
         ),
     )
     return format_html(
-        '<figure class="dc-chart"><svg viewBox="0 0 {} {}" width="100%" style="max-width:{}px" role="img" '
+        '<figure class="dc-chart"><svg viewBox="0 0 {} {}" width="100%" class="dc-line-chart" role="img" '
         'aria-label="{}"><title>{}</title>{}{}</svg>'
         '<figcaption class="nhsuk-body-s">{}: {}. The table has the same figures.</figcaption></figure>',
         WIDTH,
         HEIGHT,
-        WIDTH * 2,
         title,
         title,
         axis,

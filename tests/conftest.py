@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from .world import build_world
@@ -28,3 +30,11 @@ def _broker_assumed_up():
     services._broker_down_until = 0.0
     yield
     services._broker_down_until = 0.0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts(settings):
+    """Each test starts with no throttle history: the shared cache (Redis in CI, a database table
+    otherwise) outlives a test, so each test gets a key prefix of its own."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}

@@ -1,11 +1,12 @@
 """Run charts and XmR charts as server-rendered, accessible SVG.
 
 No JavaScript and no stylesheet: every colour, dash and font is an attribute on the element,
-so the same markup works in a page and in a WeasyPrint PDF. Special causes are shown by
-shape and letter as well as colour (improvement: circle and "I"; concern: diamond and "C";
-special cause with no better direction: square and "S"), explained in a legend inside the
-chart. The data table (``templates/spc/_table.html`` fed by :func:`table_rows`) is the
-alternative for anyone who prefers figures.
+so the same markup works in a page and in a WeasyPrint PDF (only the page's cap on its width
+is the ``dc-spc-chart`` class in dualcare.css: the Content-Security-Policy forbids style
+attributes). Special causes are shown by shape and letter as well as colour (improvement:
+circle and "I"; concern: diamond and "C"; special cause with no better direction: square and
+"S"), explained in a legend inside the chart. The data table (``templates/spc/_table.html``
+fed by :func:`table_rows`) is the alternative for anyone who prefers figures.
 """
 
 from __future__ import annotations
@@ -450,7 +451,7 @@ def svg(
     full_description = f"{description} {summary(analysis, unit)}".strip()
     return _tag(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {1}" width="100%" role="img" '
-        'aria-labelledby="{2}-title {2}-desc" font-family="{3}" style="max-width:{0}px; height:auto">'
+        'aria-labelledby="{2}-title {2}-desc" font-family="{3}" class="dc-spc-chart">'
         '<title id="{2}-title">{4}</title><desc id="{2}-desc">{5}</desc>'
         '<rect x="0" y="0" width="{0}" height="{1}" fill="#ffffff"/>{6}</svg>',
         WIDTH, height, ident, FONT, title, full_description, SafeString("".join(parts)),

@@ -3,9 +3,11 @@
 Never `playwright install`: the browser is the system's /usr/bin/chromium.
 """
 
+import functools
 import json
 import os
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,14 +85,50 @@ def chromium_browser() -> Iterator:
 
 @pytest.fixture
 def page(chromium_browser, live_server) -> Iterator:
-    """A fresh browser context (no cookies) on a phone-sized screen, pointed at the live server."""
+    """A fresh browser context (no cookies) on a phone-sized screen, pointed at the live server.
+
+    Every journey fails if the browser refuses anything under the Content-Security-Policy (an
+    inline script or style, an eval, another origin): checked on each assert_accessible and at
+    the end of the test, whatever pages it opened.
+    """
     context = chromium_browser.new_context(
         base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="en-GB"
     )
     context.set_default_timeout(15_000)
     browser_page = context.new_page()
+    violations: list[str] = []
+    _csp_violations[browser_page] = violations
+    browser_page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{browser_page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield browser_page
     context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+_csp_violations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def forgive_csp_refusals(page, *, of: str) -> list[str]:
+    """Take the refusals naming `of` off the page's list, and return them: for a page where the
+    policy is meant to refuse something (a third-party image in a vendored bundle, say)."""
+    violations = _csp_violations.get(page, [])
+    forgiven = [v for v in violations if of in v]
+    violations[:] = [v for v in violations if of not in v]
+    return forgiven
+
+
+def assert_no_csp_violations(page, where: str = "") -> None:
+    """Fail if the browser has refused anything under the Content-Security-Policy so far."""
+    violations = _csp_violations.get(page, [])
+    assert not violations, f"Content-Security-Policy violations on {where or page.url}:\n" + "\n".join(
+        violations
+    )
 
 
 def format_violations(violations: list[dict], where: str) -> str:
@@ -111,16 +149,25 @@ def format_violations(violations: list[dict], where: str) -> str:
 def axe_violations(page) -> list[dict]:
     """Run axe-core on the page as it is now: WCAG 2.0-2.2 A and AA rules."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the DevTools protocol, not added as a <script> element: the page's
+        # Content-Security-Policy rightly refuses an inline script, and axe is not the page's.
+        page.evaluate(_axe_source())
     results = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
     return results["violations"]
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE_JS.read_text()
+
+
 def assert_accessible(page, where: str = "") -> None:
-    """Fail on any serious or critical axe-core violation, listing rule ids and selectors."""
+    """Fail on any serious or critical axe-core violation, listing rule ids and selectors, or on
+    anything the Content-Security-Policy refused."""
     page.wait_for_load_state("load")
+    assert_no_csp_violations(page, where)
     violations = axe_violations(page)
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, format_violations(blocking, where or page.url)

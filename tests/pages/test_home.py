@@ -81,8 +81,15 @@ class BaseTemplateTests:
         client.force_login(world.keyworker_mh)
         html = client.get(reverse("caseload")).content.decode()
         assert "vendor/nhsuk-frontend/nhsuk-frontend.min.css" in html
-        assert "nhsuk-frontend-supported" in html
-        assert 'import { initAll } from "/static/vendor/nhsuk-frontend/nhsuk-frontend.min.js"' in html
+        # From files, not inline scripts (the Content-Security-Policy forbids those).
+        assert '<script src="/static/js/js-enabled.js"></script>' in html
+        assert '<script type="module" src="/static/js/dualcare.js"></script>' in html
+        static_js = settings.BASE_DIR / "static/js"
+        assert "nhsuk-frontend-supported" in (static_js / "js-enabled.js").read_text()
+        assert (
+            'import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.min.js"'
+            in (static_js / "dualcare.js").read_text()
+        )
         for path in ("nhsuk-frontend.min.css", "nhsuk-frontend.min.js", "VERSION", "LICENSE"):
             assert (settings.BASE_DIR / "static/vendor/nhsuk-frontend" / path).exists()
         assert (settings.BASE_DIR / "static/vendor/htmx/htmx.min.js").exists()
