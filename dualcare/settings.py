@@ -118,6 +118,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     *([] if (DEBUG or TESTING) else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (below)
+    "dualcare.middleware.NoStoreMiddleware",  # Cache-Control: no-store but on static files
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "dualcare.error_pages.ProjectErrorPagesMiddleware",
@@ -388,10 +390,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006", *(["guardian.W001"] if ANONYMOUS_USER_NAM
 # inline script or style anywhere: templates load static/js and static/css. The API docs pages
 # alone widen it (dualcare/api_docs.py). Cache-Control: no-store on everything but static files.
 INSTALLED_APPS += ["csp"]
-# After WhiteNoise (static files keep their long cache), before anything that answers early (the
-# two-factor redirect, the axes lockout), so every page, API answer and error has both headers.
-_session = MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
-MIDDLEWARE[_session:_session] = ["csp.middleware.CSPMiddleware", "dualcare.middleware.NoStoreMiddleware"]
+# Their middlewares sit after WhiteNoise (static files keep their long cache) and before anything
+# that answers early (the two-factor redirect, the axes lockout): see MIDDLEWARE.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
