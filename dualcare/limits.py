@@ -33,10 +33,9 @@ def too_long_message(what: str | None, limit: int) -> str:
 
 
 def hidden_characters_message(what: str | None) -> str:
-    subject = f"{what[0].upper()}{what[1:]}" if what else "This"
     return (
-        f"{subject} contains hidden characters (such as control codes copied from another system): "
-        "type it again rather than pasting it."
+        f"Remove the hidden characters (control codes copied from another system) from {what or 'this box'}. "
+        "Type it again rather than pasting it."
     )
 
 
@@ -206,20 +205,26 @@ def _smallest_whole_number(value) -> None:
 # API fields (DRF): the same limits and words for the same inputs.
 
 
-def api_text(*, what: str, max_length: int, multiline: bool = False, **kwargs) -> serializers.CharField:
-    """A DRF text field with a length limit, no hidden characters, and the page's messages."""
-    field = serializers.CharField(
-        max_length=max_length,
-        error_messages={
-            # DRF formats this message with str.format, so braces stay escaped in it.
-            "max_length": too_long_message(what, max_length).replace("{", "{{").replace("}", "}}"),
-            "blank": kwargs.pop("blank_message", serializers.CharField.default_error_messages["blank"]),
-        },
-        **kwargs,
-    )
-    field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
-    field.validators.append(NoHiddenCharacters(what=what, multiline=multiline))
-    return field
+class LimitedText(serializers.CharField):
+    """A DRF text field with a length limit, no hidden characters, and the page's messages.
+
+    A class, not a configured instance: DRF copies declared fields by calling __init__ again
+    with the same arguments, so anything set after __init__ would be lost."""
+
+    def __init__(self, *, what: str, multiline: bool = False, **kwargs):
+        messages = kwargs.pop("error_messages", {})
+        limit = kwargs.get("max_length")
+        # DRF formats this message with str.format, so braces stay escaped in it.
+        too_long = too_long_message(what, limit).replace("{", "{{").replace("}", "}}") if limit else None
+        super().__init__(error_messages={"max_length": too_long, **messages}, **kwargs)
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)),
+            NoHiddenCharacters(what=what, multiline=multiline),
+        ]
+
+
+def api_text(*, what: str, max_length: int, multiline: bool = False, **kwargs) -> LimitedText:
+    return LimitedText(what=what, max_length=max_length, multiline=multiline, **kwargs)
 
 
 def api_date(*, what: str, window: DateWindow = RECORD, **kwargs) -> serializers.DateField:

@@ -197,7 +197,14 @@ class ScheduleForm(NHSForm):
     duration_minutes = forms.IntegerField(
         label="Length in minutes",
         initial=90,
-        error_messages={"required": "Enter how long it lasts.", "invalid": "Enter a number of minutes."},
+        min_value=15,
+        max_value=480,
+        error_messages={
+            "required": "Enter how long it lasts.",
+            "invalid": "Enter a number of minutes.",
+            "min_value": "A meeting lasts between 15 minutes and 8 hours.",
+            "max_value": "A meeting lasts between 15 minutes and 8 hours.",
+        },
     )
     location = forms.CharField(
         label="Where", max_length=300, error_messages={"required": "Enter where it meets."}

@@ -154,9 +154,11 @@ class ConsentWithdrawForm(NHSForm):
 
 
 class InvolvementEndForm(NHSForm):
-    reason = forms.CharField(
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = limits.text(
+        what="a reason",
+        max_length=limits.SHORT_TEXT,
+        multiline=True,
+        rows=3,
         label="Why is your team's involvement ending?",
         help_text="For example: care transferred to the GP, or the person moved away.",
         error_messages={"required": "Say why the team's involvement is ending."},
@@ -170,14 +172,21 @@ class ServiceUserRegisterForm(NHSForm):
         empty_label=None,
         error_messages={"required": "Choose your team."},
     )
-    given_name = forms.CharField(
-        max_length=100, label="First name", error_messages={"required": "Enter their first name."}
+    given_name = limits.text(
+        what="their first name",
+        max_length=limits.NAME,
+        label="First name",
+        error_messages={"required": "Enter their first name."},
     )
-    family_name = forms.CharField(
-        max_length=100, label="Last name", error_messages={"required": "Enter their last name."}
+    family_name = limits.text(
+        what="their last name",
+        max_length=limits.NAME,
+        label="Last name",
+        error_messages={"required": "Enter their last name."},
     )
-    preferred_name = forms.CharField(
-        max_length=100,
+    preferred_name = limits.text(
+        what="their preferred name",
+        max_length=limits.NAME,
         required=False,
         label="Preferred name (optional)",
         help_text="What they like to be called.",
