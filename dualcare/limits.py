@@ -225,9 +225,18 @@ def api_text(*, what: str, max_length: int, multiline: bool = False, **kwargs) -
     return LimitedText(what=what, max_length=max_length, multiline=multiline, **kwargs)
 
 
+class AsciiDate(serializers.DateField):
+    """An ISO date in ASCII digits: Python's date parsing also takes full-width ones."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
 def api_date(*, what: str, window: DateWindow = RECORD, **kwargs) -> serializers.DateField:
     """A DRF date field refusing dates outside the window, in the page's words."""
-    return serializers.DateField(
+    return AsciiDate(
         validators=[InWindow(window, what)],
         error_messages={"invalid": f"Enter {what} as a date like 2026-03-15."},
         **kwargs,

@@ -30,8 +30,8 @@ from tests.referrals.helpers import make_referral
 
 pytestmark = pytest.mark.django_db
 
-# Box i of a form gets, in round r, the value of its kind from HOSTILE[(r + i) % 5]: three
-# rounds give a form of several boxes every value, and keep the test quick.
+# Field i of a form gets, in round r, the value of its kind from HOSTILE[(r + i) % 5]: three
+# rounds give a form of several fields every value, and keep the test quick.
 ROUNDS = 3
 HOSTILE = [
     {"date": ("1", "1", "9" * 20), "text": "\x00", "number": "9" * 30},
@@ -109,14 +109,20 @@ class _PostForms(HTMLParser):
 
 def _hostile_data(form: dict, round_: int) -> dict:
     data = dict(form["fixed"])
-    for i, (name, kind) in enumerate(form["boxes"].items()):
-        values = HOSTILE[(round_ + i) % len(HOSTILE)]
+    # a date's day, month and year boxes are one field: they take their values from one row
+    fields = list(dict.fromkeys(_field_of(name, kind) for name, kind in form["boxes"].items()))
+    for name, kind in form["boxes"].items():
+        values = HOSTILE[(round_ + fields.index(_field_of(name, kind))) % len(HOSTILE)]
         if kind == "date":
             day, month, year = values["date"]
             data[name] = {"day": day, "month": month, "year": year}[name.rsplit("_", 1)[1]]
         else:
             data[name] = values[kind]
     return data
+
+
+def _field_of(name: str, kind: str) -> str:
+    return name.rsplit("_", 1)[0] if kind == "date" else name
 
 
 def _counts() -> dict:
