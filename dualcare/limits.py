@@ -116,6 +116,13 @@ RECORD = DateWindow(
     too_early="{What} must be in 2000 or later.",
     too_late="{What} must be within 10 years from today.",
 )
+# Something that has happened: an assessment, a rating, a questionnaire answered.
+PAST = DateWindow(
+    earliest=lambda: dt.date(2000, 1, 1),
+    latest=_today,
+    too_early="{What} must be in 2000 or later.",
+    too_late="{What} cannot be in the future.",
+)
 APPOINTMENT = DateWindow(
     earliest=lambda: dt.date(2000, 1, 1),
     latest=_years_ahead(2),
@@ -182,10 +189,15 @@ def limit_form_field(field) -> None:
         # One message for NUL and every other hidden character, in our words, not Django's.
         field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
         field.validators.append(NoHiddenCharacters(what=what, multiline=multiline))
-    elif isinstance(field, forms.IntegerField):
-        if field.max_value is None:
+    elif isinstance(field, forms.IntegerField | forms.DecimalField):
+        # Django's own words ("Ensure this value is less than or equal to ...") are not ours.
+        if field.max_value is not None:
+            field.error_messages.setdefault("max_value", f"Enter a number of {field.max_value:,} or less.")
+        elif isinstance(field, forms.IntegerField):
             field.validators.append(_largest_whole_number)
-        if field.min_value is None:
+        if field.min_value is not None:
+            field.error_messages.setdefault("min_value", f"Enter a number of {field.min_value:,} or more.")
+        elif isinstance(field, forms.IntegerField):
             field.validators.append(_smallest_whole_number)
 
 
@@ -234,10 +246,11 @@ class AsciiDate(serializers.DateField):
         return super().to_internal_value(value)
 
 
-def api_date(*, what: str, window: DateWindow = RECORD, **kwargs) -> serializers.DateField:
-    """A DRF date field refusing dates outside the window, in the page's words."""
+def api_date(*, what: str, window: DateWindow | None = RECORD, **kwargs) -> serializers.DateField:
+    """A DRF date field refusing dates outside the window, in the page's words. window=None
+    where a validation module checks the date along with the rest, to report all at once."""
     return AsciiDate(
-        validators=[InWindow(window, what)],
+        validators=[InWindow(window, what)] if window else [],
         error_messages={"invalid": f"Enter {what} as a date like 2026-03-15."},
         **kwargs,
     )

@@ -96,7 +96,7 @@ EXIT_HELP = (
 
 class HonosCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    rated_on = limits.api_date(what="the date of the rating")
+    rated_on = limits.api_date(what="the date of the rating", window=None)
     stage = serializers.CharField(help_text=f"One of: {', '.join(HonosStage.values)}.")
     rating_period = serializers.ChoiceField(choices=RatingPeriod.choices, default=RatingPeriod.TWO_WEEKS)
     items = serializers.ListField(
@@ -140,7 +140,7 @@ class TopSerializer(_Base):
 def _top_create_fields() -> dict:
     fields = {
         "service_user": serializers.UUIDField(),
-        "completed_on": limits.api_date(what="the date the form was completed"),
+        "completed_on": limits.api_date(what="the date the form was completed", window=None),
         "stage": serializers.CharField(help_text=f"One of: {', '.join(TopStage.values)}."),
         "other_substance_name": limits.api_text(
             what="the other substance's name", max_length=100, required=False, allow_blank=True, default=""
@@ -197,7 +197,7 @@ class DialogSerializer(_Base):
 
 class DialogCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    rated_on = limits.api_date(what="the date of the rating")
+    rated_on = limits.api_date(what="the date of the rating", window=None)
     items = serializers.ListField(child=serializers.IntegerField(), help_text="11 ratings, 1-7.")
 
 
@@ -220,7 +220,7 @@ class SatisfactionSerializer(_Base):
 
 class SatisfactionCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    responded_on = limits.api_date(what="the date of the answer", required=False)
+    responded_on = limits.api_date(what="the date of the answer", window=None, required=False)
     answer = serializers.ChoiceField(choices=FFTAnswer.choices)
     comment = limits.api_text(
         what="a comment",

@@ -116,7 +116,7 @@ class SupervisedConsumptionForm(NHSForm):
         label="Which days are supervised?",
         error_messages={"required": "Choose at least one day of the week."},
     )
-    start = DatePartsField(label="First day", label_for_errors="the first day")
+    start = DatePartsField(label="First day", label_for_errors="the first day", window=limits.APPOINTMENT)
     end = DatePartsField(label="Last day (optional)", required=False, label_for_errors="the last day")
 
     def __init__(self, *args, prescribing_teams, pharmacy_teams, **kwargs):

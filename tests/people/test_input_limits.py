@@ -254,3 +254,23 @@ class ApiLimitTests:
         assert "targets" in body
         response = api.post("/api/v1/cohorts/", {"name": "North", "start": "99999-01-01"}, format="json")
         assert response.json()["start"] == ["Enter the start date as a date like 2026-03-15."]
+
+
+class NumberTests:
+    @pytest.mark.parametrize("typed", ["9" * 30, "-99999999999", "NaN", "inf", "1e400", "1.5", "\u00b2"])
+    def test_a_whole_number_box_gives_a_field_error_for_any_input(self, typed):
+        from linkworkers.forms import ScheduleForm
+
+        form = ScheduleForm(data={"title": "Link meeting", "duration_minutes": typed})
+        assert not form.is_valid()
+        assert form.errors["duration_minutes"] in (
+            ["Enter a number of minutes."],
+            ["A meeting lasts between 15 minutes and 8 hours."],
+        )
+
+    def test_a_number_box_without_a_stated_limit_stops_at_what_the_database_holds(self):
+        from dualcare.spc.forms import SeriesForm
+
+        form = SeriesForm(data={"data": "1\n2\n3", "improvement": "up", "baseline": "9" * 30})
+        assert not form.is_valid()
+        assert form.errors["baseline"] == ["Enter a smaller number."]
