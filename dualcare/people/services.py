@@ -35,7 +35,7 @@ from .models import (
 
 def nhs_number_clean(value: str) -> str:
     """Digits only, checked with the modulus-11 check digit; '' when not given."""
-    digits = "".join(ch for ch in (value or "") if ch not in " -")
+    digits = "".join(ch for ch in (value or "") if not ch.isspace() and ch != "-")
     if not digits:
         return ""
     # ASCII digits only: str.isdigit() and int() also take full-width and other scripts' digits.

@@ -133,6 +133,22 @@ class NhsNumberTests:
         assert response.context["form"].errors["nhs_number"] == [message]
         assert not ServiceUser.objects.filter(family_name="Newperson").exists()
 
+    def test_a_number_pasted_with_non_breaking_spaces_is_still_taken(self, world, client):
+        client.force_login(world.keyworker_mh)
+        response = client.post(
+            reverse("service_user_register"),
+            {
+                "team": world.cmht_north.pk,
+                "given_name": "Riley",
+                "family_name": "Newperson",
+                "preferred_contact_method": "phone",
+                "nhs_number": "943\u00a0476\u00a05919",
+                **_date("date_of_birth", dt.date(1990, 1, 2)),
+            },
+        )
+        assert response.status_code == 302
+        assert ServiceUser.objects.get(family_name="Newperson").nhs_number == "9434765919"
+
 
 class TextLimitTests:
     def _referral(self, world, **changes):
