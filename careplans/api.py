@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError
 
@@ -122,7 +122,9 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class PublishSerializer(serializers.Serializer):
-    review_due = serializers.DateField(required=False, allow_null=True, help_text="Default: six months on.")
+    review_due = limits.api_date(
+        what="the review date", required=False, allow_null=True, help_text="Default: six months on."
+    )
 
 
 def _with_answer(plans):

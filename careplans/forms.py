@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.people.forms import DatePartsField, NHSForm
 from dualcare.people.models import Involvement, StaffRole, User
 
@@ -14,12 +14,15 @@ from .services import SECTION_INPUTS
 
 
 def _text(label: str, help_text: str = "", *, required: bool = False, rows: int = 4) -> forms.CharField:
-    return forms.CharField(
+    what = label.removesuffix(" (optional)").split(" (")[0].lower()
+    return limits.text(
+        what=what,
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=rows,
         label=label,
         help_text=help_text,
         required=required,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": rows}),
     )
 
 
@@ -124,7 +127,7 @@ def _fields(section: str) -> dict[str, forms.Field]:
 class EntryForm(NHSForm):
     """An entry of one section; `version` carries the entry's version the editor started from."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, section: str, service_user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,6 +151,13 @@ class EntryForm(NHSForm):
         cleaned = super().clean()
         if cleaned.get("owner_kind") == ActionOwner.WORKER and not cleaned.get("owner_worker"):
             self.add_error("owner_worker", "Choose the named worker.")
+        for name in ("target_date", "due_date"):
+            # A date in the past is refused when it is set, not when an old entry is edited.
+            value = cleaned.get(name)
+            if value and value != self.initial.get(name):
+                problem = limits.TARGET.problem(value, self.fields[name].label_for_errors)
+                if problem:
+                    self.add_error(name, problem)
         return cleaned
 
     def entry_fields(self) -> dict:

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Team
@@ -61,8 +61,10 @@ class QuadrantCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     mental_health_severity = serializers.CharField(help_text="low or high")
     substance_use_severity = serializers.CharField(help_text="low or high")
-    rationale = serializers.CharField()
-    assessed_on = serializers.DateField(required=False)
+    rationale = limits.api_text(
+        what="the reasons for this quadrant", max_length=limits.LONG_TEXT, multiline=True
+    )
+    assessed_on = limits.api_date(what="the date of the assessment", required=False)
 
     def _severity(self, value):
         if value not in ("low", "high"):
@@ -166,36 +168,45 @@ class CohortSerializer(serializers.ModelSerializer):
         return getattr(cohort, "member_count", 0)
 
 
+def _target():
+    # the same bounds as the page's target boxes (cohorts.forms)
+    return limits.api_whole_number(what="each target", min_value=0, max_value=10000)
+
+
 class CohortCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    locality = serializers.CharField(required=False, allow_blank=True, default="")
+    name = limits.api_text(what="a name", max_length=200)
+    locality = limits.api_text(
+        what="a locality", max_length=200, required=False, allow_blank=True, default=""
+    )
     teams = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
-    targets = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False, default=dict)
-    start = serializers.DateField()
-    end = serializers.DateField(required=False, allow_null=True, default=None)
+    targets = serializers.DictField(child=_target(), required=False, default=dict)
+    start = limits.api_date(what="the start date")
+    end = limits.api_date(what="the end date", required=False, allow_null=True, default=None)
 
 
 class CohortUpdateSerializer(serializers.Serializer):
     """Any of the cohort's details; what is left out stays as it is."""
 
-    name = serializers.CharField(max_length=200, required=False)
-    locality = serializers.CharField(required=False, allow_blank=True)
+    name = limits.api_text(what="a name", max_length=200, required=False)
+    locality = limits.api_text(what="a locality", max_length=200, required=False, allow_blank=True)
     teams = serializers.ListField(child=serializers.UUIDField(), required=False)
-    targets = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False, allow_null=True)
+    targets = serializers.DictField(child=_target(), required=False)
+    start = limits.api_date(what="the start date", required=False)
+    end = limits.api_date(what="the end date", required=False, allow_null=True)
 
 
 class EnrolSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    enrolled_on = serializers.DateField(required=False)
+    enrolled_on = limits.api_date(what="the date enrolled", required=False)
 
 
 class ExitSerializer(serializers.Serializer):
     enrolment = serializers.UUIDField()
     reason = serializers.CharField(help_text=f"One of: {', '.join(ExitReason.values)}.")
-    exited_on = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    exited_on = limits.api_date(what="the date left", required=False)
+    note = limits.api_text(
+        what="more about why", max_length=limits.SHORT_TEXT, required=False, allow_blank=True, default=""
+    )
 
 
 class EnrolmentSerializer(serializers.ModelSerializer):

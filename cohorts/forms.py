@@ -1,5 +1,6 @@
 from django import forms
 
+from dualcare import limits
 from dualcare.people.forms import DatePartsField, NHSForm
 
 from .models import ExitReason, Severity
@@ -23,8 +24,10 @@ class QuadrantForm(NHSForm):
         help_text="For example, 15 3 2026",
         label_for_errors="the date of the assessment",
     )
-    rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
+    rationale = limits.text(
+        what="the reasons for this quadrant",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         label="Why this quadrant?",
         help_text="What you saw, heard and read that led to this judgement.",
         error_messages={"required": "Give the reasons for this quadrant."},
@@ -55,7 +58,12 @@ class ExitForm(NHSForm):
     exited_on = DatePartsField(
         label="Date left", help_text="For example, 15 3 2026", label_for_errors="the date left"
     )
-    note = forms.CharField(required=False, max_length=300, label="More about why (needed for other)")
+    note = limits.text(
+        what="more about why",
+        max_length=limits.SHORT_TEXT,
+        required=False,
+        label="More about why (needed for other)",
+    )
 
 
 def _target(quadrant: str, words: str):

@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Team, User
 
@@ -75,12 +75,12 @@ class AppointmentCreateSerializer(serializers.Serializer):
     deputy = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(kind=User.Kind.STAFF), required=False, allow_null=True
     )
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False, allow_null=True)
+    start = limits.api_date(what="the start date", required=False)
+    end = limits.api_date(what="the end date", required=False, allow_null=True)
 
 
 class EndSerializer(serializers.Serializer):
-    end = serializers.DateField(required=False)
+    end = limits.api_date(what="the end date", required=False)
 
 
 class LinkWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from dualcare import limits
 from dualcare.people.forms import DatePartsField, NHSForm
 from dualcare.people.models import ServiceUser, Team, User
 
@@ -95,29 +96,44 @@ class CaseForm(NHSForm):
         empty_label="Choose a person on your caseload",
         error_messages={"required": "Choose the person."},
     )
-    brief_history = forms.CharField(
+    brief_history = limits.text(
+        what="a brief history",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         label="Brief history",
-        widget=forms.Textarea(attrs={"rows": 4}),
+        rows=4,
         error_messages={"required": "Enter a brief history."},
     )
-    mental_health = forms.CharField(
+    mental_health = limits.text(
+        what="their mental health",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         label="Mental health",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         error_messages={"required": "Enter their mental health."},
     )
-    substance_use = forms.CharField(
+    substance_use = limits.text(
+        what="their substance use",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         label="Substance use",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         error_messages={"required": "Enter their substance use."},
     )
-    current_concerns = forms.CharField(
+    current_concerns = limits.text(
+        what="the current concerns",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         label="Current concerns",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         error_messages={"required": "Enter the current concerns."},
     )
-    question = forms.CharField(
+    question = limits.text(
+        what="the question",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         label="The question for the meeting",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        rows=2,
         help_text="What do you want the link workers to help you decide?",
         error_messages={"required": "Enter the question for the meeting."},
     )
@@ -132,8 +148,22 @@ class CaseForm(NHSForm):
 
 class ItemForm(NHSForm):
     title = forms.CharField(label="Item", max_length=200, error_messages={"required": "Enter the item."})
-    minutes = forms.CharField(label="Minutes", required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    decisions = forms.CharField(label="Decisions", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = limits.text(
+        what="the minutes",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=4,
+        label="Minutes",
+        required=False,
+    )
+    decisions = limits.text(
+        what="the decisions",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=2,
+        label="Decisions",
+        required=False,
+    )
 
     def add_application_error(self, error) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)
@@ -186,7 +216,9 @@ class ScheduleForm(NHSForm):
         error_messages={"required": "Choose how often it meets."},
     )
     first_date = DatePartsField(
-        label="Date of the first meeting", label_for_errors="the date of the first meeting"
+        label="Date of the first meeting",
+        label_for_errors="the date of the first meeting",
+        window=limits.APPOINTMENT,
     )
     starts_at = forms.TimeField(
         label="Start time",
@@ -197,7 +229,14 @@ class ScheduleForm(NHSForm):
     duration_minutes = forms.IntegerField(
         label="Length in minutes",
         initial=90,
-        error_messages={"required": "Enter how long it lasts.", "invalid": "Enter a number of minutes."},
+        min_value=15,
+        max_value=480,
+        error_messages={
+            "required": "Enter how long it lasts.",
+            "invalid": "Enter a number of minutes.",
+            "min_value": "A meeting lasts between 15 minutes and 8 hours.",
+            "max_value": "A meeting lasts between 15 minutes and 8 hours.",
+        },
     )
     location = forms.CharField(
         label="Where", max_length=300, error_messages={"required": "Enter where it meets."}

@@ -8,6 +8,8 @@ someone who may see a page but not make a change gets a 403.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -220,8 +222,13 @@ def _chair_only(request, meeting) -> None:
 def item_add(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
     _chair_only(request, meeting)
+    form = ItemForm(request.POST)  # the title's limits; minutes and decisions come later
+    if not form.is_valid():
+        for message in form.errors.get("title", []):
+            messages.error(request, message)
+        return redirect("linkworkers:meeting", pk=meeting.pk)
     try:
-        services.item_add(meeting=meeting, title=request.POST.get("title", ""), by=request.user)
+        services.item_add(meeting=meeting, title=form.cleaned_data["title"], by=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("linkworkers:meeting", pk=meeting.pk)
@@ -302,10 +309,12 @@ def action_add(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
     _chair_only(request, meeting)
     item = None
-    if request.GET.get("item") or request.POST.get("item"):
-        item = AgendaItem.objects.filter(
-            meeting=meeting, pk=request.GET.get("item") or request.POST.get("item")
-        ).first()
+    item_pk = request.GET.get("item") or request.POST.get("item")
+    if item_pk:
+        try:
+            item = AgendaItem.objects.filter(meeting=meeting, pk=uuid.UUID(item_pk)).first()
+        except ValueError:
+            item = None  # not an item's id: the action is for the meeting as a whole
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import ServiceUser
 
@@ -96,7 +96,7 @@ EXIT_HELP = (
 
 class HonosCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    rated_on = serializers.DateField()
+    rated_on = limits.api_date(what="the date of the rating", window=None)
     stage = serializers.CharField(help_text=f"One of: {', '.join(HonosStage.values)}.")
     rating_period = serializers.ChoiceField(choices=RatingPeriod.choices, default=RatingPeriod.TWO_WEEKS)
     items = serializers.ListField(
@@ -105,7 +105,9 @@ class HonosCreateSerializer(serializers.Serializer):
     item8_type = serializers.ChoiceField(
         choices=Item8Type.choices, required=False, allow_blank=True, default=""
     )
-    item8_other = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    item8_other = limits.api_text(
+        what="the other problem", max_length=200, required=False, allow_blank=True, default=""
+    )
     involvement = serializers.UUIDField(
         required=False,
         help_text=EXIT_HELP,
@@ -138,10 +140,10 @@ class TopSerializer(_Base):
 def _top_create_fields() -> dict:
     fields = {
         "service_user": serializers.UUIDField(),
-        "completed_on": serializers.DateField(),
+        "completed_on": limits.api_date(what="the date the form was completed", window=None),
         "stage": serializers.CharField(help_text=f"One of: {', '.join(TopStage.values)}."),
-        "other_substance_name": serializers.CharField(
-            required=False, allow_blank=True, default="", max_length=100
+        "other_substance_name": limits.api_text(
+            what="the other substance's name", max_length=100, required=False, allow_blank=True, default=""
         ),
         "involvement": serializers.UUIDField(
             required=False,
@@ -195,7 +197,7 @@ class DialogSerializer(_Base):
 
 class DialogCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    rated_on = serializers.DateField()
+    rated_on = limits.api_date(what="the date of the rating", window=None)
     items = serializers.ListField(child=serializers.IntegerField(), help_text="11 ratings, 1-7.")
 
 
@@ -218,9 +220,16 @@ class SatisfactionSerializer(_Base):
 
 class SatisfactionCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    responded_on = serializers.DateField(required=False)
+    responded_on = limits.api_date(what="the date of the answer", window=None, required=False)
     answer = serializers.ChoiceField(choices=FFTAnswer.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = limits.api_text(
+        what="a comment",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 def _items_errors(errors: dict) -> dict:

@@ -3,6 +3,7 @@ page and the API refuse the same things with the same words."""
 
 from django import forms
 
+from dualcare import limits
 from dualcare.people.forms import DatePartsField, NHSForm
 
 from .models import (
@@ -29,7 +30,10 @@ NOT_ANSWERED = "Leave blank if the person did not answer (blank is not 0)."
 
 
 def _date(label, what):
-    return DatePartsField(label=label, help_text="For example, 15 3 2026", label_for_errors=what)
+    # the same window and words as outcomes.validation, which the API answers with
+    return DatePartsField(
+        label=label, help_text="For example, 15 3 2026", label_for_errors=what, window=limits.PAST
+    )
 
 
 class HonosForm(NHSForm):

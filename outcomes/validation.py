@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from dualcare import limits
+
 from .models import (
     DIALOG_ITEMS,
     HONOS_VALUES,
@@ -36,6 +38,8 @@ def _check_date(errors: dict, field: str, value, today: dt.date, what: str) -> N
         _add(errors, field, f"Enter the date {what}.")
     elif value > today:
         _add(errors, field, f"The date {what} cannot be in the future.")
+    elif value < limits.PAST.earliest():
+        _add(errors, field, f"The date {what} must be in 2000 or later.")
 
 
 def _is_int(value) -> bool:

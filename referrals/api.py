@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Team, User
@@ -138,11 +138,39 @@ class ReferralCreateSerializer(serializers.Serializer):
     to_team = serializers.UUIDField(error_messages={"invalid": "Choose the team you are referring to."})
     from_team = serializers.UUIDField(required=False, help_text="Your team, when you are in more than one.")
     urgency = serializers.ChoiceField(choices=Urgency.choices)
-    reason = serializers.CharField()
-    person_wants = serializers.CharField(required=False, allow_blank=True, default="")
-    mental_health_needs = serializers.CharField(required=False, allow_blank=True, default="")
-    substance_use = serializers.CharField(required=False, allow_blank=True, default="")
-    risk_summary = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = limits.api_text(what="a reason", max_length=limits.LONG_TEXT, multiline=True)
+    person_wants = limits.api_text(
+        what="what they want",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    mental_health_needs = limits.api_text(
+        what="their mental health needs",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    substance_use = limits.api_text(
+        what="their drug and alcohol use",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    risk_summary = limits.api_text(
+        what="the current risk",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
     consent_confirmed = serializers.BooleanField(required=False, default=False)
     send = serializers.BooleanField(
         required=False, default=False, help_text="Send at once instead of a draft."
@@ -154,16 +182,34 @@ class ReferralUpdateSerializer(serializers.Serializer):
 
     to_team = serializers.UUIDField(required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    reason = serializers.CharField(required=False)
-    person_wants = serializers.CharField(required=False, allow_blank=True)
-    mental_health_needs = serializers.CharField(required=False, allow_blank=True)
-    substance_use = serializers.CharField(required=False, allow_blank=True)
-    risk_summary = serializers.CharField(required=False, allow_blank=True)
+    reason = limits.api_text(what="a reason", max_length=limits.LONG_TEXT, multiline=True, required=False)
+    person_wants = limits.api_text(
+        what="what they want", max_length=limits.LONG_TEXT, multiline=True, required=False, allow_blank=True
+    )
+    mental_health_needs = limits.api_text(
+        what="their mental health needs",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+    )
+    substance_use = limits.api_text(
+        what="their drug and alcohol use",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+    )
+    risk_summary = limits.api_text(
+        what="the current risk", max_length=limits.LONG_TEXT, multiline=True, required=False, allow_blank=True
+    )
     consent_confirmed = serializers.BooleanField(required=False)
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = limits.api_text(
+        what="a note", max_length=limits.NOTE, multiline=True, required=False, allow_blank=True, default=""
+    )
 
 
 class AcceptSerializer(NoteSerializer):
@@ -171,17 +217,29 @@ class AcceptSerializer(NoteSerializer):
 
 
 class DeclineSerializer(NoteSerializer):
-    reason = serializers.CharField(
-        error_messages={"required": "Say why your team cannot take this referral."}
+    reason = limits.api_text(
+        what="a reason",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        error_messages={"required": "Say why your team cannot take this referral."},
     )
-    signposting = serializers.CharField(
+    signposting = limits.api_text(
+        what="the service",
+        max_length=200,
         help_text="The service the person should go to instead, or what the referrer should do next.",
         error_messages={
             "required": "Name the service the person should go to instead, or say what to do next.",
             "blank": "Name the service the person should go to instead, or say what to do next.",
         },
     )
-    next_steps = serializers.CharField(required=False, allow_blank=True, default="")
+    next_steps = limits.api_text(
+        what="how they get there",
+        max_length=limits.NOTE,
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 # The service's field names, as the API spells them.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.people.forms import DatePartsField, NHSForm
 from dualcare.people.models import StaffRole, Team, User
 
@@ -46,27 +46,46 @@ class ReferralForm(NHSForm):
         ),
         error_messages={"required": "Choose how urgent this referral is."},
     )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
+    reason = limits.text(
+        what="a reason",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=5,
         label="Why are you referring them?",
         help_text="In your words: what you are asking the team to do, and why now.",
         error_messages={"required": "Say why you are referring this person."},
     )
-    person_wants = forms.CharField(
+    person_wants = limits.text(
+        what="what they want",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=3,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         label="What do they want from this referral? (optional)",
         help_text="In their own words, if you can.",
     )
-    mental_health_needs = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Mental health needs (optional)"
-    )
-    substance_use = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Drug and alcohol use (optional)"
-    )
-    risk_summary = forms.CharField(
+    mental_health_needs = limits.text(
+        what="their mental health needs",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=3,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Mental health needs (optional)",
+    )
+    substance_use = limits.text(
+        what="their drug and alcohol use",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=3,
+        required=False,
+        label="Drug and alcohol use (optional)",
+    )
+    risk_summary = limits.text(
+        what="the current risk",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=3,
+        required=False,
         label="Current risk (optional)",
         help_text="To themselves, to others and from others, as it is now.",
     )
@@ -95,17 +114,24 @@ class ReferralForm(NHSForm):
 
 
 class NoteForm(NHSForm):
-    note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note (optional)", max_length=2000
+    note = limits.text(
+        what="a note",
+        max_length=limits.NOTE,
+        multiline=True,
+        rows=3,
+        required=False,
+        label="Note (optional)",
     )
 
 
 class WithdrawForm(NHSForm):
-    note = forms.CharField(
+    note = limits.text(
+        what="a reason",
+        max_length=limits.NOTE,
+        multiline=True,
+        rows=3,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         label="Why are you withdrawing it? (optional)",
-        max_length=2000,
     )
 
 
@@ -131,12 +157,15 @@ class AcceptForm(NoteForm):
 
 
 class DeclineForm(NHSForm):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
+    reason = limits.text(
+        what="a reason",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         label="Why can your team not take this referral?",
         error_messages={"required": "Say why your team cannot take this referral."},
     )
-    signposting_service = forms.CharField(
+    signposting_service = limits.text(
+        what="the service",
         max_length=200,
         label="Where should the person go instead?",
         help_text="Name the service. If there is none, say what the referrer should do next.",
@@ -146,9 +175,12 @@ class DeclineForm(NHSForm):
             )
         },
     )
-    signposting_next_steps = forms.CharField(
+    signposting_next_steps = limits.text(
+        what="how they get there",
+        max_length=limits.NOTE,
+        multiline=True,
+        rows=3,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         label="How do they get there? (optional)",
         help_text="For example: a phone number, a website, or whether they can refer themselves.",
     )
@@ -177,8 +209,11 @@ class HandoverForm(NHSForm):
         label="Anyone else who attended (optional)",
         help_text="For example: a carer, an advocate.",
     )
-    agreed = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
+    agreed = limits.text(
+        what="what was agreed",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        rows=5,
         label="What was agreed?",
         error_messages={"required": "Write down what was agreed."},
     )

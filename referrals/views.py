@@ -24,7 +24,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.decorators import staff_required
 
 from . import pdf, selectors, services
-from .forms import AcceptForm, DeclineForm, HandoverForm, ReferralForm, WithdrawForm
+from .forms import AcceptForm, DeclineForm, HandoverForm, NoteForm, ReferralForm, WithdrawForm
 from .models import OPEN_STATES, Referral, State
 
 PAGE_SIZE = 50
@@ -189,8 +189,11 @@ def _simple_move(service, success: str, **extra):
     @staff_required
     def view(request: HttpRequest, pk) -> HttpResponse:
         referral = access.get_referral_or_404(request.user, pk, action="referral.act")
+        note = NoteForm(request.POST)
+        if not note.is_valid():
+            return _refused(request, referral, ApplicationError(note.errors["note"][0], field="note"))
         try:
-            service(referral=referral, by=request.user, note=request.POST.get("note", "")[:2000])
+            service(referral=referral, by=request.user, note=note.cleaned_data["note"])
         except ApplicationError as error:
             return _refused(request, referral, error)
         messages.success(request, success)

@@ -16,7 +16,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.access import _is_uuid
 from dualcare.exceptions import ApplicationError
 
@@ -69,7 +69,9 @@ class RecordSerializer(serializers.Serializer):
     cancelled_by = serializers.ChoiceField(
         choices=["service", "person"], required=False, help_text="With outcome cancelled: who cancelled."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    note = limits.api_text(
+        what="a note", max_length=limits.SHORT_TEXT, required=False, allow_blank=True, default=""
+    )
 
     def validate(self, data):
         if data["outcome"] == "cancelled" and "cancelled_by" not in data:

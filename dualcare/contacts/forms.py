@@ -2,6 +2,7 @@
 
 from django import forms
 
+from dualcare import limits
 from dualcare.people.forms import DatePartsField, NHSForm
 
 from .models import RULE_RANGES, WEEKDAYS, Outcome
@@ -44,7 +45,12 @@ class AppointmentForm(NHSForm):
         label="What kind of appointment?",
         error_messages={"required": "Choose the kind of appointment."},
     )
-    day = DatePartsField(label="Date", help_text="For example, 27 3 2027", label_for_errors="the date")
+    day = DatePartsField(
+        label="Date",
+        help_text="For example, 27 3 2027",
+        label_for_errors="the date",
+        window=limits.APPOINTMENT,
+    )
     time = forms.CharField(
         label="Time",
         help_text="For example, 14:30",
@@ -110,7 +116,7 @@ class SupervisedConsumptionForm(NHSForm):
         label="Which days are supervised?",
         error_messages={"required": "Choose at least one day of the week."},
     )
-    start = DatePartsField(label="First day", label_for_errors="the first day")
+    start = DatePartsField(label="First day", label_for_errors="the first day", window=limits.APPOINTMENT)
     end = DatePartsField(label="Last day (optional)", required=False, label_for_errors="the last day")
 
     def __init__(self, *args, prescribing_teams, pharmacy_teams, **kwargs):
@@ -157,7 +163,7 @@ class ContactRulesForm(NHSForm):
             value = (cleaned.get(name) or "").strip()
             if not value:
                 continue
-            if not value.isdigit() or not low <= int(value) <= high:
+            if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
                 self.add_error(name, RULE_MESSAGES[name].format(low=low, high=high))
             else:
                 cleaned[name] = int(value)

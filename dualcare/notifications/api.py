@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from dualcare import limits
 from dualcare.exceptions import ApplicationError
 
 from . import selectors as alert_selectors
@@ -52,8 +53,10 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class AcknowledgeSerializer(serializers.Serializer):
-    note = serializers.CharField(
-        max_length=2000,
+    note = limits.api_text(
+        what="a note",
+        max_length=limits.NOTE,
+        multiline=True,
         error_messages={
             "required": "Say what you did about this alert.",
             "blank": "Say what you did about this alert.",

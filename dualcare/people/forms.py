@@ -11,6 +11,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 
+from dualcare import limits
 from dualcare.exceptions import ApplicationError
 
 from .models import CarerPermission, Consent, Organisation, Scope, ServiceUser, StaffRole, Team
@@ -37,31 +38,45 @@ class DatePartsWidget(forms.MultiWidget):
 
 
 class DatePartsField(forms.MultiValueField):
+    """Day, month and year as typed. Any input, however odd, gives a message, never an error
+    page; the date must also fall in the field's window (limits.RECORD unless told)."""
+
     widget = DatePartsWidget
 
-    def __init__(self, *, label_for_errors: str = "the date", **kwargs):
+    def __init__(
+        self, *, label_for_errors: str = "the date", window: limits.DateWindow = limits.RECORD, **kwargs
+    ):
         self.label_for_errors = label_for_errors
+        self.window = window
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(fields=fields, require_all_fields=False, **kwargs)
 
     def clean(self, value):
-        parts = [str(part or "").strip() for part in (value or [None, None, None])]
+        if not isinstance(value, list | tuple) or len(value) != 3:
+            value = [None, None, None]
+        parts = [str(part or "").strip() for part in value]
+        what = self.label_for_errors[0].upper() + self.label_for_errors[1:]
         if not any(parts):
             if self.required:
                 raise ValidationError(f"Enter {self.label_for_errors}.")
             return None
         missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
         if missing:
-            raise ValidationError(
-                f"{self.label_for_errors.capitalize()} must include a {' and '.join(missing)}."
-            )
+            raise ValidationError(f"{what} must include a {' and '.join(missing)}.")
+        # ASCII digits only: int() would also take full-width or Arabic-Indic digits.
+        day, month, year = parts
+        if not all(part.isascii() and part.isdigit() for part in parts) or len(day) > 2 or len(month) > 2:
+            raise ValidationError(f"{what} must be a real date.")
+        if len(year) != 4:
+            raise ValidationError(f"Enter the year of {self.label_for_errors} as 4 digits, like 2026.")
         try:
-            day, month, year = (int(part) for part in parts)
-            if year < 1000:
-                raise ValueError
-            return dt.date(year, month, day)
+            date = dt.date(int(year), int(month), int(day))
         except ValueError:
-            raise ValidationError(f"{self.label_for_errors.capitalize()} must be a real date.") from None
+            raise ValidationError(f"{what} must be a real date.") from None
+        problem = self.window.problem(date, self.label_for_errors)
+        if problem:
+            raise ValidationError(problem)
+        return date
 
     def compress(self, data_list):  # clean() above does the work
         return data_list
@@ -73,6 +88,12 @@ class NHSForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
+
+    def full_clean(self):
+        # Here rather than in __init__, so fields a subclass adds in its own __init__ get them too.
+        for field in self.fields.values():
+            limits.limit_form_field(field)
+        super().full_clean()
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(href, message) for each error, in the order of the fields, for the error summary."""
@@ -133,9 +154,11 @@ class ConsentWithdrawForm(NHSForm):
 
 
 class InvolvementEndForm(NHSForm):
-    reason = forms.CharField(
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = limits.text(
+        what="a reason",
+        max_length=limits.SHORT_TEXT,
+        multiline=True,
+        rows=3,
         label="Why is your team's involvement ending?",
         help_text="For example: care transferred to the GP, or the person moved away.",
         error_messages={"required": "Say why the team's involvement is ending."},
@@ -149,20 +172,30 @@ class ServiceUserRegisterForm(NHSForm):
         empty_label=None,
         error_messages={"required": "Choose your team."},
     )
-    given_name = forms.CharField(
-        max_length=100, label="First name", error_messages={"required": "Enter their first name."}
+    given_name = limits.text(
+        what="their first name",
+        max_length=limits.NAME,
+        label="First name",
+        error_messages={"required": "Enter their first name."},
     )
-    family_name = forms.CharField(
-        max_length=100, label="Last name", error_messages={"required": "Enter their last name."}
+    family_name = limits.text(
+        what="their last name",
+        max_length=limits.NAME,
+        label="Last name",
+        error_messages={"required": "Enter their last name."},
     )
-    preferred_name = forms.CharField(
-        max_length=100,
+    preferred_name = limits.text(
+        what="their preferred name",
+        max_length=limits.NAME,
         required=False,
         label="Preferred name (optional)",
         help_text="What they like to be called.",
     )
     date_of_birth = DatePartsField(
-        label="Date of birth", help_text="For example, 31 3 1980", label_for_errors="their date of birth"
+        label="Date of birth",
+        help_text="For example, 31 3 1980",
+        label_for_errors="their date of birth",
+        window=limits.BIRTH,
     )
     nhs_number = forms.CharField(
         max_length=20,

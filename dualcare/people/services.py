@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 
@@ -38,11 +38,19 @@ def nhs_number_clean(value: str) -> str:
     digits = "".join(ch for ch in (value or "") if not ch.isspace() and ch != "-")
     if not digits:
         return ""
-    if not digits.isdigit() or len(digits) != 10:
+    # ASCII digits only: str.isdigit() and int() also take full-width and other scripts' digits.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 10:
         raise ApplicationError("Enter a 10-digit NHS number, like 943 476 5919.", field="nhs_number")
-    if not nhs.is_valid(digits):
+    # 0000000000, 1111111111 and the like pass the check digit but are never issued.
+    if len(set(digits)) == 1 or not nhs.is_valid(digits):
         raise ApplicationError("This is not a valid NHS number: check the digits.", field="nhs_number")
     return digits
+
+
+def _date_of_birth_check(date_of_birth: dt.date) -> None:
+    problem = limits.BIRTH.problem(date_of_birth)
+    if problem:
+        raise ApplicationError(problem, field="date_of_birth")
 
 
 # ---------------------------------------------------------------------------
@@ -233,8 +241,7 @@ def service_user_register(
         raise ApplicationError("Enter their first name.", field="given_name")
     if not family_name.strip():
         raise ApplicationError("Enter their last name.", field="family_name")
-    if date_of_birth > timezone.localdate():
-        raise ApplicationError("Date of birth must be in the past.", field="date_of_birth")
+    _date_of_birth_check(date_of_birth)
     number = nhs_number_clean(nhs_number)
     if number and ServiceUser.objects.filter(nhs_number=number).exists():
         raise ApplicationError(
@@ -285,8 +292,8 @@ def service_user_update(*, service_user: ServiceUser, by: User, **changes) -> Se
             .exists()
         ):
             raise ApplicationError("Another person has this NHS number.", field="nhs_number")
-    if "date_of_birth" in changes and changes["date_of_birth"] > timezone.localdate():
-        raise ApplicationError("Date of birth must be in the past.", field="date_of_birth")
+    if "date_of_birth" in changes:
+        _date_of_birth_check(changes["date_of_birth"])
     for field, value in changes.items():
         setattr(service_user, field, value)
     service_user.save(update_fields=[*changes, "updated_at"])

@@ -129,6 +129,8 @@ class SeriesForm(NHSForm):
         ),
         widget=forms.Textarea(attrs={"rows": 10}),
         required=False,
+        # room for MAX_POINTS lines of a label and a value; the lines themselves are checked below
+        max_length=MAX_POINTS * (MAX_LABEL + 30),
     )
     file = forms.FileField(
         label="Or upload a CSV file",

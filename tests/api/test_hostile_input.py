@@ -1,0 +1,241 @@
+"""Hostile JSON on the API's POST and PATCH endpoints: each field of a valid request in turn
+gets values no client should send (NUL bytes, 100,000 characters, 20-digit years, numbers
+past any column, lists and objects where text belongs). The answer is a 400 naming that
+field, never a 500, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from careplans.models import CarePlan
+from cohorts import services as cohort_services
+from dualcare.notifications.selectors import alerts_for
+from referrals import services as referral_services
+from tests.careplans import helpers as careplan_helpers
+from tests.contacts import helpers as contact_helpers
+from tests.referrals.helpers import make_referral
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = {
+    "text": ["\x00", "x" * 100_001, "a\u202eb\x1b[31m", ["a list"], {"an": "object"}],
+    "date": ["9" * 20 + "-01-01", "2999-01-01", "1800-01-01", "\uff12\uff10\uff12\uff16-01-01", 10**30],
+    "number": [10**30, -(10**30), "NaN", "1e400", 1.5, ["a list"]],
+    "targets": [{"I": 10**30}, {"I": -1}, {"I": "NaN"}, {"V": 1}, ["a list"]],
+    "ratings": [[10**30] * 12, [-(10**30)] * 12, ["NaN"] * 12, "x", [[1]] * 12],
+    "values": [[1, "NaN"], [1, None], [True, False], "x", [[1], [2]]],
+}
+
+WATCHED_APPS = {
+    "people",
+    "referrals",
+    "careplans",
+    "linkworkers",
+    "cohorts",
+    "outcomes",
+    "contacts",
+    "notifications",
+    "dashboards",
+}
+
+
+def _counts() -> dict:
+    """Rows in each of the project's tables, in one query (this runs for every form)."""
+    models = [model for model in apps.get_models() if model._meta.app_label in WATCHED_APPS]
+    quote = connection.ops.quote_name
+    selects = ", ".join(f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})" for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selects}")
+        return dict(zip((model._meta.label for model in models), cursor.fetchone(), strict=True))
+
+
+def _endpoints(w) -> list[tuple]:
+    """(who, method, url, a valid request, {field: kind}) for every endpoint that writes."""
+    today = timezone.localdate()
+    su = str(w.service_user.pk)
+    draft = referral_services.referral_create(
+        by=w.keyworker_mh,
+        service_user=w.mh_only,
+        to_team=w.sm_team,
+        urgency="routine",
+        reason="Drinking to cope.",
+        send=False,
+    )
+    received = make_referral(w)  # from the Recovery Team to North CMHT
+    cohort_services.quadrant_assess(
+        service_user=w.service_user,
+        mental_health_severity="high",
+        substance_use_severity="high",
+        rationale="Psychosis and daily heroin use.",
+        assessed_on=today,
+        by=w.keyworker_mh,
+    )
+    cohort = cohort_services.cohort_create(by=w.manager_mh, name="North", start=today - dt.timedelta(days=30))
+    enrolment = cohort_services.cohort_enrol(cohort=cohort, service_user=w.service_user, by=w.manager_mh)
+    contact = contact_helpers.appointment(w)
+    alert = alerts_for(w.keyworker_mh).first()
+    careplan_helpers.shared_plan(w)
+    plan = CarePlan.objects.get(service_user=w.service_user)
+    text, date, number = "text", "date", "number"
+    return [
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/referrals/",
+            {
+                "service_user": str(w.mh_only.pk),
+                "to_team": str(w.sm_team.pk),
+                "urgency": "routine",
+                "reason": "Low mood.",
+            },
+            {
+                "reason": text,
+                "person_wants": text,
+                "mental_health_needs": text,
+                "substance_use": text,
+                "risk_summary": text,
+            },
+        ),
+        (
+            w.keyworker_mh,
+            "patch",
+            f"/api/v1/referrals/{draft.pk}/",
+            {},
+            {"reason": text, "risk_summary": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/referrals/{received.pk}/decline/",
+            {"reason": "No space.", "signposting": "The GP"},
+            {"reason": text, "signposting": text, "next_steps": text, "note": text},
+        ),
+        (w.keyworker_mh, "post", f"/api/v1/referrals/{received.pk}/acknowledge/", {}, {"note": text}),
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/quadrant-assessments/",
+            {
+                "service_user": su,
+                "mental_health_severity": "low",
+                "substance_use_severity": "low",
+                "rationale": "Stable.",
+            },
+            {"rationale": text, "assessed_on": date},
+        ),
+        (
+            w.manager_mh,
+            "post",
+            "/api/v1/cohorts/",
+            {"name": "South", "start": str(today)},
+            {"name": text, "locality": text, "start": date, "end": date, "targets": "targets"},
+        ),
+        (
+            w.manager_mh,
+            "patch",
+            f"/api/v1/cohorts/{cohort.pk}/",
+            {},
+            {"name": text, "end": date, "targets": "targets"},
+        ),
+        (
+            w.manager_mh,
+            "post",
+            f"/api/v1/cohorts/{cohort.pk}/enrol/",
+            {"service_user": str(w.mh_only.pk)},
+            {"enrolled_on": date},
+        ),
+        (
+            w.manager_mh,
+            "post",
+            f"/api/v1/cohorts/{cohort.pk}/exit/",
+            {"enrolment": str(enrolment.pk), "reason": "other"},
+            {"exited_on": date, "note": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/outcomes/honos/",
+            {"service_user": su, "rated_on": str(today), "stage": "assessment", "items": [0] * 12},
+            {"rated_on": date, "items": "ratings", "item8_other": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/outcomes/top/",
+            {"service_user": su, "completed_on": str(today), "stage": "start"},
+            {
+                "completed_on": date,
+                "other_substance_name": text,
+                "opiates_days": number,
+                "quality_of_life": number,
+            },
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/outcomes/dialog/",
+            {"service_user": su, "rated_on": str(today), "items": [4] * 11},
+            {"rated_on": date},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/outcomes/satisfaction/",
+            {"service_user": su, "answer": "very_good"},
+            {"responded_on": date, "comment": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/contacts/{contact.pk}/record/",
+            {"outcome": "attended"},
+            {"note": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/alerts/{alert.pk}/acknowledge/",
+            {"note": "Called them."},
+            {"note": text},
+        ),
+        (w.keyworker_mh, "post", f"/api/v1/care-plans/{plan.pk}/publish/", {}, {"review_due": date}),
+        (
+            w.orgadmin_mh,
+            "post",
+            "/api/v1/link-workers/",
+            {"team": str(w.cmht_north.pk), "user": str(w.linkworker_mh.pk)},
+            {"start": date, "end": date},
+        ),
+        (
+            w.manager_mh,
+            "post",
+            "/api/v1/spc/",
+            {"values": list(range(20)), "improvement": "up"},
+            {"values": "values", "baseline": "values"},
+        ),
+    ]
+
+
+class HostileJsonTests:
+    def test_every_write_endpoint_answers_hostile_json_with_a_400_naming_the_field(self, world):
+        api = APIClient()
+        sent = 0
+        for user, method, url, valid, fields in _endpoints(world):
+            api.force_authenticate(user)
+            before = _counts()
+            for field, kind in fields.items():
+                for value in HOSTILE[kind]:
+                    response = getattr(api, method)(url, {**valid, field: value}, format="json")
+                    sent += 1
+                    shown = (url, field, str(value)[:40])
+                    assert response.status_code == 400, (*shown, response.status_code)
+                    assert field in response.json(), (*shown, response.json())
+            assert _counts() == before, url
+        assert sent > 200

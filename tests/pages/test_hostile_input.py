@@ -1,0 +1,310 @@
+"""Hostile input on every page with a form: 20-digit years, huge, negative and not-a-number
+numbers, text far too long, control and format characters, NUL bytes, full-width digits.
+
+Each page in PAGES is fetched as a role that may use it; every POST form on it is read from the
+HTML (so a box added later is fuzzed too) and submitted with each round of HOSTILE values. The
+answer is never a 500, a form shown again shows the error summary, and nothing is written.
+A test fails when a form of the project is on no page here, so no form goes unfuzzed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import pytest
+from django import forms
+from django.apps import apps
+from django.db import connection
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from cohorts import services as cohort_services
+from dualcare.notifications.selectors import alerts_for
+from dualcare.people.forms import DatePartsField, NHSForm
+from linkworkers import services as linkworker_services
+from referrals import services as referral_services
+from tests.careplans import helpers as careplan_helpers
+from tests.contacts import helpers as contact_helpers
+from tests.referrals.helpers import make_referral
+
+pytestmark = pytest.mark.django_db
+
+# Field i of a form gets, in round r, the value of its kind from HOSTILE[(r + i) % 5]: three
+# rounds give a form of several fields every value, and keep the test quick.
+ROUNDS = 3
+HOSTILE = [
+    {"date": ("1", "1", "9" * 20), "text": "\x00", "number": "9" * 30},
+    {"date": ("-1", "-1", "-2026"), "text": "x" * 100_001, "number": "-99999999999"},
+    {"date": ("\uff13", "\uff11", "\uff12\uff10\uff12\uff16"), "text": "a\u202eb\x1b[31m", "number": "NaN"},
+    {"date": ("x", "", "1e5"), "text": "\ufeff\x7f", "number": "1e400"},
+    {"date": ("99", "99", "0000"), "text": "\u200b", "number": "inf"},
+]
+
+# The project's data, not Django's bookkeeping: sessions and the audit log change on any visit.
+WATCHED_APPS = {
+    "people",
+    "referrals",
+    "careplans",
+    "linkworkers",
+    "cohorts",
+    "outcomes",
+    "contacts",
+    "notifications",
+    "dashboards",
+}
+
+
+class _PostForms(HTMLParser):
+    """The POST forms of a page: each box's name and kind, and a valid value for the choices."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._form = None
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = None
+            if (a.get("method") or "").lower() == "post":
+                self._form = {"action": a.get("action") or "", "boxes": {}, "fixed": {}}
+                self.forms.append(self._form)
+            return
+        form = self._form
+        if form is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind == "hidden":
+                form["fixed"][name] = a.get("value", "")
+            elif kind in ("radio", "checkbox"):
+                form["fixed"].setdefault(name, a.get("value", "on"))
+            elif kind in ("file", "submit"):
+                pass
+            elif name.endswith(("_day", "_month", "_year")):
+                form["boxes"][name] = "date"
+            elif kind == "number" or a.get("inputmode") == "numeric":
+                form["boxes"][name] = "number"
+            else:
+                form["boxes"][name] = "text"
+        elif tag == "textarea" and name:
+            form["boxes"][name] = "text"
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and a.get("value"):
+            form["fixed"].setdefault(self._select, a["value"])
+        elif tag == "button" and name == "action" and (a.get("type") or "submit") == "submit":
+            # the main button (a referral's "send"); never a second one such as "remove"
+            form["fixed"].setdefault(name, a.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+
+def _hostile_data(form: dict, round_: int) -> dict:
+    data = dict(form["fixed"])
+    # a date's day, month and year boxes are one field: they take their values from one row
+    fields = list(dict.fromkeys(_field_of(name, kind) for name, kind in form["boxes"].items()))
+    for name, kind in form["boxes"].items():
+        values = HOSTILE[(round_ + fields.index(_field_of(name, kind))) % len(HOSTILE)]
+        if kind == "date":
+            day, month, year = values["date"]
+            data[name] = {"day": day, "month": month, "year": year}[name.rsplit("_", 1)[1]]
+        else:
+            data[name] = values[kind]
+    return data
+
+
+def _field_of(name: str, kind: str) -> str:
+    return name.rsplit("_", 1)[0] if kind == "date" else name
+
+
+def _counts() -> dict:
+    """Rows in each of the project's tables, in one query (this runs for every form)."""
+    models = [model for model in apps.get_models() if model._meta.app_label in WATCHED_APPS]
+    quote = connection.ops.quote_name
+    selects = ", ".join(f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})" for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selects}")
+        return dict(zip((model._meta.label for model in models), cursor.fetchone(), strict=True))
+
+
+def _forms_in(response) -> set[type]:
+    seen = set()
+    for context in response.context or []:
+        for layer in context.dicts:
+            for value in layer.values():
+                if isinstance(value, forms.BaseForm):
+                    seen.add(type(value))
+    return seen
+
+
+@pytest.fixture
+def places(world):
+    """The records the pages are about, made through the services."""
+    today = timezone.localdate()
+    referral = make_referral(world)  # from the Recovery Team to North CMHT: keyworker.mh receives it
+    cohort = cohort_services.cohort_create(by=world.manager_mh, name="North cohort", start=today)
+    meeting = linkworker_services.meeting_create(
+        title="Link meeting",
+        starts_at=timezone.now() + dt.timedelta(days=7),
+        duration_minutes=90,
+        location="Room 1",
+        chair=world.linkworker_mh,
+    )
+    item = linkworker_services.item_add(meeting=meeting, title="Housing", by=world.linkworker_mh)
+    # From the Recovery Team to South CMHT, accepted there: its handover is to record.
+    accepted = make_referral(world, to_team=world.cmht_south)
+    referral_services.referral_accept(referral=accepted, by=world.keyworker_mh_south)
+    cohort_services.quadrant_assess(
+        service_user=world.service_user,
+        mental_health_severity="high",
+        substance_use_severity="high",
+        rationale="Psychosis and daily heroin use.",
+        assessed_on=today,
+        by=world.keyworker_mh,
+    )
+    enrolment = cohort_services.cohort_enrol(
+        cohort=cohort, service_user=world.service_user, by=world.manager_mh
+    )
+    appointment = linkworker_services.appointment_create(
+        team=world.cmht_north, user=world.linkworker_mh, by=world.orgadmin_mh
+    )
+    careplan_helpers.shared_plan(world)
+    version = careplan_helpers.publish(world)
+    return SimpleNamespace(
+        referral=referral,
+        accepted=accepted,
+        cohort=cohort,
+        enrolment=enrolment,
+        meeting=meeting,
+        item=item,
+        link_appointment=appointment,
+        contact=contact_helpers.appointment(world),
+        version=version,
+        alert=alerts_for(world.keyworker_mh).first(),
+        consent=world.service_user.consents.filter(recorded_by=world.keyworker_mh).first(),
+        involvement=world.service_user.involvements.get(team=world.cmht_north),
+    )
+
+
+def _pages(w, p) -> list[tuple[object, str]]:
+    su = w.service_user.pk
+    sections = ["what_matters", "goal", "action", "crisis", "risk", "carer", "discharge"]
+    return [
+        (w.keyworker_mh, reverse("service_user_register")),
+        (w.keyworker_mh, reverse("consent_record", args=[su])),
+        (w.keyworker_mh, reverse("service_user_detail", args=[su])),
+        (w.keyworker_mh, reverse("consent_withdraw", args=[su, p.consent.pk])),
+        (w.keyworker_mh, reverse("involvement_end", args=[su, p.involvement.pk])),
+        (w.keyworker_mh, f"/alerts/{p.alert.pk}/"),
+        (w.orgadmin_mh, reverse("team_create", args=[w.mh.pk])),
+        (w.orgadmin_mh, reverse("staff_create", args=[w.mh.pk])),
+        (w.orgadmin_mh, reverse("team_edit", args=[w.cmht_north.pk])),
+        (w.keyworker_mh, f"/referrals/people/{su}/new/"),
+        (w.keyworker_mh, f"/referrals/{p.referral.pk}/"),
+        (w.keyworker_mh, f"/referrals/{p.referral.pk}/decline/"),
+        (w.keyworker_mh, f"/referrals/{p.referral.pk}/accept/"),
+        (w.keyworker_sm, f"/referrals/{p.referral.pk}/withdraw/"),
+        (w.keyworker_mh_south, f"/referrals/{p.accepted.pk}/handover/"),
+        (w.keyworker_mh, f"/cohorts/people/{su}/quadrant/"),
+        (w.manager_mh, "/cohorts/new/"),
+        (w.manager_mh, f"/cohorts/{p.cohort.pk}/edit/"),
+        (w.manager_mh, f"/cohorts/{p.cohort.pk}/enrol/"),
+        (w.manager_mh, f"/cohorts/{p.cohort.pk}/enrolments/{p.enrolment.pk}/exit/"),
+        *((w.keyworker_mh, f"/care-plans/people/{su}/add/{section}/") for section in sections),
+        (w.keyworker_mh, f"/care-plans/people/{su}/publish/"),
+        (w.keyworker_mh, f"/care-plans/versions/{p.version.pk}/agreement/"),
+        (w.keyworker_mh, f"/contacts/people/{su}/appointments/new/"),
+        (w.keyworker_sm, f"/contacts/people/{su}/supervised-consumption/new/"),
+        (w.orgadmin_mh, f"/contacts/rules/{w.mh.pk}/"),
+        (w.keyworker_mh, "/contacts/"),  # each appointment has its record form
+        (w.orgadmin_mh, "/link-workers/appoint/"),
+        (w.orgadmin_mh, "/link-workers/training/"),
+        (w.orgadmin_mh, f"/link-workers/appointments/{p.link_appointment.pk}/end/"),
+        (w.linkworker_mh, "/link-workers/meetings/new/"),
+        (w.linkworker_mh, f"/link-workers/meetings/{p.meeting.pk}/"),
+        (w.linkworker_mh, f"/link-workers/meetings/{p.meeting.pk}/notify/"),
+        (w.linkworker_mh, f"/link-workers/meetings/{p.meeting.pk}/items/{p.item.pk}/"),
+        (w.linkworker_mh, f"/link-workers/meetings/{p.meeting.pk}/actions/"),
+        (w.keyworker_mh, f"/outcomes/people/{su}/honos/new/"),
+        (w.keyworker_mh, f"/outcomes/people/{su}/top/new/"),
+        (w.keyworker_mh, f"/outcomes/people/{su}/dialog/new/"),
+        (w.keyworker_mh, f"/outcomes/people/{su}/satisfaction/new/"),
+        (w.service_user_login, "/outcomes/mine/feedback/"),
+        (w.service_user_login, "/my/care-plan/"),
+        (w.carer, f"/care-plans/carer/{su}/"),
+        (w.manager_mh, "/spc/"),
+        (w.manager_mh, f"/dashboards/teams/{w.cmht_south.pk}/measures/referrals.acknowledged_in_time/"),
+    ]
+
+
+# Forms with no page of their own: the page that posts to them is fuzzed above.
+POSTED_FROM_ANOTHER_PAGE = {
+    "NoteForm": "the note of a referral's move (send, acknowledge, close), from the referral page",
+    "RecordForm": "the pages show only its outcome buttons; its note is fuzzed by a direct POST",
+}
+
+
+def _direct_posts(w, p) -> list[tuple[object, dict]]:
+    """Boxes a form takes that no page shows, posted as a script could."""
+    record = f"/contacts/{p.contact.pk}/record/"
+    return [(w.keyworker_mh, {"action": record, "fixed": {"outcome": "attended"}, "boxes": {"note": "text"}})]
+
+
+def _project_forms() -> set[type]:
+    get_resolver().resolve("/")  # imports every views module, and with them every form
+    found, todo = set(), list(NHSForm.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("tests."):
+            continue
+        kinds = (forms.CharField, forms.IntegerField, forms.DecimalField, forms.TimeField, DatePartsField)
+        if any(isinstance(field, kinds) and not field.widget.is_hidden for field in cls.base_fields.values()):
+            found.add(cls)
+    return found
+
+
+class HostileInputTests:
+    def test_no_page_answers_hostile_input_with_a_500_or_writes_anything(self, world, places, client):
+        seen_forms: set[type] = set()
+        fuzzed = 0
+        targets = []
+        signed_in = None
+        for user, url in _pages(world, places):
+            if user != signed_in:
+                client.force_login(user)
+                signed_in = user
+            page = client.get(url)
+            assert page.status_code == 200, (url, page.status_code)
+            seen_forms |= _forms_in(page)
+            parser = _PostForms()
+            parser.feed(page.content.decode())
+            targets += [(user, url, form) for form in parser.forms]
+        targets += [(user, form["action"], form) for user, form in _direct_posts(world, places)]
+        for user, url, form in targets:
+            if not form["boxes"]:
+                continue  # only buttons and choices: nothing typed to be hostile with
+            if user != signed_in:
+                client.force_login(user)
+                signed_in = user
+            action = form["action"] or url
+            before = _counts()
+            for round_ in range(ROUNDS):
+                response = client.post(action, _hostile_data(form, round_))
+                fuzzed += 1
+                assert response.status_code < 500, (action, round_, response.status_code)
+                if response.status_code == 200:
+                    assert "nhsuk-error-summary" in response.content.decode(), (action, round_)
+            assert _counts() == before, action
+        assert fuzzed > 90
+        missing = {cls.__qualname__ for cls in _project_forms() - seen_forms} - set(POSTED_FROM_ANOTHER_PAGE)
+        assert missing == set(), f"forms on no page in _pages(): {sorted(missing)}"
