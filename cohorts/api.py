@@ -82,9 +82,10 @@ class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     filter_backends: list = []
 
     def get_queryset(self):
-        assessments = QuadrantAssessment.objects.filter(
-            service_user__in=access.service_users_visible_to(self.request.user)
-        ).select_related("assessed_by", "organisation")
+        # Another organisation's assessments only with the person's outcomes consent (ORG_WRITTEN).
+        assessments = selectors.quadrant_assessments_visible_to(self.request.user).select_related(
+            "assessed_by", "organisation"
+        )
         wanted = self.request.query_params.get("service_user")
         if wanted:
             if not access._is_uuid(wanted):

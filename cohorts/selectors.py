@@ -6,11 +6,19 @@ from .models import Cohort, Enrolment, QuadrantAssessment
 QUADRANTS = ["I", "II", "III", "IV"]
 
 
-def with_current_quadrant(service_users: QuerySet) -> QuerySet:
-    """Annotate people with their latest quadrant and its date (one subquery, no N+1)."""
-    latest = QuadrantAssessment.objects.filter(service_user=OuterRef("pk")).order_by(
-        "-assessed_on", "-created_at"
-    )
+def quadrant_assessments_visible_to(user, service_user=None) -> QuerySet:
+    """Quadrant assessments the user may see (access.ORG_WRITTEN: the outcomes consent), newest first."""
+    from dualcare import access
+
+    return access.org_written_filter(
+        user, QuadrantAssessment.objects.all(), service_user=service_user
+    ).order_by("-assessed_on", "-created_at")
+
+
+def with_current_quadrant(service_users: QuerySet, *, user) -> QuerySet:
+    """Annotate people with the latest quadrant (and its date) that `user` may see: another
+    organisation's assessment only with the person's outcomes consent. One subquery, no N+1."""
+    latest = quadrant_assessments_visible_to(user).filter(service_user=OuterRef("pk"))
     return service_users.annotate(
         current_quadrant=Subquery(latest.values("quadrant")[:1]),
         current_quadrant_on=Subquery(latest.values("assessed_on")[:1]),

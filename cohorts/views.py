@@ -20,7 +20,7 @@ from dualcare.people.models import Team
 
 from . import evidence, selectors, services
 from .forms import CohortForm, EnrolForm, ExitForm, QuadrantForm
-from .models import Enrolment, QuadrantAssessment
+from .models import Enrolment
 from .selectors import QUADRANTS
 
 
@@ -33,7 +33,9 @@ def quadrant_assess(request: HttpRequest, pk) -> HttpResponse:
     except (Http404, PermissionError):
         can_assess = False
     history = list(
-        QuadrantAssessment.objects.filter(service_user=person).select_related("assessed_by", "organisation")
+        selectors.quadrant_assessments_visible_to(request.user, person).select_related(
+            "assessed_by", "organisation"
+        )
     )
     found = evidence.evidence_for(request.user, person)
     form = QuadrantForm(request.POST or None, initial={"assessed_on": timezone.localdate()})
@@ -193,7 +195,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
     )
     current = dict(
         selectors.with_current_quadrant(
-            visible.filter(pk__in=[m.service_user_id for m in members])
+            visible.filter(pk__in=[m.service_user_id for m in members]), user=user
         ).values_list("pk", "current_quadrant")
     )
     change_by_entry = _outcome_change_by_entry(user, cohort)
