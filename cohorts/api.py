@@ -335,7 +335,7 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             selectors.cohort_members(cohort, on=end),
             start=start,
             end=end,
-            visible=access.service_users_visible_to(request.user),
+            viewer=request.user,
         )
 
         def key(q):

@@ -188,8 +188,9 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
     today = timezone.localdate()
     counts = selectors.quadrant_counts(selectors.cohort_members(cohort))
     visible = access.service_users_visible_to(user)
+    # Members the viewer may see; enrolments follow the outcomes consent (access.ORG_WRITTEN).
     members = list(
-        Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True, service_user__in=visible)
+        access.org_written_filter(user, Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True))
         .select_related("service_user")
         .order_by("service_user__family_name", "service_user__given_name")
     )
@@ -206,7 +207,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
     if end < start:
         start, end = end, start
     matrix = selectors.transition_matrix(
-        selectors.cohort_members(cohort, on=end), start=start, end=end, visible=visible
+        selectors.cohort_members(cohort, on=end), start=start, end=end, viewer=user
     )
     teams = list(cohort.teams.order_by("name"))
     over_time = selectors.team_quadrant_counts(teams, _month_ends(5, today)) if teams else []

@@ -810,8 +810,7 @@ class CarePlanAccess:
             return True
         if _uuid_str(organisation_id) in self.own_org_ids:
             return True
-        scope = Scope.RISK if section == "risk" else Scope.CARE_PLAN
-        return scope in self.scopes
+        return ORG_WRITTEN["careplans.planentry"].scope_of(section) in self.scopes
 
     def may_edit(self, organisation_id) -> bool:
         return _uuid_str(organisation_id) in self.writing_org_ids
