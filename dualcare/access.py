@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.lookups import Exact, In
 from django.http import Http404
 from django.utils import timezone
 
@@ -608,49 +609,58 @@ def org_written(model) -> OrgWritten:
         raise LookupError(f"{label} is not declared in access.ORG_WRITTEN") from None
 
 
-def _holds_perm(user: User, codename: str, person) -> Exists:
-    """EXISTS a permission row of the user (direct or through a group) on the person `person`
-    (an OuterRef): the (user, permission, content_object) index serves each."""
-    common = {
-        "permission__codename": codename,
-        "permission__content_type__app_label": "people",
-        "content_object_id": person,
-    }
-    direct = ServiceUserUserObjectPermission.objects.filter(user=user, **common)
-    via_group = ServiceUserGroupObjectPermission.objects.filter(group__user=user, **common)
-    return Exists(direct) | Exists(via_group)
-
-
-def _staff_sees_scope(user: User, entry: OrgWritten, scope: str, my_orgs: QuerySet) -> Q:
-    person = OuterRef(entry.service_user)
-    own = Q(**{f"{entry.organisation}__in": my_orgs}) & (
-        _holds_perm(user, VIEW_RECORD, person) | _holds_perm(user, SCOPE_PERMS[scope], person)
-    )
-    consented = Exists(
-        Consent.objects.filter(
-            service_user_id=person, organisation_id__in=my_orgs, scope=scope, withdrawn_at__isnull=True
-        )
-    )
-    return own | (_holds_perm(user, SCOPE_PERMS[scope], person) & consented)
-
-
-def _for_scopes(entry: OrgWritten, condition) -> Q:
-    """OR of `condition(scope)` over the rows of each scope (one scope: just the condition)."""
+def _for_scopes(entry: OrgWritten, condition, *, outer: bool = False) -> Q:
+    """OR of `condition(scope)` over the rows of each scope (one scope: just the condition).
+    `outer`: the row is the outer query's (the condition sits inside a subquery)."""
     if entry.scope:
         return condition(entry.scope)
     field, mapping, default = entry.scope_by
-    result = Q(**{f"{field}__in": list(mapping)}, _negated=True) & condition(default)
+    column = OuterRef(field) if outer else F(field)
+    result = ~Q(In(column, list(mapping))) & condition(default)
     for value, scope in mapping.items():
-        result |= Q(**{field: value}) & condition(scope)
+        result |= Q(Exact(column, value)) & condition(scope)
     return result
+
+
+def _staff_sees(user: User, entry: OrgWritten) -> Exists:
+    """One EXISTS on the user's permission rows for the row's person, served by the (user,
+    permission, content_object) index: the row is their own organisation's and they may see the
+    person (or that scope of them), or they hold the row's scope permission (from involvement
+    and consent) and the person's consent of that scope to one of their organisations is active.
+
+    Only direct (user) permission rows: permissions_sync grants nothing through groups, and one
+    EXISTS (not an OR of several) lets the database drive the list from the user's rows."""
+    my_orgs = active_roles(user).order_by().values("team__organisation_id")
+    writer_is_mine = Q(In(OuterRef(entry.organisation), my_orgs))
+
+    def for_scope(scope) -> Q:
+        perm = SCOPE_PERMS[scope]
+        consented = Exists(
+            Consent.objects.filter(
+                service_user_id=OuterRef("content_object_id"),
+                organisation_id__in=my_orgs,
+                scope=scope,
+                withdrawn_at__isnull=True,
+            )
+        )
+        return (writer_is_mine & Q(permission__codename__in=[VIEW_RECORD, perm])) | (
+            Q(permission__codename=perm) & consented
+        )
+
+    rows = ServiceUserUserObjectPermission.objects.filter(
+        user=user,
+        content_object_id=OuterRef(entry.service_user),
+        permission__content_type__app_label="people",
+    )
+    return Exists(rows.filter(_for_scopes(entry, for_scope, outer=True)))
 
 
 def org_written_filter(user: User, records: QuerySet, *, service_user: ServiceUser | None = None) -> QuerySet:
     """Narrow a queryset of a model declared in ORG_WRITTEN to the rows the user may see (for one
     person, or everyone): the person their own; a carer what the person granted; staff their
     own organisation's rows about people they may see, and others' only with the person's
-    active consent of the row's scope to one of their organisations. No extra query: each
-    rule is an indexed EXISTS in the same statement."""
+    active consent of the row's scope to one of their organisations. No extra query: one
+    indexed EXISTS in the same statement."""
     entry = org_written(records.model)
     if entry.exempt:
         raise ValueError(f"{records.model._meta.label_lower} is not consent-scoped: {entry.exempt}")
@@ -676,8 +686,7 @@ def org_written_filter(user: User, records: QuerySet, *, service_user: ServiceUs
         return records.filter(_for_scopes(entry, granted))
     if user.kind != User.Kind.STAFF:
         return records.none()
-    my_orgs = organisations_of(user).values("pk")
-    return records.filter(_for_scopes(entry, lambda scope: _staff_sees_scope(user, entry, scope, my_orgs)))
+    return records.filter(_staff_sees(user, entry))
 
 
 def can_view_org_written(user: User, record) -> bool:
