@@ -1,8 +1,10 @@
 """/api/v1/quadrant-assessments/ and /api/v1/cohorts/ (DESIGN.md names).
 
-Quadrant assessments are part of the person's record summary: staff who may see the record see
-them. A suggestion from HoNOS and TOP is offered at .../suggestion/ but never assigned: only a
-POST by a person makes an assessment. Cohorts belong to an organisation; its staff see the
+Quadrant assessments follow the outcomes consent (access.ORG_WRITTEN): staff see their own
+organisation's assessments of people whose record they may see, and another organisation's only
+while the person's outcomes consent to one of their organisations is active. A suggestion from
+HoNOS and TOP is offered at .../suggestion/ but never assigned: only a POST by a person makes an
+assessment. Cohorts belong to an organisation; its staff see the
 aggregates; member lists name only people the caller may see.
 """
 
