@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.lookups import Exact, In
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -609,58 +608,51 @@ def org_written(model) -> OrgWritten:
         raise LookupError(f"{label} is not declared in access.ORG_WRITTEN") from None
 
 
-def _for_scopes(entry: OrgWritten, condition, *, outer: bool = False) -> Q:
-    """OR of `condition(scope)` over the rows of each scope (one scope: just the condition).
-    `outer`: the row is the outer query's (the condition sits inside a subquery)."""
+def _for_scopes(entry: OrgWritten, condition) -> Q:
+    """OR of `condition(scope)` over the rows of each scope (one scope: just the condition)."""
     if entry.scope:
         return condition(entry.scope)
     field, mapping, default = entry.scope_by
-    column = OuterRef(field) if outer else F(field)
-    result = ~Q(In(column, list(mapping))) & condition(default)
+    result = ~Q(**{f"{field}__in": list(mapping)}) & condition(default)
     for value, scope in mapping.items():
-        result |= Q(Exact(column, value)) & condition(scope)
+        result |= Q(**{field: value}) & condition(scope)
     return result
 
 
-def _staff_sees(user: User, entry: OrgWritten) -> Exists:
-    """One EXISTS on the user's permission rows for the row's person, served by the (user,
-    permission, content_object) index: the row is their own organisation's and they may see the
-    person (or that scope of them), or they hold the row's scope permission (from involvement
-    and consent) and the person's consent of that scope to one of their organisations is active.
-
-    Only direct (user) permission rows: permissions_sync grants nothing through groups, and one
-    EXISTS (not an OR of several) lets the database drive the list from the user's rows."""
+def _staff_sees(user: User, entry: OrgWritten) -> Q:
+    """The person is one the user may see (one IN on their permission rows, a semi-join the
+    database drives from those rows into the model's person index), and the row is their own
+    organisation's, or the person is among those whose consent of the row's scope to one of the
+    user's organisations is active and who gave them that scope's permission (both evaluated
+    once, over the user's rows). Only direct (user) permission rows: permissions_sync grants
+    nothing through groups. A pharmacist's view_contacts alone shows their own organisation's."""
     my_orgs = active_roles(user).order_by().values("team__organisation_id")
-    writer_is_mine = Q(In(OuterRef(entry.organisation), my_orgs))
-
-    def for_scope(scope) -> Q:
-        perm = SCOPE_PERMS[scope]
-        consented = Exists(
-            Consent.objects.filter(
-                service_user_id=OuterRef("content_object_id"),
-                organisation_id__in=my_orgs,
-                scope=scope,
-                withdrawn_at__isnull=True,
-            )
-        )
-        return (writer_is_mine & Q(permission__codename__in=[VIEW_RECORD, perm])) | (
-            Q(permission__codename=perm) & consented
-        )
-
-    rows = ServiceUserUserObjectPermission.objects.filter(
-        user=user,
-        content_object_id=OuterRef(entry.service_user),
-        permission__content_type__app_label="people",
+    perms = ServiceUserUserObjectPermission.objects.filter(
+        user=user, permission__content_type__app_label="people"
     )
-    return Exists(rows.filter(_for_scopes(entry, for_scope, outer=True)))
+    codenames = [VIEW_RECORD, *sorted(SCOPE_PERMS[scope] for scope in entry.scopes())]
+    may_see = perms.filter(permission__codename__in=codenames).values("content_object_id")
+
+    def shared(scope) -> Q:
+        consented = Consent.objects.filter(
+            service_user_id=OuterRef("content_object_id"),
+            organisation_id__in=my_orgs,
+            scope=scope,
+            withdrawn_at__isnull=True,
+        )
+        people = perms.filter(Exists(consented), permission__codename=SCOPE_PERMS[scope])
+        return Q(**{f"{entry.service_user}__in": people.values("content_object_id")})
+
+    own = Q(**{f"{entry.organisation}__in": my_orgs})
+    return Q(**{f"{entry.service_user}__in": may_see}) & (own | _for_scopes(entry, shared))
 
 
 def org_written_filter(user: User, records: QuerySet, *, service_user: ServiceUser | None = None) -> QuerySet:
     """Narrow a queryset of a model declared in ORG_WRITTEN to the rows the user may see (for one
     person, or everyone): the person their own; a carer what the person granted; staff their
     own organisation's rows about people they may see, and others' only with the person's
-    active consent of the row's scope to one of their organisations. No extra query: one
-    indexed EXISTS in the same statement."""
+    active consent of the row's scope to one of their organisations. No extra query: the rule
+    is part of the same statement, driven by the user's permission rows."""
     entry = org_written(records.model)
     if entry.exempt:
         raise ValueError(f"{records.model._meta.label_lower} is not consent-scoped: {entry.exempt}")
