@@ -1,8 +1,10 @@
 """/api/v1/quadrant-assessments/ and /api/v1/cohorts/ (DESIGN.md names).
 
-Quadrant assessments are part of the person's record summary: staff who may see the record see
-them. A suggestion from HoNOS and TOP is offered at .../suggestion/ but never assigned: only a
-POST by a person makes an assessment. Cohorts belong to an organisation; its staff see the
+Quadrant assessments follow the outcomes consent (access.ORG_WRITTEN): staff see their own
+organisation's assessments of people whose record they may see, and another organisation's only
+while the person's outcomes consent to one of their organisations is active. A suggestion from
+HoNOS and TOP is offered at .../suggestion/ but never assigned: only a POST by a person makes an
+assessment. Cohorts belong to an organisation; its staff see the
 aggregates; member lists name only people the caller may see.
 """
 
@@ -84,9 +86,10 @@ class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     filter_backends: list = []
 
     def get_queryset(self):
-        assessments = QuadrantAssessment.objects.filter(
-            service_user__in=access.service_users_visible_to(self.request.user)
-        ).select_related("assessed_by", "organisation")
+        # Another organisation's assessments only with the person's outcomes consent (ORG_WRITTEN).
+        assessments = selectors.quadrant_assessments_visible_to(self.request.user).select_related(
+            "assessed_by", "organisation"
+        )
         wanted = self.request.query_params.get("service_user")
         if wanted:
             if not access._is_uuid(wanted):
@@ -345,7 +348,7 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             selectors.cohort_members(cohort, on=end),
             start=start,
             end=end,
-            visible=access.service_users_visible_to(request.user),
+            viewer=request.user,
         )
 
         def key(q):

@@ -6,11 +6,19 @@ from .models import Cohort, Enrolment, QuadrantAssessment
 QUADRANTS = ["I", "II", "III", "IV"]
 
 
-def with_current_quadrant(service_users: QuerySet) -> QuerySet:
-    """Annotate people with their latest quadrant and its date (one subquery, no N+1)."""
-    latest = QuadrantAssessment.objects.filter(service_user=OuterRef("pk")).order_by(
-        "-assessed_on", "-created_at"
-    )
+def quadrant_assessments_visible_to(user, service_user=None) -> QuerySet:
+    """Quadrant assessments the user may see (access.ORG_WRITTEN: the outcomes consent), newest first."""
+    from dualcare import access
+
+    return access.org_written_filter(
+        user, QuadrantAssessment.objects.all(), service_user=service_user
+    ).order_by("-assessed_on", "-created_at")
+
+
+def with_current_quadrant(service_users: QuerySet, *, user) -> QuerySet:
+    """Annotate people with the latest quadrant (and its date) that `user` may see: another
+    organisation's assessment only with the person's outcomes consent. One subquery, no N+1."""
+    latest = quadrant_assessments_visible_to(user).filter(service_user=OuterRef("pk"))
     return service_users.annotate(
         current_quadrant=Subquery(latest.values("quadrant")[:1]),
         current_quadrant_on=Subquery(latest.values("assessed_on")[:1]),
@@ -18,9 +26,13 @@ def with_current_quadrant(service_users: QuerySet) -> QuerySet:
 
 
 # Quadrant at a date, transitions, counts ------------------------------------------------------
-def _quadrant_on(day):
+def _quadrant_on(day, *, viewer=None):
+    """The latest quadrant on the day: of every assessment (for counts), or of those `viewer` may see."""
+    assessments = (
+        QuadrantAssessment.objects.all() if viewer is None else quadrant_assessments_visible_to(viewer)
+    )
     return Subquery(
-        QuadrantAssessment.objects.filter(service_user=OuterRef("pk"), assessed_on__lte=day)
+        assessments.filter(service_user=OuterRef("pk"), assessed_on__lte=day)
         .order_by("-assessed_on", "-created_at")
         .values("quadrant")[:1]
     )
@@ -57,17 +69,23 @@ def quadrant_counts(people: QuerySet, *, on=None) -> dict[str, int]:
     return counts
 
 
-def transition_matrix(people: QuerySet, *, start, end, visible: QuerySet | None = None) -> dict:
+def transition_matrix(people: QuerySet, *, start, end, viewer=None) -> dict:
     """From-quadrant (on `start`) x to-quadrant (on `end`) counts for these people, aggregated in
-    the database, plus the people in each cell that `visible` allows (None: list nobody)."""
+    the database, plus the people `viewer` may see (None: list nobody), each in the cell of the
+    assessments the viewer may see (another organisation's only with outcomes consent)."""
     annotated = people.annotate(q_from=_quadrant_on(start), q_to=_quadrant_on(end))
     keys = [*QUADRANTS, None]
     counts = {a: dict.fromkeys(keys, 0) for a in keys}
     for row in annotated.values("q_from", "q_to").annotate(n=Count("pk")).order_by():
         counts[row["q_from"]][row["q_to"]] += row["n"]
     names: dict = {a: {b: [] for b in keys} for a in keys}
-    if visible is not None:
-        for person in annotated.filter(pk__in=visible.values("pk")).order_by("family_name", "given_name"):
+    if viewer is not None:
+        from dualcare import access
+
+        named = people.filter(pk__in=access.service_users_visible_to(viewer).values("pk")).annotate(
+            q_from=_quadrant_on(start, viewer=viewer), q_to=_quadrant_on(end, viewer=viewer)
+        )
+        for person in named.order_by("family_name", "given_name"):
             names[person.q_from][person.q_to].append(person)
     return {"counts": counts, "people": names, "quadrants": keys}
 

@@ -7,6 +7,7 @@ from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 
+from . import selectors
 from .models import Cohort, Enrolment, ExitReason, Quadrant, QuadrantAssessment, Severity, quadrant_for
 
 
@@ -214,9 +215,10 @@ def cohort_enrol(*, cohort: Cohort, service_user, by, enrolled_on: dt.date | Non
         raise ApplicationError(
             "Only staff of the cohort's organisation who work with this person can enrol them."
         )
+    # The latest assessment the enroller may see: another organisation's only with outcomes consent.
     latest = (
-        QuadrantAssessment.objects.filter(service_user=service_user, assessed_on__lte=enrolled_on)
-        .order_by("-assessed_on", "-created_at")
+        selectors.quadrant_assessments_visible_to(by, service_user)
+        .filter(assessed_on__lte=enrolled_on)
         .first()
     )
     if latest is None:

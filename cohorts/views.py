@@ -20,7 +20,7 @@ from dualcare.people.models import Team
 
 from . import evidence, selectors, services
 from .forms import CohortForm, EnrolForm, ExitForm, QuadrantForm
-from .models import Enrolment, QuadrantAssessment
+from .models import Enrolment
 from .selectors import QUADRANTS
 
 
@@ -33,7 +33,9 @@ def quadrant_assess(request: HttpRequest, pk) -> HttpResponse:
     except (Http404, PermissionError):
         can_assess = False
     history = list(
-        QuadrantAssessment.objects.filter(service_user=person).select_related("assessed_by", "organisation")
+        selectors.quadrant_assessments_visible_to(request.user, person).select_related(
+            "assessed_by", "organisation"
+        )
     )
     found = evidence.evidence_for(request.user, person)
     form = QuadrantForm(request.POST or None, initial={"assessed_on": timezone.localdate()})
@@ -186,15 +188,16 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
     today = timezone.localdate()
     counts = selectors.quadrant_counts(selectors.cohort_members(cohort))
     visible = access.service_users_visible_to(user)
+    # Members the viewer may see; enrolments follow the outcomes consent (access.ORG_WRITTEN).
     members = list(
-        Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True, service_user__in=visible)
+        access.org_written_filter(user, Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True))
         .select_related("service_user")
         .order_by("service_user__family_name", "service_user__given_name")
     )
     access.audit_list_read(user, members, action="cohort.members.list")
     current = dict(
         selectors.with_current_quadrant(
-            visible.filter(pk__in=[m.service_user_id for m in members])
+            visible.filter(pk__in=[m.service_user_id for m in members]), user=user
         ).values_list("pk", "current_quadrant")
     )
     change_by_entry = _outcome_change_by_entry(user, cohort)
@@ -205,7 +208,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
     if end < start:
         start, end = end, start
     matrix = selectors.transition_matrix(
-        selectors.cohort_members(cohort, on=end), start=start, end=end, visible=visible
+        selectors.cohort_members(cohort, on=end), start=start, end=end, viewer=user
     )
     teams = list(cohort.teams.order_by("name"))
     over_time = selectors.team_quadrant_counts(teams, _month_ends(5, today)) if teams else []

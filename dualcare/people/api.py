@@ -148,7 +148,9 @@ class ServiceUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         nhs_number = self.request.query_params.get("nhs_number")
         if nhs_number:
             people = people.filter(nhs_number=nhs_number.replace(" ", ""))
-        return with_current_quadrant(people).order_by("family_name", "given_name", "id")
+        return with_current_quadrant(people, user=self.request.user).order_by(
+            "family_name", "given_name", "id"
+        )
 
     def get_serializer_class(self):
         return ServiceUserDetailSerializer if self.action == "retrieve" else ServiceUserListSerializer
@@ -164,7 +166,9 @@ class ServiceUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             self.request.user, self.kwargs["pk"], action="service_user.view"
         )
         return (
-            with_current_quadrant(type(service_user).objects.filter(pk=service_user.pk))
+            with_current_quadrant(
+                type(service_user).objects.filter(pk=service_user.pk), user=self.request.user
+            )
             .prefetch_related(
                 Prefetch(
                     "involvements",

@@ -12,7 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Prefetch, QuerySet
 
 from cohorts.models import QuadrantAssessment
-from cohorts.selectors import with_current_quadrant
+from cohorts.selectors import quadrant_assessments_visible_to, with_current_quadrant
 from dualcare import access
 from dualcare.audit.selectors import record_views_for_service_user
 
@@ -50,8 +50,8 @@ def _open_involvements() -> Prefetch:
     )
 
 
-def _people_with_rows(people: QuerySet[ServiceUser]) -> QuerySet[ServiceUser]:
-    return with_current_quadrant(people).prefetch_related(_open_involvements()).order_by(*_ORDER)
+def _people_with_rows(user: User, people: QuerySet[ServiceUser]) -> QuerySet[ServiceUser]:
+    return with_current_quadrant(people, user=user).prefetch_related(_open_involvements()).order_by(*_ORDER)
 
 
 def _rows(user: User, people) -> list[PersonRow]:
@@ -78,7 +78,7 @@ def caseload_rows(user: User, *, key_worker_only: bool = False) -> list[PersonRo
             key_worker=user, end__isnull=True, team__in=access.teams_of(user).values("pk")
         ).values("service_user_id")
         people = people.filter(pk__in=mine)
-    return _rows(user, _people_with_rows(people))
+    return _rows(user, _people_with_rows(user, people))
 
 
 def organisation_people_page(user: User, page_number, *, per_page: int = 50) -> Page:
@@ -86,7 +86,9 @@ def organisation_people_page(user: User, page_number, *, per_page: int = 50) -> 
 
     The page's object_list holds PersonRows.
     """
-    page = Paginator(_people_with_rows(access.service_users_visible_to(user)), per_page).get_page(page_number)
+    page = Paginator(_people_with_rows(user, access.service_users_visible_to(user)), per_page).get_page(
+        page_number
+    )
     page.object_list = _rows(user, page.object_list)
     return page
 
@@ -107,8 +109,9 @@ class PersonSummary:
     quadrant: QuadrantAssessment | None
 
 
-def person_summary(service_user: ServiceUser) -> PersonSummary:
-    """Everything on the record summary page. The caller has already checked access."""
+def person_summary(service_user: ServiceUser, *, viewer: User) -> PersonSummary:
+    """Everything on the record summary page. The caller has already checked access; the
+    quadrant is the latest assessment the viewer may see (access.ORG_WRITTEN)."""
     involvements = list(
         Involvement.objects.filter(service_user=service_user)
         .select_related("team__organisation", "key_worker", "ended_by")
@@ -130,11 +133,7 @@ def person_summary(service_user: ServiceUser) -> PersonSummary:
             )
         )
     )
-    quadrant = (
-        QuadrantAssessment.objects.filter(service_user=service_user)
-        .order_by("-assessed_on", "-created_at")
-        .first()
-    )
+    quadrant = quadrant_assessments_visible_to(viewer, service_user).first()
     return PersonSummary(
         person=service_user,
         open_involvements=[i for i in involvements if i.end is None],

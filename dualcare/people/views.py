@@ -118,7 +118,7 @@ def service_user_detail(request: HttpRequest, pk) -> HttpResponse:
         return redirect("my_home")
     service_user = access.get_service_user_or_404(request.user, pk)
     my_teams = set(access.teams_of(request.user, roles=access.CLINICAL_ROLES).values_list("pk", flat=True))
-    summary = selectors.person_summary(service_user)
+    summary = selectors.person_summary(service_user, viewer=request.user)
     return render(
         request,
         "people/service_user_detail.html",

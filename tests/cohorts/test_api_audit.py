@@ -60,6 +60,10 @@ def names_nobody(event, *people):
 class RetrieveAuditTests:
     def test_reading_an_assessment_writes_one_row_for_its_person(self, api, world):
         assessment = assess(world, world.service_user)
+        # The CMHT's assessment reaches the drug and alcohol service by Sam's outcomes consent.
+        people_services.consent_record(
+            service_user=world.service_user, organisation=world.sm, scope="outcomes", by=world.keyworker_mh
+        )
         response = as_user(api, world.keyworker_sm).get(f"{QA}{assessment.pk}/")
         assert response.status_code == 200
         event = reads().get()

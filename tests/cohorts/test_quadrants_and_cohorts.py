@@ -185,6 +185,14 @@ class CohortTests:
             services.cohort_enrol(cohort=cohort, service_user=world.mh_only, by=world.manager_mh)
         assert Enrolment.objects.count() == 1
 
+    def test_the_quadrant_at_entry_is_the_latest_assessment_the_enroller_may_see(self, world):
+        cohort = make_cohort(world)
+        assess(world, world.service_user, "high", "low", on=ago(10))
+        assess(world, world.service_user, "high", "high", on=ago(2), by=world.keyworker_sm)
+        # The drug and alcohol service's later assessment is not the CMHT's to copy: no outcomes consent.
+        enrolment = services.cohort_enrol(cohort=cohort, service_user=world.service_user, by=world.manager_mh)
+        assert enrolment.quadrant_at_entry == "II"
+
     def test_it_lets_only_managers_and_link_workers_set_up_cohorts(self, world):
         with pytest.raises(ApplicationError):
             make_cohort(world, by=world.keyworker_mh)
@@ -228,13 +236,26 @@ class TransitionTests:
     def test_it_names_only_people_the_viewer_may_see(self, world):
         cohort = self.build(world)
         members = selectors.cohort_members(cohort, on=ago(1))
-        from dualcare import access
-
-        matrix = selectors.transition_matrix(
-            members, start=ago(200), end=ago(1), visible=access.service_users_visible_to(world.keyworker_mh)
-        )
+        matrix = selectors.transition_matrix(members, start=ago(200), end=ago(1), viewer=world.keyworker_mh)
         assert [p.pk for p in matrix["people"]["IV"]["II"]] == [world.service_user.pk]
         assert matrix["people"]["I"]["III"] == [] and matrix["counts"]["I"]["III"] == 1
+
+    def test_a_named_person_sits_where_the_assessments_the_viewer_may_see_put_them(self, world):
+        from dualcare.people import services as people_services
+
+        cohort = self.build(world)
+        assess(world, world.service_user, "low", "low", on=ago(20), by=world.keyworker_sm)  # II -> I
+        members = selectors.cohort_members(cohort, on=ago(1))
+        matrix = selectors.transition_matrix(members, start=ago(200), end=ago(1), viewer=world.keyworker_mh)
+        assert matrix["counts"]["IV"]["I"] == 1  # the aggregate counts every assessment
+        # The drug and alcohol service's assessment does not reach the CMHT without outcomes consent.
+        assert [p.pk for p in matrix["people"]["IV"]["II"]] == [world.service_user.pk]
+        assert matrix["people"]["IV"]["I"] == []
+        people_services.consent_record(
+            service_user=world.service_user, organisation=world.mh, scope="outcomes", by=world.keyworker_sm
+        )
+        matrix = selectors.transition_matrix(members, start=ago(200), end=ago(1), viewer=world.keyworker_mh)
+        assert [p.pk for p in matrix["people"]["IV"]["I"]] == [world.service_user.pk]
 
     def test_it_counts_by_quadrant_against_targets_in_one_query(self, world, django_assert_num_queries):
         cohort = self.build(world)
