@@ -151,7 +151,7 @@ def _is_valid(parameter: OpenApiParameter, value: str) -> str | None:
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            return "Give a date as YYYY-MM-DD."
+            return "Give the date as YYYY-MM-DD."
     elif kind == OpenApiTypes.INT:
         if not _WHOLE_NUMBER.fullmatch(value):
             return "Give a whole number."
