@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed-dualcare
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format clean-demo
+.PHONY: help install run test api-check lint format clean-demo
 
 help:
 	@echo "make run    start the demo on http://127.0.0.1:8000 (web + Celery worker with beat; logs in var/log/)"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL with DATABASE_URL, Redis with REDIS_URL)"
+	@echo "make api-check  serve the demo on a throwaway PostgreSQL database and fuzz the API against its schema"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make format ruff format and ruff check --fix"
 	@echo "make clean-demo  delete the demo database, broker queue and beat schedule under var/"
@@ -45,6 +46,9 @@ test: $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then echo "Database: DATABASE_URL"; else echo "Database: SQLite"; fi
 	@if [ -n "$$REDIS_URL" ]; then echo "Redis tests: REDIS_URL"; else echo "Redis tests will be SKIPPED: REDIS_URL not set"; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+api-check: $(STAMP)
+	@PYTHON=$(BIN)/python bin/api-contract-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ from . import evidence, selectors, services
 from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment
 
 SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID, description="One person's assessments.")
+PERSON = OpenApiParameter("service_user", OpenApiTypes.UUID, required=True, description="The person.")
 
 
 def _as_validation_error(error: ApplicationError) -> ValidationError:
@@ -133,7 +134,7 @@ class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         assessment = self.get_queryset().get(pk=assessment.pk)
         return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[SERVICE_USER], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[PERSON], responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
     def suggestion(self, request):
         """A suggested quadrant from the latest HoNOS and TOP the caller may see. Not an assessment."""

@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "dualcare.api_schema.ApiContractMiddleware",
 ]
 
 ROOT_URLCONF = "dualcare.urls"
@@ -317,10 +318,10 @@ REST_FRAMEWORK = {
         "dualcare.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "dualcare.api_pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dualcare.api_schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "dualcare.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -333,6 +334,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The contract is JSON: form posts still parse, but the schema promises JSON bodies only.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Several apps have a "state": name each set so the schema is stable.
     "ENUM_NAME_OVERRIDES": {
         "ReferralStateEnum": "referrals.models.State",

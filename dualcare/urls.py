@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+# A missing /api/ route answers JSON, like every other API error.
+handler404 = "dualcare.api_schema.not_found"
+
 urlpatterns = [
     path("accounts/", include("dualcare.accounts.urls")),
     # One sign-in form for everyone: the one that audits, locks out and asks for two-factor.

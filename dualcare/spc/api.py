@@ -18,6 +18,9 @@ from dualcare.api_auth import IsStaff
 from . import rules as spc_rules
 
 MAX_VALUES = 5000
+# Far beyond any measure, and small enough that limits and moving ranges cannot overflow to
+# infinity (which JSON cannot carry: a 500 before this bound).
+MAX_MAGNITUDE = 1e12
 
 IMPROVEMENT_CHOICES = [
     ("up", "Higher is better"),
@@ -29,7 +32,7 @@ IMPROVEMENT_CHOICES = [
 class ValuesField(serializers.ListField):
     """A list of finite numbers whose errors name the value: {"values": ["Value 3 is not a number."]}."""
 
-    child = serializers.FloatField()
+    child = serializers.FloatField(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
 
     def to_internal_value(self, data):
         if isinstance(data, (str, dict)) or not hasattr(data, "__iter__"):
@@ -38,6 +41,10 @@ class ValuesField(serializers.ListField):
         for position, value in enumerate(data, start=1):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 messages.append(f"Value {position} is not a number.")
+            elif abs(value) > MAX_MAGNITUDE:
+                messages.append(
+                    f"Value {position} is too large: keep values within a million million either way."
+                )
         if messages:
             raise serializers.ValidationError(messages[:10])
         return super().to_internal_value(data)

@@ -68,7 +68,7 @@ class ListTests:
         row = api.get(URL, {"service_user": str(world.service_user.pk)}).json()["results"][0]
         assert row["current_version"] == 1 and row["agreed"] is False and row["review_overdue"] is False
         assert api.get(URL, {"service_user": str(world.mh_only.pk)}).json()["count"] == 0
-        assert api.get(URL, {"service_user": "nope"}).json() == {"service_user": ["Give the id of a person."]}
+        assert api.get(URL, {"service_user": "nope"}).json() == {"service_user": ["Give an id (a UUID)."]}
 
     def test_it_pins_the_query_count_whatever_the_rows(self, world, plan, api, django_assert_num_queries):
         as_user(api, world.keyworker_mh)

@@ -94,6 +94,17 @@ class BadInputTests:
         response = api.post(URL, {"values": [1, "a", 2, "b"], "improvement": "up"}, format="json")
         assert response.json() == {"values": ["Value 2 is not a number.", "Value 4 is not a number."]}
 
+    def test_values_too_large_to_chart_are_a_400_not_a_500(self, api):
+        # Found by bin/api-contract-check: limits of values near the float maximum overflowed
+        # to infinity, which JSON cannot carry.
+        values = [1.9, -1.7976931348623157e308, 1.7976931348623155e308, 3.04e254]
+        response = api.post(URL, {"values": values, "improvement": "up"}, format="json")
+        assert response.status_code == 400
+        assert response.json()["values"][0] == (
+            "Value 2 is too large: keep values within a million million either way."
+        )
+        assert len(response.json()["values"]) == 3
+
     def test_nan_in_the_body_is_not_json(self, api):
         response = api.post(
             URL, '{"values": [1, NaN, 2], "improvement": "up"}', content_type="application/json"
