@@ -17,25 +17,23 @@ from .services import audit_record, denied_written
 
 REFUSED = {401, 403, 404}
 
-# Records a URL can name by id, and the path from each to its person: tried in this order for
-# each id in the URL until one is found. Labels, not imports: the core loads no capability app.
-PERSON_OF = (
-    ("people.ServiceUser", "pk"),
-    ("people.Involvement", "service_user_id"),
-    ("people.Consent", "service_user_id"),
-    ("referrals.Referral", "service_user_id"),
-    ("careplans.CarePlan", "service_user_id"),
-    ("careplans.PlanEntry", "plan__service_user_id"),
-    ("careplans.PlanVersion", "plan__service_user_id"),
-    ("contacts.Contact", "service_user_id"),
-    ("cohorts.Enrolment", "service_user_id"),
-    ("cohorts.QuadrantAssessment", "service_user_id"),
-    ("outcomes.HonosRating", "service_user_id"),
-    ("outcomes.TopForm", "service_user_id"),
-    ("outcomes.DialogRating", "service_user_id"),
-    ("outcomes.SatisfactionResponse", "service_user_id"),
-    ("linkworkers.CaseNotification", "service_user_id"),
-)
+# Records a URL can name by id, and the path from each to its person: every model access.py
+# declares (ORG_WRITTEN names each one's path to the person), the person first. Not the access
+# machinery's own tables nor the audit log, which no URL names.
+NOT_NAMED_BY_URLS = {
+    "people.serviceuseruserobjectpermission",
+    "people.serviceusergroupobjectpermission",
+    "audit.auditevent",
+}
+
+
+def person_paths() -> list[tuple[str, str]]:
+    from dualcare.access import ORG_WRITTEN
+
+    paths = [
+        (label, entry.service_user) for label, entry in ORG_WRITTEN.items() if label not in NOT_NAMED_BY_URLS
+    ]
+    return sorted(paths, key=lambda pair: pair[0] != "people.serviceuser")
 
 
 def person_named_by(url_kwargs: dict):
@@ -45,7 +43,7 @@ def person_named_by(url_kwargs: dict):
             pk = value if isinstance(value, UUID) else UUID(str(value))
         except ValueError:
             continue
-        for label, path in PERSON_OF:
+        for label, path in person_paths():
             found = apps.get_model(label).objects.filter(pk=pk).values_list(path, flat=True).first()
             if found is not None:
                 return found
