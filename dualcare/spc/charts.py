@@ -377,8 +377,12 @@ def svg(
         lines += [
             ("limit", upper_limit, "Upper limit"),
             ("limit", lower_limit, "Lower limit"),
-            ("near", bounded(analysis.upper_near), ""),
-            ("near", bounded(analysis.lower_near), ""),
+            # a near-limit line beyond what the measure can take is not drawn
+            *(
+                ("near", level, "")
+                for level in (analysis.upper_near, analysis.lower_near)
+                if floor <= level <= ceiling
+            ),
         ]
     used_label_ys: list[float] = []
     for kind, level, name in lines:

@@ -188,6 +188,9 @@ class ProportionLimitTests:
         assert numbers and max(numbers) == 100 and min(numbers) == 0
         svg = str(chart.svg)
         assert "Upper limit 100<" in svg and "Lower limit 0<" in svg
+        drawn = [float(y) for y in re.findall(r'<line x1="72" y1="([-0-9.]+)" x2="660"', svg)]
+        top, bottom = min(drawn), max(drawn)  # the axis's 100 and 0 grid lines
+        assert top >= 0 and all(top <= y <= bottom for y in drawn)  # no line above 100 or below 0
         assert "upper process limit 100%, lower process limit 0% (capped at 0% to 100%" in svg
 
     def test_the_data_table_says_the_limits_are_capped(self):
