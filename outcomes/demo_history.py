@@ -26,7 +26,7 @@ from django.db import transaction
 from cohorts.models import QuadrantAssessment
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.management.demo_import import nhs_numbers
+from dualcare.management.demo_import import care_ends_by, nhs_numbers
 from dualcare.people.models import Involvement, Organisation, ServiceUser, StaffRole, User
 
 from .models import FFTAnswer, HonosRating, SatisfactionResponse, TopForm
@@ -204,11 +204,12 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
             for _ in range(rng.choice([1, 2, 3, 3, 4, 4, 5, 6])):
                 start = min(week + dt.timedelta(days=rng.randint(0, 6)), last_start)
                 end = start + dt.timedelta(days=rng.randint(120, 420))
-                if end >= today:
-                    # Care that would still be going on ends yesterday (every historic person's care
-                    # has ended, so none shows on a live page), not early: cutting it short would make
-                    # the caseload charts fall away over the last year.
-                    end = today - dt.timedelta(days=1)
+                if end > care_ends_by(today):
+                    # Care that would still be going on ends with last week (every historic person's
+                    # care has ended, so none shows on a live page, nor in the caseload charts' latest
+                    # week), not early: cutting it short would make the caseload charts fall away over
+                    # the last year.
+                    end = max(start, care_ends_by(today))
                 index = len(people)
                 person = ServiceUser(
                     nhs_number=next(numbers),

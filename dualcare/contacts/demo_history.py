@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from dualcare.management.demo_import import dates_as_given, history_enabled, nhs_numbers
+from dualcare.management.demo_import import care_ends_by, dates_as_given, history_enabled, nhs_numbers
 from dualcare.notifications.models import Notification
 from dualcare.people.models import Involvement, ServiceUser
 
@@ -141,7 +141,7 @@ class _History:
     def spell(self, team_key: str, start: dt.date) -> None:
         rng = self.rng
         workers, _, weekly_chance, missed_chance = TEAMS[team_key]
-        end = min(start + dt.timedelta(weeks=rng.randint(10, 40)), self.last_day)
+        end = min(start + dt.timedelta(weeks=rng.randint(10, 40)), care_ends_by(self.today))
         if end <= start:
             return
         age = rng.randint(19, 66)

@@ -46,6 +46,12 @@ class MeasureDef:
     description: str  # one plain sentence: what is counted, and from what
     counts_people: bool = True  # True when `Cell.n` counts people (small numbers are suppressed)
 
+    @property
+    def is_proportion(self) -> bool:
+        """A percentage of a whole (every "%" measure is worked out by :func:`percent`): its
+        values, and so the limits drawn for it, lie within 0 to 100."""
+        return self.unit == "%"
+
     def __post_init__(self):
         if self.improvement not in IMPROVEMENT_CHOICES:
             raise ValueError(f"{self.key}: improvement must be one of {IMPROVEMENT_CHOICES}")

@@ -292,6 +292,24 @@ class MeasureChart:
     def format(self, value) -> str:
         return format_value(value, self.definition.unit)
 
+    @property
+    def value_range(self) -> tuple[float, float] | None:
+        """The values the measure can take, for the chart's lines and axis: 0 to 100 for a
+        proportion; None otherwise."""
+        return PROPORTION_RANGE if self.definition.is_proportion else None
+
+    @property
+    def limits(self) -> tuple[float, float, bool] | None:
+        """The XmR chart's (lower, upper) process limits as drawn, and whether one was capped."""
+        if self.analysis is None or self.analysis.kind != "xmr":
+            return None
+        from dualcare.spc import charts as spc_charts
+
+        return spc_charts.shown_limits(self.analysis, self.value_range)
+
+
+PROPORTION_RANGE = (0.0, 100.0)
+
 
 def _baseline_indices(weeks: list[dt.date], baseline: Baseline | None) -> tuple[int, int] | None:
     if baseline is None or baseline.is_all_points:
@@ -325,7 +343,10 @@ def _annotation_indices(weeks: list[dt.date], annotations: Sequence[Annotation])
         week = measures.week_of(annotation.date)
         index = next((i for i, w in enumerate(weeks) if w >= week), None)
         if index is not None and (index > 0 or weeks[0] == week):
-            marks.append((index, f"{day_text(annotation.date)}: {annotation.text}"))
+            # The chart's key puts the point's date before the text; the annotation's own date
+            # is added only when it is another day of that week (or a later week's point).
+            own_date = "" if annotation.date == weeks[index] else f" (on {day_text(annotation.date)})"
+            marks.append((index, f"{annotation.text}{own_date}"))
     return marks
 
 
@@ -383,6 +404,7 @@ def measure_chart(
         labels=[day_text(week) for week in weeks],
         unit=definition.unit,
         annotations=marks,
+        value_range=chart.value_range,
     )
     return chart
 

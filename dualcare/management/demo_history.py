@@ -7,8 +7,9 @@ live demo, by contrast, is written through the services, as staff would write it
 - referrals between the demo teams, 3 to 10 a week for each receiving team, acknowledged,
   accepted or declined (with signposting), some late, and their events;
 - the people they were about: historic synthetic people (NHS numbers 99970xxxxx, valid check
-  digit; invented names) whose involvements are all closed, so nobody's caseload, record page or
-  lists of people change; nobody is given access to them;
+  digit; invented names) whose involvements are all closed by the end of last week (the
+  dashboards' latest week), so nobody's caseload, record page or lists of people change and the
+  caseload charts' latest week counts what the caseload pages list; nobody is given access to them;
 - their care plan versions, agreements and reviews, and their quadrant assessments;
 - a monthly link meeting, with attendance, before the demo's own link meetings.
 
@@ -34,7 +35,7 @@ from django.utils import timezone
 
 from careplans.models import Agreement, CarePlan, PlanEntry, PlanVersion
 from cohorts.models import QuadrantAssessment, quadrant_for
-from dualcare.management.demo_import import dates_as_given, history_enabled, nhs_numbers
+from dualcare.management.demo_import import care_ends_by, dates_as_given, history_enabled, nhs_numbers
 from dualcare.people.models import Involvement, ServiceUser
 from linkworkers.models import Appointment, Attendance, Meeting
 from referrals import sla
@@ -252,7 +253,7 @@ class _History:
         )
 
     def involvement(self, person, team_key, start: dt.date, end: dt.date, reason: str):
-        end = max(start, min(end, self.today))
+        end = max(start, min(end, care_ends_by(self.today)))
         worker = self.worker(team_key)
         return self.add(
             Involvement(

@@ -5,6 +5,7 @@ Each capability's history (``dualcare/management/demo_history.py``, ``dualcare/c
 bulk in one transaction, once.
 """
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +16,16 @@ from django.conf import settings
 def history_enabled() -> bool:
     """DEMO_HISTORY: on by default, off under the test runner unless set."""
     return bool(getattr(settings, "DEMO_HISTORY", not getattr(settings, "TESTING", False)))
+
+
+def care_ends_by(today: dt.date) -> dt.date:
+    """The last day a historic involvement may run to: the Sunday that ends the last full week.
+
+    The dashboards' latest week is that week, and a caseload chart counts the people with an
+    involvement still open at the week's end; ended by then, nobody from a history is counted
+    there, and the chart's latest week agrees with the caseload pages, which list only live
+    people (issue 13)."""
+    return today - dt.timedelta(days=today.weekday() + 1)
 
 
 def nhs_numbers(prefix: str) -> Iterator[str]:

@@ -95,16 +95,25 @@ def table_rows(analysis: XmR | RunChart, labels: Sequence[str]) -> list[dict]:
     ]
 
 
-def summary(analysis: XmR | RunChart, unit: str = "") -> str:
-    """A plain-words summary of the chart: its centre line, limits and special causes."""
+def summary(
+    analysis: XmR | RunChart, unit: str = "", *, value_range: tuple[float, float] | None = None
+) -> str:
+    """A plain-words summary of the chart: its centre line, limits (as drawn: see
+    :func:`shown_limits`) and special causes."""
     points = analysis.points
     suffix = f" {unit}" if unit and unit != "%" else unit
     if analysis.kind == "xmr":
+        lower, upper, capped = shown_limits(analysis, value_range)
         sentence = (
             f"Control chart (XmR) of {len(points)} points. Mean {format_number(analysis.mean)}{suffix}, "
-            f"upper process limit {format_number(analysis.upper_limit)}{suffix}, "
-            f"lower process limit {format_number(analysis.lower_limit)}{suffix}"
+            f"upper process limit {format_number(upper)}{suffix}, "
+            f"lower process limit {format_number(lower)}{suffix}"
         )
+        if capped:
+            sentence += (
+                f" (capped at {format_number(value_range[0])}{suffix} to "
+                f"{format_number(value_range[1])}{suffix}, the range a proportion can take)"
+            )
         first, last = analysis.baseline
         if (first, last) != (0, len(points)):
             sentence += f", worked out from points {first + 1} to {last}"
@@ -145,6 +154,18 @@ def _check_labels(analysis: XmR | RunChart, labels: Sequence[str]) -> None:
 def _tag(template: str, *args) -> SafeString:
     """``format_html`` with coordinates rounded to one decimal place."""
     return format_html(template, *(f"{arg:.1f}" if isinstance(arg, float) else arg for arg in args))
+
+
+def shown_limits(analysis: XmR, value_range: tuple[float, float] | None = None) -> tuple[float, float, bool]:
+    """The XmR chart's lower and upper process limits as drawn: within ``value_range`` (0 to 100
+    for a proportion, which cannot go beyond them) when one is given; and whether either was
+    capped. The analysis itself keeps the formula's numbers."""
+    lower, upper = analysis.lower_limit, analysis.upper_limit
+    if value_range is None:
+        return lower, upper, False
+    floor, ceiling = value_range
+    shown = max(floor, min(lower, ceiling)), max(floor, min(upper, ceiling))
+    return shown[0], shown[1], shown != (lower, upper)
 
 
 def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -230,13 +251,15 @@ def svg(
     annotations: Sequence[tuple[int, str]] = (),
     x_label: str = "Date",
     legend: bool = True,
+    value_range: tuple[float, float] | None = None,
 ) -> SafeString:
     """The chart as an ``<svg role="img">`` with a title, a description and a legend.
 
     ``labels`` name the points (dates, usually), one per point; ``annotations`` are
     ``(point index, text)`` pairs drawn as numbered vertical lines with a key below the
     chart (annotations outside the series are left out). ``description`` is followed by a
-    generated summary of the centre line, limits and special causes.
+    generated summary of the centre line, limits and special causes. ``value_range`` bounds the
+    lines drawn and the value axis (0 to 100 for a proportion).
     """
     _check_labels(analysis, labels)
     points = analysis.points
@@ -244,12 +267,19 @@ def svg(
     values = [p.value for p in points]
     is_xmr = analysis.kind == "xmr"
     centre = analysis.mean if is_xmr else analysis.median
-    extent = values + ([analysis.upper_limit, analysis.lower_limit] if is_xmr else [centre])
+    floor, ceiling = value_range or (-math.inf, math.inf)
+
+    def bounded(level: float) -> float:
+        return max(floor, min(level, ceiling))
+
+    if is_xmr:
+        lower_limit, upper_limit, _capped = shown_limits(analysis, value_range)
+    extent = values + ([upper_limit, lower_limit] if is_xmr else [centre])
     low, high = min(extent), max(extent)
     if math.isclose(low, high):
-        low, high = low - 1, high + 1
-    ticks = _nice_ticks(low, high)
-    low, high = ticks[0], ticks[-1]
+        low, high = bounded(low - 1), bounded(high + 1)
+    ticks = [tick for tick in _nice_ticks(low, high) if floor <= tick <= ceiling]
+    low, high = min(ticks[0], low), max(ticks[-1], high)
 
     plot_left, plot_right = LEFT, WIDTH - RIGHT
     bottom = TOP + PLOT_HEIGHT
@@ -345,10 +375,14 @@ def svg(
     lines = [("centre", centre, "Mean" if is_xmr else "Median")]
     if is_xmr:
         lines += [
-            ("limit", analysis.upper_limit, "Upper limit"),
-            ("limit", analysis.lower_limit, "Lower limit"),
-            ("near", analysis.upper_near, ""),
-            ("near", analysis.lower_near, ""),
+            ("limit", upper_limit, "Upper limit"),
+            ("limit", lower_limit, "Lower limit"),
+            # a near-limit line beyond what the measure can take is not drawn
+            *(
+                ("near", level, "")
+                for level in (analysis.upper_near, analysis.lower_near)
+                if floor <= level <= ceiling
+            ),
         ]
     used_label_ys: list[float] = []
     for kind, level, name in lines:
@@ -448,7 +482,7 @@ def svg(
             repr((title, values, tuple(labels), tuple(annotations))).encode(), usedforsecurity=False
         ).hexdigest()[:10]
     )
-    full_description = f"{description} {summary(analysis, unit)}".strip()
+    full_description = f"{description} {summary(analysis, unit, value_range=value_range)}".strip()
     return _tag(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {1}" width="100%" role="img" '
         'aria-labelledby="{2}-title {2}-desc" font-family="{3}" class="dc-spc-chart">'

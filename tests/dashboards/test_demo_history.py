@@ -14,6 +14,7 @@ from cohorts.selectors import DASHBOARD_MEASURES as CASELOAD_MEASURES
 from dualcare import access
 from dualcare.dashboards.measures import collect, week_of
 from dualcare.management import demo_data, demo_history
+from dualcare.people import selectors as people_selectors
 from dualcare.people.models import Involvement, ServiceUser, ServiceUserUserObjectPermission, Team, User
 from dualcare.spc.rules import xmr
 from linkworkers.selectors import DASHBOARD_MEASURES as LINKWORKER_MEASURES
@@ -101,6 +102,15 @@ class DemoHistoryTests(TestCase):
             self.assertTrue(nhs.is_valid(number), number)
         self.assertFalse(Involvement.objects.filter(service_user__in=historic, end__isnull=True).exists())
         self.assertFalse(ServiceUserUserObjectPermission.objects.filter(content_object__in=historic).exists())
+
+    def test_the_caseload_chart_counts_last_week_the_people_the_caseload_page_lists(self):
+        # Issue 13: the chart counted about 200 for North last week, the page listed 22.
+        manager = User.objects.get(username="manager.mh")
+        self.assertEqual(list(access.teams_of(manager)), [self.north])
+        listed = len(people_selectors.caseload_rows(manager))
+        charted = sum(self.measures[measure.key][(None, self.last_week)].n for measure in CASELOAD_MEASURES)
+        self.assertGreater(listed, 0)
+        self.assertEqual(charted, listed)
 
     def test_the_logins_caseloads_and_lists_are_as_before(self):
         self.assertEqual(what_the_logins_see(), self.before)

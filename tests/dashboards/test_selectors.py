@@ -2,9 +2,11 @@
 placed on the series, small-number suppression."""
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
 
 from dualcare.dashboards.measures import Cell
 from dualcare.dashboards.selectors import (
@@ -148,7 +150,58 @@ class MeasureChartTests:
         ]
         measure_chart(SHARE, cells, period=self.period(10), annotations=notes)
         thursday = weeks(10)[4] + dt.timedelta(days=3)
-        assert placed["annotations"] == [(4, f"{thursday.day} {thursday:%b %Y}: Huddle")]
+        # The chart's key puts the point's date (the week's Monday) first; the annotation's own day
+        # follows the text, once.
+        assert placed["annotations"] == [(4, f"Huddle (on {thursday.day} {thursday:%b %Y})")]
+
+    def test_an_annotation_on_the_weeks_first_day_names_its_date_once(self):
+        # Issue 13: the key read "1 Jun 2026: 1 Jun 2026: Daily referral huddle started".
+        cells = {w: Cell(50 + i % 3, 10) for i, w in enumerate(weeks(10))}
+        notes = [SimpleNamespace(date=weeks(10)[4], text="Daily referral huddle started")]
+        chart = measure_chart(SHARE, cells, period=self.period(10), annotations=notes)
+        assert "2 Feb 2026: Daily referral huddle started" in str(chart.svg)
+        assert str(chart.svg).count("2 Feb 2026") == 2  # the date axis label and the key, once
+
+
+class ProportionLimitTests:
+    """A percentage is a proportion: its limits and axis stay within 0 to 100 %."""
+
+    VALUES = [40, 95] * 10  # mean 67.5, moving range 55: formula limits -78.8 to 213.8
+
+    def period(self, count):
+        return SimpleNamespace(mondays=weeks(count), first=MONDAY, last=weeks(count)[-1])
+
+    def chart(self, definition):
+        cells = {w: Cell(v, 10) for w, v in zip(weeks(20), self.VALUES, strict=True)}
+        return measure_chart(definition, cells, period=self.period(20))
+
+    @staticmethod
+    def axis_numbers(svg) -> list[float]:
+        ticks = re.findall(r'text-anchor="end" fill="#[0-9a-f]+">([-0-9.,]+)</text>', str(svg))
+        return [float(tick.replace(",", "")) for tick in ticks]
+
+    def test_a_percentage_draws_its_limits_and_axis_within_0_and_100(self):
+        chart = self.chart(SHARE)
+        assert chart.analysis.upper_limit > 200 and chart.analysis.lower_limit < 0  # the formula's
+        assert chart.limits == (0, 100, True)
+        numbers = self.axis_numbers(chart.svg)
+        assert numbers and max(numbers) == 100 and min(numbers) == 0
+        svg = str(chart.svg)
+        assert "Upper limit 100<" in svg and "Lower limit 0<" in svg
+        drawn = [float(y) for y in re.findall(r'<line x1="72" y1="([-0-9.]+)" x2="660"', svg)]
+        top, bottom = min(drawn), max(drawn)  # the axis's 100 and 0 grid lines
+        assert top >= 0 and all(top <= y <= bottom for y in drawn)  # no line above 100 or below 0
+        assert "upper process limit 100%, lower process limit 0% (capped at 0% to 100%" in svg
+
+    def test_the_data_table_says_the_limits_are_capped(self):
+        html = render_to_string("dashboards/_table.html", {"chart": self.chart(SHARE)})
+        assert "process limits 0 to 100, capped at 0 to 100 as a proportion cannot go beyond them" in html
+
+    def test_a_count_is_not_capped(self):
+        chart = self.chart(CASELOAD)
+        lower, upper, capped = chart.limits
+        assert upper > 200 and not capped
+        assert max(self.axis_numbers(chart.svg)) > 200
 
 
 class FormatTests:
