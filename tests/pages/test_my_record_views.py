@@ -1,0 +1,62 @@
+"""/my/record-views/: one row per visit (rows by one person close together are one visit),
+times written as people write them, and the name of the organisation wherever it can be known."""
+
+import datetime as dt
+import zoneinfo
+
+from django.urls import reverse
+from django.utils.html import escape
+from freezegun import freeze_time
+
+from dualcare.audit.models import AuditEvent
+from dualcare.audit.services import audit_record
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+def rows_of(client):
+    return client.get(reverse("my_record_views")).context["page"].object_list
+
+
+class RecordVisitTests:
+    def test_it_shows_one_row_per_visit_with_times_as_people_write_them(self, world, client):
+        # 12:02am on a winter night, London time; three reads of the record in one visit.
+        start = dt.datetime(2026, 1, 14, 0, 2, tzinfo=LONDON)
+        for seconds in (0, 20, 75):
+            with freeze_time(start + dt.timedelta(seconds=seconds)):
+                audit_record(actor=world.keyworker_sm, action="service_user.view", target=world.service_user)
+        # Another visit by the same person an hour later, and one by someone else in between.
+        with freeze_time(start + dt.timedelta(minutes=30)):
+            audit_record(actor=world.keyworker_mh, action="careplan.view", target=world.service_user)
+        with freeze_time(start + dt.timedelta(hours=1)):
+            audit_record(actor=world.keyworker_sm, action="careplan.publish", target=world.service_user)
+        client.force_login(world.service_user_login)
+        visits = [v for v in rows_of(client) if v.started.year == 2026 and v.started.month == 1]
+        assert [(v.actor, v.did) for v in visits] == [
+            (world.keyworker_sm, ["Changed your record"]),
+            (world.keyworker_mh, ["Looked at your record"]),
+            (world.keyworker_sm, ["Looked at your record"]),
+        ]
+        html = client.get(reverse("my_record_views")).content.decode()
+        assert "14 Jan 2026, 12:02am to 12:03am" in html
+        assert "14 Jan 2026, 1:02am" in html
+        assert "a.m." not in html and "p.m." not in html
+
+    def test_it_names_the_organisation_the_person_worked_for_when_a_row_names_none(self, world, client):
+        # Rows written without an organisation (by the audit middleware, or before it was
+        # recorded) still say where the person works.
+        AuditEvent.objects.create(
+            actor=world.keyworker_sm, action="service_user.view", service_user=world.service_user
+        )
+        client.force_login(world.service_user_login)
+        visit = next(v for v in rows_of(client) if v.actor == world.keyworker_sm)
+        assert visit.organisation_name == "Testshire Drug and Alcohol Service"
+        html = client.get(reverse("my_record_views")).content.decode()
+        assert "Not known" not in html
+        assert escape(world.keyworker_sm.display_name) in html
+
+    def test_it_says_a_list_read_was_a_list_that_included_the_person(self, world, client):
+        audit_record(actor=world.keyworker_mh, action="contacts.pharmacy.list", target=world.service_user)
+        client.force_login(world.service_user_login)
+        html = client.get(reverse("my_record_views")).content.decode()
+        assert "Looked at a list that included you" in html
