@@ -60,3 +60,34 @@ class RecordVisitTests:
         client.force_login(world.service_user_login)
         html = client.get(reverse("my_record_views")).content.decode()
         assert "Looked at a list that included you" in html
+
+
+class ClockTests:
+    def test_it_writes_times_as_people_write_them(self):
+        from django.template import Context, Template
+
+        from dualcare.templatetags.dualcare_tags import clock
+
+        assert clock(dt.time(0, 2)) == "12:02am"
+        assert clock(dt.time(12, 0)) == "12:00pm"
+        assert clock(dt.time(15, 30)) == "3:30pm"
+        # Aware datetimes in local time: 13:05 UTC in July is 2:05pm in London.
+        assert clock(dt.datetime(2026, 7, 1, 13, 5, tzinfo=dt.UTC)) == "2:05pm"
+        assert clock(None) == ""
+        rendered = Template("{% load dualcare_tags %}{{ t|clock }}").render(Context({"t": dt.time(9, 5)}))
+        assert rendered == "9:05am"
+
+    def test_the_persons_appointments_show_times_as_people_write_them(self, world, client):
+        from dualcare.contacts import services as contacts
+
+        when = (dt.datetime.now(LONDON) + dt.timedelta(days=3)).replace(hour=9, minute=30, second=0)
+        contacts.appointment_create(
+            by=world.keyworker_mh,
+            service_user=world.service_user,
+            kind="clinic",
+            team=world.cmht_north,
+            starts_at=when,
+        )
+        client.force_login(world.service_user_login)
+        html = client.get(reverse("contacts:mine")).content.decode()
+        assert f"{when:%A} {when.day} {when:%B} at 9:30am" in html
