@@ -96,6 +96,54 @@ SECTION_TEXT_LABEL = {
     Section.DISCHARGE: "Follow-up after discharge",
 }
 
+# The same plan on the pages the person and their carer read (GLOSSARY.md: on their own pages
+# say "you"). "{name}" is the person's known-as name, for the carer.
+READER_SECTION_LABELS = {
+    "person": {
+        Section.WHAT_MATTERS: "What matters to you",
+        Section.GOAL: "Your goals",
+        Section.CRISIS: "Your crisis and relapse-prevention plan",
+        Section.RISK: "Your risk history",
+        Section.CARER: "How your carers are involved",
+        Section.DISCHARGE: "When you leave the service",
+    },
+    "carer": {
+        Section.WHAT_MATTERS: "What matters to {name}",
+        Section.GOAL: "{name}'s goals",
+        Section.CRISIS: "{name}'s crisis and relapse-prevention plan",
+        Section.CARER: "How you are involved",
+        Section.DISCHARGE: "When {name} leaves the service",
+    },
+}
+READER_TEXT_LABELS = {
+    "person": {
+        Section.WHAT_MATTERS: "In your words",
+        Section.GOAL: "Your goal",
+        Section.DISCHARGE: "Follow-up after you leave",
+    },
+    "carer": {
+        Section.WHAT_MATTERS: "In {name}'s words",
+        Section.GOAL: "{name}'s goal",
+        Section.DISCHARGE: "Follow-up after {name} leaves",
+    },
+}
+READER_FIELD_LABELS = {
+    "person": {
+        "domain": "Part of your life",
+        "carer_views": "Your carer's views",
+        "shared_with_carer": "What is shared with your carer",
+    },
+    "carer": {
+        "domain": "Part of {name}'s life",
+        "carer_views": "Your views",
+        "shared_with_carer": "What is shared with you",
+    },
+}
+READER_OWNERS = {
+    "person": {ActionOwner.SERVICE_USER.label: "You", ActionOwner.CARER.label: "Your carer"},
+    "carer": {ActionOwner.SERVICE_USER.label: "{name}", ActionOwner.CARER.label: "You"},
+}
+
 
 class CarePlan(TimeStampedModel):
     """The person's one shared plan. Its content is its entries; its history is its versions."""

@@ -32,7 +32,7 @@ def version_pdf(version: PlanVersion) -> bytes:
         {
             "version": version,
             "person": version.plan.service_user,
-            "sections": version_sections(_PERSON, version),
+            "sections": version_sections(_PERSON, version, reader="person"),
         },
     )
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf(pdf_variant="pdf/ua-1")

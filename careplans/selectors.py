@@ -20,6 +20,10 @@ from dualcare.people.models import ServiceUser
 
 from .models import (
     FIELD_LABELS,
+    READER_FIELD_LABELS,
+    READER_OWNERS,
+    READER_SECTION_LABELS,
+    READER_TEXT_LABELS,
     SECTION_FIELDS,
     SECTION_TEXT_LABEL,
     Agreement,
@@ -30,10 +34,22 @@ from .models import (
 )
 
 
-def field_label(section: str, name: str) -> str:
+def field_label(section: str, name: str, *, reader: str | None = None, known_as: str = "") -> str:
+    """A field's label; for a `reader` ("person" or "carer") in words that speak to them."""
+    if reader:
+        words = READER_TEXT_LABELS[reader].get(section) if name == "text" else None
+        words = words or READER_FIELD_LABELS[reader].get(name)
+        if words:
+            return words.format(name=known_as)
     if name == "text":
         return SECTION_TEXT_LABEL.get(section, FIELD_LABELS["text"])
     return FIELD_LABELS[name]
+
+
+def _reader_value(name: str, value, *, reader: str | None, known_as: str):
+    if reader and name == "owner_kind" and value in READER_OWNERS[reader]:
+        return READER_OWNERS[reader][value].format(name=known_as)
+    return readable(value)
 
 
 @dataclass
@@ -42,6 +58,7 @@ class SectionView:
     label: str
     entries: list = field(default_factory=list)
     hidden_count: int = 0  # entries of other organisations this viewer may not see
+    in_sentence: str = ""  # the label inside a sentence ("your crisis ...", "Sam's crisis ...")
 
 
 def plan_of(service_user: ServiceUser) -> CarePlan | None:
@@ -88,20 +105,33 @@ def readable(value):
     return value
 
 
-def version_sections(acc: CarePlanAccess, version: PlanVersion) -> list[SectionView]:
-    """A published version's content as this viewer may see it."""
+def version_sections(
+    acc: CarePlanAccess, version: PlanVersion, *, reader: str | None = None, known_as: str = ""
+) -> list[SectionView]:
+    """A published version's content as this viewer may see it. `reader` "person" or "carer"
+    words the labels to them (the person's known-as name `known_as` for the carer)."""
     sections = []
     for key, label in Section.choices:
         if not acc.sees_section(key):
             continue
-        view = SectionView(key=key, label=label)
+        in_sentence = label[:1].lower() + label[1:]
+        if reader:
+            label = READER_SECTION_LABELS[reader].get(key, label).format(name=known_as)
+            # A name keeps its capital.
+            in_sentence = (
+                label if reader == "carer" and key in READER_SECTION_LABELS["carer"] else label.lower()
+            )
+        view = SectionView(key=key, label=label, in_sentence=in_sentence)
         for entry in version.entries(key):
             if acc.sees_entry(key, entry["organisation_id"]):
                 view.entries.append(
                     {
                         **entry,
                         "rows": [
-                            (field_label(key, name), readable(value))
+                            (
+                                field_label(key, name, reader=reader, known_as=known_as),
+                                _reader_value(name, value, reader=reader, known_as=known_as),
+                            )
                             for name, value in entry["fields"].items()
                             if value
                         ],

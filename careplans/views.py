@@ -375,7 +375,9 @@ def my_plan(request: HttpRequest) -> HttpResponse:
         {
             "person": person,
             "version": version,
-            "sections": _crisis_first(selectors.version_sections(acc, version)) if version else [],
+            "sections": _crisis_first(selectors.version_sections(acc, version, reader="person"))
+            if version
+            else [],
             "status": selectors.agreement_status(version),
             "form": form,
             "review_overdue": plan.review_overdue() if plan else False,
@@ -453,7 +455,9 @@ def carer_plan(request: HttpRequest, service_user_pk) -> HttpResponse:
         {
             "person": person,
             "version": version,
-            "sections": selectors.version_sections(acc, version) if version else [],
+            "sections": selectors.version_sections(acc, version, reader="carer", known_as=person.known_as)
+            if version
+            else [],
             "form": form,
         },
     )

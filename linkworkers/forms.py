@@ -171,8 +171,9 @@ class ItemForm(NHSForm):
 
 class AttendanceForm(NHSForm):
     user = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.HiddenInput)
+    # An empty first choice: nothing is recorded about anyone until the chair chooses.
     status = forms.ChoiceField(
-        choices=Attendance.Status.choices,
+        choices=[("", "Choose attendance"), *Attendance.Status.choices],
         label="Attendance",
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether they came."},

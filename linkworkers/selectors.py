@@ -122,15 +122,27 @@ def my_actions(user: User):
 
 
 def carried_actions(meeting: Meeting):
-    """Actions from earlier meetings still open, or done since the last one: reviewed at this one."""
+    """Actions from earlier meetings still open: reviewed at this one. An action done is not
+    carried forward (the notes of the meeting where it was set show it done)."""
     return (
-        Action.objects.filter(meeting__starts_at__lt=meeting.starts_at)
-        .filter(
-            Q(status=Action.Status.OPEN) | Q(done_on__gte=(meeting.starts_at - dt.timedelta(days=35)).date())
-        )
+        Action.objects.filter(meeting__starts_at__lt=meeting.starts_at, status=Action.Status.OPEN)
         .select_related("owner", "meeting")
         .order_by("due_on")
     )
+
+
+NOT_RECORDED = "Not recorded"
+
+
+def attendance_label(attendance: Attendance | None) -> str:
+    """How one link worker's attendance reads, on the meeting page and in the notes PDF alike:
+    nothing is said about a person until the chair has recorded it."""
+    if attendance is None:
+        return NOT_RECORDED
+    label = attendance.get_status_display()
+    if attendance.deputy_id:
+        label = f"{label} ({attendance.deputy.display_name})"
+    return label
 
 
 def _disengaged_for(viewer, days: int = 28):
@@ -183,6 +195,7 @@ def meeting_context(meeting: Meeting, *, viewer: User | None, deidentified: bool
         .order_by("team__organisation__name", "team__name")
     ):
         appointment.attendance = attendance.get(appointment.user_id)
+        appointment.attendance_label = attendance_label(appointment.attendance)
         link_workers.append(appointment)
     has_disengaged = any(item.kind == AgendaItem.Kind.DISENGAGED for item in items)
     return {

@@ -22,6 +22,7 @@ from dualcare.links import absolute_url
 from dualcare.notifications.services import notify
 from dualcare.people import services as people_services
 from dualcare.people.models import ServiceUser, StaffRole, Team, User
+from dualcare.templatetags.dualcare_tags import clock
 
 from .models import (
     Action,
@@ -618,6 +619,13 @@ def attendance_record(
     _ensure_open(meeting)
     if status not in Attendance.Status.values:
         raise ApplicationError("Choose whether they came.", field="status")
+    if timezone.now() < meeting.starts_at:
+        starts = timezone.localtime(meeting.starts_at)
+        raise ApplicationError(
+            f"Attendance can be recorded from the start of the meeting, {starts:%-d %B %Y} at "
+            f"{clock(starts)}.",
+            field="status",
+        )
     if status == Attendance.Status.DEPUTY_SENT and deputy is None:
         raise ApplicationError("Choose the deputy who came.", field="deputy")
     if status != Attendance.Status.DEPUTY_SENT:

@@ -197,6 +197,7 @@ def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
             "editable": is_chair and meeting.state == Meeting.State.SCHEDULED,
             "item_form": ItemForm(auto_id="new-item-%s"),
             "statuses": AttendanceForm.base_fields["status"].choices,
+            "started": meeting.starts_at <= timezone.now(),
             "can_notify": access.linkworkers_can_notify(request.user)
             and meeting.state == Meeting.State.SCHEDULED
             and meeting.starts_at > timezone.now(),

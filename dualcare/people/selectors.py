@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from cohorts.models import QuadrantAssessment
 from cohorts.selectors import quadrant_assessments_visible_to, with_current_quadrant
 from dualcare import access
-from dualcare.audit.selectors import record_views_for_service_user
+from dualcare.audit.selectors import RecordVisits, record_views_for_service_user
 
 from .models import (
     Carer,
@@ -178,16 +179,69 @@ def plain_action(action: str) -> str:
     if action in RECORD_ACTIONS_PLAIN:
         return RECORD_ACTIONS_PLAIN[action]
     # Unknown actions from apps added later still read as something honest: the last part is the
-    # verb ("outcomes.honos.list", "outcomes.top.export").
+    # verb ("outcomes.honos.list", "outcomes.top.export"). A list read writes one row for each
+    # person shown: for the person, someone looked at a list they were on.
     verb = action.rpartition(".")[2]
-    if verb in {"view", "list", "pdf", "export"}:
+    if verb in {"list", "export"}:
+        return "Looked at a list that included you"
+    if verb in {"view", "pdf"}:
         return "Looked at your record"
     return "Changed your record"
 
 
-def record_views(service_user: ServiceUser) -> QuerySet:
-    """Who looked at or changed the person's record, newest first, with names and organisations."""
-    return record_views_for_service_user(service_user).order_by("-at")
+@dataclass
+class RecordVisit:
+    """One visit to the person's record: who, for which organisation, when, and what they did."""
+
+    actor: User | None
+    started: object
+    ended: object
+    organisation_name: str = ""
+    did: list[str] = field(default_factory=list)
+
+
+def record_views(service_user: ServiceUser) -> RecordVisits:
+    """Visits to the person's record, newest first, grouped in SQL and paged by a Paginator;
+    `record_visits_described` fills in one page."""
+    return RecordVisits(service_user)
+
+
+def record_visits_described(service_user: ServiceUser, visits: list[tuple]) -> list[RecordVisit]:
+    """One page of visits with names, organisations and plain words. Two queries whatever the
+    page's length (its rows; the staff roles of actors whose rows name no organisation)."""
+    if not visits:
+        return []
+    spans = Q()
+    for actor_id, started, ended in visits:
+        actor = Q(actor_id=actor_id) if actor_id else Q(actor__isnull=True)
+        spans |= actor & Q(at__gte=started, at__lte=ended)
+    rows = list(record_views_for_service_user(service_user).filter(spans).order_by("at"))
+    described = []
+    for actor_id, started, ended in visits:
+        mine = [r for r in rows if r.actor_id == actor_id and started <= r.at <= ended]
+        visit = RecordVisit(actor=mine[0].actor if mine else None, started=started, ended=ended)
+        for row in mine:
+            if row.organisation and not visit.organisation_name:
+                visit.organisation_name = row.organisation.name
+            words = plain_action(row.action)
+            if words not in visit.did:
+                visit.did.append(words)
+        described.append(visit)
+    # A row written without an organisation: the one the actor worked for on the day.
+    unnamed = {v.actor.pk for v in described if v.actor and not v.organisation_name}
+    if unnamed:
+        roles = list(
+            StaffRole.objects.filter(user_id__in=unnamed)
+            .select_related("team__organisation")
+            .order_by("start")
+        )
+        for visit in described:
+            if visit.actor and not visit.organisation_name:
+                day = timezone.localtime(visit.started).date()
+                held = [r for r in roles if r.user_id == visit.actor.pk and r.is_active_on(day)]
+                if held:
+                    visit.organisation_name = held[0].team.organisation.name
+    return described
 
 
 def org_teams(organisation) -> QuerySet[Team]:

@@ -283,8 +283,7 @@ def my_home(request: HttpRequest) -> HttpResponse:
 def my_record_views(request: HttpRequest) -> HttpResponse:
     service_user = _own_record(request)
     page = Paginator(selectors.record_views(service_user), 25).get_page(request.GET.get("page"))
-    for event in page.object_list:
-        event.plain_action = selectors.plain_action(event.action)
+    page.object_list = selectors.record_visits_described(service_user, page.object_list)
     return render(request, "people/my_record_views.html", {"page": page})
 
 

@@ -1,11 +1,13 @@
-"""Small template helpers: NHS number formatting and the navigation for who is signed in."""
+"""Small template helpers: NHS number and time formatting, and the navigation for who is signed in."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from dualcare.people.models import StaffRole, User
 
@@ -21,6 +23,20 @@ def nhs_number(value) -> str:
     if len(digits) != 10:
         return str(value or "")
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+@register.filter
+def clock(value) -> str:
+    """A time the way people write it: '12:02am', '3:30pm' (Django's own 'a' format gives
+    'a.m.' in English and 'P' says 'midnight'). Aware datetimes are shown in local time."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        value = value.time()
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
 
 
 @dataclass

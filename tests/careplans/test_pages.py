@@ -196,7 +196,7 @@ class PortalTests:
         page = client.get(url).content.decode()
         assert "Your care plan" in page and "version 2" in page
         assert "My dog and my daughter." in page and "Not agreed yet" in page
-        assert page.index("If things get difficult") < page.index("What matters to me")
+        assert page.index("If things get difficult") < page.index("What matters to you")
         assert f"written with you by {world.sm.name} and {world.mh.name}" in page
         missing = client.post(url, {"kind": "changes", "comment": ""}).content.decode()
         assert "Say what you would change, in your own words." in missing
@@ -236,6 +236,18 @@ class PortalTests:
         assert client.get(reverse("my_care_plan:plan")).status_code == 404
         assert client.get(reverse("my_care_plan:pdf")).status_code == 404
 
+    def test_it_speaks_to_the_person_on_their_own_plan(self, world, plan, client):
+        client.force_login(world.service_user_login)
+        page = client.get(reverse("my_care_plan:plan")).content.decode()
+        for words in ("What matters to you", "In your words", "Your goals", "Your goal", "Part of your life"):
+            assert words in page, words
+        for words in ("In their words", "The goal, in their words", "Life area", "What matters to me"):
+            assert words not in page, words
+        # The staff page keeps the staff words.
+        client.force_login(world.keyworker_mh)
+        staff = client.get(reverse("careplans:plan", args=[world.service_user.pk])).content.decode()
+        assert "In their words" in staff and "Life area" in staff
+
     def test_it_links_from_the_persons_home(self, world, plan, client):
         client.force_login(world.service_user_login)
         page = client.get(reverse("my_home")).content.decode()
@@ -249,6 +261,7 @@ class CarerPageTests:
         page = client.get(url).content.decode()
         assert "Walking the dog" in page
         assert "My dog and my daughter." not in page and "Overdose" not in page
+        assert f"{world.service_user.known_as}&#x27;s crisis and relapse-prevention plan" in page
         assert "Write your views on the care plan." in client.post(url, {"comment": ""}).content.decode()
         assert client.post(url, {"comment": "He seems better."}).status_code == 302
         assert Agreement.objects.get().kind == "carer_views"

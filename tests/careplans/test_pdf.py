@@ -58,7 +58,8 @@ class PdfTests:
         assert "Seeing my daughter every weekend." in text
         assert "Drinking alone again at weekends" in text  # risk history from both organisations
         # The crisis plan comes before everything else.
-        assert text.index("your crisis plan") < text.index("What matters to me")
+        assert text.index("your crisis plan") < text.index("What matters to you")
+        assert "In your words" in text and "In their words" not in text
         reader = PdfReader(io.BytesIO(content))
         catalog = reader.trailer["/Root"]
         assert "/StructTreeRoot" in catalog  # tagged

@@ -21,10 +21,11 @@ class TemplateHelperTests:
         # Actions of apps added later still read as something true.
         assert plain_action("careplan.pdf") == "Looked at your record"
         assert plain_action("careplan.publish") == "Changed your record"
-        # A list or export that showed the person is a look, however many parts the action has.
-        assert plain_action("outcomes.honos.list") == "Looked at your record"
-        assert plain_action("outcomes.top.export") == "Looked at your record"
-        assert plain_action("contacts.pharmacy.list") == "Looked at your record"
+        # A list or export writes a row for each person it showed: a list that included them,
+        # however many parts the action has.
+        assert plain_action("outcomes.honos.list") == "Looked at a list that included you"
+        assert plain_action("outcomes.top.export") == "Looked at a list that included you"
+        assert plain_action("contacts.pharmacy.list") == "Looked at a list that included you"
 
 
 class MessagesTests:
