@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 
 from dualcare import access, limits
-from dualcare.api_auth import IsStaff
+from dualcare.api_auth import IsStaffOrPersonReading
 from dualcare.exceptions import ApplicationError
 
 from . import selectors, services
@@ -54,7 +54,9 @@ class EntrySerializer(serializers.Serializer):
     organisation_id = serializers.UUIDField()
     author = serializers.CharField()
     updated_at = serializers.DateTimeField()
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(
+        help_text="The entry's edit count; for a service user or carer, the published version's number."
+    )
     may_edit = serializers.BooleanField()
     fields = serializers.DictField(child=serializers.CharField(allow_blank=True))
 
@@ -75,6 +77,8 @@ class CarePlanDetailSerializer(CarePlanSerializer):
     @extend_schema(responses=SectionSerializer(many=True))
     def get_sections(self, plan) -> list:
         acc = self.context["acc"]
+        if acc.published_only:
+            return _published_sections(acc, plan)
         return [
             {
                 "section": view.key,
@@ -96,6 +100,38 @@ class CarePlanDetailSerializer(CarePlanSerializer):
             }
             for view in selectors.working_sections(acc, plan)
         ]
+
+
+def _published_sections(acc, plan) -> list:
+    """A service user or carer reads the current published version as their portal page shows
+    it (the sections and entries they may see, labelled to them), never the working draft."""
+    version = selectors.current_version(plan)
+    if version is None:
+        return []
+    reader = "person" if acc.kind == "service_user" else "carer"
+    return [
+        {
+            "section": view.key,
+            "label": view.label,
+            "hidden_entries": view.hidden_count,
+            "entries": [
+                {
+                    "id": entry["id"],
+                    "organisation": entry["organisation"],
+                    "organisation_id": entry["organisation_id"],
+                    "author": entry["author"],
+                    "updated_at": entry["updated_at"],
+                    "version": version.number,
+                    "may_edit": False,
+                    "fields": entry["fields"],
+                }
+                for entry in view.entries
+            ],
+        }
+        for view in selectors.version_sections(
+            acc, version, reader=reader, known_as=plan.service_user.known_as
+        )
+    ]
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -140,9 +176,11 @@ SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID, description="
 
 
 class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Shared care plans of the people whose record the caller may see."""
+    """Shared care plans of the people whose record the caller may see. A service user's token
+    reads their own plan (detail: the current published version), its versions and PDFs; a
+    carer's the plans they were granted, as on the carer's page (no versions or PDF)."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [IsStaffOrPersonReading]
     serializer_class = CarePlanSerializer
     lookup_value_regex = "[0-9a-f-]{36}"
     filter_backends: list = []
@@ -170,6 +208,17 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _plan(self, pk, action: str):
+        user = self.request.user
+        if user.kind != user.Kind.STAFF:
+            # Their own plan, or one they were granted: the same rule as the portal, audited.
+            # A carer's page has no versions or PDF, so neither has their token.
+            plans = access.care_plans_visible_to(user)
+            if user.kind == user.Kind.CARER and action in ("careplan.versions", "careplan.pdf"):
+                plans = plans.none()
+            plan = access.get_record_or_404(
+                user, _with_answer(plans), pk, action=action, not_found="No such care plan."
+            )
+            return plan, plan.service_user
         plan = _with_answer(CarePlan.objects.filter(pk=pk)).first() if access._is_uuid(pk) else None
         if plan is None:
             raise NotFound("No such care plan.")

@@ -870,10 +870,23 @@ def care_plan_writing_team(user: User, service_user: ServiceUser, organisation_i
 
 
 def care_plans_visible_to(user: User) -> QuerySet:
-    """Care plans of the people whose record the staff member may see (entries filtered apart)."""
+    """Care plans of the people whose record the staff member may see (entries filtered apart);
+    for a service user their own plan, for a carer the plans of the people who granted them
+    "care_plan" (the rule of care_plan_access and the portal's pages)."""
     from careplans.models import CarePlan
 
-    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return CarePlan.objects.none()
+    if user.kind == User.Kind.SERVICE_USER:
+        return CarePlan.objects.filter(service_user__user=user)
+    if user.kind == User.Kind.CARER:
+        return CarePlan.objects.filter(
+            service_user__carers__user=user,
+            service_user__carers__ended_at__isnull=True,
+            service_user__carers__permissions__scope="care_plan",
+            service_user__carers__permissions__revoked_at__isnull=True,
+        ).distinct()
+    if user.kind != User.Kind.STAFF:
         return CarePlan.objects.none()
     return CarePlan.objects.filter(service_user__in=service_users_visible_to(user))
 

@@ -2,7 +2,7 @@
 
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
 def needs_second_factor(user) -> bool:
@@ -30,3 +30,18 @@ class IsStaff(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(user and user.is_authenticated and user.kind == user.Kind.STAFF)
+
+
+class IsStaffOrPersonReading(BasePermission):
+    """Staff do everything the view allows; a service user or a carer only reads (GET), and the
+    view narrows what they read to what their portal pages show them."""
+
+    message = "Only staff can do this."
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if user.kind == user.Kind.STAFF:
+            return True
+        return user.kind in (user.Kind.SERVICE_USER, user.Kind.CARER) and request.method in SAFE_METHODS
