@@ -545,6 +545,7 @@ def _notify_key_workers(version: PlanVersion, agreement: Agreement) -> None:
         body=f"Version {version.number} of a care plan you work on has a new response. Open it in DualCare.",
         url=plan_url(version.plan.service_user_id),
         related=agreement,
+        service_user=version.plan.service_user_id,
         channels=("in_app",),
     )
 
