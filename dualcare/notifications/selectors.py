@@ -3,13 +3,14 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, DateField, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Case, Count, DateField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from dualcare.dashboards.measures import Cell, MeasureDef, hours, week_start
 from dualcare.people.models import User
 
+from . import kinds
 from .models import Notification
 
 
@@ -21,18 +22,62 @@ def notifications_for(user, *, unread_only: bool = False):
     return rows.order_by("-created_at")
 
 
-def alerts_for(user, *, state: str | None = None):
-    """The user's alerts (in-app rows): "open" (not acknowledged), "acknowledged", or all.
+# Open: an alert needing action not yet acknowledged (by anyone for the team), or an
+# informational one not yet read.
+OPEN = Q(needs_action=True, acknowledged_at__isnull=True) | Q(needs_action=False, read_at__isnull=True)
 
-    Urgent open alerts come first, then newest first."""
+
+def alerts_for(user, *, state: str | None = None, service_user=None, kind: str = "", team=None):
+    """The user's alerts (in-app rows): "open" (still to deal with), "acknowledged" (dealt with:
+    acknowledged, or read when it needs no action), or all; narrowed to one person, kind or team
+    (ids). Open alerts come first, urgent first, then newest first."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    rows = notifications_for(user).select_related("acknowledged_by", "team")
+    rows = notifications_for(user).select_related("acknowledged_by", "team", "service_user")
     if state == "open":
-        rows = rows.filter(acknowledged_at__isnull=True)
+        rows = rows.filter(OPEN)
     elif state == "acknowledged":
-        rows = rows.filter(acknowledged_at__isnull=False)
-    return rows.order_by(F("acknowledged_at").asc(nulls_first=True), "-priority", "-created_at")
+        rows = rows.exclude(OPEN)
+    if service_user is not None:
+        rows = rows.filter(service_user_id=service_user)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if team is not None:
+        rows = rows.filter(team_id=team)
+    is_open = Case(When(OPEN, then=Value(0)), default=Value(1))
+    return rows.order_by(is_open, "-priority", "-created_at")
+
+
+def alert_filter_choices(user) -> dict:
+    """What the user's alerts may be filtered by, in three queries however many alerts: the people
+    they are about whom the user may see now (access.service_users_visible_to), their kinds and the
+    teams they were sent for."""
+    from dualcare import access
+    from dualcare.people.models import Team
+
+    mine = notifications_for(user).order_by()
+    people = list(
+        access.service_users_visible_to(user)
+        .filter(pk__in=mine.filter(service_user__isnull=False).values("service_user_id"))
+        .order_by("family_name", "given_name", "pk")
+    )
+    kinds_seen = sorted(set(mine.values_list("kind", flat=True).distinct()), key=kinds.label)
+    teams = list(Team.objects.filter(pk__in=mine.values("team_id")).order_by("name"))
+    return {"people": people, "kinds": [(kind, kinds.label(kind)) for kind in kinds_seen], "teams": teams}
+
+
+def name_people(user, alerts, *, visible_ids, action: str) -> None:
+    """Set `named_person` on each alert whose person the user may see now (`visible_ids`, from
+    alert_filter_choices or one can_view_record), else None; audit the people named as one list
+    read (one insert)."""
+    from dualcare import access
+
+    named = []
+    for alert in alerts:
+        alert.named_person = alert.service_user if alert.service_user_id in visible_ids else None
+        if alert.named_person is not None:
+            named.append(alert)
+    access.audit_list_read(user, named, action=action)
 
 
 def unread_count(user) -> int:
