@@ -592,6 +592,7 @@ def careplans_remind_reviews_due(*, today: dt.date | None = None) -> int:
                 subject="A shared care plan is due for review",
                 body=f"A care plan you work on is due for review ({review_due:%d %B %Y}). Open it here.",
                 url=plan_url(service_user_id),
+                service_user=service_user_id,
                 channels=("in_app",),
             )
         reminded += 1

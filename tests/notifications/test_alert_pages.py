@@ -50,6 +50,25 @@ class NamingTests:
             assert "Sam" not in message.body and "Testwell" not in message.body
             assert "Sam" not in message.subject and "Testwell" not in message.subject
 
+    def test_the_scans_that_raise_alerts_record_their_person(self, world):
+        import datetime as dt
+
+        from careplans import services as careplan_services
+        from careplans.models import CarePlan
+        from tests.careplans.helpers import shared_plan
+
+        contact_services.disengagement_scan(now=timezone.now() + dt.timedelta(days=40))
+        disengaged = Notification.objects.filter(
+            kind="contacts.disengaged", url=f"/people/{world.service_user.pk}/"
+        )
+        assert disengaged and all(row.service_user_id == world.service_user.pk for row in disengaged)
+        shared_plan(world)
+        careplan_services.careplan_publish(service_user=world.service_user, by=world.keyworker_mh)
+        plan = CarePlan.objects.get(service_user=world.service_user)
+        careplan_services.careplans_remind_reviews_due(today=plan.review_due)
+        reviews = Notification.objects.filter(kind="careplan.review_due")
+        assert reviews and all(row.service_user_id == world.service_user.pk for row in reviews)
+
     def test_the_list_names_the_person_and_team_for_a_viewer_who_may_see_them(self, world, login):
         row = alert(world, world.service_user)
         before = AuditEvent.objects.count()
