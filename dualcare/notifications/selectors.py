@@ -103,11 +103,12 @@ def get_alert_or_404(user, pk):
 #
 # An alert here is an in-app notification to a member of staff, counted for the team on whose
 # behalf it was sent (Notification.team; rows without a team, e.g. reminders to service users,
-# are not team alerts), in the London week it was created. Only alerts acknowledged by their
-# own recipient count as acknowledged: one closed for everybody by the event itself (a
-# collection recorded late closes its "not recorded" alert) or by a colleague told about the same
-# urgent event (one acknowledgement answers it for the team: services.alert_acknowledge) is left
-# out of the timing measures, so they time the person who acted, once per event.
+# are not team alerts; nor are informational ones, which need no action: notifications.kinds),
+# in the London week it was created. Only alerts acknowledged by their own recipient count as
+# acknowledged: one closed for everybody by the event itself (a collection recorded late closes
+# its "not recorded" alert) or by a colleague told about the same event (one acknowledgement
+# answers it for the team: services.alert_acknowledge) is left out of the timing
+# measures, so they time the person who acted, once per event.
 #
 # Cell.n counts alerts (urgent events for the escalation measure). Each alert is about one person,
 # so a cell from 1 to 4 alerts is about at most 4 people: counts_people is True and the locality
@@ -127,8 +128,8 @@ DASHBOARD_MEASURES = [
         unit="%",
         improvement="up",
         description=(
-            "Of the alerts sent to the team's staff that week and either acknowledged or older than "
-            "24 hours, the share the person told acknowledged within 24 hours."
+            "Of the alerts needing action sent to the team's staff that week and either acknowledged or "
+            "older than 24 hours, the share the person told acknowledged within 24 hours."
         ),
         counts_people=True,
     ),
@@ -140,7 +141,7 @@ DASHBOARD_MEASURES = [
         improvement="down",
         description=(
             "The mean number of clock hours from an alert being sent to the person told acknowledging "
-            "it, for alerts sent to the team's staff that week and acknowledged."
+            "it, for alerts needing action sent to the team's staff that week and acknowledged."
         ),
         counts_people=True,
     ),
@@ -174,6 +175,8 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
         Notification.objects.filter(
             channel=Notification.Channel.IN_APP,
             recipient__kind=User.Kind.STAFF,
+            # Informational alerts are read, never acknowledged: not timed as if they were late.
+            needs_action=True,
             team_id__in=team_ids,
             created_at__gte=first,
             created_at__lt=after,
