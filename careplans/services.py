@@ -545,6 +545,7 @@ def _notify_key_workers(version: PlanVersion, agreement: Agreement) -> None:
         body=f"Version {version.number} of a care plan you work on has a new response. Open it in DualCare.",
         url=plan_url(version.plan.service_user_id),
         related=agreement,
+        service_user=version.plan.service_user_id,
         channels=("in_app",),
     )
 
@@ -591,6 +592,7 @@ def careplans_remind_reviews_due(*, today: dt.date | None = None) -> int:
                 subject="A shared care plan is due for review",
                 body=f"A care plan you work on is due for review ({review_due:%d %B %Y}). Open it here.",
                 url=plan_url(service_user_id),
+                service_user=service_user_id,
                 channels=("in_app",),
             )
         reminded += 1

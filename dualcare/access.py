@@ -583,6 +583,11 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
         "organisation present holds care-plan consent, else de-identified "
         "(linkworkers_identified_case_ids)",
     ),
+    "notifications.notification": OrgWritten(
+        "service_user",
+        exempt="an alert names no one in its message; the alert pages name its person only to a "
+        "recipient who may see that person's record now (service_users_visible_to), audited",
+    ),
     "linkworkers.agendaitem": OrgWritten(
         "case__service_user", exempt="a link meeting's minutes of a case: as linkworkers.casenotification"
     ),

@@ -629,6 +629,7 @@ def disengagement_scan(*, now: dt.datetime | None = None) -> int:
                     "See the disengaged list."
                 ),
                 url=person_url(su_id),
+                service_user=su_id,
                 team=Team(pk=team_id),
                 channels=(Notification.Channel.IN_APP,),
             )

@@ -64,6 +64,11 @@ class Notification(models.Model):
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
     related_type = models.CharField(max_length=60, blank=True)
+    # Whom the alert is about (set by notify from the event): named in the alert pages only to a
+    # viewer who may see that person now; never in the subject, body, email or text.
+    service_user = models.ForeignKey(
+        "people.ServiceUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     related_id = models.CharField(max_length=64, blank=True)
 
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
@@ -91,6 +96,8 @@ class Notification(models.Model):
         related_name="+",
         help_text="The team on whose behalf the recipient is told; escalation goes to its managers.",
     )
+    # From the kind (kinds.needs_action): asks "What did you do?", else is only marked as read.
+    needs_action = models.BooleanField(default=True)
     escalate_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

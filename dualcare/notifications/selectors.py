@@ -3,13 +3,14 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, DateField, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Case, Count, DateField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from dualcare.dashboards.measures import Cell, MeasureDef, hours, week_start
 from dualcare.people.models import User
 
+from . import kinds
 from .models import Notification
 
 
@@ -21,18 +22,62 @@ def notifications_for(user, *, unread_only: bool = False):
     return rows.order_by("-created_at")
 
 
-def alerts_for(user, *, state: str | None = None):
-    """The user's alerts (in-app rows): "open" (not acknowledged), "acknowledged", or all.
+# Open: an alert needing action not yet acknowledged (by anyone for the team), or an
+# informational one not yet read.
+OPEN = Q(needs_action=True, acknowledged_at__isnull=True) | Q(needs_action=False, read_at__isnull=True)
 
-    Urgent open alerts come first, then newest first."""
+
+def alerts_for(user, *, state: str | None = None, service_user=None, kind: str = "", team=None):
+    """The user's alerts (in-app rows): "open" (still to deal with), "acknowledged" (dealt with:
+    acknowledged, or read when it needs no action), or all; narrowed to one person, kind or team
+    (ids). Open alerts come first, urgent first, then newest first."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    rows = notifications_for(user).select_related("acknowledged_by", "team")
+    rows = notifications_for(user).select_related("acknowledged_by", "team", "service_user")
     if state == "open":
-        rows = rows.filter(acknowledged_at__isnull=True)
+        rows = rows.filter(OPEN)
     elif state == "acknowledged":
-        rows = rows.filter(acknowledged_at__isnull=False)
-    return rows.order_by(F("acknowledged_at").asc(nulls_first=True), "-priority", "-created_at")
+        rows = rows.exclude(OPEN)
+    if service_user is not None:
+        rows = rows.filter(service_user_id=service_user)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if team is not None:
+        rows = rows.filter(team_id=team)
+    is_open = Case(When(OPEN, then=Value(0)), default=Value(1))
+    return rows.order_by(is_open, "-priority", "-created_at")
+
+
+def alert_filter_choices(user) -> dict:
+    """What the user's alerts may be filtered by, in three queries however many alerts: the people
+    they are about whom the user may see now (access.service_users_visible_to), their kinds and the
+    teams they were sent for."""
+    from dualcare import access
+    from dualcare.people.models import Team
+
+    mine = notifications_for(user).order_by()
+    people = list(
+        access.service_users_visible_to(user)
+        .filter(pk__in=mine.filter(service_user__isnull=False).values("service_user_id"))
+        .order_by("family_name", "given_name", "pk")
+    )
+    kinds_seen = sorted(set(mine.values_list("kind", flat=True).distinct()), key=kinds.label)
+    teams = list(Team.objects.filter(pk__in=mine.values("team_id")).order_by("name"))
+    return {"people": people, "kinds": [(kind, kinds.label(kind)) for kind in kinds_seen], "teams": teams}
+
+
+def name_people(user, alerts, *, visible_ids, action: str) -> None:
+    """Set `named_person` on each alert whose person the user may see now (`visible_ids`, from
+    alert_filter_choices or one can_view_record), else None; audit the people named as one list
+    read (one insert)."""
+    from dualcare import access
+
+    named = []
+    for alert in alerts:
+        alert.named_person = alert.service_user if alert.service_user_id in visible_ids else None
+        if alert.named_person is not None:
+            named.append(alert)
+    access.audit_list_read(user, named, action=action)
 
 
 def unread_count(user) -> int:
@@ -58,11 +103,12 @@ def get_alert_or_404(user, pk):
 #
 # An alert here is an in-app notification to a member of staff, counted for the team on whose
 # behalf it was sent (Notification.team; rows without a team, e.g. reminders to service users,
-# are not team alerts), in the London week it was created. Only alerts acknowledged by their
-# own recipient count as acknowledged: one closed for everybody by the event itself (a
-# collection recorded late closes its "not recorded" alert) or by a colleague told about the same
-# urgent event (one acknowledgement answers it for the team: services.alert_acknowledge) is left
-# out of the timing measures, so they time the person who acted, once per event.
+# are not team alerts; nor are informational ones, which need no action: notifications.kinds),
+# in the London week it was created. Only alerts acknowledged by their own recipient count as
+# acknowledged: one closed for everybody by the event itself (a collection recorded late closes
+# its "not recorded" alert) or by a colleague told about the same event (one acknowledgement
+# answers it for the team: services.alert_acknowledge) is left out of the timing
+# measures, so they time the person who acted, once per event.
 #
 # Cell.n counts alerts (urgent events for the escalation measure). Each alert is about one person,
 # so a cell from 1 to 4 alerts is about at most 4 people: counts_people is True and the locality
@@ -82,8 +128,8 @@ DASHBOARD_MEASURES = [
         unit="%",
         improvement="up",
         description=(
-            "Of the alerts sent to the team's staff that week and either acknowledged or older than "
-            "24 hours, the share the person told acknowledged within 24 hours."
+            "Of the alerts needing action sent to the team's staff that week and either acknowledged or "
+            "older than 24 hours, the share the person told acknowledged within 24 hours."
         ),
         counts_people=True,
     ),
@@ -95,7 +141,7 @@ DASHBOARD_MEASURES = [
         improvement="down",
         description=(
             "The mean number of clock hours from an alert being sent to the person told acknowledging "
-            "it, for alerts sent to the team's staff that week and acknowledged."
+            "it, for alerts needing action sent to the team's staff that week and acknowledged."
         ),
         counts_people=True,
     ),
@@ -129,6 +175,8 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
         Notification.objects.filter(
             channel=Notification.Channel.IN_APP,
             recipient__kind=User.Kind.STAFF,
+            # Informational alerts are read, never acknowledged: not timed as if they were late.
+            needs_action=True,
             team_id__in=team_ids,
             created_at__gte=first,
             created_at__lt=after,

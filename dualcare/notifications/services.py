@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import kinds
 from .delivery import NothingSent, OutcomeUnknown, notify_failure
 from .models import Notification
 
@@ -41,6 +42,7 @@ def notify(
     priority: str = Notification.Priority.NORMAL,
     team=None,
     escalate_after: dt.timedelta | None = None,
+    service_user=None,
 ) -> list[Notification]:
     """Write one outbox row per recipient and channel for one event, in the caller's transaction.
 
@@ -49,7 +51,11 @@ def notify(
     Delivery is queued after the transaction commits. Returns the event's rows.
     An urgent alert with `escalate_after` goes to the managers of `team` if its in-app row
     is not acknowledged by then (notifications_escalate, once).
+    The person the alert is about is `service_user`, else the `related` record's person (if it has
+    one); it is stored for the alert pages only, never put in the message.
     """
+    service_user_id = _person_of(service_user, related)
+    needs_action = kinds.needs_action(kind)
     escalate_at = timezone.now() + escalate_after if escalate_after is not None else None
     recipients = {user.pk: user for user in recipients if user is not None}
     channels = list(channels)
@@ -71,6 +77,8 @@ def notify(
                     related_id=str(related.pk) if related is not None else "",
                     priority=priority,
                     team=team,
+                    service_user_id=service_user_id,
+                    needs_action=needs_action,
                     escalate_at=escalate_at if channel == Notification.Channel.IN_APP else None,
                 )
             )
@@ -83,6 +91,15 @@ def notify(
     if pending_ids:
         transaction.on_commit(lambda: _queue_delivery(pending_ids))
     return stored
+
+
+def _person_of(service_user, related):
+    """The id of the person an event is about: given, or the related record's, or None."""
+    if service_user is not None:
+        return getattr(service_user, "pk", service_user)
+    if related is not None and related._meta.label_lower == "people.serviceuser":
+        return related.pk
+    return getattr(related, "service_user_id", None)
 
 
 def notify_address(
@@ -358,9 +375,10 @@ def team_managers(team_id) -> list:
 
 
 def _shares_acknowledgement(alert: Notification) -> bool:
-    """An urgent alert sent on a team's behalf is the team's to deal with: one acknowledgement
-    answers it for everyone told (and stops its escalation)."""
-    return alert.priority == Notification.Priority.URGENT and alert.team_id is not None
+    """An alert that needs action, sent on a team's behalf, is the team's to deal with (urgent or
+    not): one acknowledgement answers it for everyone told on that team's behalf (and stops the
+    escalation of an urgent one)."""
+    return alert.needs_action and alert.team_id is not None
 
 
 def _event_rows(event_key: str, team_id):
@@ -372,9 +390,10 @@ def _event_rows(event_key: str, team_id):
 
 @transaction.atomic
 def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
-    """The recipient says what they did about an alert. Once: a second acknowledgement is refused.
+    """The recipient says what they did about an alert that needs action. Once: a second
+    acknowledgement is refused; an informational alert is marked as read instead (alerts_mark_read).
 
-    An urgent team alert (see _shares_acknowledgement) is dealt with when any one person told
+    A team alert (see _shares_acknowledgement) is dealt with when any one person told
     acknowledges it: the other recipients' open rows are marked acknowledged by that person, with
     their note, so each sees who dealt with it and what they did, and it is not escalated. The
     time-to-acknowledge measures count only rows acknowledged by their own recipient, so these
@@ -387,6 +406,8 @@ def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
         raise ApplicationError("Say what you did about this alert.", field="note")
     if alert.recipient_id != by.pk or alert.channel != Notification.Channel.IN_APP:
         raise ApplicationError("Only the person an alert was sent to can acknowledge it.")
+    if not alert.needs_action:
+        raise ApplicationError("This alert needs no action: mark it as read instead.")
     shared = _shares_acknowledgement(alert)
     if shared:
         # Locked in a fixed order (as the escalation scan does): an acknowledgement and a scan
@@ -422,7 +443,10 @@ def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
     return alert
 
 
+@transaction.atomic
 def alerts_mark_read(*, user, ids: Iterable) -> int:
+    """Mark the user's own unread in-app rows among `ids` as read, in one UPDATE; others' rows and
+    unknown ids are ignored. Returns how many were marked."""
     return Notification.objects.filter(
         recipient=user, channel=Notification.Channel.IN_APP, pk__in=list(ids), read_at__isnull=True
     ).update(read_at=timezone.now())
@@ -499,6 +523,7 @@ def notifications_escalate(*, now: dt.datetime | None = None, limit: int = 500) 
                     f"by anyone told. {alert.body}"
                 ).strip(),
                 url=alert.url,
+                service_user=alert.service_user_id,
                 priority=Notification.Priority.URGENT,
                 team=alert.team,
             )

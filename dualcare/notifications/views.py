@@ -6,6 +6,8 @@ has sent them (appointment reminders, a care plan updated), marked as read when 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dualcare.access import can_view_record
 from dualcare.exceptions import ApplicationError
 from dualcare.people.forms import NHSForm
 from dualcare.people.models import User
@@ -34,6 +37,51 @@ class AcknowledgeForm(NHSForm):
     )
 
 
+class AlertFilterForm(NHSForm):
+    """Narrow the alert list to one person, kind or team: the choices are the user's own alerts'
+    (people only those the user may see now)."""
+
+    person = forms.ChoiceField(
+        label="Person", required=False, error_messages={"invalid_choice": "Choose a person from the list."}
+    )
+    kind = forms.ChoiceField(
+        label="Kind of alert",
+        required=False,
+        error_messages={"invalid_choice": "Choose a kind of alert from the list."},
+    )
+    team = forms.ChoiceField(
+        label="Team", required=False, error_messages={"invalid_choice": "Choose a team from the list."}
+    )
+
+    def __init__(self, data, *, choices: dict):
+        super().__init__(data)
+        self.fields["person"].choices = [("", "Everyone")] + [
+            (str(person.pk), person.full_name) for person in choices["people"]
+        ]
+        self.fields["kind"].choices = [("", "All kinds")] + choices["kinds"]
+        teams = [(str(team.pk), team.name) for team in choices["teams"]]
+        self.fields["team"].choices = [("", "All teams")] + teams
+
+
+class MarkReadForm(NHSForm):
+    alerts = forms.MultipleChoiceField(
+        label="Select alerts",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select at least one alert to mark as read.",
+            "invalid_choice": "Select only alerts from this list.",
+        },
+    )
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        from dualcare.access import _is_uuid
+
+        posted = [value for value in (data.getlist("alerts") if data else []) if _is_uuid(value)]
+        own = selectors.alerts_for(user).filter(pk__in=posted).values_list("pk", flat=True)
+        self.fields["alerts"].choices = [(str(pk), str(pk)) for pk in own]
+
+
 def _is_person(user) -> bool:
     """Service users and carers: they read messages, not alerts."""
     return user.kind in (User.Kind.SERVICE_USER, User.Kind.CARER)
@@ -41,22 +89,52 @@ def _is_person(user) -> bool:
 
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
+    """The alert list, filtered in SQL and paginated. POST: mark the selected alerts as read."""
     if _is_person(request.user):
         return redirect("messages:list")
+    mark_form = MarkReadForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and mark_form.is_valid():
+        marked = services.alerts_mark_read(user=request.user, ids=mark_form.cleaned_data["alerts"])
+        messages.success(request, f"{marked} alert{'s' if marked != 1 else ''} marked as read.")
+        return redirect(request.get_full_path())
     state = request.GET.get("state") or "open"
     if state not in dict(TABS):
         state = "open"
-    alerts = selectors.alerts_for(request.user, state=None if state == "all" else state)
+    choices = selectors.alert_filter_choices(request.user)
+    filters = AlertFilterForm(request.GET, choices=choices)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    alerts = selectors.alerts_for(
+        request.user,
+        state=None if state == "all" else state,
+        service_user=chosen.get("person") or None,
+        kind=chosen.get("kind") or "",
+        team=chosen.get("team") or None,
+    )
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    selectors.name_people(
+        request.user, rows, visible_ids={person.pk for person in choices["people"]}, action="alert.list"
+    )
+    unread = [alert for alert in rows if alert.read_at is None]
+    for number, alert in enumerate(unread):
+        alert.checkbox_id = f"alerts_{number}"
+    query = {key: value for key, value in chosen.items() if value}
+    query["state"] = state
     return render(
         request,
         "notifications/alert_list.html",
         {
             "page": page,
+            "rows": rows,
+            "any_unread": bool(unread),
             "state": state,
             "tabs": TABS,
+            "filters": filters,
+            "form": mark_form if mark_form.is_bound else filters,
+            "filtered": any(chosen.get(key) for key in ("person", "kind", "team")),
             "unread": selectors.unread_count(request.user),
-            "extra_query": f"&state={state}",
+            "filter_query": urlencode({key: value for key, value in query.items() if key != "state"}),
+            "extra_query": "&" + urlencode(query),
         },
     )
 
@@ -67,7 +145,11 @@ def alert_detail(request: HttpRequest, pk) -> HttpResponse:
         raise Http404("No such alert.")
     alert = selectors.get_alert_or_404(request.user, pk)
     services.alerts_mark_read(user=request.user, ids=[alert.pk])
-    form = AcknowledgeForm(request.POST if request.method == "POST" else None)
+    visible = alert.service_user is not None and can_view_record(request.user, alert.service_user)
+    selectors.name_people(
+        request.user, [alert], visible_ids={alert.service_user_id} if visible else set(), action="alert.view"
+    )
+    form = AcknowledgeForm(request.POST if request.method == "POST" and alert.needs_action else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.alert_acknowledge(alert=alert, by=request.user, note=form.cleaned_data["note"])

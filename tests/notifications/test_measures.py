@@ -95,6 +95,20 @@ class AlertMeasureTests:
         assert result["alerts.hours_to_acknowledge"][(None, WEEK)] == Cell(12.7, 3)
         assert result["alerts.urgent_escalated"][(None, WEEK)] == Cell(1, 1)
 
+    def test_informational_alerts_are_read_not_timed(self, world, hand_built):
+        # "A care plan has been agreed" asks for no acknowledgement: never counted as late.
+        rows = services.notify(
+            event_key="test:measure:info",
+            recipients=[world.keyworker_sm],
+            kind="careplan.agreed",
+            subject="A care plan has been agreed",
+            team=world.sm_team,
+            channels=("in_app",),
+        )
+        Notification.objects.filter(pk=rows[0].pk).update(created_at=at(WEEK, 11))
+        result = selectors.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
+        assert result["alerts.acknowledged_within_24_hours"][(None, WEEK)] == Cell(50.0, 4)
+
     def test_sunday_night_in_london_is_the_week_before(self, world, hand_built):
         result = selectors.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
         assert result["alerts.acknowledged_within_24_hours"][(None, WEEK_BEFORE)] == Cell(0.0, 1)

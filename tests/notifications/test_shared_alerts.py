@@ -81,12 +81,12 @@ class SharedAcknowledgementTests:
         assert team_of_three.keyworker_sm.display_name in refused.value.message
         assert Notification.objects.get(pk=rows["keyworker.sm2"].pk).acknowledgement_note == "Done"
 
-    def test_normal_alerts_are_still_each_persons_own(self, team_of_three):
+    def test_a_normal_alert_needing_action_is_answered_for_the_team_too(self, team_of_three):
         rows = services.notify(
             event_key="test:normal:1",
             recipients=[team_of_three.keyworker_sm, team_of_three.keyworker_sm2],
-            kind="t",
-            subject="A missed collection",
+            kind="contacts.missed_appointment",
+            subject="A missed appointment",
             team=team_of_three.sm_team,
             channels=("in_app",),
         )
@@ -94,7 +94,26 @@ class SharedAcknowledgementTests:
         services.alert_acknowledge(alert=mine, by=team_of_three.keyworker_sm, note="Done")
         other = next(row for row in rows if row.recipient_id == team_of_three.keyworker_sm2.pk)
         other.refresh_from_db()
-        assert other.acknowledged_at is None
+        assert other.acknowledged_by == team_of_three.keyworker_sm and other.acknowledged_by_someone_else
+
+    def test_an_informational_alert_is_read_by_each_person_not_acknowledged(self, team_of_three):
+        rows = services.notify(
+            event_key="test:info:1",
+            recipients=[team_of_three.keyworker_sm, team_of_three.keyworker_sm2],
+            kind="careplan.agreed",
+            subject="A care plan has been agreed",
+            team=team_of_three.sm_team,
+            channels=("in_app",),
+        )
+        mine = next(row for row in rows if row.recipient_id == team_of_three.keyworker_sm.pk)
+        assert not mine.needs_action
+        with pytest.raises(ApplicationError, match="mark it as read"):
+            services.alert_acknowledge(alert=mine, by=team_of_three.keyworker_sm, note="Read it")
+        assert services.alerts_mark_read(user=team_of_three.keyworker_sm, ids=[row.pk for row in rows]) == 1
+        states = {row.recipient_id: row for row in Notification.objects.filter(event_key="test:info:1")}
+        assert states[team_of_three.keyworker_sm.pk].read_at is not None
+        assert states[team_of_three.keyworker_sm2.pk].read_at is None
+        assert all(row.acknowledged_at is None for row in states.values())
 
     def test_another_teams_rows_of_the_same_event_are_not_touched(self, team_of_three):
         rows = urgent(team_of_three)

@@ -1,0 +1,87 @@
+"""Every kind of alert, and whether it needs someone to act.
+
+An alert that needs action asks "What did you do?" and is the team's to deal with: one
+acknowledgement by anyone told on a team's behalf answers it for that team ("Dealt with by X").
+An informational one (a care plan agreed, a referral accepted) is only marked as read, by each
+person told, with no note. notify() stores the answer on each row (Notification.needs_action), so
+the alert pages filter on it in SQL.
+
+Kinds are matched exactly, or by a prefix ending in "." (every kind a capability raises with a
+variable tail, e.g. "outcomes.honos_overdue"). A kind declared nowhere needs action: an alert
+nobody classified is treated as one somebody must deal with. A test collects every kind raised
+in the code and fails on one not declared here.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+NEEDS_ACTION = True
+INFORMATIONAL = False
+
+
+class Kind(NamedTuple):
+    needs_action: bool
+    label: str  # for the alert list's filter: what happened, no personal data
+
+
+ALERT_KINDS: dict[str, Kind] = {
+    # Contacts: misses and the unrecorded are for the team to follow up.
+    "contacts.missed_collection": Kind(NEEDS_ACTION, "Missed collection"),
+    "contacts.missed_collections_run": Kind(NEEDS_ACTION, "Collections missed in a row"),
+    "contacts.missed_appointment": Kind(NEEDS_ACTION, "Missed appointment"),
+    "contacts.missed_appointments_twice": Kind(NEEDS_ACTION, "Appointments missed twice"),
+    "contacts.disengaged": Kind(NEEDS_ACTION, "Not seen for a while"),
+    "contacts.collection_not_recorded": Kind(NEEDS_ACTION, "Collection not recorded"),
+    "contacts.reminder": Kind(INFORMATIONAL, "Reminder"),
+    # Referrals: a referral received or overdue needs the team; its answers are news to the referrer.
+    "referral.received": Kind(NEEDS_ACTION, "Referral received"),
+    "referral.acknowledge_overdue": Kind(NEEDS_ACTION, "Referral not acknowledged in time"),
+    "referral.decide_overdue": Kind(NEEDS_ACTION, "Referral not decided in time"),
+    "referral.acknowledged": Kind(INFORMATIONAL, "Referral acknowledged"),
+    "referral.accepted": Kind(INFORMATIONAL, "Referral accepted"),
+    "referral.declined": Kind(INFORMATIONAL, "Referral declined"),
+    "referral.withdrawn": Kind(INFORMATIONAL, "Referral withdrawn"),
+    # Care plans: a person asking for changes, or a review falling due, needs the team.
+    "careplan.published": Kind(INFORMATIONAL, "Care plan updated"),
+    "careplan.agreed": Kind(INFORMATIONAL, "Care plan agreed"),
+    "careplan.carer_views": Kind(INFORMATIONAL, "Carer's views on a care plan"),
+    "careplan.changes": Kind(NEEDS_ACTION, "Changes asked for in a care plan"),
+    "careplan.review_due": Kind(NEEDS_ACTION, "Care plan review due"),
+    # Outcomes: a measure overdue (outcomes.<instrument>_overdue).
+    "outcomes.": Kind(NEEDS_ACTION, "Outcome measure overdue"),
+    # Link workers and link meetings.
+    "linkworker.replacement_needed": Kind(NEEDS_ACTION, "Link worker needed"),
+    "linkworker.training_refresh": Kind(NEEDS_ACTION, "Link worker training due"),
+    "linkmeeting.action": Kind(NEEDS_ACTION, "Link meeting action"),
+    "linkmeeting.invitation": Kind(INFORMATIONAL, "Link meeting invitation"),
+    "linkmeeting.agenda7": Kind(INFORMATIONAL, "Link meeting agenda"),
+    "linkmeeting.agenda1": Kind(INFORMATIONAL, "Link meeting agenda"),
+    "linkmeeting.notes": Kind(INFORMATIONAL, "Link meeting notes"),
+    # Accounts (email only) and escalations.
+    "staff.invitation": Kind(INFORMATIONAL, "Invitation to DualCare"),
+    "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager"),
+}
+
+
+def declared(kind: str) -> bool:
+    return _entry(kind) is not None
+
+
+def _entry(kind: str) -> Kind | None:
+    if kind in ALERT_KINDS:
+        return ALERT_KINDS[kind]
+    prefixes = [key for key in ALERT_KINDS if key.endswith(".") and kind.startswith(key)]
+    return ALERT_KINDS[max(prefixes, key=len)] if prefixes else None
+
+
+def needs_action(kind: str) -> bool:
+    """Whether an alert of this kind asks "What did you do?" (True for an undeclared kind)."""
+    entry = _entry(kind)
+    return entry.needs_action if entry is not None else NEEDS_ACTION
+
+
+def label(kind: str) -> str:
+    """What an alert of this kind is about, for the list's filter ("Other alerts" if undeclared)."""
+    entry = _entry(kind)
+    return entry.label if entry is not None else "Other alerts"
