@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from dualcare import limits
 from dualcare.exceptions import ApplicationError
 
-from .models import CarerPermission, Consent, Organisation, Scope, ServiceUser, StaffRole, Team
+from . import carer_sharing
+from .models import Consent, Organisation, Scope, ServiceUser, StaffRole, Team
 
 
 class DatePartsWidget(forms.MultiWidget):
@@ -225,7 +226,7 @@ class ServiceUserRegisterForm(NHSForm):
 
 class CarerScopesForm(NHSForm):
     scopes = forms.MultipleChoiceField(
-        choices=CarerPermission.Scope.choices,
+        choices=carer_sharing.PERSON_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="What can they see?",
