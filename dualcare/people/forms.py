@@ -259,6 +259,14 @@ def _role_choices():
     return [(value, label) for value, label in StaffRole.Role.choices if value != StaffRole.Role.ADMIN]
 
 
+def _limit_roles_to_teams(form, teams) -> None:
+    """A pharmacist only where a team is a pharmacy's (services.staff_role_add refuses it elsewhere)."""
+    if not teams.filter(organisation__kind=Organisation.Kind.PHARMACY).exists():
+        form.fields["role"].choices = [
+            (value, label) for value, label in _role_choices() if value != StaffRole.Role.PHARMACIST
+        ]
+
+
 class StaffCreateForm(NHSForm):
     first_name = forms.CharField(
         max_length=150, label="First name", error_messages={"required": "Enter their first name."}
@@ -293,6 +301,7 @@ class StaffCreateForm(NHSForm):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        _limit_roles_to_teams(self, teams)
 
 
 class StaffRoleAddForm(NHSForm):
@@ -312,3 +321,4 @@ class StaffRoleAddForm(NHSForm):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        _limit_roles_to_teams(self, teams)
