@@ -69,13 +69,15 @@ class QuadrantCreateSerializer(serializers.Serializer):
     )
     assessed_on = limits.api_date(what="the date of the assessment", required=False)
 
-    def _severity(self, value):
+    def validate_mental_health_severity(self, value):
         if value not in ("low", "high"):
-            raise serializers.ValidationError("Choose low or high.")
+            raise serializers.ValidationError("Choose low or high for the severity of mental illness.")
         return value
 
-    validate_mental_health_severity = _severity
-    validate_substance_use_severity = _severity
+    def validate_substance_use_severity(self, value):
+        if value not in ("low", "high"):
+            raise serializers.ValidationError("Choose low or high for the severity of substance use.")
+        return value
 
 
 class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

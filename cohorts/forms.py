@@ -11,13 +11,19 @@ class QuadrantForm(NHSForm):
         choices=Severity.choices,
         widget=forms.RadioSelect,
         label="Severity of mental illness",
-        error_messages={"required": "Choose low or high."},
+        error_messages={
+            "required": "Choose low or high for the severity of mental illness.",
+            "invalid_choice": "Choose low or high for the severity of mental illness.",
+        },
     )
     substance_use_severity = forms.ChoiceField(
         choices=Severity.choices,
         widget=forms.RadioSelect,
         label="Severity of substance use",
-        error_messages={"required": "Choose low or high."},
+        error_messages={
+            "required": "Choose low or high for the severity of substance use.",
+            "invalid_choice": "Choose low or high for the severity of substance use.",
+        },
     )
     assessed_on = DatePartsField(
         label="Date of the assessment",

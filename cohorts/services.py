@@ -23,9 +23,13 @@ def quadrant_assess(
 ) -> QuadrantAssessment:
     """A new quadrant assessment, confirmed by a person; earlier ones stay as history."""
     if mental_health_severity not in Severity.values:
-        raise ApplicationError("Choose low or high.", field="mental_health_severity")
+        raise ApplicationError(
+            "Choose low or high for the severity of mental illness.", field="mental_health_severity"
+        )
     if substance_use_severity not in Severity.values:
-        raise ApplicationError("Choose low or high.", field="substance_use_severity")
+        raise ApplicationError(
+            "Choose low or high for the severity of substance use.", field="substance_use_severity"
+        )
     if not rationale.strip():
         raise ApplicationError("Give the reasons for this quadrant.", field="rationale")
     assessed_on = assessed_on or timezone.localdate()

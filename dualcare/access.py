@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from dualcare.people import carer_sharing
 from dualcare.people.models import (
     Carer,
     CarerPermission,
@@ -347,12 +348,7 @@ def can_view_scope(user: User, service_user: ServiceUser, scope: str, *, owner: 
     if user.kind == User.Kind.SERVICE_USER:
         return service_user.user_id == user.pk
     if user.kind == User.Kind.CARER:
-        carer_scope = {
-            Scope.CARE_PLAN: "care_plan",
-            Scope.CONTACTS: "appointments",
-            Scope.OUTCOMES: "outcomes",
-        }
-        return scope in carer_scope and carer_scope[scope] in carer_scopes(user, service_user)
+        return scope in CARER_SCOPES and CARER_SCOPES[scope] in carer_scopes(user, service_user)
     if user_has_perm(user, SCOPE_PERMS[scope], service_user):
         return True
     if owner is None or not user_has_perm(user, VIEW_RECORD, service_user):
@@ -597,11 +593,7 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
 }
 
 # What a carer may see of each scope, by the person's grant (Triangle of Care); risk is never theirs.
-CARER_SCOPES = {
-    Scope.CARE_PLAN: CarerPermission.Scope.CARE_PLAN,
-    Scope.CONTACTS: CarerPermission.Scope.APPOINTMENTS,
-    Scope.OUTCOMES: CarerPermission.Scope.OUTCOMES,
-}
+CARER_SCOPES = carer_sharing.GRANT_FOR_RECORD_SCOPE
 
 
 def org_written(model) -> OrgWritten:
@@ -773,7 +765,7 @@ def get_referral_or_404(user: User, pk, *, action: str = "referral.view"):
 # Entries are written by staff of a team involved with the person, for that team's
 # organisation, which alone changes them.
 
-CARER_CARE_PLAN_SECTIONS = ("crisis",)
+CARER_CARE_PLAN_SECTIONS = carer_sharing.CARER_CARE_PLAN_SECTIONS
 
 
 class CarePlanAccess:
@@ -833,7 +825,8 @@ def care_plan_access(user: User, service_user: ServiceUser) -> CarePlanAccess:
     if user.kind == User.Kind.SERVICE_USER:
         return CarePlanAccess(can_view=service_user.user_id == user.pk, kind=user.kind)
     if user.kind == User.Kind.CARER:
-        return CarePlanAccess(can_view="care_plan" in carer_scopes(user, service_user), kind=user.kind)
+        granted = CarerPermission.Scope.CARE_PLAN in carer_scopes(user, service_user)
+        return CarePlanAccess(can_view=granted, kind=user.kind)
     if not can_view_record(user, service_user):
         return CarePlanAccess(kind=user.kind)
     own = frozenset(str(pk) for pk in organisations_of(user).values_list("pk", flat=True))

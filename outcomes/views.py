@@ -20,7 +20,7 @@ from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.people.decorators import staff_required
-from dualcare.people.models import StaffRole, Team, User
+from dualcare.people.models import Scope, StaffRole, Team, User
 
 from . import charts, scoring, selectors, services
 from .forms import DialogForm, HonosForm, SatisfactionForm, TopCaptureForm
@@ -52,7 +52,7 @@ def _person_for_viewer(request, pk):
             return own
     if user.kind == User.Kind.CARER:
         person = access.cared_for_by(user).filter(pk=pk).first() if access._is_uuid(pk) else None
-        if person is not None and "outcomes" in access.carer_scopes(user, person):
+        if person is not None and access.can_view_scope(user, person, Scope.OUTCOMES, owner=None):
             audit_record(actor=user, action="outcomes.view", target=person)
             return person
     raise Http404("No such record.")

@@ -30,11 +30,16 @@ class ReferralForm(NHSForm):
         required=False,
     )
     to_team = TeamChoiceField(
-        queryset=Team.objects.filter(is_active=True).select_related("organisation"),
+        queryset=Team.objects.filter(is_active=True, works_with_people=True).select_related("organisation"),
         label="Which team are you referring to?",
         help_text="Any team of any organisation in DualCare, including other teams in your own.",
         empty_label="Choose a team",
-        error_messages={"required": "Choose the team you are referring to."},
+        error_messages={
+            "required": "Choose the team you are referring to.",
+            "invalid_choice": (
+                "Choose a team from the list: not your own team, nor one that does not see people."
+            ),
+        },
     )
     urgency = forms.ChoiceField(
         choices=Urgency.choices,
@@ -100,6 +105,10 @@ class ReferralForm(NHSForm):
         self.referring_teams = list(involved)
         if len(self.referring_teams) <= 1:
             del self.fields["from_team"]
+            # Not the one team referring: a referral to yourself is refused (services._check_to_team).
+            self.fields["to_team"].queryset = self.fields["to_team"].queryset.exclude(
+                pk__in=[team.pk for team in self.referring_teams]
+            )
         else:
             self.fields["from_team"].required = True
             self.fields["from_team"].error_messages["required"] = "Choose which of your teams is referring."

@@ -91,6 +91,11 @@ def _check_to_team(to_team: Team | None, from_team: Team) -> Team:
         raise ApplicationError(
             "This team is no longer taking referrals. Choose another team.", field="to_team"
         )
+    if not to_team.works_with_people:
+        raise ApplicationError(
+            f"{to_team.name} does not see people, so it does not take referrals. Choose another team.",
+            field="to_team",
+        )
     if to_team.pk == from_team.pk:
         raise ApplicationError("You cannot refer to your own team. Choose another team.", field="to_team")
     return to_team

@@ -78,16 +78,29 @@ def team_appointments(user: User, *, start: dt.date, days: int = 7) -> QuerySet[
     )
 
 
+def _coming_appointments(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    return (
+        contacts.filter(kind__in=APPOINTMENT_KINDS, due_on__gte=timezone.localdate())
+        .exclude(outcome__in=[Outcome.CANCELLED_BY_PERSON, Outcome.CANCELLED_BY_SERVICE])
+        .select_related("team__organisation")
+        .order_by("starts_at")
+    )
+
+
 def my_appointments(user: User) -> QuerySet[Contact]:
     """A person's own appointments from today on (not their collections, which they know)."""
     if user.kind != User.Kind.SERVICE_USER:
         return Contact.objects.none()
-    return (
-        access.contacts_visible_to(user)
-        .filter(kind__in=APPOINTMENT_KINDS, due_on__gte=timezone.localdate())
-        .exclude(outcome__in=[Outcome.CANCELLED_BY_PERSON, Outcome.CANCELLED_BY_SERVICE])
-        .select_related("team__organisation")
-        .order_by("starts_at")
+    return _coming_appointments(access.contacts_visible_to(user))
+
+
+def carer_appointments(user: User, service_user: ServiceUser) -> QuerySet[Contact]:
+    """The coming appointments of a person who lets this carer see them (their appointments
+    grant, carer_sharing); nothing otherwise."""
+    if user.kind != User.Kind.CARER:
+        return Contact.objects.none()
+    return _coming_appointments(
+        access.org_written_filter(user, Contact.objects.all(), service_user=service_user)
     )
 
 

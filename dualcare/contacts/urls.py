@@ -9,6 +9,7 @@ urlpatterns = [
     path("pharmacy/", views.pharmacy_today, name="pharmacy_today"),
     path("disengaged/", views.disengaged, name="disengaged"),
     path("mine/", views.my_appointments, name="mine"),
+    path("carer/<uuid:service_user_pk>/", views.carer_appointments, name="carer"),
     path("<uuid:pk>/record/", views.contact_record, name="record"),
     path("rules/", views.rules_home, name="rules_home"),
     path("rules/<uuid:organisation_pk>/", views.rules, name="rules"),

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dualcare import access
+from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.people.decorators import login_and_404_unless
-from dualcare.people.models import StaffRole, User
+from dualcare.people.models import Scope, StaffRole, User
 
 from . import selectors, services
 from .forms import AppointmentForm, ContactRulesForm, RecordForm, SupervisedConsumptionForm
@@ -100,6 +101,20 @@ def disengaged(request: HttpRequest) -> HttpResponse:
         "contacts/disengaged.html",
         {"page": page, "days": rules.disengaged_after_days, "today": timezone.localdate()},
     )
+
+
+@login_required
+def carer_appointments(request: HttpRequest, service_user_pk) -> HttpResponse:
+    """The coming appointments of a person who lets this carer see them; a 404 otherwise."""
+    user = request.user
+    person = None
+    if user.kind == User.Kind.CARER and access._is_uuid(service_user_pk):
+        person = access.cared_for_by(user).filter(pk=service_user_pk).first()
+    if person is None or not access.can_view_scope(user, person, Scope.CONTACTS, owner=None):
+        raise Http404("No such page.")
+    audit_record(actor=user, action="contacts.carer_view", target=person)
+    contacts = list(selectors.carer_appointments(user, person)[:50])
+    return render(request, "contacts/carer_appointments.html", {"person": person, "contacts": contacts})
 
 
 @login_required

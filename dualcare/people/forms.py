@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from dualcare import limits
 from dualcare.exceptions import ApplicationError
 
-from .models import CarerPermission, Consent, Organisation, Scope, ServiceUser, StaffRole, Team
+from . import carer_sharing
+from .models import Consent, Organisation, Scope, ServiceUser, StaffRole, Team
 
 
 class DatePartsWidget(forms.MultiWidget):
@@ -225,7 +226,7 @@ class ServiceUserRegisterForm(NHSForm):
 
 class CarerScopesForm(NHSForm):
     scopes = forms.MultipleChoiceField(
-        choices=CarerPermission.Scope.choices,
+        choices=carer_sharing.PERSON_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="What can they see?",
@@ -256,6 +257,14 @@ class TeamForm(NHSForm):
 def _role_choices():
     # Organisation admins do not create system admins.
     return [(value, label) for value, label in StaffRole.Role.choices if value != StaffRole.Role.ADMIN]
+
+
+def _limit_roles_to_teams(form, teams) -> None:
+    """A pharmacist only where a team is a pharmacy's (services.staff_role_add refuses it elsewhere)."""
+    if not teams.filter(organisation__kind=Organisation.Kind.PHARMACY).exists():
+        form.fields["role"].choices = [
+            (value, label) for value, label in _role_choices() if value != StaffRole.Role.PHARMACIST
+        ]
 
 
 class StaffCreateForm(NHSForm):
@@ -292,6 +301,7 @@ class StaffCreateForm(NHSForm):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        _limit_roles_to_teams(self, teams)
 
 
 class StaffRoleAddForm(NHSForm):
@@ -311,3 +321,4 @@ class StaffRoleAddForm(NHSForm):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        _limit_roles_to_teams(self, teams)

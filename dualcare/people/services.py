@@ -137,11 +137,12 @@ def staff_user_create(
         raise ApplicationError("Enter a username.", field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError("This username is taken.", field="username")
+    email = _check_email_free(email)
     user = User(
         username=username,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
-        email=email.strip(),
+        email=email,
         kind=User.Kind.STAFF,
     )
     if password:
@@ -177,6 +178,8 @@ def staff_role_add(
         raise ApplicationError("Only staff logins can hold staff roles.")
     if role not in StaffRole.Role.values:
         raise ApplicationError("Choose a role.", field="role")
+    if role == StaffRole.Role.PHARMACIST and team.organisation.kind != Organisation.Kind.PHARMACY:
+        raise ApplicationError("Only a pharmacy's teams have pharmacists. Choose another role.", field="role")
     start = start or timezone.localdate()
     if end is not None and end <= start:
         raise ApplicationError("The end date must be after the start date.", field="end")
@@ -451,6 +454,16 @@ def consent_withdraw(*, consent: Consent, by: User, note: str = "") -> Consent:
 # Portal logins and carers
 
 
+def _check_email_free(email: str) -> str:
+    """An email address belongs to one account: sign-in help and invitations go to it."""
+    email = (email or "").strip()
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise ApplicationError(
+            "Another account already uses this email address. Enter a different one.", field="email"
+        )
+    return email
+
+
 def _portal_user(
     *, username: str, email: str, first_name: str, last_name: str, kind: str, password: str | None
 ) -> User:
@@ -459,6 +472,7 @@ def _portal_user(
         raise ApplicationError("Enter a username.", field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError("This username is taken.", field="username")
+    email = _check_email_free(email)
     user = User(username=username, email=email.strip(), first_name=first_name, last_name=last_name, kind=kind)
     if password:
         try:

@@ -19,7 +19,7 @@ from dualcare import access
 from dualcare.accounts.invitations import staff_invitation_send
 from dualcare.exceptions import ApplicationError
 
-from . import selectors, services
+from . import carer_sharing, selectors, services
 from .decorators import carer_required, service_user_required, staff_required
 from .forms import (
     CarerScopesForm,
@@ -326,19 +326,11 @@ def my_carers(request: HttpRequest) -> HttpResponse:
     return render(request, "people/my_carers.html", {"carer_forms": forms})
 
 
-# The scope labels are written for the person ("My care plan"); the carer reads about them.
-CARER_SCOPE_WORDS = {
-    CarerPermission.Scope.CARE_PLAN: "Their care plan",
-    CarerPermission.Scope.APPOINTMENTS: "Their appointments",
-    CarerPermission.Scope.OUTCOMES: "How they are getting on (their progress scores)",
-}
-
-
 @carer_required
 def carer_home(request: HttpRequest) -> HttpResponse:
     # A carer supports one or two people: one access check per person is bounded.
     people = [
-        (person, [CARER_SCOPE_WORDS[scope] for scope in sorted(access.carer_scopes(request.user, person))])
+        (person, carer_sharing.carer_links(access.carer_scopes(request.user, person), person.pk))
         for person in access.cared_for_by(request.user).order_by("given_name", "family_name")
     ]
     access.audit_list_read(request.user, [person for person, _ in people], action="carer_home.list")

@@ -63,6 +63,16 @@ class QuadrantPageTests:
         body = client.get(f"/people/{world.service_user.pk}/").content.decode()
         assert f"/cohorts/people/{world.service_user.pk}/quadrant/" in body
 
+    def test_each_unanswered_question_is_named_in_its_own_error(self, client, world):
+        client.force_login(world.keyworker_mh)
+        url = f"/cohorts/people/{world.service_user.pk}/quadrant/"
+        body = client.post(
+            url, {"rationale": "Seen today.", **date_parts("assessed_on", ago(0))}
+        ).content.decode()
+        for question in ("mental illness", "substance use"):
+            assert f"Choose low or high for the severity of {question}." in body
+        assert "Choose low or high.<" not in body and not QuadrantAssessment.objects.exists()
+
 
 class CohortPageTests:
     def build(self, world):

@@ -118,7 +118,7 @@ class MyCarersTests:
         assert revoked.revoked_by == world.service_user_login
         client.force_login(world.carer)
         html = client.get(reverse("carer_home")).content.decode()
-        assert "Their appointments" in html and "Their care plan" not in html
+        assert "Their appointments" in html and "Their crisis and relapse-prevention plan" not in html
 
     def test_it_shares_nothing_when_every_box_is_cleared(self, world, client):
         client.force_login(world.service_user_login)
@@ -154,7 +154,7 @@ class CarerHomeTests:
         response = client.get(reverse("carer_home"))
         html = response.content.decode()
         assert response.status_code == 200
-        assert "Sam Testwell" in html and "Their care plan" in html
+        assert "Sam Testwell" in html and "Their crisis and relapse-prevention plan" in html
         assert "Their appointments" not in html
         assert "Everything else about their care is private to them" in html
         assert world.service_user.nhs_number_display not in html

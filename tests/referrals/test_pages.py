@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from dualcare.audit.models import AuditEvent
-from dualcare.people.models import Involvement
+from dualcare.people.models import Involvement, Team
 from referrals import services
 from referrals.models import Handover, Referral, State
 from tests.factories import person
@@ -141,13 +141,37 @@ class CreateTests:
         assert 'href="#reason"' in page and 'id="reason-error"' in page
         assert not Referral.objects.exists()
 
-    def test_it_turns_a_service_refusal_into_a_field_error(self, world, client):
-        client.force_login(world.keyworker_sm)
-        response = client.post(
-            f"/referrals/people/{world.sm_only.pk}/new/", {**VALID, "to_team": world.sm_team.pk}
+    def test_it_offers_neither_the_referrers_own_team_nor_one_that_sees_no_one(self, world, client):
+        admin = Team.objects.create(
+            organisation=world.mh, name="Records administration", works_with_people=False
         )
-        assert "You cannot refer to your own team" in response.content.decode()
+        client.force_login(world.keyworker_sm)
+        url = f"/referrals/people/{world.sm_only.pk}/new/"
+        page = client.get(url).content.decode()
+        assert f'value="{world.cmht_north.pk}"' in page
+        assert f'value="{world.sm_team.pk}"' not in page and f'value="{admin.pk}"' not in page
+        for team in (world.sm_team, admin):
+            response = client.post(url, {**VALID, "to_team": team.pk})
+            page = response.content.decode()
+            assert response.status_code == 200 and 'id="to_team-error"' in page
+            assert "Choose a team from the list" in page and "Select a valid choice" not in page
         assert not Referral.objects.exists()
+
+    def test_the_service_refuses_a_team_that_sees_no_one(self, world):
+        from dualcare.exceptions import ApplicationError
+
+        admin = Team.objects.create(
+            organisation=world.mh, name="Records administration", works_with_people=False
+        )
+        with pytest.raises(ApplicationError) as refused:
+            services.referral_create(
+                by=world.keyworker_sm,
+                service_user=world.sm_only,
+                to_team=admin,
+                urgency="routine",
+                reason="Help.",
+            )
+        assert refused.value.field == "to_team" and "does not take referrals" in refused.value.message
 
     def test_it_is_a_404_for_staff_who_cannot_see_the_person(self, world, client):
         for user in (world.keyworker_mh, world.outsider, world.pharmacist, world.orgadmin_mh):

@@ -1,0 +1,63 @@
+"""What a carer gets for each thing a person may share with them, declared once (Triangle of
+Care; DESIGN rule 2). The person's "What your carer can see" page words the choices from it,
+the carer's home page says what they were given from it, and dualcare.access decides what the
+carer's pages show from it, so the words and what happens cannot drift apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .models import CarerPermission, Scope
+
+
+@dataclass(frozen=True)
+class CarerShare:
+    record_scope: str  # the consent scope of the information it opens to the carer
+    person_words: str  # what the person ticks on their page
+    carer_words: str  # what the carer is told they can see
+    carer_page: str  # the carer's page that shows it (a URL name taking the person's pk)
+    care_plan_sections: tuple[str, ...] = ()  # the care-plan sections it opens, if any
+
+
+CARER_SHARES: dict[str, CarerShare] = {
+    CarerPermission.Scope.CARE_PLAN: CarerShare(
+        record_scope=Scope.CARE_PLAN,
+        person_words="My crisis and relapse-prevention plan (from my care plan; not the rest of it)",
+        carer_words="Their crisis and relapse-prevention plan",
+        carer_page="careplans:carer",
+        care_plan_sections=("crisis",),
+    ),
+    CarerPermission.Scope.APPOINTMENTS: CarerShare(
+        record_scope=Scope.CONTACTS,
+        person_words="My appointments",
+        carer_words="Their appointments",
+        carer_page="contacts:carer",
+    ),
+    CarerPermission.Scope.OUTCOMES: CarerShare(
+        record_scope=Scope.OUTCOMES,
+        person_words="How I am getting on (my progress scores)",
+        carer_words="How they are getting on (their progress scores)",
+        carer_page="outcomes:person",
+    ),
+}
+
+# The choices the person has, in the words they read.
+PERSON_CHOICES = [(scope, CARER_SHARES[scope].person_words) for scope in CarerPermission.Scope.values]
+
+# Which carer grant opens each consent scope; risk is never a carer's.
+GRANT_FOR_RECORD_SCOPE = {share.record_scope: scope for scope, share in CARER_SHARES.items()}
+
+# The care-plan sections a carer with the care-plan grant sees.
+CARER_CARE_PLAN_SECTIONS = CARER_SHARES[CarerPermission.Scope.CARE_PLAN].care_plan_sections
+
+
+def carer_links(scopes, service_user_pk) -> list[tuple[str, str]]:
+    """What the carer is told they can see, each with the page that shows it, in the
+    declaration's order."""
+    return [
+        (share.carer_words, reverse(share.carer_page, args=[service_user_pk]))
+        for scope, share in CARER_SHARES.items()
+        if scope in scopes
+    ]
