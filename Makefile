@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 # Re-installs only when pyproject.toml changes (or the environment is new).
 STAMP := $(VENV)/.installed-dualcare
 CHROMIUM := /usr/bin/chromium
+# pytest-xdist processes for `make test` (auto: one per core). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test api-check lint format clean-demo
@@ -45,7 +47,8 @@ test: $(STAMP)
 	fi
 	@if [ -n "$$DATABASE_URL" ]; then echo "Database: DATABASE_URL"; else echo "Database: SQLite"; fi
 	@if [ -n "$$REDIS_URL" ]; then echo "Redis tests: REDIS_URL"; else echo "Redis tests will be SKIPPED: REDIS_URL not set"; fi
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@echo "Test processes: $(TEST_WORKERS) (TEST_WORKERS=0 for one)"
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 api-check: $(STAMP)
 	@PYTHON=$(BIN)/python bin/api-contract-check

@@ -3,8 +3,9 @@
 Built through the services, as users would build it.
 """
 
-import datetime as dt
 from types import SimpleNamespace
+
+from django.utils import timezone
 
 from dualcare.people import services
 from dualcare.people.models import Consent, Organisation, Scope, StaffRole
@@ -92,5 +93,5 @@ def build_world() -> SimpleNamespace:
         w.cmht_south, key_worker=w.keyworker_mh_south, given_name="Kit", family_name="Exampleby"
     )
     w.other_service_user = w.mh_only
-    w.today = dt.date.today()
+    w.today = timezone.localdate()
     return w

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from careplans import services
 from careplans.models import CarePlan, PlanEntry
@@ -110,7 +111,11 @@ class CoEditingTests:
             ({"section": "action", "text": "Call", "owner_kind": "nobody"}, "owner_kind"),
             ({"section": "risk", "text": "Low", "recorded_on": None}, "recorded_on"),
             (
-                {"section": "risk", "text": "Low", "recorded_on": dt.date.today() + dt.timedelta(days=2)},
+                {
+                    "section": "risk",
+                    "text": "Low",
+                    "recorded_on": timezone.localdate() + dt.timedelta(days=2),
+                },
                 "recorded_on",
             ),
             ({"section": "crisis"}, "warning_signs"),

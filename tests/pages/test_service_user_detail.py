@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from dualcare import access
@@ -252,7 +253,7 @@ class InvolvementEndPageTests:
         assert page.status_code == 200
         assert "Record the exit measure now" in page.content.decode()
         involvement.refresh_from_db()
-        assert involvement.end == dt.date.today() and involvement.end_reason == "Discharged to GP"
+        assert involvement.end == timezone.localdate() and involvement.end_reason == "Discharged to GP"
         assert involvement.ended_by == world.keyworker_mh
         assert client.get(_detail(world.mh_only)).status_code == 404
 

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from careplans.forms import EntryForm
@@ -88,7 +89,7 @@ class DatePartsTests:
         assert form.errors["day"] == ["The date must be within 2 years from today."]
 
     def test_a_goal_target_date_set_in_the_past_is_refused_but_an_old_one_kept(self, world):
-        yesterday = dt.date.today() - dt.timedelta(days=1)
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
         data = {"text": "Back to work", "domain": "job", **_date("target_date", yesterday)}
         form = EntryForm(data=data, section="goal", service_user=world.service_user)
         assert not form.is_valid()
@@ -168,7 +169,7 @@ class TextLimitTests:
                 "mental_health_severity": "high",
                 "substance_use_severity": "low",
                 "rationale": "x" * 5001,
-                **_date("assessed_on", dt.date.today()),
+                **_date("assessed_on", timezone.localdate()),
             }
         )
         assert not form.is_valid()
