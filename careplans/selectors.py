@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -236,13 +236,6 @@ def compare(
                 changes.append(EntryChange("removed", entry["organisation"], rows))
         result.append((label, changes))
     return result
-
-
-def plans_for_list(plans):
-    """Care plans with what a list shows, in a constant number of queries."""
-    return plans.select_related("service_user").prefetch_related(
-        Prefetch("versions", queryset=PlanVersion.objects.defer("content").order_by("-number"))
-    )
 
 
 # ---------------------------------------------------------------------------

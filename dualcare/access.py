@@ -903,11 +903,6 @@ def outcomes_filter(user: User, records: QuerySet, service_user: ServiceUser | N
     return org_written_filter(user, records, service_user=service_user)
 
 
-def can_view_outcome(user: User, record) -> bool:
-    """One outcome record: the outcomes scope, owned by the organisation that rated it."""
-    return can_view_org_written(user, record)
-
-
 # Exit measures after discharge. Ending an involvement withdraws the team's sight of the record
 # at once, but the exit TOP and the discharge HoNOS are taken at the end of care. For
 # OUTCOME_EXIT_ACCESS_DAYS (default 28) after the end, the ending team's clinical staff (key

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dualcare import access
@@ -29,8 +30,8 @@ EDITABLE_FIELDS = {"to_team", "urgency", *CONTENT_FIELDS}
 
 
 def referral_url(referral: Referral) -> str:
-    """The referral's page. Built, not reversed: services run in workers with no request."""
-    return f"/referrals/{referral.pk}/"
+    """The referral's page (reverse() needs no request, so workers use it too)."""
+    return reverse("referrals:detail", args=[referral.pk])
 
 
 def _ensure_may(user: User, referral: Referral, action: str) -> set[str]:

@@ -171,10 +171,6 @@ def rules_history(organisation, *, limit: int = 50) -> list[dict]:
     ]
 
 
-def outcome_history(contact: Contact):
-    return contact.outcome_events.select_related("by").order_by("at", "pk")
-
-
 # ---------------------------------------------------------------------------
 # Dashboard measures (dualcare/dashboards/measures.py is the contract)
 #

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from dualcare import access
@@ -169,8 +170,8 @@ def contact_rules_set(*, organisation: Organisation, by: User, **values) -> Cont
 
 
 def person_url(service_user_id) -> str:
-    """The record page. Built, not reversed: services run in workers with no request."""
-    return f"/people/{service_user_id}/"
+    """The record page (reverse() needs no request, so workers use it too)."""
+    return reverse("service_user_detail", args=[service_user_id])
 
 
 def _today() -> dt.date:
@@ -439,12 +440,6 @@ def collection_recipients_by_team(contact: Contact) -> dict:
     ).values_list("team_id", "user_id"):
         by_team.setdefault(team_id, set()).add(user_id)
     return by_team
-
-
-def missed_collection_recipients(contact: Contact) -> list[User]:
-    """Everyone collection_recipients_by_team names, as active logins."""
-    user_ids = set().union(*collection_recipients_by_team(contact).values())
-    return list(User.objects.filter(pk__in=user_ids, is_active=True))
 
 
 def _notify_by_team(by_team: dict, *, exclude=(), urls: dict | None = None, **message) -> None:

@@ -265,47 +265,6 @@ def service_user_register(
     return service_user
 
 
-SERVICE_USER_EDITABLE = {
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "pronouns",
-    "phone",
-    "email",
-    "address",
-    "preferred_contact_method",
-    "ok_to_leave_messages",
-    "contact_notes",
-    "nhs_number",
-}
-
-
-@transaction.atomic
-def service_user_update(*, service_user: ServiceUser, by: User, **changes) -> ServiceUser:
-    unknown = set(changes) - SERVICE_USER_EDITABLE
-    if unknown:
-        raise ApplicationError(f"These details cannot be changed here: {', '.join(sorted(unknown))}.")
-    if "nhs_number" in changes:
-        changes["nhs_number"] = nhs_number_clean(changes["nhs_number"])
-        if (
-            changes["nhs_number"]
-            and ServiceUser.objects.filter(nhs_number=changes["nhs_number"])
-            .exclude(pk=service_user.pk)
-            .exists()
-        ):
-            raise ApplicationError("Another person has this NHS number.", field="nhs_number")
-    if "date_of_birth" in changes:
-        _date_of_birth_check(changes["date_of_birth"])
-    for field, value in changes.items():
-        setattr(service_user, field, value)
-    service_user.save(update_fields=[*changes, "updated_at"])
-    audit_record(
-        actor=by, action="service_user.update", target=service_user, detail={"fields": sorted(changes)}
-    )
-    return service_user
-
-
 @transaction.atomic
 def involvement_start(
     *,
@@ -337,18 +296,6 @@ def involvement_start(
         target=involvement,
         service_user=service_user,
         organisation=team.organisation,
-    )
-    return involvement
-
-
-@transaction.atomic
-def involvement_set_key_worker(*, involvement: Involvement, key_worker: User | None, by: User) -> Involvement:
-    if key_worker is not None and not access.active_roles(key_worker).filter(team=involvement.team).exists():
-        raise ApplicationError("The key worker must be a member of the team.", field="key_worker")
-    involvement.key_worker = key_worker
-    involvement.save(update_fields=["key_worker", "updated_at"])
-    audit_record(
-        actor=by, action="involvement.key_worker", target=involvement, service_user=involvement.service_user
     )
     return involvement
 
