@@ -1,12 +1,35 @@
 import uuid
 
 import pytest
+from django.db import transaction
 
 from .world import build_world
 
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+@pytest.fixture(scope="class")
+def class_db(django_db_setup, django_db_blocker):
+    """One transaction for a whole test class, rolled back after its last test: a class-scoped
+    fixture that needs it may build something expensive (the demo) once, and each test (marked
+    django_db as usual) still runs in a savepoint of its own, so what one test writes is gone
+    before the next. The pytest form of TestCase.setUpTestData."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="class")
+def class_world(class_db):
+    """The shared test world, built once for a test class (see class_db)."""
     return build_world()
 
 

@@ -12,9 +12,15 @@ from dualcare.people.models import User
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="class")
+def demo(class_db):
+    """The live demo, built once for the class (each test rolls back what it writes)."""
+    return demo_data.build(password="demo-password-for-tests-only")
+
+
+@pytest.mark.usefixtures("demo")
 class DemoContactsTests:
     def test_it_gives_the_pharmacist_todays_collections_and_a_miss_alerts_both_key_workers(self):
-        demo_data.build(password="demo-password-for-tests-only")
         today = timezone.localdate()
         due = Contact.objects.filter(kind="collection", due_on=today, outcome="")
         assert due.count() >= 4
@@ -33,7 +39,6 @@ class DemoContactsTests:
         ).exists()
 
     def test_a_second_run_adds_nothing(self):
-        demo_data.build(password="demo-password-for-tests-only")
         counts = (
             Contact.objects.count(),
             SupervisedConsumption.objects.count(),
@@ -53,7 +58,6 @@ class DemoContactsTests:
         from dualcare.contacts.demo import OUT_OF_TOUCH
         from dualcare.people.models import ServiceUser
 
-        demo_data.build(password="demo-password-for-tests-only")
         services.disengagement_scan()
         keys = Notification.objects.filter(kind="contacts.disengaged", channel="in_app").values_list(
             "event_key", flat=True

@@ -5,6 +5,7 @@ import datetime as dt
 
 import nhs_number as nhs
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from dualcare.contacts import demo_history, selectors, services
@@ -33,14 +34,15 @@ def alert_centres():
     }
 
 
-@pytest.fixture
-def loaded(settings):
-    settings.DEMO_HISTORY = False
-    demo = demo_data.build(password=PASSWORD)
+@pytest.fixture(scope="class")
+def loaded(class_db):
+    """The live demo, then its contacts history: built once for the class (each test rolls back)."""
+    with override_settings(DEMO_HISTORY=False):
+        demo = demo_data.build(password=PASSWORD)
     before = alert_centres()
-    settings.DEMO_HISTORY = True
     demo.created.clear()
-    demo_history.build(demo)
+    with override_settings(DEMO_HISTORY=True):
+        demo_history.build(demo)
     return demo, before
 
 

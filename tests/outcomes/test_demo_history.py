@@ -18,17 +18,23 @@ pytestmark = pytest.mark.django_db
 CHART_FROM = dt.date(2025, 11, 24)
 
 
-@pytest.fixture
-def history(world):
-    teams = [world.cmht_north, world.cmht_south, world.sm_team, world.pharmacy_team]
-    return demo_history_create(teams=teams, today=timezone.localdate(), by=world.manager_mh)
-
-
 def historic():
     return ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX)
 
 
 class DemoHistoryTests:
+    # The world and its history are built once for the class; each test rolls back what it writes.
+    @pytest.fixture(scope="class")
+    @classmethod
+    def world(cls, class_world):
+        return class_world
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def history(cls, world):
+        teams = [world.cmht_north, world.cmht_south, world.sm_team, world.pharmacy_team]
+        return demo_history_create(teams=teams, today=timezone.localdate(), by=world.manager_mh)
+
     def test_it_is_bulk(self, history):
         # How fast is measured by bench/demo_build.py, not asserted here (it failed on a busy machine).
         assert history["historic people"] > 200
