@@ -6,7 +6,6 @@ without a real SECRET_KEY.
 """
 
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,8 +66,10 @@ def env_secret(name: str, default: str = "") -> str:
 
 
 DEBUG = env_bool("DEBUG", default=False)
-# The test runner needs no configuration: under pytest the demo-grade defaults apply.
-TESTING = env_bool("DUALCARE_TESTING", default="pytest" in sys.modules)
+# Test-grade defaults (an insecure key, fast password hashing, no two-factor, plain http): only
+# the test suite's settings, dualcare/settings_test.py, turn this on. Importing pytest (or any
+# module) changes nothing here, so production never runs with them by accident.
+TESTING = env_bool("DUALCARE_TESTING", default=False)
 
 _INSECURE_KEY = "insecure-demo-key-only-for-debug-and-tests"
 SECRET_KEY = env_secret("SECRET_KEY")

@@ -1,9 +1,14 @@
 """Settings for the test suite (pytest's DJANGO_SETTINGS_MODULE).
 
-The same settings as production and the demo, with one difference: when pytest-xdist runs the suite in
-several processes, each worker gets a Redis database of its own (the one in REDIS_URL plus the worker's
-number), so broker queues, throttle counts and cache keys of one worker never meet another's. PostgreSQL
-needs nothing here: pytest-django already gives each worker its own test database (``test_<name>_gw0``…).
+Production's settings, with test-grade defaults switched on (DUALCARE_TESTING: an insecure key, fast
+password hashing, no two-factor unless a test asks, plain http, no demo history; see settings.py)
+unless the environment says otherwise. tests/test_production_chain.py runs requests through the
+production settings and middleware instead.
+
+When pytest-xdist runs the suite in several processes, each worker gets a Redis database of its own
+(the one in REDIS_URL plus the worker's number), so broker queues, throttle counts and cache keys of
+one worker never meet another's. PostgreSQL needs nothing here: pytest-django already gives each
+worker its own test database (``test_<name>_gw0``…).
 
 REDIS_URL is rewritten in the environment before the settings read it, because several tests read it
 from the environment themselves (to start a worker or freeze a broker on the same database).
@@ -26,6 +31,8 @@ def _redis_url_for_worker(url: str, worker: str) -> str:
         )
     return urlunsplit(parts._replace(path=f"/{base + number}"))
 
+
+os.environ.setdefault("DUALCARE_TESTING", "1")
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker and os.environ.get("REDIS_URL") and os.environ.get(_MARKER) != _worker:
