@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from dualcare import access, limits
 from dualcare.api_auth import IsStaffOrPersonReading
 from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
 
 from . import selectors, services
 from .models import Agreement, CarePlan, PlanVersion
@@ -186,10 +187,10 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     filter_backends: list = []
 
     def get_queryset(self):
-        plans = access.care_plans_visible_to(self.request.user)
+        plans = access.care_plans_visible_to(self.request.user, CarePlan.objects.all())
         wanted = self.request.query_params.get("service_user")
         if wanted:
-            if not access._is_uuid(wanted):
+            if not is_uuid(wanted):
                 raise ValidationError({"service_user": ["Give the id of a person."]})
             plans = plans.filter(service_user_id=wanted)
         return _with_answer(plans).order_by("-updated_at")
@@ -212,14 +213,14 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if user.kind != user.Kind.STAFF:
             # Their own plan, or one they were granted: the same rule as the portal, audited.
             # A carer's page has no versions or PDF, so neither has their token.
-            plans = access.care_plans_visible_to(user)
+            plans = access.care_plans_visible_to(user, CarePlan.objects.all())
             if user.kind == user.Kind.CARER and action in ("careplan.versions", "careplan.pdf"):
                 plans = plans.none()
             plan = access.get_record_or_404(
                 user, _with_answer(plans), pk, action=action, not_found="No such care plan."
             )
             return plan, plan.service_user
-        plan = _with_answer(CarePlan.objects.filter(pk=pk)).first() if access._is_uuid(pk) else None
+        plan = _with_answer(CarePlan.objects.filter(pk=pk)).first() if is_uuid(pk) else None
         if plan is None:
             raise NotFound("No such care plan.")
         # A person the caller may not see: Http404, which DRF answers as a 404 (audited as denied).

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
 from dualcare.people.models import Team
 
 from . import evidence, selectors, services
@@ -95,7 +96,7 @@ class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         )
         wanted = self.request.query_params.get("service_user")
         if wanted:
-            if not access._is_uuid(wanted):
+            if not is_uuid(wanted):
                 raise ValidationError({"service_user": ["Give a person's id."]})
             assessments = assessments.filter(service_user_id=wanted)
         return assessments.order_by("-assessed_on", "-created_at")
@@ -141,7 +142,7 @@ class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def suggestion(self, request):
         """A suggested quadrant from the latest HoNOS and TOP the caller may see. Not an assessment."""
         wanted = request.query_params.get("service_user") or ""
-        if not access._is_uuid(wanted):
+        if not is_uuid(wanted):
             raise ValidationError({"service_user": ["Give a person's id."]})
         found = evidence.evidence_for(request.user, self._person(wanted))
         return Response(

@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class CohortsConfig(AppConfig):
     name = "cohorts"
+
+    def ready(self) -> None:
+        # The current quadrant the core's caseloads, record and people API show
+        # (dualcare/people/extensions.py: the core declares the need, this app fills it).
+        from dualcare.people import extensions
+
+        from .selectors import latest_quadrant_visible_to, with_current_quadrant
+
+        extensions.provide("current_quadrant", with_current_quadrant)
+        extensions.provide("latest_quadrant", latest_quadrant_visible_to)

@@ -100,11 +100,11 @@ def suggest(honos, top) -> Evidence:
 
 def evidence_for(user, service_user) -> Evidence:
     """The latest HoNOS and TOP the user may see (outcomes consent scope) and the suggestion."""
-    from outcomes import selectors, services
+    from outcomes import instruments, selectors
 
     honos = top = None
-    if services.instrument_enabled("honos"):
+    if instruments.instrument_enabled("honos"):
         honos = selectors.outcomes_visible(user, "honos", service_user).last()
-    if services.instrument_enabled("top"):
+    if instruments.instrument_enabled("top"):
         top = selectors.outcomes_visible(user, "top", service_user).last()
     return suggest(honos, top)

@@ -242,10 +242,10 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
 
 def _outcome_change_by_entry(user, cohort) -> list[dict]:
     """HoNOS first-to-latest change of members the viewer may see outcomes of, by quadrant at entry."""
+    from outcomes import instruments
     from outcomes import selectors as outcome_selectors
-    from outcomes import services as outcome_services
 
-    if not outcome_services.instrument_enabled("honos"):
+    if not instruments.instrument_enabled("honos"):
         return []
     entry = dict(
         Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True).values_list(

@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from dualcare.ids import is_uuid
 from dualcare.people import carer_sharing
 from dualcare.people.models import (
     Carer,
@@ -395,9 +396,9 @@ def get_record_or_404(user: User, records: QuerySet, pk, *, action: str, not_fou
     person; otherwise 404, audited as denied (with the person, if the record exists)."""
     from dualcare.audit.services import audit_record
 
-    found = records.select_related("service_user").filter(pk=pk).first() if _is_uuid(pk) else None
+    found = records.select_related("service_user").filter(pk=pk).first() if is_uuid(pk) else None
     if found is None:
-        hidden = records.model.objects.filter(pk=pk).only("service_user").first() if _is_uuid(pk) else None
+        hidden = records.model.objects.filter(pk=pk).only("service_user").first() if is_uuid(pk) else None
         audit_record(
             actor=user,
             action=action,
@@ -417,7 +418,7 @@ def get_service_user_or_404(user: User, pk: UUID | str, *, action: str = "servic
     """
     from dualcare.audit.services import audit_record
 
-    service_user = ServiceUser.objects.filter(pk=pk).first() if _is_uuid(pk) else None
+    service_user = ServiceUser.objects.filter(pk=pk).first() if is_uuid(pk) else None
     if service_user is None or not can_view_record(user, service_user):
         audit_record(
             actor=user,
@@ -444,16 +445,6 @@ def ensure_can_act_for(user: User, service_user: ServiceUser) -> Team:
         # Managers see their organisation's people, but act through a team that is involved.
         raise PermissionError("Only staff of a team involved in this person's care can change their record.")
     return team
-
-
-def _is_uuid(value) -> bool:
-    if isinstance(value, UUID):
-        return True
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------
@@ -691,8 +682,8 @@ def can_view_org_written(user: User, record) -> bool:
 # the moment it is sent; the referring team keeps seeing its referrals; nobody else sees
 # its contents. Acceptance starts the receiving team's involvement, and with it access to
 # the record as consent allows (permissions_sync above). Only clinical roles act on
-# referrals: pharmacists and organisation admins do not. The referrals app is imported
-# inside the functions so the core does not load a capability app at import time.
+# referrals: pharmacists and organisation admins do not. The core imports no capability app:
+# the referrals app passes its own querysets in.
 
 REFERRAL_SENDER_ACTIONS = {"edit", "send", "withdraw"}
 REFERRAL_RECEIVER_ACTIONS = {"acknowledge", "accept", "decline"}
@@ -706,16 +697,13 @@ def referral_teams_of(user: User) -> QuerySet[Team]:
     return teams_of(user, roles=CLINICAL_ROLES)
 
 
-def referrals_visible_to(user: User) -> QuerySet:
-    """Referrals whose contents the user may read: their teams' own, and those sent to their teams."""
-    from referrals.models import Referral, State
-
+def referrals_visible_to(user: User, referrals: QuerySet) -> QuerySet:
+    """The referrals (of the referrals app's queryset) whose contents the user may read: their
+    teams' own, and those sent to their teams."""
     if not getattr(user, "is_authenticated", False) or not user.is_active or user.kind != User.Kind.STAFF:
-        return Referral.objects.none()
+        return referrals.none()
     team_ids = referral_teams_of(user).values("pk")
-    return Referral.objects.filter(
-        Q(from_team_id__in=team_ids) | (Q(to_team_id__in=team_ids) & ~Q(state=State.DRAFT))
-    )
+    return referrals.filter(Q(from_team_id__in=team_ids) | (Q(to_team_id__in=team_ids) & ~Q(state="draft")))
 
 
 def referral_sides(user: User, referral) -> set[str]:
@@ -743,14 +731,6 @@ def can_act_on_referral(user: User, referral, action: str, *, sides: set[str] | 
     if action in REFERRAL_EITHER_ACTIONS:
         return bool(sides)
     raise ValueError(f"Unknown referral action {action!r}")
-
-
-def get_referral_or_404(user: User, pk, *, action: str = "referral.view"):
-    """A referral the user may read, audited as a read of the person; otherwise 404 (also audited)."""
-    records = referrals_visible_to(user).select_related(
-        "from_team__organisation", "to_team__organisation", "referrer"
-    )
-    return get_record_or_404(user, records, pk, action=action, not_found="No such referral.")
 
 
 # ---------------------------------------------------------------------------
@@ -867,26 +847,25 @@ def care_plan_writing_team(user: User, service_user: ServiceUser, organisation_i
     return team
 
 
-def care_plans_visible_to(user: User) -> QuerySet:
-    """Care plans of the people whose record the staff member may see (entries filtered apart);
-    for a service user their own plan, for a carer the plans of the people who granted them
-    "care_plan" (the rule of care_plan_access and the portal's pages)."""
-    from careplans.models import CarePlan
-
+def care_plans_visible_to(user: User, plans: QuerySet) -> QuerySet:
+    """The care plans (of the careplans app's queryset) of the people whose record the staff
+    member may see (entries filtered apart); for a service user their own plan, for a carer the
+    plans of the people who granted them "care_plan" (the rule of care_plan_access and the
+    portal's pages)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return CarePlan.objects.none()
+        return plans.none()
     if user.kind == User.Kind.SERVICE_USER:
-        return CarePlan.objects.filter(service_user__user=user)
+        return plans.filter(service_user__user=user)
     if user.kind == User.Kind.CARER:
-        return CarePlan.objects.filter(
+        return plans.filter(
             service_user__carers__user=user,
             service_user__carers__ended_at__isnull=True,
             service_user__carers__permissions__scope="care_plan",
             service_user__carers__permissions__revoked_at__isnull=True,
         ).distinct()
     if user.kind != User.Kind.STAFF:
-        return CarePlan.objects.none()
-    return CarePlan.objects.filter(service_user__in=service_users_visible_to(user))
+        return plans.none()
+    return plans.filter(service_user__in=service_users_visible_to(user))
 
 
 # ---------------------------------------------------------------------------
@@ -954,7 +933,7 @@ def outcomes_exit_involvement_or_404(user: User, pk, instrument: str, *, action:
         Involvement.objects.select_related("service_user", "team__organisation", "key_worker")
         .filter(pk=pk)
         .first()
-        if _is_uuid(pk)
+        if is_uuid(pk)
         else None
     )
     if involvement is None or not outcomes_can_record_exit(user, involvement, instrument):
@@ -1057,12 +1036,10 @@ def _is_active_staff(user: User) -> bool:
 
 
 def linkworkers_is_deputy(user: User) -> bool:
-    from linkworkers.models import Appointment
-
+    """Deputy of a link worker appointment in force today (the linkworkers app's rows, reached
+    through the user: the core imports no capability app)."""
     day = timezone.localdate()
-    return Appointment.objects.filter(
-        Q(deputy=user) & Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))
-    ).exists()
+    return user.link_deputyships.filter(Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))).exists()
 
 
 def linkworkers_can_view_meetings(user: User) -> bool:
@@ -1097,14 +1074,14 @@ def linkworkers_notifiable_people(user: User) -> QuerySet[ServiceUser]:
 
 
 def linkworkers_organisations_present(meeting) -> set:
-    """Organisations of the teams whose link workers are invited to the meeting."""
-    from linkworkers.models import Appointment
-
+    """Organisations of the teams whose link workers are invited to the meeting: teams with a link
+    worker appointment in force on the day (one filter() call: the same appointment row)."""
     day = timezone.localtime(meeting.starts_at).date()
     return set(
-        Appointment.objects.filter(Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))).values_list(
-            "team__organisation_id", flat=True
-        )
+        Team.objects.filter(
+            Q(link_appointments__start__lte=day)
+            & (Q(link_appointments__end__isnull=True) | Q(link_appointments__end__gt=day))
+        ).values_list("organisation_id", flat=True)
     )
 
 
@@ -1247,7 +1224,7 @@ def audit_list_read(user: User, rows: Iterable, *, action: str, requested=None) 
         counts[person_id] = counts.get(person_id, 0) + 1
         target_type = row._meta.label_lower
     if requested is not None and not counts:
-        person = ServiceUser.objects.filter(pk=requested).first() if _is_uuid(requested) else None
+        person = ServiceUser.objects.filter(pk=requested).first() if is_uuid(requested) else None
         may_see = person is not None and (
             can_view_record(user, person) or carer_link_for(user, person) is not None
         )

@@ -95,7 +95,7 @@ class LinkWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if self.request.query_params.get("current") in ("1", "true"):
             from django.utils import timezone
 
-            rows = rows.filter(services._active_q(timezone.localdate()))
+            rows = rows.filter(selectors.in_force_on(timezone.localdate()))
         return rows
 
     def create(self, request):

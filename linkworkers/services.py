@@ -37,15 +37,9 @@ from .models import (
     SupervisionSession,
     TrainingRecord,
 )
+from .selectors import REPLACEMENT_NOTICE_DAYS, in_force_on
 
-REPLACEMENT_NOTICE_DAYS = 30
 GENERATE_AHEAD_DAYS = 62
-
-
-def _active_q(day: dt.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}start__lte": day}) & (
-        Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gt": day})
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -140,7 +134,7 @@ def replacement_alerts_raise(*, now: dt.datetime | None = None) -> int:
         staff_role__end__isnull=False, staff_role__end__lte=horizon
     )
     candidates = (
-        Appointment.objects.filter(_active_q(today), replacement_alerted_at__isnull=True)
+        Appointment.objects.filter(in_force_on(today), replacement_alerted_at__isnull=True)
         .filter(leaving)
         .select_related("team__organisation", "user", "staff_role")
     )
@@ -262,7 +256,7 @@ def supervision_record(*, user: User, held_on: dt.date, supervisor: str, by: Use
 def invitees(meeting: Meeting) -> list[User]:
     """Link workers and deputies appointed on the day of the meeting, and the chair."""
     day = timezone.localtime(meeting.starts_at).date()
-    rows = Appointment.objects.filter(_active_q(day)).values_list("user_id", "deputy_id")
+    rows = Appointment.objects.filter(in_force_on(day)).values_list("user_id", "deputy_id")
     ids = {meeting.chair_id}
     for user_id, deputy_id in rows:
         ids.add(user_id)
@@ -274,7 +268,7 @@ def invitees(meeting: Meeting) -> list[User]:
 def link_workers_of(meeting: Meeting) -> list[Appointment]:
     day = timezone.localtime(meeting.starts_at).date()
     return list(
-        Appointment.objects.filter(_active_q(day))
+        Appointment.objects.filter(in_force_on(day))
         .select_related("user", "deputy", "team__organisation")
         .order_by("team__organisation__name", "team__name")
     )

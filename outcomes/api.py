@@ -20,9 +20,10 @@ from rest_framework.response import Response
 
 from dualcare import access, limits
 from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
 from dualcare.people.models import ServiceUser
 
-from . import scoring, services
+from . import instruments, scoring, services
 from .models import (
     TOP_AMOUNT_FIELDS,
     TOP_DAYS_FIELDS,
@@ -251,8 +252,8 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not services.instrument_enabled(self.instrument):
-            raise NotFound(f"{services.INSTRUMENT_NAMES[self.instrument]} is switched off here.")
+        if not instruments.instrument_enabled(self.instrument):
+            raise NotFound(f"{instruments.INSTRUMENT_NAMES[self.instrument]} is switched off here.")
 
     def get_queryset(self):
         records = access.outcomes_filter(
@@ -260,7 +261,7 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         wanted = self.request.query_params.get("service_user")
         if wanted:
-            if not access._is_uuid(wanted):
+            if not is_uuid(wanted):
                 raise ValidationError({"service_user": ["Give a person's id."]})
             records = records.filter(service_user_id=wanted)
         return records

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -21,6 +20,7 @@ from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 
 from . import validation
+from .instruments import INSTRUMENT_NAMES, instrument_enabled
 from .models import (
     TOP_AMOUNT_FIELDS,
     TOP_ITEM_FIELDS,
@@ -30,24 +30,6 @@ from .models import (
     SatisfactionResponse,
     TopForm,
 )
-
-INSTRUMENTS = ("honos", "top", "dialog", "satisfaction")
-INSTRUMENT_NAMES = {
-    "honos": "HoNOS",
-    "top": "TOP",
-    "dialog": "DIALOG",
-    "satisfaction": "Satisfaction with joint care",
-}
-
-
-def enabled_instruments() -> tuple[str, ...]:
-    """Instruments switched on for this deployment (setting OUTCOME_INSTRUMENTS; all by default)."""
-    wanted = getattr(settings, "OUTCOME_INSTRUMENTS", INSTRUMENTS)
-    return tuple(name for name in INSTRUMENTS if name in wanted)
-
-
-def instrument_enabled(name: str) -> bool:
-    return name in enabled_instruments()
 
 
 class OutcomeValidationError(ApplicationError):

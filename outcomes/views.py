@@ -19,16 +19,17 @@ from django.utils import timezone
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
 from dualcare.people.decorators import staff_required
 from dualcare.people.models import Scope, StaffRole, Team, User
 
-from . import charts, scoring, selectors, services
+from . import charts, instruments, scoring, selectors, services
 from .forms import DialogForm, HonosForm, SatisfactionForm, TopCaptureForm
 from .models import HONOS_COPYRIGHT, HONOS_ITEMS
 
 
 def _needs(instrument: str) -> None:
-    if not services.instrument_enabled(instrument):
+    if not instruments.instrument_enabled(instrument):
         raise Http404("Switched off here.")
 
 
@@ -51,7 +52,7 @@ def _person_for_viewer(request, pk):
         if own is not None and str(own.pk) == str(pk):
             return own
     if user.kind == User.Kind.CARER:
-        person = access.cared_for_by(user).filter(pk=pk).first() if access._is_uuid(pk) else None
+        person = access.cared_for_by(user).filter(pk=pk).first() if is_uuid(pk) else None
         if person is not None and access.can_view_scope(user, person, Scope.OUTCOMES, owner=None):
             audit_record(actor=user, action="outcomes.view", target=person)
             return person
@@ -117,7 +118,7 @@ def person_outcomes(request: HttpRequest, pk) -> HttpResponse:
         return redirect("outcomes:mine")
     context = _history_context(request.user, person)
     context["can_record"] = request.user.kind == User.Kind.STAFF and _can_record(request.user, person)
-    context["enabled"] = services.enabled_instruments()
+    context["enabled"] = instruments.enabled_instruments()
     context["is_carer"] = request.user.kind == User.Kind.CARER
     return render(request, "outcomes/person.html", context)
 
@@ -299,7 +300,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     person = _own_person(request)
     forms = (
         list(selectors.outcomes_visible(request.user, "top", person))
-        if services.instrument_enabled("top")
+        if instruments.instrument_enabled("top")
         else []
     )
     ratings = []
@@ -331,7 +332,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "forms": forms,
             "ratings": ratings,
             "chart": chart,
-            "satisfaction_on": services.instrument_enabled("satisfaction"),
+            "satisfaction_on": instruments.instrument_enabled("satisfaction"),
         },
     )
 
@@ -409,7 +410,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
 
 
 def _team_or_404(user, pk) -> Team:
-    team = _teams_for(user).filter(pk=pk).first() if access._is_uuid(pk) else None
+    team = _teams_for(user).filter(pk=pk).first() if is_uuid(pk) else None
     if team is None:
         raise Http404("No such team.")
     return team
@@ -423,7 +424,7 @@ def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
         involvements__team=team, involvements__end__isnull=True
     )
     change = {}
-    if services.instrument_enabled("honos"):
+    if instruments.instrument_enabled("honos"):
         ratings = list(
             selectors.outcomes_visible(request.user, "honos").filter(
                 service_user__in=people, organisation=team.organisation
@@ -437,7 +438,7 @@ def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
             "reliable deterioration": sum(1 for p in pairs if p.change.label == "reliable deterioration"),
             "clinically significant": sum(1 for p in pairs if p.change.clinically_significant),
         }
-    if services.instrument_enabled("top"):
+    if instruments.instrument_enabled("top"):
         forms = list(
             selectors.outcomes_visible(request.user, "top").filter(
                 service_user__in=people, organisation=team.organisation
@@ -458,7 +459,7 @@ def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
             "opiates_days": mean_change("opiates_days"),
         }
     satisfaction, satisfaction_chart = [], ""
-    if services.instrument_enabled("satisfaction"):
+    if instruments.instrument_enabled("satisfaction"):
         since = timezone.localdate().replace(day=1) - dt.timedelta(days=365)
         satisfaction = selectors.satisfaction_by_month(request.user, people, since=since)
         satisfaction_chart = charts.line_chart(
@@ -531,7 +532,7 @@ def csv_import(request: HttpRequest) -> HttpResponse:
     instrument = request.POST.get("instrument") or "honos"
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if instrument not in ("honos", "top") or not services.instrument_enabled(instrument):
+        if instrument not in ("honos", "top") or not instruments.instrument_enabled(instrument):
             error = "Choose HoNOS or TOP."
         elif upload is None:
             error = "Choose a CSV file to upload."

@@ -295,7 +295,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _get(self, pk) -> Referral:
-        return access.get_referral_or_404(self.request.user, pk)
+        return selectors.referral_or_404(self.request.user, pk)
 
     def _respond(self, referral: Referral, code=status.HTTP_200_OK) -> Response:
         referral = selectors.with_next_due(Referral.objects.filter(pk=referral.pk))

@@ -172,7 +172,7 @@ def _detail_context(request, referral: Referral, *, error: str | None = None) ->
 
 @staff_required
 def referral_detail(request: HttpRequest, pk) -> HttpResponse:
-    referral = access.get_referral_or_404(request.user, pk)
+    referral = selectors.referral_or_404(request.user, pk)
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
@@ -188,7 +188,7 @@ def _simple_move(service, success: str, **extra):
     @require_POST
     @staff_required
     def view(request: HttpRequest, pk) -> HttpResponse:
-        referral = access.get_referral_or_404(request.user, pk, action="referral.act")
+        referral = selectors.referral_or_404(request.user, pk, action="referral.act")
         note = NoteForm(request.POST)
         if not note.is_valid():
             return _refused(request, referral, ApplicationError(note.errors["note"][0], field="note"))
@@ -210,7 +210,7 @@ referral_close = _simple_move(services.referral_close, "Referral closed.")
 
 
 def _form_move(request, pk, *, action: str, form_class, template: str, run, success: str, form_kwargs=None):
-    referral = access.get_referral_or_404(request.user, pk, action="referral.act")
+    referral = selectors.referral_or_404(request.user, pk, action="referral.act")
     if not access.can_act_on_referral(request.user, referral, action):
         raise PermissionDenied("You cannot do this to this referral.")
     form = form_class(
@@ -306,7 +306,7 @@ def handover_record(request: HttpRequest, pk) -> HttpResponse:
 @staff_required
 def referral_note_pdf(request: HttpRequest, pk) -> HttpResponse:
     """The printable referral note for the receiving team (and the referrer's own copy)."""
-    referral = access.get_referral_or_404(request.user, pk, action="referral.note_pdf")
+    referral = selectors.referral_or_404(request.user, pk, action="referral.note_pdf")
     if referral.state == State.DRAFT:
         raise Http404("A draft has no referral note yet.")
     content = pdf.referral_note_pdf(selectors.referral_detail(referral))

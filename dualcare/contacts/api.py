@@ -17,8 +17,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dualcare import access, limits
-from dualcare.access import _is_uuid
 from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
 
 from . import selectors, services
 from .models import Contact, Kind, Outcome
@@ -104,7 +104,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         params = self.request.query_params
         contacts = selectors.contacts_for(self.request.user)
         if params.get("service_user"):
-            if not _is_uuid(params["service_user"]):
+            if not is_uuid(params["service_user"]):
                 raise ValidationError({"service_user": ["Give the person's id."]})
             contacts = contacts.filter(service_user_id=params["service_user"])
         if params.get("kind"):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
 from dualcare.people.decorators import login_and_404_unless
 from dualcare.people.models import Scope, StaffRole, User
 
@@ -108,7 +109,7 @@ def carer_appointments(request: HttpRequest, service_user_pk) -> HttpResponse:
     """The coming appointments of a person who lets this carer see them; a 404 otherwise."""
     user = request.user
     person = None
-    if user.kind == User.Kind.CARER and access._is_uuid(service_user_pk):
+    if user.kind == User.Kind.CARER and is_uuid(service_user_pk):
         person = access.cared_for_by(user).filter(pk=service_user_pk).first()
     if person is None or not access.can_view_scope(user, person, Scope.CONTACTS, owner=None):
         raise Http404("No such page.")

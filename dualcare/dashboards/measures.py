@@ -1,6 +1,6 @@
 """The contract between the capability apps and the dashboards.
 
-A capability exposes its measures from its ``selectors`` module with two names:
+A capability exposes its measures from its ``measures`` module with two names:
 
 ``DASHBOARD_MEASURES``
     a list of :class:`MeasureDef`, one per measure it can chart;
@@ -108,13 +108,13 @@ def hours(value) -> float:
 
 @cache
 def providers() -> tuple[ModuleType, ...]:
-    """Every installed app's ``selectors`` module that declares dashboard measures."""
+    """Every installed app's ``measures`` module (its dashboard measures)."""
     found = []
     for config in apps.get_app_configs():
         try:
-            module = importlib.import_module(f"{config.name}.selectors")
+            module = importlib.import_module(f"{config.name}.measures")
         except ModuleNotFoundError as error:
-            if error.name != f"{config.name}.selectors":
+            if error.name != f"{config.name}.measures":
                 raise
             continue
         if hasattr(module, "DASHBOARD_MEASURES") and hasattr(module, "weekly_measures"):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from dualcare.access import can_view_record
 from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
 from dualcare.people.forms import NHSForm
 from dualcare.people.models import User
 
@@ -75,9 +76,7 @@ class MarkReadForm(NHSForm):
 
     def __init__(self, data, *, user):
         super().__init__(data)
-        from dualcare.access import _is_uuid
-
-        posted = [value for value in (data.getlist("alerts") if data else []) if _is_uuid(value)]
+        posted = [value for value in (data.getlist("alerts") if data else []) if is_uuid(value)]
         own = selectors.alerts_for(user).filter(pk__in=posted).values_list("pk", flat=True)
         self.fields["alerts"].choices = [(str(pk), str(pk)) for pk in own]
 
@@ -194,6 +193,4 @@ def my_messages_read(request: HttpRequest) -> HttpResponse:
 
 
 def _uuid_or_none(value):
-    from dualcare.access import _is_uuid
-
-    return value if _is_uuid(value) else None
+    return value if is_uuid(value) else None

@@ -6,10 +6,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cohorts.selectors import with_current_quadrant
 from dualcare import access
 from dualcare.api_auth import IsStaff
 
+from . import extensions
 from .models import Consent, Involvement, Organisation, Team, User
 
 
@@ -148,7 +148,7 @@ class ServiceUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         nhs_number = self.request.query_params.get("nhs_number")
         if nhs_number:
             people = people.filter(nhs_number=nhs_number.replace(" ", ""))
-        return with_current_quadrant(people, user=self.request.user).order_by(
+        return extensions.current_quadrant(people, user=self.request.user).order_by(
             "family_name", "given_name", "id"
         )
 
@@ -166,7 +166,7 @@ class ServiceUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             self.request.user, self.kwargs["pk"], action="service_user.view"
         )
         return (
-            with_current_quadrant(
+            extensions.current_quadrant(
                 type(service_user).objects.filter(pk=service_user.pk), user=self.request.user
             )
             .prefetch_related(

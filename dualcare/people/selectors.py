@@ -12,11 +12,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from cohorts.models import QuadrantAssessment
-from cohorts.selectors import quadrant_assessments_visible_to, with_current_quadrant
 from dualcare import access
 from dualcare.audit.selectors import RecordVisits, record_views_for_service_user
 
+from . import extensions
 from .models import (
     Carer,
     CarerPermission,
@@ -52,7 +51,11 @@ def _open_involvements() -> Prefetch:
 
 
 def _people_with_rows(user: User, people: QuerySet[ServiceUser]) -> QuerySet[ServiceUser]:
-    return with_current_quadrant(people, user=user).prefetch_related(_open_involvements()).order_by(*_ORDER)
+    return (
+        extensions.current_quadrant(people, user=user)
+        .prefetch_related(_open_involvements())
+        .order_by(*_ORDER)
+    )
 
 
 def _rows(user: User, people) -> list[PersonRow]:
@@ -107,7 +110,7 @@ class PersonSummary:
     active_consents: list[Consent]
     withdrawn_consents: list[Consent]
     carers: list[Carer]
-    quadrant: QuadrantAssessment | None
+    quadrant: object | None  # the latest quadrant assessment the viewer may see (extensions)
 
 
 def person_summary(service_user: ServiceUser, *, viewer: User) -> PersonSummary:
@@ -134,7 +137,7 @@ def person_summary(service_user: ServiceUser, *, viewer: User) -> PersonSummary:
             )
         )
     )
-    quadrant = quadrant_assessments_visible_to(viewer, service_user).first()
+    quadrant = extensions.latest_quadrant(viewer, service_user)
     return PersonSummary(
         person=service_user,
         open_involvements=[i for i in involvements if i.end is None],

@@ -5,7 +5,6 @@ through services.py; a service's ApplicationError becomes a form error on the fi
 
 from __future__ import annotations
 
-from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +18,7 @@ from dualcare import access
 from dualcare.accounts.invitations import staff_invitation_send
 from dualcare.exceptions import ApplicationError
 
-from . import carer_sharing, selectors, services
+from . import carer_sharing, extensions, selectors, services
 from .decorators import carer_required, service_user_required, staff_required
 from .forms import (
     CarerScopesForm,
@@ -179,16 +178,6 @@ def consent_withdraw(request: HttpRequest, pk, consent_pk) -> HttpResponse:
     )
 
 
-def _exit_measure_url(user, involvement) -> str | None:
-    """Where to record the exit measure (TOP or HoNOS) of care just ended, when the outcomes app is
-    installed and one is due and this user's to record; the core imports no capability otherwise."""
-    if not django_apps.is_installed("outcomes"):
-        return None
-    from outcomes.selectors import exit_measure_url
-
-    return exit_measure_url(user, involvement)
-
-
 @staff_required
 def involvement_end(request: HttpRequest, pk, involvement_pk) -> HttpResponse:
     service_user = access.get_service_user_or_404(request.user, pk)
@@ -210,7 +199,7 @@ def involvement_end(request: HttpRequest, pk, involvement_pk) -> HttpResponse:
         except ApplicationError as error:
             form.add_application_error(error)
         else:
-            next_step = _exit_measure_url(request.user, ended)
+            next_step = extensions.exit_measure_url(request.user, ended)
             if next_step:
                 messages.success(
                     request,

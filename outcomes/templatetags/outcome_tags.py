@@ -13,11 +13,11 @@ def get_item(mapping, key):
 @register.inclusion_tag("outcomes/_section.html", takes_context=True)
 def outcomes_section(context, person):
     """Latest HoNOS and TOP the viewer may see (outcomes consent scope), what is due, and links."""
-    from outcomes import scoring, selectors, services
+    from outcomes import instruments, scoring, selectors
     from outcomes.models import HONOS_COPYRIGHT
 
     user = context["request"].user
-    enabled = services.enabled_instruments()
+    enabled = instruments.enabled_instruments()
     latest_honos = latest_top = None
     if "honos" in enabled:
         latest_honos = selectors.outcomes_visible(user, "honos", person).last()

@@ -8,11 +8,12 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from dualcare.contacts import demo_history, selectors, services
+from dualcare.contacts import demo_history, measures, selectors, services
 from dualcare.contacts.demo_history import HISTORY_START, NHS_PREFIX, RECORDED_AT_THE_COUNTER_FROM
 from dualcare.contacts.models import Contact
 from dualcare.dashboards.measures import week_of
 from dualcare.management import demo_data
+from dualcare.notifications import measures as alert_measures
 from dualcare.notifications import selectors as alert_selectors
 from dualcare.notifications.models import Notification
 from dualcare.people.models import Involvement, ServiceUser, Team, User
@@ -107,7 +108,7 @@ class ContactsHistoryTests:
         demo, _ = loaded
         teams = [demo.teams[key].pk for key in ("recovery", "prescribing", "north", "south", "peer")]
         last = week_of(timezone.localdate() - dt.timedelta(days=7))
-        result = selectors.weekly_measures(teams, HISTORY_START, last)
+        result = measures.weekly_measures(teams, HISTORY_START, last)
         weeks = (last - HISTORY_START).days // 7 + 1
         for key in (
             "contacts.collections_missed",
@@ -121,7 +122,7 @@ class ContactsHistoryTests:
         assert 70 < sum(before) / len(before) < 90
         if after:
             assert sum(after) / len(after) > 90
-        alerts = alert_selectors.weekly_measures(teams, HISTORY_START, last)
+        alerts = alert_measures.weekly_measures(teams, HISTORY_START, last)
         assert len(alerts["alerts.hours_to_acknowledge"]) >= weeks - 2
         assert any(cell.value for cell in alerts["alerts.urgent_escalated"].values())
         # History belongs to the demo's own teams.

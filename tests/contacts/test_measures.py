@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from dualcare.contacts import selectors, services
+from dualcare.contacts import measures, services
 from dualcare.contacts.models import Contact, ContactOutcomeEvent
 from dualcare.dashboards.measures import Cell, collect, definitions, week_of
 
@@ -83,7 +83,7 @@ class ContactMeasureTests:
         assert found["contacts.collections_missed"].improvement == "down"
 
     def test_exact_values_for_the_prescribing_team(self, world, week, hand_built):
-        result = selectors.weekly_measures([world.sm_team.pk], week, week + dt.timedelta(weeks=1))
+        result = measures.weekly_measures([world.sm_team.pk], week, week + dt.timedelta(weeks=1))
         # Six collections due and not cancelled; recorded on the day: Mon, Tue, Sat (first recording), Sun.
         assert result["contacts.collections_recorded_on_the_day"][(None, week)] == Cell(66.7, 1)
         # Monday missed; Saturday was corrected to attended.
@@ -96,22 +96,22 @@ class ContactMeasureTests:
         assert result["contacts.appointments_missed"] == {}
 
     def test_collections_belong_to_the_prescribing_team_not_the_pharmacy(self, world, week, hand_built):
-        result = selectors.weekly_measures([world.pharmacy_team.pk], week, week)
+        result = measures.weekly_measures([world.pharmacy_team.pk], week, week)
         assert result["contacts.collections_missed"] == {}
 
     def test_appointments_count_for_their_team(self, world, week, hand_built):
-        result = selectors.weekly_measures([world.cmht_north.pk], week, week + dt.timedelta(weeks=1))
+        result = measures.weekly_measures([world.cmht_north.pk], week, week + dt.timedelta(weeks=1))
         assert result["contacts.appointments_missed"] == {(None, week): Cell(1, 1)}
 
     def test_grouped_by_organisation(self, world, week, hand_built):
-        result = selectors.weekly_measures(
+        result = measures.weekly_measures(
             [world.sm_team.pk, world.cmht_north.pk], week, week, group="organisation"
         )
         assert result["contacts.collections_missed"] == {(world.sm.pk, week): Cell(1, 1)}
         assert result["contacts.appointments_missed"] == {(world.mh.pk, week): Cell(1, 1)}
 
     def test_weeks_outside_the_range_are_left_out(self, world, week, hand_built):
-        result = selectors.weekly_measures(
+        result = measures.weekly_measures(
             [world.sm_team.pk], week + dt.timedelta(weeks=1), week + dt.timedelta(weeks=1)
         )
         assert set(result["contacts.collections_missed"]) == {(None, week + dt.timedelta(weeks=1))}
@@ -120,7 +120,7 @@ class ContactMeasureTests:
         sched = schedule(world)
         today = timezone.localdate()
         services.collections_generate(day=today, schedule_ids=[sched.pk])
-        result = selectors.weekly_measures([world.sm_team.pk], week_of(today), week_of(today))
+        result = measures.weekly_measures([world.sm_team.pk], week_of(today), week_of(today))
         # Only today's collection exists, still being recorded: nothing to measure this week yet.
         assert (None, week_of(today)) not in result["contacts.collections_recorded_on_the_day"]
 
@@ -131,7 +131,7 @@ class ContactMeasureTests:
     def test_queries_do_not_grow_with_rows(self, world, week, hand_built, django_assert_num_queries):
         teams = [world.sm_team.pk, world.cmht_north.pk]
         with django_assert_num_queries(2):
-            selectors.weekly_measures(teams, week - dt.timedelta(weeks=8), week, group="organisation")
+            measures.weekly_measures(teams, week - dt.timedelta(weeks=8), week, group="organisation")
         # Many more collections and appointments, over more weeks.
         sched = schedule(world, start=week - dt.timedelta(weeks=8))
         for offset in range(1, 50):
@@ -139,7 +139,5 @@ class ContactMeasureTests:
         for _ in range(10):
             appointment(world, hours=-30)
         with django_assert_num_queries(2):
-            result = selectors.weekly_measures(
-                teams, week - dt.timedelta(weeks=8), week, group="organisation"
-            )
+            result = measures.weekly_measures(teams, week - dt.timedelta(weeks=8), week, group="organisation")
         assert len(result["contacts.collections_recorded_on_the_day"]) >= 8

@@ -9,21 +9,22 @@ from django.apps import apps
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from careplans.selectors import DASHBOARD_MEASURES as CAREPLAN_MEASURES
-from cohorts.selectors import DASHBOARD_MEASURES as CASELOAD_MEASURES
+from careplans.measures import DASHBOARD_MEASURES as CAREPLAN_MEASURES
+from cohorts.measures import DASHBOARD_MEASURES as CASELOAD_MEASURES
 from dualcare import access
 from dualcare.dashboards.measures import collect, week_of
 from dualcare.management import demo_data, demo_history
 from dualcare.people import selectors as people_selectors
 from dualcare.people.models import Involvement, ServiceUser, ServiceUserUserObjectPermission, Team, User
 from dualcare.spc.rules import xmr
-from linkworkers.selectors import DASHBOARD_MEASURES as LINKWORKER_MEASURES
+from linkworkers.measures import DASHBOARD_MEASURES as LINKWORKER_MEASURES
 from referrals import selectors as referral_selectors
+from referrals.measures import DASHBOARD_MEASURES as REFERRAL_MEASURES
 from referrals.models import OPEN_STATES, Referral
 
 PASSWORD = "demo-password-for-tests-only"
 MEASURES = [
-    *referral_selectors.DASHBOARD_MEASURES,
+    *REFERRAL_MEASURES,
     *CAREPLAN_MEASURES,
     *CASELOAD_MEASURES,
     *LINKWORKER_MEASURES,

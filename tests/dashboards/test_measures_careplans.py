@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from careplans import selectors, services
+from careplans import measures as app_measures
+from careplans import services
 from careplans.models import Agreement, PlanEntry, PlanVersion
 from dualcare.dashboards import measures
 from dualcare.people.models import Involvement
@@ -71,7 +72,7 @@ def values(result, key, group_key=None):
 
 class CarePlanMeasureTests:
     def test_it_declares_its_measures(self):
-        keys = {measure.key for measure in selectors.DASHBOARD_MEASURES}
+        keys = {measure.key for measure in app_measures.DASHBOARD_MEASURES}
         assert keys == {
             "careplans.published",
             "careplans.agreed",
@@ -81,7 +82,7 @@ class CarePlanMeasureTests:
         assert set(keys) <= set(measures.definitions())
 
     def test_it_works_out_each_measure_for_the_team(self, world, story):
-        result = selectors.weekly_measures([world.cmht_north.pk], WEEK_A, AFTER_BST)
+        result = app_measures.weekly_measures([world.cmht_north.pk], WEEK_A, AFTER_BST)
         assert values(result, "careplans.published") == {WEEK_A: 2, AFTER_BST: 1}
         assert values(result, "careplans.agreed") == {WEEK_A: 50.0, AFTER_BST: 0.0}
         assert values(result, "careplans.multi_agency") == {WEEK_A: 50.0, AFTER_BST: 0.0}
@@ -90,45 +91,45 @@ class CarePlanMeasureTests:
         assert result["careplans.reviews_on_time"][(None, AFTER_BST)].n == 1
 
     def test_a_team_counts_only_plans_of_people_it_was_involved_with_then(self, world, story):
-        result = selectors.weekly_measures([world.sm_team.pk], WEEK_A, AFTER_BST)
+        result = app_measures.weekly_measures([world.sm_team.pk], WEEK_A, AFTER_BST)
         assert values(result, "careplans.published") == {WEEK_A: 1}
         assert values(result, "careplans.multi_agency") == {WEEK_A: 100.0}
         # The involvement began after the plan was published: it does not count for the team.
         Involvement.objects.filter(team=world.sm_team).update(start=dt.date(2026, 3, 9))
-        result = selectors.weekly_measures([world.sm_team.pk], WEEK_A, AFTER_BST)
+        result = app_measures.weekly_measures([world.sm_team.pk], WEEK_A, AFTER_BST)
         assert result["careplans.published"] == {}
 
     def test_an_entry_added_after_publishing_does_not_make_the_version_multi_agency(self, world, story):
         PlanEntry.objects.filter(plan__service_user=world.service_user, organisation=world.sm).update(
             created_at=at(9, 3, 9)
         )
-        result = selectors.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_A)
+        result = app_measures.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_A)
         assert values(result, "careplans.multi_agency") == {WEEK_A: 0.0}
 
     def test_a_person_on_two_teams_is_counted_once_for_both(self, world, story):
-        result = selectors.weekly_measures([world.cmht_north.pk, world.sm_team.pk], WEEK_A, WEEK_A)
+        result = app_measures.weekly_measures([world.cmht_north.pk, world.sm_team.pk], WEEK_A, WEEK_A)
         assert values(result, "careplans.published") == {WEEK_A: 2}
 
     def test_it_gives_one_value_per_organisation_and_nothing_leaks(self, world, story):
         teams = [world.cmht_north.pk, world.cmht_south.pk, world.sm_team.pk]
-        result = selectors.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
+        result = app_measures.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
         assert values(result, "careplans.published", world.mh.pk) == {WEEK_A: 2, AFTER_BST: 1}
         assert values(result, "careplans.published", world.sm.pk) == {WEEK_A: 1}
         assert values(result, "careplans.reviews_on_time", world.sm.pk) == {BEFORE_BST: 0.0}
-        only_sm = selectors.weekly_measures([world.sm_team.pk], WEEK_A, AFTER_BST, group="organisation")
+        only_sm = app_measures.weekly_measures([world.sm_team.pk], WEEK_A, AFTER_BST, group="organisation")
         assert {g for cells in only_sm.values() for g, _ in cells} == {world.sm.pk}
 
     def test_it_runs_two_queries_whatever_the_rows(self, world, story, django_assert_num_queries):
         teams = [world.cmht_north.pk, world.sm_team.pk]
         with django_assert_num_queries(2):
-            small = selectors.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
+            small = app_measures.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
         for n in range(5):
             someone = person(world.cmht_north, key_worker=world.keyworker_mh, given_name=f"P{n}")
             involved_since(someone)
             write(someone, world.keyworker_mh)
             publish(someone, world.keyworker_mh, at(17, 3, 10), review_due=dt.date(2026, 3, 31))
         with django_assert_num_queries(2):
-            large = selectors.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
+            large = app_measures.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
         published = lambda result: sum(c.value for c in result["careplans.published"].values())  # noqa: E731
         assert published(large) == published(small) + 5
         assert values(large, "careplans.reviews_on_time", world.mh.pk)[AFTER_BST] == pytest.approx(
@@ -142,5 +143,5 @@ class CarePlanWeekBoundaryTests:
         write(world.mh_only, world.keyworker_mh)
         publish(world.mh_only, world.keyworker_mh, at(29, 3, 23, 30), review_due=dt.date(2026, 9, 1))
         publish(world.mh_only, world.keyworker_mh, at(30, 3, 0, 30), review_due=dt.date(2026, 9, 1))
-        result = selectors.weekly_measures([world.cmht_north.pk], BEFORE_BST, AFTER_BST)
+        result = app_measures.weekly_measures([world.cmht_north.pk], BEFORE_BST, AFTER_BST)
         assert values(result, "careplans.published") == {BEFORE_BST: 1, AFTER_BST: 1}

@@ -7,7 +7,8 @@ import pytest
 
 from dualcare.dashboards import measures
 from dualcare.people.models import Team
-from linkworkers import selectors, services
+from linkworkers import measures as app_measures
+from linkworkers import services
 from linkworkers.models import Course, Tier
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def scope(world):
 
 class LinkWorkerMeasureTests:
     def test_it_declares_its_measures(self):
-        keys = {m.key for m in selectors.DASHBOARD_MEASURES}
+        keys = {m.key for m in app_measures.DASHBOARD_MEASURES}
         assert keys == {
             "linkworkers.teams_covered",
             "linkworkers.meeting_attendance",
@@ -90,28 +91,28 @@ class LinkWorkerMeasureTests:
         assert all(measures.definitions()[key].improvement == "up" for key in keys)
 
     def test_it_counts_teams_with_a_link_worker_at_the_end_of_each_week(self, world, story):
-        result = selectors.weekly_measures(scope(world), W0, W3)
+        result = app_measures.weekly_measures(scope(world), W0, W3)
         # Three teams work with people (not the administration team).
         assert values(result, "linkworkers.teams_covered") == {W0: 66.7, W1: 100.0, W2: 66.7, W3: 66.7}
         assert result["linkworkers.teams_covered"][(None, W0)].n == 3
 
     def test_for_one_team_it_says_whether_it_has_a_link_worker(self, world, story):
-        result = selectors.weekly_measures([world.cmht_south.pk], W0, W3)
+        result = app_measures.weekly_measures([world.cmht_south.pk], W0, W3)
         assert values(result, "linkworkers.teams_covered") == {W0: 100.0, W1: 100.0, W2: 0.0, W3: 0.0}
-        admin_only = selectors.weekly_measures([world.mh_admin_team.pk], W0, W3)
+        admin_only = app_measures.weekly_measures([world.mh_admin_team.pk], W0, W3)
         assert admin_only["linkworkers.teams_covered"] == {}
 
     def test_it_counts_link_workers_with_training_in_date(self, world, story):
-        result = selectors.weekly_measures(scope(world), W0, W3)
+        result = app_measures.weekly_measures(scope(world), W0, W3)
         assert values(result, "linkworkers.training_in_date") == {W0: 100.0, W1: 33.3, W2: 50.0, W3: 50.0}
         assert result["linkworkers.training_in_date"][(None, W1)].n == 3
 
     def test_it_counts_attendance_at_finalised_meetings_by_the_week_they_were_held(self, world, story):
-        result = selectors.weekly_measures(scope(world), W0, W3)
+        result = app_measures.weekly_measures(scope(world), W0, W3)
         assert values(result, "linkworkers.meeting_attendance") == {W1: 66.7, W3: 50.0}
 
     def test_it_gives_one_value_per_organisation_and_nothing_leaks(self, world, story):
-        result = selectors.weekly_measures(scope(world), W0, W3, group="organisation")
+        result = app_measures.weekly_measures(scope(world), W0, W3, group="organisation")
         assert values(result, "linkworkers.teams_covered", world.mh.pk) == {
             W0: 100.0,
             W1: 100.0,
@@ -127,12 +128,12 @@ class LinkWorkerMeasureTests:
         assert values(result, "linkworkers.meeting_attendance", world.mh.pk) == {W1: 50.0, W3: 0.0}
         assert values(result, "linkworkers.meeting_attendance", world.sm.pk) == {W1: 100.0, W3: 100.0}
         assert values(result, "linkworkers.training_in_date", world.sm.pk) == {W1: 0.0, W2: 0.0, W3: 0.0}
-        only_sm = selectors.weekly_measures([world.sm_team.pk], W0, W3, group="organisation")
+        only_sm = app_measures.weekly_measures([world.sm_team.pk], W0, W3, group="organisation")
         assert {g for cells in only_sm.values() for g, _ in cells} == {world.sm.pk}
 
     def test_it_runs_six_queries_whatever_the_rows(self, world, story, django_assert_num_queries):
         with django_assert_num_queries(6):
-            selectors.weekly_measures(scope(world), W0, W3, group="organisation")
+            app_measures.weekly_measures(scope(world), W0, W3, group="organisation")
         course = Course.objects.get(title="Dual diagnosis update")
         for n in range(4):
             services.training_record_add(
@@ -143,7 +144,7 @@ class LinkWorkerMeasureTests:
             )
             meeting(world, dt.datetime(2026, 3, 3 + n, 10, tzinfo=LONDON), {world.linkworker_mh: "present"})
         with django_assert_num_queries(6):
-            result = selectors.weekly_measures(
+            result = app_measures.weekly_measures(
                 scope(world), W0 - dt.timedelta(weeks=30), W3, group="organisation"
             )
         assert values(result, "linkworkers.training_in_date", world.sm.pk)[W1] == 100.0
@@ -156,7 +157,7 @@ class LinkMeetingWeekBoundaryTests:
         # Sunday 29 March 23:30 BST, and Monday 30 March 00:30 BST (still Sunday in UTC).
         meeting(world, dt.datetime(2026, 3, 29, 23, 30, tzinfo=LONDON), {world.linkworker_mh: "present"})
         meeting(world, dt.datetime(2026, 3, 30, 0, 30, tzinfo=LONDON), {world.keyworker_sm: "absent"})
-        result = selectors.weekly_measures(
+        result = app_measures.weekly_measures(
             [world.cmht_north.pk, world.sm_team.pk], W3, W3 + dt.timedelta(weeks=1)
         )
         assert values(result, "linkworkers.meeting_attendance") == {

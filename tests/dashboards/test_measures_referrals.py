@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dualcare.dashboards import measures
-from referrals import selectors, services, sla
+from referrals import measures as app_measures
+from referrals import services, sla
 from referrals.models import Referral
 from tests.factories import person
 from tests.referrals.helpers import make_referral
@@ -96,14 +97,14 @@ def values(result, key, group_key=None):
 
 class ReferralMeasureTests:
     def test_it_declares_each_measure_once_with_the_fixed_key(self):
-        keys = [measure.key for measure in selectors.DASHBOARD_MEASURES]
+        keys = [measure.key for measure in app_measures.DASHBOARD_MEASURES]
         assert len(keys) == len(set(keys)) == 8
         assert "referrals.acknowledged_in_time" in keys
         assert measures.definitions()["referrals.acknowledged_in_time"].improvement == "up"
         assert measures.definitions()["referrals.hours_to_acknowledge"].improvement == "down"
 
     def test_it_works_out_each_measure_for_the_receiving_team(self, world, story):
-        result = selectors.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_B)
+        result = app_measures.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_B)
         assert values(result, "referrals.received") == {WEEK_A: 3, WEEK_B: 1}
         # r1 in time, r2 late, r3 in time; r4 is past its deadline and unanswered.
         assert values(result, "referrals.acknowledged_in_time") == {WEEK_A: 66.7, WEEK_B: 0.0}
@@ -122,20 +123,20 @@ class ReferralMeasureTests:
         assert values(result, "referrals.sent") == {WEEK_A: 1}
 
     def test_it_counts_what_the_referring_team_sent(self, world, story):
-        result = selectors.weekly_measures([world.sm_team.pk], WEEK_A, WEEK_B)
+        result = app_measures.weekly_measures([world.sm_team.pk], WEEK_A, WEEK_B)
         assert values(result, "referrals.sent") == {WEEK_A: 3, WEEK_B: 1}
         assert values(result, "referrals.received") == {WEEK_A: 1}
         assert values(result, "referrals.acknowledged_in_time") == {WEEK_A: 100.0}
         assert values(result, "referrals.hours_to_acknowledge") == {WEEK_A: 4.0}
 
     def test_it_leaves_out_weeks_outside_the_range(self, world, story):
-        result = selectors.weekly_measures([world.cmht_north.pk], WEEK_B, WEEK_B)
+        result = app_measures.weekly_measures([world.cmht_north.pk], WEEK_B, WEEK_B)
         assert values(result, "referrals.received") == {WEEK_B: 1}
 
     def test_a_referral_withdrawn_before_its_deadline_is_neither_on_time_nor_late(self, world):
         referral = send(world, at(2, 3, 9))
         withdraw(referral, world.keyworker_sm, at(3, 3, 9))
-        result = selectors.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_A)
+        result = app_measures.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_A)
         assert values(result, "referrals.received") == {WEEK_A: 1}
         assert result["referrals.acknowledged_in_time"] == {}
         assert result["referrals.decided_in_time"] == {}
@@ -144,19 +145,19 @@ class ReferralMeasureTests:
         send(world, at(29, 3, 23, 30), name="Sunday")  # BST: 22:30 UTC on Sunday
         send(world, at(30, 3, 0, 30), name="Monday")  # BST: 23:30 UTC on Sunday, yet a Monday here
         send(world, at(23, 3, 0, 30), name="EarlyMonday")  # GMT, the week before
-        result = selectors.weekly_measures([world.cmht_north.pk], BEFORE_BST, AFTER_BST)
+        result = app_measures.weekly_measures([world.cmht_north.pk], BEFORE_BST, AFTER_BST)
         assert values(result, "referrals.received") == {BEFORE_BST: 2, AFTER_BST: 1}
 
     def test_it_gives_one_value_per_organisation_and_nothing_leaks(self, world, story):
         teams = [world.cmht_north.pk, world.cmht_south.pk, world.sm_team.pk]
-        result = selectors.weekly_measures(teams, WEEK_A, WEEK_B, group="organisation")
+        result = app_measures.weekly_measures(teams, WEEK_A, WEEK_B, group="organisation")
         assert values(result, "referrals.received", world.mh.pk) == {WEEK_A: 3, WEEK_B: 1}
         assert values(result, "referrals.received", world.sm.pk) == {WEEK_A: 1}
         assert values(result, "referrals.sent", world.sm.pk) == {WEEK_A: 3, WEEK_B: 1}
         assert values(result, "referrals.sent", world.mh.pk) == {WEEK_A: 1}
         assert values(result, "referrals.hours_to_acknowledge", world.sm.pk) == {WEEK_A: 4.0}
         # Only the Recovery Team in scope: nothing of the mental health trust's teams appears.
-        only_sm = selectors.weekly_measures([world.sm_team.pk], WEEK_A, WEEK_B, group="organisation")
+        only_sm = app_measures.weekly_measures([world.sm_team.pk], WEEK_A, WEEK_B, group="organisation")
         groups = {group for cells in only_sm.values() for group, _ in cells}
         assert groups == {world.sm.pk}
         assert values(only_sm, "referrals.received", world.sm.pk) == {WEEK_A: 1}
@@ -164,16 +165,16 @@ class ReferralMeasureTests:
     def test_it_runs_two_queries_whatever_the_rows(self, world, story, django_assert_num_queries):
         teams = [world.cmht_north.pk, world.sm_team.pk]
         with django_assert_num_queries(2):
-            small = selectors.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
+            small = app_measures.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
         for n in range(6):
             referral = send(world, at(16 + n % 3, 3, 10), name=f"More{n}")
             acknowledge(referral, world.keyworker_mh, at(20, 3, 10))
         with django_assert_num_queries(2):
-            large = selectors.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
+            large = app_measures.weekly_measures(teams, WEEK_A, AFTER_BST, group="organisation")
         assert sum(c.value for c in large["referrals.received"].values()) == (
             sum(c.value for c in small["referrals.received"].values()) + 6
         )
 
     def test_it_names_nobody(self, world, story):
-        result = selectors.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_B)
+        result = app_measures.weekly_measures([world.cmht_north.pk], WEEK_A, WEEK_B)
         assert "Weekly" not in repr(result)

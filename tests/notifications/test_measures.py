@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dualcare.dashboards.measures import Cell, definitions
-from dualcare.notifications import selectors, services
+from dualcare.notifications import measures, services
 from dualcare.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ class AlertMeasureTests:
         assert found["alerts.urgent_escalated"].improvement == "down"
 
     def test_exact_values(self, world, hand_built):
-        result = selectors.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
+        result = measures.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
         # Four timed (the one closed by the event is left out); in time: 2 h and 6 h.
         assert result["alerts.acknowledged_within_24_hours"][(None, WEEK)] == Cell(50.0, 4)
         # (2 + 30 + 6) / 3 hours.
@@ -106,21 +106,21 @@ class AlertMeasureTests:
             channels=("in_app",),
         )
         Notification.objects.filter(pk=rows[0].pk).update(created_at=at(WEEK, 11))
-        result = selectors.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
+        result = measures.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
         assert result["alerts.acknowledged_within_24_hours"][(None, WEEK)] == Cell(50.0, 4)
 
     def test_sunday_night_in_london_is_the_week_before(self, world, hand_built):
-        result = selectors.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
+        result = measures.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK)
         assert result["alerts.acknowledged_within_24_hours"][(None, WEEK_BEFORE)] == Cell(0.0, 1)
         assert (None, WEEK_BEFORE) not in result["alerts.hours_to_acknowledge"]
         assert result["alerts.urgent_escalated"][(None, WEEK_BEFORE)] == Cell(0, 0)
 
     def test_only_the_teams_asked_for(self, world, hand_built):
-        result = selectors.weekly_measures([world.cmht_north.pk], WEEK, WEEK)
+        result = measures.weekly_measures([world.cmht_north.pk], WEEK, WEEK)
         assert result["alerts.acknowledged_within_24_hours"] == {(None, WEEK): Cell(0.0, 1)}
 
     def test_grouped_by_organisation(self, world, hand_built):
-        result = selectors.weekly_measures(
+        result = measures.weekly_measures(
             [world.sm_team.pk, world.cmht_north.pk], WEEK, WEEK, group="organisation"
         )
         assert set(result["alerts.acknowledged_within_24_hours"]) == {
@@ -131,11 +131,11 @@ class AlertMeasureTests:
 
     def test_alerts_to_service_users_are_not_counted(self, world):
         alert(world, created=at(WEEK, 10), recipient=world.service_user_login)
-        assert selectors.weekly_measures([world.sm_team.pk], WEEK, WEEK)["alerts.urgent_escalated"] == {}
+        assert measures.weekly_measures([world.sm_team.pk], WEEK, WEEK)["alerts.urgent_escalated"] == {}
 
     def test_queries_do_not_grow_with_rows(self, world, hand_built, django_assert_num_queries):
         with django_assert_num_queries(1):
-            selectors.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK, group="organisation")
+            measures.weekly_measures([world.sm_team.pk], WEEK_BEFORE, WEEK, group="organisation")
         for day in range(40):
             alert(
                 world,
@@ -143,7 +143,7 @@ class AlertMeasureTests:
                 acknowledged_after=dt.timedelta(hours=day),
             )
         with django_assert_num_queries(1):
-            result = selectors.weekly_measures(
+            result = measures.weekly_measures(
                 [world.sm_team.pk], WEEK_BEFORE - dt.timedelta(weeks=8), WEEK, group="organisation"
             )
         assert len(result["alerts.hours_to_acknowledge"]) >= 6

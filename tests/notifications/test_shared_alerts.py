@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dualcare.exceptions import ApplicationError
-from dualcare.notifications import selectors, services
+from dualcare.notifications import measures, services
 from dualcare.notifications.models import Notification
 from dualcare.people.models import StaffRole
 from tests.contacts.test_exactly_once import in_threads
@@ -189,7 +189,7 @@ class OneEscalationPerEventTests:
         services.notifications_escalate(now=timezone.now() + LATER)
         services.alert_acknowledge(alert=rows["keyworker.sm"], by=team_of_three.keyworker_sm, note="Done")
         week = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
-        result = selectors.weekly_measures([team_of_three.sm_team.pk], week, week)
+        result = measures.weekly_measures([team_of_three.sm_team.pk], week, week)
         cell = next(iter(result["alerts.urgent_escalated"].values()))
         assert (cell.value, cell.n) == (2, 2)
         # One acknowledgement, by the person told; the colleagues' closed rows are not timed.

@@ -8,7 +8,8 @@ import pytest
 from dualcare.dashboards import measures
 from dualcare.dashboards.measures import Cell
 from dualcare.people.models import Involvement
-from outcomes import selectors, services
+from outcomes import measures as app_measures
+from outcomes import services
 from tests.factories import person
 
 from .helpers import HONOS_ITEMS, make_honos, make_top
@@ -88,22 +89,22 @@ class ContractTests:
             "outcomes.satisfaction_positive",
             "outcomes.satisfaction_responses",
         }
-        improvement = {m.key: m.improvement for m in selectors.DASHBOARD_MEASURES}
+        improvement = {m.key: m.improvement for m in app_measures.DASHBOARD_MEASURES}
         assert improvement["outcomes.honos_change"] == "down"
         assert improvement["outcomes.satisfaction_responses"] == "neither"
 
 
 class AllTeamsTests:
     def test_baselines_by_the_week_the_care_started(self, data):
-        result = selectors.weekly_measures(teams(data), W1, W2, today=TODAY)["outcomes.baseline_on_time"]
+        result = app_measures.weekly_measures(teams(data), W1, W2, today=TODAY)["outcomes.baseline_on_time"]
         assert result == {(None, W1): Cell(100.0, 1), (None, W2): Cell(66.7, 3)}
 
     def test_weeks_whose_window_is_still_open_are_left_out(self, data):
-        result = selectors.weekly_measures(teams(data), W1, W2, today=dt.date(2026, 4, 13))
+        result = app_measures.weekly_measures(teams(data), W1, W2, today=dt.date(2026, 4, 13))
         assert result["outcomes.baseline_on_time"] == {(None, W1): Cell(100.0, 1)}
 
     def test_reviews_on_time_with_the_month_end_clamped(self, data):
-        result = selectors.weekly_measures(teams(data), dt.date(2026, 9, 14), dt.date(2026, 10, 12))
+        result = app_measures.weekly_measures(teams(data), dt.date(2026, 9, 14), dt.date(2026, 10, 12))
         assert result["outcomes.reviews_on_time"] == {
             (None, dt.date(2026, 9, 14)): Cell(100.0, 1),  # E: due 30 Sep, done 14 days early
             (None, dt.date(2026, 9, 28)): Cell(0.0, 1),  # C: 15 days late
@@ -111,7 +112,7 @@ class AllTeamsTests:
         }
 
     def test_mean_honos_change_since_the_baseline(self, data):
-        result = selectors.weekly_measures(teams(data), dt.date(2026, 9, 14), dt.date(2026, 10, 12))
+        result = app_measures.weekly_measures(teams(data), dt.date(2026, 9, 14), dt.date(2026, 10, 12))
         assert result["outcomes.honos_change"] == {
             (None, dt.date(2026, 9, 14)): Cell(3.0, 1),
             (None, dt.date(2026, 9, 28)): Cell(-11.0, 1),
@@ -119,7 +120,7 @@ class AllTeamsTests:
         }
 
     def test_satisfaction_split_at_the_monday(self, data):
-        result = selectors.weekly_measures(teams(data), W1, W2)
+        result = app_measures.weekly_measures(teams(data), W1, W2)
         assert result["outcomes.satisfaction_positive"] == {
             (None, W1): Cell(100.0, 1),
             (None, W2): Cell(50.0, 2),
@@ -130,7 +131,7 @@ class AllTeamsTests:
         }
 
     def test_only_the_teams_asked_for(self, data):
-        result = selectors.weekly_measures([data.sm_team.pk], W1, W2, today=TODAY)
+        result = app_measures.weekly_measures([data.sm_team.pk], W1, W2, today=TODAY)
         assert result["outcomes.baseline_on_time"] == {(None, W2): Cell(100.0, 1)}
         assert result["outcomes.satisfaction_responses"] == {(None, W2): Cell(1.0, 1)}
 
@@ -138,7 +139,7 @@ class AllTeamsTests:
 class ByOrganisationTests:
     def test_each_measure_per_organisation(self, data):
         mh, sm = data.mh.pk, data.sm.pk
-        result = selectors.weekly_measures(teams(data), W1, W2, group="organisation", today=TODAY)
+        result = app_measures.weekly_measures(teams(data), W1, W2, group="organisation", today=TODAY)
         assert result["outcomes.baseline_on_time"] == {
             (mh, W1): Cell(100.0, 1),
             (mh, W2): Cell(50.0, 2),
@@ -149,7 +150,7 @@ class ByOrganisationTests:
             (mh, W2): Cell(0.0, 1),
             (sm, W2): Cell(100.0, 1),
         }
-        later = selectors.weekly_measures(
+        later = app_measures.weekly_measures(
             teams(data), dt.date(2026, 10, 12), dt.date(2026, 10, 12), group="organisation"
         )
         assert later["outcomes.reviews_on_time"] == {
@@ -165,7 +166,7 @@ class ByOrganisationTests:
 class SwitchedOffTests:
     def test_a_switched_off_instrument_gives_no_values(self, data, settings):
         settings.OUTCOME_INSTRUMENTS = ("top", "dialog")
-        result = selectors.weekly_measures(teams(data), W1, W2, today=TODAY)
+        result = app_measures.weekly_measures(teams(data), W1, W2, today=TODAY)
         assert result["outcomes.satisfaction_positive"] == {} and result["outcomes.honos_change"] == {}
         assert result["outcomes.baseline_on_time"] == {(None, W2): Cell(100.0, 1)}
 
@@ -174,7 +175,7 @@ class QueryCountTests:
     def test_constant_queries_whatever_the_rows(self, world, django_assert_num_queries):
         start, end = dt.date(2025, 11, 24), dt.date(2026, 11, 16)
         with django_assert_num_queries(5):
-            selectors.weekly_measures(teams(world), start, end, group="organisation")
+            app_measures.weekly_measures(teams(world), start, end, group="organisation")
         team = world.cmht_north
         for i in range(6):
             someone = person(team, key_worker=world.keyworker_mh, given_name=f"P{i}", family_name="Many")
@@ -198,5 +199,5 @@ class QueryCountTests:
                 service_user=someone, by=world.keyworker_mh, answer="good", responded_on=dt.date(2026, 2, 2)
             )
         with django_assert_num_queries(5):
-            result = selectors.weekly_measures(teams(world), start, end, group="organisation")
+            result = app_measures.weekly_measures(teams(world), start, end, group="organisation")
         assert sum(cell.n for cell in result["outcomes.reviews_on_time"].values()) == 6

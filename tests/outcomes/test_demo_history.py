@@ -9,7 +9,7 @@ from django.utils import timezone
 from dualcare import access
 from dualcare.dashboards.measures import week_of
 from dualcare.people.models import Involvement, ServiceUser
-from outcomes import selectors
+from outcomes import measures, selectors
 from outcomes.demo_history import BASELINE_CHANGE, NHS_PREFIX, demo_history_create
 from outcomes.models import HonosRating, SatisfactionResponse, TopForm
 
@@ -63,7 +63,7 @@ class DemoHistoryTests:
     def test_every_chart_week_has_values_with_a_shift_in_baselines(self, world, history):
         teams = [world.cmht_north.pk, world.cmht_south.pk, world.sm_team.pk]
         today = timezone.localdate()
-        result = selectors.weekly_measures(teams, CHART_FROM, week_of(today))
+        result = measures.weekly_measures(teams, CHART_FROM, week_of(today))
         weeks = (week_of(today) - CHART_FROM).days // 7 + 1
         assert len(result["outcomes.baseline_on_time"]) >= weeks - 6
         assert len(result["outcomes.reviews_on_time"]) >= weeks - 8
@@ -135,7 +135,7 @@ class WholeDemoTests:
         assert historic().count() > 500
         north = demo.teams["north"]
         today = timezone.localdate()
-        cells = selectors.weekly_measures([north.pk], CHART_FROM, week_of(today))["outcomes.baseline_on_time"]
+        cells = measures.weekly_measures([north.pk], CHART_FROM, week_of(today))["outcomes.baseline_on_time"]
         before = [c.value for (_, week), c in cells.items() if week < BASELINE_CHANGE]
         after = [c.value for (_, week), c in cells.items() if week >= BASELINE_CHANGE]
         assert sum(after) / len(after) - sum(before) / len(before) > 15
