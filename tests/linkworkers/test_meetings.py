@@ -458,3 +458,18 @@ class CaseNamedOnlyToConsentedOrganisationsTests:
         assert "Testwell" not in pdf_text(agenda.content) and "A person aged" in pdf_text(agenda.content)
         # Nobody was shown, so no read of the person is recorded against the manager.
         assert not AuditEvent.objects.filter(actor=charity_manager, service_user=lw.service_user).exists()
+
+    def test_it_names_nobody_to_that_manager_in_the_notes_pdf(self, lw, charity_manager, client):
+        from freezegun import freeze_time
+
+        with freeze_time(lw.meeting.starts_at + dt.timedelta(hours=2)):
+            services.attendance_record(
+                meeting=lw.meeting, user=lw.linkworker_mh, status="present", by=lw.linkworker_mh
+            )
+            services.meeting_finalise(meeting=lw.meeting, by=lw.linkworker_mh)
+            client.force_login(charity_manager)
+            notes = client.get(reverse("linkworkers:notes_pdf", args=[lw.meeting.pk]))
+            client.force_login(lw.keyworker_sm)
+            named = client.get(reverse("linkworkers:notes_pdf", args=[lw.meeting.pk]))
+        assert notes.status_code == 200 and "Testwell" not in pdf_text(notes.content)
+        assert "Sam Testwell" in pdf_text(named.content)
