@@ -17,6 +17,7 @@ refused is stale and fails. A route the builders cannot fill fails, so no route 
 That each refusal writes a denied audit row naming the person is test_audit_sweep's job.
 """
 
+import json
 import uuid
 
 import pytest
@@ -210,6 +211,30 @@ def _request(client, method: str, url: str):
     return getattr(client, method)(url, HTTP_ACCEPT="text/html,application/json")
 
 
+def _mentions(value, pk: str) -> bool:
+    if isinstance(value, dict):
+        return any(_mentions(item, pk) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, pk) for item in value)
+    return str(value) == pk
+
+
+def _filtered_list_leaks(client, url: str, name: str, role: str, w) -> list[str]:
+    """An API list asked for the world's person by id (`?service_user=`, the contract's filter)
+    lists nothing of theirs: refused, or results that neither name them nor carry their id."""
+    person = w.service_user
+    response = client.get(url, {"service_user": str(person.pk)}, HTTP_ACCEPT="application/json")
+    if response.status_code in (400, 403, 404):
+        return []
+    assert response.status_code == 200, f"{name}?service_user as the {role} outsider"
+    body = response.json()
+    results = body.get("results", body) if isinstance(body, dict) else body
+    shown = _shown(json.dumps(results), w.people, api=True)
+    if shown or _mentions(results, str(person.pk)):
+        return [f"GET {name}?service_user=<{person.given_name}> as the {role} outsider lists them"]
+    return []
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_an_outsider_opens_nothing_of_the_world(role, outsider_world, client, db):
     w = outsider_world
@@ -242,6 +267,8 @@ def test_an_outsider_opens_nothing_of_the_world(role, outsider_world, client, db
                 if (twin.status_code, twin.content) == (400, response.content):
                     continue
             leaks.append(f"{who}: not refused")
+        if name.endswith("-list") and user is not None:
+            leaks += _filtered_list_leaks(client, url, name, role, w)
     stale = sorted(
         name for name, entry_role in OUTSIDERS_MAY_OPEN if entry_role == role and name not in opened
     )
