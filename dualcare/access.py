@@ -576,8 +576,8 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "linkworkers.casenotification": OrgWritten(
         "service_user",
         exempt="presented to a link meeting by consent of its own kind: named only when every other "
-        "organisation present holds care-plan consent, else de-identified "
-        "(linkworkers_identified_case_ids)",
+        "organisation present holds care-plan consent, and only to a viewer of the case's "
+        "organisation or of one holding it, else de-identified (linkworkers_identified_case_ids)",
     ),
     "notifications.notification": OrgWritten(
         "service_user",
@@ -1052,7 +1052,8 @@ def contacts_can_set_rules(user: User, organisation: Organisation) -> bool:
 # a meeting's agenda, attendance and minutes. Key workers notify cases of people whose record
 # they may act on. Service users and carers see nothing here. A notified case is identified
 # to the meeting only when every other organisation present holds the person's care-plan
-# consent; otherwise it is shown de-identified (except to those who may see the record).
+# consent, and then only to viewers of the case's organisation or of one holding that consent;
+# otherwise it is shown de-identified (except to those who may see the record).
 
 LINK_VIEW_ROLES = {StaffRole.Role.LINK_WORKER, StaffRole.Role.TEAM_MANAGER}
 
