@@ -567,8 +567,8 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "linkworkers.casenotification": OrgWritten(
         "service_user",
         exempt="presented to a link meeting by consent of its own kind: named only when every other "
-        "organisation present holds care-plan consent, else de-identified "
-        "(linkworkers_identified_case_ids)",
+        "organisation present holds care-plan consent, and only to a viewer of the case's "
+        "organisation or of one holding it, else de-identified (linkworkers_identified_case_ids)",
     ),
     "notifications.notification": OrgWritten(
         "service_user",
@@ -1026,7 +1026,8 @@ def contacts_can_set_rules(user: User, organisation: Organisation) -> bool:
 # a meeting's agenda, attendance and minutes. Key workers notify cases of people whose record
 # they may act on. Service users and carers see nothing here. A notified case is identified
 # to the meeting only when every other organisation present holds the person's care-plan
-# consent; otherwise it is shown de-identified (except to those who may see the record).
+# consent, and then only to viewers of the case's organisation or of one holding that consent;
+# otherwise it is shown de-identified (except to those who may see the record).
 
 LINK_VIEW_ROLES = {StaffRole.Role.LINK_WORKER, StaffRole.Role.TEAM_MANAGER}
 
@@ -1085,10 +1086,16 @@ def linkworkers_organisations_present(meeting) -> set:
     )
 
 
-def linkworkers_identified_case_ids(meeting, cases, *, viewer: User | None = None) -> set:
-    """Ids of the cases whose person may be named to this meeting (or to this viewer). 2-3 queries."""
+def linkworkers_identified_case_ids(meeting, cases, *, viewer: User) -> set:
+    """Ids of the cases whose person may be named to this viewer at this meeting. 3-4 queries.
+
+    Named to one who may see the person's record; otherwise only when every other organisation
+    present holds the person's care-plan consent (the meeting may hear the name) and one of the
+    viewer's own organisations is the case's or holds that consent: a viewer from an organisation
+    not at the meeting, with no involvement and no consent, sees the case de-identified.
+    """
     cases = list(cases)
-    if not cases:
+    if not cases or not _is_active_staff(viewer):
         return set()
     present = linkworkers_organisations_present(meeting)
     person_ids = {case.service_user_id for case in cases}
@@ -1097,13 +1104,14 @@ def linkworkers_identified_case_ids(meeting, cases, *, viewer: User | None = Non
         service_user_id__in=person_ids, scope=Scope.CARE_PLAN, withdrawn_at__isnull=True
     ).values_list("service_user_id", "organisation_id"):
         consented.setdefault(su_id, set()).add(org_id)
-    visible = set()
-    if viewer is not None:
-        visible = set(service_users_visible_to(viewer).filter(pk__in=person_ids).values_list("pk", flat=True))
+    viewer_orgs = set(organisations_of(viewer).values_list("pk", flat=True))
+    visible = set(service_users_visible_to(viewer).filter(pk__in=person_ids).values_list("pk", flat=True))
     identified = set()
     for case in cases:
-        others = present - {case.team.organisation_id}
-        if others <= consented.get(case.service_user_id, set()) or case.service_user_id in visible:
+        own = case.team.organisation_id
+        sharing = consented.get(case.service_user_id, set())
+        by_consent = present - {own} <= sharing and bool(viewer_orgs & (sharing | {own}))
+        if by_consent or case.service_user_id in visible:
             identified.add(case.pk)
     return identified
 

@@ -166,14 +166,17 @@ def _disengaged_for(viewer, days: int = 28):
 
 
 def meeting_context(meeting: Meeting, *, viewer: User | None, deidentified: bool = False) -> dict:
-    """Everything the meeting page and the PDFs show, in a fixed number of queries. `deidentified`
-    names nobody whatever the consent (for copies that leave DualCare, such as email)."""
+    """Everything the meeting page and the PDFs show to `viewer`, in a fixed number of queries.
+    `deidentified` (or no viewer) names nobody whatever the consent: for copies that leave
+    DualCare, such as email."""
     items = list(
         meeting.items.select_related("case__team__organisation", "case__service_user", "case__notified_by")
     )
     cases = [item.case for item in items if item.case is not None]
     identified = (
-        set() if deidentified else access.linkworkers_identified_case_ids(meeting, cases, viewer=viewer)
+        set()
+        if deidentified or viewer is None
+        else access.linkworkers_identified_case_ids(meeting, cases, viewer=viewer)
     )
     openable = set()
     if viewer is not None and cases and _care_plan_url_exists():

@@ -484,11 +484,15 @@ def dispatch_send(dispatch_id) -> bool:
                 )
             elif dispatch.kind == Dispatch.Kind.NOTES:
                 message.attach(
-                    "link-meeting-notes.pdf", pdf.notes_pdf(meeting, for_email=True), "application/pdf"
+                    "link-meeting-notes.pdf",
+                    pdf.notes_pdf(meeting, viewer=None, for_email=True),
+                    "application/pdf",
                 )
             else:
                 message.attach(
-                    "link-meeting-agenda.pdf", pdf.agenda_pdf(meeting, for_email=True), "application/pdf"
+                    "link-meeting-agenda.pdf",
+                    pdf.agenda_pdf(meeting, viewer=None, for_email=True),
+                    "application/pdf",
                 )
             message.send()
         with transaction.atomic():

@@ -207,9 +207,9 @@ def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _audit_pdf(user, meeting, *, action: str) -> None:
-    """The PDFs name a case by consent alone (no viewer): the same people, audited."""
+    """The PDFs name the cases the meeting page names to the same viewer: those people, audited."""
     cases = [item.case for item in meeting.items.select_related("case__team") if item.case is not None]
-    named = access.linkworkers_identified_case_ids(meeting, cases)
+    named = access.linkworkers_identified_case_ids(meeting, cases, viewer=user)
     access.audit_list_read(user, [case for case in cases if case.pk in named], action=action)
 
 
@@ -354,7 +354,7 @@ def finalise(request: HttpRequest, pk) -> HttpResponse:
 def agenda_pdf(request: HttpRequest, pk) -> HttpResponse:
     meeting = _meeting_or_404(pk)
     _audit_pdf(request.user, meeting, action="linkworkers.agenda.pdf")
-    response = HttpResponse(pdf.agenda_pdf(meeting), content_type="application/pdf")
+    response = HttpResponse(pdf.agenda_pdf(meeting, viewer=request.user), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="link-meeting-agenda.pdf"'
     return response
 
@@ -365,7 +365,7 @@ def notes_pdf(request: HttpRequest, pk) -> HttpResponse:
     if meeting.state != Meeting.State.FINALISED:
         raise Http404("The notes are not final yet.")
     _audit_pdf(request.user, meeting, action="linkworkers.notes.pdf")
-    response = HttpResponse(pdf.notes_pdf(meeting), content_type="application/pdf")
+    response = HttpResponse(pdf.notes_pdf(meeting, viewer=request.user), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="link-meeting-notes.pdf"'
     return response
 

@@ -119,7 +119,7 @@ class CaseNotificationTests:
             meeting=lw.meeting, service_user=lw.service_user, by=lw.keyworker_mh, **CASE
         )
         assert case.agenda_item.kind == AgendaItem.Kind.CASE
-        context = selectors.meeting_context(lw.meeting, viewer=None)
+        context = selectors.meeting_context(lw.meeting, viewer=lw.manager_sm)
         assert context["cases"][0].identified
         assert "Sam Testwell" in context["cases"][0].label
 
@@ -183,7 +183,7 @@ class AgendaTests:
         services.case_notify(meeting=lw.meeting, service_user=lw.mh_only, by=lw.keyworker_mh, **CASE)
         from linkworkers import pdf
 
-        text = pdf_text(pdf.agenda_pdf(lw.meeting))
+        text = pdf_text(pdf.agenda_pdf(lw.meeting, viewer=lw.keyworker_sm))
         assert "Agenda: Locality link meeting" in text
         assert "Share the housing pathway" in text
         assert "Sam Testwell" in text and "Sampleton" not in text
@@ -194,7 +194,8 @@ class AgendaTests:
         services.case_notify(meeting=lw.meeting, service_user=lw.service_user, by=lw.keyworker_mh, **CASE)
         from linkworkers import pdf
 
-        assert "Sam Testwell" in pdf_text(pdf.agenda_pdf(lw.meeting))  # consent allows it in DualCare
+        # Consent allows the name in DualCare, to one of an organisation holding it.
+        assert "Sam Testwell" in pdf_text(pdf.agenda_pdf(lw.meeting, viewer=lw.keyworker_sm))
         send_all()  # the invitations
         assert services.agendas_queue(now=lw.meeting.starts_at - dt.timedelta(days=6)) == 3
         mail.outbox.clear()
@@ -409,3 +410,66 @@ class SchedulePageTests:
     def test_it_is_not_there_for_others(self, lw, client, who):
         client.force_login(getattr(lw, who))
         assert client.get(reverse("linkworkers:schedule")).status_code == 404
+
+
+class CaseNamedOnlyToConsentedOrganisationsTests:
+    """A case named at the meeting (every other organisation present holds care-plan consent) is
+    named only to viewers of those organisations, or of the case's own; a manager of an
+    organisation with no link worker at the meeting, no involvement and no consent sees it
+    de-identified on the page, in the API and in the downloaded PDFs."""
+
+    @pytest.fixture
+    def charity_manager(self, lw):
+        from dualcare.people.models import StaffRole
+        from tests.factories import staff
+
+        services.case_notify(meeting=lw.meeting, service_user=lw.service_user, by=lw.keyworker_mh, **CASE)
+        return staff("manager.charity", lw.charity_team, StaffRole.Role.TEAM_MANAGER)
+
+    def test_it_names_the_case_to_a_consented_organisation_only(self, lw, charity_manager):
+        from dualcare import access
+        from dualcare.people.models import StaffRole
+        from tests.factories import TeamFactory, staff
+
+        # A link worker of the drug and alcohol service's other team: not involved with Sam, but
+        # their organisation holds Sam's care-plan consent.
+        outreach_team = TeamFactory(organisation=lw.sm, name="Outreach")
+        outreach = staff("linkworker.sm.outreach", outreach_team, StaffRole.Role.LINK_WORKER)
+        assert not access.can_view_record(outreach, lw.service_user)
+        named = selectors.meeting_context(lw.meeting, viewer=outreach)["cases"][0]
+        assert named.identified and "Sam Testwell" in named.label
+        unnamed = selectors.meeting_context(lw.meeting, viewer=charity_manager)["cases"][0]
+        assert not unnamed.identified
+        assert "Testwell" not in unnamed.label and "known to North CMHT" in unnamed.label
+
+    def test_it_names_nobody_to_that_manager_on_the_page_in_the_api_or_in_the_pdfs(
+        self, lw, charity_manager, client
+    ):
+        from dualcare.audit.models import AuditEvent
+
+        client.force_login(charity_manager)
+        page = client.get(reverse("linkworkers:meeting", args=[lw.meeting.pk]))
+        assert page.status_code == 200 and "Testwell" not in page.content.decode()
+        api = client.get(reverse("link-meeting-detail", args=[lw.meeting.pk]))
+        assert api.status_code == 200
+        assert "Testwell" not in api.content.decode() and str(lw.service_user.pk) not in api.content.decode()
+        agenda = client.get(reverse("linkworkers:agenda_pdf", args=[lw.meeting.pk]))
+        assert agenda.status_code == 200
+        assert "Testwell" not in pdf_text(agenda.content) and "A person aged" in pdf_text(agenda.content)
+        # Nobody was shown, so no read of the person is recorded against the manager.
+        assert not AuditEvent.objects.filter(actor=charity_manager, service_user=lw.service_user).exists()
+
+    def test_it_names_nobody_to_that_manager_in_the_notes_pdf(self, lw, charity_manager, client):
+        from freezegun import freeze_time
+
+        with freeze_time(lw.meeting.starts_at + dt.timedelta(hours=2)):
+            services.attendance_record(
+                meeting=lw.meeting, user=lw.linkworker_mh, status="present", by=lw.linkworker_mh
+            )
+            services.meeting_finalise(meeting=lw.meeting, by=lw.linkworker_mh)
+            client.force_login(charity_manager)
+            notes = client.get(reverse("linkworkers:notes_pdf", args=[lw.meeting.pk]))
+            client.force_login(lw.keyworker_sm)
+            named = client.get(reverse("linkworkers:notes_pdf", args=[lw.meeting.pk]))
+        assert notes.status_code == 200 and "Testwell" not in pdf_text(notes.content)
+        assert "Sam Testwell" in pdf_text(named.content)
