@@ -137,7 +137,13 @@ class ReferralCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField(error_messages={"invalid": "Choose a person your team works with."})
     to_team = serializers.UUIDField(error_messages={"invalid": "Choose the team you are referring to."})
     from_team = serializers.UUIDField(required=False, help_text="Your team, when you are in more than one.")
-    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="May be left out of a draft; needed to send.",
+    )
     reason = limits.api_text(what="a reason", max_length=limits.LONG_TEXT, multiline=True)
     person_wants = limits.api_text(
         what="what they want",
@@ -181,7 +187,7 @@ class ReferralUpdateSerializer(serializers.Serializer):
     """Changes to a draft; only the fields given change."""
 
     to_team = serializers.UUIDField(required=False)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_blank=True)
     reason = limits.api_text(what="a reason", max_length=limits.LONG_TEXT, multiline=True, required=False)
     person_wants = limits.api_text(
         what="what they want", max_length=limits.LONG_TEXT, multiline=True, required=False, allow_blank=True
