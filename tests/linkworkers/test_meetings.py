@@ -121,7 +121,7 @@ class CaseNotificationTests:
         assert case.agenda_item.kind == AgendaItem.Kind.CASE
         context = selectors.meeting_context(lw.meeting, viewer=None)
         assert context["cases"][0].identified
-        assert "Sam Testwell" in context["cases"][0].label
+        assert context["cases"][0].label == "Sam Testwell (born 14 March 1985)"
 
     def test_it_de_identifies_a_case_without_consent_for_every_organisation_present(self, lw):
         services.case_notify(meeting=lw.meeting, service_user=lw.mh_only, by=lw.keyworker_mh, **CASE)
