@@ -340,6 +340,28 @@ class MinutesTests:
         action.refresh_from_db()
         assert action.status == "done"
 
+    def test_the_action_owner_choices_name_each_persons_team(self, lw, client):
+        client.force_login(lw.linkworker_mh)
+        form = client.get(reverse("linkworkers:action_add", args=[lw.meeting.pk])).context["form"]
+        labels = {str(value): label for value, label in form.fields["owner"].choices}
+        assert labels[str(lw.keyworker_sm.pk)] == f"{lw.keyworker_sm.display_name} (Recovery Team)"
+        assert labels[str(lw.keyworker_mh.pk)] == f"{lw.keyworker_mh.display_name} (North CMHT)"
+
+    def test_the_action_page_runs_the_same_queries_however_many_staff(
+        self, lw, client, django_assert_num_queries
+    ):
+        from tests.factories import staff
+
+        client.force_login(lw.linkworker_mh)
+        url = reverse("linkworkers:action_add", args=[lw.meeting.pk])
+        # session, user, has a role, the meeting, the menu's roles, unread alerts, the staff,
+        # their roles in force with teams (one prefetch), the session's savepoint, save, release
+        for n in range(2):
+            with django_assert_num_queries(11):
+                client.get(url)
+            for more in range(5):
+                staff(f"extra{n}{more}", lw.sm_team, "key_worker")
+
     def test_it_refuses_chair_pages_to_other_viewers(self, lw, client):
         client.force_login(lw.manager_mh)
         assert client.get(reverse("linkworkers:meeting", args=[lw.meeting.pk])).status_code == 200
