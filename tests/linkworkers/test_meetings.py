@@ -154,6 +154,26 @@ class CaseNotificationTests:
         assert response.status_code == 302
         assert lw.meeting.cases.get().service_user == lw.mh_only
 
+    def test_notifying_from_a_persons_record_chooses_that_person(self, lw, client):
+        import re
+
+        client.force_login(lw.keyworker_mh)
+        record = client.get(reverse("service_user_detail", args=[lw.mh_only.pk])).content.decode()
+        coming = re.search(r'href="([^"]*)">Notify this person', record).group(1)
+        assert coming == f"{reverse('linkworkers:upcoming')}?person={lw.mh_only.pk}"
+        upcoming = client.get(coming).content.decode()
+        notify = f"{reverse('linkworkers:notify', args=[lw.meeting.pk])}?person={lw.mh_only.pk}"
+        assert f'href="{notify}"' in upcoming
+        page = client.get(notify).content.decode()
+        assert f'<option value="{lw.mh_only.pk}" selected>' in page
+
+    def test_a_person_not_on_the_caseload_is_not_chosen(self, lw, client):
+        client.force_login(lw.keyworker_mh)
+        url = reverse("linkworkers:notify", args=[lw.meeting.pk])
+        for person in (str(lw.sm_only.pk), "not-an-id"):
+            page = client.get(url, {"person": person}).content.decode()
+            assert '<option value="" selected>' in page
+
     @pytest.mark.parametrize("who", ["pharmacist", "orgadmin_mh", "service_user_login", "carer"])
     def test_it_refuses_the_notify_page_to_others(self, lw, client, who):
         client.force_login(getattr(lw, who))
