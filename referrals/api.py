@@ -218,6 +218,16 @@ class NoteSerializer(serializers.Serializer):
     )
 
 
+class SendSerializer(NoteSerializer):
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a draft saved without one: chosen as it is sent.",
+    )
+
+
 class AcceptSerializer(NoteSerializer):
     key_worker = serializers.UUIDField(required=False, allow_null=True, help_text="The receiving key worker.")
 
@@ -362,11 +372,11 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise _as_validation_error(error) from None
         return self._respond(referral)
 
-    @extend_schema(request=NoteSerializer, responses=ReferralDetailSerializer)
+    @extend_schema(request=SendSerializer, responses=ReferralDetailSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         return self._move(
-            request, pk, NoteSerializer, lambda r, d: services.referral_send(referral=r, by=request.user, **d)
+            request, pk, SendSerializer, lambda r, d: services.referral_send(referral=r, by=request.user, **d)
         )
 
     @extend_schema(request=NoteSerializer, responses=ReferralDetailSerializer)

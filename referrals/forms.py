@@ -135,6 +135,20 @@ class NoteForm(NHSForm):
     )
 
 
+class SendForm(NoteForm):
+    """Send a draft; a draft saved without an urgency chooses it here."""
+
+    urgency = forms.ChoiceField(
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        label="How urgent is it?",
+        help_text=ReferralForm.base_fields["urgency"].help_text.removesuffix(
+            " You can save a draft before you choose."
+        ),
+    )
+
+
 class WithdrawForm(NHSForm):
     note = limits.text(
         what="a reason",

@@ -215,11 +215,15 @@ def referral_update(
 
 
 @transaction.atomic
-def referral_send(*, referral: Referral, by: User, note: str = "") -> Referral:
-    """Send a draft: the deadlines are set from now, and the receiving team is told."""
+def referral_send(*, referral: Referral, by: User, note: str = "", urgency: str = "") -> Referral:
+    """Send a draft: the deadlines are set from now, and the receiving team is told.
+    `urgency` chooses it as the draft is sent (a draft may have been saved without one)."""
     referral = _locked(referral)
     _ensure_may(by, referral, "send")
     referral.ensure_can_move_to(State.SENT)
+    urgency = _check_urgency(urgency)
+    if urgency:
+        referral.urgency = urgency
     if not referral.urgency:
         raise ApplicationError("Choose how urgent this referral is before you send it.", field="urgency")
     if not referral.consent_confirmed:
@@ -246,7 +250,7 @@ def referral_send(*, referral: Referral, by: User, note: str = "") -> Referral:
         to=State.SENT,
         by=by,
         note=note,
-        extra_fields=("acknowledge_due_at", "decide_due_at"),
+        extra_fields=("urgency", "acknowledge_due_at", "decide_due_at"),
         now=now,
     )
     _notify_team(

@@ -235,9 +235,11 @@ class DraftTests:
         assert refused.status_code == 400
         assert refused.json() == {"urgency": ["Choose how urgent this referral is before you send it."]}
         assert Referral.objects.get().state == State.DRAFT
-        api.patch(f"{URL}{draft.json()['id']}/", {"urgency": "urgent"}, format="json")
-        sent = api.post(f"{URL}{draft.json()['id']}/send/", {}, format="json")
-        assert sent.status_code == 200 and sent.json()["state"] == "sent"
+        sent = api.post(f"{URL}{draft.json()['id']}/send/", {"urgency": "urgent"}, format="json")
+        assert sent.status_code == 200 and (sent.json()["state"], sent.json()["urgency"]) == (
+            "sent",
+            "urgent",
+        )
 
     def test_create_and_send_at_once_needs_an_urgency_and_writes_nothing_without(self, api, world):
         as_user(api, world.keyworker_sm)

@@ -133,7 +133,7 @@ class CreateTests:
         referral = Referral.objects.get()
         assert response.status_code == 302 and (referral.state, referral.urgency) == (State.DRAFT, "")
         page = client.get(f"/referrals/{referral.pk}/").content.decode()
-        assert "Urgency not chosen" in page and "Routine" not in page
+        assert "Urgency not chosen" in page and "nhsuk-tag--grey\">Routine" not in page
 
     def test_it_will_not_send_without_an_urgency(self, world, client):
         client.force_login(world.keyworker_sm)
@@ -153,6 +153,16 @@ class CreateTests:
         assert "Choose how urgent this referral is before you send it." in response.content.decode()
         referral.refresh_from_db()
         assert referral.state == State.DRAFT and referral.sent_at is None
+
+    def test_a_draft_without_an_urgency_chooses_it_as_it_is_sent(self, world, client):
+        referral = make_referral(world, urgency="", send=False)
+        client.force_login(world.keyworker_sm)
+        page = client.get(f"/referrals/{referral.pk}/").content.decode()
+        assert 'name="urgency"' in page and "How urgent is it?" in page
+        client.post(f"/referrals/{referral.pk}/send/", {"urgency": "urgent"})
+        referral.refresh_from_db()
+        assert (referral.state, referral.urgency) == (State.SENT, "urgent")
+        assert 'name="urgency"' not in client.get(f"/referrals/{referral.pk}/").content.decode()
 
     def test_it_shows_field_level_errors_and_saves_nothing(self, world, client):
         client.force_login(world.keyworker_sm)
