@@ -133,7 +133,7 @@ class CreateTests:
         referral = Referral.objects.get()
         assert response.status_code == 302 and (referral.state, referral.urgency) == (State.DRAFT, "")
         page = client.get(f"/referrals/{referral.pk}/").content.decode()
-        assert "Urgency not chosen" in page and "nhsuk-tag--grey\">Routine" not in page
+        assert "Urgency not chosen" in page and 'nhsuk-tag--grey">Routine' not in page
 
     def test_it_will_not_send_without_an_urgency(self, world, client):
         client.force_login(world.keyworker_sm)
