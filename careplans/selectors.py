@@ -200,7 +200,8 @@ class EntryChange:
 def compare(
     acc: CarePlanAccess, older: PlanVersion, newer: PlanVersion
 ) -> list[tuple[str, list[EntryChange]]]:
-    """What changed between two versions, section by section, in what this viewer may see."""
+    """What changed between two versions, section by section, in what this viewer may see.
+    Values are compared as stored and shown as people read them (dates "2 December 2026")."""
     result = []
     for key, label in Section.choices:
         if not acc.sees_section(key):
@@ -213,14 +214,18 @@ def compare(
             old = before.get(entry_id)
             if old is None:
                 rows = [
-                    (field_label(key, n), "", entry["fields"].get(n, ""))
+                    (field_label(key, n), "", readable(entry["fields"].get(n, "")))
                     for n in names
                     if entry["fields"].get(n)
                 ]
                 changes.append(EntryChange("added", entry["organisation"], rows))
             else:
                 rows = [
-                    (field_label(key, n), old["fields"].get(n, ""), entry["fields"].get(n, ""))
+                    (
+                        field_label(key, n),
+                        readable(old["fields"].get(n, "")),
+                        readable(entry["fields"].get(n, "")),
+                    )
                     for n in names
                     if old["fields"].get(n, "") != entry["fields"].get(n, "")
                 ]
@@ -229,7 +234,7 @@ def compare(
         for entry_id, entry in before.items():
             if entry_id not in after:
                 rows = [
-                    (field_label(key, n), entry["fields"].get(n, ""), "")
+                    (field_label(key, n), readable(entry["fields"].get(n, "")), "")
                     for n in names
                     if entry["fields"].get(n)
                 ]

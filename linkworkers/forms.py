@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from dualcare import limits
 from dualcare.people.forms import DatePartsField, NHSForm
-from dualcare.people.models import ServiceUser, Team, User
+from dualcare.people.models import ServiceUser, StaffRole, Team, User
 
 from .models import Attendance, Course, MeetingSchedule
 
@@ -23,6 +25,24 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 def _staff():
     return User.objects.filter(kind=User.Kind.STAFF, is_active=True).order_by("last_name", "first_name")
+
+
+class OwnerChoiceField(StaffChoiceField):
+    """Staff as "Name (Team)", so two people of one name, or a colleague from another
+    organisation, can be told apart; their teams come in one prefetch."""
+
+    def label_from_instance(self, user: User) -> str:
+        teams = sorted({role.team.name for role in getattr(user, "roles_now", [])})
+        return f"{user.display_name} ({', '.join(teams)})" if teams else user.display_name
+
+
+def _staff_with_teams():
+    # today's roles, read when the form is made (not at import, when "today" would stand still)
+    today = timezone.localdate()
+    roles_now = StaffRole.objects.filter(start__lte=today).filter(Q(end__isnull=True) | Q(end__gt=today))
+    return _staff().prefetch_related(
+        Prefetch("staff_roles", queryset=roles_now.select_related("team"), to_attr="roles_now")
+    )
 
 
 class AppointForm(NHSForm):
@@ -194,13 +214,17 @@ class ActionForm(NHSForm):
     description = forms.CharField(
         label="Action", max_length=500, error_messages={"required": "Enter the action."}
     )
-    owner = StaffChoiceField(
+    owner = OwnerChoiceField(
         queryset=_staff(),
         label="Owner",
         empty_label="Choose who will do it",
         error_messages={"required": "Choose who will do it."},
     )
     due_on = DatePartsField(label="Due by", label_for_errors="the due date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _staff_with_teams()
 
     def add_application_error(self, error) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)

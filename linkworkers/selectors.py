@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from dualcare import access
 from dualcare.people.models import StaffRole, Team, User
@@ -193,7 +194,7 @@ def meeting_context(meeting: Meeting, *, viewer: User | None, deidentified: bool
         )
         age = _age(case.service_user.date_of_birth, meeting.starts_at.date())
         case.label = (
-            f"{case.service_user.full_name} (born {case.service_user.date_of_birth:%d %b %Y})"
+            f"{case.service_user.full_name} (born {date_format(case.service_user.date_of_birth, 'j F Y')})"
             if case.identified
             else f"A person aged {age - age % 5} to {age - age % 5 + 4}, known to {case.team.name}"
         )

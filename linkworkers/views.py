@@ -384,7 +384,10 @@ def notify_case(request: HttpRequest, pk) -> HttpResponse:
     if meeting.state != Meeting.State.SCHEDULED or meeting.starts_at <= timezone.now():
         raise Http404("This meeting is not taking cases.")
     people = access.linkworkers_notifiable_people(request.user).order_by("family_name", "given_name")
-    form = CaseForm(request.POST or None, people=people)
+    # From a person's record: that person chosen already (an opaque id, and only if notifiable).
+    chosen = _person_param(request)
+    initial = {"service_user": chosen} if chosen and people.filter(pk=chosen).exists() else {}
+    form = CaseForm(request.POST or None, people=people, initial=initial)
     if request.method == "GET":  # the form's choices name everyone on the caseload
         access.audit_list_read(request.user, list(people), action="linkworkers.notify_form.view")
     if request.method == "POST" and form.is_valid():
@@ -404,13 +407,23 @@ def notify_case(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "linkworkers/notify.html", {"form": form, "meeting": meeting})
 
 
+def _person_param(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.GET.get("person", ""))
+    except ValueError:
+        return None
+
+
 @case_notifier
 def upcoming(request: HttpRequest) -> HttpResponse:
-    """For key workers: the coming meetings to notify a case to."""
+    """For key workers: the coming meetings to notify a case to. `?person=<id>` (from the
+    person's record) is carried to the meeting's form, which chooses them."""
     rows = Meeting.objects.filter(state=Meeting.State.SCHEDULED, starts_at__gt=timezone.now()).order_by(
         "starts_at"
     )[:6]
-    return render(request, "linkworkers/upcoming.html", {"meetings": rows})
+    return render(
+        request, "linkworkers/upcoming.html", {"meetings": rows, "person_id": _person_param(request)}
+    )
 
 
 @staff_only

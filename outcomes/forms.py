@@ -2,10 +2,12 @@
 page and the API refuse the same things with the same words."""
 
 from django import forms
+from django.utils import timezone
 
 from dualcare import limits
 from dualcare.people.forms import DatePartsField, NHSForm
 
+from . import validation
 from .models import (
     DIALOG_ITEMS,
     HONOS_ITEMS,
@@ -180,21 +182,47 @@ class TopCaptureForm(NHSForm):
     def section_fields(self):
         return [(title, [self[name] for name in names]) for title, names in self.sections]
 
-    def service_kwargs(self) -> dict:
+    def _answers(self, cleaned: dict) -> dict:
         values = {}
-        for name, value in self.cleaned_data.items():
+        for name, value in cleaned.items():
             if name in ("completed_on", "stage"):
                 continue
-            if isinstance(self.fields[name], forms.ChoiceField) and name != "stage":
+            if isinstance(self.fields[name], forms.ChoiceField):
                 values[name] = {"yes": True, "no": False}.get(value)
             elif name == "other_substance_name":
                 values[name] = value or ""
             else:
                 values[name] = value
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            # A box Django could not read (letters in a number) must not hide the instrument's
+            # own errors on every other answer: check what was read, so all show at once.
+            problems = validation.validate_top(
+                completed_on=cleaned.get("completed_on"),
+                stage=cleaned.get("stage"),
+                answers=self._answers(cleaned),
+                today=timezone.localdate(),
+            )
+            for name, messages in problems.items():
+                if name not in self.fields or name in self.errors:
+                    continue
+                if self.TOP_DEPENDS_ON.get(name) in self.errors:
+                    continue  # its rule reads an answer that could not be read
+                for message in messages:
+                    self.add_error(name, message)
+        return cleaned
+
+    # an answer whose rule reads another answer
+    TOP_DEPENDS_ON = {"shared_needle": "injecting_days", "shared_paraphernalia": "injecting_days"}
+
+    def service_kwargs(self) -> dict:
         return {
             "completed_on": self.cleaned_data["completed_on"],
             "stage": self.cleaned_data["stage"],
-            **values,
+            **self._answers(self.cleaned_data),
         }
 
 

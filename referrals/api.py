@@ -137,7 +137,13 @@ class ReferralCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField(error_messages={"invalid": "Choose a person your team works with."})
     to_team = serializers.UUIDField(error_messages={"invalid": "Choose the team you are referring to."})
     from_team = serializers.UUIDField(required=False, help_text="Your team, when you are in more than one.")
-    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="May be left out of a draft; needed to send.",
+    )
     reason = limits.api_text(what="a reason", max_length=limits.LONG_TEXT, multiline=True)
     person_wants = limits.api_text(
         what="what they want",
@@ -181,7 +187,7 @@ class ReferralUpdateSerializer(serializers.Serializer):
     """Changes to a draft; only the fields given change."""
 
     to_team = serializers.UUIDField(required=False)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_blank=True)
     reason = limits.api_text(what="a reason", max_length=limits.LONG_TEXT, multiline=True, required=False)
     person_wants = limits.api_text(
         what="what they want", max_length=limits.LONG_TEXT, multiline=True, required=False, allow_blank=True
@@ -209,6 +215,16 @@ class ReferralUpdateSerializer(serializers.Serializer):
 class NoteSerializer(serializers.Serializer):
     note = limits.api_text(
         what="a note", max_length=limits.NOTE, multiline=True, required=False, allow_blank=True, default=""
+    )
+
+
+class SendSerializer(NoteSerializer):
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a draft saved without one: chosen as it is sent.",
     )
 
 
@@ -356,11 +372,11 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise _as_validation_error(error) from None
         return self._respond(referral)
 
-    @extend_schema(request=NoteSerializer, responses=ReferralDetailSerializer)
+    @extend_schema(request=SendSerializer, responses=ReferralDetailSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         return self._move(
-            request, pk, NoteSerializer, lambda r, d: services.referral_send(referral=r, by=request.user, **d)
+            request, pk, SendSerializer, lambda r, d: services.referral_send(referral=r, by=request.user, **d)
         )
 
     @extend_schema(request=NoteSerializer, responses=ReferralDetailSerializer)

@@ -44,12 +44,12 @@ class ReferralForm(NHSForm):
     urgency = forms.ChoiceField(
         choices=Urgency.choices,
         widget=forms.RadioSelect,
+        required=False,  # a draft may wait; sending needs one (clean)
         label="How urgent is it?",
         help_text=(
             "Emergency: acknowledged within 4 hours. Urgent: within 1 working day. "
-            "Routine: within 3 working days."
+            "Routine: within 3 working days. You can save a draft before you choose."
         ),
-        error_messages={"required": "Choose how urgent this referral is."},
     )
     reason = limits.text(
         what="a reason",
@@ -115,6 +115,8 @@ class ReferralForm(NHSForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.data.get("action") == "send" and not cleaned.get("urgency"):
+            self.add_error("urgency", "Choose how urgent this referral is before you send it.")
         if self.data.get("action") == "send" and not cleaned.get("consent_confirmed"):
             self.add_error(
                 "consent_confirmed", "Confirm that the person agrees to this referral before you send it."
@@ -130,6 +132,20 @@ class NoteForm(NHSForm):
         rows=3,
         required=False,
         label="Note (optional)",
+    )
+
+
+class SendForm(NoteForm):
+    """Send a draft; a draft saved without an urgency chooses it here."""
+
+    urgency = forms.ChoiceField(
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        label="How urgent is it?",
+        help_text=ReferralForm.base_fields["urgency"].help_text.removesuffix(
+            " You can save a draft before you choose."
+        ),
     )
 
 

@@ -62,7 +62,8 @@ class Referral(TimeStampedModel):
     from_team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="referrals_sent")
     referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     to_team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="referrals_received")
-    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    # Blank only on a draft: the referrer may save before deciding; sending needs one.
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, blank=True, default="")
 
     reason = models.TextField(help_text="Why you are referring, in your words.")
     person_wants = models.TextField(
@@ -107,7 +108,10 @@ class Referral(TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=State.values), name="referral_state_valid"),
-            models.CheckConstraint(condition=Q(urgency__in=Urgency.values), name="referral_urgency_valid"),
+            models.CheckConstraint(
+                condition=Q(urgency__in=Urgency.values) | (Q(urgency="") & Q(state=State.DRAFT)),
+                name="referral_urgency_valid_or_draft_unset",
+            ),
             models.CheckConstraint(condition=~Q(from_team=models.F("to_team")), name="referral_not_to_self"),
             models.CheckConstraint(
                 condition=Q(state=State.DRAFT) | (Q(sent_at__isnull=False) & Q(consent_confirmed=True)),

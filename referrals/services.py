@@ -102,8 +102,10 @@ def _check_to_team(to_team: Team | None, from_team: Team) -> Team:
     return to_team
 
 
-def _check_urgency(urgency: str) -> str:
-    if urgency not in Urgency.values:
+def _check_urgency(urgency: str | None) -> str:
+    """A draft may leave the urgency unchosen (""); anything given must be one of the choices."""
+    urgency = urgency or ""
+    if urgency and urgency not in Urgency.values:
         raise ApplicationError("Choose how urgent this referral is.", field="urgency")
     return urgency
 
@@ -130,8 +132,8 @@ def referral_create(
     by: User,
     service_user: ServiceUser,
     to_team: Team | None,
-    urgency: str,
     reason: str,
+    urgency: str = "",
     person_wants: str = "",
     mental_health_needs: str = "",
     substance_use: str = "",
@@ -148,7 +150,7 @@ def referral_create(
     """
     team = _referring_team(by, service_user, from_team)
     to_team = _check_to_team(to_team, team)
-    _check_urgency(urgency)
+    urgency = _check_urgency(urgency)
     reason = _clean_text(reason, "reason", "Say why you are referring this person.")
     now = timezone.now()
     referral = Referral.objects.create(
@@ -188,7 +190,7 @@ def referral_update(
     if "to_team" in changes:
         changes["to_team"] = _check_to_team(changes["to_team"], referral.from_team)
     if "urgency" in changes:
-        _check_urgency(changes["urgency"])
+        changes["urgency"] = _check_urgency(changes["urgency"])
     if "reason" in changes:
         changes["reason"] = _clean_text(changes["reason"], "reason", "Say why you are referring this person.")
     for field in CONTENT_FIELDS:
@@ -214,11 +216,17 @@ def referral_update(
 
 
 @transaction.atomic
-def referral_send(*, referral: Referral, by: User, note: str = "") -> Referral:
-    """Send a draft: the deadlines are set from now, and the receiving team is told."""
+def referral_send(*, referral: Referral, by: User, note: str = "", urgency: str = "") -> Referral:
+    """Send a draft: the deadlines are set from now, and the receiving team is told.
+    `urgency` chooses it as the draft is sent (a draft may have been saved without one)."""
     referral = _locked(referral)
     _ensure_may(by, referral, "send")
     referral.ensure_can_move_to(State.SENT)
+    urgency = _check_urgency(urgency)
+    if urgency:
+        referral.urgency = urgency
+    if not referral.urgency:
+        raise ApplicationError("Choose how urgent this referral is before you send it.", field="urgency")
     if not referral.consent_confirmed:
         raise ApplicationError(
             "Confirm that the person agrees to this referral before you send it.", field="consent_confirmed"
@@ -243,7 +251,7 @@ def referral_send(*, referral: Referral, by: User, note: str = "") -> Referral:
         to=State.SENT,
         by=by,
         note=note,
-        extra_fields=("acknowledge_due_at", "decide_due_at"),
+        extra_fields=("urgency", "acknowledge_due_at", "decide_due_at"),
         now=now,
     )
     _notify_team(

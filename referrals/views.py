@@ -24,7 +24,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.decorators import staff_required
 
 from . import pdf, selectors, services
-from .forms import AcceptForm, DeclineForm, HandoverForm, NoteForm, ReferralForm, WithdrawForm
+from .forms import AcceptForm, DeclineForm, HandoverForm, NoteForm, ReferralForm, SendForm, WithdrawForm
 from .models import OPEN_STATES, Referral, State
 
 PAGE_SIZE = 50
@@ -167,6 +167,7 @@ def _detail_context(request, referral: Referral, *, error: str | None = None) ->
         "can_open_record": access.can_view_record(request.user, referral.service_user),
         "now": timezone.now(),
         "action_error": error,
+        "send_form": SendForm(auto_id="send-%s") if not referral.urgency else None,
     }
 
 
@@ -202,7 +203,27 @@ def _simple_move(service, success: str, **extra):
     return view
 
 
-referral_send = _simple_move(services.referral_send, "Referral sent.")
+@require_POST
+@staff_required
+def referral_send(request: HttpRequest, pk) -> HttpResponse:
+    referral = access.get_referral_or_404(request.user, pk, action="referral.act")
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        field, problems = next(iter(form.errors.items()))
+        return _refused(request, referral, ApplicationError(problems[0], field=field))
+    try:
+        services.referral_send(
+            referral=referral,
+            by=request.user,
+            note=form.cleaned_data["note"],
+            urgency=form.cleaned_data["urgency"],
+        )
+    except ApplicationError as error:
+        return _refused(request, referral, error)
+    messages.success(request, "Referral sent.")
+    return redirect("referrals:detail", pk=referral.pk)
+
+
 referral_acknowledge = _simple_move(
     services.referral_acknowledge, "Referral acknowledged. The referrer has been told."
 )

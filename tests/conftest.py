@@ -52,6 +52,8 @@ def _broker_assumed_up():
 
     services._broker_down_until = 0.0
     yield
+    # A hand-over still waiting on a test's frozen broker must not mark the broker down during the next test.
+    services.handover_wait(timeout=10)
     services._broker_down_until = 0.0
 
 

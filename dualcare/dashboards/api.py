@@ -2,7 +2,8 @@
 (run or XmR), limits and special causes, and the locality's de-identified aggregates.
 
 Same rules as the pages (dualcare.access, dashboards section): team managers of the organisation;
-another organisation's dashboard is a 404, other staff a 403, service users and carers a 404.
+one team's or organisation's dashboard is a 404 to anyone who does not manage it, whatever their
+role; the locality view is a 403 to other staff; service users and carers get a 404.
 """
 
 from __future__ import annotations
@@ -104,11 +105,15 @@ class LocalitySerializer(serializers.Serializer):
     measures = LocalityMeasureSerializer(many=True)
 
 
-def _managed(user) -> set:
+def _managed(user, *, one_dashboard: bool = False) -> set:
+    """The organisations the caller manages. One team's or organisation's dashboard is a 404
+    to anyone not managing it, whatever their role (as the pages: dashboards.views)."""
     if user.kind != User.Kind.STAFF or not user.is_active:
         raise Http404("No such dashboard.")
     managed = access.dashboards_managed_organisation_ids(user)
     if not managed:
+        if one_dashboard:
+            raise Http404("No such dashboard.")
         raise PermissionDenied("Dashboards are for team managers.")
     return managed
 
@@ -160,7 +165,7 @@ class _ScopeView(APIView):
     kind = ""
 
     def scope(self, request, pk) -> Scope:
-        managed = _managed(request.user)
+        managed = _managed(request.user, one_dashboard=True)
         if self.kind == "team":
             team = Team.objects.select_related("organisation").filter(pk=pk).first()
             if team is None or team.organisation_id not in managed:

@@ -32,9 +32,7 @@ from .models import DashboardPdf
 from .selectors import Scope
 
 
-def manager_only(view):
-    """Team managers in force only: others on staff get a 403, anyone else a 404."""
-
+def _for_managers(view, *, refuse_others):
     @wraps(view)
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs):
@@ -43,11 +41,32 @@ def manager_only(view):
             raise Http404("No such page.")
         managed = access.dashboards_managed_organisation_ids(user)
         if not managed:
-            raise PermissionDenied("Dashboards are for team managers.")
+            refuse_others()
         request.managed_organisation_ids = managed
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _not_for_non_managers():
+    raise PermissionDenied("Dashboards are for team managers.")
+
+
+def _no_such_dashboard():
+    raise Http404("No such dashboard.")
+
+
+def manager_only(view):
+    """The dashboards' own pages (the index, the locality): team managers in force only; others
+    on staff get a 403, anyone else a 404."""
+    return _for_managers(view, refuse_others=_not_for_non_managers)
+
+
+def dashboard_manager(view):
+    """One team's or organisation's dashboard (or its PDF): a 404 to everyone who does not
+    manage it, whatever their role, so a key worker and a manager get the same answer about
+    another organisation's dashboard (the API agrees: dashboards.api)."""
+    return _for_managers(view, refuse_others=_no_such_dashboard)
 
 
 def _scope_or_404(request: HttpRequest, kind: str, pk) -> Scope:
@@ -149,7 +168,7 @@ def _render_dashboard(request, scope: Scope, period, *, annotation_form=None, st
     )
 
 
-@manager_only
+@dashboard_manager
 def dashboard(request: HttpRequest, pk, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     return _render_dashboard(request, scope, _period(request))
@@ -184,7 +203,7 @@ def _render_measure(
     )
 
 
-@manager_only
+@dashboard_manager
 def measure(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     _definition_or_404(key)
@@ -192,7 +211,7 @@ def measure(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
 
 
 @require_POST
-@manager_only
+@dashboard_manager
 def annotate(request: HttpRequest, pk, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     period = _period(request)
@@ -228,7 +247,7 @@ def annotate(request: HttpRequest, pk, kind: str) -> HttpResponse:
 
 
 @require_POST
-@manager_only
+@dashboard_manager
 def baseline_set(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     _definition_or_404(key)
@@ -257,7 +276,7 @@ def baseline_set(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
 
 
 @require_POST
-@manager_only
+@dashboard_manager
 def baseline_reset(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     _definition_or_404(key)
@@ -366,7 +385,7 @@ def _filename(scope: Scope, period, ext: str, key: str = "") -> str:
     return f"{what}-{period.first.isoformat()}-to-{period.last.isoformat()}.{ext}"
 
 
-@manager_only
+@dashboard_manager
 def dashboard_csv(request: HttpRequest, pk, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     period = _period(request)
@@ -375,7 +394,7 @@ def dashboard_csv(request: HttpRequest, pk, kind: str) -> HttpResponse:
     return _csv_response(_filename(scope, period, "csv"), CSV_HEADER, rows)
 
 
-@manager_only
+@dashboard_manager
 def measure_csv(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     _definition_or_404(key)
@@ -385,7 +404,7 @@ def measure_csv(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
 
 
 @require_POST
-@manager_only
+@dashboard_manager
 def dashboard_pdf(request: HttpRequest, pk, kind: str) -> HttpResponse:
     """Ask for a PDF of the dashboard; a worker renders it and the next page says when it is ready."""
     scope = _scope_or_404(request, kind, pk)
@@ -419,7 +438,7 @@ def _document_name(document: DashboardPdf) -> str:
     return (document.team or document.organisation).name
 
 
-@manager_only
+@dashboard_manager
 def pdf_status(request: HttpRequest, pk) -> HttpResponse:
     document = _pdf_or_404(request, pk)
     if document.kind == DashboardPdf.Kind.LOCALITY:
@@ -440,7 +459,7 @@ def pdf_status(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@manager_only
+@dashboard_manager
 def pdf_file(request: HttpRequest, pk) -> HttpResponse:
     document = _pdf_or_404(request, pk)
     if not document.is_ready:

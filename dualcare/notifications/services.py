@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterable
 
@@ -89,7 +91,7 @@ def notify(
     stored = list(Notification.objects.filter(event_key=event_key, recipient_id__in=list(recipients)))
     pending_ids = [str(row.pk) for row in stored if row.state == Notification.State.PENDING]
     if pending_ids:
-        transaction.on_commit(lambda: _queue_delivery(pending_ids))
+        transaction.on_commit(lambda: _hand_over(pending_ids))
     return stored
 
 
@@ -139,7 +141,7 @@ def notify_address(
         event_key=event_key, recipient__isnull=True, to_address=to_address, channel=channel
     )
     if row.state == Notification.State.PENDING:
-        transaction.on_commit(lambda: _queue_delivery([str(row.pk)]))
+        transaction.on_commit(lambda: _hand_over([str(row.pk)]))
     return row
 
 
@@ -162,6 +164,66 @@ def _setting(name: str) -> str:
 # collection tells several teams) then waits for the broker once, not once per batch.
 BROKER_RETRY_AFTER_SECONDS = 30
 _broker_down_until = 0.0
+
+
+# The hand-over to the broker happens off the request's thread: the request commits its write and
+# its outbox rows and answers; one daemon thread per process then publishes. A broker that is slow
+# or frozen delays only that thread (about 2 s, then _broker_down_until). Rows it never passes on
+# (the queue full, the process gone) are committed and pending, so the sweep sends them; the
+# pending -> sending claim keeps every row delivered once, whoever sends it.
+HANDOVER_QUEUE_MAX = 10_000
+_handover_queue: queue.Queue = queue.Queue(maxsize=HANDOVER_QUEUE_MAX)
+_handover_lock = threading.Lock()
+_handover_thread: threading.Thread | None = None
+
+
+def _hand_over(notification_ids: list[str]) -> None:
+    """After commit: pass the rows to the broker without holding the caller."""
+    from .tasks import notification_deliver
+
+    if notification_deliver.app.conf.task_always_eager:
+        # No broker to wait for; the task runs here, and must, to see this connection's commit.
+        _queue_delivery(notification_ids)
+        return
+    try:
+        _handover_queue.put_nowait(list(notification_ids))
+    except queue.Full:
+        log.warning(
+            "Broker hand-over backlog full: %d notification(s) left for the sweep.", len(notification_ids)
+        )
+        return
+    _ensure_handover_thread()
+
+
+def _ensure_handover_thread() -> None:
+    global _handover_thread
+    with _handover_lock:
+        # Started on first use, and again in a forked worker process, where it does not run.
+        if _handover_thread is None or not _handover_thread.is_alive():
+            _handover_thread = threading.Thread(target=_handover_run, name="outbox-handover", daemon=True)
+            _handover_thread.start()
+
+
+def _handover_run() -> None:
+    while True:
+        notification_ids = _handover_queue.get()
+        try:
+            _queue_delivery(notification_ids)
+        except Exception:  # never let one batch stop the thread: the sweep has the rows
+            log.exception("Broker hand-over failed; the sweep will send the rows.")
+        finally:
+            _handover_queue.task_done()
+
+
+def handover_wait(timeout: float = 10.0) -> bool:
+    """Wait until everything handed over so far has been passed to the broker (or given up on).
+    For tests and benchmarks; True if it finished within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while _handover_queue.unfinished_tasks:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def _queue_delivery(notification_ids: list[str]) -> None:

@@ -74,9 +74,13 @@ def parse_series(text: str) -> Series:
     values: list[float] = []
     errors: list[str] = []
     lines = text.splitlines()
+    heading_allowed = True
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        # Only the first line that holds anything may be a heading; after it, a line that
+        # cannot be read is named, never skipped unseen.
+        may_be_heading, heading_allowed = heading_allowed, False
         cells = _cells(line)
         while len(cells) > 2 and cells[-1] == "":
             cells.pop()  # trailing commas from a spreadsheet export
@@ -88,7 +92,7 @@ def parse_series(text: str) -> Series:
             )
             continue
         raw_value = cells[-1]
-        if not labels and not values and not errors and not any(ch.isdigit() for ch in raw_value):
+        if may_be_heading and not any(ch.isdigit() for ch in raw_value):
             continue  # the heading, such as "date,value"
         value = _number(raw_value)
         if value is None:

@@ -22,4 +22,4 @@ def link_meeting_section(context, person):
     )
     # The role was checked above: the caseload check alone (one query).
     can_notify = access.service_users_on_caseload(user).filter(pk=person.pk).exists()
-    return {"show": True, "cases": cases, "can_notify": can_notify}
+    return {"show": True, "cases": cases, "can_notify": can_notify, "person": person}

@@ -156,6 +156,24 @@ class StaffPageTests:
         assert "<ins>My dog and my daughter.</ins>" in page
         assert client.get(url, {"from": 1, "to": 9}).status_code == 400
 
+    def test_it_shows_dates_that_changed_as_people_write_them(self, world, plan, client):
+        goal = plan["entries"]["goal"]
+        services.entry_update(
+            entry=goal,
+            by=world.keyworker_mh,
+            expected_version=goal.version,
+            text=goal.text,
+            domain=goal.domain,
+            target_date=dt.date(2027, 4, 15),
+            progress="",
+        )
+        publish(world)
+        client.force_login(world.keyworker_mh)
+        page = client.get(_staff_urls(world, plan)["compare"], {"from": 2, "to": 3}).content.decode()
+        before = world.today + dt.timedelta(days=90)
+        assert f"<del>{before.day} {before:%B %Y}</del>" in page and "<ins>15 April 2027</ins>" in page
+        assert before.isoformat() not in page and "2027-04-15" not in page
+
     def test_it_records_in_person_agreement(self, world, plan, client):
         client.force_login(world.keyworker_mh)
         url = _staff_urls(world, plan)["agreement"]

@@ -95,7 +95,8 @@ class PublishingTests:
         goal = changes["My goals"][0]
         assert goal.kind == "changed"
         assert ("Progress", "", "Better since the new routine.") in goal.rows
-        assert ("Target date", (world.today + dt.timedelta(days=90)).isoformat(), "") in goal.rows
+        target = world.today + dt.timedelta(days=90)
+        assert ("Target date", f"{target.day} {target:%B %Y}", "") in goal.rows
         assert changes["What matters to me"][0].kind == "removed"
         assert changes["Discharge and aftercare"][0].kind == "added"
         assert changes["Crisis and relapse-prevention plan"] == []

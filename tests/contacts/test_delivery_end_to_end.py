@@ -105,6 +105,50 @@ class BrokerDownTests:
         assert set(rows.values_list("state", flat=True)) == {"sent"}
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: the hand-over runs inside the request
+class HandOverTests:
+    def test_the_missed_button_answers_before_the_broker_has_the_alerts(self, world, client, monkeypatch):
+        """The request writes the miss and its outbox rows and answers; the broker hand-over
+        comes after, off the request: a broker that does not answer cannot hold the button."""
+        from dualcare.notifications import tasks
+
+        answered = threading.Event()
+        handed = []
+
+        def slow_broker(notification_id):
+            # Until the button has answered: a request that waited here would never answer.
+            handed.append((notification_id, answered.wait(timeout=5)))
+
+        monkeypatch.setattr(tasks.notification_deliver, "delay", slow_broker)
+        contact = collection(world, schedule(world), timezone.localdate())
+        client.force_login(world.pharmacist)
+        response = client.post(
+            f"/contacts/{contact.pk}/record/", {"outcome": "missed", "return_to": "pharmacy"}
+        )
+        answered.set()
+        assert response.status_code == 302
+        rows = Notification.objects.filter(kind="contacts.missed_collection", related_id=str(contact.pk))
+        assert rows.count() == 4  # committed with the miss, before any hand-over
+        assert notification_services.handover_wait(timeout=20)
+        assert sorted(handed) == sorted((str(pk), True) for pk in rows.values_list("pk", flat=True))
+
+    def test_each_row_is_delivered_once_by_the_hand_over_and_the_sweep_together(self, world, client):
+        from django.core import mail
+
+        contact = collection(world, schedule(world), timezone.localdate())
+        client.force_login(world.pharmacist)
+        client.post(f"/contacts/{contact.pk}/record/", {"outcome": "missed", "return_to": "pharmacy"})
+        assert notification_services.handover_wait(timeout=20)
+        rows = Notification.objects.filter(kind="contacts.missed_collection", related_id=str(contact.pk))
+        for row in rows:  # the worker the hand-over reached, and a second, late one
+            notification_services.notification_deliver(notification_id=row.pk)
+            notification_services.notification_deliver(notification_id=row.pk)
+        later = timezone.now() + dt.timedelta(hours=1)
+        assert notification_services.notifications_sweep(now=later) == 0
+        assert set(rows.values_list("state", flat=True)) == {"sent"}
+        assert len(mail.outbox) == rows.filter(channel="email").count() == 2
+
+
 # A generous regression guard: the promise is about 2 s (one socket timeout); a frozen Redis
 # once held this request ~11 s (Celery's default of three publish retries, each timing out).
 REQUEST_BOUND_SECONDS = 6

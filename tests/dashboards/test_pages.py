@@ -52,8 +52,21 @@ class AccessTests:
         for user in (shifted.keyworker_mh, shifted.linkworker_mh, shifted.orgadmin_mh, shifted.pharmacist):
             client = login(user)
             assert client.get(reverse("dashboards:index")).status_code == 403
-            assert client.get(team_url(shifted)).status_code == 403
             assert client.get(reverse("dashboards:locality")).status_code == 403
+
+    @pytest.mark.parametrize(
+        "who", ["manager_sm", "keyworker_sm", "keyworker_mh", "linkworker_mh", "orgadmin_mh", "pharmacist"]
+    )
+    def test_a_dashboard_one_does_not_manage_is_a_404_for_every_staff_role(self, shifted, login, who):
+        client = login(getattr(shifted, who))
+        for url in (
+            team_url(shifted),
+            team_url(shifted, "team_csv"),
+            team_url(shifted, "team_measure", SHARE.key),
+            reverse("dashboards:organisation", args=[shifted.mh.pk]),
+        ):
+            assert client.get(url).status_code == 404, url
+        assert client.get(reverse("api-dashboard-organisation", args=[shifted.mh.pk])).status_code == 404
 
     def test_it_knows_nothing_of_dashboards_for_service_users_and_carers(self, shifted, login):
         for user in (shifted.service_user_login, shifted.carer):
@@ -75,7 +88,8 @@ class AccessTests:
         role = shifted.manager_mh.staff_roles.get()
         role.end = timezone.localdate()
         role.save(update_fields=["end"])
-        assert login(shifted.manager_mh).get(team_url(shifted)).status_code == 403
+        assert login(shifted.manager_mh).get(team_url(shifted)).status_code == 404  # manages it no more
+        assert login(shifted.manager_mh).get(reverse("dashboards:index")).status_code == 403
 
     def test_the_header_links_managers_to_their_dashboards(self, shifted, login):
         page = login(shifted.manager_mh).get(reverse("caseload")).content.decode()
@@ -343,7 +357,7 @@ class DownloadTests:
         role.save(update_fields=["end"])
         assert (
             login(shifted.manager_mh).get(reverse("dashboards:pdf_file", args=[document.pk])).status_code
-            == 403
+            == 404
         )
 
 

@@ -121,7 +121,7 @@ class CaseNotificationTests:
         assert case.agenda_item.kind == AgendaItem.Kind.CASE
         context = selectors.meeting_context(lw.meeting, viewer=lw.manager_sm)
         assert context["cases"][0].identified
-        assert "Sam Testwell" in context["cases"][0].label
+        assert context["cases"][0].label == "Sam Testwell (born 14 March 1985)"
 
     def test_it_de_identifies_a_case_without_consent_for_every_organisation_present(self, lw):
         services.case_notify(meeting=lw.meeting, service_user=lw.mh_only, by=lw.keyworker_mh, **CASE)
@@ -153,6 +153,26 @@ class CaseNotificationTests:
         response = client.post(url, {"service_user": str(lw.mh_only.pk), **CASE})
         assert response.status_code == 302
         assert lw.meeting.cases.get().service_user == lw.mh_only
+
+    def test_notifying_from_a_persons_record_chooses_that_person(self, lw, client):
+        import re
+
+        client.force_login(lw.keyworker_mh)
+        record = client.get(reverse("service_user_detail", args=[lw.mh_only.pk])).content.decode()
+        coming = re.search(r'href="([^"]*)">Notify this person', record).group(1)
+        assert coming == f"{reverse('linkworkers:upcoming')}?person={lw.mh_only.pk}"
+        upcoming = client.get(coming).content.decode()
+        notify = f"{reverse('linkworkers:notify', args=[lw.meeting.pk])}?person={lw.mh_only.pk}"
+        assert f'href="{notify}"' in upcoming
+        page = client.get(notify).content.decode()
+        assert f'<option value="{lw.mh_only.pk}" selected>' in page
+
+    def test_a_person_not_on_the_caseload_is_not_chosen(self, lw, client):
+        client.force_login(lw.keyworker_mh)
+        url = reverse("linkworkers:notify", args=[lw.meeting.pk])
+        for person in (str(lw.sm_only.pk), "not-an-id"):
+            page = client.get(url, {"person": person}).content.decode()
+            assert '<option value="" selected>' in page
 
     @pytest.mark.parametrize("who", ["pharmacist", "orgadmin_mh", "service_user_login", "carer"])
     def test_it_refuses_the_notify_page_to_others(self, lw, client, who):
@@ -340,6 +360,28 @@ class MinutesTests:
         client.post(reverse("linkworkers:action_done", args=[action.pk]))
         action.refresh_from_db()
         assert action.status == "done"
+
+    def test_the_action_owner_choices_name_each_persons_team(self, lw, client):
+        client.force_login(lw.linkworker_mh)
+        form = client.get(reverse("linkworkers:action_add", args=[lw.meeting.pk])).context["form"]
+        labels = {str(value): label for value, label in form.fields["owner"].choices}
+        assert labels[str(lw.keyworker_sm.pk)] == f"{lw.keyworker_sm.display_name} (Recovery Team)"
+        assert labels[str(lw.keyworker_mh.pk)] == f"{lw.keyworker_mh.display_name} (North CMHT)"
+
+    def test_the_action_page_runs_the_same_queries_however_many_staff(
+        self, lw, client, django_assert_num_queries
+    ):
+        from tests.factories import staff
+
+        client.force_login(lw.linkworker_mh)
+        url = reverse("linkworkers:action_add", args=[lw.meeting.pk])
+        # session, user, has a role, the meeting, the menu's roles, unread alerts, the staff,
+        # their roles in force with teams (one prefetch), the session's savepoint, save, release
+        for n in range(2):
+            with django_assert_num_queries(11):
+                client.get(url)
+            for more in range(5):
+                staff(f"extra{n}{more}", lw.sm_team, "key_worker")
 
     def test_it_refuses_chair_pages_to_other_viewers(self, lw, client):
         client.force_login(lw.manager_mh)

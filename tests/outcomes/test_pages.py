@@ -133,6 +133,51 @@ class TopPageTests:
         assert "only when the person injected" in body and "0 to 28" in body
         assert not TopForm.objects.exists()
 
+    def test_it_shows_every_error_at_once_when_one_number_cannot_be_read(self, client, world):
+        login(client, world.keyworker_sm)
+        day = days_ago(1)
+        response = client.post(
+            f"/outcomes/people/{world.service_user.pk}/top/new/",
+            {
+                "completed_on_day": day.day,
+                "completed_on_month": day.month,
+                "completed_on_year": day.year,
+                "stage": "start",
+                "alcohol_days": "ten",  # cannot be read as a number
+                "psychological_health": "25",  # read, but out of range
+                "injecting_days": "0",
+                "shared_needle": "yes",  # read, but contradicts no injecting
+                "opiates_days": "0",
+                "opiates_grams_per_day": "2",  # read, but opiates were not used
+            },
+        )
+        form = response.context["form"]
+        assert set(form.errors) == {
+            "alcohol_days",
+            "psychological_health",
+            "shared_needle",
+            "opiates_grams_per_day",
+        }
+        assert "0 (poor) to 20 (good)" in form.errors["psychological_health"][0]
+        assert "only when the person injected" in form.errors["shared_needle"][0]
+        assert not TopForm.objects.exists()
+
+    def test_it_does_not_judge_an_answer_by_one_that_could_not_be_read(self, client, world):
+        login(client, world.keyworker_sm)
+        day = days_ago(1)
+        response = client.post(
+            f"/outcomes/people/{world.service_user.pk}/top/new/",
+            {
+                "completed_on_day": day.day,
+                "completed_on_month": day.month,
+                "completed_on_year": day.year,
+                "stage": "start",
+                "injecting_days": "lots",
+                "shared_needle": "yes",
+            },
+        )
+        assert set(response.context["form"].errors) == {"injecting_days"}
+
 
 class HistoryPageTests:
     def test_it_hides_another_organisations_forms_without_consent(self, client, world):

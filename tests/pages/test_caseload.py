@@ -150,7 +150,7 @@ class PharmacyListTests:
         html = response.content.decode()
         assert list(response.context["people"]) == [world.service_user]
         assert world.service_user.nhs_number_display in html
-        assert "14 Mar 1985" in html
+        assert "14 March 1985" in html
         # Names only: no link to a record summary the pharmacist may not read.
         assert reverse("service_user_detail", args=[world.service_user.pk]) not in html
 

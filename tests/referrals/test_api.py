@@ -54,7 +54,7 @@ class CreateTests:
         as_user(api, world.keyworker_sm)
         response = api.post(URL, {}, format="json")
         assert response.status_code == 400
-        assert set(response.json()) >= {"service_user", "to_team", "urgency", "reason"}
+        assert set(response.json()) >= {"service_user", "to_team", "reason"}
         response = api.post(URL, create_payload(world, to_team=str(world.sm_team.pk)), format="json")
         assert response.status_code == 400 and "to_team" in response.json()
         assert not Referral.objects.exists()
@@ -224,6 +224,31 @@ class MoveTests:
 
 
 class DraftTests:
+    def test_a_draft_may_wait_for_its_urgency_but_is_not_sent_without_one(self, api, world):
+        as_user(api, world.keyworker_sm)
+        payload = create_payload(world)
+        del payload["urgency"]
+        draft = api.post(URL, payload, format="json")
+        assert draft.status_code == 201, draft.content
+        assert (draft.json()["state"], draft.json()["urgency"]) == ("draft", "")
+        refused = api.post(f"{URL}{draft.json()['id']}/send/", {}, format="json")
+        assert refused.status_code == 400
+        assert refused.json() == {"urgency": ["Choose how urgent this referral is before you send it."]}
+        assert Referral.objects.get().state == State.DRAFT
+        sent = api.post(f"{URL}{draft.json()['id']}/send/", {"urgency": "urgent"}, format="json")
+        assert sent.status_code == 200 and (sent.json()["state"], sent.json()["urgency"]) == (
+            "sent",
+            "urgent",
+        )
+
+    def test_create_and_send_at_once_needs_an_urgency_and_writes_nothing_without(self, api, world):
+        as_user(api, world.keyworker_sm)
+        payload = create_payload(world, send=True)
+        del payload["urgency"]
+        response = api.post(URL, payload, format="json")
+        assert response.status_code == 400 and "urgency" in response.json()
+        assert not Referral.objects.exists()
+
     def test_the_referring_team_changes_a_draft_then_sends_it(self, api, world):
         as_user(api, world.keyworker_sm)
         draft = api.post(URL, create_payload(world, consent_confirmed=False), format="json").json()

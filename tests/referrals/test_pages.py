@@ -125,6 +125,45 @@ class CreateTests:
         client.post(f"/referrals/people/{world.sm_only.pk}/new/", data)
         assert Referral.objects.get().state == State.DRAFT
 
+    def test_it_saves_a_draft_before_the_urgency_is_chosen(self, world, client):
+        client.force_login(world.keyworker_sm)
+        data = {**VALID, "to_team": world.cmht_north.pk, "action": "draft"}
+        del data["urgency"]
+        response = client.post(f"/referrals/people/{world.sm_only.pk}/new/", data)
+        referral = Referral.objects.get()
+        assert response.status_code == 302 and (referral.state, referral.urgency) == (State.DRAFT, "")
+        page = client.get(f"/referrals/{referral.pk}/").content.decode()
+        assert "Urgency not chosen" in page and 'nhsuk-tag--grey">Routine' not in page
+
+    def test_it_will_not_send_without_an_urgency(self, world, client):
+        client.force_login(world.keyworker_sm)
+        data = {**VALID, "to_team": world.cmht_north.pk}
+        del data["urgency"]
+        response = client.post(f"/referrals/people/{world.sm_only.pk}/new/", data)
+        assert response.context["form"].errors["urgency"] == [
+            "Choose how urgent this referral is before you send it."
+        ]
+        assert not Referral.objects.exists()
+
+    def test_a_draft_without_an_urgency_is_not_sent_from_its_page(self, world, client):
+        referral = make_referral(world, urgency="", send=False)
+        client.force_login(world.keyworker_sm)
+        response = client.post(f"/referrals/{referral.pk}/send/")
+        assert response.status_code == 400
+        assert "Choose how urgent this referral is before you send it." in response.content.decode()
+        referral.refresh_from_db()
+        assert referral.state == State.DRAFT and referral.sent_at is None
+
+    def test_a_draft_without_an_urgency_chooses_it_as_it_is_sent(self, world, client):
+        referral = make_referral(world, urgency="", send=False)
+        client.force_login(world.keyworker_sm)
+        page = client.get(f"/referrals/{referral.pk}/").content.decode()
+        assert 'name="urgency"' in page and "How urgent is it?" in page
+        client.post(f"/referrals/{referral.pk}/send/", {"urgency": "urgent"})
+        referral.refresh_from_db()
+        assert (referral.state, referral.urgency) == (State.SENT, "urgent")
+        assert 'name="urgency"' not in client.get(f"/referrals/{referral.pk}/").content.decode()
+
     def test_it_shows_field_level_errors_and_saves_nothing(self, world, client):
         client.force_login(world.keyworker_sm)
         response = client.post(f"/referrals/people/{world.sm_only.pk}/new/", {"action": "send"})
@@ -133,7 +172,7 @@ class CreateTests:
         assert "There is a problem" in page and "nhsuk-error-summary" in page
         for message in (
             "Choose the team you are referring to.",
-            "Choose how urgent this referral is.",
+            "Choose how urgent this referral is before you send it.",
             "Say why you are referring this person.",
             "Confirm that the person agrees to this referral before you send it.",
         ):

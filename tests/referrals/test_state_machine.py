@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 
 from dualcare import access
 from dualcare.exceptions import ApplicationError
@@ -278,3 +279,10 @@ class DraftTests:
             services.referral_update(referral=referral, by=world.keyworker_mh, reason="Not ours.")
         referral.refresh_from_db()
         assert referral.reason.startswith("Low mood")
+
+
+class UrgencyConstraintTests:
+    def test_the_database_refuses_a_sent_referral_without_an_urgency(self, world):
+        referral = make_referral(world)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Referral.objects.filter(pk=referral.pk).update(urgency="")

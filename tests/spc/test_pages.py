@@ -139,6 +139,20 @@ class ErrorTests:
             "Line 7: 'nan' is not a number.",
         ]
 
+    def test_lines_after_the_heading_that_cannot_be_read_are_named_not_skipped(self, client, world):
+        client.force_login(world.keyworker_mh)
+        text = "date,value\n2026-01-05,n/a\nJan,\n2026-01-19,4\n2026-01-26,5"
+        assert self.errors(post(client, data=text))["data"] == [
+            "Line 2: 'n/a' is not a number.",
+            "Line 3: the value is missing.",
+        ]
+
+    def test_only_the_first_line_may_be_a_heading(self, client, world):
+        client.force_login(world.keyworker_mh)
+        assert self.errors(post(client, data="week\ncount\n1\n2"))["data"] == [
+            "Line 2: 'count' is not a number."
+        ]
+
     def test_nothing_entered(self, client, world):
         client.force_login(world.keyworker_mh)
         errors = self.errors(client.post(URL, {}))
@@ -230,6 +244,9 @@ class ParseTests:
 
     def test_dates_in_british_order_are_read(self):
         assert parse_series("02/03/2026,1\n09/03/2026,2").labels == ("2 Mar 2026", "9 Mar 2026")
+
+    def test_a_heading_after_blank_lines_is_still_skipped(self):
+        assert parse_series("\n\nweek,count\nw1,3\nw2,4").values == (3.0, 4.0)
 
     def test_blank_lines_and_trailing_commas_are_skipped(self):
         assert parse_series("1,\n\n2,\n").values == (1.0, 2.0)
