@@ -235,6 +235,18 @@ def describe(analysis, weeks: Sequence[dt.date]) -> tuple[str, str]:
 # One measure
 
 
+# The rules a special cause broke, in short, for the PDF's week-by-week figures (its first page
+# explains them); the pages' tables spell each out (spc.charts.RULE_WORDS).
+RULE_NAMES = {
+    "outside_limits": "outside the limits",
+    "shift": "shift",
+    "trend": "trend",
+    "two_of_three": "2 of 3 near a limit",
+    "astronomical": "astronomical point",
+}
+SPECIAL_CAUSE_NAMES = {"improvement": "improvement", "concern": "concern", "neither": "special cause"}
+
+
 @dataclass(frozen=True)
 class Row:
     week: dt.date
@@ -247,6 +259,14 @@ class Row:
     @property
     def week_text(self) -> str:
         return day_text(self.week)
+
+    @property
+    def special_cause_text(self) -> str:
+        """ "improvement: shift, trend": the point's special cause and its rules, in short."""
+        if self.point is None or not self.point.special_cause:
+            return ""
+        rules = ", ".join(RULE_NAMES.get(rule, rule) for rule in self.point.rules)
+        return f"{SPECIAL_CAUSE_NAMES.get(self.point.variation, self.point.variation)}: {rules}"
 
 
 @dataclass
