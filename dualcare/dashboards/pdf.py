@@ -26,6 +26,7 @@ from . import selectors
 
 WEASYPRINT_LOGGER = "weasyprint"
 CHART_ADDRESS = "chart:{}"  # a scheme nothing else answers to: charts are looked up, never fetched
+KEY_ADDRESS = "chart:key"  # the legend, drawn once for every chart of the document
 
 
 class ChartRenderError(Exception):
@@ -73,7 +74,9 @@ def _errors_raise():
 
 def _chart_images(charts) -> dict[str, bytes]:
     """Give each drawn chart its address (chart.pdf_src, for the template); return what it serves."""
-    images = {}
+    from dualcare.spc import charts as spc_charts
+
+    images = {KEY_ADDRESS: str(spc_charts.legend_svg()).encode()}
     for number, chart in enumerate(charts):
         chart.pdf_src = ""
         if chart.svg:
@@ -91,6 +94,7 @@ def _render(template: str, context: dict, charts) -> bytes:
         **context,
         "printed_at": timezone.now(),
         "suppressed": selectors.SUPPRESSED,
+        "key_src": KEY_ADDRESS,
     }
     html = render_to_string(template, context)
     with _errors_raise():

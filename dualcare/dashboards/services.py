@@ -218,9 +218,9 @@ def _pdf_content(document: DashboardPdf) -> bytes:
 
     period = selectors.Period(first=document.first_week, last=document.last_week, weeks=document.weeks)
     if document.kind == DashboardPdf.Kind.LOCALITY:
-        return pdf.locality_pdf(selectors.locality(period))
+        return pdf.locality_pdf(selectors.locality(period, for_print=True))
     scope = selectors.Scope(organisation=document.organisation, team=document.team)
-    return pdf.dashboard_pdf(selectors.dashboard(scope, period))
+    return pdf.dashboard_pdf(selectors.dashboard(scope, period, for_print=True))
 
 
 def _failure_words(error: Exception) -> str:

@@ -159,6 +159,8 @@ class RetryTests:
         assert MEETINGS.title in text  # no data: its heading and "No data for this period."
         # Drawn by the charts, not written by the template: the charts are there.
         assert text.count("Upper limit") >= 1 and text.count("Median") >= 1
+        # One key for every chart, drawn once at the start, not a legend under each chart.
+        assert text.count("Near the limits") == 1 and text.count("Special cause: concern") == 1
         assert "[improvement: outside the limits, shift]" in text  # the weeks' figures name it
         assert not re.search(r"\b(Sam|Testwell)\b", text)
         assert "Your PDF is ready" in client.get(response["Location"]).content.decode()
