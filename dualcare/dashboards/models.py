@@ -109,6 +109,9 @@ class DashboardPdf(TimeStampedModel):
     failed_at = models.DateTimeField(null=True, blank=True)
     # Why the last render failed, in words for the manager (no person's data: dashboards hold none).
     failure = models.CharField(max_length=300, blank=True)
+    # Renders started since asked for (or tried again): a worker killed mid-render (the hard time
+    # limit, memory) leaves the PDF being prepared, and the sweep must not queue it for ever.
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

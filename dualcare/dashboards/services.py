@@ -12,6 +12,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dualcare.audit.services import audit_record
@@ -173,6 +174,7 @@ def baseline_reset(
 
 PDF_KEEP = dt.timedelta(days=1)
 PDF_SETTLE = dt.timedelta(minutes=2)  # queued on commit: the sweep leaves younger ones to that task
+PDF_ATTEMPTS = 3  # renders started before a PDF still being prepared is given up as failed
 
 
 @transaction.atomic
@@ -246,6 +248,10 @@ def pdf_render(document_id) -> bool:
     document = DashboardPdf.objects.select_related("organisation", "team").filter(pk=document_id).first()
     if document is None or document.state != DashboardPdf.State.PENDING:
         return False
+    if document.attempts >= PDF_ATTEMPTS:  # the earlier renders never finished: killed, not failed
+        pdf_fail(document=document, reason=f"It was started {document.attempts} times and never finished.")
+        return False
+    DashboardPdf.objects.filter(pk=document.pk).update(attempts=F("attempts") + 1)
     try:
         content = _pdf_content(document)
     except Exception as error:  # the soft time limit included; a worker shutting down is not a failure
@@ -280,7 +286,7 @@ def pdf_fail(*, document: DashboardPdf, reason: str) -> bool:
 def pdf_retry(*, document: DashboardPdf, by: User) -> DashboardPdf:
     """Try a failed PDF again: it is being prepared again, and a worker renders it after commit."""
     retried = DashboardPdf.objects.filter(pk=document.pk, state=DashboardPdf.State.FAILED).update(
-        state=DashboardPdf.State.PENDING, failure="", failed_at=None, updated_at=timezone.now()
+        state=DashboardPdf.State.PENDING, failure="", failed_at=None, attempts=0, updated_at=timezone.now()
     )
     if not retried:
         raise ApplicationError("This PDF has not failed, so there is nothing to try again.")

@@ -85,6 +85,18 @@ class ChartFailureTests:
         assert document.state == DashboardPdf.State.FAILED
         assert document.failure.startswith("A chart could not be drawn")
 
+    def test_a_pdf_whose_renders_never_finished_is_given_up_not_queued_for_ever(self, shifted, login):
+        document = ask(shifted)
+        # Three workers started it and were killed (the hard time limit) before recording anything.
+        DashboardPdf.objects.filter(pk=document.pk).update(attempts=services.PDF_ATTEMPTS)
+        assert services.pdf_render(document.pk) is False
+        document.refresh_from_db()
+        assert document.state == DashboardPdf.State.FAILED and not document.pdf
+        assert document.failure == "It was started 3 times and never finished."
+        services.pdf_retry(document=document, by=shifted.manager_mh)
+        assert DashboardPdf.objects.get(pk=document.pk).attempts == 0
+        assert services.pdf_render(document.pk) is True
+
     def test_the_task_fails_too(self, shifted, chart_drawing_fails):
         document = ask(shifted)
         with pytest.raises(pdf.ChartRenderError):
