@@ -1,11 +1,12 @@
 """Dashboards as PDF (WeasyPrint): the same charts as the pages, and every week's figures.
 
 Rendered by a worker (services.pdf_render, from tasks). Where the time went (bench/dashboard_pdf.py,
-the demo's organisation, 52 weeks: 15 s, 53 pages; 104 weeks: 25 s, 70 pages): the charts as inline
-SVG put ~3,400 elements through the HTML parser and the CSS cascade, and a 5-column table per
-measure (1,600 rows) was most of the layout. Now each chart, drawn once on the server, is an image
-served from memory by its own address (the document fetches nothing else), and each measure's
-weeks are one paragraph of figures.
+the demo's organisation on a 2-core machine shared with other work: 15-19 s and 53 pages for 52
+weeks, 25-29 s and 70 pages for 104): the charts as inline SVG put ~3,400 elements through the
+HTML parser and the CSS cascade, a 5-column table per measure (1,600 rows) was most of the layout,
+and each chart drew its own legend. Now each chart, drawn once on the server, is an image served
+from memory by its own address (the document fetches nothing else), one key serves every chart,
+and each measure's weeks are one paragraph of figures: 5-8 s and 28 pages, 7-8 s and 31 pages.
 
 A chart that cannot be drawn stops the render (ChartRenderError): WeasyPrint logs such a failure
 and carries on, leaving an empty frame, and even swallows the worker's soft time limit while
