@@ -56,8 +56,13 @@ class MeasureSerializer(serializers.Serializer):
     improvement = serializers.CharField(help_text="Which direction is better: up, down or neither.")
     chart = serializers.ChoiceField(choices=["run", "xmr"], allow_null=True)
     centre_line = serializers.FloatField(allow_null=True, help_text="The mean (XmR) or the median (run).")
-    lower_limit = serializers.FloatField(allow_null=True)
+    lower_limit = serializers.FloatField(
+        allow_null=True, help_text="As drawn: a percentage's limits are kept within 0 to 100."
+    )
     upper_limit = serializers.FloatField(allow_null=True)
+    limits_capped = serializers.BooleanField(
+        help_text="True when a limit was brought back to 0 or 100, as a proportion cannot go beyond."
+    )
     status = serializers.CharField(
         help_text="The latest week's variation: improvement, concern, neither, common."
     )
@@ -126,6 +131,7 @@ def _measure(chart: selectors.MeasureChart) -> dict:
     analysis = chart.analysis
     is_xmr = analysis is not None and analysis.kind == "xmr"
     baseline = chart.baseline
+    limits = chart.limits  # (lower, upper, capped), the same numbers as the chart and the CSV
     return {
         "key": chart.key,
         "title": chart.definition.title,
@@ -134,8 +140,9 @@ def _measure(chart: selectors.MeasureChart) -> dict:
         "improvement": chart.definition.improvement,
         "chart": analysis.kind if analysis is not None else None,
         "centre_line": (analysis.mean if is_xmr else analysis.median) if analysis is not None else None,
-        "lower_limit": analysis.lower_limit if is_xmr else None,
-        "upper_limit": analysis.upper_limit if is_xmr else None,
+        "lower_limit": limits[0] if limits else None,
+        "upper_limit": limits[1] if limits else None,
+        "limits_capped": bool(limits and limits[2]),
         "status": chart.status,
         "summary": chart.summary,
         "baseline": None

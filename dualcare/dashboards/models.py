@@ -79,8 +79,15 @@ class DashboardPdf(TimeStampedModel):
     """A PDF of a dashboard asked for by a manager, rendered by a worker (WeasyPrint takes
     seconds for 30 charts and their tables: never in the request) and kept for a day.
 
-    The period is fixed when asked for, so the document is the dashboard the manager saw.
+    The period is fixed when asked for, so the document is the dashboard the manager saw. A render
+    that fails (a chart that cannot be drawn, the worker's time limit) is recorded as failed, with
+    why, and stays failed until the manager tries again: never a document missing a chart.
     """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
 
     class Kind(models.TextChoices):
         TEAM = "team", "Team"
@@ -96,13 +103,30 @@ class DashboardPdf(TimeStampedModel):
     first_week = models.DateField()
     last_week = models.DateField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     pdf = models.FileField(upload_to="dashboards/", blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # Why the last render failed, in words for the manager (no person's data: dashboards hold none).
+    failure = models.CharField(max_length=300, blank=True)
+    # Renders started since asked for (or tried again): a worker killed mid-render (the hard time
+    # limit, memory) leaves the PDF being prepared, and the sweep must not queue it for ever.
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["pdf", "created_at"], name="dash_pdf_pending")]
+        indexes = [models.Index(fields=["state", "created_at"], name="dash_pdf_state_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="ready", pdf__gt="") | (~Q(state="ready") & Q(pdf="")),
+                name="dash_pdf_ready_has_file",
+            ),
+        ]
 
     @property
     def is_ready(self) -> bool:
-        return bool(self.pdf)
+        return self.state == self.State.READY
+
+    @property
+    def has_failed(self) -> bool:
+        return self.state == self.State.FAILED

@@ -235,6 +235,18 @@ def describe(analysis, weeks: Sequence[dt.date]) -> tuple[str, str]:
 # One measure
 
 
+# The rules a special cause broke, in short, for the PDF's week-by-week figures (its first page
+# explains them); the pages' tables spell each out (spc.charts.RULE_WORDS).
+RULE_NAMES = {
+    "outside_limits": "outside the limits",
+    "shift": "shift",
+    "trend": "trend",
+    "two_of_three": "2 of 3 near a limit",
+    "astronomical": "astronomical point",
+}
+SPECIAL_CAUSE_NAMES = {"improvement": "improvement", "concern": "concern", "neither": "special cause"}
+
+
 @dataclass(frozen=True)
 class Row:
     week: dt.date
@@ -247,6 +259,14 @@ class Row:
     @property
     def week_text(self) -> str:
         return day_text(self.week)
+
+    @property
+    def special_cause_text(self) -> str:
+        """ "improvement: shift, trend": the point's special cause and its rules, in short."""
+        if self.point is None or not self.point.special_cause:
+            return ""
+        rules = ", ".join(RULE_NAMES.get(rule, rule) for rule in self.point.rules)
+        return f"{SPECIAL_CAUSE_NAMES.get(self.point.variation, self.point.variation)}: {rules}"
 
 
 @dataclass
@@ -359,8 +379,10 @@ def measure_chart(
     annotations: Sequence[Annotation] = (),
     suppressed: Iterable[dt.date] = (),
     scope_name: str = "",
+    legend: bool = True,
 ) -> MeasureChart:
-    """The measure's weeks in the period, analysed (run chart below 15 points, then XmR) and drawn."""
+    """The measure's weeks in the period, analysed (run chart below 15 points, then XmR) and drawn
+    (with its legend, unless the document shows one key for every chart)."""
     hidden = set(suppressed)
     rows: list[Row] = []
     weeks: list[dt.date] = []
@@ -405,6 +427,7 @@ def measure_chart(
         unit=definition.unit,
         annotations=marks,
         value_range=chart.value_range,
+        legend=legend,
     )
     return chart
 
@@ -470,8 +493,9 @@ def _cells_by_week(values: dict, group_key=None) -> dict[dt.date, Cell]:
     return {week: cell for (key, week), cell in values.items() if key == group_key}
 
 
-def dashboard(scope: Scope, period: Period, *, only: str | None = None) -> Dashboard:
-    """Every measure (or only one) of the scope over the period, with annotations and baselines."""
+def dashboard(scope: Scope, period: Period, *, only: str | None = None, for_print: bool = False) -> Dashboard:
+    """Every measure (or only one) of the scope over the period, with annotations and baselines.
+    For print, the charts leave out their legend: the document draws one key for all."""
     every = measures.definitions()
     definitions = {only: every[only]} if only is not None else every
     collected = measures.collect(scope.team_ids(), period.first, period.last)
@@ -490,6 +514,7 @@ def dashboard(scope: Scope, period: Period, *, only: str | None = None) -> Dashb
                 baseline=baselines.get(key),
                 annotations=[a for a in annotations if a.measure_key in ("", key)],
                 scope_name=scope.name,
+                legend=not for_print,
             )
         )
     return Dashboard(scope=scope, period=period, groups=_ordered_groups(charts), annotations=annotations)
@@ -562,7 +587,7 @@ def suppress_row(cells: list[Cell | None], total: Cell | None) -> tuple[set[int]
     return hidden, total_hidden
 
 
-def locality(period: Period) -> Locality:
+def locality(period: Period, *, for_print: bool = False) -> Locality:
     """Each measure, per participating organisation and in total, week by week; cells from fewer
     than 5 people (of a measure that counts people) suppressed, with complementary cells."""
     organisations = list(dashboards_participating_organisations())
@@ -605,6 +630,7 @@ def locality(period: Period) -> Locality:
             period=period,
             suppressed=hidden_totals,
             scope_name="all participating organisations",
+            legend=not for_print,
         )
         result.append(LocalityMeasure(definition=definition, weeks=weeks, chart=chart))
     groups: dict[str, list[LocalityMeasure]] = {}

@@ -12,6 +12,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dualcare.audit.services import audit_record
@@ -173,6 +174,7 @@ def baseline_reset(
 
 PDF_KEEP = dt.timedelta(days=1)
 PDF_SETTLE = dt.timedelta(minutes=2)  # queued on commit: the sweep leaves younger ones to that task
+PDF_ATTEMPTS = 3  # renders started before a PDF still being prepared is given up as failed
 
 
 @transaction.atomic
@@ -213,32 +215,99 @@ def queue_pdf(document_id) -> None:
         log.warning("dashboard PDF not queued; the sweep will pick it up", exc_info=True)
 
 
-def pdf_render(document_id) -> bool:
-    """Render and store the PDF once. Returns True if this call stored it."""
+def _pdf_content(document: DashboardPdf) -> bytes:
     from . import pdf, selectors
 
-    document = DashboardPdf.objects.select_related("organisation", "team").filter(pk=document_id).first()
-    if document is None or document.pdf:
-        return False
     period = selectors.Period(first=document.first_week, last=document.last_week, weeks=document.weeks)
     if document.kind == DashboardPdf.Kind.LOCALITY:
-        content = pdf.locality_pdf(selectors.locality(period))
-    else:
-        scope = selectors.Scope(organisation=document.organisation, team=document.team)
-        content = pdf.dashboard_pdf(selectors.dashboard(scope, period))
+        return pdf.locality_pdf(selectors.locality(period, for_print=True))
+    scope = selectors.Scope(organisation=document.organisation, team=document.team)
+    return pdf.dashboard_pdf(selectors.dashboard(scope, period, for_print=True))
+
+
+def _failure_words(error: Exception) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from .pdf import ChartRenderError
+
+    cause = error
+    while cause is not None and not isinstance(cause, SoftTimeLimitExceeded):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:
+        return "It took longer than the time a PDF is given, so it was stopped."
+    if isinstance(error, ChartRenderError):
+        return "A chart could not be drawn, so no PDF was made: one without its charts would mislead."
+    return "Something went wrong while it was being made."
+
+
+def pdf_render(document_id) -> bool:
+    """Render and store the PDF once. Returns True if this call stored it.
+
+    A render that fails is recorded as failed (pdf_fail) and the error raised again, so the task
+    fails too; the manager's page says so and offers to try again (pdf_retry)."""
+    document = DashboardPdf.objects.select_related("organisation", "team").filter(pk=document_id).first()
+    if document is None or document.state != DashboardPdf.State.PENDING:
+        return False
+    if document.attempts >= PDF_ATTEMPTS:  # the earlier renders never finished: killed, not failed
+        pdf_fail(document=document, reason=f"It was started {document.attempts} times and never finished.")
+        return False
+    DashboardPdf.objects.filter(pk=document.pk).update(attempts=F("attempts") + 1)
+    try:
+        content = _pdf_content(document)
+    except Exception as error:  # the soft time limit included; a worker shutting down is not a failure
+        pdf_fail(document=document, reason=_failure_words(error))
+        raise
     name = default_storage.save(f"dashboards/{document.pk}.pdf", ContentFile(content))
     # Conditional: if two workers rendered at once, the first stored wins and the other file goes.
-    stored = DashboardPdf.objects.filter(pk=document.pk, pdf="").update(pdf=name, rendered_at=timezone.now())
+    stored = DashboardPdf.objects.filter(pk=document.pk, state=DashboardPdf.State.PENDING).update(
+        state=DashboardPdf.State.READY, pdf=name, rendered_at=timezone.now()
+    )
     if not stored:
         default_storage.delete(name)
     return bool(stored)
 
 
+@transaction.atomic
+def pdf_fail(*, document: DashboardPdf, reason: str) -> bool:
+    """Record that a PDF being prepared could not be made, and why (words for the manager).
+    Returns False if it was no longer being prepared (another run stored it)."""
+    failed = DashboardPdf.objects.filter(pk=document.pk, state=DashboardPdf.State.PENDING).update(
+        state=DashboardPdf.State.FAILED, failure=reason[:300], failed_at=timezone.now()
+    )
+    if failed:
+        log.error("dashboard PDF %s failed: %s", document.pk, reason)
+        audit_record(
+            actor=None, action="dashboard.pdf_fail", target=document, organisation=document.organisation
+        )
+    return bool(failed)
+
+
+@transaction.atomic
+def pdf_retry(*, document: DashboardPdf, by: User) -> DashboardPdf:
+    """Try a failed PDF again: it is being prepared again, and a worker renders it after commit."""
+    retried = DashboardPdf.objects.filter(pk=document.pk, state=DashboardPdf.State.FAILED).update(
+        state=DashboardPdf.State.PENDING, failure="", failed_at=None, attempts=0, updated_at=timezone.now()
+    )
+    if not retried:
+        raise ApplicationError("This PDF has not failed, so there is nothing to try again.")
+    audit_record(actor=by, action="dashboard.pdf_retry", target=document, organisation=document.organisation)
+    document.refresh_from_db()
+    document_id = document.pk
+    transaction.on_commit(lambda: queue_pdf(document_id))
+    return document
+
+
 def pdfs_sweep(*, limit: int = 20) -> dict:
-    """Beat: queue PDFs still waiting (broker down, worker died) and delete those older than a day."""
+    """Beat: queue PDFs still waiting (broker down, worker died) and delete those older than a day.
+    A failed PDF waits for its manager to try again: queued again each minute it would fail each minute."""
     now = timezone.now()
     waiting = list(
-        DashboardPdf.objects.filter(pdf="", created_at__lt=now - PDF_SETTLE, created_at__gte=now - PDF_KEEP)
+        DashboardPdf.objects.filter(
+            state=DashboardPdf.State.PENDING,
+            created_at__lt=now - PDF_SETTLE,
+            created_at__gte=now - PDF_KEEP,
+            updated_at__lt=now - PDF_SETTLE,  # a PDF tried again is queued on commit, like a new one
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

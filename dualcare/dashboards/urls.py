@@ -27,6 +27,7 @@ urlpatterns = [
     path("locality/locality.pdf", views.locality_pdf, name="locality_pdf"),
     path("pdfs/<uuid:pk>/", views.pdf_status, name="pdf"),
     path("pdfs/<uuid:pk>/dashboard.pdf", views.pdf_file, name="pdf_file"),
+    path("pdfs/<uuid:pk>/retry/", views.pdf_retry, name="pdf_retry"),
     *_scoped("teams", "team"),
     *_scoped("organisations", "organisation"),
 ]

@@ -337,7 +337,8 @@ def _chart_rows(chart: selectors.MeasureChart, *, organisation: str | None = Non
         kind = "xmr" if analysis.kind == "xmr" else "run"
         centre = round(analysis.mean if analysis.kind == "xmr" else analysis.median, 4)
         if analysis.kind == "xmr":
-            lower, upper = round(analysis.lower_limit, 4), round(analysis.upper_limit, 4)
+            # As drawn, like the API: a percentage's limits within 0 to 100 (chart.limits).
+            lower, upper = round(chart.limits[0], 4), round(chart.limits[1], 4)
     rows = []
     for row in chart.rows:
         head = [chart.key, chart.definition.title, chart.definition.unit, row.week.isoformat()]
@@ -457,6 +458,18 @@ def pdf_status(request: HttpRequest, pk) -> HttpResponse:
             "back_url": back,
         },
     )
+
+
+@require_POST
+@dashboard_manager
+def pdf_retry(request: HttpRequest, pk) -> HttpResponse:
+    """Try a failed PDF again; back to its page, which says it is being prepared."""
+    document = _pdf_or_404(request, pk)
+    try:
+        services.pdf_retry(document=document, by=request.user)
+    except ApplicationError as error:  # tried twice (a double click): the page says where it is
+        messages.info(request, error.message)
+    return redirect("dashboards:pdf", pk=document.pk)
 
 
 @dashboard_manager

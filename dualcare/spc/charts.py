@@ -241,6 +241,30 @@ def _legend_item(x: float, y: float, kind: str, text: str) -> str:
     return symbol + _tag('<text x="{}" y="{}" font-size="12" fill="{}">{}</text>', x + 32, y + 4, BLACK, text)
 
 
+def legend_svg(*, title: str = "Key to the charts") -> SafeString:
+    """Every chart's legend as one image: a document of many charts (a dashboard PDF) draws
+    it once instead of under each chart."""
+    items = [
+        ("centre", "Mean (median on a run chart)"),
+        ("limit", "Process limits"),
+        ("near", "Near the limits"),
+        ("annotation", "Change (numbered)"),
+        *((kind, MARKERS[kind][2]) for kind in ("common", "improvement", "concern", "neither")),
+    ]
+    column_width = (WIDTH - 16) / 3
+    parts = [
+        _legend_item(8 + column * column_width, 16 + row * 22, kind, text)
+        for row, column, (kind, text) in ((*divmod(position, 3), item) for position, item in enumerate(items))
+    ]
+    height = 16 + math.ceil(len(items) / 3) * 22
+    return _tag(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {1}" width="100%" role="img" '
+        'aria-label="{2}" font-family="{3}"><rect x="0" y="0" width="{0}" height="{1}" fill="#ffffff"/>'
+        "{4}</svg>",
+        WIDTH, height, title, FONT, SafeString("".join(parts)),
+    )  # fmt: skip
+
+
 def svg(
     analysis: XmR | RunChart,
     *,

@@ -179,6 +179,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "linkworkers:item_edit": ({"pk": w.meeting.pk, "item_pk": w.item.pk}, w.linkworker_mh, None),
         "dashboards:pdf": ({"pk": w.mh.pk}, w.manager_mh, None),  # none rendered: a 404
         "dashboards:pdf_file": ({"pk": w.mh.pk}, w.manager_mh, None),
+        "dashboards:pdf_retry": ({"pk": w.mh.pk}, w.manager_mh, None),
         "consent_withdraw": ({"pk": su.pk, "consent_pk": w.consent.pk}, kw, su),
         "involvement_end": ({"pk": su.pk, "involvement_pk": w.involvement.pk}, kw, su),
         "team_edit": ({"team_pk": w.cmht_north.pk}, w.orgadmin_mh, None),

@@ -130,3 +130,39 @@ class DashboardJourneyTests:
         last_row = section.locator("tbody tr").last.inner_text()
         assert last_row.count("fewer than 5") == 2
         assert_accessible(page, "the locality dashboard")
+
+
+class FailedPdfJourneyTests:
+    def test_a_manager_told_a_pdf_failed_tries_again_and_downloads_it(self, page, shifted, monkeypatch):
+        from weasyprint.svg import SVG
+
+        from dualcare.dashboards.pdf import ChartRenderError
+        from dualcare.dashboards.selectors import period_for
+
+        document = services.pdf_request(
+            kind="team",
+            organisation=shifted.mh,
+            team=shifted.cmht_north,
+            period=period_for(),
+            by=shifted.manager_mh,
+        )
+        real_draw = SVG.draw
+        monkeypatch.setattr(SVG, "draw", lambda *args, **kwargs: 1 / 0)  # a chart cannot be drawn
+        with pytest.raises(ChartRenderError):
+            services.pdf_render(document.pk)
+        monkeypatch.setattr(SVG, "draw", real_draw)
+
+        sign_in(page, "manager.mh", shifted.password)
+        page.goto(f"/dashboards/pdfs/{document.pk}/")
+        assert page.locator("h1").inner_text() == "Your PDF could not be made"
+        assert "A chart could not be drawn" in page.inner_text("main")
+        assert_accessible(page, "the PDF that failed")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Try again").click()
+        assert "Your PDF is being prepared" in page.inner_text("main")
+        services.pdf_render(document.pk)  # what the worker does
+        with page.expect_navigation():
+            page.get_by_role("link", name="Check again").click()
+        pdf = download(page, "Download the PDF")
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+        assert "Referrals answered in time, by week" in text and "Upper limit" in text

@@ -371,7 +371,10 @@ class PdfSweepTests:
         fresh, waiting, old = ask(), ask(), ask()
         services.pdf_render(old.pk)
         now = timezone.now()
-        DashboardPdf.objects.filter(pk=waiting.pk).update(created_at=now - dt.timedelta(minutes=5))
+        five_minutes_ago = now - dt.timedelta(minutes=5)  # asked for, and untouched, 5 minutes ago
+        DashboardPdf.objects.filter(pk=waiting.pk).update(
+            created_at=five_minutes_ago, updated_at=five_minutes_ago
+        )
         DashboardPdf.objects.filter(pk=old.pk).update(created_at=now - dt.timedelta(days=2))
         name = DashboardPdf.objects.get(pk=old.pk).pdf.name
         assert default_storage.exists(name)
