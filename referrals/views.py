@@ -206,7 +206,7 @@ def _simple_move(service, success: str, **extra):
 @require_POST
 @staff_required
 def referral_send(request: HttpRequest, pk) -> HttpResponse:
-    referral = access.get_referral_or_404(request.user, pk, action="referral.act")
+    referral = selectors.referral_or_404(request.user, pk, action="referral.act")
     form = SendForm(request.POST)
     if not form.is_valid():
         field, problems = next(iter(form.errors.items()))
