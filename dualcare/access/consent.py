@@ -1,0 +1,249 @@
+"""What one organisation writes about a person follows the person's consent to the reader's
+organisation (ORG_WRITTEN).
+
+Part of dualcare.access (see its __init__ for the rules as a whole)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from dualcare.people import carer_sharing
+from dualcare.people.models import (
+    CarerPermission,
+    Consent,
+    Scope,
+    ServiceUser,
+    ServiceUserUserObjectPermission,
+    User,
+)
+
+from .roles import SCOPE_PERMS, VIEW_RECORD, active_roles, is_active_user
+
+# ---------------------------------------------------------------------------
+# What one organisation writes about a person (issue 12)
+#
+# Rule 2 for every row an organisation writes about a person, declared here in one table and
+# applied by one filter. The writing organisation's own staff see its rows while they may see
+# the person; another organisation's staff see them only while the person's consent of the
+# row's scope to one of the reader's organisations is active (and they hold the matching
+# scope permission, which comes from involvement and that consent in permissions_sync).
+# Withdrawal revokes the permission in its transaction and ends the consent row, so the very
+# next request sees nothing. Models that hold something about a person but are not shared by
+# consent are declared exempt, with the rule that applies to them instead; a test walks every
+# model with a path to ServiceUser and fails on one that is in neither list.
+#
+# Keys are model labels, so the core names capability apps' models without importing them.
+
+
+@dataclass(frozen=True)
+class OrgWritten:
+    """How one model's rows about a person are shared across organisations.
+
+    `service_user` and `organisation` are lookup paths from the model to the person and to the
+    organisation that wrote the row. `scope` is the consent scope; `scope_by` = (field, {value:
+    scope}) when it depends on a column (a care plan's risk section). `exempt` says why the rows
+    are not consent-scoped and which rule governs them instead.
+    """
+
+    service_user: str
+    organisation: str = ""
+    scope: str = ""
+    scope_by: tuple = ()
+    exempt: str = ""
+
+    def scopes(self) -> set[str]:
+        return {self.scope} if self.scope else set(self.scope_by[1].values()) | {self.scope_by[2]}
+
+    def scope_of(self, value) -> str:
+        """The scope of a row whose `scope_by` column holds `value`."""
+        if self.scope:
+            return self.scope
+        return self.scope_by[1].get(value, self.scope_by[2])
+
+
+_RECORD_SUMMARY = (
+    "record summary (rule 1): who is involved, consents and carers are what every involved team "
+    "needs to coordinate care, so they show to whoever may see the record; no clinical content"
+)
+_OUTCOMES_WHY = (
+    "HoNOS, TOP, DIALOG and satisfaction are the outcomes scope (DESIGN rule 2, the Consent scopes)"
+)
+
+ORG_WRITTEN: dict[str, OrgWritten] = {
+    # A Minkoff quadrant is a clinical rating of severity drawn from the HoNOS and TOP (cohorts.
+    # evidence), with free-text rationale about mental health and drug use: the same information
+    # as the outcome measures it summarises, so it follows the outcomes consent.
+    "cohorts.quadrantassessment": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
+    # An enrolment records the quadrant at entry, for the cohort's organisation.
+    "cohorts.enrolment": OrgWritten("service_user", "cohort__organisation", Scope.OUTCOMES),
+    "outcomes.honosrating": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
+    "outcomes.topform": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
+    "outcomes.dialograting": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
+    "outcomes.satisfactionresponse": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
+    # Appointments and collections are the contacts scope, the team's organisation writing them;
+    # a supervised-consumption schedule (medicine and dose) is written by the prescribing team.
+    "contacts.contact": OrgWritten("service_user", "team__organisation", Scope.CONTACTS),
+    "contacts.contactoutcomeevent": OrgWritten(
+        "contact__service_user", "contact__team__organisation", Scope.CONTACTS
+    ),
+    "contacts.supervisedconsumption": OrgWritten(
+        "service_user", "prescribing_team__organisation", Scope.CONTACTS
+    ),
+    # Care plan entries: the risk history is the risk scope, every other section care_plan.
+    "careplans.planentry": OrgWritten(
+        "plan__service_user", "organisation", scope_by=("section", {"risk": Scope.RISK}, Scope.CARE_PLAN)
+    ),
+    # Exempt, each with the rule that governs it instead.
+    "people.serviceuser": OrgWritten("pk", exempt=_RECORD_SUMMARY),
+    "people.involvement": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    "people.consent": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    "people.carer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    "people.carerpermission": OrgWritten("carer__service_user", exempt=_RECORD_SUMMARY),
+    "people.serviceuseruserobjectpermission": OrgWritten(
+        "content_object", exempt="the access machinery itself, read only by this module"
+    ),
+    "people.serviceusergroupobjectpermission": OrgWritten(
+        "content_object", exempt="the access machinery itself, read only by this module"
+    ),
+    "audit.auditevent": OrgWritten(
+        "service_user",
+        exempt="who looked at the record, not information about the person; shown to the person "
+        "themselves (rule 6) and to auditors",
+    ),
+    "referrals.referral": OrgWritten(
+        "service_user",
+        exempt="rule 1: a referral's contents go to the receiving team once sent (referrals_visible_to)",
+    ),
+    "referrals.referralevent": OrgWritten(
+        "referral__service_user", exempt="part of its referral: rule 1, as referrals.referral"
+    ),
+    "referrals.handover": OrgWritten(
+        "referral__service_user", exempt="part of its referral: rule 1, as referrals.referral"
+    ),
+    "careplans.careplan": OrgWritten(
+        "service_user", exempt="the plan's shell (version numbers, review date); its content is its entries"
+    ),
+    "careplans.planversion": OrgWritten(
+        "plan__service_user",
+        exempt="a snapshot of entries of every organisation, each shown or hidden by the "
+        "careplans.planentry rule (CarePlanAccess.sees_entry on its organisation and section)",
+    ),
+    "careplans.agreement": OrgWritten(
+        "version__plan__service_user",
+        exempt="the person's own answer to their plan (or their carer's views), not an "
+        "organisation's; shown with the version to whoever may see the plan",
+    ),
+    "outcomes.outcomereminder": OrgWritten(
+        "involvement__service_user", exempt="a due date for the involvement's own team; no content"
+    ),
+    "linkworkers.casenotification": OrgWritten(
+        "service_user",
+        exempt="presented to a link meeting by consent of its own kind: named only when every other "
+        "organisation present holds care-plan consent, and only to a viewer of the case's "
+        "organisation or of one holding it, else de-identified (linkworkers_identified_case_ids)",
+    ),
+    "notifications.notification": OrgWritten(
+        "service_user",
+        exempt="an alert names no one in its message; the alert pages name its person only to a "
+        "recipient who may see that person's record now (service_users_visible_to), audited",
+    ),
+    "linkworkers.agendaitem": OrgWritten(
+        "case__service_user", exempt="a link meeting's minutes of a case: as linkworkers.casenotification"
+    ),
+    "linkworkers.action": OrgWritten(
+        "item__case__service_user", exempt="a link meeting's action: as linkworkers.casenotification"
+    ),
+}
+
+# What a carer may see of each scope, by the person's grant (Triangle of Care); risk is never theirs.
+CARER_SCOPES = carer_sharing.GRANT_FOR_RECORD_SCOPE
+
+
+def org_written(model) -> OrgWritten:
+    """The sharing rule declared for a model (class, instance or label); LookupError if none."""
+    label = model if isinstance(model, str) else model._meta.label_lower
+    try:
+        return ORG_WRITTEN[label]
+    except KeyError:
+        raise LookupError(f"{label} is not declared in access.ORG_WRITTEN") from None
+
+
+def _for_scopes(entry: OrgWritten, condition) -> Q:
+    """OR of `condition(scope)` over the rows of each scope (one scope: just the condition)."""
+    if entry.scope:
+        return condition(entry.scope)
+    field, mapping, default = entry.scope_by
+    result = ~Q(**{f"{field}__in": list(mapping)}) & condition(default)
+    for value, scope in mapping.items():
+        result |= Q(**{field: value}) & condition(scope)
+    return result
+
+
+def _staff_sees(user: User, entry: OrgWritten) -> Q:
+    """The person is one the user may see (one IN on their permission rows, a semi-join the
+    database drives from those rows into the model's person index), and the row is their own
+    organisation's, or the person is among those whose consent of the row's scope to one of the
+    user's organisations is active and who gave them that scope's permission (both evaluated
+    once, over the user's rows). Only direct (user) permission rows: permissions_sync grants
+    nothing through groups. A pharmacist's view_contacts alone shows their own organisation's."""
+    my_orgs = active_roles(user).order_by().values("team__organisation_id")
+    perms = ServiceUserUserObjectPermission.objects.filter(
+        user=user, permission__content_type__app_label="people"
+    )
+    codenames = [VIEW_RECORD, *sorted(SCOPE_PERMS[scope] for scope in entry.scopes())]
+    may_see = perms.filter(permission__codename__in=codenames).values("content_object_id")
+
+    def shared(scope) -> Q:
+        consented = Consent.objects.filter(
+            service_user_id=OuterRef("content_object_id"),
+            organisation_id__in=my_orgs,
+            scope=scope,
+            withdrawn_at__isnull=True,
+        )
+        people = perms.filter(Exists(consented), permission__codename=SCOPE_PERMS[scope])
+        return Q(**{f"{entry.service_user}__in": people.values("content_object_id")})
+
+    own = Q(**{f"{entry.organisation}__in": my_orgs})
+    return Q(**{f"{entry.service_user}__in": may_see}) & (own | _for_scopes(entry, shared))
+
+
+def org_written_filter(user: User, records: QuerySet, *, service_user: ServiceUser | None = None) -> QuerySet:
+    """Narrow a queryset of a model declared in ORG_WRITTEN to the rows the user may see (for one
+    person, or everyone): the person their own; a carer what the person granted; staff their
+    own organisation's rows about people they may see, and others' only with the person's
+    active consent of the row's scope to one of their organisations. No extra query: the rule
+    is part of the same statement, driven by the user's permission rows."""
+    entry = org_written(records.model)
+    if entry.exempt:
+        raise ValueError(f"{records.model._meta.label_lower} is not consent-scoped: {entry.exempt}")
+    if not is_active_user(user):
+        return records.none()
+    if service_user is not None:
+        records = records.filter(**{entry.service_user: service_user})
+    if user.kind == User.Kind.SERVICE_USER:
+        return records.filter(**{f"{entry.service_user}__user": user})
+    if user.kind == User.Kind.CARER:
+
+        def granted(scope) -> Q:
+            if scope not in CARER_SCOPES:
+                return Q(pk__in=[])
+            people = CarerPermission.objects.filter(
+                carer__user=user,
+                carer__ended_at__isnull=True,
+                revoked_at__isnull=True,
+                scope=CARER_SCOPES[scope],
+            ).values("carer__service_user_id")
+            return Q(**{f"{entry.service_user}__in": people})
+
+        return records.filter(_for_scopes(entry, granted))
+    if user.kind != User.Kind.STAFF:
+        return records.none()
+    return records.filter(_staff_sees(user, entry))
+
+
+def can_view_org_written(user: User, record) -> bool:
+    """May the user see this one row of a model declared in ORG_WRITTEN? One query."""
+    model = type(record)
+    return org_written_filter(user, model._default_manager.filter(pk=record.pk)).exists()

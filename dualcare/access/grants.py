@@ -1,0 +1,149 @@
+"""Granting and revoking the object permissions that hold staff access (permissions_sync).
+
+Part of dualcare.access (see its __init__ for the rules as a whole)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.utils import timezone
+
+from dualcare.people.models import (
+    Consent,
+    Involvement,
+    Scope,
+    ServiceUserUserObjectPermission,
+    StaffRole,
+)
+
+from .roles import ALL_PERMS, CLINICAL_ROLES, SCOPE_PERMS, VIEW_RECORD, _active_roles_q
+
+# ---------------------------------------------------------------------------
+# Granting and revoking object permissions
+
+
+def _desired_permissions(service_user_ids: set, user_ids: set | None, day) -> set[tuple]:
+    """(user_id, service_user_id, codename) that the rules give, for these people (and users)."""
+    involvements = list(
+        Involvement.objects.filter(
+            service_user_id__in=service_user_ids, end__isnull=True, start__lte=day
+        ).values_list("service_user_id", "team_id", "team__organisation_id")
+    )
+    if not involvements:
+        return set()
+    team_ids = {team_id for _, team_id, _ in involvements}
+    org_ids = {org_id for _, _, org_id in involvements}
+    consented: dict[tuple, set[str]] = {}
+    for su_id, org_id, scope in Consent.objects.filter(
+        service_user_id__in=service_user_ids, withdrawn_at__isnull=True
+    ).values_list("service_user_id", "organisation_id", "scope"):
+        consented.setdefault((su_id, org_id), set()).add(scope)
+
+    roles = StaffRole.objects.filter(_active_roles_q(day), user__is_active=True).filter(
+        Q(team_id__in=team_ids) | Q(role=StaffRole.Role.TEAM_MANAGER, team__organisation_id__in=org_ids)
+    )
+    if user_ids is not None:
+        roles = roles.filter(user_id__in=user_ids)
+    roles = list(roles.values_list("user_id", "team_id", "team__organisation_id", "role"))
+
+    teams_by_person: dict = {}
+    orgs_by_person: dict = {}
+    for su_id, team_id, org_id in involvements:
+        teams_by_person.setdefault(su_id, set()).add(team_id)
+        orgs_by_person.setdefault(su_id, set()).add(org_id)
+
+    desired = set()
+    for su_id in teams_by_person:
+        for user_id, team_id, org_id, role in roles:
+            in_team = team_id in teams_by_person[su_id]
+            manager_of_org = role == StaffRole.Role.TEAM_MANAGER and org_id in orgs_by_person[su_id]
+            if role == StaffRole.Role.PHARMACIST and in_team:
+                desired.add((user_id, su_id, SCOPE_PERMS[Scope.CONTACTS]))
+            elif role in CLINICAL_ROLES and (in_team or manager_of_org):
+                desired.add((user_id, su_id, VIEW_RECORD))
+                for scope in consented.get((su_id, org_id), ()):
+                    desired.add((user_id, su_id, SCOPE_PERMS[scope]))
+    return desired
+
+
+def permissions_sync(
+    *, service_user_ids: Iterable | None = None, user_ids: Iterable | None = None
+) -> tuple[int, int]:
+    """Make the stored object permissions match the rules for these people and/or users.
+
+    Call inside the transaction that changed an involvement, consent or staff role.
+    Returns (granted, revoked) counts.
+    """
+    day = timezone.localdate()
+    user_ids = set(user_ids) if user_ids is not None else None
+    if service_user_ids is None:
+        if user_ids is None:
+            raise ValueError("permissions_sync needs service_user_ids, user_ids or both")
+        # Everyone these users might see now, and everyone they can see today.
+        roles = StaffRole.objects.filter(_active_roles_q(day), user_id__in=user_ids)
+        teams = roles.values("team_id")
+        managed_orgs = roles.filter(role=StaffRole.Role.TEAM_MANAGER).values("team__organisation_id")
+        reachable = (
+            Involvement.objects.filter(end__isnull=True)
+            .filter(Q(team_id__in=teams) | Q(team__organisation_id__in=managed_orgs))
+            .values_list("service_user_id", flat=True)
+        )
+        held = ServiceUserUserObjectPermission.objects.filter(user_id__in=user_ids).values_list(
+            "content_object_id", flat=True
+        )
+        service_user_ids = set(reachable) | set(held)
+    else:
+        service_user_ids = set(service_user_ids)
+    if not service_user_ids:
+        return (0, 0)
+
+    desired = _desired_permissions(service_user_ids, user_ids, day)
+    existing_rows = ServiceUserUserObjectPermission.objects.filter(
+        content_object_id__in=service_user_ids,
+        permission__codename__in=ALL_PERMS,
+        permission__content_type__app_label="people",
+    )
+    if user_ids is not None:
+        existing_rows = existing_rows.filter(user_id__in=user_ids)
+    existing = {
+        (user_id, su_id, codename): pk
+        for pk, user_id, su_id, codename in existing_rows.values_list(
+            "pk", "user_id", "content_object_id", "permission__codename"
+        )
+    }
+    to_revoke = [pk for key, pk in existing.items() if key not in desired]
+    to_grant = desired - existing.keys()
+    if to_revoke:
+        ServiceUserUserObjectPermission.objects.filter(pk__in=to_revoke).delete()
+    if to_grant:
+        perms = {
+            p.codename: p
+            for p in Permission.objects.filter(content_type__app_label="people", codename__in=ALL_PERMS)
+        }
+        ServiceUserUserObjectPermission.objects.bulk_create(
+            [
+                ServiceUserUserObjectPermission(
+                    user_id=user_id, content_object_id=su_id, permission=perms[codename]
+                )
+                for user_id, su_id, codename in to_grant
+            ]
+        )
+    return (len(to_grant), len(to_revoke))
+
+
+def staff_roles_bring_into_force() -> int:
+    """Grant or withdraw access for staff roles whose start or end date has come. Idempotent."""
+    day = timezone.localdate()
+    changed = 0
+    due_to_start = StaffRole.objects.filter(_active_roles_q(day)).exclude(access_state="granted")
+    due_to_end = StaffRole.objects.filter(end__lte=day).exclude(access_state="withdrawn")
+    for queryset, state in ((due_to_start, "granted"), (due_to_end, "withdrawn")):
+        for role_id, user_id in list(queryset.values_list("pk", "user_id")):
+            permissions_sync(user_ids=[user_id])
+            # Conditional update: a second beat doing the same work changes nothing more.
+            changed += (
+                StaffRole.objects.filter(pk=role_id).exclude(access_state=state).update(access_state=state)
+            )
+    return changed

@@ -1,0 +1,217 @@
+"""Reading a person's record: permission-filtered querysets, checks and the audited 404 helpers.
+
+Part of dualcare.access (see its __init__ for the rules as a whole)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from dualcare.ids import is_uuid
+from dualcare.people.models import (
+    Carer,
+    CarerPermission,
+    Organisation,
+    ServiceUser,
+    ServiceUserGroupObjectPermission,
+    ServiceUserUserObjectPermission,
+    Team,
+    User,
+)
+
+from .consent import CARER_SCOPES
+from .roles import (
+    CLINICAL_ROLES,
+    SCOPE_PERMS,
+    VIEW_RECORD,
+    is_active_staff,
+    is_active_user,
+    organisations_of,
+    teams_of,
+)
+
+# ---------------------------------------------------------------------------
+# Reading: permission-filtered querysets and checks
+
+
+def _people_with_perm(user: User, codename: str) -> QuerySet:
+    """ServiceUser ids on which the user holds `codename` directly or through a group.
+
+    A UNION subquery rather than guardian's `id IN (...) OR id IN (...)`, which scans
+    the whole table (DESIGN.md "Engineering decisions").
+    """
+    direct = ServiceUserUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename, permission__content_type__app_label="people"
+    ).values("content_object_id")
+    via_group = ServiceUserGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=codename, permission__content_type__app_label="people"
+    ).values("content_object_id")
+    return direct.union(via_group)
+
+
+def service_users_visible_to(user: User, *, perm: str = VIEW_RECORD) -> QuerySet[ServiceUser]:
+    """People whose record (or, for a scope permission, that part of it) the user may see."""
+    if not is_active_user(user):
+        return ServiceUser.objects.none()
+    if user.kind == User.Kind.SERVICE_USER:
+        return ServiceUser.objects.filter(user=user) if perm == VIEW_RECORD else ServiceUser.objects.none()
+    if user.kind == User.Kind.CARER:
+        return ServiceUser.objects.none()
+    return ServiceUser.objects.filter(pk__in=_people_with_perm(user, perm))
+
+
+def service_users_on_caseload(user: User) -> QuerySet[ServiceUser]:
+    """People with an open involvement of one of my teams (that I may see)."""
+    return (
+        service_users_visible_to(user)
+        .filter(involvements__end__isnull=True, involvements__team__in=teams_of(user).values("pk"))
+        .distinct()
+    )
+
+
+def user_has_perm(user: User, codename: str, service_user: ServiceUser) -> bool:
+    """One indexed lookup per table (direct and via group) for one person, in one query."""
+    if not is_active_staff(user):
+        return False
+    direct = ServiceUserUserObjectPermission.objects.filter(
+        user=user,
+        permission__codename=codename,
+        permission__content_type__app_label="people",
+        content_object_id=OuterRef("pk"),
+    )
+    via_group = ServiceUserGroupObjectPermission.objects.filter(
+        group__user=user,
+        permission__codename=codename,
+        permission__content_type__app_label="people",
+        content_object_id=OuterRef("pk"),
+    )
+    return ServiceUser.objects.filter(pk=service_user.pk).filter(Exists(direct) | Exists(via_group)).exists()
+
+
+def can_view_record(user: User, service_user: ServiceUser) -> bool:
+    """The person's record summary: identity, agencies involved, key workers, consents."""
+    if getattr(user, "is_authenticated", False) and user.kind == User.Kind.SERVICE_USER:
+        return service_user.user_id == user.pk
+    return user_has_perm(user, VIEW_RECORD, service_user)
+
+
+def visible_scopes(user: User, service_user: ServiceUser) -> set[str]:
+    """Scopes of information from other organisations this staff member may see for the person."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+        return set()
+    by_codename = {codename: scope for scope, codename in SCOPE_PERMS.items()}
+    held = ServiceUserUserObjectPermission.objects.filter(
+        user=user, content_object=service_user, permission__codename__in=list(by_codename)
+    ).values_list("permission__codename", flat=True)
+    return {by_codename[codename] for codename in held}
+
+
+def can_view_scope(user: User, service_user: ServiceUser, scope: str, *, owner: Organisation | None) -> bool:
+    """May the user see information of `scope` about the person, held by organisation `owner`?
+
+    The person always sees their own; a carer what the person granted; staff see their own
+    organisation's information while involved, and another organisation's only with consent.
+    """
+    if not is_active_user(user):
+        return False
+    if user.kind == User.Kind.SERVICE_USER:
+        return service_user.user_id == user.pk
+    if user.kind == User.Kind.CARER:
+        return scope in CARER_SCOPES and CARER_SCOPES[scope] in carer_scopes(user, service_user)
+    if user_has_perm(user, SCOPE_PERMS[scope], service_user):
+        return True
+    if owner is None or not user_has_perm(user, VIEW_RECORD, service_user):
+        return False
+    return organisations_of(user).filter(pk=owner.pk).exists()
+
+
+def carer_scopes(user: User, service_user: ServiceUser) -> set[str]:
+    """What this carer may see of the person, as granted by the person and not revoked."""
+    return set(
+        CarerPermission.objects.filter(
+            carer__user=user,
+            carer__service_user=service_user,
+            carer__ended_at__isnull=True,
+            revoked_at__isnull=True,
+        ).values_list("scope", flat=True)
+    )
+
+
+def cared_for_by(user: User) -> QuerySet[ServiceUser]:
+    """People this carer supports who have granted them something to see."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.CARER:
+        return ServiceUser.objects.none()
+    return ServiceUser.objects.filter(
+        carers__user=user,
+        carers__ended_at__isnull=True,
+        carers__permissions__revoked_at__isnull=True,
+    ).distinct()
+
+
+def carer_link_for(user: User, service_user: ServiceUser) -> Carer | None:
+    return Carer.objects.filter(user=user, service_user=service_user, ended_at__isnull=True).first()
+
+
+def service_user_of(user: User) -> ServiceUser | None:
+    """The record of a signed-in service user."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.SERVICE_USER:
+        return None
+    return ServiceUser.objects.filter(user=user).first()
+
+
+def get_record_or_404(user: User, records: QuerySet, pk, *, action: str, not_found: str = "No such record."):
+    """One record of a person from a permission-filtered queryset, audited as a read of that
+    person; otherwise 404, audited as denied (with the person, if the record exists)."""
+    from dualcare.audit.services import audit_record
+
+    found = records.select_related("service_user").filter(pk=pk).first() if is_uuid(pk) else None
+    if found is None:
+        hidden = records.model.objects.filter(pk=pk).only("service_user").first() if is_uuid(pk) else None
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=hidden.service_user if hidden is not None else None,
+            denied=True,
+            detail={"requested_id": str(pk)[:64]},
+        )
+        raise Http404(not_found)
+    audit_record(actor=user, action=action, target=found, service_user=found.service_user)
+    return found
+
+
+def get_service_user_or_404(user: User, pk: UUID | str, *, action: str = "service_user.view") -> ServiceUser:
+    """The person's record if the user may see it, audited; otherwise 404 (also audited).
+
+    A missing record and a forbidden one look the same, so nobody learns who is known here.
+    """
+    from dualcare.audit.services import audit_record
+
+    service_user = ServiceUser.objects.filter(pk=pk).first() if is_uuid(pk) else None
+    if service_user is None or not can_view_record(user, service_user):
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=service_user,
+            denied=True,
+            detail={"requested_id": str(pk)[:64]},
+        )
+        raise Http404("No such record.")
+    audit_record(actor=user, action=action, target=service_user)
+    return service_user
+
+
+def ensure_can_act_for(user: User, service_user: ServiceUser) -> Team:
+    """The team through which a staff member acts on a person's record (write access), or 404."""
+    if not can_view_record(user, service_user) or user.kind != User.Kind.STAFF:
+        raise Http404("No such record.")
+    team = (
+        teams_of(user, roles=CLINICAL_ROLES)
+        .filter(involvements__service_user=service_user, involvements__end__isnull=True)
+        .first()
+    )
+    if team is None:
+        # Managers see their organisation's people, but act through a team that is involved.
+        raise PermissionError("Only staff of a team involved in this person's care can change their record.")
+    return team
