@@ -179,8 +179,11 @@ def places(world):
     )
     careplan_helpers.shared_plan(world)
     version = careplan_helpers.publish(world)
+    # A draft saved before its urgency was chosen: its page asks for one with the Send form.
+    draft = make_referral(world, urgency="", send=False, to_team=world.cmht_south)
     return SimpleNamespace(
         referral=referral,
+        draft=draft,
         accepted=accepted,
         cohort=cohort,
         enrolment=enrolment,
@@ -210,6 +213,7 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.orgadmin_mh, reverse("team_edit", args=[w.cmht_north.pk])),
         (w.keyworker_mh, f"/referrals/people/{su}/new/"),
         (w.keyworker_mh, f"/referrals/{p.referral.pk}/"),
+        (w.keyworker_sm, f"/referrals/{p.draft.pk}/"),
         (w.keyworker_mh, f"/referrals/{p.referral.pk}/decline/"),
         (w.keyworker_mh, f"/referrals/{p.referral.pk}/accept/"),
         (w.keyworker_sm, f"/referrals/{p.referral.pk}/withdraw/"),
