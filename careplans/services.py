@@ -13,10 +13,8 @@ import datetime as dt
 import logging
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.http import Http404
 from django.utils import timezone
 
 from dualcare import access
@@ -166,10 +164,7 @@ def _is_care_team_member(worker: User, service_user: ServiceUser) -> bool:
 
 
 def _writing_team(by: User, service_user: ServiceUser, organisation_id=None):
-    try:
-        return access.care_plan_writing_team(by, service_user, organisation_id)
-    except PermissionError as error:
-        raise PermissionDenied(str(error)) from None
+    return access.care_plan_writing_team(by, service_user, organisation_id)  # Hidden or Refused
 
 
 def _plan_for(service_user: ServiceUser, by: User) -> CarePlan:
@@ -488,13 +483,13 @@ def agreement_record(*, version: PlanVersion, by: User, kind: str, comment: str 
         raise ApplicationError("Choose whether you agree.", field="kind")
     if by.kind == User.Kind.SERVICE_USER:
         if service_user.user_id != by.pk or kind == Agreement.Kind.CARER_VIEWS:
-            raise Http404("No such care plan.")
+            raise access.Hidden("No such care plan.")
         method = Agreement.Method.PORTAL
     elif by.kind == User.Kind.CARER:
         if not access.care_plan_access(by, service_user).can_view:
-            raise Http404("No such care plan.")
+            raise access.Hidden("No such care plan.")
         if kind != Agreement.Kind.CARER_VIEWS:
-            raise PermissionDenied("Only the person can agree their care plan.")
+            raise access.Refused("Only the person can agree their care plan.")
         method = Agreement.Method.CARER
     else:
         _writing_team(by, service_user)

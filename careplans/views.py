@@ -32,10 +32,7 @@ def _person(request, service_user_pk, action: str) -> tuple[ServiceUser, access.
 
 
 def _writing(request, person, organisation_id=None):
-    try:
-        return access.care_plan_writing_team(request.user, person, organisation_id)
-    except PermissionError as error:
-        raise PermissionDenied(str(error)) from None
+    return access.care_plan_writing_team(request.user, person, organisation_id)  # Hidden or Refused
 
 
 @staff_required

@@ -27,11 +27,7 @@ from .selectors import QUADRANTS
 @staff_required
 def quadrant_assess(request: HttpRequest, pk) -> HttpResponse:
     person = access.get_service_user_or_404(request.user, pk, action="quadrant.view")
-    try:
-        access.ensure_can_act_for(request.user, person)
-        can_assess = True
-    except (Http404, PermissionError):
-        can_assess = False
+    can_assess = access.can_act_for(request.user, person)
     history = list(
         selectors.quadrant_assessments_visible_to(request.user, person).select_related(
             "assessed_by", "organisation"

@@ -518,7 +518,7 @@ def dispatch_send(dispatch_id) -> bool:
 
 def _ensure_chair(meeting: Meeting, by: User) -> None:
     if not access.linkworkers_can_chair(by, meeting):
-        raise PermissionError("Only the chair can change this meeting.")
+        raise access.Refused("Only the chair can change this meeting.")
 
 
 def _ensure_open(meeting: Meeting) -> None:
@@ -667,7 +667,7 @@ def action_add(
 def action_complete(*, action: Action, by: User, on: dt.date | None = None) -> Action:
     action = Action.objects.select_for_update().select_related("meeting").get(pk=action.pk)
     if by.pk not in (action.owner_id, action.meeting.chair_id):
-        raise PermissionError("Only the owner or the chair can mark an action done.")
+        raise access.Refused("Only the owner or the chair can mark an action done.")
     if action.status == Action.Status.DONE:
         raise ApplicationError("This action is already done.")
     action.status = Action.Status.DONE

@@ -397,8 +397,8 @@ def notify_case(request: HttpRequest, pk) -> HttpResponse:
             services.case_notify(meeting=meeting, service_user=person, by=request.user, **data)
         except ApplicationError as error:
             form.add_application_error(error)
-        except PermissionError as error:
-            form.add_error("service_user", str(error))
+        except access.Refused as error:
+            form.add_error("service_user", error.message)
         else:
             messages.success(request, "Case notified. It is on the agenda.")
             if access.linkworkers_can_view_meetings(request.user):

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from dualcare import access
@@ -194,11 +193,7 @@ def import_csv(*, user, instrument: str, text: str) -> ImportReport:
         if person is None:
             errors["nhs_number"] = ["No person with this NHS number on your teams' caseloads."]
         elif person.pk not in acting:
-            try:
-                access.ensure_can_act_for(user, person)
-                acting[person.pk] = True
-            except (Http404, PermissionError):
-                acting[person.pk] = False
+            acting[person.pk] = access.can_act_for(user, person)
         if person is not None and not acting.get(person.pk):
             errors.setdefault("nhs_number", []).append(
                 "Only staff of an involved team can record for this person."

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from dualcare import access
@@ -51,12 +50,11 @@ def _ensure_enabled(name: str) -> None:
 
 def _rater(by, service_user):
     """(team, organisation) a staff member records for; refused unless their team is involved."""
-    try:
-        team = access.ensure_can_act_for(by, service_user)
-    except (Http404, PermissionError) as error:
+    team = access.acting_team(by, service_user)
+    if team is None:
         raise ApplicationError(
             "Only staff of a team involved in this person's care can record their outcomes."
-        ) from error
+        )
     return team, team.organisation
 
 

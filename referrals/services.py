@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +45,7 @@ def _ensure_may(user: User, referral: Referral, action: str) -> set[str]:
             "decline": "Only the team this referral was sent to can decline it.",
         }
         # Seen but not theirs to do: a 403 in the API, a refusal on the page.
-        raise PermissionDenied(messages.get(action, "You cannot do this to this referral."))
+        raise access.Refused(messages.get(action, "You cannot do this to this referral."))
     return sides
 
 

@@ -15,6 +15,8 @@ consent or staff role. Nobody holds a global permission on clinical models.
 The rules are split by domain, one module each, and re-exported here so callers use one face,
 ``from dualcare import access`` and ``access.<rule>``:
 
+- ``denials``: the one way to say no (``Hidden``: 404; ``Refused``: 403), and ``can_`` rules for
+  yes/no questions;
 - ``roles``: staff roles in force, teams and organisations of a user;
 - ``grants``: the object permissions that hold staff access, granted and revoked by
   ``permissions_sync`` only;
@@ -64,6 +66,7 @@ from .dashboards import (  # noqa: F401
     dashboards_managed_organisation_ids,
     dashboards_participating_organisations,
 )
+from .denials import Hidden, Refused  # noqa: F401
 from .grants import (  # noqa: F401
     permissions_sync,
     staff_roles_bring_into_force,
@@ -89,6 +92,8 @@ from .outcomes import (  # noqa: F401
     outcomes_filter,
 )
 from .records import (  # noqa: F401
+    acting_team,
+    can_act_for,
     can_view_record,
     can_view_scope,
     cared_for_by,

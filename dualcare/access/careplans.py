@@ -15,6 +15,7 @@ from dualcare.people.models import (
 )
 
 from .consent import ORG_WRITTEN
+from .denials import Refused
 from .records import (
     can_view_record,
     carer_scopes,
@@ -119,7 +120,7 @@ def care_plan_access(user: User, service_user: ServiceUser) -> CarePlanAccess:
 def care_plan_writing_team(user: User, service_user: ServiceUser, organisation_id=None) -> Team:
     """The involved team through which a staff member writes to the plan (of `organisation_id`).
 
-    Raises Http404 when the record is not theirs to see, PermissionError when they see it but
+    Raises Hidden (404) when the record is not theirs to see, Refused (403) when they see it but
     no team of theirs (of that organisation) works with the person.
     """
     team = ensure_can_act_for(user, service_user)
@@ -134,7 +135,7 @@ def care_plan_writing_team(user: User, service_user: ServiceUser, organisation_i
             .first()
         )
         if team is None:
-            raise PermissionError("Only the organisation that wrote this entry can change it.")
+            raise Refused("Only the organisation that wrote this entry can change it.")
     return team
 
 

@@ -5,7 +5,6 @@ Part of dualcare.access (see its __init__ for the rules as a whole)."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from dualcare.ids import is_uuid
@@ -17,6 +16,7 @@ from dualcare.people.models import (
 )
 
 from .consent import org_written_filter
+from .denials import Hidden
 from .roles import CLINICAL_ROLES, is_active_staff, teams_of
 
 # ---------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def outcomes_exit_involvement_or_404(user: User, pk, instrument: str, *, action:
             denied=True,
             detail={"requested_id": str(pk)[:64], "instrument": instrument[:12]},
         )
-        raise Http404("No such exit measure.")
+        raise Hidden("No such exit measure.")
     audit_record(
         actor=user,
         action=action,

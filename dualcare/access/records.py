@@ -7,7 +7,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
 
 from dualcare.ids import is_uuid
 from dualcare.people.models import (
@@ -22,6 +21,7 @@ from dualcare.people.models import (
 )
 
 from .consent import CARER_SCOPES
+from .denials import Hidden, Refused
 from .roles import (
     CLINICAL_ROLES,
     SCOPE_PERMS,
@@ -176,7 +176,7 @@ def get_record_or_404(user: User, records: QuerySet, pk, *, action: str, not_fou
             denied=True,
             detail={"requested_id": str(pk)[:64]},
         )
-        raise Http404(not_found)
+        raise Hidden(not_found)
     audit_record(actor=user, action=action, target=found, service_user=found.service_user)
     return found
 
@@ -197,21 +197,35 @@ def get_service_user_or_404(user: User, pk: UUID | str, *, action: str = "servic
             denied=True,
             detail={"requested_id": str(pk)[:64]},
         )
-        raise Http404("No such record.")
+        raise Hidden("No such record.")
     audit_record(actor=user, action=action, target=service_user)
     return service_user
 
 
-def ensure_can_act_for(user: User, service_user: ServiceUser) -> Team:
-    """The team through which a staff member acts on a person's record (write access), or 404."""
+def acting_team(user: User, service_user: ServiceUser) -> Team | None:
+    """The team through which a staff member acts on a person's record (write access): one of
+    their clinical teams involved in the person's care now; None when there is none."""
     if not can_view_record(user, service_user) or user.kind != User.Kind.STAFF:
-        raise Http404("No such record.")
-    team = (
+        return None
+    return (
         teams_of(user, roles=CLINICAL_ROLES)
         .filter(involvements__service_user=service_user, involvements__end__isnull=True)
         .first()
     )
+
+
+def can_act_for(user: User, service_user: ServiceUser) -> bool:
+    """Whether the staff member may change the person's record (through an involved team)."""
+    return acting_team(user, service_user) is not None
+
+
+def ensure_can_act_for(user: User, service_user: ServiceUser) -> Team:
+    """The team through which a staff member acts on a person's record; Hidden (404) when they
+    may not see the record, Refused (403) when they see it but no team of theirs is involved."""
+    if not can_view_record(user, service_user) or user.kind != User.Kind.STAFF:
+        raise Hidden("No such record.")
+    team = acting_team(user, service_user)
     if team is None:
         # Managers see their organisation's people, but act through a team that is involved.
-        raise PermissionError("Only staff of a team involved in this person's care can change their record.")
+        raise Refused("Only staff of a team involved in this person's care can change their record.")
     return team

@@ -8,10 +8,10 @@ import datetime as dt
 from base64 import b32encode
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dualcare import access
 from dualcare.audit.services import audit_record
 
 # Enrolment makes one device per person; a second, named device would be a new feature.
@@ -116,11 +116,10 @@ def totp_devices_reset(*, user, by) -> int:
     Only an organisation admin of one of the person's organisations may do this; returns how many
     devices went. Raises PermissionDenied otherwise.
     """
-    from dualcare import access
 
     administers = access.organisations_administered_by(by).filter(pk__in=access.organisations_of(user))
     if by == user or not administers.exists():
-        raise PermissionDenied("Only an administrator of their organisation can reset two-factor sign-in.")
+        raise access.Refused("Only an administrator of their organisation can reset two-factor sign-in.")
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
     audit_record(actor=by, action="auth.2fa_reset", target=user, detail={"devices_removed": removed})
     return removed

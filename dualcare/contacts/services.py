@@ -356,9 +356,7 @@ def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") 
     if outcome not in Outcome.values:
         raise ApplicationError("Choose attended, missed or cancelled.", field="outcome")
     if not access.can_record_contact(by, contact):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("Only the team this contact is with can record it.")
+        raise access.Refused("Only the team this contact is with can record it.")
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
     if locked.outcome == outcome:
         return locked, False

@@ -97,17 +97,11 @@ def pharmacy_list(request: HttpRequest) -> HttpResponse:
 
 
 def _acting_team(user: User, service_user) -> Team | None:
-    try:
-        return access.ensure_can_act_for(user, service_user)
-    except (Http404, PermissionError):
-        return None
+    return access.acting_team(user, service_user)
 
 
 def _team_or_403(user: User, service_user) -> Team:
-    try:
-        return access.ensure_can_act_for(user, service_user)
-    except PermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    return access.ensure_can_act_for(user, service_user)  # 404 unseen, 403 seen but not involved
 
 
 @login_required

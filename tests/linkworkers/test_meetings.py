@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from dualcare import access
 from dualcare.exceptions import ApplicationError
 from dualcare.notifications.models import Notification
 from linkworkers import ics, selectors, services
@@ -296,7 +297,7 @@ class MinutesTests:
         meeting = past_meeting(lw)
         with pytest.raises(ApplicationError):
             services.meeting_finalise(meeting=meeting, by=lw.linkworker_mh)
-        with pytest.raises(PermissionError):
+        with pytest.raises(access.Refused):
             services.meeting_finalise(meeting=meeting, by=lw.keyworker_sm)
         with pytest.raises(ApplicationError) as error:
             services.attendance_record(
@@ -314,7 +315,7 @@ class MinutesTests:
             by=lw.linkworker_mh,
         )
         assert action in selectors.carried_actions(lw.meeting)
-        with pytest.raises(PermissionError):
+        with pytest.raises(access.Refused):
             services.action_complete(action=action, by=lw.keyworker_mh)
         services.action_complete(action=action, by=lw.keyworker_sm)
         assert action not in selectors.my_actions(lw.keyworker_sm)
