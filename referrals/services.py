@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.services import notify
 from dualcare.people.models import Involvement, ServiceUser, StaffRole, Team, User
 from dualcare.people.services import involvement_start
@@ -180,7 +180,7 @@ def referral_update(
     referral = _locked(referral)
     _ensure_may(by, referral, "edit")
     if referral.state != State.DRAFT:
-        raise ApplicationError("This referral has been sent, so it can no longer be changed.")
+        raise StateConflict("This referral has been sent, so it can no longer be changed.")
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ApplicationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")

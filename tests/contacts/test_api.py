@@ -141,7 +141,8 @@ class AlertApiTests:
         assert body["acknowledged_by"] == world.keyworker_sm.display_name
         assert body["seconds_to_acknowledge"] >= 0
         again = client.post(f"{ALERTS}{alert.pk}/acknowledge/", {"note": "Again"})
-        assert again.status_code == 400
+        assert again.status_code == 409  # already acknowledged: the alert's state, not the input
+        assert again.json() == {"detail": "This alert has already been acknowledged."}
         assert client.get(ALERTS, {"state": "open"}).json()["count"] == 0
 
     def test_a_note_is_required(self, api, world, today_collection):
