@@ -25,7 +25,7 @@ from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.people.models import Team
 
 from . import evidence, selectors, services
-from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment
+from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment, Severity
 
 SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID, description="One person's assessments.")
 PERSON = OpenApiParameter("service_user", OpenApiTypes.UUID, required=True, description="The person.")
@@ -64,11 +64,11 @@ class QuadrantCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     # Choices, so the schema says low or high (an enum) rather than promising any string.
     mental_health_severity = serializers.ChoiceField(
-        choices=["low", "high"],
+        choices=Severity.choices,
         error_messages={"invalid_choice": "Choose low or high for the severity of mental illness."},
     )
     substance_use_severity = serializers.ChoiceField(
-        choices=["low", "high"],
+        choices=Severity.choices,
         error_messages={"invalid_choice": "Choose low or high for the severity of substance use."},
     )
     rationale = limits.api_text(

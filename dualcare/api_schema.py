@@ -5,9 +5,11 @@
   a write the record's state refuses, 429 where throttled), and marks a field nullable when it can
   answer null.
 - `ApiContractMiddleware` answers 405 (with Allow) for a method a route does not have, before
-  any permission check can answer something else, and checks the query parameters an operation
-  declares with `extend_schema(parameters=...)` against their declared type, enum and `required`,
-  so a value the schema calls invalid is a 400 naming the parameter, whatever the view does next.
+  any permission check can answer something else, then checks the request against the published
+  schema: every query parameter it declares (`extend_schema(parameters=...)` and django-filter
+  filtersets alike) for type, enum and `required`, and a JSON body's types all the way down, so a
+  value the schema calls invalid is a 400 naming the field, whatever the view does next.
+- Free text that refuses hidden characters (dualcare.limits) carries the rule as a `pattern`.
 - `dualcare.api_pagination.Pagination` (apart, as DRF's settings import it) takes page numbers
   the way the schema documents them.
 - `not_found` (handler404) answers a missing /api/ route in JSON like every other API error.
@@ -28,6 +30,8 @@ from django.views.defaults import page_not_found
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework.fields import empty
+
+from dualcare.limits import NoHiddenCharacters, no_hidden_characters_pattern
 
 API_PREFIX = "/api/"
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")  # str.isdigit() takes "²", which int() refuses
@@ -102,6 +106,11 @@ class ContractAutoSchema(AutoSchema):
 
     def _get_serializer_field_meta(self, field, direction):
         meta = super()._get_serializer_field_meta(field, direction)
+        # Free text refuses hidden characters (dualcare.limits): say so, so a client can know.
+        validators = getattr(field, "validators", [])
+        hidden = next((v for v in validators if isinstance(v, NoHiddenCharacters)), None)
+        if direction == "request" and hidden is not None and "pattern" not in meta:
+            meta["pattern"] = no_hidden_characters_pattern(multiline=hidden.multiline)
         # `CharField(source="team.name", default=None)` answers null when there is no team.
         if direction == "response" and getattr(field, "default", empty) is None:
             meta["nullable"] = True
@@ -163,10 +172,10 @@ def _published_schema() -> tuple[dict, list[_Operation]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []
     for template, methods in schema["paths"].items():
-        # A literal path segment wins over a parameter: /quadrant-assessments/suggestion/ is not an id.
         pattern = re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(template)) + "$")
         for method, spec in methods.items():
             operations.append(_Operation(pattern, method.upper(), spec))
+    # Fewest parameters first, so a literal segment wins: /quadrant-assessments/suggestion/ is no id.
     operations.sort(key=lambda operation: operation.path.pattern.count("[^/]+"))
     return schema.get("components", {}).get("schemas", {}), operations
 

@@ -27,6 +27,8 @@ from .models import STATE_TIME_FIELD, Handover, Referral, ReferralEvent, State, 
 CONTENT_FIELDS = ("reason", "person_wants", "mental_health_needs", "substance_use", "risk_summary")
 EDITABLE_FIELDS = {"to_team", "urgency", *CONTENT_FIELDS}
 
+CONSENT_BEFORE_SENDING = "Confirm that the person agrees to this referral before you send it."
+
 
 def referral_url(referral: Referral) -> str:
     """The referral's page. Built, not reversed: services run in workers with no request."""
@@ -149,6 +151,8 @@ def referral_create(
     to_team = _check_to_team(to_team, team)
     _check_urgency(urgency)
     reason = _clean_text(reason, "reason", "Say why you are referring this person.")
+    if send and not consent_confirmed:
+        raise ApplicationError(CONSENT_BEFORE_SENDING, field="consent_confirmed")  # this input, so a 400
     now = timezone.now()
     referral = Referral.objects.create(
         service_user=service_user,
@@ -218,10 +222,9 @@ def referral_send(*, referral: Referral, by: User, note: str = "") -> Referral:
     referral = _locked(referral)
     _ensure_may(by, referral, "send")
     referral.ensure_can_move_to(State.SENT)
+    # Both are the draft's state (or another referral's), not this request's input: a 409 in the API.
     if not referral.consent_confirmed:
-        raise ApplicationError(
-            "Confirm that the person agrees to this referral before you send it.", field="consent_confirmed"
-        )
+        raise StateConflict(CONSENT_BEFORE_SENDING, field="consent_confirmed")
     if (
         Referral.objects.filter(
             service_user_id=referral.service_user_id,
@@ -231,7 +234,7 @@ def referral_send(*, referral: Referral, by: User, note: str = "") -> Referral:
         .exclude(pk=referral.pk)
         .exists()
     ):
-        raise ApplicationError(
+        raise StateConflict(
             "There is already an open referral for this person to this team.", field="to_team"
         )
     now = timezone.now()

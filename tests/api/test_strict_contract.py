@@ -3,10 +3,13 @@ schema's (DRF alone takes "1" for an integer, 0 for a string, "true" or 1 for a 
 parameters are checked as the schema declares them (an empty `organisation=` was no filter at all);
 and a write the record's state refuses is a 409 Conflict, documented, not a 400."""
 
+import re
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from dualcare import limits
 from dualcare.api_schema import type_error
 from outcomes.models import HonosRating
 from referrals.models import Referral, State
@@ -156,3 +159,23 @@ class StateConflictTests:
         assert "409" in paths["/api/v1/alerts/{id}/acknowledge/"]["post"]["responses"]
         assert "409" not in paths["/api/v1/referrals/"]["get"]["responses"]
         assert "409" not in paths["/api/v1/auth/token/"]["post"]["responses"]
+
+
+class HiddenCharactersPatternTests:
+    def test_the_schema_states_the_free_text_rule_as_a_pattern(self):
+        schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+        note = schemas["AcknowledgeRequest"]["properties"]["note"]
+        assert note["pattern"] == limits.no_hidden_characters_pattern(multiline=True)
+        assert "pattern" not in schemas["Alert"]["properties"]["acknowledgement_note"]
+
+    @pytest.mark.parametrize("multiline", [False, True])
+    def test_the_pattern_refuses_exactly_what_the_check_refuses_in_the_basic_plane(self, multiline):
+        pattern = re.compile(limits.no_hidden_characters_pattern(multiline=multiline))
+        disagree = [
+            hex(code)
+            for code in range(0x10000)
+            if not 0xD800 <= code <= 0xDFFF  # surrogates: not characters
+            and bool(pattern.match(f"a{chr(code)}b"))
+            == limits.has_hidden_characters(f"a{chr(code)}b", multiline=multiline)
+        ]
+        assert disagree == []

@@ -229,7 +229,8 @@ class DraftTests:
         as_user(api, world.keyworker_sm)
         draft = api.post(URL, create_payload(world, consent_confirmed=False), format="json").json()
         refused = api.post(f"{URL}{draft['id']}/send/", {}, format="json")
-        assert refused.status_code == 400 and "consent_confirmed" in refused.json()
+        # 409, naming the draft's field to change first: the send request itself is well formed.
+        assert refused.status_code == 409 and "consent_confirmed" in refused.json()
         changed = api.patch(
             f"{URL}{draft['id']}/", {"urgency": "urgent", "consent_confirmed": True}, format="json"
         )
