@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from dualcare import access, limits
 from dualcare.api_auth import IsStaffOrPersonReading
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 
 from . import selectors, services
@@ -243,6 +243,8 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             version = services.careplan_publish(
                 service_user=person, by=request.user, review_due=payload.validated_data.get("review_due")
             )
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             # A refusal of who may publish is Django's PermissionDenied, which DRF answers with 403.
             raise ValidationError(error.as_dict()) from None

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.models import Notification
 from dualcare.notifications.services import notify
 from dualcare.people.models import Involvement, ServiceUser, StaffRole, User
@@ -205,14 +205,14 @@ def entry_add(*, service_user: ServiceUser, section: str, by: User, **fields) ->
     return entry
 
 
-def _stale(entry: PlanEntry) -> ApplicationError:
+def _stale(entry: PlanEntry) -> StateConflict:
     current = PlanEntry.objects.select_related("updated_by").filter(pk=entry.pk).first()
     if current is None or current.removed_at is not None:
-        return ApplicationError(
+        return StateConflict(
             "Someone else removed this entry while you were editing it. Your changes have not been saved."
         )
     when = timezone.localtime(current.updated_at)
-    return ApplicationError(
+    return StateConflict(
         f"{current.updated_by.display_name} changed this entry at {when:%H:%M} on {when:%-d %B %Y}, "
         "after you opened it. Your changes have not been saved. Check their version below and make "
         "your changes again."
@@ -354,7 +354,7 @@ def careplan_publish(
     team = _writing_team(by, service_user)
     plan = CarePlan.objects.select_for_update().filter(service_user=service_user).first()
     if plan is None or not PlanEntry.objects.filter(plan=plan, removed_at__isnull=True).exists():
-        raise ApplicationError("Add something to the care plan before you publish it.")
+        raise StateConflict("Add something to the care plan before you publish it.")
     today = timezone.localdate()
     if review_due is None:
         review_due = default_review_due(today)
@@ -465,7 +465,7 @@ def _ensure_current(version: PlanVersion) -> None:
         .values_list("number", flat=True)
     )
     if latest.first() != version.number:
-        raise ApplicationError(
+        raise StateConflict(
             "There is a newer version of this care plan. Read the newest version before you answer."
         )
 

@@ -21,12 +21,12 @@ from rest_framework.response import Response
 
 from dualcare import access, limits
 from dualcare.api_auth import IsStaff
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 from dualcare.people.models import Team
 
 from . import evidence, selectors, services
-from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment
+from .models import Cohort, Enrolment, ExitReason, QuadrantAssessment, Severity
 
 SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID, description="One person's assessments.")
 PERSON = OpenApiParameter("service_user", OpenApiTypes.UUID, required=True, description="The person.")
@@ -63,8 +63,15 @@ class QuadrantAssessmentSerializer(serializers.ModelSerializer):
 
 class QuadrantCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
-    mental_health_severity = serializers.CharField(help_text="low or high")
-    substance_use_severity = serializers.CharField(help_text="low or high")
+    # Choices, so the schema says low or high (an enum) rather than promising any string.
+    mental_health_severity = serializers.ChoiceField(
+        choices=Severity.choices,
+        error_messages={"invalid_choice": "Choose low or high for the severity of mental illness."},
+    )
+    substance_use_severity = serializers.ChoiceField(
+        choices=Severity.choices,
+        error_messages={"invalid_choice": "Choose low or high for the severity of substance use."},
+    )
     rationale = limits.api_text(
         what="the reasons for this quadrant", max_length=limits.LONG_TEXT, multiline=True
     )
@@ -132,6 +139,8 @@ class QuadrantAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         person = self._person(data.pop("service_user"))
         try:
             assessment = services.quadrant_assess(service_user=person, by=request.user, **data)
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         assessment = self.get_queryset().get(pk=assessment.pk)
@@ -268,6 +277,8 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"teams": ["Choose teams of your own organisation."]})
         try:
             cohort = services.cohort_create(by=request.user, teams=teams, **data)
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=cohort.pk)).data, status=201)
@@ -295,6 +306,8 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             teams = list(cohort.teams.all())
         try:
             services.cohort_update(cohort=cohort, by=request.user, teams=teams, **data)
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=cohort.pk)).data)
@@ -311,6 +324,8 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"service_user": ["Choose a person your team works with."]})
         try:
             enrolment = services.cohort_enrol(cohort=cohort, service_user=person, by=request.user, **data)
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return Response(EnrolmentSerializer(enrolment).data, status=201)
@@ -327,6 +342,8 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"enrolment": ["No such enrolment in this cohort."]})
         try:
             enrolment = services.cohort_exit(enrolment=enrolment, by=request.user, **data)
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return Response(EnrolmentSerializer(enrolment).data)

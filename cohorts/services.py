@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 
 from . import selectors
 from .models import Cohort, Enrolment, ExitReason, Quadrant, QuadrantAssessment, Severity, quadrant_for
@@ -64,7 +64,7 @@ def _cohort_organisation(by):
     (access.cohorts_managed_organisations)."""
     organisation = access.cohorts_managed_organisations(by).order_by("name").first()
     if organisation is None:
-        raise ApplicationError("Only team managers and link workers can set up cohorts.")
+        raise access.Refused("Only team managers and link workers can set up cohorts.")
     return organisation
 
 
@@ -142,7 +142,7 @@ def cohort_update(
     """Change a cohort's details. Its dates must still hold every enrolment and exit."""
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if not access.cohorts_can_manage(by, cohort):
-        raise ApplicationError("Only team managers and link workers of its organisation can change a cohort.")
+        raise access.Refused("Only team managers and link workers of its organisation can change a cohort.")
     targets = targets or {}
     teams = list(teams)
     name = _check_cohort(
@@ -248,7 +248,7 @@ def cohort_exit(
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     exited_on = exited_on or timezone.localdate()
     if enrolment.exited_on is not None:
-        raise ApplicationError("This person has already left the cohort.")
+        raise StateConflict("This person has already left the cohort.")
     if reason not in ExitReason.values:
         raise ApplicationError(
             "Choose discharged, disengaged, moved away, transferred, died or other.", field="reason"

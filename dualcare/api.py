@@ -18,13 +18,15 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dualcare.api_auth import needs_second_factor
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 
 logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
     """Errors as the contract says: {"field": ["message"]} or {"detail": "message"}."""
+    if isinstance(exc, StateConflict):
+        return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

@@ -9,6 +9,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
@@ -45,6 +46,34 @@ def has_hidden_characters(value: str, *, multiline: bool) -> bool:
     if text.isprintable():  # the usual case, answered in C: nothing hidden at all
         return False
     return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text if not ch.isprintable())
+
+
+def _hidden_ranges(*, multiline: bool) -> list[tuple[int, int]]:
+    """The Basic Multilingual Plane's control and format characters, as (first, last) ranges."""
+    allowed = {ord(ch) for ch in "\n\r\t"} if multiline else set()
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x10000):
+        if code in allowed or unicodedata.category(chr(code)) not in ("Cc", "Cf"):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return ranges
+
+
+@cache
+def no_hidden_characters_pattern(*, multiline: bool) -> str:
+    """The same rule as an OpenAPI `pattern` (ECMA-262, so \\uXXXX escapes, no Unicode classes).
+
+    It covers the Basic Multilingual Plane, which is all such a pattern can name without the u
+    flag; the 120 format characters beyond it (tag characters, musical-notation controls) are
+    still refused by the check itself."""
+    escaped = "".join(
+        f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+        for first, last in _hidden_ranges(multiline=multiline)
+    )
+    return f"^[^{escaped}]*$"
 
 
 @deconstructible

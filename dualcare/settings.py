@@ -341,6 +341,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReferralStateEnum": "referrals.models.State",
         "AlertStateEnum": "dualcare.notifications.models.Notification.State",
+        "SeverityEnum": "cohorts.models.Severity",  # both severities of a quadrant assessment
     },
 }
 

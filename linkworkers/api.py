@@ -13,7 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from dualcare import access, limits
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.people.models import Team, User
 
 from . import selectors, services
@@ -103,6 +103,8 @@ class LinkWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         try:
             appointment = services.appointment_create(by=request.user, **data.validated_data)
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise ValidationError(error.as_dict()) from error
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
@@ -118,6 +120,8 @@ class LinkWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             services.appointment_end(
                 appointment=appointment, end=data.validated_data.get("end"), by=request.user
             )
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise ValidationError(error.as_dict()) from error
         appointment.refresh_from_db()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.links import absolute_url
 from dualcare.notifications.services import notify
 from dualcare.people import services as people_services
@@ -524,7 +524,7 @@ def _ensure_chair(meeting: Meeting, by: User) -> None:
 def _ensure_open(meeting: Meeting) -> None:
     # Read from the database: the caller's copy may be older than the finalising.
     if not Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.SCHEDULED).exists():
-        raise ApplicationError("The minutes of this meeting are final and can no longer be changed.")
+        raise StateConflict("The minutes of this meeting are final and can no longer be changed.")
 
 
 CASE_FIELDS = ["brief_history", "mental_health", "substance_use", "current_concerns", "question"]
@@ -669,7 +669,7 @@ def action_complete(*, action: Action, by: User, on: dt.date | None = None) -> A
     if by.pk not in (action.owner_id, action.meeting.chair_id):
         raise access.Refused("Only the owner or the chair can mark an action done.")
     if action.status == Action.Status.DONE:
-        raise ApplicationError("This action is already done.")
+        raise StateConflict("This action is already done.")
     action.status = Action.Status.DONE
     action.done_on = on or timezone.localdate()
     action.save(update_fields=["status", "done_on", "updated_at"])

@@ -14,12 +14,12 @@ import re
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dualcare import access, limits
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 from dualcare.people.models import ServiceUser
 
@@ -98,7 +98,11 @@ EXIT_HELP = (
 class HonosCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     rated_on = limits.api_date(what="the date of the rating", window=None)
-    stage = serializers.CharField(help_text=f"One of: {', '.join(HonosStage.values)}.")
+    # A choice, so the schema lists the stages (an enum) rather than promising any string.
+    stage = serializers.ChoiceField(
+        choices=HonosStage.choices,
+        error_messages={"invalid_choice": "Choose assessment, review or discharge."},
+    )
     rating_period = serializers.ChoiceField(choices=RatingPeriod.choices, default=RatingPeriod.TWO_WEEKS)
     items = serializers.ListField(
         child=serializers.IntegerField(), help_text="12 ratings, 0-4, or 9 for not known."
@@ -142,7 +146,10 @@ def _top_create_fields() -> dict:
     fields = {
         "service_user": serializers.UUIDField(),
         "completed_on": limits.api_date(what="the date the form was completed", window=None),
-        "stage": serializers.CharField(help_text=f"One of: {', '.join(TopStage.values)}."),
+        "stage": serializers.ChoiceField(
+            choices=TopStage.choices,
+            error_messages={"invalid_choice": "Choose start, review, exit or post-treatment exit."},
+        ),
         "other_substance_name": limits.api_text(
             what="the other substance's name", max_length=100, required=False, allow_blank=True, default=""
         ),
@@ -311,6 +318,9 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return involvement
 
     def create(self, request):
+        if self.instrument != "satisfaction" and request.user.kind != request.user.Kind.STAFF:
+            # Staff rate HoNOS, TOP and DIALOG; a person may only answer the satisfaction question.
+            raise PermissionDenied(f"Only staff record {services.INSTRUMENT_NAMES[self.instrument]}.")
         payload = self.create_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -324,6 +334,8 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             person = self._service_user(data.pop("service_user"))
         try:
             record = self.record(person, data)
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise ValidationError(_items_errors(error.as_dict())) from None
         record = self.model.objects.select_related("organisation", "team").get(pk=record.pk)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from dualcare import access, limits
 from dualcare.api_auth import IsStaff
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.people.models import Team, User
 
 from . import selectors, services
@@ -347,6 +347,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             referral = services.referral_create(
                 by=user, service_user=service_user, to_team=to_team, from_team=from_team, **data
             )
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return self._respond(referral, status.HTTP_201_CREATED)
@@ -368,6 +370,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         payload.is_valid(raise_exception=True)
         try:
             referral = run(referral, dict(payload.validated_data))
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise _as_validation_error(error) from None
         return self._respond(referral)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import StateConflict
 from dualcare.models import TimeStampedModel
 
 
@@ -139,7 +139,7 @@ class Referral(TimeStampedModel):
 
     def ensure_can_move_to(self, state: str) -> None:
         if not self.can_move_to(state):
-            raise ApplicationError(
+            raise StateConflict(
                 f"This referral is {self.get_state_display().lower()}, so it cannot be "
                 f"{_past(state)}. Refresh the page to see what has changed."
             )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.services import notify
 from dualcare.people.models import Involvement, ServiceUser, StaffRole, Team, User
 from dualcare.people.services import involvement_start
@@ -26,6 +26,8 @@ from .models import STATE_TIME_FIELD, Handover, Referral, ReferralEvent, State, 
 
 CONTENT_FIELDS = ("reason", "person_wants", "mental_health_needs", "substance_use", "risk_summary")
 EDITABLE_FIELDS = {"to_team", "urgency", *CONTENT_FIELDS}
+
+CONSENT_BEFORE_SENDING = "Confirm that the person agrees to this referral before you send it."
 
 
 def referral_url(referral: Referral) -> str:
@@ -151,6 +153,8 @@ def referral_create(
     to_team = _check_to_team(to_team, team)
     urgency = _check_urgency(urgency)
     reason = _clean_text(reason, "reason", "Say why you are referring this person.")
+    if send and not consent_confirmed:
+        raise ApplicationError(CONSENT_BEFORE_SENDING, field="consent_confirmed")  # this input, so a 400
     now = timezone.now()
     referral = Referral.objects.create(
         service_user=service_user,
@@ -182,7 +186,7 @@ def referral_update(
     referral = _locked(referral)
     _ensure_may(by, referral, "edit")
     if referral.state != State.DRAFT:
-        raise ApplicationError("This referral has been sent, so it can no longer be changed.")
+        raise StateConflict("This referral has been sent, so it can no longer be changed.")
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ApplicationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -226,10 +230,9 @@ def referral_send(*, referral: Referral, by: User, note: str = "", urgency: str 
         referral.urgency = urgency
     if not referral.urgency:
         raise ApplicationError("Choose how urgent this referral is before you send it.", field="urgency")
+    # Both are the draft's state (or another referral's), not this request's input: a 409 in the API.
     if not referral.consent_confirmed:
-        raise ApplicationError(
-            "Confirm that the person agrees to this referral before you send it.", field="consent_confirmed"
-        )
+        raise StateConflict(CONSENT_BEFORE_SENDING, field="consent_confirmed")
     if (
         Referral.objects.filter(
             service_user_id=referral.service_user_id,
@@ -239,7 +242,7 @@ def referral_send(*, referral: Referral, by: User, note: str = "", urgency: str 
         .exclude(pk=referral.pk)
         .exists()
     ):
-        raise ApplicationError(
+        raise StateConflict(
             "There is already an open referral for this person to this team.", field="to_team"
         )
     now = timezone.now()

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dualcare import access, limits
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 
 from . import selectors, services
@@ -139,6 +139,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def record(self, request, pk=None):
         """Record attended, missed or cancelled. The same outcome again changes nothing."""
         contact = access.get_contact_or_404(request.user, pk, action="contact.record")
+        if not access.can_record_contact(request.user, contact):
+            # Who may, before what: someone who may not record it learns nothing from their input.
+            raise PermissionDenied("Only the team this contact is with can record it.")
         payload = RecordSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
@@ -150,6 +153,8 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             )
         except DjangoPermissionDenied as refused:
             raise PermissionDenied(str(refused)) from None
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise ValidationError({error.field or "detail": [error.message]}) from None
         contact = selectors.contacts_for(request.user).get(pk=contact.pk)

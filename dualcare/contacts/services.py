@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.models import Notification
 from dualcare.notifications.services import notify, notify_address, notify_configured, team_managers
 from dualcare.people.models import (
@@ -366,7 +366,7 @@ def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") 
         else locked.starts_at > timezone.now() + dt.timedelta(hours=1)
     )
     if not_yet and outcome in (Outcome.ATTENDED, Outcome.MISSED):
-        raise ApplicationError("This has not happened yet: you can only cancel it.", field="outcome")
+        raise StateConflict("This has not happened yet: you can only cancel it.", field="outcome")
     now = timezone.now()
     previous = locked.outcome
     locked.outcome = outcome

@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dualcare import limits
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 
 from . import selectors as alert_selectors
 from . import services as alert_services
@@ -99,6 +99,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             alert = alert_services.alert_acknowledge(
                 alert=alert, by=request.user, note=payload.validated_data["note"]
             )
+        except StateConflict:
+            raise  # dualcare.api.exception_handler answers it 409
         except ApplicationError as error:
             raise ValidationError({error.field or "detail": [error.message]}) from None
         return Response(AlertSerializer(alert_selectors.get_alert_or_404(request.user, alert.pk)).data)

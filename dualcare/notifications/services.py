@@ -461,7 +461,7 @@ def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
     time-to-acknowledge measures count only rows acknowledged by their own recipient, so these
     rows are left out of them rather than credited to colleagues who did nothing."""
     from dualcare.audit.services import audit_record
-    from dualcare.exceptions import ApplicationError
+    from dualcare.exceptions import ApplicationError, StateConflict
 
     note = (note or "").strip()
     if not note:
@@ -469,7 +469,7 @@ def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
     if alert.recipient_id != by.pk or alert.channel != Notification.Channel.IN_APP:
         raise ApplicationError("Only the person an alert was sent to can acknowledge it.")
     if not alert.needs_action:
-        raise ApplicationError("This alert needs no action: mark it as read instead.")
+        raise StateConflict("This alert needs no action: mark it as read instead.")
     shared = _shares_acknowledgement(alert)
     if shared:
         # Locked in a fixed order (as the escalation scan does): an acknowledgement and a scan
@@ -485,8 +485,8 @@ def alert_acknowledge(*, alert: Notification, by, note: str) -> Notification:
     if not changed:
         alert.refresh_from_db()
         if alert.acknowledged_by_id not in (None, by.pk):
-            raise ApplicationError(f"{alert.acknowledged_by.display_name} has already dealt with this alert.")
-        raise ApplicationError("This alert has already been acknowledged.")
+            raise StateConflict(f"{alert.acknowledged_by.display_name} has already dealt with this alert.")
+        raise StateConflict("This alert has already been acknowledged.")
     for_others = 0
     if shared:
         for_others = (

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dualcare import access, limits
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 
 from .models import (
     Carer,
@@ -207,7 +207,7 @@ def staff_role_end(*, staff_role: StaffRole, end: dt.date | None = None, by: Use
     today = timezone.localdate()
     end = end or today
     if staff_role.end is not None and staff_role.end <= today:
-        raise ApplicationError("This role has already ended.")
+        raise StateConflict("This role has already ended.")
     if end < staff_role.start:
         end = staff_role.start
     staff_role.end = end

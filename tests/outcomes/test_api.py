@@ -90,7 +90,9 @@ class HonosApiTests:
     def test_it_refuses_service_users_and_carers_recording(self, api, world):
         for user in (world.service_user_login, world.carer):
             response = as_user(api, user).post(HONOS, honos_payload(world), format="json")
-            assert response.status_code == 400
+            # 403 before any field is read: staff rate HoNOS (was a 400 on service_user).
+            assert response.status_code == 403
+            assert response.json() == {"detail": "Only staff record HoNOS."}
         assert not HonosRating.objects.exists()
 
     def test_it_is_switched_off_by_the_deployment_setting(self, api, world, settings):

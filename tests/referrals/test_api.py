@@ -184,12 +184,13 @@ class MoveTests:
         assert response.json()["signposting"] == "Testshire Talking Therapies"
         assert response.json()["signposting_next_steps"] == "Self-refer."
 
-    def test_an_illegal_move_is_a_400_and_changes_nothing(self, api, world):
+    def test_an_illegal_move_is_a_409_and_changes_nothing(self, api, world):
+        # 409 Conflict, not 400: the request is well formed; the referral's state refuses it.
         referral = make_referral(world)
         services.referral_accept(referral=referral, by=world.keyworker_mh)
         as_user(api, world.keyworker_mh)
         response = api.post(f"{URL}{referral.pk}/acknowledge/", {}, format="json")
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert "accepted, so it cannot be acknowledged" in response.json()["detail"]
         referral.refresh_from_db()
         assert referral.state == State.ACCEPTED
@@ -253,7 +254,8 @@ class DraftTests:
         as_user(api, world.keyworker_sm)
         draft = api.post(URL, create_payload(world, consent_confirmed=False), format="json").json()
         refused = api.post(f"{URL}{draft['id']}/send/", {}, format="json")
-        assert refused.status_code == 400 and "consent_confirmed" in refused.json()
+        # 409, naming the draft's field to change first: the send request itself is well formed.
+        assert refused.status_code == 409 and "consent_confirmed" in refused.json()
         changed = api.patch(
             f"{URL}{draft['id']}/", {"urgency": "urgent", "consent_confirmed": True}, format="json"
         )
@@ -261,7 +263,8 @@ class DraftTests:
         assert changed.json()["urgency"] == "urgent" and changed.json()["consent_confirmed"] is True
         assert api.post(f"{URL}{draft['id']}/send/", {}, format="json").json()["state"] == "sent"
         again = api.patch(f"{URL}{draft['id']}/", {"reason": "Changed after sending."}, format="json")
-        assert again.status_code == 400
+        assert again.status_code == 409  # the referral is sent: a state conflict, not bad input
+        assert again.json() == {"detail": "This referral has been sent, so it can no longer be changed."}
 
     def test_nobody_else_sees_or_changes_a_draft(self, api, world):
         referral = make_referral(world, send=False)

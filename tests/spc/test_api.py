@@ -75,7 +75,8 @@ class BadInputTests:
             ({"values": [], "improvement": "up"}, "values", "Give at least 2 values."),
             ({"values": [1, "x", 3], "improvement": "up"}, "values", "Value 2 is not a number."),
             ({"values": [1, None, True], "improvement": "up"}, "values", "Value 2 is not a number."),
-            ({"values": "1,2,3", "improvement": "up"}, "values", "Give the values as a list of numbers."),
+            # Refused by the schema's JSON types (dualcare.api_schema) before the serializer reads it.
+            ({"values": "1,2,3", "improvement": "up"}, "values", "Give a list of numbers."),
             ({"values": [1, 2, 3]}, "improvement", "This field is required."),
             ({"values": [1, 2, 3], "improvement": "sideways"}, "improvement",
              "Improvement must be up, down or neither."),

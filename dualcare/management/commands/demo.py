@@ -1,10 +1,13 @@
 """`python manage.py demo`: load the fictional demo. Safe to run again: it only adds what is missing."""
 
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dualcare.exceptions import ApplicationError
 from dualcare.management import demo_data
+from dualcare.management.seeded_ids import seeded_ids
 
 
 class Command(BaseCommand):
@@ -14,9 +17,19 @@ class Command(BaseCommand):
         "changes nothing."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--seed",
+            type=int,
+            help="Draw the new records' ids from a generator with this seed, so the same seed on an "
+            "empty database gives the same ids (for the API contract check). Without it ids are random.",
+        )
+
     def handle(self, *args, **options) -> None:
+        seed = options.get("seed")
         try:
-            demo = demo_data.build(password=settings.DEMO_PASSWORD)
+            with seeded_ids(seed) if seed is not None else nullcontext():
+                demo = demo_data.build(password=settings.DEMO_PASSWORD)
         except ApplicationError as exc:
             # The whole run is one transaction, so nothing half-loaded is left behind.
             where = f" ({exc.field})" if exc.field else ""
