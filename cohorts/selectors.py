@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -120,3 +122,33 @@ def team_quadrant_counts(teams, months: list) -> list[dict]:
             by_team[row["team_id"]][row["q"]] += row["n"]
         result.append({"on": day, "teams": by_team})
     return result
+
+
+def outcome_change_by_entry(user, cohort) -> list[dict]:
+    """HoNOS first-to-latest change of members the viewer may see outcomes of, by quadrant at entry."""
+    from outcomes import instruments
+    from outcomes import selectors as outcome_selectors
+
+    if not instruments.instrument_enabled("honos"):
+        return []
+    entry = dict(
+        Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True).values_list(
+            "service_user_id", "quadrant_at_entry"
+        )
+    )
+    ratings = list(outcome_selectors.outcomes_visible(user, "honos").filter(service_user_id__in=list(entry)))
+    groups: dict = defaultdict(list)
+    for pair in outcome_selectors.honos_pairs(ratings):
+        groups[entry[pair.service_user_id]].append(pair.change)
+    rows = []
+    for quadrant in QUADRANTS:
+        changes = groups.get(quadrant, [])
+        rows.append(
+            {
+                "quadrant": quadrant,
+                "pairs": len(changes),
+                "mean_change": round(sum(c.change for c in changes) / len(changes), 1) if changes else None,
+                "improved": sum(1 for c in changes if c.reliable_improvement),
+            }
+        )
+    return rows

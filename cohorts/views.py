@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import defaultdict
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -196,7 +195,7 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
             visible.filter(pk__in=[m.service_user_id for m in members]), user=user
         ).values_list("pk", "current_quadrant")
     )
-    change_by_entry = _outcome_change_by_entry(user, cohort)
+    change_by_entry = selectors.outcome_change_by_entry(user, cohort)
     latest = _latest_outcomes(user, [m.service_user_id for m in members])
     hidden = sum(counts.values()) - len(members)
     start = _parse(request.GET.get("from"), max(cohort.start, today - dt.timedelta(days=180)))
@@ -234,36 +233,6 @@ def cohort_detail(request: HttpRequest, pk) -> HttpResponse:
             "can_manage": access.cohorts_can_manage(user, cohort),
         },
     )
-
-
-def _outcome_change_by_entry(user, cohort) -> list[dict]:
-    """HoNOS first-to-latest change of members the viewer may see outcomes of, by quadrant at entry."""
-    from outcomes import instruments
-    from outcomes import selectors as outcome_selectors
-
-    if not instruments.instrument_enabled("honos"):
-        return []
-    entry = dict(
-        Enrolment.objects.filter(cohort=cohort, exited_on__isnull=True).values_list(
-            "service_user_id", "quadrant_at_entry"
-        )
-    )
-    ratings = list(outcome_selectors.outcomes_visible(user, "honos").filter(service_user_id__in=list(entry)))
-    groups: dict = defaultdict(list)
-    for pair in outcome_selectors.honos_pairs(ratings):
-        groups[entry[pair.service_user_id]].append(pair.change)
-    rows = []
-    for quadrant in QUADRANTS:
-        changes = groups.get(quadrant, [])
-        rows.append(
-            {
-                "quadrant": quadrant,
-                "pairs": len(changes),
-                "mean_change": round(sum(c.change for c in changes) / len(changes), 1) if changes else None,
-                "improved": sum(1 for c in changes if c.reliable_improvement),
-            }
-        )
-    return rows
 
 
 @staff_required

@@ -17,7 +17,7 @@ from dualcare import access
 from dualcare.people.models import Involvement, Organisation
 
 from . import scoring
-from .instruments import enabled_instruments
+from .instruments import enabled_instruments, instrument_enabled
 from .models import DialogRating, HonosRating, SatisfactionResponse, TopForm
 from .schedules import (
     Due,
@@ -257,3 +257,40 @@ def satisfaction_by_month(user, people: QuerySet, *, since: dt.date) -> list[dic
             }
         )
     return result
+
+
+def team_change(user, team, people) -> dict:
+    """Change between first and latest ratings of the team's people the user may see outcomes of,
+    as the team's outcomes page shows it: HoNOS reliable change counts, TOP mean changes."""
+    change = {}
+    if instrument_enabled("honos"):
+        ratings = list(
+            outcomes_visible(user, "honos").filter(service_user__in=people, organisation=team.organisation)
+        )
+        pairs = honos_pairs(ratings)
+        change["honos"] = {
+            "pairs": len(pairs),
+            "reliable improvement": sum(1 for p in pairs if p.change.label == "reliable improvement"),
+            "no reliable change": sum(1 for p in pairs if p.change.label == "no reliable change"),
+            "reliable deterioration": sum(1 for p in pairs if p.change.label == "reliable deterioration"),
+            "clinically significant": sum(1 for p in pairs if p.change.clinically_significant),
+        }
+    if instrument_enabled("top"):
+        forms = list(
+            outcomes_visible(user, "top").filter(service_user__in=people, organisation=team.organisation)
+        )
+        pairs = top_pairs(forms)
+
+        def mean_change(name):
+            values = [c[name] for _, _, c in pairs if c[name] is not None]
+            return round(sum(values) / len(values), 1) if values else None
+
+        change["top"] = {
+            "pairs": len(pairs),
+            "psychological_health": mean_change("psychological_health"),
+            "physical_health": mean_change("physical_health"),
+            "quality_of_life": mean_change("quality_of_life"),
+            "alcohol_days": mean_change("alcohol_days"),
+            "opiates_days": mean_change("opiates_days"),
+        }
+    return change

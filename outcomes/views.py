@@ -419,41 +419,7 @@ def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
     people = access.service_users_visible_to(request.user).filter(
         involvements__team=team, involvements__end__isnull=True
     )
-    change = {}
-    if instruments.instrument_enabled("honos"):
-        ratings = list(
-            selectors.outcomes_visible(request.user, "honos").filter(
-                service_user__in=people, organisation=team.organisation
-            )
-        )
-        pairs = selectors.honos_pairs(ratings)
-        change["honos"] = {
-            "pairs": len(pairs),
-            "reliable improvement": sum(1 for p in pairs if p.change.label == "reliable improvement"),
-            "no reliable change": sum(1 for p in pairs if p.change.label == "no reliable change"),
-            "reliable deterioration": sum(1 for p in pairs if p.change.label == "reliable deterioration"),
-            "clinically significant": sum(1 for p in pairs if p.change.clinically_significant),
-        }
-    if instruments.instrument_enabled("top"):
-        forms = list(
-            selectors.outcomes_visible(request.user, "top").filter(
-                service_user__in=people, organisation=team.organisation
-            )
-        )
-        pairs = selectors.top_pairs(forms)
-
-        def mean_change(name):
-            values = [c[name] for _, _, c in pairs if c[name] is not None]
-            return round(sum(values) / len(values), 1) if values else None
-
-        change["top"] = {
-            "pairs": len(pairs),
-            "psychological_health": mean_change("psychological_health"),
-            "physical_health": mean_change("physical_health"),
-            "quality_of_life": mean_change("quality_of_life"),
-            "alcohol_days": mean_change("alcohol_days"),
-            "opiates_days": mean_change("opiates_days"),
-        }
+    change = selectors.team_change(request.user, team, people)
     satisfaction, satisfaction_chart = [], ""
     if instruments.instrument_enabled("satisfaction"):
         since = timezone.localdate().replace(day=1) - dt.timedelta(days=365)
