@@ -281,11 +281,7 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if version is None:
             raise NotFound("This plan has no such published version.")
         acc = access.care_plan_access(request.user, person)
-        if not all(
-            acc.sees_entry(section, entry["organisation_id"])
-            for section, entries in version.content.get("sections", {}).items()
-            for entry in entries
-        ):
+        if not acc.may_download(version):
             raise PermissionDenied(
                 "This copy includes parts of the plan your organisation has no consent to see."
             )

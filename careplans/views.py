@@ -206,7 +206,7 @@ def version_detail(request: HttpRequest, pk) -> HttpResponse:
             "status": selectors.agreement_status(version),
             "is_current": version.number == version.plan.current_version_number,
             "can_record": acc.can_write,
-            "can_download": _sees_everything(acc, version),
+            "can_download": acc.may_download(version),
         },
     )
 
@@ -304,19 +304,11 @@ def _pdf_response(request, version: PlanVersion, person: ServiceUser, *, back_ur
 def version_pdf(request: HttpRequest, pk) -> HttpResponse:
     version, person, acc = _version_for_staff(request, pk, "careplan.pdf")
     # The PDF is the person's copy: the whole plan. Staff who may not see every entry get the page instead.
-    if not _sees_everything(acc, version):
+    if not acc.may_download(version):
         raise PermissionDenied(
             "This copy includes parts of the plan your organisation has no consent to see."
         )
     return _pdf_response(request, version, person, back_url=f"/care-plans/versions/{version.pk}/")
-
-
-def _sees_everything(acc, version: PlanVersion) -> bool:
-    return all(
-        acc.sees_entry(section, entry["organisation_id"])
-        for section in Section.values
-        for entry in version.entries(section)
-    )
 
 
 # ---------------------------------------------------------------------------

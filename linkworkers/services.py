@@ -666,7 +666,7 @@ def action_add(
 @transaction.atomic
 def action_complete(*, action: Action, by: User, on: dt.date | None = None) -> Action:
     action = Action.objects.select_for_update().select_related("meeting").get(pk=action.pk)
-    if by.pk not in (action.owner_id, action.meeting.chair_id):
+    if not access.linkworkers_can_complete(by, action):
         raise access.Refused("Only the owner or the chair can mark an action done.")
     if action.status == Action.Status.DONE:
         raise StateConflict("This action is already done.")

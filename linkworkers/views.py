@@ -12,7 +12,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -435,7 +434,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 @staff_only
 @require_POST
 def action_done(request: HttpRequest, pk) -> HttpResponse:
-    action = Action.objects.filter(Q(owner=request.user) | Q(meeting__chair=request.user), pk=pk).first()
+    action = access.linkworkers_actions_completable(request.user, Action.objects.filter(pk=pk)).first()
     if action is None:
         raise Http404("No such action.")
     try:

@@ -73,8 +73,10 @@ from .grants import (  # noqa: F401
 )
 from .linkworkers import (  # noqa: F401
     LINK_VIEW_ROLES,
+    linkworkers_actions_completable,
     linkworkers_can_appoint,
     linkworkers_can_chair,
+    linkworkers_can_complete,
     linkworkers_can_notify,
     linkworkers_can_view_meetings,
     linkworkers_can_view_register,

@@ -72,6 +72,15 @@ class CarePlanAccess:
             return section in CARER_CARE_PLAN_SECTIONS
         return self.can_view
 
+    def may_download(self, version) -> bool:
+        """May this user download the version's PDF? The PDF is the person's copy, the whole plan,
+        so only a reader who sees every entry in it (page and API; others get the page)."""
+        return all(
+            self.sees_entry(section, entry["organisation_id"])
+            for section, entries in version.content.get("sections", {}).items()
+            for entry in entries
+        )
+
     def sees_entry(self, section: str, organisation_id) -> bool:
         """May this user see an entry of `section` written by organisation `organisation_id`?"""
         if not self.can_view or not self.sees_section(section):

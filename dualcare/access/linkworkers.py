@@ -61,6 +61,19 @@ def linkworkers_can_chair(user: User, meeting) -> bool:
     return is_active_staff(user) and meeting.chair_id == user.pk
 
 
+def linkworkers_actions_completable(user: User, actions: QuerySet) -> QuerySet:
+    """The actions (of the linkworkers app's queryset) the user may mark done: their own, and
+    those of meetings they chair."""
+    if not is_active_staff(user):
+        return actions.none()
+    return actions.filter(Q(owner=user) | Q(meeting__chair=user))
+
+
+def linkworkers_can_complete(user: User, action) -> bool:
+    """One action: its owner or its meeting's chair may mark it done."""
+    return is_active_staff(user) and user.pk in (action.owner_id, action.meeting.chair_id)
+
+
 def linkworkers_can_notify(user: User) -> bool:
     return is_active_staff(user) and has_role(user, StaffRole.Role.KEY_WORKER, StaffRole.Role.LINK_WORKER)
 
