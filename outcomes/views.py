@@ -356,20 +356,7 @@ def my_feedback(request: HttpRequest) -> HttpResponse:
 
 # Staff lists ------------------------------------------------------------------------------------
 def _teams_for(user):
-    """Teams whose measures this staff member may look at: their clinical teams, and a manager's
-    organisation's teams."""
-    mine = access.teams_of(user, roles=access.CLINICAL_ROLES)
-    managed = Team.objects.filter(
-        organisation__in=access.active_roles(user)
-        .filter(role=StaffRole.Role.TEAM_MANAGER)
-        .values("team__organisation")
-    )
-    return (
-        (Team.objects.filter(pk__in=mine.values("pk")) | managed)
-        .select_related("organisation")
-        .distinct()
-        .order_by("name")
-    )
+    return access.outcomes_measure_teams(user).select_related("organisation").order_by("name")
 
 
 @staff_required

@@ -92,6 +92,7 @@ from .outcomes import (  # noqa: F401
     outcomes_exit_involvement_or_404,
     outcomes_exit_involvements,
     outcomes_filter,
+    outcomes_measure_teams,
 )
 from .records import (  # noqa: F401
     acting_team,

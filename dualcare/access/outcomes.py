@@ -12,12 +12,14 @@ from dualcare.people.models import (
     Involvement,
     Organisation,
     ServiceUser,
+    StaffRole,
+    Team,
     User,
 )
 
 from .consent import org_written_filter
 from .denials import Hidden
-from .roles import CLINICAL_ROLES, is_active_staff, teams_of
+from .roles import CLINICAL_ROLES, active_roles, is_active_staff, teams_of
 
 # ---------------------------------------------------------------------------
 # Outcomes
@@ -104,3 +106,17 @@ def outcomes_exit_involvement_or_404(user: User, pk, instrument: str, *, action:
         detail={"instrument": instrument},
     )
     return involvement
+
+
+def outcomes_measure_teams(user: User) -> QuerySet[Team]:
+    """Teams whose outcome measures (due list, team figures, export) this staff member may look at:
+    their clinical teams, and a manager's organisation's teams."""
+    if not is_active_staff(user):
+        return Team.objects.none()
+    mine = teams_of(user, roles=CLINICAL_ROLES)
+    managed = Team.objects.filter(
+        organisation__in=active_roles(user)
+        .filter(role=StaffRole.Role.TEAM_MANAGER)
+        .values("team__organisation")
+    )
+    return (Team.objects.filter(pk__in=mine.values("pk")) | managed).distinct()
