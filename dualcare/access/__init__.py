@@ -52,6 +52,7 @@ from .consent import (  # noqa: F401
     can_view_org_written,
     org_written,
     org_written_filter,
+    organisations_consented,
 )
 from .contacts import (  # noqa: F401
     can_record_contact,

@@ -247,3 +247,13 @@ def can_view_org_written(user: User, record) -> bool:
     """May the user see this one row of a model declared in ORG_WRITTEN? One query."""
     model = type(record)
     return org_written_filter(user, model._default_manager.filter(pk=record.pk)).exists()
+
+
+def organisations_consented(service_user_id, scope: str) -> set:
+    """Ids of the organisations the person has consented, now, to receive `scope` information:
+    who may be told of something in that scope (a missed collection alerts the contacts ones)."""
+    return set(
+        Consent.objects.filter(
+            service_user_id=service_user_id, scope=scope, withdrawn_at__isnull=True
+        ).values_list("organisation_id", flat=True)
+    )

@@ -25,7 +25,6 @@ from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.models import Notification
 from dualcare.notifications.services import notify, notify_address, notify_configured, team_managers
 from dualcare.people.models import (
-    Consent,
     Involvement,
     Organisation,
     Scope,
@@ -398,14 +397,6 @@ def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") 
     return locked, True
 
 
-def _consenting_orgs(service_user_id) -> set:
-    return set(
-        Consent.objects.filter(
-            service_user_id=service_user_id, scope=Scope.CONTACTS, withdrawn_at__isnull=True
-        ).values_list("organisation_id", flat=True)
-    )
-
-
 def collection_recipients_by_team(contact: Contact) -> dict:
     """Who hears of a missed (or unrecorded) collection, by the team on whose behalf they are told:
     {team id: {user ids}}.
@@ -417,7 +408,9 @@ def collection_recipients_by_team(contact: Contact) -> dict:
     may safely prescribe next (DESIGN.md rule 2 governs what crosses to *other* organisations;
     the prescriber is not another organisation here but the owner of the treatment)."""
     schedule = contact.schedule
-    told_orgs = _consenting_orgs(contact.service_user_id) | {schedule.prescribing_team.organisation_id}
+    told_orgs = access.organisations_consented(contact.service_user_id, Scope.CONTACTS) | {
+        schedule.prescribing_team.organisation_id
+    }
     involvements = list(
         Involvement.objects.filter(service_user_id=contact.service_user_id, end__isnull=True).values_list(
             "team_id", "team__organisation_id", "key_worker_id"
