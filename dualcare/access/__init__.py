@@ -64,6 +64,7 @@ from .contacts import (  # noqa: F401
 )
 from .dashboards import (  # noqa: F401
     dashboards_can_view_locality,
+    dashboards_dashboard_or_404,
     dashboards_managed_organisation_ids,
     dashboards_participating_organisations,
 )

@@ -13,6 +13,7 @@ from dualcare.people.models import (
     User,
 )
 
+from .denials import Hidden
 from .roles import is_active_staff, roles_in_force
 
 # ---------------------------------------------------------------------------
@@ -47,3 +48,18 @@ def dashboards_participating_organisations() -> QuerySet[Organisation]:
 def dashboards_can_view_locality(user: User, managed_ids: set | None = None) -> bool:
     managed = dashboards_managed_organisation_ids(user) if managed_ids is None else managed_ids
     return bool(managed) and dashboards_participating_organisations().filter(pk__in=managed).exists()
+
+
+def dashboards_dashboard_or_404(managed_ids: set, kind: str, pk) -> tuple[Organisation, Team | None]:
+    """The organisation (and team, for a team's dashboard) of a dashboard a manager may open: one of
+    the organisations they manage in (`managed_ids`, from dashboards_managed_organisation_ids).
+    Anything else is Hidden (a 404, page and API alike), whatever the asker's role."""
+    if kind == "team":
+        team = Team.objects.select_related("organisation").filter(pk=pk).first()
+        if team is None or team.organisation_id not in managed_ids:
+            raise Hidden("No such dashboard.")
+        return team.organisation, team
+    organisation = Organisation.objects.filter(pk=pk).first()
+    if organisation is None or organisation.pk not in managed_ids:
+        raise Hidden("No such dashboard.")
+    return organisation, None

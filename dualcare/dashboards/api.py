@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dualcare import access
-from dualcare.people.models import Organisation, Team, User
+from dualcare.people.models import User
 
 from . import selectors
 from .selectors import Scope
@@ -173,15 +173,8 @@ class _ScopeView(APIView):
 
     def scope(self, request, pk) -> Scope:
         managed = _managed(request.user, one_dashboard=True)
-        if self.kind == "team":
-            team = Team.objects.select_related("organisation").filter(pk=pk).first()
-            if team is None or team.organisation_id not in managed:
-                raise Http404("No such dashboard.")
-            return Scope(organisation=team.organisation, team=team)
-        organisation = Organisation.objects.filter(pk=pk).first()
-        if organisation is None or organisation.pk not in managed:
-            raise Http404("No such dashboard.")
-        return Scope(organisation=organisation)
+        organisation, team = access.dashboards_dashboard_or_404(managed, self.kind, pk)
+        return Scope(organisation=organisation, team=team)
 
     @extend_schema(parameters=[WEEKS], responses=DashboardSerializer)
     def get(self, request, pk):

@@ -70,16 +70,8 @@ def dashboard_manager(view):
 
 
 def _scope_or_404(request: HttpRequest, kind: str, pk) -> Scope:
-    managed = request.managed_organisation_ids
-    if kind == "team":
-        team = Team.objects.select_related("organisation").filter(pk=pk).first()
-        if team is None or team.organisation_id not in managed:
-            raise Http404("No such dashboard.")
-        return Scope(organisation=team.organisation, team=team)
-    organisation = Organisation.objects.filter(pk=pk).first()
-    if organisation is None or organisation.pk not in managed:
-        raise Http404("No such dashboard.")
-    return Scope(organisation=organisation)
+    organisation, team = access.dashboards_dashboard_or_404(request.managed_organisation_ids, kind, pk)
+    return Scope(organisation=organisation, team=team)
 
 
 def _definition_or_404(key: str) -> measures.MeasureDef:
