@@ -61,8 +61,7 @@ def audit_list_read(user: User, rows: Iterable, *, action: str, requested=None) 
     `service_user_id`), naming the records' kind and how many of that person's were read.
     `requested`: the person the list was filtered to; if none of theirs came back and the caller
     may not see their record, that is written as a denied attempt. Rows may be people themselves."""
-    from dualcare.audit.models import AuditEvent
-    from dualcare.audit.services import audit_record
+    from dualcare.audit.services import audit_reads, audit_record
 
     counts: dict = {}
     target_type = ""
@@ -86,16 +85,10 @@ def audit_list_read(user: User, rows: Iterable, *, action: str, requested=None) 
         return
     if not counts:
         return
-    organisations = _acting_organisation_ids(user, list(counts))
-    actor = user if getattr(user, "is_authenticated", False) else None
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=actor,
-            organisation_id=organisations.get(service_user_id, organisations.get(None)),
-            action=action,
-            service_user_id=service_user_id,
-            target_type=target_type,
-            detail={"records": count},
-        )
-        for service_user_id, count in counts.items()
+    audit_reads(
+        actor=user,
+        action=action,
+        target_type=target_type,
+        read=counts,
+        organisations=_acting_organisation_ids(user, list(counts)),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from dualcare.ids import is_uuid
 from dualcare.people.models import (
@@ -14,7 +14,6 @@ from dualcare.people.models import (
     CarerPermission,
     Organisation,
     ServiceUser,
-    ServiceUserGroupObjectPermission,
     ServiceUserUserObjectPermission,
     Team,
     User,
@@ -37,18 +36,15 @@ from .roles import (
 
 
 def _people_with_perm(user: User, codename: str) -> QuerySet:
-    """ServiceUser ids on which the user holds `codename` directly or through a group.
+    """ServiceUser ids on which the user holds `codename`: the direct object permissions that
+    permissions_sync grants (nothing grants any through a group, so no group table is read).
 
-    A UNION subquery rather than guardian's `id IN (...) OR id IN (...)`, which scans
-    the whole table (DESIGN.md "Engineering decisions").
+    A subquery on the permission table rather than guardian's `id IN (...) OR id IN (...)`, which
+    scans the whole table (DESIGN.md "Engineering decisions").
     """
-    direct = ServiceUserUserObjectPermission.objects.filter(
+    return ServiceUserUserObjectPermission.objects.filter(
         user=user, permission__codename=codename, permission__content_type__app_label="people"
     ).values("content_object_id")
-    via_group = ServiceUserGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename=codename, permission__content_type__app_label="people"
-    ).values("content_object_id")
-    return direct.union(via_group)
 
 
 def service_users_visible_to(user: User, *, perm: str = VIEW_RECORD) -> QuerySet[ServiceUser]:
@@ -72,22 +68,15 @@ def service_users_on_caseload(user: User) -> QuerySet[ServiceUser]:
 
 
 def user_has_perm(user: User, codename: str, service_user: ServiceUser) -> bool:
-    """One indexed lookup per table (direct and via group) for one person, in one query."""
+    """One indexed lookup of the direct object permission for one person, in one query."""
     if not is_active_staff(user):
         return False
-    direct = ServiceUserUserObjectPermission.objects.filter(
+    return ServiceUserUserObjectPermission.objects.filter(
         user=user,
         permission__codename=codename,
         permission__content_type__app_label="people",
-        content_object_id=OuterRef("pk"),
-    )
-    via_group = ServiceUserGroupObjectPermission.objects.filter(
-        group__user=user,
-        permission__codename=codename,
-        permission__content_type__app_label="people",
-        content_object_id=OuterRef("pk"),
-    )
-    return ServiceUser.objects.filter(pk=service_user.pk).filter(Exists(direct) | Exists(via_group)).exists()
+        content_object_id=service_user.pk,
+    ).exists()
 
 
 def can_view_record(user: User, service_user: ServiceUser) -> bool:

@@ -40,3 +40,24 @@ def audit_record(
         target_id=str(target.pk) if target is not None else "",
         detail=detail or {},
     )
+
+
+def audit_reads(*, actor, action: str, target_type: str, read: dict, organisations: dict) -> None:
+    """Append one "allowed" read per person in one insert (a list, page or export that shows
+    several people): `read` maps each person's id to how many of their records were shown, and
+    `organisations` each person's id to the organisation the actor read them for (``None``: the
+    actor's organisation for anyone not named). `detail` holds counts only, never personal data."""
+    if not read:
+        return
+    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor,
+            organisation_id=organisations.get(service_user_id, organisations.get(None)),
+            action=action,
+            service_user_id=service_user_id,
+            target_type=target_type,
+            detail={"records": count},
+        )
+        for service_user_id, count in read.items()
+    )

@@ -53,3 +53,22 @@ class OneMappingTests:
         assert hidden.status_code == 404
         assert refused.status_code == 403
         assert refused.data["detail"] == "Only staff of an involved team can do this."
+
+
+class GroupPermissionTests:
+    def test_access_is_only_what_permissions_sync_grants_never_a_group_permission(self, world):
+        """Nothing grants object permissions through groups, so access reads no group table: a
+        group permission row (made by hand, say in the Django admin) opens nothing."""
+        from django.contrib.auth.models import Group, Permission
+
+        from dualcare.people.models import ServiceUserGroupObjectPermission
+
+        group = Group.objects.create(name="Everyone")
+        world.outsider.groups.add(group)
+        ServiceUserGroupObjectPermission.objects.create(
+            group=group,
+            permission=Permission.objects.get(codename=access.VIEW_RECORD, content_type__app_label="people"),
+            content_object=world.service_user,
+        )
+        assert not access.can_view_record(world.outsider, world.service_user)
+        assert not access.service_users_visible_to(world.outsider).filter(pk=world.service_user.pk).exists()
