@@ -356,7 +356,12 @@ def test_the_schema_lists_them_read_only(world):
 @pytest.mark.parametrize(
     "path",
     [
+        "contacts/",
         "referrals/",
+        "outcomes/honos/",
+        "outcomes/top/",
+        "outcomes/dialog/",
+        "outcomes/satisfaction/",
         "organisations/",
         "teams/",
         "cohorts/",
@@ -364,7 +369,19 @@ def test_the_schema_lists_them_read_only(world):
     ],
 )
 def test_staff_only_lists_stay_refused_to_people(world, data, role, path):
+    """What these answer in full (collections and their outcomes, HoNOS items, a referral's
+    reasons) is more than the person's or carer's pages show them: the /me/ endpoints are theirs."""
     assert client(getattr(world, role)).get(f"/api/v1/{path}").status_code == 403
+
+
+def test_the_person_may_still_give_feedback_but_not_list_it(world):
+    api = client(world.service_user_login)
+    answer = {"service_user": str(world.service_user.pk), "answer": "good"}
+    assert api.post("/api/v1/outcomes/satisfaction/", answer, format="json").status_code == 201
+    assert api.get("/api/v1/outcomes/satisfaction/").status_code == 403
+    assert (
+        client(world.carer).post("/api/v1/outcomes/satisfaction/", answer, format="json").status_code == 403
+    )
 
 
 def test_a_past_appointment_is_not_listed(world, data):
