@@ -38,6 +38,7 @@ router.register("link-workers", linkworkers_api.LinkWorkerViewSet, basename="lin
 router.register("link-meetings", linkworkers_api.LinkMeetingViewSet, basename="link-meeting")
 # The person's own (a service user's or carer's token): what their portal pages show them.
 router.register("me/care-team", people_api_me.MyCareTeamViewSet, basename="me-care-team")
+router.register("me/record-views", people_api_me.MyRecordViewsViewSet, basename="me-record-view")
 router.register("me/appointments", contacts_api_me.MyAppointmentViewSet, basename="me-appointment")
 router.register("me/messages", notifications_api_me.MyMessageViewSet, basename="me-message")
 router.register("me/referrals", referrals_api_me.MyReferralViewSet, basename="me-referral")

@@ -77,3 +77,38 @@ class MyCareTeamViewSet(PersonReadViewSet):
     def rows(self, user):
         person = access.service_user_of(user)
         return selectors.care_team_of(person) if person is not None else []
+
+
+class RecordVisitSerializer(serializers.Serializer):
+    started = serializers.DateTimeField()
+    ended = serializers.DateTimeField()
+    who = serializers.SerializerMethodField(help_text="Who it was.")
+    where_they_work = serializers.SerializerMethodField()
+    what_they_did = serializers.ListField(source="did", child=serializers.CharField())
+
+    def get_who(self, visit) -> str:
+        return visit.actor.display_name if visit.actor else "DualCare (automatic)"
+
+    def get_where_they_work(self, visit) -> str:
+        # The words of the "Who has looked at your record" page.
+        if visit.organisation_name:
+            return visit.organisation_name
+        if visit.actor is not None and visit.actor.kind == User.Kind.CARER:
+            return "Your carer"
+        return "DualCare"
+
+
+class MyRecordViewsViewSet(PersonReadViewSet):
+    """Who has looked at or changed your record: each visit, newest first (your "Who has looked
+    at your record" page). A carer's pages have no such list, so a carer's token gets an empty one."""
+
+    serializer_class = RecordVisitSerializer
+    audit_action = "me.record_views"
+
+    def list(self, request, *args, **kwargs):
+        person = access.service_user_of(request.user)
+        visits = selectors.record_views(person) if person is not None else []
+        page = self.paginate_queryset(visits)
+        described = selectors.record_visits_described(person, page) if person is not None else []
+        access.audit_list_read(request.user, [person] if described else [], action=self.audit_action)
+        return self.get_paginated_response(self.get_serializer(described, many=True).data)

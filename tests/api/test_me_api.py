@@ -22,7 +22,9 @@ from tests.referrals.helpers import make_referral
 
 pytestmark = pytest.mark.django_db
 
-ENDPOINTS = ["care-team", "appointments", "messages", "referrals", "progress"]
+ENDPOINTS = ["care-team", "appointments", "messages", "referrals", "progress", "record-views"]
+# Those whose rows are records with ids (the record views are visits: who, when, what).
+WITH_IDS = ENDPOINTS[:-1]
 # The fields each endpoint answers: plain names, nothing the person's pages do not show (no risk,
 # reason, notes, outcome of an appointment, who booked or recorded it).
 FIELDS = {
@@ -51,6 +53,7 @@ FIELDS = {
         "signposting_next_steps",
     },
     "progress": {"id", "person", "filled_in_on", "ratings"},
+    "record-views": {"started", "ended", "who", "where_they_work", "what_they_did"},
 }
 
 
@@ -158,7 +161,7 @@ def portal_ids(endpoint: str, user, world) -> set:
 
 
 class MeEndpointTests:
-    @pytest.mark.parametrize("endpoint", ENDPOINTS)
+    @pytest.mark.parametrize("endpoint", WITH_IDS)
     def test_it_gives_the_service_user_what_their_pages_show(self, world, data, endpoint):
         user = world.service_user_login
         shown = ids(client(user).get(url(endpoint)))
@@ -180,12 +183,37 @@ class MeEndpointTests:
             body = client(user).get(url(endpoint)).content.decode()
             assert not any(mark in body for mark in theirs), (endpoint, user.username)
             assert jo.family_name not in body and jo.nhs_number not in body
+            assert '"Jo"' not in body  # Jo's known_as
 
-    @pytest.mark.parametrize("endpoint", ENDPOINTS)
+    @pytest.mark.parametrize("endpoint", WITH_IDS)
     def test_it_gives_the_carer_with_the_grants_what_their_pages_show(self, world, data, endpoint):
         grant(world, "appointments", "outcomes")
         shown = ids(client(world.carer).get(url(endpoint)))
         assert shown == portal_ids(endpoint, world.carer, world)
+
+    def test_it_gives_the_person_who_looked_at_their_record_as_their_page_does(self, world, data):
+        sam = world.service_user
+        client(world.keyworker_sm).get(f"/api/v1/service-users/{sam.pk}/")  # a look, audited
+        body = client(world.service_user_login).get(url("record-views")).json()
+        page = people_selectors.record_visits_described(sam, people_selectors.record_views(sam)[0:50])
+        assert body["count"] == people_selectors.record_views(sam).count() == len(page) > 0
+        assert [(row["who"], row["where_they_work"], row["what_they_did"]) for row in body["results"]] == [
+            (
+                visit.actor.display_name if visit.actor else "DualCare (automatic)",
+                visit.organisation_name,
+                visit.did,
+            )
+            for visit in page
+        ]
+        assert "Looked at your record" in body["results"][0]["what_they_did"]
+        assert body["results"][0]["who"] == world.keyworker_sm.display_name
+        # Their own reads are not visits to show them; a carer's pages have no such list.
+        assert client(world.carer).get(url("record-views")).json() == {
+            "count": 0,
+            "next": None,
+            "previous": None,
+            "results": [],
+        }
 
     def test_it_gives_the_carer_each_thing_only_with_its_grant(self, world, data):
         api = client(world.carer)
@@ -310,6 +338,9 @@ QUERIES = {
     ("referrals", "carer"): 0,
     ("progress", "service_user_login"): 3,  # count, TOP forms, audit
     ("progress", "carer"): 3,
+    # person, visits counted, a page of visits, their rows (names and organisations), audit
+    ("record-views", "service_user_login"): 5,
+    ("record-views", "carer"): 0,
 }
 
 
