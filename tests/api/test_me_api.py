@@ -393,6 +393,7 @@ def test_the_schema_lists_them_read_only(world):
         "outcomes/top/",
         "outcomes/dialog/",
         "outcomes/satisfaction/",
+        "service-users/",
         "organisations/",
         "teams/",
         "cohorts/",
