@@ -23,7 +23,7 @@ class MyAppointmentSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     person = PersonSerializer(source="service_user", help_text="Whose appointment it is.")
     starts_at = serializers.DateTimeField()
-    kind = serializers.ChoiceField(choices=[kind for kind in Kind.choices if kind[0] != Kind.COLLECTION])
+    kind = serializers.CharField(help_text="key_worker, clinic, depot or home_visit (as in /contacts/).")
     kind_words = serializers.SerializerMethodField(help_text="What it is, in plain words.")
     team = serializers.CharField(source="team.name", help_text="Who the appointment is with.")
     place = serializers.CharField(allow_blank=True)
