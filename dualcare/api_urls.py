@@ -7,13 +7,18 @@ from cohorts import api as cohorts_api
 from dualcare import api_docs
 from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
+from dualcare.contacts import api_me as contacts_api_me
 from dualcare.dashboards import api as dashboards_api
 from dualcare.notifications import api as notifications_api
+from dualcare.notifications import api_me as notifications_api_me
 from dualcare.people import api as people_api
+from dualcare.people import api_me as people_api_me
 from dualcare.spc import api as spc_api
 from linkworkers import api as linkworkers_api
 from outcomes import api as outcomes_api
+from outcomes import api_me as outcomes_api_me
 from referrals import api as referrals_api
+from referrals import api_me as referrals_api_me
 
 router = DefaultRouter()
 router.register("organisations", people_api.OrganisationViewSet, basename="organisation")
@@ -31,6 +36,13 @@ router.register("outcomes/dialog", outcomes_api.DialogViewSet, basename="outcome
 router.register("outcomes/satisfaction", outcomes_api.SatisfactionViewSet, basename="outcome-satisfaction")
 router.register("link-workers", linkworkers_api.LinkWorkerViewSet, basename="link-worker")
 router.register("link-meetings", linkworkers_api.LinkMeetingViewSet, basename="link-meeting")
+# The person's own (a service user's or carer's token): what their portal pages show them.
+router.register("me/care-team", people_api_me.MyCareTeamViewSet, basename="me-care-team")
+router.register("me/record-views", people_api_me.MyRecordViewsViewSet, basename="me-record-view")
+router.register("me/appointments", contacts_api_me.MyAppointmentViewSet, basename="me-appointment")
+router.register("me/messages", notifications_api_me.MyMessageViewSet, basename="me-message")
+router.register("me/referrals", referrals_api_me.MyReferralViewSet, basename="me-referral")
+router.register("me/progress", outcomes_api_me.MyProgressViewSet, basename="me-progress")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

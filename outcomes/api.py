@@ -15,10 +15,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dualcare import access, limits
+from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 from dualcare.people.models import ServiceUser
@@ -249,8 +249,22 @@ def _items_errors(errors: dict) -> dict:
     return result
 
 
+class IsStaffOrPersonAnswering(IsStaff):
+    """Staff; and a service user giving their own feedback (create only). A person's progress is
+    read at /me/progress/, in their page's words, not through the staff lists."""
+
+    def has_permission(self, request, view):
+        if super().has_permission(request, view):
+            return True
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.kind == user.Kind.SERVICE_USER and view.action == "create"
+        )
+
+
 class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsAuthenticated]
+    # Staff only: the forms in full are not what a person's or carer's pages show them.
+    permission_classes = [IsStaff]
     lookup_value_regex = "[0-9a-f-]{36}"
     filter_backends: list = []
     instrument = ""
@@ -393,6 +407,7 @@ class DialogViewSet(_OutcomeViewSet):
 class SatisfactionViewSet(_OutcomeViewSet):
     """Friends and Family Test answers about joint care; a service user may answer for themselves."""
 
+    permission_classes = [IsStaffOrPersonAnswering]
     instrument = "satisfaction"
     model = SatisfactionResponse
     serializer_class = SatisfactionSerializer

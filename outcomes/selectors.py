@@ -66,6 +66,23 @@ def latest_for_people(user, people_ids) -> dict:
     return latest
 
 
+# The three TOP ratings a person's "How you are getting on" page shows, in the words it uses.
+PROGRESS_RATINGS = [
+    ("psychological_health", "How you felt in yourself (your mental health)"),
+    ("physical_health", "Your physical health"),
+    ("quality_of_life", "Your quality of life overall"),
+]
+
+
+def progress_forms(user, service_user=None) -> QuerySet[TopForm]:
+    """The TOP forms whose ratings the person's progress page shows, oldest first: their own (or,
+    for a carer, those of the people who granted them their progress scores); none while TOP is
+    switched off."""
+    if "top" not in enabled_instruments():
+        return TopForm.objects.none()
+    return outcomes_visible(user, "top", service_user)
+
+
 def history_for(user, service_user) -> dict[str, list]:
     """Every visible form of each switched-on instrument for one person, oldest first."""
     return {name: list(outcomes_visible(user, name, service_user)) for name in enabled_instruments()}

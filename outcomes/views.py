@@ -271,11 +271,7 @@ def _own_person(request):
     return person
 
 
-TOP_WORDS = [
-    ("psychological_health", "How you felt in yourself (your mental health)"),
-    ("physical_health", "Your physical health"),
-    ("quality_of_life", "Your quality of life overall"),
-]
+TOP_WORDS = selectors.PROGRESS_RATINGS
 
 
 def _rating_words(value) -> str:
@@ -294,11 +290,7 @@ def _rating_words(value) -> str:
 def mine(request: HttpRequest) -> HttpResponse:
     """The person's own TOP ratings over time, in plain words, and their feedback."""
     person = _own_person(request)
-    forms = (
-        list(selectors.outcomes_visible(request.user, "top", person))
-        if instruments.instrument_enabled("top")
-        else []
-    )
+    forms = list(selectors.progress_forms(request.user, person))
     ratings = []
     for name, words in TOP_WORDS:
         points = [(form.completed_on, getattr(form, name)) for form in forms]

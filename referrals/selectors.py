@@ -90,7 +90,10 @@ def referrals_for_service_user(user: User, service_user: ServiceUser) -> list[Re
     if getattr(user, "is_authenticated", False) and user.kind == User.Kind.SERVICE_USER:
         if service_user.user_id != user.pk:
             return []
-        rows = list(base.exclude(state=State.DRAFT).order_by("-created_at"))
+        # The page names the receiving key worker once they accept: joined, not one query per row.
+        rows = list(
+            base.exclude(state=State.DRAFT).select_related("receiving_key_worker").order_by("-created_at")
+        )
         for row in rows:
             row.can_open = False
         return rows

@@ -13,10 +13,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dualcare import access, limits
+from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 
@@ -93,9 +93,10 @@ DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Contacts on this
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Appointments and supervised-consumption collections the caller may see."""
+    """Appointments and supervised-consumption collections the caller may see: staff only. A
+    service user's or carer's token reads the appointments their pages show at /me/appointments/."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsStaff]
     serializer_class = ContactSerializer
     lookup_value_regex = "[0-9a-f-]{36}"
     filter_backends: list = []

@@ -89,9 +89,9 @@ def my_appointments(user: User) -> QuerySet[Contact]:
     return _coming_appointments(access.contacts_visible_to(user))
 
 
-def carer_appointments(user: User, service_user: ServiceUser) -> QuerySet[Contact]:
+def carer_appointments(user: User, service_user: ServiceUser | None = None) -> QuerySet[Contact]:
     """The coming appointments of a person who lets this carer see them (their appointments
-    grant, carer_sharing); nothing otherwise."""
+    grant, carer_sharing), or of everyone who does when no person is given; nothing otherwise."""
     if user.kind != User.Kind.CARER:
         return Contact.objects.none()
     return _coming_appointments(

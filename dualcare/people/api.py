@@ -139,8 +139,11 @@ class ServiceUserDetailSerializer(ServiceUserListSerializer):
 
 
 class ServiceUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """People visible to the caller. Reading one person is audited; a hidden one is a 404."""
+    """People visible to the caller. Reading one person is audited; a hidden one is a 404. Staff
+    only: the record in full (quadrant, consents, contact notes) is more than a person's or
+    carer's pages show them; their token reads /api/v1/me/... instead."""
 
+    permission_classes = [IsStaff]
     lookup_value_regex = "[0-9a-f-]{36}"
 
     def get_queryset(self):

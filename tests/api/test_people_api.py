@@ -132,8 +132,13 @@ class ServiceUserApiTests:
         assert self.ids(api, world.orgadmin_mh) == set()
         assert self.ids(api, world.pharmacist) == set()
         assert self.ids(api, world.outsider) == set()
-        assert self.ids(api, world.service_user_login) == {su}
-        assert self.ids(api, world.carer) == set()
+
+    def test_it_refuses_service_users_and_carers(self, api, world):
+        # Their own record in full is more than their pages show: they read /api/v1/me/... .
+        for user in (world.service_user_login, world.carer):
+            client = as_user(api, user)
+            assert client.get("/api/v1/service-users/").status_code == 403
+            assert client.get(f"/api/v1/service-users/{world.service_user.pk}/").status_code == 403
 
     def test_a_hidden_person_is_a_404_and_the_attempt_is_audited(self, api, world):
         response = as_user(api, world.keyworker_mh_south).get(
@@ -142,7 +147,7 @@ class ServiceUserApiTests:
         assert response.status_code == 404 and response.json() == {"detail": "Not found."}
         assert AuditEvent.objects.filter(actor=world.keyworker_mh_south, outcome="denied").count() == 1
         response = as_user(api, world.service_user_login).get(f"/api/v1/service-users/{world.mh_only.pk}/")
-        assert response.status_code == 404
+        assert response.status_code == 403
 
     def test_detail_shows_agencies_consents_and_the_callers_shared_scopes(self, api, world):
         quadrant_assess(

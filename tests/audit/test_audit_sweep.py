@@ -235,7 +235,8 @@ def _viewer_without_params(name: str, w):
         "outcomes:my_feedback",
         "contacts:mine",
     }
-    if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:")):
+    # /api/v1/me/... (me-care-team-list, me-appointment-list, ...): a person's own token.
+    if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:", "me-")):
         return w.service_user_login
     if name in {"carer_home", "careplans:carer_list"}:
         return w.carer

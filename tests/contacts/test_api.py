@@ -47,13 +47,16 @@ class ContactListTests:
         ids = [row["id"] for row in as_user(api, world.keyworker_sm).get(URL).json()["results"]]
         assert set(ids) == {str(own.pk), str(today_collection.pk)}  # sm holds contacts consent
 
-    def test_uninvolved_staff_and_carers_see_nothing(self, api, world, today_collection):
-        for someone in (world.outsider, world.orgadmin_mh, world.carer):
+    def test_uninvolved_staff_see_nothing(self, api, world, today_collection):
+        for someone in (world.outsider, world.orgadmin_mh):
             assert as_user(api, someone).get(URL).json()["count"] == 0
 
-    def test_the_person_sees_their_own(self, api, world, today_collection):
-        body = as_user(api, world.service_user_login).get(URL).json()
-        assert [row["id"] for row in body["results"]] == [str(today_collection.pk)]
+    def test_the_person_and_carers_are_refused(self, api, world, today_collection):
+        # Staff only: a person's token reads what their page shows at /api/v1/me/appointments/
+        # (not their collections or what was recorded about them).
+        for someone in (world.service_user_login, world.carer):
+            assert as_user(api, someone).get(URL).status_code == 403
+            assert as_user(api, someone).get(f"{URL}{today_collection.pk}/").status_code == 403
 
     def test_it_filters_by_person_and_kind_and_checks_them(self, api, world, today_collection):
         appointment(world)
@@ -128,11 +131,15 @@ class RecordTests:
         assert Contact.objects.get(pk=today_collection.pk).outcome == ""
 
     def test_staff_who_cannot_see_it_get_404(self, api, world, today_collection):
-        for someone in (world.keyworker_mh, world.outsider, world.carer):
+        for someone in (world.keyworker_mh, world.outsider):
             response = as_user(api, someone).post(
                 f"{URL}{today_collection.pk}/record/", {"outcome": "missed"}
             )
             assert response.status_code == 404
+        response = as_user(api, world.carer).post(
+            f"{URL}{today_collection.pk}/record/", {"outcome": "missed"}
+        )
+        assert response.status_code == 403  # the contacts API is staff only
 
 
 class AlertApiTests:

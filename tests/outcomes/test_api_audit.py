@@ -164,13 +164,18 @@ class ListAuditTests:
         assert response.json()["count"] == 0
         assert not reads().exists()
 
-    def test_a_person_reading_their_own_answers_is_audited_without_an_organisation(self, api, world):
+    def test_a_person_reading_their_own_progress_is_audited_without_an_organisation(self, api, world):
+        # The staff lists refuse a person (audited as refused); their progress is /me/progress/.
         client = as_user(api, world.service_user_login)
         response = client.post(
             f"{BASE}satisfaction/", {"service_user": str(world.service_user.pk), "answer": "very_good"}
         )
         assert response.status_code == 201, response.content
-        assert client.get(f"{BASE}satisfaction/").json()["count"] == 1
-        event = reads().get()
-        assert event.action == "outcomes.satisfaction.list" and event.actor == world.service_user_login
+        assert client.get(f"{BASE}satisfaction/").status_code == 403
+        refused = AuditEvent.objects.get(actor=world.service_user_login, outcome=AuditEvent.Outcome.DENIED)
+        assert refused.action == "api.refused"
+        make_top(world)
+        assert client.get("/api/v1/me/progress/").json()["count"] == 1
+        event = AuditEvent.objects.get(action="me.progress")
+        assert event.actor == world.service_user_login
         assert event.service_user == world.service_user and event.organisation is None
