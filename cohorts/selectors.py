@@ -49,7 +49,7 @@ def cohorts_visible_to(user) -> QuerySet:
     """Cohorts of the organisations the staff member works in."""
     from dualcare import access
 
-    if not getattr(user, "is_authenticated", False) or user.kind != "staff":
+    if not access.is_active_staff(user):
         return Cohort.objects.none()
     return Cohort.objects.filter(organisation__in=access.organisations_of(user).values("pk"))
 

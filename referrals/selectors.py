@@ -87,7 +87,7 @@ def referrals_for_service_user(user: User, service_user: ServiceUser) -> list[Re
     base = Referral.objects.filter(service_user=service_user).select_related(
         "from_team__organisation", "to_team__organisation"
     )
-    if getattr(user, "is_authenticated", False) and user.kind == User.Kind.SERVICE_USER:
+    if access.is_active_user(user) and user.kind == User.Kind.SERVICE_USER:
         if service_user.user_id != user.pk:
             return []
         # The page names the receiving key worker once they accept: joined, not one query per row.

@@ -15,7 +15,7 @@ from dualcare.people.models import (
 )
 
 from .records import can_view_record, carer_link_for
-from .roles import active_roles
+from .roles import active_roles, is_active_staff
 
 # ---------------------------------------------------------------------------
 # Audited reads through the API (outcomes, quadrant assessments, contacts)
@@ -32,7 +32,7 @@ def _acting_organisation_ids(user: User, service_user_ids: list) -> dict:
     key None holds the organisation for a person none of the caller's teams is involved with."""
     from django.db.models import FilteredRelation
 
-    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+    if not is_active_staff(user):
         return {}
     rows = (
         active_roles(user)

@@ -81,14 +81,14 @@ def user_has_perm(user: User, codename: str, service_user: ServiceUser) -> bool:
 
 def can_view_record(user: User, service_user: ServiceUser) -> bool:
     """The person's record summary: identity, agencies involved, key workers, consents."""
-    if getattr(user, "is_authenticated", False) and user.kind == User.Kind.SERVICE_USER:
+    if is_active_user(user) and user.kind == User.Kind.SERVICE_USER:
         return service_user.user_id == user.pk
     return user_has_perm(user, VIEW_RECORD, service_user)
 
 
 def visible_scopes(user: User, service_user: ServiceUser) -> set[str]:
     """Scopes of information from other organisations this staff member may see for the person."""
-    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+    if not is_active_staff(user):
         return set()
     by_codename = {codename: scope for scope, codename in SCOPE_PERMS.items()}
     held = ServiceUserUserObjectPermission.objects.filter(
@@ -130,7 +130,7 @@ def carer_scopes(user: User, service_user: ServiceUser) -> set[str]:
 
 def cared_for_by(user: User) -> QuerySet[ServiceUser]:
     """People this carer supports who have granted them something to see."""
-    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.CARER:
+    if not is_active_user(user) or user.kind != User.Kind.CARER:
         return ServiceUser.objects.none()
     return ServiceUser.objects.filter(
         carers__user=user,
@@ -145,7 +145,7 @@ def carer_link_for(user: User, service_user: ServiceUser) -> Carer | None:
 
 def service_user_of(user: User) -> ServiceUser | None:
     """The record of a signed-in service user."""
-    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.SERVICE_USER:
+    if not is_active_user(user) or user.kind != User.Kind.SERVICE_USER:
         return None
     return ServiceUser.objects.filter(user=user).first()
 

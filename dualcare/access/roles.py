@@ -55,7 +55,7 @@ def organisations_of(user: User) -> QuerySet[Organisation]:
 
 def acting_organisation(user: User, service_user: ServiceUser | None = None) -> Organisation | None:
     """The organisation a staff member acts for: one involved with the person where possible."""
-    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.STAFF:
+    if not is_active_staff(user):
         return None
     roles = active_roles(user).select_related("team__organisation").order_by("start")
     if service_user is not None:
@@ -70,11 +70,7 @@ def acting_organisation(user: User, service_user: ServiceUser | None = None) -> 
 
 
 def has_role(user: User, *roles: str) -> bool:
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.kind == User.Kind.STAFF
-        and active_roles(user).filter(role__in=roles).exists()
-    )
+    return is_active_staff(user) and active_roles(user).filter(role__in=roles).exists()
 
 
 def roles_in_force(*, on=None, **filters) -> QuerySet[StaffRole]:
