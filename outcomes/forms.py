@@ -241,13 +241,7 @@ class TopCaptureForm(InstrumentForm):
             today=timezone.localdate(),
         )
 
-    # an answer whose rule reads other answers
-    DEPENDS_ON = {
-        "shared_needle": ("injecting_days",),
-        "shared_paraphernalia": ("injecting_days",),
-        "other_substance_name": ("other_substance_days",),
-        **{f"{prefix}_{suffix}": (f"{prefix}_days",) for prefix, _label, suffix, _unit in TOP_SUBSTANCES},
-    }
+    DEPENDS_ON = validation.TOP_DEPENDS_ON
 
     def service_kwargs(self) -> dict:
         return {

@@ -137,6 +137,16 @@ def validate_top(*, completed_on, stage, answers: dict, today: dt.date) -> dict[
     return errors
 
 
+# An answer whose TOP rule reads other answers: {field: (fields it reads, ...)}. A page or the API
+# that could not read one of those skips the rule rather than judge by a missing answer.
+TOP_DEPENDS_ON = {
+    "shared_needle": ("injecting_days",),
+    "shared_paraphernalia": ("injecting_days",),
+    "other_substance_name": ("other_substance_days",),
+    **{f"{prefix}_{suffix}": (f"{prefix}_days",) for prefix, _label, suffix, _unit in TOP_SUBSTANCES},
+}
+
+
 def validate_dialog(*, rated_on, items, today: dt.date) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     _check_date(errors, "rated_on", rated_on, today, "of the rating")
