@@ -2,6 +2,7 @@
 progress, due list, team completion, CSV export and import; allowed and denied roles."""
 
 import csv
+import html
 import io
 
 import pytest
@@ -199,7 +200,10 @@ class EveryErrorAtOnceTests:
         assert form.errors["item5"] == ["Item 5 must be 0, 1, 2, 3, 4, or 9 if not known."]
         assert "choose the type of problem" in form.errors["item8_type"][0]
         assert len(self.summary(response)) == 4
-        assert "There is a problem" in response.content.decode()
+        body = response.content.decode()
+        assert "There is a problem" in body
+        for messages in form.errors.values():  # in the summary and at the question (twice each)
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
         assert not HonosRating.objects.exists()
 
     def test_honos_does_not_judge_item_8s_type_by_an_item_8_that_could_not_be_read(self, client, world):
@@ -221,6 +225,9 @@ class EveryErrorAtOnceTests:
         assert form.errors["item2"] == ["Rate physical health from 1 to 7."]
         assert form.errors["item4"] == ["Rate accommodation from 1 to 7."]
         assert len(self.summary(response)) == 3
+        body = response.content.decode()
+        for messages in form.errors.values():  # in the summary and at the question
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
         assert not DialogRating.objects.exists()
 
     def test_satisfaction_shows_a_bad_answer_and_a_too_long_comment(self, client, world):
@@ -233,6 +240,9 @@ class EveryErrorAtOnceTests:
         assert form.errors["answer"] == ["Choose one answer."]
         assert form.errors["comment"] == ["Keep the comment to 5,000 characters or fewer."]
         assert len(self.summary(response)) == 2
+        body = response.content.decode()
+        for messages in form.errors.values():  # in the summary and at the question
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
         assert not SatisfactionResponse.objects.exists()
 
     def test_top_shows_a_bad_date_a_bad_number_and_an_out_of_range_number(self, client, world):
@@ -253,6 +263,9 @@ class EveryErrorAtOnceTests:
         assert form.errors["completed_on"] == ["The date the form was completed must be a real date."]
         assert "0 to 28" in form.errors["tobacco_days"][0]
         assert len(self.summary(response)) == 3
+        body = response.content.decode()
+        for messages in form.errors.values():  # in the summary and at the question
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
         assert not TopForm.objects.exists()
 
 
