@@ -121,6 +121,24 @@ class RecordingAfterDischargeTests:
             discharge_honos(world, involvement, rated_on=days_ago(11))
         assert list(caught.value.errors) == ["rated_on"]
 
+    def test_a_date_before_the_start_of_care_shows_with_the_items_errors(self, world):
+        involvement = end_care(world, world.cmht_north, started=10)
+        items = list(HONOS_ITEMS)
+        items[2] = 7
+        with pytest.raises(services.OutcomeValidationError) as caught:
+            services.honos_record(
+                service_user=involvement.service_user,
+                by=world.keyworker_mh,
+                rated_on=days_ago(11),
+                stage="review",
+                items=items,
+                item8_type="",
+                exit_from=involvement,
+            )
+        assert set(caught.value.errors) == {"rated_on", "stage", "item3", "item8_type"}
+        assert "start of care" in caught.value.errors["rated_on"][0]
+        assert not HonosRating.objects.exists()
+
     def test_only_once(self, world):
         involvement = end_care(world, world.cmht_north)
         discharge_honos(world, involvement)
