@@ -49,6 +49,9 @@ class InstrumentForm(NHSForm):
     # an answer whose rule reads other answers: {field: (fields it reads, ...)}
     DEPENDS_ON: dict[str, tuple[str, ...]] = {}
 
+    # more rules on what could be read, set by the view: callable(cleaned) -> {field: [message]}
+    more_problems = None
+
     def problems(self, cleaned: dict) -> dict[str, list[str]]:
         """outcomes.validation's errors over what could be read."""
         raise NotImplementedError
@@ -56,7 +59,10 @@ class InstrumentForm(NHSForm):
     def clean(self):
         cleaned = super().clean()
         if self.errors:
-            for name, messages in self.problems(cleaned).items():
+            problems = self.problems(cleaned)
+            for name, messages in (self.more_problems(cleaned) if self.more_problems else {}).items():
+                problems.setdefault(name, messages)
+            for name, messages in problems.items():
                 if name not in self.fields or name in self.errors:
                     continue
                 if any(other in self.errors for other in self.DEPENDS_ON.get(name, ())):

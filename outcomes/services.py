@@ -61,7 +61,7 @@ def _rater(by, service_user):
 EXIT_STAGES = {"honos": ("discharge",), "top": ("exit", "post_treatment_exit")}
 
 
-def _exit_problems(by, service_user, involvement, instrument: str, stage, day) -> dict[str, list[str]]:
+def exit_problems(by, service_user, involvement, instrument: str, stage, day) -> dict[str, list[str]]:
     """The field errors of an exit measure recorded after the involvement ended (the rule is
     access.outcomes_can_record_exit): only the exit stages, within the episode's dates. Returned,
     not raised, so they show with the instrument's own errors; a caller who may not record it at
@@ -95,7 +95,7 @@ def _exit_rater(service_user, involvement, instrument: str):
 def _with_exit_problems(errors: dict, exit_from, by, service_user, instrument, stage, day) -> dict:
     """The instrument's errors and, after discharge, the exit measure's, all at once."""
     if exit_from is not None:
-        for field, messages in _exit_problems(by, service_user, exit_from, instrument, stage, day).items():
+        for field, messages in exit_problems(by, service_user, exit_from, instrument, stage, day).items():
             errors.setdefault(field, messages)
     return errors
 

@@ -214,6 +214,26 @@ class ExitPageTests:
         assert again.status_code == 200 and "already recorded" in again.content.decode()
         assert HonosRating.objects.count() == 1
 
+    def test_a_date_before_the_start_of_care_shows_with_a_bad_item(self, world, login):
+        involvement = end_care(world, world.cmht_north, started=10)
+        client = login(world.keyworker_mh)
+        day = days_ago(11)
+        data = {
+            "rated_on_day": day.day,
+            "rated_on_month": day.month,
+            "rated_on_year": day.year,
+            "stage": "discharge",
+            "rating_period": "two_weeks",
+            **{f"item{n}": str(v) for n, v in enumerate(HONOS_ITEMS, start=1)},
+            "item3": "x",
+            "item8_type": "B",
+        }
+        response = client.post(reverse("outcomes:exit_new", args=[involvement.pk, "honos"]), data)
+        errors = response.context["form"].errors
+        assert set(errors) == {"rated_on", "item3"}
+        assert "start of care" in errors["rated_on"][0]
+        assert not HonosRating.objects.exists()
+
     def test_the_review_stage_is_refused_on_the_form(self, world, login):
         involvement = end_care(world, world.cmht_north)
         client = login(world.keyworker_mh)
