@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.fields import SkipField
 from rest_framework.response import Response
 
 from dualcare import access, limits
@@ -23,7 +25,7 @@ from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 from dualcare.people.models import ServiceUser
 
-from . import instruments, scoring, services
+from . import instruments, scoring, services, validation
 from .models import (
     TOP_AMOUNT_FIELDS,
     TOP_DAYS_FIELDS,
@@ -108,7 +110,11 @@ class HonosCreateSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text="12 ratings, 0-4, or 9 for not known."
     )
     item8_type = serializers.ChoiceField(
-        choices=Item8Type.choices, required=False, allow_blank=True, default=""
+        choices=Item8Type.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={"invalid_choice": "Choose a problem type from A to J."},
     )
     item8_other = limits.api_text(
         what="the other problem", max_length=200, required=False, allow_blank=True, default=""
@@ -229,7 +235,9 @@ class SatisfactionSerializer(_Base):
 class SatisfactionCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     responded_on = limits.api_date(what="the date of the answer", window=None, required=False)
-    answer = serializers.ChoiceField(choices=FFTAnswer.choices)
+    answer = serializers.ChoiceField(
+        choices=FFTAnswer.choices, error_messages={"invalid_choice": validation.CHOOSE_ONE_ANSWER}
+    )
     comment = limits.api_text(
         what="a comment",
         max_length=limits.LONG_TEXT,
@@ -331,12 +339,39 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"service_user": ["This is not the person of that involvement."]})
         return involvement
 
+    # a field whose rule reads other fields: {field: (fields it reads, ...)}
+    DEPENDS_ON: dict[str, tuple[str, ...]] = {}
+
+    def problems(self, readable: dict) -> dict[str, list[str]]:
+        """outcomes.validation's errors over the fields that could be read."""
+        raise NotImplementedError
+
+    def _every_error(self, payload) -> dict:
+        """The serializer's errors and, as the pages do (outcomes.forms.InstrumentForm), the
+        instrument's own rules on the fields it could read, skipping a rule that reads a field
+        that could not be read: every error in one answer."""
+        errors = dict(payload.errors)
+        readable = {}
+        for name, field in payload.fields.items():
+            if name in errors:
+                continue
+            try:
+                readable[name] = field.run_validation(field.get_value(payload.initial_data))
+            except (serializers.ValidationError, SkipField):
+                continue
+        for name, messages in _items_errors(self.problems(readable)).items():
+            if name in errors or any(other in errors for other in self.DEPENDS_ON.get(name, ())):
+                continue
+            errors[name] = messages
+        return errors
+
     def create(self, request):
         if self.instrument != "satisfaction" and request.user.kind != request.user.Kind.STAFF:
             # Staff rate HoNOS, TOP and DIALOG; a person may only answer the satisfaction question.
             raise PermissionDenied(f"Only staff record {services.INSTRUMENT_NAMES[self.instrument]}.")
         payload = self.create_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            raise ValidationError(self._every_error(payload))
         data = dict(payload.validated_data)
         if data.get("involvement") is not None:
             involvement = self._ended_involvement(data.pop("involvement"), data["service_user"])
@@ -368,6 +403,19 @@ class HonosViewSet(_OutcomeViewSet):
     def create(self, request):
         return super().create(request)
 
+    DEPENDS_ON = {"item8_type": ("items",), "item8_other": ("items", "item8_type")}
+
+    def problems(self, readable):
+        return validation.validate_honos(
+            rated_on=readable.get("rated_on"),
+            stage=readable.get("stage"),
+            items=readable.get("items"),
+            item8_type=readable.get("item8_type") or "",
+            item8_other=readable.get("item8_other") or "",
+            rating_period=readable.get("rating_period"),
+            today=timezone.localdate(),
+        )
+
     def record(self, person, data):
         return services.honos_record(service_user=person, by=self.request.user, **data)
 
@@ -383,6 +431,18 @@ class TopViewSet(_OutcomeViewSet):
     @extend_schema(request=TopCreateSerializer, responses={201: TopSerializer})
     def create(self, request):
         return super().create(request)
+
+    DEPENDS_ON = validation.TOP_DEPENDS_ON
+
+    def problems(self, readable):
+        answers = {name: value for name, value in readable.items() if name in TOP_ITEM_FIELDS}
+        answers["other_substance_name"] = readable.get("other_substance_name") or ""
+        return validation.validate_top(
+            completed_on=readable.get("completed_on"),
+            stage=readable.get("stage"),
+            answers=answers,
+            today=timezone.localdate(),
+        )
 
     def record(self, person, data):
         return services.top_record(service_user=person, by=self.request.user, **data)
@@ -400,6 +460,11 @@ class DialogViewSet(_OutcomeViewSet):
     def create(self, request):
         return super().create(request)
 
+    def problems(self, readable):
+        return validation.validate_dialog(
+            rated_on=readable.get("rated_on"), items=readable.get("items"), today=timezone.localdate()
+        )
+
     def record(self, person, data):
         return services.dialog_record(service_user=person, by=self.request.user, **data)
 
@@ -416,6 +481,14 @@ class SatisfactionViewSet(_OutcomeViewSet):
     @extend_schema(request=SatisfactionCreateSerializer, responses={201: SatisfactionSerializer})
     def create(self, request):
         return super().create(request)
+
+    def problems(self, readable):
+        return validation.validate_satisfaction(
+            responded_on=readable.get("responded_on") or timezone.localdate(),
+            answer=readable.get("answer"),
+            comment=readable.get("comment") or "",
+            today=timezone.localdate(),
+        )
 
     def record(self, person, data):
         return services.satisfaction_record(service_user=person, by=self.request.user, **data)

@@ -38,7 +38,41 @@ def _date(label, what):
     )
 
 
-class HonosForm(NHSForm):
+class InstrumentForm(NHSForm):
+    """A capture form whose errors all show at once.
+
+    A box Django could not read (letters in a number, a date that does not exist) must not hide
+    the instrument's own errors on every other answer: clean() runs outcomes.validation over
+    what was read and adds its messages, skipping a rule that reads an answer that could not be
+    read (DEPENDS_ON). A valid form is judged again, in full, by the service."""
+
+    # an answer whose rule reads other answers: {field: (fields it reads, ...)}
+    DEPENDS_ON: dict[str, tuple[str, ...]] = {}
+
+    # more rules on what could be read, set by the view: callable(cleaned) -> {field: [message]}
+    more_problems = None
+
+    def problems(self, cleaned: dict) -> dict[str, list[str]]:
+        """outcomes.validation's errors over what could be read."""
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            problems = self.problems(cleaned)
+            for name, messages in (self.more_problems(cleaned) if self.more_problems else {}).items():
+                problems.setdefault(name, messages)
+            for name, messages in problems.items():
+                if name not in self.fields or name in self.errors:
+                    continue
+                if any(other in self.errors for other in self.DEPENDS_ON.get(name, ())):
+                    continue  # its rule reads an answer that could not be read
+                for message in messages:
+                    self.add_error(name, message)
+        return cleaned
+
+
+class HonosForm(InstrumentForm):
     rated_on = _date("Date of the rating", "the date of the rating")
     stage = forms.ChoiceField(
         choices=HonosStage.choices,
@@ -60,7 +94,10 @@ class HonosForm(NHSForm):
                 choices=HONOS_SCALE,
                 widget=forms.RadioSelect,
                 label=f"{number}. {label}",
-                error_messages={"required": f"Rate item {number} (0 to 4, or 9 if not known)."},
+                error_messages={
+                    "required": f"Rate item {number} (0 to 4, or 9 if not known).",
+                    "invalid_choice": validation.honos_item_message(number),
+                },
             )
             if number == 8:
                 self.fields["item8_type"] = forms.ChoiceField(
@@ -73,16 +110,23 @@ class HonosForm(NHSForm):
                     required=False, max_length=200, label="8b. If type J (other), say what"
                 )
 
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
+    DEPENDS_ON = {"item8_type": ("item8",), "item8_other": ("item8", "item8_type")}
+
+    def _values(self, data: dict) -> dict:
         return {
-            "rated_on": data["rated_on"],
-            "stage": data["stage"],
-            "rating_period": data["rating_period"],
-            "items": [int(data[f"item{n}"]) for n in range(1, 13)],
+            "rated_on": data.get("rated_on"),
+            "stage": data.get("stage"),
+            "rating_period": data.get("rating_period"),
+            "items": [int(data[f"item{n}"]) if data.get(f"item{n}") else None for n in range(1, 13)],
             "item8_type": data.get("item8_type") or "",
             "item8_other": data.get("item8_other") or "",
         }
+
+    def problems(self, cleaned: dict) -> dict[str, list[str]]:
+        return validation.validate_honos(**self._values(cleaned), today=timezone.localdate())
+
+    def service_kwargs(self) -> dict:
+        return self._values(self.cleaned_data)
 
 
 def _days(label):
@@ -105,7 +149,7 @@ def _rating(label):
     return forms.IntegerField(required=False, label=label, help_text=f"0 (poor) to 20 (good). {NOT_ANSWERED}")
 
 
-class TopCaptureForm(NHSForm):
+class TopCaptureForm(InstrumentForm):
     completed_on = _date("Date completed", "the date the form was completed")
     stage = forms.ChoiceField(
         choices=TopStage.choices,
@@ -195,28 +239,15 @@ class TopCaptureForm(NHSForm):
                 values[name] = value
         return values
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            # A box Django could not read (letters in a number) must not hide the instrument's
-            # own errors on every other answer: check what was read, so all show at once.
-            problems = validation.validate_top(
-                completed_on=cleaned.get("completed_on"),
-                stage=cleaned.get("stage"),
-                answers=self._answers(cleaned),
-                today=timezone.localdate(),
-            )
-            for name, messages in problems.items():
-                if name not in self.fields or name in self.errors:
-                    continue
-                if self.TOP_DEPENDS_ON.get(name) in self.errors:
-                    continue  # its rule reads an answer that could not be read
-                for message in messages:
-                    self.add_error(name, message)
-        return cleaned
+    def problems(self, cleaned: dict) -> dict[str, list[str]]:
+        return validation.validate_top(
+            completed_on=cleaned.get("completed_on"),
+            stage=cleaned.get("stage"),
+            answers=self._answers(cleaned),
+            today=timezone.localdate(),
+        )
 
-    # an answer whose rule reads another answer
-    TOP_DEPENDS_ON = {"shared_needle": "injecting_days", "shared_paraphernalia": "injecting_days"}
+    DEPENDS_ON = validation.TOP_DEPENDS_ON
 
     def service_kwargs(self) -> dict:
         return {
@@ -237,7 +268,7 @@ DIALOG_SCALE = [
 ]
 
 
-class DialogForm(NHSForm):
+class DialogForm(InstrumentForm):
     rated_on = _date("Date of the rating", "the date of the rating")
 
     def __init__(self, *args, **kwargs):
@@ -247,27 +278,49 @@ class DialogForm(NHSForm):
                 choices=DIALOG_SCALE,
                 widget=forms.RadioSelect,
                 label=f"How satisfied are you with your {label.lower()}?",
-                error_messages={"required": f"Rate {label.lower()} from 1 to 7."},
+                error_messages={
+                    "required": validation.dialog_item_message(number),
+                    "invalid_choice": validation.dialog_item_message(number),
+                },
             )
 
-    def service_kwargs(self) -> dict:
+    def _values(self, data: dict) -> dict:
         return {
-            "rated_on": self.cleaned_data["rated_on"],
-            "items": [int(self.cleaned_data[f"item{n}"]) for n in range(1, 12)],
+            "rated_on": data.get("rated_on"),
+            "items": [int(data[f"item{n}"]) if data.get(f"item{n}") else None for n in range(1, 12)],
         }
 
+    def problems(self, cleaned: dict) -> dict[str, list[str]]:
+        return validation.validate_dialog(**self._values(cleaned), today=timezone.localdate())
 
-class SatisfactionForm(NHSForm):
+    def service_kwargs(self) -> dict:
+        return self._values(self.cleaned_data)
+
+
+class SatisfactionForm(InstrumentForm):
     answer = forms.ChoiceField(
         choices=FFTAnswer.choices,
         widget=forms.RadioSelect,
         label="Overall, how was your experience of our service?",
         help_text="Think about all the services working together on your care.",
-        error_messages={"required": "Choose one answer."},
+        error_messages={
+            "required": validation.CHOOSE_ONE_ANSWER,
+            "invalid_choice": validation.CHOOSE_ONE_ANSWER,
+        },
     )
     comment = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         label="Please tell us why you gave this answer (optional)",
+        error_messages={"max_length": validation.COMMENT_TOO_LONG},
     )
+
+    def problems(self, cleaned: dict) -> dict[str, list[str]]:
+        # the date is today's (the page has no date box): only the answer and comment to check
+        return validation.validate_satisfaction(
+            responded_on=timezone.localdate(),
+            answer=cleaned.get("answer"),
+            comment=cleaned.get("comment") or "",
+            today=timezone.localdate(),
+        )

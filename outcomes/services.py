@@ -61,9 +61,11 @@ def _rater(by, service_user):
 EXIT_STAGES = {"honos": ("discharge",), "top": ("exit", "post_treatment_exit")}
 
 
-def _exit_rater(by, service_user, involvement, instrument: str, stage: str, day: dt.date):
-    """(team, organisation) for an exit measure recorded after the involvement ended: the rule is
-    access.outcomes_can_record_exit; only the exit stages, once per episode, within its dates."""
+def exit_problems(by, service_user, involvement, instrument: str, stage, day) -> dict[str, list[str]]:
+    """The field errors of an exit measure recorded after the involvement ended (the rule is
+    access.outcomes_can_record_exit): only the exit stages, within the episode's dates. Returned,
+    not raised, so they show with the instrument's own errors; a caller who may not record it at
+    all is refused outright."""
     if involvement.service_user_id != service_user.pk or not access.outcomes_can_record_exit(
         by, involvement, instrument
     ):
@@ -71,10 +73,14 @@ def _exit_rater(by, service_user, involvement, instrument: str, stage: str, day:
     errors: dict[str, list[str]] = {}
     if stage not in EXIT_STAGES[instrument]:
         errors["stage"] = ["After discharge only the exit measure can be recorded."]
-    if day < involvement.start:
+    if isinstance(day, dt.date) and day < involvement.start:
         field = "rated_on" if instrument == "honos" else "completed_on"
         errors[field] = [f"The date must be on or after the start of care, {involvement.start:%-d %B %Y}."]
-    _raise_if(errors)
+    return errors
+
+
+def _exit_rater(service_user, involvement, instrument: str):
+    """(team, organisation) for an exit measure whose fields are valid: once per episode."""
     model, date_field = (HonosRating, "rated_on") if instrument == "honos" else (TopForm, "completed_on")
     if model.objects.filter(
         service_user=service_user,
@@ -84,6 +90,14 @@ def _exit_rater(by, service_user, involvement, instrument: str, stage: str, day:
     ).exists():
         raise ApplicationError(f"The {INSTRUMENT_NAMES[instrument]} at the end of care is already recorded.")
     return involvement.team, involvement.team.organisation
+
+
+def _with_exit_problems(errors: dict, exit_from, by, service_user, instrument, stage, day) -> dict:
+    """The instrument's errors and, after discharge, the exit measure's, all at once."""
+    if exit_from is not None:
+        for field, messages in exit_problems(by, service_user, exit_from, instrument, stage, day).items():
+            errors.setdefault(field, messages)
+    return errors
 
 
 def _raise_if(errors: dict) -> None:
@@ -109,19 +123,18 @@ def honos_record(
     `exit_from`: an involvement that has ended, whose team records the discharge HoNOS after
     losing sight of the record (access.outcomes_can_record_exit)."""
     _ensure_enabled("honos")
-    _raise_if(
-        validation.validate_honos(
-            rated_on=rated_on,
-            stage=stage,
-            items=items,
-            item8_type=item8_type or "",
-            item8_other=item8_other or "",
-            rating_period=rating_period,
-            today=timezone.localdate(),
-        )
+    errors = validation.validate_honos(
+        rated_on=rated_on,
+        stage=stage,
+        items=items,
+        item8_type=item8_type or "",
+        item8_other=item8_other or "",
+        rating_period=rating_period,
+        today=timezone.localdate(),
     )
+    _raise_if(_with_exit_problems(errors, exit_from, by, service_user, "honos", stage, rated_on))
     if exit_from is not None:
-        team, organisation = _exit_rater(by, service_user, exit_from, "honos", stage, rated_on)
+        team, organisation = _exit_rater(service_user, exit_from, "honos")
     else:
         team, organisation = _rater(by, service_user)
     rating = HonosRating.objects.create(
@@ -150,13 +163,12 @@ def top_record(*, service_user, by, completed_on: dt.date, stage: str, exit_from
     unknown = set(answers) - set(TOP_ITEM_FIELDS) - {"other_substance_name"}
     if unknown:
         raise ApplicationError(f"Unknown TOP item: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
-    _raise_if(
-        validation.validate_top(
-            completed_on=completed_on, stage=stage, answers=answers, today=timezone.localdate()
-        )
+    errors = validation.validate_top(
+        completed_on=completed_on, stage=stage, answers=answers, today=timezone.localdate()
     )
+    _raise_if(_with_exit_problems(errors, exit_from, by, service_user, "top", stage, completed_on))
     if exit_from is not None:
-        team, organisation = _exit_rater(by, service_user, exit_from, "top", stage, completed_on)
+        team, organisation = _exit_rater(service_user, exit_from, "top")
     else:
         team, organisation = _rater(by, service_user)
     values = dict(answers)

@@ -27,6 +27,18 @@ from .models import (
 )
 
 MAX_AMOUNT = Decimal("999")
+CHOOSE_ONE_ANSWER = "Choose one answer."
+COMMENT_TOO_LONG = "Keep the comment to 5,000 characters or fewer."
+
+
+def honos_item_message(number: int) -> str:
+    """An item rated outside the scale (or not as a number), naming the item."""
+    return f"Item {number} must be 0, 1, 2, 3, 4, or 9 if not known."
+
+
+def dialog_item_message(number: int) -> str:
+    """A DIALOG item missing or outside 1 to 7, naming what it rates."""
+    return f"Rate {DIALOG_ITEMS[number - 1].lower()} from 1 to 7."
 
 
 def _add(errors: dict, field: str, message: str) -> None:
@@ -62,7 +74,7 @@ def validate_honos(
         if value is None or value == "":
             _add(errors, f"item{number}", f"Rate item {number} (0 to 4, or 9 if not known).")
         elif not _is_int(value) or value not in HONOS_VALUES:
-            _add(errors, f"item{number}", f"Item {number} must be 0, 1, 2, 3, 4, or 9 if not known.")
+            _add(errors, f"item{number}", honos_item_message(number))
     item8 = items[7]
     if _is_int(item8) and 1 <= item8 <= 4:
         if not item8_type:
@@ -125,6 +137,16 @@ def validate_top(*, completed_on, stage, answers: dict, today: dt.date) -> dict[
     return errors
 
 
+# An answer whose TOP rule reads other answers: {field: (fields it reads, ...)}. A page or the API
+# that could not read one of those skips the rule rather than judge by a missing answer.
+TOP_DEPENDS_ON = {
+    "shared_needle": ("injecting_days",),
+    "shared_paraphernalia": ("injecting_days",),
+    "other_substance_name": ("other_substance_days",),
+    **{f"{prefix}_{suffix}": (f"{prefix}_days",) for prefix, _label, suffix, _unit in TOP_SUBSTANCES},
+}
+
+
 def validate_dialog(*, rated_on, items, today: dt.date) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     _check_date(errors, "rated_on", rated_on, today, "of the rating")
@@ -133,7 +155,7 @@ def validate_dialog(*, rated_on, items, today: dt.date) -> dict[str, list[str]]:
         return errors
     for number, value in enumerate(items, start=1):
         if not _is_int(value) or not 1 <= value <= 7:
-            _add(errors, f"item{number}", f"Rate {DIALOG_ITEMS[number - 1].lower()} from 1 to 7.")
+            _add(errors, f"item{number}", dialog_item_message(number))
     return errors
 
 
@@ -141,7 +163,7 @@ def validate_satisfaction(*, responded_on, answer, comment, today: dt.date) -> d
     errors: dict[str, list[str]] = {}
     _check_date(errors, "responded_on", responded_on, today, "of the answer")
     if answer not in FFTAnswer.values:
-        _add(errors, "answer", "Choose one answer.")
+        _add(errors, "answer", CHOOSE_ONE_ANSWER)
     if len(comment or "") > 5000:
-        _add(errors, "comment", "Keep the comment to 5,000 characters or fewer.")
+        _add(errors, "comment", COMMENT_TOO_LONG)
     return errors

@@ -232,6 +232,18 @@ def exit_new(request: HttpRequest, involvement_pk, instrument: str) -> HttpRespo
     stages = services.EXIT_STAGES[instrument]
     form = form_class(request.POST or None, initial={date_field: involvement.end, "stage": stages[0]})
     form.fields["stage"].choices = [c for c in form.fields["stage"].choices if c[0] in stages]
+
+    def exit_problems(cleaned):
+        # the exit measure's own rules (not before the start of care) show with the form's errors;
+        # a refusal outright is the service's to give when the form is valid
+        try:
+            return services.exit_problems(
+                request.user, person, involvement, instrument, cleaned.get("stage"), cleaned.get(date_field)
+            )
+        except ApplicationError:
+            return {}
+
+    form.more_problems = exit_problems
     if request.method == "POST" and form.is_valid():
         record = services.honos_record if instrument == "honos" else services.top_record
         try:

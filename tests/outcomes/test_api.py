@@ -242,3 +242,79 @@ class DialogAndSatisfactionApiTests:
         make_dialog(world)
         assert as_user(api, world.keyworker_mh).get(DIALOG).json()["count"] == 1
         assert as_user(api, world.keyworker_sm).get(DIALOG).json()["count"] == 0
+
+
+class EveryErrorAtOnceApiTests:
+    """One create answers every error: fields that could not be read, and the instrument's own
+    rules on the ones that could; nothing saved. (A value of the wrong JSON type is answered by
+    dualcare.api_schema's contract check before the view, on its own.)"""
+
+    def test_honos_answers_a_bad_date_a_bad_type_and_out_of_range_items(self, api, world):
+        items = list(HONOS_ITEMS)
+        items[2], items[4] = 7, -1
+        response = as_user(api, world.keyworker_mh).post(
+            HONOS, honos_payload(world, rated_on="2026-02-31", items=items, item8_type="Z"), format="json"
+        )
+        assert response.status_code == 400
+        body = response.json()
+        assert set(body) == {"rated_on", "items", "item8_type"}, body
+        assert body["items"] == [
+            "Item 3 must be 0, 1, 2, 3, 4, or 9 if not known.",
+            "Item 5 must be 0, 1, 2, 3, 4, or 9 if not known.",
+        ]
+        assert not HonosRating.objects.exists()
+
+    def test_honos_does_not_judge_item_8s_type_by_items_that_could_not_be_read(self, api, world):
+        response = as_user(api, world.keyworker_mh).post(
+            HONOS, honos_payload(world, rated_on="2026-02-31", items=[1, 2], item8_type=""), format="json"
+        )
+        assert set(response.json()) == {"rated_on", "items"}, response.json()
+
+    def test_dialog_answers_a_bad_date_and_every_out_of_range_item(self, api, world):
+        response = as_user(api, world.keyworker_mh).post(
+            DIALOG,
+            {
+                "service_user": str(world.service_user.pk),
+                "rated_on": "2026-02-31",
+                "items": [0, 4, 4, 8] + [4] * 7,
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        body = response.json()
+        assert set(body) == {"rated_on", "items"}, body
+        assert body["items"] == ["Rate mental health from 1 to 7.", "Rate accommodation from 1 to 7."]
+
+    def test_satisfaction_answers_a_future_date_and_a_bad_answer(self, api, world):
+        response = as_user(api, world.keyworker_mh).post(
+            SATISFACTION,
+            {
+                "service_user": str(world.service_user.pk),
+                "responded_on": str(days_ago(-3)),
+                "answer": "brilliant",
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert set(response.json()) == {"responded_on", "answer"}, response.json()
+        assert "cannot be in the future" in response.json()["responded_on"][0]
+        assert not SatisfactionResponse.objects.exists()
+
+    def test_top_answers_a_bad_date_a_bad_amount_and_an_out_of_range_number(self, api, world):
+        response = as_user(api, world.keyworker_sm).post(
+            TOP,
+            {
+                "service_user": str(world.service_user.pk),
+                "completed_on": "2026-02-31",
+                "stage": "start",
+                "opiates_days": 3,
+                "opiates_grams_per_day": "lots",
+                "tobacco_days": 29,
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        body = response.json()
+        assert set(body) == {"completed_on", "opiates_grams_per_day", "tobacco_days"}, body
+        assert "0 to 28" in body["tobacco_days"][0]
+        assert not TopForm.objects.exists()

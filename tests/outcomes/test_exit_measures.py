@@ -121,6 +121,24 @@ class RecordingAfterDischargeTests:
             discharge_honos(world, involvement, rated_on=days_ago(11))
         assert list(caught.value.errors) == ["rated_on"]
 
+    def test_a_date_before_the_start_of_care_shows_with_the_items_errors(self, world):
+        involvement = end_care(world, world.cmht_north, started=10)
+        items = list(HONOS_ITEMS)
+        items[2] = 7
+        with pytest.raises(services.OutcomeValidationError) as caught:
+            services.honos_record(
+                service_user=involvement.service_user,
+                by=world.keyworker_mh,
+                rated_on=days_ago(11),
+                stage="review",
+                items=items,
+                item8_type="",
+                exit_from=involvement,
+            )
+        assert set(caught.value.errors) == {"rated_on", "stage", "item3", "item8_type"}
+        assert "start of care" in caught.value.errors["rated_on"][0]
+        assert not HonosRating.objects.exists()
+
     def test_only_once(self, world):
         involvement = end_care(world, world.cmht_north)
         discharge_honos(world, involvement)
@@ -195,6 +213,26 @@ class ExitPageTests:
         again = client.post(url, data)
         assert again.status_code == 200 and "already recorded" in again.content.decode()
         assert HonosRating.objects.count() == 1
+
+    def test_a_date_before_the_start_of_care_shows_with_a_bad_item(self, world, login):
+        involvement = end_care(world, world.cmht_north, started=10)
+        client = login(world.keyworker_mh)
+        day = days_ago(11)
+        data = {
+            "rated_on_day": day.day,
+            "rated_on_month": day.month,
+            "rated_on_year": day.year,
+            "stage": "discharge",
+            "rating_period": "two_weeks",
+            **{f"item{n}": str(v) for n, v in enumerate(HONOS_ITEMS, start=1)},
+            "item3": "x",
+            "item8_type": "B",
+        }
+        response = client.post(reverse("outcomes:exit_new", args=[involvement.pk, "honos"]), data)
+        errors = response.context["form"].errors
+        assert set(errors) == {"rated_on", "item3"}
+        assert "start of care" in errors["rated_on"][0]
+        assert not HonosRating.objects.exists()
 
     def test_the_review_stage_is_refused_on_the_form(self, world, login):
         involvement = end_care(world, world.cmht_north)

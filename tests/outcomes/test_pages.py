@@ -2,13 +2,14 @@
 progress, due list, team completion, CSV export and import; allowed and denied roles."""
 
 import csv
+import html
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dualcare.people import services as people_services
-from outcomes.models import HonosRating, SatisfactionResponse, TopForm
+from outcomes.models import DialogRating, HonosRating, SatisfactionResponse, TopForm
 
 from .helpers import HONOS_ITEMS, days_ago, make_honos, make_top
 
@@ -177,6 +178,95 @@ class TopPageTests:
             },
         )
         assert set(response.context["form"].errors) == {"injecting_days"}
+
+
+class EveryErrorAtOnceTests:
+    """One submit shows every error: boxes that could not be read, and the instrument's own rules
+    on the answers that could, each in the instrument's words naming the question; nothing saved."""
+
+    def summary(self, response) -> list[str]:
+        return [message for _href, message in response.context["form"].error_summary()]
+
+    def test_honos_shows_a_bad_date_a_bad_item_an_out_of_range_item_and_item_8s_type(self, client, world):
+        login(client, world.keyworker_mh)
+        response = client.post(
+            f"/outcomes/people/{world.service_user.pk}/honos/new/",
+            honos_post(rated_on_day="31", rated_on_month="2", item3="x", item5="7", item8_type=""),
+        )
+        form = response.context["form"]
+        assert set(form.errors) == {"rated_on", "item3", "item5", "item8_type"}
+        assert form.errors["rated_on"] == ["The date of the rating must be a real date."]
+        assert form.errors["item3"] == ["Item 3 must be 0, 1, 2, 3, 4, or 9 if not known."]
+        assert form.errors["item5"] == ["Item 5 must be 0, 1, 2, 3, 4, or 9 if not known."]
+        assert "choose the type of problem" in form.errors["item8_type"][0]
+        assert len(self.summary(response)) == 4
+        body = response.content.decode()
+        assert "There is a problem" in body
+        for messages in form.errors.values():  # in the summary and at the question (twice each)
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
+        assert not HonosRating.objects.exists()
+
+    def test_honos_does_not_judge_item_8s_type_by_an_item_8_that_could_not_be_read(self, client, world):
+        login(client, world.keyworker_mh)
+        response = client.post(
+            f"/outcomes/people/{world.service_user.pk}/honos/new/", honos_post(item8="x", item8_type="")
+        )
+        assert set(response.context["form"].errors) == {"item8"}
+
+    def test_dialog_shows_a_bad_date_a_bad_item_and_an_out_of_range_item(self, client, world):
+        login(client, world.keyworker_mh)
+        day = days_ago(1)
+        data = {f"item{n}": "5" for n in range(1, 12)}
+        data.update(rated_on_day="31", rated_on_month="2", rated_on_year=day.year, item2="lots", item4="8")
+        response = client.post(f"/outcomes/people/{world.service_user.pk}/dialog/new/", data)
+        form = response.context["form"]
+        assert set(form.errors) == {"rated_on", "item2", "item4"}
+        assert form.errors["rated_on"] == ["The date of the rating must be a real date."]
+        assert form.errors["item2"] == ["Rate physical health from 1 to 7."]
+        assert form.errors["item4"] == ["Rate accommodation from 1 to 7."]
+        assert len(self.summary(response)) == 3
+        body = response.content.decode()
+        for messages in form.errors.values():  # in the summary and at the question
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
+        assert not DialogRating.objects.exists()
+
+    def test_satisfaction_shows_a_bad_answer_and_a_too_long_comment(self, client, world):
+        login(client, world.keyworker_mh)
+        response = client.post(
+            f"/outcomes/people/{world.service_user.pk}/satisfaction/new/",
+            {"answer": "brilliant", "comment": "x" * 5001},
+        )
+        form = response.context["form"]
+        assert form.errors["answer"] == ["Choose one answer."]
+        assert form.errors["comment"] == ["Keep the comment to 5,000 characters or fewer."]
+        assert len(self.summary(response)) == 2
+        body = response.content.decode()
+        for messages in form.errors.values():  # in the summary and at the question
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
+        assert not SatisfactionResponse.objects.exists()
+
+    def test_top_shows_a_bad_date_a_bad_number_and_an_out_of_range_number(self, client, world):
+        login(client, world.keyworker_sm)
+        response = client.post(
+            f"/outcomes/people/{world.service_user.pk}/top/new/",
+            {
+                "completed_on_day": "31",
+                "completed_on_month": "2",
+                "completed_on_year": "2026",
+                "stage": "start",
+                "alcohol_days": "ten",
+                "tobacco_days": "29",
+            },
+        )
+        form = response.context["form"]
+        assert set(form.errors) == {"completed_on", "alcohol_days", "tobacco_days"}
+        assert form.errors["completed_on"] == ["The date the form was completed must be a real date."]
+        assert "0 to 28" in form.errors["tobacco_days"][0]
+        assert len(self.summary(response)) == 3
+        body = response.content.decode()
+        for messages in form.errors.values():  # in the summary and at the question
+            assert body.count(html.escape(messages[0])) == 2, messages[0]
+        assert not TopForm.objects.exists()
 
 
 class HistoryPageTests:
