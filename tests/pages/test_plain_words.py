@@ -1,0 +1,168 @@
+"""Every page a service user or carer sees speaks to them in plain words (issue 13, item 9).
+
+PERSON_PAGES and CARER_PAGES list every page they can open; a new person-facing page must be
+added to a table (test_every_person_facing_route_is_in_a_table fails otherwise). Each page is
+rendered with a plan, an appointment, outcomes and messages in place, and its visible text is
+read for staff words.
+"""
+
+import html as htmllib
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dualcare.people import services
+from dualcare.people.models import CarerPermission
+from tests.careplans.helpers import publish, shared_plan
+from tests.contacts.helpers import appointment
+from tests.outcomes.helpers import make_honos, make_top
+
+pytestmark = pytest.mark.django_db
+
+# (URL name, takes the person's pk). What the person opens.
+PERSON_PAGES = [
+    ("my_home", False),
+    ("my_record_views", False),
+    ("my_carers", False),
+    ("my_care_plan:plan", False),
+    ("contacts:mine", False),
+    ("outcomes:mine", False),
+    ("outcomes:my_feedback", False),
+    ("referrals:mine", False),
+    ("messages:list", False),
+]
+# What the carer opens: their home, their messages, and the pages of what Sam shares.
+CARER_PAGES = [
+    ("carer_home", False),
+    ("careplans:carer_list", False),
+    ("careplans:carer", True),
+    ("contacts:carer", True),
+    pytest.param(
+        "outcomes:person",
+        True,
+        marks=pytest.mark.xfail(
+            strict=True, reason="the carer is shown the staff outcome page (HoNOS, DIALOG): not yet plain"
+        ),
+    ),
+    ("messages:list", False),
+]
+# Pages anyone signed in can reach whatever their role: the page-not-found page.
+EVERYONE_PAGES = ["/no-such-page/"]
+
+# Staff words and third-person wording, each with what to say instead.
+FORBIDDEN = {
+    "service user": "you / the person's name",
+    "service_user": "a code, not words",
+    "involvement": "working with you",
+    "scope": "what you share",
+    "quadrant": "staff's grouping of needs",
+    "honos": "a staff rating; say what it is or leave it out",
+    "in their words": "in your words",
+    "their goal": "your goal",
+    "life area": "part of your life",
+    "the person": "you / the person's name",
+    "owner_kind": "a code",
+    "None": "an empty value shown as Python's None",
+}
+# Words that may stand, and why.
+ALLOWED = {
+    # "TOP" is named in full once on the page before the short form.
+    "top": "outcomes:mine says 'Treatment Outcomes Profile (TOP)'",
+}
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+KEY_WORKER_EXPLAINED = "worker who arranges"
+
+
+def visible_text(content: str) -> str:
+    content = re.sub(r"(?s)<(script|style|svg)[^>]*>.*?</\1>", " ", content)
+    content = re.sub(r"(?s)<[^>]+>", " ", content)
+    return re.sub(r"\s+", " ", htmllib.unescape(content))
+
+
+def staff_words(text: str, *, speaking_to_person: bool) -> list[str]:
+    lowered = text.lower()
+    found = [word for word in FORBIDDEN if word.lower() in lowered and word != "None"]
+    if re.search(r"\bNone\b", text):
+        found.append("None")
+    if re.search(r"\bhonos\b", lowered):
+        found.append("HoNOS")
+    if re.search(r"\bTOP\b", text) and "Treatment Outcomes Profile (TOP)" not in text:
+        found.append("TOP unexplained")
+    if "key worker" in lowered and KEY_WORKER_EXPLAINED not in lowered:
+        found.append("key worker unexplained")
+    if speaking_to_person and re.search(r"\b(their|they|them)\b (care|plan|record|goal|words)", lowered):
+        found.append("third person to the person")
+    found += ISO_DATE.findall(text)
+    return found
+
+
+@pytest.fixture
+def full_world(world):
+    shared_plan(world)
+    publish(world)
+    appointment(world, hours=30)
+    make_honos(world)
+    make_top(world)
+    for scope in CarerPermission.Scope.values:
+        services.carer_permission_grant(carer=world.carer_link, scope=scope, by=world.service_user_login)
+    return world
+
+
+def _url(world, name, with_pk):
+    if name.startswith("/"):
+        return name
+    return reverse(name, args=[world.service_user.pk] if with_pk else [])
+
+
+class PlainWordsTests:
+    @pytest.mark.parametrize("name,with_pk", PERSON_PAGES + [(n, False) for n in EVERYONE_PAGES])
+    def test_it_speaks_to_the_person_without_staff_words(self, full_world, client, name, with_pk):
+        client.force_login(full_world.service_user_login)
+        response = client.get(_url(full_world, name, with_pk), follow=True)
+        assert response.status_code in (200, 404)
+        text = visible_text(response.content.decode())
+        assert staff_words(text, speaking_to_person=True) == [], text
+
+    @pytest.mark.parametrize("name,with_pk", CARER_PAGES + [(n, False) for n in EVERYONE_PAGES])
+    def test_it_speaks_to_the_carer_without_staff_words(self, full_world, client, name, with_pk):
+        client.force_login(full_world.carer)
+        response = client.get(_url(full_world, name, with_pk), follow=True)
+        assert response.status_code in (200, 404)
+        text = visible_text(response.content.decode())
+        assert staff_words(text, speaking_to_person=False) == [], text
+
+    def test_the_carer_reads_about_the_person_by_name(self, full_world, client):
+        client.force_login(full_world.carer)
+        text = visible_text(client.get(reverse("carer_home")).content.decode())
+        assert "Sam's crisis and relapse-prevention plan" in text and "Sam's appointments" in text
+        assert "Their " not in text
+
+    def test_the_person_chooses_what_to_share_in_their_own_terms(self, full_world, client):
+        client.force_login(full_world.service_user_login)
+        text = visible_text(client.get(reverse("my_carers")).content.decode())
+        assert "Your crisis and relapse-prevention plan" in text and "My appointments" not in text
+
+    def test_it_catches_the_words_it_is_meant_to(self):
+        assert "in their words" in staff_words("The goal, in their words", speaking_to_person=True)
+        assert staff_words("Ask your key worker", speaking_to_person=True) == ["key worker unexplained"]
+        assert staff_words("Rated on 2026-01-02", speaking_to_person=True) == ["2026-01-02"]
+
+    def test_every_person_facing_route_is_in_a_table(self):
+        listed = {row.values[0] if hasattr(row, "values") else row[0] for row in PERSON_PAGES + CARER_PAGES}
+        person_facing = set()
+
+        def walk(patterns, prefix="", namespace=""):
+            for p in patterns:
+                if isinstance(p, URLResolver):
+                    ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                    walk(p.url_patterns, prefix + str(p.pattern), ns)
+                elif isinstance(p, URLPattern) and p.name:
+                    route = prefix + str(p.pattern)
+                    if route.startswith("my/") or "carer" in route or "mine" in route or route == "messages/":
+                        person_facing.add(namespace + p.name)
+
+        walk(get_resolver().url_patterns)
+        # POST-only or file answers, read elsewhere: the PDF (tests/careplans), marking read.
+        not_pages = {"my_care_plan:pdf", "messages:read"}
+        assert person_facing - not_pages - listed == set()
