@@ -16,7 +16,7 @@ from dualcare.people import services
 from dualcare.people.models import CarerPermission
 from tests.careplans.helpers import publish, shared_plan
 from tests.contacts.helpers import appointment
-from tests.outcomes.helpers import make_honos, make_top
+from tests.outcomes.helpers import days_ago, make_honos, make_top
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +38,7 @@ CARER_PAGES = [
     ("careplans:carer_list", False),
     ("careplans:carer", True),
     ("contacts:carer", True),
-    pytest.param(
-        "outcomes:person",
-        True,
-        marks=pytest.mark.xfail(
-            strict=True, reason="the carer is shown the staff outcome page (HoNOS, DIALOG): not yet plain"
-        ),
-    ),
+    ("outcomes:person", True),
     ("messages:list", False),
 ]
 # Pages anyone signed in can reach whatever their role: the page-not-found page.
@@ -149,7 +143,7 @@ class PlainWordsTests:
         assert staff_words("Rated on 2026-01-02", speaking_to_person=True) == ["2026-01-02"]
 
     def test_every_person_facing_route_is_in_a_table(self):
-        listed = {row.values[0] if hasattr(row, "values") else row[0] for row in PERSON_PAGES + CARER_PAGES}
+        listed = {name for name, _ in PERSON_PAGES + CARER_PAGES}
         person_facing = set()
 
         def walk(patterns, prefix="", namespace=""):
@@ -166,3 +160,31 @@ class PlainWordsTests:
         # POST-only or file answers, read elsewhere: the PDF (tests/careplans), marking read.
         not_pages = {"my_care_plan:pdf", "messages:read"}
         assert person_facing - not_pages - listed == set()
+
+
+class CarerProgressTests:
+    def test_it_tells_the_carer_how_sam_is_getting_on_in_plain_words(self, world, client):
+        services.carer_permission_grant(carer=world.carer_link, scope="outcomes", by=world.service_user_login)
+        make_top(world, completed_on=days_ago(180), quality_of_life=4)
+        make_top(world, stage="review", quality_of_life=11)
+        client.force_login(world.carer)
+        text = visible_text(
+            client.get(reverse("outcomes:person", args=[world.service_user.pk])).content.decode()
+        )
+        assert "How Sam is getting on" in text and "Sam's quality of life overall" in text
+        assert "This has gone up from 4 to 11 since Sam's first form." in text
+        assert "11 out of 20 (in the middle)" in text
+
+    def test_it_renders_in_a_constant_number_of_queries(self, world, client, django_assert_num_queries):
+        services.carer_permission_grant(carer=world.carer_link, scope="outcomes", by=world.service_user_login)
+        make_top(world, completed_on=days_ago(180))
+        client.force_login(world.carer)
+        url = reverse("outcomes:person", args=[world.service_user.pk])
+        client.get(url)
+        make_top(world, completed_on=days_ago(90))
+        make_top(world, stage="review")
+        # Session, user, the person cared for, the carer's grants, the audit row, the TOP forms,
+        # the unread-message count, and the session save (savepoint, update, release): the same
+        # however many forms there are.
+        with django_assert_num_queries(10):
+            assert client.get(url).status_code == 200
