@@ -57,6 +57,8 @@ FORBIDDEN = {
     "life area": "part of your life",
     "the person": "you / the person's name",
     "owner_kind": "a code",
+    "the organisation": "the service's name, or 'the service that wrote this'",
+    "a named worker": "a worker from your care team",
     "None": "an empty value shown as Python's None",
 }
 # Words that may stand, and why.
