@@ -129,19 +129,31 @@ READER_TEXT_LABELS = {
 }
 READER_FIELD_LABELS = {
     "person": {
+        "owner_worker_name": "Who the worker is",
         "domain": "Part of your life",
         "carer_views": "Your carer's views",
         "shared_with_carer": "What is shared with your carer",
     },
     "carer": {
+        "owner_worker_name": "Who the worker is",
         "domain": "Part of {name}'s life",
         "carer_views": "Your views",
         "shared_with_carer": "What is shared with you",
     },
 }
 READER_OWNERS = {
-    "person": {ActionOwner.SERVICE_USER.label: "You", ActionOwner.CARER.label: "Your carer"},
-    "carer": {ActionOwner.SERVICE_USER.label: "{name}", ActionOwner.CARER.label: "You"},
+    "person": {
+        ActionOwner.SERVICE_USER.label: "You",
+        ActionOwner.CARER.label: "Your carer",
+        ActionOwner.WORKER.label: "A worker from your care team",
+        ActionOwner.ORGANISATION.label: "The service that wrote this",
+    },
+    "carer": {
+        ActionOwner.SERVICE_USER.label: "{name}",
+        ActionOwner.CARER.label: "You",
+        ActionOwner.WORKER.label: "A worker from {name}'s care team",
+        ActionOwner.ORGANISATION.label: "The service that wrote this",
+    },
 }
 
 

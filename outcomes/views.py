@@ -112,6 +112,8 @@ def person_outcomes(request: HttpRequest, pk) -> HttpResponse:
     person = _person_for_viewer(request, pk)
     if request.user.kind == User.Kind.SERVICE_USER:
         return redirect("outcomes:mine")
+    if request.user.kind == User.Kind.CARER:
+        return _carer_progress(request, person)
     context = _history_context(request.user, person)
     context["can_record"] = request.user.kind == User.Kind.STAFF and _can_record(request.user, person)
     context["enabled"] = instruments.enabled_instruments()
@@ -284,11 +286,17 @@ def _own_person(request):
 
 
 TOP_WORDS = selectors.PROGRESS_RATINGS
+# The same three ratings, for a carer reading about the person by name.
+CARER_TOP_WORDS = [
+    ("psychological_health", "How {name} felt in themselves (mental health)"),
+    ("physical_health", "{name}'s physical health"),
+    ("quality_of_life", "{name}'s quality of life overall"),
+]
 
 
-def _rating_words(value) -> str:
+def _rating_words(value, *, no_score="You did not give a score") -> str:
     if value is None:
-        return "You did not give a score"
+        return no_score
     if value <= 6:
         feel = "poor"
     elif value <= 13:
@@ -298,43 +306,65 @@ def _rating_words(value) -> str:
     return f"{value} out of 20 ({feel})"
 
 
-@login_required
-def mine(request: HttpRequest) -> HttpResponse:
-    """The person's own TOP ratings over time, in plain words, and their feedback."""
-    person = _own_person(request)
-    forms = list(selectors.progress_forms(request.user, person))
+def _progress(forms, *, words, first_form: str, no_score: str, chart_title: str) -> dict:
+    """The TOP ratings over time in plain words: one table and trend per rating, and a chart."""
     ratings = []
-    for name, words in TOP_WORDS:
+    for name, label in words:
         points = [(form.completed_on, getattr(form, name)) for form in forms]
         answered = [value for _, value in points if value is not None]
         trend = ""
         if len(answered) >= 2:
             if answered[-1] > answered[0]:
-                trend = f"This has gone up from {answered[0]} to {answered[-1]} since your first form."
+                trend = f"This has gone up from {answered[0]} to {answered[-1]} since {first_form}."
             elif answered[-1] < answered[0]:
-                trend = f"This has gone down from {answered[0]} to {answered[-1]} since your first form."
+                trend = f"This has gone down from {answered[0]} to {answered[-1]} since {first_form}."
             else:
-                trend = f"This is the same as on your first form ({answered[0]})."
+                trend = f"This is the same as on {first_form} ({answered[0]})."
         ratings.append(
-            {"words": words, "points": [(day, _rating_words(value)) for day, value in points], "trend": trend}
+            {
+                "words": label,
+                "points": [(day, _rating_words(value, no_score=no_score)) for day, value in points],
+                "trend": trend,
+            }
         )
     chart = charts.line_chart(
-        title="Your scores over time (0 poor to 20 good)",
-        series=[(words, [(f.completed_on, getattr(f, name)) for f in forms]) for name, words in TOP_WORDS],
+        title=chart_title,
+        series=[(label, [(f.completed_on, getattr(f, name)) for f in forms]) for name, label in words],
         low=0,
         high=20,
     )
-    return render(
-        request,
-        "outcomes/mine.html",
-        {
-            "person": person,
-            "forms": forms,
-            "ratings": ratings,
-            "chart": chart,
-            "satisfaction_on": instruments.instrument_enabled("satisfaction"),
-        },
+    return {"forms": forms, "ratings": ratings, "chart": chart}
+
+
+def _carer_progress(request, person) -> HttpResponse:
+    """A carer with the person's progress scores reads the page the person reads (their TOP
+    scores), about them by name: not the staff page of clinicians' ratings."""
+    name = person.known_as
+    context = _progress(
+        list(selectors.progress_forms(request.user, person)),
+        words=[(field, label.format(name=name)) for field, label in CARER_TOP_WORDS],
+        first_form=f"{name}'s first form",
+        no_score="No score given",
+        chart_title=f"{name}'s scores over time (0 poor to 20 good)",
     )
+    context["person"] = person
+    return render(request, "outcomes/carer_progress.html", context)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The person's own TOP ratings over time, in plain words, and their feedback."""
+    person = _own_person(request)
+    context = _progress(
+        list(selectors.progress_forms(request.user, person)),
+        words=TOP_WORDS,
+        first_form="your first form",
+        no_score="You did not give a score",
+        chart_title="Your scores over time (0 poor to 20 good)",
+    )
+    context["person"] = person
+    context["satisfaction_on"] = instruments.instrument_enabled("satisfaction")
+    return render(request, "outcomes/mine.html", context)
 
 
 @login_required

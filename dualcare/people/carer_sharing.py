@@ -15,8 +15,8 @@ from .models import CarerPermission, Scope
 @dataclass(frozen=True)
 class CarerShare:
     record_scope: str  # the consent scope of the information it opens to the carer
-    person_words: str  # what the person ticks on their page
-    carer_words: str  # what the carer is told they can see
+    person_words: str  # what the person ticks on their page, spoken to them ("your")
+    carer_words: str  # what the carer is told they can see; {name} is the person's known-as name
     carer_page: str  # the carer's page that shows it (a URL name taking the person's pk)
     care_plan_sections: tuple[str, ...] = ()  # the care-plan sections it opens, if any
 
@@ -24,21 +24,21 @@ class CarerShare:
 CARER_SHARES: dict[str, CarerShare] = {
     CarerPermission.Scope.CARE_PLAN: CarerShare(
         record_scope=Scope.CARE_PLAN,
-        person_words="My crisis and relapse-prevention plan (from my care plan; not the rest of it)",
-        carer_words="Their crisis and relapse-prevention plan",
+        person_words="Your crisis and relapse-prevention plan (from your care plan; not the rest of it)",
+        carer_words="{name}'s crisis and relapse-prevention plan",
         carer_page="careplans:carer",
         care_plan_sections=("crisis",),
     ),
     CarerPermission.Scope.APPOINTMENTS: CarerShare(
         record_scope=Scope.CONTACTS,
-        person_words="My appointments",
-        carer_words="Their appointments",
+        person_words="Your appointments",
+        carer_words="{name}'s appointments",
         carer_page="contacts:carer",
     ),
     CarerPermission.Scope.OUTCOMES: CarerShare(
         record_scope=Scope.OUTCOMES,
-        person_words="How I am getting on (my progress scores)",
-        carer_words="How they are getting on (their progress scores)",
+        person_words="How you are getting on (your progress scores)",
+        carer_words="How {name} is getting on ({name}'s progress scores)",
         carer_page="outcomes:person",
     ),
 }
@@ -53,11 +53,11 @@ GRANT_FOR_RECORD_SCOPE = {share.record_scope: scope for scope, share in CARER_SH
 CARER_CARE_PLAN_SECTIONS = CARER_SHARES[CarerPermission.Scope.CARE_PLAN].care_plan_sections
 
 
-def carer_links(scopes, service_user_pk) -> list[tuple[str, str]]:
-    """What the carer is told they can see, each with the page that shows it, in the
-    declaration's order."""
+def carer_links(scopes, person) -> list[tuple[str, str]]:
+    """What the carer is told they can see, about the person by name, each with the page that
+    shows it, in the declaration's order."""
     return [
-        (share.carer_words, reverse(share.carer_page, args=[service_user_pk]))
+        (share.carer_words.format(name=person.known_as), reverse(share.carer_page, args=[person.pk]))
         for scope, share in CARER_SHARES.items()
         if scope in scopes
     ]

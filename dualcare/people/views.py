@@ -313,7 +313,7 @@ def my_carers(request: HttpRequest) -> HttpResponse:
 def carer_home(request: HttpRequest) -> HttpResponse:
     # A carer supports one or two people: one access check per person is bounded.
     people = [
-        (person, carer_sharing.carer_links(access.carer_scopes(request.user, person), person.pk))
+        (person, carer_sharing.carer_links(access.carer_scopes(request.user, person), person))
         for person in access.cared_for_by(request.user).order_by("given_name", "family_name")
     ]
     access.audit_list_read(request.user, [person for person, _ in people], action="carer_home.list")

@@ -278,6 +278,7 @@ class HistoryPageTests:
 
     def test_it_shows_a_carer_only_with_the_outcomes_grant(self, client, world):
         make_honos(world)
+        make_top(world)
         login(client, world.carer)
         url = f"/outcomes/people/{world.service_user.pk}/"
         assert client.get(url).status_code == 404
@@ -285,7 +286,12 @@ class HistoryPageTests:
             carer=world.carer_link, scope="outcomes", by=world.service_user_login
         )
         response = client.get(url)
-        assert response.status_code == 200 and "data-total>21<" in response.content.decode()
+        body = response.content.decode()
+        # The carer reads what the person reads about their progress (their TOP scores), in
+        # plain words about Sam; the clinicians' HoNOS ratings are not on the person's page.
+        assert response.status_code == 200 and "How Sam is getting on" in body
+        assert "Sam&#x27;s physical health" in body and "out of 20" in body
+        assert "data-total>21<" not in body and "HoNOS" not in body
 
     def test_it_is_not_found_for_outsiders(self, client, world):
         login(client, world.outsider)

@@ -3,6 +3,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from careplans import selectors as careplan_selectors
 from careplans.models import Section
@@ -28,8 +29,8 @@ class PersonSideTests:
         html = client.get(reverse("my_carers")).content.decode()
         for share in CARER_SHARES.values():
             assert share.person_words in html
-        # The plan's other sections are not the carer's: the page does not promise "My care plan".
-        assert "My care plan<" not in html
+        # The plan's other sections are not the carer's: no choice promises the whole of "Your care plan".
+        assert "Your care plan</label>" not in html
 
     def test_the_care_plan_choice_names_the_sections_the_carer_gets(self):
         share = CARER_SHARES[CarerPermission.Scope.CARE_PLAN]
@@ -48,11 +49,12 @@ class CarerSideTests:
         home = client.get(reverse("carer_home")).content.decode()
         for other, share in CARER_SHARES.items():
             url = reverse(share.carer_page, args=[world.service_user.pk])
+            words = escape(share.carer_words.format(name=world.service_user.known_as))
             if other == scope:
-                assert f'<a href="{url}">{share.carer_words}</a>' in home
+                assert f'<a href="{url}">{words}</a>' in home
                 assert client.get(url).status_code == 200
             else:
-                assert share.carer_words not in home
+                assert words not in home
                 assert client.get(url).status_code == 404
 
     def test_the_care_plan_grant_shows_the_declared_sections_and_no_others(self, world):

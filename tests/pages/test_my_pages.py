@@ -118,7 +118,8 @@ class MyCarersTests:
         assert revoked.revoked_by == world.service_user_login
         client.force_login(world.carer)
         html = client.get(reverse("carer_home")).content.decode()
-        assert "Their appointments" in html and "Their crisis and relapse-prevention plan" not in html
+        assert "Sam&#x27;s appointments" in html
+        assert "Sam&#x27;s crisis and relapse-prevention plan" not in html
 
     def test_it_shares_nothing_when_every_box_is_cleared(self, world, client):
         client.force_login(world.service_user_login)
@@ -154,9 +155,9 @@ class CarerHomeTests:
         response = client.get(reverse("carer_home"))
         html = response.content.decode()
         assert response.status_code == 200
-        assert "Sam Testwell" in html and "Their crisis and relapse-prevention plan" in html
-        assert "Their appointments" not in html
-        assert "Everything else about their care is private to them" in html
+        assert "Sam Testwell" in html and "Sam&#x27;s crisis and relapse-prevention plan" in html
+        assert "Sam&#x27;s appointments" not in html
+        assert "Everything else about Sam's care is private to Sam" in html
         assert world.service_user.nhs_number_display not in html
 
     def test_it_shows_nobody_once_everything_is_revoked(self, world, client):
