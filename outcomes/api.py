@@ -10,6 +10,7 @@ caller cannot record for is a 400 on `service_user`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -351,6 +352,8 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         instrument's own rules on the fields it could read, skipping a rule that reads a field
         that could not be read: every error in one answer."""
         errors = dict(payload.errors)
+        if not isinstance(payload.initial_data, Mapping):
+            return errors  # not an object at all (a list, say): the serializer has said so
         readable = {}
         for name, field in payload.fields.items():
             if name in errors:

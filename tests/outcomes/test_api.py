@@ -318,3 +318,13 @@ class EveryErrorAtOnceApiTests:
         assert set(body) == {"completed_on", "opiates_grams_per_day", "tobacco_days"}, body
         assert "0 to 28" in body["tobacco_days"][0]
         assert not TopForm.objects.exists()
+
+
+class NotAnObjectTests:
+    @pytest.mark.parametrize("url", [HONOS, TOP, DIALOG, SATISFACTION])
+    def test_a_body_that_is_not_an_object_is_a_400_not_a_500(self, api, world, url):
+        # Found by make api-check: a JSON list sent to every outcome form answered 500 once the API
+        # began running each instrument's rules on what it could read.
+        response = as_user(api, world.keyworker_mh).post(url, [None, None], format="json")
+        assert response.status_code == 400, response.content[:200]
+        assert "non_field_errors" in response.json()
