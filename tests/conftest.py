@@ -34,6 +34,14 @@ def class_world(class_db):
 
 
 @pytest.fixture
+def api():
+    """DRF's test client (sign in with tests.factories.as_user)."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
 def login(client):
     """Sign a user in (session), skipping the sign-in page."""
 

@@ -74,3 +74,9 @@ def person(
         nhs_number=synthetic_nhs_number() if nhs_number is None else nhs_number,
         key_worker=key_worker,
     )
+
+
+def as_user(api, user):
+    """The DRF test client (the `api` fixture) signed in as `user`, for API tests."""
+    api.force_authenticate(user)
+    return api

@@ -2,25 +2,14 @@
 
 import pytest
 from django.test import override_settings
-from rest_framework.test import APIClient
 
 from cohorts.services import quadrant_assess
 from dualcare.audit.models import AuditEvent
 from dualcare.people import services
 from dualcare.people.models import Consent, Scope
-from tests.factories import person
+from tests.factories import as_user, person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 class TokenTests:

@@ -7,27 +7,17 @@ import re
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.test import APIClient
 
 from dualcare import limits
 from dualcare.api_schema import type_error
 from outcomes.models import HonosRating
 from referrals.models import Referral, State
+from tests.factories import as_user
 from tests.referrals.helpers import make_referral
 
 pytestmark = pytest.mark.django_db
 
 REFERRALS = "/api/v1/referrals/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 def referral_payload(world, **changes):

@@ -1,29 +1,18 @@
 """/api/v1/care-plans/: list (service_user filter), detail, publish, versions, pdf; roles and query counts."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from careplans import services
 from careplans.models import PlanVersion
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Scope
-from tests.factories import person
+from tests.factories import as_user, person
 
 from .helpers import publish, shared_plan
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/care-plans/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 @pytest.fixture

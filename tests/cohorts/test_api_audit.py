@@ -9,28 +9,17 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cohorts import services
 from dualcare import access
 from dualcare.audit.models import AuditEvent
 from dualcare.people import services as people_services
 from dualcare.people.models import StaffRole
-from tests.factories import person, staff
+from tests.factories import as_user, person, staff
 
 pytestmark = pytest.mark.django_db
 
 QA = "/api/v1/quadrant-assessments/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 def assess(world, someone, *, days_ago=1, by=None):

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from dualcare.contacts.models import Contact
 from dualcare.notifications.models import Notification
+from tests.factories import as_user
 
 from .helpers import appointment, collection, schedule
 
@@ -15,16 +15,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/contacts/"
 ALERTS = "/api/v1/alerts/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 @pytest.fixture

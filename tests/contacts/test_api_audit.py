@@ -7,27 +7,16 @@ and a denied row. A page of the list: one row per distinct person on it, in cons
 import uuid
 
 import pytest
-from rest_framework.test import APIClient
 
 from dualcare import access
 from dualcare.audit.models import AuditEvent
-from tests.factories import person
+from tests.factories import as_user, person
 
 from .helpers import appointment
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/contacts/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 def reads():

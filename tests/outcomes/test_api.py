@@ -1,10 +1,10 @@
 """/api/v1/outcomes/: create, scores, errors, access by consent and role, pinned query counts."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from dualcare.people import services as people_services
 from outcomes.models import HonosRating, SatisfactionResponse, TopForm
+from tests.factories import as_user
 
 from .helpers import HONOS_ITEMS, days_ago, make_dialog, make_honos, make_top
 
@@ -14,16 +14,6 @@ HONOS = "/api/v1/outcomes/honos/"
 TOP = "/api/v1/outcomes/top/"
 DIALOG = "/api/v1/outcomes/dialog/"
 SATISFACTION = "/api/v1/outcomes/satisfaction/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 def honos_payload(world, **changes):

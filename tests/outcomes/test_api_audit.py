@@ -7,27 +7,16 @@ A page of a list: one row per distinct person on it, written in a constant numbe
 import uuid
 
 import pytest
-from rest_framework.test import APIClient
 
 from dualcare import access
 from dualcare.audit.models import AuditEvent
-from tests.factories import person
+from tests.factories import as_user, person
 
 from .helpers import days_ago, make_dialog, make_honos, make_top
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/outcomes/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 def reads():

@@ -1,28 +1,17 @@
 """/api/v1/referrals/: create, list filters, detail, moves, errors and pinned query counts."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from dualcare.people.models import Involvement
 from referrals import services
 from referrals.models import Referral, State
-from tests.factories import person
+from tests.factories import as_user, person
 
 from .helpers import make_referral
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/referrals/"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 def create_payload(world, **changes):
