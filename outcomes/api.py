@@ -371,7 +371,7 @@ class _OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         if self.instrument != "satisfaction" and request.user.kind != request.user.Kind.STAFF:
             # Staff rate HoNOS, TOP and DIALOG; a person may only answer the satisfaction question.
-            raise PermissionDenied(f"Only staff record {services.INSTRUMENT_NAMES[self.instrument]}.")
+            raise PermissionDenied(f"Only staff record {instruments.INSTRUMENT_NAMES[self.instrument]}.")
         payload = self.create_serializer(data=request.data)
         if not payload.is_valid():
             raise ValidationError(self._every_error(payload))
