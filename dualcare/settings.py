@@ -165,6 +165,45 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs web and worker against one file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Behind PgBouncer in transaction mode (DATABASE_POOL_MODE=transaction) a connection is only
+# ours for one transaction, so nothing may rely on session state: no server-side cursors
+# (QuerySet.iterator() then fetches in chunks on the client), no prepared statements (psycopg 3
+# prepares a query after 5 runs on a connection; Django's default client-side binding cursors
+# prepare nothing, and prepare_threshold=None makes sure). Locks are transaction-level
+# (select_for_update, pg_advisory_xact_lock); nothing SETs a session variable. The time zone
+# Django sets on connecting is UTC on every connection, which the database's default must also
+# be (ALTER DATABASE ... SET timezone TO 'UTC'), since a pooled connection may never have run it.
+# tests/test_pgbouncer.py runs all of this through a real PgBouncer in transaction mode.
+DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE is 'session' (the default) or 'transaction'")
+
+
+def for_pool_mode(database: dict, mode: str) -> dict:
+    """The database settings for a connection pooler in this mode (changes only 'transaction')."""
+    if mode == "transaction" and database["ENGINE"] == "django.db.backends.postgresql":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    return database
+
+
+for_pool_mode(DATABASES["default"], DATABASE_POOL_MODE)
+# A read replica (optional): dashboards, exports and PDFs read from it inside
+# dualcare.db.replica_reads(); everything else, and every write, uses the primary
+# (dualcare/db.py's router). In tests the replica mirrors the default database.
+DATABASE_REPLICA_URL = env_secret("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = for_pool_mode(
+        dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        ),
+        DATABASE_POOL_MODE,
+    )
+    if TESTING:
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["dualcare.db.ReplicaRouter"]
 # PostgreSQL: `manage.py migrate` connects with this instead, as the role that owns the
 # tables; DATABASE_URL's role owns nothing, so it cannot drop the audit log's triggers.
 DATABASE_MIGRATE_URL = env_secret("DATABASE_MIGRATE_URL")

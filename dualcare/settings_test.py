@@ -42,3 +42,12 @@ if _worker and os.environ.get("REDIS_URL") and os.environ.get(_MARKER) != _worke
     os.environ[_MARKER] = _worker
 
 from dualcare.settings import *  # noqa: E402, F403
+
+# A read-replica alias that mirrors the default test database, so tests can read through it
+# (tests/test_db_router.py). The router uses it only where a test also sets
+# DATABASE_REPLICA_URL; pytest-django refuses any test that touches it without asking.
+if "replica" not in DATABASES:  # noqa: F405
+    import copy as _copy
+
+    DATABASES["replica"] = _copy.deepcopy(DATABASES["default"])  # noqa: F405
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
