@@ -7,10 +7,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from dualcare import limits
+from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 
 from . import selectors as alert_selectors
@@ -68,9 +68,10 @@ STATE = OpenApiParameter("state", OpenApiTypes.STR, enum=["open", "acknowledged"
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The caller's own alerts, urgent and unacknowledged first."""
+    """The caller's own alerts, urgent and unacknowledged first. Staff only: a service user or
+    carer reads their messages at /api/v1/me/messages/, in the shape their portal shows."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsStaff]
     serializer_class = AlertSerializer
     lookup_value_regex = "[0-9a-f-]{36}"
     filter_backends: list = []

@@ -75,7 +75,7 @@ _SERVICE_USER_NAV = [
 ]
 _CARER_NAV = [
     ("Home", "carer_home"),
-    ("Care plan", "careplans:carer_list"),
+    ("Plans shared with you", "careplans:carer_list"),
     ("Your messages", "messages:list"),
 ]
 # Menu items that show how many new messages wait (one COUNT query, instead of a header link).

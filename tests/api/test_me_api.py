@@ -388,6 +388,7 @@ def test_the_schema_lists_them_read_only(world):
     "path",
     [
         "contacts/",
+        "alerts/",
         "referrals/",
         "outcomes/honos/",
         "outcomes/top/",

@@ -60,6 +60,9 @@ class PdfTests:
         # The crisis plan comes before everything else.
         assert text.index("your crisis plan") < text.index("What matters to you")
         assert "In your words" in text and "In their words" not in text
+        # "key worker" is explained, as on the person's pages.
+        assert f"key worker {world.keyworker_mh.display_name}" in text
+        assert "Your key worker is the worker who arranges your care at that team" in text
         reader = PdfReader(io.BytesIO(content))
         catalog = reader.trailer["/Root"]
         assert "/StructTreeRoot" in catalog  # tagged

@@ -161,11 +161,16 @@ class AlertApiTests:
 
     def test_nobody_else_sees_or_acknowledges_it(self, api, world, today_collection):
         alert = self.raise_alert(api, world, today_collection)
-        for someone in (world.manager_sm, world.pharmacist, world.keyworker_mh, world.service_user_login):
+        for someone in (world.manager_sm, world.pharmacist, world.keyworker_mh):
             client = as_user(api, someone)
             assert str(alert.pk) not in [row["id"] for row in client.get(ALERTS).json()["results"]]
             assert client.get(f"{ALERTS}{alert.pk}/").status_code == 404
             assert client.post(f"{ALERTS}{alert.pk}/acknowledge/", {"note": "x"}).status_code == 404
+        # The person reads their messages at /api/v1/me/messages/; staff alerts are not theirs.
+        client = as_user(api, world.service_user_login)
+        assert client.get(ALERTS).status_code == 403
+        assert client.get(f"{ALERTS}{alert.pk}/").status_code == 403
+        assert client.post(f"{ALERTS}{alert.pk}/acknowledge/", {"note": "x"}).status_code == 403
 
     def test_the_list_takes_the_same_queries_however_many_alerts(self, api, world, django_assert_num_queries):
         from dualcare.notifications.services import notify

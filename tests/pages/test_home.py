@@ -77,6 +77,11 @@ class BaseTemplateTests:
         header = client.get(reverse("home"), follow=True).content.decode().split("</header>")[0]
         assert reverse("organisation_home") in header and reverse("caseload") not in header
 
+    def test_the_carers_menu_says_the_plans_are_what_was_shared_with_them(self, world, client):
+        client.force_login(world.carer)
+        header = client.get(reverse("carer_home")).content.decode().split("</header>")[0]
+        assert "Plans shared with you" in header and ">Care plan<" not in header
+
     def test_it_loads_the_vendored_nhsuk_frontend_and_marks_the_body_for_its_scripts(self, world, client):
         client.force_login(world.keyworker_mh)
         html = client.get(reverse("caseload")).content.decode()
