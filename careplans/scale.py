@@ -15,6 +15,7 @@ the last week's versions, and older ones when someone asks).
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import defaultdict
 
 from dualcare.bulk import rows_write
@@ -45,7 +46,7 @@ GOALS = [
 
 def careplans_scale_create(trust: Trust) -> dict[str, int]:
     """Write the plans, their entries, versions and answers; returns how many of each."""
-    rng = trust.rng("careplans")
+    plans_rng = trust.rng("careplans")
     now, today = trust.now, trust.today
     orgs = trust.organisations
     spells_of: dict = defaultdict(list)
@@ -56,6 +57,8 @@ def careplans_scale_create(trust: Trust) -> dict[str, int]:
     domain_labels = dict(Domain.choices)
 
     for person in trust.people:
+        # One generator per plan: how many versions a plan has by now draws no more from the others.
+        rng = random.Random(plans_rng.getrandbits(64))
         spells = sorted(spells_of[person], key=lambda s: s.start)
         first = spells[0]
         author = first.key_worker_id or first.team.workers[0]

@@ -169,10 +169,12 @@ def contacts_scale_create(trust: Trust) -> dict[str, int]:
                     "created_at": booked,
                     "updated_at": booked,
                 }
+                # Drawn for every appointment, so the moment of the run does not change later draws.
+                outcome = rng.choices(*zip(*OUTCOMES, strict=True))[0]
+                after = dt.timedelta(minutes=rng.randint(30, 600))
                 if starts_at < now - dt.timedelta(hours=1):
                     contact["reminder_claimed_at"] = max(booked, starts_at - dt.timedelta(hours=24))
-                    outcome = rng.choices(*zip(*OUTCOMES, strict=True))[0]
-                    recorded(contact, outcome, staff, starts_at + dt.timedelta(minutes=rng.randint(30, 600)))
+                    recorded(contact, outcome, staff, starts_at + after)
                 appointments += 1
                 yield contact
 

@@ -236,13 +236,13 @@ def people_scale_create(*, seed: int, scale: float, today: dt.date, now: dt.date
             name = f"{locality} {kind_names[number % len(kind_names)]}"
             if number >= len(kind_names) * len(LOCALITIES):
                 name = f"{name} {number // (len(kind_names) * len(LOCALITIES)) + 1}"
-            low, high = (0.7, 1.3) if kind == Kind.PHARMACY else (0.3, 1.8)
             team = TeamInfo(
                 trust.uuid(rng),
                 org["id"],
                 kind,
                 name,
-                rng.uniform(low, high),
+                # Pharmacies alike; clinical teams from small specialist teams to busy CMHTs.
+                rng.uniform(0.7, 1.3) if kind == Kind.PHARMACY else rng.lognormvariate(0, 0.55),
                 phone=f"0114 496 0{len(teams) % 1000:03d}",
                 email=f"{name.lower().replace(' ', '.')}@{org['domain']}",
             )

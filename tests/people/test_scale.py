@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from careplans.models import Agreement, CarePlan, PlanEntry, PlanVersion
@@ -41,9 +41,25 @@ def build(scale=SCALE, seed=7):
     return trust_scale_build(scale=scale, seed=seed, password=PASSWORD, say=lambda line: None)
 
 
+def schema() -> list[str]:
+    """Every index and constraint definition of the public schema (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public' "
+            "UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 @pytest.fixture(scope="class")
 def trust(class_db):
-    return build()
+    before = schema()
+    result = build()
+    result["schema"] = (before, schema())
+    return result
 
 
 @pytest.mark.django_db
@@ -141,6 +157,13 @@ class TrustScaleTests:
             assert list(user.staff_roles.values_list("role", flat=True)) == [role]
         others = User.objects.exclude(username__in=roles)
         assert not any(user.has_usable_password() for user in others)
+
+    def test_it_puts_back_every_index_and_constraint_it_set_aside(self, trust):
+        before, after = trust["schema"]
+        assert after == before
+        if connection.vendor == "postgresql":
+            grants = [line for line in after if line.startswith("people_serviceuseruserobjectpermission ")]
+            assert any("FOREIGN KEY" in line for line in grants)
 
     def test_it_refuses_a_database_that_is_not_empty(self, trust):
         with pytest.raises(ApplicationError, match="empty database"):
