@@ -139,11 +139,12 @@ def contacts_scale_create(trust: Trust) -> dict[str, int]:
 
     def rows():
         nonlocal appointments
-        owed = 0.0
+        share, given = 0, 0
         for spell, begin, finish, days in windows:
-            owed += wanted * days / total_days
-            n = int(owed)
-            owed -= n
+            # Whole appointments, rounded on the running total so that they add up to exactly `wanted`.
+            share += days
+            n = round(wanted * share / total_days) - given
+            given += n
             if n == 0:
                 continue
             step = days / n
