@@ -70,6 +70,7 @@ from .dashboards import (  # noqa: F401
 )
 from .denials import Hidden, Refused  # noqa: F401
 from .grants import (  # noqa: F401
+    permissions_grant_all,
     permissions_sync,
     staff_roles_bring_into_force,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -16,6 +17,8 @@ from dualcare.people.models import (
     Scope,
     ServiceUserUserObjectPermission,
     StaffRole,
+    Team,
+    User,
 )
 
 from .roles import ALL_PERMS, CLINICAL_ROLES, SCOPE_PERMS, VIEW_RECORD, _active_roles_q
@@ -147,3 +150,71 @@ def staff_roles_bring_into_force() -> int:
                 StaffRole.objects.filter(pk=role_id).exclude(access_state=state).update(access_state=state)
             )
     return changed
+
+
+def permissions_grant_all() -> int:
+    """Grant everyone, in one INSERT ... SELECT, the object permissions permissions_sync would.
+
+    For a database whose people were written in bulk (the trust-scale demo) and that holds no
+    permission rows yet: the same rule as `_desired_permissions`, over every person, in SQL. A
+    clinical role (key worker, link worker, team manager) in force today, of an active login, in a
+    team with an open involvement that has started, or a team manager of that team's
+    organisation, gives view_serviceuser, and each scope the person consents to share with the
+    role's organisation; a pharmacist in the team gives view_contacts. Returns the rows written.
+    """
+    if ServiceUserUserObjectPermission.objects.exists():
+        raise ValueError("permissions_grant_all is for a database with no permission rows yet")
+    day = timezone.localdate()
+    perms = dict(
+        Permission.objects.filter(content_type__app_label="people", codename__in=ALL_PERMS).values_list(
+            "codename", "pk"
+        )
+    )
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (Involvement, StaffRole, Consent, ServiceUserUserObjectPermission)
+    }
+    team_table = connection.ops.quote_name(Team._meta.db_table)
+    user_table = connection.ops.quote_name(User._meta.db_table)
+    scope_perm = " ".join(f"WHEN '{scope}' THEN {perms[codename]}" for scope, codename in SCOPE_PERMS.items())
+    clinical = ", ".join(f"'{role}'" for role in sorted(CLINICAL_ROLES))
+    # Only quoted table names and the rule's constants are put into the text; the day is a parameter.
+    query = f"""
+        WITH inv AS (
+            SELECT DISTINCT i.service_user_id AS su, i.team_id, t.organisation_id AS org
+            FROM {table[Involvement]} i JOIN {team_table} t ON t.id = i.team_id
+            WHERE i."end" IS NULL AND i.start <= %(day)s
+        ),
+        roles AS (
+            SELECT DISTINCT r.user_id, r.team_id, t.organisation_id AS org, r.role
+            FROM {table[StaffRole]} r
+            JOIN {team_table} t ON t.id = r.team_id
+            JOIN {user_table} u ON u.id = r.user_id
+            WHERE r.start <= %(day)s AND (r."end" IS NULL OR r."end" > %(day)s) AND u.is_active
+        ),
+        seen AS (
+            SELECT inv.su, roles.user_id, roles.org
+            FROM inv JOIN roles ON roles.team_id = inv.team_id
+            WHERE roles.role IN ({clinical})
+            UNION
+            SELECT inv.su, roles.user_id, roles.org
+            FROM inv JOIN roles ON roles.org = inv.org
+            WHERE roles.role = '{StaffRole.Role.TEAM_MANAGER}'
+        ),
+        granted AS (
+            SELECT seen.user_id, seen.su, {perms[VIEW_RECORD]} AS permission_id FROM seen
+            UNION
+            SELECT seen.user_id, seen.su, CASE c.scope {scope_perm} END
+            FROM seen JOIN {table[Consent]} c
+                ON c.service_user_id = seen.su AND c.organisation_id = seen.org AND c.withdrawn_at IS NULL
+            UNION
+            SELECT roles.user_id, inv.su, {perms[SCOPE_PERMS[Scope.CONTACTS]]}
+            FROM inv JOIN roles ON roles.team_id = inv.team_id
+            WHERE roles.role = '{StaffRole.Role.PHARMACIST}'
+        )
+        INSERT INTO {table[ServiceUserUserObjectPermission]} (user_id, content_object_id, permission_id)
+        SELECT user_id, su, permission_id FROM granted
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, {"day": day})
+    return ServiceUserUserObjectPermission.objects.count()
