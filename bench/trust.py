@@ -203,6 +203,15 @@ class Processes:
         self.started.append(process)
         return process
 
+    def stop(self, process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
     def stop_all(self) -> None:
         for process in reversed(self.started):
             if process.poll() is None:
@@ -560,6 +569,10 @@ def measure_alerts(pharmacist: Login, user, singles: int, burst: int) -> list[st
 # Sweeps against the minimal SQL that finds their rows
 
 
+def duration(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.1f} min"
+
+
 def timed(function) -> tuple[float, object]:
     started = time.perf_counter()
     result = function()
@@ -587,44 +600,17 @@ def measure_sweeps() -> list[str]:
 
     from dualcare.contacts import services as contacts
     from dualcare.contacts.models import Contact
-    from dualcare.notifications import services as notifications
     from dualcare.notifications.models import Notification
 
     contact_table = connection.ops.quote_name(Contact._meta.db_table)
-    outbox = connection.ops.quote_name(Notification._meta.db_table)
     lines = [
         "| sweep | rows the raw SQL finds | raw SQL ms | sweep s | sweep / raw SQL | handled "
         "| outbox rows written |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
 
-    # The outbox sweep at the real clock: pending rows past the grace, failed ones due a retry,
-    # and rows stuck sending or unknown past the resend wait.
-    now = timezone.now()
     limit = 500
-    # Table names come from the models; every value is a parameter.
-    sweep_sql = f"""
-        (SELECT id FROM {outbox} WHERE state = 'pending' AND created_at < %(grace)s
-         ORDER BY created_at LIMIT %(limit)s)
-        UNION ALL
-        (SELECT id FROM {outbox} WHERE state = 'failed' AND retry_at <= %(now)s
-         ORDER BY created_at LIMIT %(limit)s)
-        UNION ALL
-        (SELECT id FROM {outbox} WHERE state IN ('sending', 'unknown') AND sending_at < %(cutoff)s
-         AND resent_at IS NULL ORDER BY created_at LIMIT %(limit)s)"""  # noqa: S608
-    params = {
-        "grace": now - notifications.SWEEP_GRACE,
-        "now": now,
-        "cutoff": now - notifications._resend_after(),
-        "limit": limit,
-    }
-    raw, found = raw_seconds(sweep_sql, params)
-    before = Notification.objects.count()
-    seconds, handled = timed(lambda: notifications.notifications_sweep(now=now))
-    lines.append(
-        f"| outbox sweep (rows the hand-over missed), real clock | {found:,} | {raw * 1000:,.1f} | "
-        f"{seconds:,.2f} | {seconds / raw:,.0f}× | {handled:,} | {Notification.objects.count() - before:,} |"
-    )
+    lines.append(outbox_sweep_row("outbox sweep, real clock", timezone.now(), limit))
 
     # The not-recorded scan as if run tomorrow at 10:00 local time: every collection due today
     # that is still unrecorded is then due (as are those of the six days before it).
@@ -653,12 +639,56 @@ def measure_sweeps() -> list[str]:
         lines.append(
             f"Not-recorded: {waiting:,} collections waiting in all (raw SQL {raw_all * 1000:,.1f} ms); "
             f"{per * 1000:,.0f} ms and {written / raised:,.1f} outbox rows per collection, so the whole "
-            f"morning takes about {waiting * per / 60:,.1f} min in {runs} run(s) of ≤ {limit}, one run "
+            f"morning takes about {duration(waiting * per)} in {runs} run(s) of ≤ {limit}, one run "
             "each 5 minutes by beat (each run must finish within its 5-minute interval)."
         )
     else:
         lines.append(f"Not-recorded: {waiting:,} collections waiting; the scan raised no alert.")
+    # With no worker running, the scan's rows are all still pending: what the sweep finds after a
+    # broker or worker outage. Its clock is a minute on, past the grace it gives the hand-over.
+    lines.insert(
+        -2,
+        outbox_sweep_row(
+            "outbox sweep, a minute after the scan (no worker)",
+            timezone.now() + dt.timedelta(minutes=1),
+            limit,
+        ),
+    )
     return lines
+
+
+def outbox_sweep_row(label: str, now: dt.datetime, limit: int) -> str:
+    """notifications_sweep at `now` against the SQL that finds its rows: pending past the grace,
+    failed and due a retry, stuck sending or unknown past the resend wait."""
+    from django.db import connection
+
+    from dualcare.notifications import services as notifications
+    from dualcare.notifications.models import Notification
+
+    outbox = connection.ops.quote_name(Notification._meta.db_table)
+    # The table name comes from the model; every value is a parameter.
+    sweep_sql = f"""
+        (SELECT id FROM {outbox} WHERE state = 'pending' AND created_at < %(grace)s
+         ORDER BY created_at LIMIT %(limit)s)
+        UNION ALL
+        (SELECT id FROM {outbox} WHERE state = 'failed' AND retry_at <= %(now)s
+         ORDER BY created_at LIMIT %(limit)s)
+        UNION ALL
+        (SELECT id FROM {outbox} WHERE state IN ('sending', 'unknown') AND sending_at < %(cutoff)s
+         AND resent_at IS NULL ORDER BY created_at LIMIT %(limit)s)"""  # noqa: S608
+    params = {
+        "grace": now - notifications.SWEEP_GRACE,
+        "now": now,
+        "cutoff": now - notifications._resend_after(),
+        "limit": limit,
+    }
+    raw, found = raw_seconds(sweep_sql, params)
+    before = Notification.objects.count()
+    seconds, handled = timed(lambda: notifications.notifications_sweep(now=now))
+    return (
+        f"| {label} | {found:,} | {raw * 1000:,.1f} | {seconds:,.2f} | {seconds / raw:,.0f}× "
+        f"| {handled:,} | {Notification.objects.count() - before:,} |"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -834,6 +864,9 @@ def main(argv=None) -> None:
             pharmacist = targets["users"]["pharmacist"]
             emit(*measure_alerts(signed_in["pharmacist"], pharmacist, args.misses, args.burst), "")
         if "sweeps" not in args.skip:
+            # The sweeps run here with no worker: the scan's outbox rows stay for the outbox sweep.
+            watch.sample()
+            processes.stop(worker)
             emit(*measure_sweeps(), "")
         peaks = watch.stop()
         watch = None
@@ -851,6 +884,9 @@ def main(argv=None) -> None:
         try:
             from django.db import connections
 
+            from dualcare.celery import app as celery_app
+
+            celery_app.control.purge()  # what no worker took (the sweeps run without one)
             connections.close_all()
         except Exception as exc:  # Django may not have been set up
             print(f"(closing connections: {type(exc).__name__})", file=sys.stderr)
