@@ -11,12 +11,13 @@ CHROMIUM := /usr/bin/chromium
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test api-check lint format clean-demo
+.PHONY: help install run test api-check bench lint format clean-demo
 
 help:
 	@echo "make run    start the demo on http://127.0.0.1:8000 (web + Celery worker with beat; logs in var/log/)"
 	@echo "make test   run the whole test suite (SQLite; PostgreSQL with DATABASE_URL, Redis with REDIS_URL)"
 	@echo "make api-check  serve the demo on a throwaway PostgreSQL database and fuzz the API against its schema"
+	@echo "make bench BENCH_DB=dualcare_trust25  serve a copy of that PostgreSQL database as in production and print the trust bench (bench/trust.py)"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make format ruff format and ruff check --fix"
 	@echo "make clean-demo  delete the demo database, broker queue and beat schedule under var/"
@@ -52,6 +53,13 @@ test: $(STAMP)
 
 api-check: $(STAMP)
 	@PYTHON=$(BIN)/python bin/api-contract-check
+
+# The trust-scale bench (bench/trust.py, README "Benchmarks"): a database name on the local
+# PostgreSQL or a postgres:// URL; BENCH_ARGS for the rest (--reps, logins, --skip ...).
+BENCH_DB ?= dualcare
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python bench/trust.py --db $(BENCH_DB) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -135,6 +135,13 @@ MIDDLEWARE = [
     "dualcare.api_schema.ApiContractMiddleware",
 ]
 
+# bench/trust.py only (dualcare/bench.py): a staff page of the bare base template at
+# /_bench/floor/, and an X-Query-Count header on every response. Off by default; not for production.
+BENCH_FLOOR_PAGE = env_bool("BENCH_FLOOR_PAGE", default=False)
+BENCH_QUERY_COUNT = env_bool("BENCH_QUERY_COUNT", default=False)
+if BENCH_QUERY_COUNT:
+    MIDDLEWARE.insert(0, "dualcare.bench.QueryCountMiddleware")
+
 ROOT_URLCONF = "dualcare.urls"
 WSGI_APPLICATION = "dualcare.wsgi.application"
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -24,3 +25,6 @@ urlpatterns = [
     path("spc/", include("dualcare.spc.urls")),
     path("", include("dualcare.people.urls")),
 ]
+
+if settings.BENCH_FLOOR_PAGE:  # bench/trust.py's floor page; off by default (dualcare/bench.py)
+    urlpatterns.insert(0, path("_bench/", include("dualcare.bench")))
