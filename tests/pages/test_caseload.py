@@ -322,3 +322,26 @@ class PharmacyListTests:
         ]:
             client.force_login(user)
             assert client.get(reverse("pharmacy_list")).status_code == status, user.username
+
+    def test_it_searches_and_pages_the_pharmacys_people(self, world, client):
+        for n in range(30):
+            someone = person(world.pharmacy_team, given_name=f"Pharm{n:02d}", family_name="Customer")
+            services.consent_record(
+                service_user=someone, organisation=world.pharmacy_org, scope="contacts", by=world.pharmacist
+            )
+        client.force_login(world.pharmacist)
+        first = client.get(reverse("pharmacy_list"), {"q": "customer"})
+        assert len(first.context["people"]) == 25
+        assert "Showing 1 to 25 of 30 people" in first.content.decode()
+        assert 'href="?q=customer&amp;page=2"' in first.content.decode()
+        assert [
+            p.given_name for p in client.get(reverse("pharmacy_list"), {"q": "Pharm07"}).context["people"]
+        ] == ["Pharm07"]
+        sam = client.get(reverse("pharmacy_list"), {"q": world.service_user.nhs_number_display})
+        assert list(sam.context["people"]) == [world.service_user]
+        # Someone who shares nothing with the pharmacy is not found.
+        assert list(client.get(reverse("pharmacy_list"), {"q": "Sampleton"}).context["people"]) == []
+        assert (
+            "No one matches your search."
+            in client.get(reverse("pharmacy_list"), {"q": "Zz"}).content.decode()
+        )
