@@ -345,7 +345,7 @@ class PeopleSearchForm(NHSForm):
         required=False,
         max_length=100,
         label="Search by name, NHS number or date of birth",
-        help_text="For example, Sam Testwell, 943 476 5919 or 14/03/1985",
+        help_text="For example, Alex Smith, 943 476 5919 or 14/03/1985",
     )
 
 
