@@ -168,7 +168,10 @@ class ServiceUserFilter(django_filters.FilterSet):
     review_overdue = django_filters.BooleanFilter(method="_keep")
     measure_overdue = django_filters.BooleanFilter(method="_keep")
     not_seen_days = django_filters.NumberFilter(
-        method="_keep", help_text="No attended contact (that the caller may see) for this many days."
+        method="_keep",
+        min_value=1,
+        max_value=3650,
+        help_text="No attended contact (that the caller may see) for this many days.",
     )
 
     class Meta:
@@ -216,7 +219,7 @@ class ServiceUserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         parameters=[
             OpenApiParameter(
                 "not_seen_days",
-                {"type": "integer", "minimum": 1},
+                {"type": "integer", "minimum": 1, "maximum": 3650},
                 description="No attended contact (that the caller may see) for this many days.",
             ),
             OpenApiParameter(

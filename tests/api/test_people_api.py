@@ -259,6 +259,7 @@ class ServiceUserSearchTests:
             ({"quadrant": "V"}, "quadrant"),
             ({"not_seen_days": "0"}, "not_seen_days"),
             ({"not_seen_days": "soon"}, "not_seen_days"),
+            ({"not_seen_days": "100000000000000000000"}, "not_seen_days"),
             ({"team": "not-a-uuid"}, "team"),
             ({"mine": "perhaps"}, "mine"),
             ({"date_of_birth": "14/03/1985"}, "date_of_birth"),
