@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class CareplansConfig(AppConfig):
     name = "careplans"
+
+    def ready(self) -> None:
+        # "Care plan review overdue" on the core's caseloads and people API, and the filter on it
+        # (dualcare/people/extensions.py: the core declares the need, this app fills it).
+        from dualcare.people import extensions
+
+        from .selectors import with_review_overdue
+
+        extensions.provide("review_overdue", with_review_overdue)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from dualcare import access
 from dualcare.access import CarePlanAccess
 from dualcare.people.models import ServiceUser
 
@@ -59,6 +60,15 @@ class SectionView:
     entries: list = field(default_factory=list)
     hidden_count: int = 0  # entries of other organisations this viewer may not see
     in_sentence: str = ""  # the label inside a sentence ("your crisis ...", "Sam's crisis ...")
+
+
+def with_review_overdue(people: QuerySet, *, user, today: dt.date) -> QuerySet:
+    """People annotated with review_overdue: a care plan the user may see whose review date has
+    passed (dualcare/people/extensions.py). One EXISTS, served by the plan's review_due index."""
+    overdue = access.care_plans_visible_to(
+        user, CarePlan.objects.filter(service_user=OuterRef("pk"), review_due__lt=today)
+    )
+    return people.annotate(review_overdue=Exists(overdue))
 
 
 def plan_of(service_user: ServiceUser) -> CarePlan | None:

@@ -9,7 +9,8 @@ class CohortsConfig(AppConfig):
         # (dualcare/people/extensions.py: the core declares the need, this app fills it).
         from dualcare.people import extensions
 
-        from .selectors import latest_quadrant_visible_to, with_current_quadrant
+        from .selectors import latest_quadrant_visible_to, quadrant_choices, with_current_quadrant
 
         extensions.provide("current_quadrant", with_current_quadrant)
         extensions.provide("latest_quadrant", latest_quadrant_visible_to)
+        extensions.provide("quadrant_choices", quadrant_choices)

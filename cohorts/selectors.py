@@ -3,7 +3,7 @@ from collections import defaultdict
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from .models import Cohort, Enrolment, QuadrantAssessment
+from .models import Cohort, Enrolment, Quadrant, QuadrantAssessment
 
 QUADRANTS = ["I", "II", "III", "IV"]
 
@@ -15,6 +15,11 @@ def quadrant_assessments_visible_to(user, service_user=None) -> QuerySet:
     return access.org_written_filter(
         user, QuadrantAssessment.objects.all(), service_user=service_user
     ).order_by("-assessed_on", "-created_at")
+
+
+def quadrant_choices() -> list[tuple[str, str]]:
+    """The quadrants a caseload filters by (dualcare/people/extensions.py)."""
+    return [(value, label) for value, label in Quadrant.choices]
 
 
 def latest_quadrant_visible_to(user, service_user) -> QuadrantAssessment | None:

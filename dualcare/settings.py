@@ -473,14 +473,25 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dualcare_cache"}
     }
 
-# No personal data in logs: no request bodies or query strings are logged by DualCare.
+# No personal data in logs: no request bodies or query strings are logged by DualCare, and the
+# request lines servers log lose theirs (a search is a name in the query string): runserver's through
+# the filter below, gunicorn's by gunicorn.conf.py (dualcare/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"without_query_string": {"()": "dualcare.log_filters.WithoutQueryString"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["without_query_string"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
     },

@@ -9,6 +9,9 @@ class OutcomesConfig(AppConfig):
         # care (dualcare/people/extensions.py: the core declares the need, this app fills it).
         from dualcare.people import extensions
 
+        from .caseload import with_measure_overdue
         from .selectors import exit_measure_url
 
         extensions.provide("exit_measure_url", exit_measure_url)
+        # "Outcome measure overdue" on the caseloads and people API, and the filter on it.
+        extensions.provide("measure_overdue", with_measure_overdue)

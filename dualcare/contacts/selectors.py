@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import (
+    Case,
+    Count,
     DateTimeField,
     Exists,
     Max,
@@ -13,12 +15,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from dualcare import access
 from dualcare.people.models import Involvement, ServiceUser, User
+from dualcare.people.search import search_people
 
 from .models import APPOINTMENT_KINDS, Contact, Kind, Outcome
 
@@ -37,6 +42,53 @@ def pharmacy_today(user: User, *, day: dt.date | None = None) -> QuerySet[Contac
         contacts_for(user)
         .filter(kind=Kind.COLLECTION, due_on=day, team_id__in=teams)
         .order_by("service_user__family_name", "service_user__given_name")
+    )
+
+
+class CollectionState:
+    """What the pharmacy's list of the day shows: everything, or one state of recording."""
+
+    TO_RECORD = "to_record"
+    RECORDED = "recorded"
+    MISSED = "missed"
+    CHOICES = [
+        ("", "All collections"),
+        (TO_RECORD, "Not yet recorded"),
+        (RECORDED, "Recorded"),
+        (MISSED, "Missed"),
+    ]
+
+
+_STATE_FILTERS = {
+    CollectionState.TO_RECORD: Q(outcome=""),
+    CollectionState.RECORDED: ~Q(outcome=""),
+    CollectionState.MISSED: Q(outcome=Outcome.MISSED),
+}
+
+
+def pharmacy_today_counts(collections: QuerySet[Contact]) -> dict:
+    """How many of the day's collections there are in all, still to record, recorded and missed:
+    one query."""
+    return collections.order_by().aggregate(
+        total=Count("pk"),
+        to_record=Count("pk", filter=_STATE_FILTERS[CollectionState.TO_RECORD]),
+        recorded=Count("pk", filter=_STATE_FILTERS[CollectionState.RECORDED]),
+        missed=Count("pk", filter=_STATE_FILTERS[CollectionState.MISSED]),
+    )
+
+
+def pharmacy_today_filtered(collections: QuerySet[Contact], *, search: str = "", state: str = "") -> QuerySet:
+    """The day's collections searched by the person's name, NHS number or date of birth, and
+    narrowed to one state; those still to record first, then by name."""
+    if search:
+        collections = collections.filter(service_user__in=search_people(ServiceUser.objects.all(), search))
+    if state in _STATE_FILTERS:
+        collections = collections.filter(_STATE_FILTERS[state])
+    return collections.order_by(
+        Case(When(outcome="", then=Value(0)), default=Value(1)),
+        "service_user__family_name",
+        "service_user__given_name",
+        "pk",
     )
 
 

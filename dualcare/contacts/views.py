@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.ids import is_uuid
 from dualcare.people.decorators import login_and_404_unless
+from dualcare.people.forms import PeopleSearchForm
 from dualcare.people.models import Scope, StaffRole, User
 
 from . import selectors, services
@@ -42,11 +44,34 @@ clinical_required = _roles_required(*access.CLINICAL_ROLES)
 pharmacist_required = _roles_required(StaffRole.Role.PHARMACIST)
 
 
+class PharmacyTodayFilterForm(PeopleSearchForm):
+    """The pharmacy's search by name and choice of what to show, read from the query string."""
+
+    state = forms.ChoiceField(required=False, choices=selectors.CollectionState.CHOICES, label="Show")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].label = "Search by name, NHS number or date of birth"
+        self.fields["state"].error_messages["invalid_choice"] = "Choose what to show from the list."
+
+
+PHARMACY_PAGE_SIZE = 25
+
+
 @pharmacist_required
 def pharmacy_today(request: HttpRequest) -> HttpResponse:
-    """Today's supervised-consumption collections at my pharmacy: still to record, then recorded."""
+    """Today's supervised-consumption collections at my pharmacy, a page at a time: still to
+    record first, then recorded; searched by name and narrowed to one state."""
     today = timezone.localdate()
-    collections = list(selectors.pharmacy_today(request.user, day=today))
+    form = PharmacyTodayFilterForm(request.GET)
+    form.is_valid()
+    search, state = form.cleaned_data.get("q") or "", form.cleaned_data.get("state") or ""
+    day = selectors.pharmacy_today(request.user, day=today)
+    counts = selectors.pharmacy_today_counts(day)
+    page = Paginator(
+        selectors.pharmacy_today_filtered(day, search=search, state=state), PHARMACY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    collections = list(page.object_list)
     not_recorded = list(selectors.pharmacy_not_recorded(request.user, day=today)[:PAGE_SIZE])
     # One row per person on the page, not one row naming nobody (rule 6).
     access.audit_list_read(request.user, [*collections, *not_recorded], action="contacts.pharmacy.list")
@@ -55,6 +80,11 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
         "contacts/pharmacy_today.html",
         {
             "today": today,
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "query": form.query_string(),
+            "filtered": bool(search or state),
             "to_record": [c for c in collections if not c.outcome],
             "recorded": [c for c in collections if c.outcome],
             "not_recorded": not_recorded,
@@ -127,6 +157,20 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/my_appointments.html", {"contacts": contacts})
 
 
+def _pharmacy_filters(query: str) -> str:
+    """The pharmacy list's search, state and page to go back to after recording, re-read through
+    its form so nothing else rides along ("" when there are none)."""
+    kept = PharmacyTodayFilterForm(QueryDict(query[:500]))
+    kept.is_valid()
+    page = QueryDict(query[:500]).get("page", "")
+    parts = [
+        part
+        for part in (kept.query_string(), f"page={page}" if page.isascii() and page.isdigit() else "")
+        if part
+    ]
+    return f"?{'&'.join(parts)}" if parts else ""
+
+
 # Where a record form may send the user back to: our own list pages only.
 _RETURN_TO = {"pharmacy": "contacts:pharmacy_today", "appointments": "contacts:appointments"}
 
@@ -140,6 +184,8 @@ def contact_record(request: HttpRequest, pk) -> HttpResponse:
     contact = access.get_contact_or_404(request.user, pk, action="contact.record")
     form = RecordForm(request.POST)
     back = reverse(_RETURN_TO.get(request.POST.get("return_to"), "contacts:appointments"))
+    if request.POST.get("return_to") == "pharmacy":
+        back += _pharmacy_filters(request.POST.get("return_query", ""))
     if not form.is_valid():
         messages.error(request, "Choose what happened.")
         return redirect(back)

@@ -14,6 +14,14 @@ Needs:
 ``current_quadrant(people, *, user) -> QuerySet``
     ``people`` annotated with ``current_quadrant`` and ``current_quadrant_on``: the latest Minkoff
     quadrant (and its date) that ``user`` may see (caseloads, people lists, the people API).
+``quadrant_choices() -> list[tuple[str, str]]``
+    the quadrants a caseload can be filtered by (value, label); none (no filter shown) without the app.
+``review_overdue(people, *, user, today) -> QuerySet``
+    ``people`` annotated with ``review_overdue``: a care plan ``user`` may see whose review date has
+    passed (caseloads and the people API show it, and filter on it).
+``measure_overdue(people, *, user, today) -> QuerySet``
+    ``people`` annotated with ``measure_overdue``: an outcome measure (TOP or HoNOS) overdue for an
+    open involvement of one of ``user``'s clinical teams (the same rule as the outcomes due list).
 ``latest_quadrant(viewer, service_user) -> object | None``
     the latest quadrant assessment ``viewer`` may see of one person (the record summary), with
     ``quadrant``, ``get_quadrant_display()``, ``assessed_on`` and ``organisation``.
@@ -27,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import CharField, DateField, QuerySet, Value
+from django.db.models import BooleanField, CharField, DateField, QuerySet, Value
 
 
 def _no_quadrant(people: QuerySet, *, user) -> QuerySet:
@@ -37,8 +45,18 @@ def _no_quadrant(people: QuerySet, *, user) -> QuerySet:
     )
 
 
+def _not_overdue(name: str) -> Callable:
+    def annotate(people: QuerySet, *, user, today) -> QuerySet:
+        return people.annotate(**{name: Value(False, output_field=BooleanField())})
+
+    return annotate
+
+
 NEEDS: dict[str, Callable] = {
     "current_quadrant": _no_quadrant,
+    "quadrant_choices": lambda: [],
+    "review_overdue": _not_overdue("review_overdue"),
+    "measure_overdue": _not_overdue("measure_overdue"),
     "latest_quadrant": lambda viewer, service_user: None,
     "exit_measure_url": lambda user, involvement: None,
 }
@@ -63,6 +81,18 @@ def provider(need: str) -> Callable:
 
 def current_quadrant(people: QuerySet, *, user) -> QuerySet:
     return provider("current_quadrant")(people, user=user)
+
+
+def quadrant_choices() -> list[tuple[str, str]]:
+    return provider("quadrant_choices")()
+
+
+def review_overdue(people: QuerySet, *, user, today) -> QuerySet:
+    return provider("review_overdue")(people, user=user, today=today)
+
+
+def measure_overdue(people: QuerySet, *, user, today) -> QuerySet:
+    return provider("measure_overdue")(people, user=user, today=today)
 
 
 def latest_quadrant(viewer, service_user):

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.http import urlencode
 
 from dualcare import limits
 from dualcare.exceptions import ApplicationError
@@ -113,6 +114,19 @@ class NHSForm(forms.Form):
             for message in self.errors[name]:
                 items.append((f"#{anchor}", message))
         return items
+
+    def query_string(self) -> str:
+        """A GET form's valid values as a query string (no page), for a list's page links to keep
+        its search and filters."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return ""
+        return urlencode(
+            {
+                name: value
+                for name, value in self.cleaned_data.items()
+                if value not in (None, "") and name not in self.errors
+            }
+        )
 
     def add_application_error(self, error: ApplicationError) -> None:
         """Attach a service's refusal to the field it names, or to the form as a whole."""
@@ -322,3 +336,74 @@ class StaffRoleAddForm(NHSForm):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
         _limit_roles_to_teams(self, teams)
+
+
+class PeopleSearchForm(NHSForm):
+    """A search box alone (the pharmacy's people), read from the query string."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search by name, NHS number or date of birth",
+        help_text="For example, Alex Smith, 943 476 5919 or 14/03/1985",
+    )
+
+
+class CaseloadFilterForm(PeopleSearchForm):
+    """The caseload's search box and filters, read from the query string (GET, as a search is).
+
+    Bad input is a message at its field; the list then shows what the valid fields ask for."""
+
+    DUE_CHOICES = [
+        ("", "Anything or nothing"),
+        ("review", "Care plan review overdue"),
+        ("measure", "Outcome measure overdue"),
+    ]
+
+    show = forms.ChoiceField(required=False, label="Show")
+    quadrant = forms.ChoiceField(required=False, label="Quadrant")
+    due = forms.ChoiceField(required=False, choices=DUE_CHOICES, label="Overdue")
+    not_seen = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Not seen for at least (days)",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="No attended appointment or collection in that many days",
+        error_messages={"invalid": "Enter the number of days as a whole number, like 28."},
+    )
+
+    def __init__(self, data, *, teams: list[Team], organisation_wide: bool, quadrants: list, **kwargs):
+        from .selectors import Show
+
+        super().__init__(data, **kwargs)
+        self.teams = {str(team.pk): team for team in teams}
+        show = [(Show.MINE, "People I am key worker for"), (Show.TEAMS, "My teams' caseload")]
+        if len(teams) > 1:
+            show += [(str(team.pk), f"{team.name}'s caseload") for team in teams]
+        if organisation_wide:
+            show.append((Show.ORGANISATION, "Everyone my organisation works with"))
+        self.fields["show"].choices = show
+        self.fields["show"].error_messages["invalid_choice"] = "Choose one of the lists offered."
+        self.fields["quadrant"].choices = [("", "Any quadrant"), *quadrants]
+        self.fields["quadrant"].error_messages["invalid_choice"] = "Choose a quadrant from the list."
+        self.fields["due"].error_messages["invalid_choice"] = "Choose what is overdue from the list."
+        if not quadrants:
+            del self.fields["quadrant"]
+
+    def caseload_filter(self, *, default_show: str):
+        """The CaseloadFilter for the valid fields (an invalid one counts as not given)."""
+        from .selectors import CaseloadFilter, Show
+
+        data = self.cleaned_data if self.is_bound else {}
+        show = data.get("show") or default_show
+        team = self.teams.get(show)
+        return CaseloadFilter(
+            show=Show.TEAMS if team is not None else show,
+            team=team,
+            search=data.get("q") or "",
+            quadrant=data.get("quadrant") or "",
+            review_overdue=data.get("due") == "review",
+            measure_overdue=data.get("due") == "measure",
+            not_seen_days=data.get("not_seen"),
+        )

@@ -215,7 +215,12 @@ class ServiceUser(TimeStampedModel):
                 fields=["nhs_number"], condition=~Q(nhs_number=""), name="serviceuser_nhs_number_unique"
             ),
         ]
-        indexes = [models.Index(fields=["family_name", "given_name"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            # The caseload's search by date of birth; the name and NHS number prefix searches have
+            # PostgreSQL-only pattern indexes (migration 0004_service_user_search_indexes).
+            models.Index(fields=["date_of_birth"], name="serviceuser_date_of_birth"),
+        ]
         permissions = [
             ("view_care_plan", "May see the care plan shared by other organisations"),
             ("view_risk", "May see risk information shared by other organisations"),

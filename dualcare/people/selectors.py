@@ -6,10 +6,11 @@ from one prefetch each, never one query per person.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from dualcare import access
@@ -27,6 +28,7 @@ from .models import (
     Team,
     User,
 )
+from .search import search_people
 
 _ORDER = ("family_name", "given_name", "pk")
 
@@ -58,9 +60,10 @@ def _people_with_rows(user: User, people: QuerySet[ServiceUser]) -> QuerySet[Ser
     )
 
 
-def _rows(user: User, people) -> list[PersonRow]:
+def _rows(user: User, people, *, my_team_ids: set | None = None) -> list[PersonRow]:
     """Split each person's open involvements into my teams' and the other agencies'."""
-    my_team_ids = set(access.teams_of(user).values_list("pk", flat=True))
+    if my_team_ids is None:
+        my_team_ids = set(access.teams_of(user).values_list("pk", flat=True))
     rows = []
     for person in people:
         row = PersonRow(person=person)
@@ -97,9 +100,117 @@ def organisation_people_page(user: User, page_number, *, per_page: int = 50) -> 
     return page
 
 
-def pharmacy_people(user: User) -> QuerySet[ServiceUser]:
-    """People whose contacts (collections) the pharmacist may see."""
-    return access.service_users_visible_to(user, perm="view_contacts").order_by(*_ORDER)
+# ---------------------------------------------------------------------------
+# The caseload page and the people API: a page at a time, searched and filtered in SQL
+
+CASELOAD_PAGE_SIZE = 25
+
+
+class Show:
+    """Whose people a caseload lists (a team's id also names one of my teams)."""
+
+    MINE = "mine"  # people I am the key worker for, on my teams
+    TEAMS = "teams"  # my teams' open caseload
+    ORGANISATION = "organisation"  # everyone I may see (a team manager: their organisation's people)
+
+
+@dataclass(frozen=True)
+class CaseloadFilter:
+    """What the caseload is narrowed to; every field optional. `team` is one of the user's teams."""
+
+    show: str = Show.TEAMS
+    team: Team | None = None
+    search: str = ""
+    quadrant: str = ""
+    review_overdue: bool = False
+    measure_overdue: bool = False
+    not_seen_days: int | None = None
+
+
+def _key_worker_of(user: User) -> QuerySet:
+    # A subquery, not a second filter() on the same relation, which would join it again.
+    return Involvement.objects.filter(
+        key_worker=user, end__isnull=True, team__in=access.teams_of(user).values("pk")
+    ).values("service_user_id")
+
+
+def has_own_caseload(user: User) -> bool:
+    """Whether the user is the key worker for anyone on their teams (their caseload opens on them)."""
+    return access.service_users_visible_to(user).filter(pk__in=_key_worker_of(user)).exists()
+
+
+def _seen_since(user: User, cutoff: dt.datetime) -> QuerySet:
+    """Attended contacts from `cutoff` on, of those the user may see (a contact another
+    organisation recorded counts only with the person's consent, access.contacts_visible_to)."""
+    return access.contacts_visible_to(user).filter(
+        service_user=OuterRef("pk"), outcome="attended", starts_at__gte=cutoff
+    )
+
+
+def people_filtered(
+    user: User, people: QuerySet[ServiceUser], wanted: CaseloadFilter, *, today: dt.date | None = None
+) -> QuerySet[ServiceUser]:
+    """`people` searched and filtered as `wanted` says, with the columns the lists show annotated
+    (current_quadrant, review_overdue, measure_overdue through the extensions), in name order.
+    Still one query for the rows, one for the count: the filters are conditions, not lookups."""
+    today = today or timezone.localdate()
+    people = search_people(people, wanted.search)
+    if wanted.show == Show.MINE:
+        people = people.filter(pk__in=_key_worker_of(user))
+    if wanted.team is not None:
+        people = people.filter(
+            pk__in=Involvement.objects.filter(team=wanted.team, end__isnull=True).values("service_user_id")
+        )
+    if wanted.not_seen_days:
+        cutoff = timezone.now() - dt.timedelta(days=wanted.not_seen_days)
+        people = people.filter(~Exists(_seen_since(user, cutoff)))
+    people = extensions.current_quadrant(people, user=user)
+    people = extensions.review_overdue(people, user=user, today=today)
+    people = extensions.measure_overdue(people, user=user, today=today)
+    if wanted.quadrant:
+        people = people.filter(current_quadrant=wanted.quadrant)
+    if wanted.review_overdue:
+        people = people.filter(review_overdue=True)
+    if wanted.measure_overdue:
+        people = people.filter(measure_overdue=True)
+    return people.order_by(*_ORDER)
+
+
+def caseload_people(user: User, wanted: CaseloadFilter, *, today: dt.date | None = None) -> QuerySet:
+    """The people a caseload lists: my teams' open caseload, or for Show.ORGANISATION everyone I may
+    see (a team manager's organisation), searched and filtered."""
+    people = access.service_users_visible_to(user)
+    if wanted.show != Show.ORGANISATION:
+        # access.service_users_on_caseload's people, as a subquery rather than its join and
+        # DISTINCT: counting a DISTINCT page computes every annotated flag for the whole caseload.
+        on_my_teams = Involvement.objects.filter(
+            end__isnull=True, team__in=access.teams_of(user).values("pk")
+        ).values("service_user_id")
+        people = people.filter(pk__in=on_my_teams)
+    return people_filtered(user, people, wanted, today=today)
+
+
+def caseload_page(
+    user: User,
+    wanted: CaseloadFilter,
+    page_number,
+    *,
+    my_team_ids: set | None = None,
+    per_page: int = CASELOAD_PAGE_SIZE,
+) -> Page:
+    """One page of a caseload; its object_list holds PersonRows. Four queries (the count, the page,
+    its people's open involvements, and my teams unless given), whatever the caseload's size."""
+    people = caseload_people(user, wanted).prefetch_related(_open_involvements())
+    page = Paginator(people, per_page).get_page(page_number)
+    page.object_list = _rows(user, page.object_list, my_team_ids=my_team_ids)
+    return page
+
+
+def pharmacy_people(user: User, *, search: str = "") -> QuerySet[ServiceUser]:
+    """People whose contacts (collections) the pharmacist may see, searched by name, NHS number or
+    date of birth."""
+    people = access.service_users_visible_to(user, perm="view_contacts")
+    return search_people(people, search).order_by(*_ORDER)
 
 
 @dataclass

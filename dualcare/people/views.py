@@ -22,9 +22,11 @@ from . import carer_sharing, extensions, selectors, services
 from .decorators import carer_required, service_user_required, staff_required
 from .forms import (
     CarerScopesForm,
+    CaseloadFilterForm,
     ConsentRecordForm,
     ConsentWithdrawForm,
     InvolvementEndForm,
+    PeopleSearchForm,
     ServiceUserRegisterForm,
     StaffCreateForm,
     StaffRoleAddForm,
@@ -34,6 +36,7 @@ from .models import Carer, CarerPermission, Consent, Involvement, Organisation, 
 
 Role = StaffRole.Role
 REGISTERING_ROLES = {Role.KEY_WORKER, Role.LINK_WORKER}
+PAGE_SIZE = selectors.CASELOAD_PAGE_SIZE
 
 
 # ---------------------------------------------------------------------------
@@ -63,22 +66,41 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def caseload(request: HttpRequest) -> HttpResponse:
+    """A page of my caseload, searched and filtered. A key worker opens on the people they are
+    key worker for (when they have any), a team manager can list their organisation's people."""
     if not access.has_role(request.user, *access.CLINICAL_ROLES):
         raise PermissionDenied("Caseloads are for key workers, link workers and team managers.")
-    key_worker_only = request.GET.get("mine") == "1"
-    organisation_page = None
-    if access.has_role(request.user, Role.TEAM_MANAGER):
-        organisation_page = selectors.organisation_people_page(request.user, request.GET.get("page"))
-    rows = selectors.caseload_rows(request.user, key_worker_only=key_worker_only)
-    shown = [row.person for row in [*rows, *(organisation_page.object_list if organisation_page else [])]]
-    access.audit_list_read(request.user, shown, action="caseload.list")
+    teams = list(access.teams_of(request.user).order_by("name"))
+    data = request.GET.copy()
+    if data.get("mine") == "1" and not data.get("show"):  # the earlier "only mine" link
+        data["show"] = selectors.Show.MINE
+    if not data.get("show"):
+        own = selectors.has_own_caseload(request.user)
+        data["show"] = selectors.Show.MINE if own else selectors.Show.TEAMS
+    form = CaseloadFilterForm(
+        data,
+        teams=teams,
+        organisation_wide=access.has_role(request.user, Role.TEAM_MANAGER),
+        quadrants=extensions.quadrant_choices(),
+    )
+    form.is_valid()
+    wanted = form.caseload_filter(default_show=selectors.Show.TEAMS)
+    page = selectors.caseload_page(
+        request.user, wanted, request.GET.get("page"), my_team_ids={team.pk for team in teams}
+    )
+    # One audit row per person on the page shown (rule 6), none for those the filters left out.
+    access.audit_list_read(request.user, [row.person for row in page.object_list], action="caseload.list")
     return render(
         request,
         "people/caseload.html",
         {
-            "rows": rows,
-            "key_worker_only": key_worker_only,
-            "organisation_page": organisation_page,
+            "form": form,
+            "page": page,
+            "rows": page.object_list,
+            "wanted": wanted,
+            "query": form.query_string(),
+            "filtered": bool(wanted.search or wanted.quadrant or wanted.review_overdue)
+            or bool(wanted.measure_overdue or wanted.not_seen_days or wanted.team),
         },
     )
 
@@ -87,9 +109,18 @@ def caseload(request: HttpRequest) -> HttpResponse:
 def pharmacy_list(request: HttpRequest) -> HttpResponse:
     if not access.has_role(request.user, Role.PHARMACIST):
         raise PermissionDenied("This list is for pharmacists.")
-    people = list(selectors.pharmacy_people(request.user))
-    access.audit_list_read(request.user, people, action="pharmacy.list")
-    return render(request, "people/pharmacy_list.html", {"people": people})
+    form = PeopleSearchForm(request.GET)
+    form.is_valid()
+    search = form.cleaned_data.get("q") or ""
+    page = Paginator(selectors.pharmacy_people(request.user, search=search), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    access.audit_list_read(request.user, page.object_list, action="pharmacy.list")
+    return render(
+        request,
+        "people/pharmacy_list.html",
+        {"page": page, "people": page.object_list, "form": form, "query": form.query_string()},
+    )
 
 
 # ---------------------------------------------------------------------------

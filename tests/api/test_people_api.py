@@ -210,3 +210,74 @@ class SchemaTests:
         for path in ("/api/v1/me/", "/api/v1/service-users/", "/api/v1/auth/token/", "/api/v1/teams/"):
             assert path in text
         assert client.get("/api/docs/").status_code == 200
+
+
+class ServiceUserSearchTests:
+    """The caseload's search and filters on /api/v1/service-users/ (selectors.people_filtered)."""
+
+    def ids(self, api, user, **params):
+        response = as_user(api, user).get("/api/v1/service-users/", params)
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    def test_it_searches_by_name_nhs_number_and_date_of_birth(self, api, world):
+        sam = str(world.service_user.pk)
+        assert self.ids(api, world.keyworker_mh, search="sam test") == [sam]
+        assert self.ids(api, world.keyworker_mh, search=world.service_user.nhs_number_display) == [sam]
+        assert self.ids(api, world.keyworker_mh, nhs_number=world.service_user.nhs_number_display) == [sam]
+        assert sam in self.ids(api, world.keyworker_mh, search="14/03/1985")
+        assert sam in self.ids(api, world.keyworker_mh, date_of_birth="1985-03-14")
+        assert self.ids(api, world.keyworker_mh, date_of_birth="1990-01-01") == []
+        # Not found by someone who may not see them, however exactly they are named.
+        assert self.ids(api, world.outsider, search="Testwell") == []
+        assert self.ids(api, world.outsider, nhs_number=world.service_user.nhs_number) == []
+
+    def test_it_filters_as_the_caseload_does(self, api, world):
+        quadrant_assess(
+            service_user=world.service_user,
+            mental_health_severity="high",
+            substance_use_severity="high",
+            rationale="Both high.",
+            by=world.keyworker_mh,
+        )
+        linked = person(world.cmht_north, key_worker=world.linkworker_mh, family_name="Linked")
+        sam, alex = str(world.service_user.pk), str(world.mh_only.pk)
+        assert self.ids(api, world.keyworker_mh, quadrant="IV") == [sam]
+        assert self.ids(api, world.keyworker_mh, mine="true") == [alex, sam]
+        assert str(linked.pk) in self.ids(api, world.keyworker_mh, team=str(world.cmht_north.pk))
+        assert self.ids(api, world.manager_mh, team=str(world.cmht_south.pk)) == [str(world.south_only.pk)]
+        assert self.ids(api, world.keyworker_mh, not_seen_days="30", search="Testwell") == [sam]
+        assert self.ids(api, world.keyworker_mh, review_overdue="true") == []
+        body = as_user(api, world.keyworker_mh).get("/api/v1/service-users/", {"search": "Testwell"}).json()
+        assert (
+            body["results"][0]["review_overdue"] is False and body["results"][0]["measure_overdue"] is False
+        )
+
+    def test_bad_filters_are_a_400_naming_the_parameter(self, api, world):
+        as_user(api, world.keyworker_mh)
+        for params, field in [
+            ({"quadrant": "V"}, "quadrant"),
+            ({"not_seen_days": "0"}, "not_seen_days"),
+            ({"not_seen_days": "soon"}, "not_seen_days"),
+            ({"not_seen_days": "100000000000000000000"}, "not_seen_days"),
+            ({"team": "not-a-uuid"}, "team"),
+            ({"mine": "perhaps"}, "mine"),
+            ({"date_of_birth": "14/03/1985"}, "date_of_birth"),
+            ({"search": "x" * 101}, "search"),
+        ]:
+            response = api.get("/api/v1/service-users/", params)
+            assert response.status_code == 400, params
+            assert field in response.json(), (params, response.json())
+
+    def test_filters_cost_no_more_queries(self, api, world, django_assert_num_queries):
+        as_user(api, world.keyworker_mh)
+        params = {"search": "Sampleton", "mine": "true", "not_seen_days": "7", "measure_overdue": "false"}
+        # count, page (filters and flags are conditions of the same two); the audit: acting
+        # organisation, one insert.
+        with django_assert_num_queries(4):
+            first = api.get("/api/v1/service-users/", params).json()
+        for n in range(25):
+            person(world.cmht_north, key_worker=world.keyworker_mh, family_name=f"Sampleton{n}")
+        with django_assert_num_queries(4):
+            body = api.get("/api/v1/service-users/", params).json()
+        assert first["count"] == 1 and body["count"] == 26

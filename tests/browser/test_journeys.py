@@ -73,6 +73,39 @@ class KeyWorkerJourneyTests:
         assert "Testwell" in page.inner_text("main")
         assert_accessible(page, "a person's record (/people/<uuid>/)")
 
+    def test_it_searches_filters_and_pages_the_caseload(self, page, world):
+        from dualcare.people import services as people_services
+        from tests.factories import person
+
+        for n in range(27):
+            person(
+                world.cmht_north, key_worker=world.keyworker_mh, given_name=f"Pat{n:02d}", family_name="Paged"
+            )
+        people_services.staff_role_add(user=world.keyworker_mh, team=world.cmht_south, role="key_worker")
+        device = enrolled_authenticator(world.keyworker_mh)
+        sign_in(page, "keyworker.mh", world.password, device=device)
+
+        page.goto("/caseload/")
+        assert "Showing 1 to 25 of 29 people" in page.inner_text("main")
+        with page.expect_navigation():
+            page.locator("nav.nhsuk-pagination a[rel='next']").click()
+        assert "Showing 26 to 29 of 29 people" in page.inner_text("main")
+        assert_accessible(page, "the caseload's second page")
+
+        page.fill("input[name='q']", "paged pat1")
+        page.select_option("select[name='show']", "teams")
+        with page.expect_navigation():
+            page.locator("main form[role='search'] button[type='submit']").click()
+        main = page.inner_text("main")
+        assert "Showing 1 to 10 of 10 people" in main and "Testwell" not in page.inner_text("main table")
+        assert_accessible(page, "the caseload, searched")
+
+        page.fill("input[name='not_seen']", "soon")
+        with page.expect_navigation():
+            page.locator("main form[role='search'] button[type='submit']").click()
+        assert "Enter the number of days as a whole number, like 28." in page.inner_text("main")
+        assert_accessible(page, "the caseload with a filter in error")
+
     def test_it_gets_not_found_for_a_person_outside_their_teams(self, page, world):
         device = enrolled_authenticator(world.keyworker_mh)
         sign_in(page, "keyworker.mh", world.password, device=device)

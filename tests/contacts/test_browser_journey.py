@@ -49,6 +49,15 @@ class MissedCollectionJourneyTests:
             page.locator(f"#contact-{due.pk} button[value='missed']").click()
         assert "recorded as missed" in page.inner_text("main")
         assert_accessible(page, "the collections after recording a miss")
+        page.select_option("select[name='state']", "missed")
+        page.fill("input[name='q']", "Testwell")
+        with page.expect_navigation():
+            page.locator("main form[role='search'] button[type='submit']").click()
+        assert "Sam Testwell" in page.inner_text("main")
+        assert_accessible(page, "the collections, missed only and searched, on a phone")
+        page.goto("/pharmacy/people/?q=Testwell")
+        assert "Testwell" in page.inner_text("main")
+        assert_accessible(page, "the people the pharmacy supports, searched")
 
         page.set_viewport_size({"width": 1280, "height": 900})
         sign_in(page, "keyworker.mh", world.password)
