@@ -6,7 +6,8 @@ Usage (uses DATABASE_URL when set, else a throwaway SQLite file):
 Creates people in bulk in a scratch test database, gives a key worker object permissions on a
 caseload of 40 and a manager on 1 in 10 of everyone (as access.py would), then times the
 permission-filtered list (first page by name), the count, and a single-record check for
-each. Prints medians of 20 runs; asserts nothing.
+each, and the object-permission table's size per person and per row (its indexes one by one on
+PostgreSQL). Prints medians of 20 runs; asserts nothing.
 """
 
 import os
@@ -45,6 +46,32 @@ def timed(fn, repeat=20):
     return statistics.median(runs)
 
 
+def permission_table_size(people: int) -> None:
+    """The object-permission table's rows and bytes (data, each index, total) per person."""
+    table = ServiceUserUserObjectPermission._meta.db_table
+    rows = ServiceUserUserObjectPermission.objects.count()
+    print(f"{table}: {rows} rows, {rows / people:.2f} per person")
+    if connection.vendor != "postgresql":
+        print("  (sizes on PostgreSQL only)")
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size(%s), pg_indexes_size(%s), pg_total_relation_size(%s)", [table] * 3
+        )
+        heap, indexes, total = cursor.fetchone()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
+            "WHERE indrelid = %s::regclass ORDER BY 1",
+            [table],
+        )
+        each = cursor.fetchall()
+    print(f"  table {heap / people:8.1f} B/person   indexes {indexes / people:8.1f} B/person")
+    for name, size in each:
+        print(f"    {name:60s} {size / people:8.1f} B/person")
+    per_row = total / max(rows, 1)
+    print(f"  total {total / people:8.1f} B/person, {per_row:.1f} B/row ({total / 1024 / 1024:.1f} MiB)")
+
+
 def main(people: int) -> None:
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
@@ -74,6 +101,7 @@ def main(people: int) -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         print(f"database: {connection.vendor}; people: {people}")
+        permission_table_size(people)
         for user, ids in caseloads.items():
             one = ServiceUser.objects.get(pk=ids[len(ids) // 2])
             visible = access.service_users_visible_to(user).order_by("family_name")

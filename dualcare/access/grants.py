@@ -21,6 +21,7 @@ from dualcare.people.models import (
     User,
 )
 
+from .records import forget_checks
 from .roles import ALL_PERMS, CLINICAL_ROLES, SCOPE_PERMS, VIEW_RECORD, _active_roles_q
 
 # ---------------------------------------------------------------------------
@@ -102,6 +103,7 @@ def permissions_sync(
     if not service_user_ids:
         return (0, 0)
 
+    forget_checks()
     desired = _desired_permissions(service_user_ids, user_ids, day)
     existing_rows = ServiceUserUserObjectPermission.objects.filter(
         content_object_id__in=service_user_ids,

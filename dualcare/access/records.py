@@ -4,6 +4,9 @@ Part of dualcare.access (see its __init__ for the rules as a whole)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -67,16 +70,54 @@ def service_users_on_caseload(user: User) -> QuerySet[ServiceUser]:
     )
 
 
+# The record page asks "may this user see the record, this scope, that scope" of one person many
+# times (the summary and each capability's section). Inside `record_checks_once()` the answer is
+# read once, as the set of permissions the user holds on the person, and reused until the block
+# ends (the end of that request) or until permissions_sync changes any permission. Outside it
+# every check reads the database, as before.
+_held_in_request: ContextVar[dict | None] = ContextVar("dualcare_access_held_in_request", default=None)
+
+
+@contextmanager
+def record_checks_once() -> Iterator[None]:
+    """Decide each viewer's permissions on a person once within this block (one request's page)."""
+    token = _held_in_request.set({})
+    try:
+        yield
+    finally:
+        _held_in_request.reset(token)
+
+
+def forget_checks() -> None:
+    """Drop what record_checks_once remembered: permissions have just changed."""
+    if _held_in_request.get() is not None:
+        _held_in_request.set({})
+
+
+def _held_perms(user: User, service_user: ServiceUser) -> frozenset[str]:
+    """The codenames of the direct object permissions the user holds on the person (one indexed
+    query on guardian's unique (user, permission, content_object); remembered in a
+    record_checks_once block)."""
+    remembered = _held_in_request.get()
+    key = (user.pk, service_user.pk)
+    if remembered is not None and key in remembered:
+        return remembered[key]
+    held = frozenset(
+        ServiceUserUserObjectPermission.objects.filter(
+            user=user, content_object_id=service_user.pk, permission__content_type__app_label="people"
+        ).values_list("permission__codename", flat=True)
+    )
+    if remembered is not None:
+        remembered[key] = held
+    return held
+
+
 def user_has_perm(user: User, codename: str, service_user: ServiceUser) -> bool:
-    """One indexed lookup of the direct object permission for one person, in one query."""
+    """One indexed lookup of the direct object permissions for one person, in one query (none
+    when already read in this record_checks_once block)."""
     if not is_active_staff(user):
         return False
-    return ServiceUserUserObjectPermission.objects.filter(
-        user=user,
-        permission__codename=codename,
-        permission__content_type__app_label="people",
-        content_object_id=service_user.pk,
-    ).exists()
+    return codename in _held_perms(user, service_user)
 
 
 def can_view_record(user: User, service_user: ServiceUser) -> bool:
@@ -91,10 +132,7 @@ def visible_scopes(user: User, service_user: ServiceUser) -> set[str]:
     if not is_active_staff(user):
         return set()
     by_codename = {codename: scope for scope, codename in SCOPE_PERMS.items()}
-    held = ServiceUserUserObjectPermission.objects.filter(
-        user=user, content_object=service_user, permission__codename__in=list(by_codename)
-    ).values_list("permission__codename", flat=True)
-    return {by_codename[codename] for codename in held}
+    return {by_codename[codename] for codename in _held_perms(user, service_user) if codename in by_codename}
 
 
 def can_view_scope(user: User, service_user: ServiceUser, scope: str, *, owner: Organisation | None) -> bool:

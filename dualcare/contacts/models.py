@@ -136,6 +136,9 @@ class Contact(TimeStampedModel):
             models.Index(fields=["team", "due_on", "starts_at"]),
             models.Index(fields=["service_user", "starts_at"]),
             models.Index(fields=["service_user", "outcome", "starts_at"]),
+            # Contacts of a day for the people a user may see (access.contacts_visible_to is driven
+            # by the user's permission rows): one probe per person, not all their contacts.
+            models.Index(fields=["service_user", "due_on"], name="contact_person_day"),
             models.Index(
                 fields=["starts_at"],
                 condition=Q(reminder_claimed_at__isnull=True),

@@ -140,19 +140,24 @@ def service_user_detail(request: HttpRequest, pk) -> HttpResponse:
     own = access.service_user_of(request.user)
     if own is not None and own.pk == pk:
         return redirect("my_home")
-    service_user = access.get_service_user_or_404(request.user, pk)
-    my_teams = set(access.teams_of(request.user, roles=access.CLINICAL_ROLES).values_list("pk", flat=True))
-    summary = selectors.person_summary(service_user, viewer=request.user)
-    return render(
-        request,
-        "people/service_user_detail.html",
-        {
-            "summary": summary,
-            "person": service_user,
-            "acting_team": _acting_team(request.user, service_user),
-            "my_team_ids": my_teams,
-        },
-    )
+    # The summary and every capability's section ask what this viewer may see of the person:
+    # decided once for the whole page (its permission rows read once), not once per section.
+    with access.record_checks_once():
+        service_user = access.get_service_user_or_404(request.user, pk)
+        my_teams = set(
+            access.teams_of(request.user, roles=access.CLINICAL_ROLES).values_list("pk", flat=True)
+        )
+        summary = selectors.person_summary(service_user, viewer=request.user)
+        return render(
+            request,
+            "people/service_user_detail.html",
+            {
+                "summary": summary,
+                "person": service_user,
+                "acting_team": _acting_team(request.user, service_user),
+                "my_team_ids": my_teams,
+            },
+        )
 
 
 @staff_required

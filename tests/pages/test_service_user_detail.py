@@ -10,13 +10,14 @@ from dualcare.audit.models import AuditEvent
 from dualcare.people import services
 from dualcare.people.models import Consent, Involvement, Scope, ServiceUser
 
-# session, user; the read check and its audit row (person, permission, organisation, insert); my
-# teams; involvements, consents, carers, their permissions, quadrant; the acting team (permission,
-# team); roles for the header; the session save (savepoint, update, release).
-# 19 for the record and the header (with its unread-alerts count) and 17 for the capability
-# sections: referrals 4, care plan 2, outcomes 2, quadrant 1, contacts 4, link meetings 4.
-# None of them grows with the rows.
-QUERIES_FOR_DETAIL = 36
+# session, user; the read check and its audit row (person, the viewer's permissions on the person,
+# organisation, insert); my teams; involvements, consents, carers, their permissions, quadrant;
+# the acting team; roles for the header; the session save (savepoint, update, release).
+# 18 for the record and the header (with its unread-alerts count) and 13 for the capability
+# sections: referrals 3, care plan 1, outcomes 2, quadrant 0, contacts 3, link meetings 3.
+# The viewer's permissions on the person are read once for the page (access.record_checks_once):
+# 36 when each section read them again. None of them grows with the rows.
+QUERIES_FOR_DETAIL = 31
 
 
 def _detail(person):
@@ -134,6 +135,50 @@ class ServiceUserDetailTests:
         assert response.status_code == 200
         assert response.context["acting_team"] is None
         assert reverse("consent_record", args=[world.service_user.pk]) not in response.content.decode()
+
+
+class RecordChecksOnceTests:
+    def test_it_reads_the_viewers_permissions_on_the_person_once_for_the_page(
+        self, world, client, django_assert_num_queries
+    ):
+        client.force_login(world.keyworker_mh)
+        client.get(_detail(world.service_user))
+        with django_assert_num_queries(QUERIES_FOR_DETAIL) as page:
+            client.get(_detail(world.service_user))
+        # A check reads the table itself; lists only name it in a subquery ("... U0").
+        checks = [
+            query["sql"]
+            for query in page.captured_queries
+            if 'FROM "people_serviceuseruserobjectpermission" INNER JOIN' in query["sql"]
+        ]
+        assert len(checks) == 1 and world.service_user.pk.hex in checks[0]
+
+    def test_it_never_carries_an_answer_into_the_next_request(self, world, client):
+        client.force_login(world.keyworker_sm)
+        assert client.get(_detail(world.service_user)).status_code == 200
+        Involvement.objects.filter(service_user=world.service_user, team=world.sm_team).update(
+            end=timezone.localdate()
+        )
+        access.permissions_sync(service_user_ids=[world.service_user.pk])
+        assert client.get(_detail(world.service_user)).status_code == 404
+
+    def test_it_forgets_within_the_block_when_permissions_change(self, world):
+        person, viewer = world.service_user, world.keyworker_sm
+        with access.record_checks_once():
+            assert Scope.CONTACTS in access.visible_scopes(viewer, person)
+            consent = Consent.objects.get(service_user=person, organisation=world.sm, scope=Scope.CONTACTS)
+            services.consent_withdraw(consent=consent, by=world.keyworker_mh, note="Asked by phone")
+            assert Scope.CONTACTS not in access.visible_scopes(viewer, person)
+            assert access.can_view_record(viewer, person)
+
+    def test_it_answers_each_viewer_and_person_for_themselves_within_the_block(self, world):
+        with access.record_checks_once():
+            assert access.can_view_record(world.keyworker_mh, world.service_user)
+            assert not access.can_view_record(world.keyworker_mh_south, world.service_user)
+            assert not access.can_view_record(world.keyworker_sm, world.mh_only)
+            assert access.can_view_record(world.keyworker_mh, world.mh_only)
+        with access.record_checks_once():
+            assert not access.can_view_record(world.pharmacist, world.service_user)
 
 
 class ConsentPageTests:
