@@ -150,6 +150,8 @@ class WeeklyValue(models.Model):
     scope_id = models.UUIDField()
     week = models.DateField()  # the Monday (Europe/London) that starts the week
     value = models.FloatField(null=True, blank=True)  # None when it cannot be worked out
+    # The provider gave a whole number (a count): read back as one, so the CSV and API say 12, not 12.0.
+    is_whole = models.BooleanField(default=False)
     n = models.IntegerField()  # the people (or events) the value is worked out from
     computed_at = models.DateTimeField()
 
