@@ -72,6 +72,7 @@ def _collections(scoped, keys: dict) -> list[dict]:
     grouped = "group_key" in keys
     collections_sql, collections_params = (
         scoped.annotate(**keys)
+        .order_by()
         .values(*keys, c_id=F("pk"), c_due=F("due_on"), c_person=F("service_user_id"), c_outcome=F("outcome"))
         .query.sql_with_params()
     )
