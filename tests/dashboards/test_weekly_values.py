@@ -102,6 +102,24 @@ class StoredEqualsComputedOnTheDemoTests(TestCase):
         # Every capability's measures have figures in the demo, so every one is compared.
         assert measured == set(measures.definitions())
 
+    def test_the_set_based_measures_give_the_figures_the_subqueries_gave(self):
+        from cohorts import measures as cohorts
+        from dualcare.contacts import measures as contacts
+
+        from . import reference_measures as before
+
+        team_ids = list(Team.objects.values_list("pk", flat=True))
+        first, last = self.period.first, self.period.last
+        for group in measures.GROUPS:
+            caseload = cohorts.weekly_measures(team_ids, first, last, group=group)
+            assert caseload == before.caseload_by_quadrant(team_ids, first, last, group=group), group
+            assert sum(cell.n for cell in caseload["cohorts.caseload_iv"].values()) > 100
+            now = contacts.weekly_measures(team_ids, first, last, group=group)
+            old = before.collections(team_ids, first, last, group=group)
+            for key, cells in old.items():
+                assert now[key] == cells, (group, key)
+            assert len(old["contacts.collections_recorded_on_the_day"]) > 20
+
     def test_proportions_stay_within_0_and_100_stored_as_worked_out(self):
         definitions = measures.definitions()
         proportions = WeeklyValue.objects.filter(
