@@ -86,6 +86,8 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     keys = {}
     if group == "organisation":
         keys["group_key"] = F("plan__service_user__involvements__team__organisation_id")
+    elif group == "team":
+        keys["group_key"] = F("plan__service_user__involvements__team_id")
     # Organisations with entries in the plan at the moment of publishing.
     organisations = (
         PlanEntry.objects.filter(plan=OuterRef("plan"), created_at__lte=OuterRef("published_at"))

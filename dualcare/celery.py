@@ -90,4 +90,9 @@ app.conf.beat_schedule = {
         "task": "dualcare.dashboards.tasks.dashboard_pdfs_sweep",
         "schedule": 60.0,
     },
+    # Dashboards' stored weekly measures: the open and settling weeks again, any missing or stale week.
+    "dashboards-weekly-values": {
+        "task": "dualcare.dashboards.tasks.weekly_values_refresh",
+        "schedule": crontab(minute="4,19,34,49"),
+    },
 }

@@ -115,8 +115,10 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     last_day = end + dt.timedelta(days=6)
     result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
 
-    def group_of(organisation_id):
-        return organisation_id if group == "organisation" else None
+    def group_of(team_id):
+        if group == "team":
+            return team_id
+        return teams[team_id] if group == "organisation" else None
 
     # Teams covered: appointments open per team at the end of each week.
     teams = dict(
@@ -131,7 +133,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     totals: dict = {}
     for team_id, counts in per_team.items():
         for week, open_appointments in counts.items():
-            key = (group_of(teams[team_id]), week)
+            key = (group_of(team_id), week)
             covered, total, appointed = totals.get(key, (0, 0, 0))
             totals[key] = (covered + (open_appointments > 0), total + 1, appointed + open_appointments)
     for key, (covered, total, _) in totals.items():
@@ -160,7 +162,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     for appointment, counts in in_date.items():
         for week, courses in counts.items():
             if courses > 0:
-                key = (group_of(teams[appointment_team[appointment]]), week)
+                key = (group_of(appointment_team[appointment]), week)
                 with_training[key] = with_training.get(key, 0) + 1
     for key, (_, _, appointed) in totals.items():
         if appointed:
@@ -171,7 +173,10 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     # Attendance at the link meetings held that week, by the link workers' teams.
     first = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LONDON)
     after = dt.datetime.combine(end + dt.timedelta(weeks=1), dt.time(0, 0), tzinfo=LONDON)
-    keys = {"group_key": F("team__organisation_id")} if group == "organisation" else {}
+    keys = {
+        "organisation": {"group_key": F("team__organisation_id")},
+        "team": {"group_key": F("team_id")},
+    }.get(group, {})
     attendance = (
         Attendance.objects.filter(
             team_id__in=team_ids,

@@ -158,14 +158,30 @@ def _week_key(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+def _group_path(group: str, organisation_path: str) -> str | None:
+    """The field grouped by: the organisation's id (``..._team__organisation_id``), the team's
+    (``..._team_id``), or none for the teams together."""
+    if group == "organisation":
+        return organisation_path
+    if group == "team":
+        return organisation_path.removesuffix("__organisation_id") + "_id"
+    return None
+
+
 def _group_field(group: str, path: str) -> list[str]:
-    return [path] if group == "organisation" else []
+    field = _group_path(group, path)
+    return [field] if field else []
+
+
+def _group_key(row, group: str, path: str):
+    field = _group_path(group, path)
+    return row[field] if field else None
 
 
 def _cells(rows, group: str, group_path: str, value_of) -> dict:
     result = {}
     for row in rows:
-        key = (row[group_path] if group == "organisation" else None, _week_key(row["week"]))
+        key = (_group_key(row, group, group_path), _week_key(row["week"]))
         cell = value_of(row)
         if cell is not None:
             result[key] = cell
@@ -257,7 +273,7 @@ def _reviews_on_time(team_ids, start, end, group) -> dict:
             .order_by()
         )
         for row in rows:
-            key = (row["team__organisation_id"] if group == "organisation" else None, _week_key(row["week"]))
+            key = (_group_key(row, group, "team__organisation_id"), _week_key(row["week"]))
             totals[key][0] += row["on_time"]
             totals[key][1] += row["reviews"]
     return {key: _percent(on_time, reviews) for key, (on_time, reviews) in totals.items()}

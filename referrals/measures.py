@@ -130,6 +130,8 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
         keys = {"week": week}
         if group == "organisation":
             keys["group_key"] = F(f"{team_field}__organisation_id")
+        elif group == "team":
+            keys["group_key"] = F(f"{team_field}_id")
         return queryset.filter(**{f"{team_field}_id__in": team_ids}).values(**keys)
 
     # Annotated before grouping, so that they are not grouped by.

@@ -9,7 +9,8 @@ A capability exposes its measures from its ``measures`` module with two names:
     ``week`` is the Monday (a ``date``, Europe/London) that starts the week; ``start`` and
     ``end`` are Mondays, both included. ``group="all"`` aggregates over every team in
     ``team_ids`` and uses ``None`` as ``group_key``; ``group="organisation"`` gives one value per
-    organisation and uses the organisation's id. A week with nothing to measure is left out.
+    organisation and uses the organisation's id; ``group="team"`` one value per team (the team's
+    id), each the same as that team's own ``group="all"``. A week with nothing to measure is left out.
     It runs a constant number of queries whatever the number of rows or weeks, and never names
     a person.
 
@@ -32,7 +33,7 @@ from django.apps import apps
 from django.utils import timezone
 
 IMPROVEMENT_CHOICES = ("up", "down", "neither")
-GROUPS = ("all", "organisation")
+GROUPS = ("all", "organisation", "team")
 LONDON = ZoneInfo("Europe/London")
 
 

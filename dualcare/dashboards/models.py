@@ -130,3 +130,56 @@ class DashboardPdf(TimeStampedModel):
     @property
     def has_failed(self) -> bool:
         return self.state == self.State.FAILED
+
+
+class WeeklyValue(models.Model):
+    """One measure's figure for one week of one scope (a team, or an organisation), as the beat
+    worked it out from the capability apps' records (dashboards.weekly): the dashboards read these
+    rows instead of aggregating raw records per request. Aggregates only: no row names a person.
+
+    ``scope_id`` is the team's or the organisation's id (no foreign key: one column for both kinds).
+    A week with nothing to measure has no row, exactly as the providers leave it out.
+    """
+
+    class ScopeKind(models.TextChoices):
+        TEAM = "team", "Team"
+        ORGANISATION = "organisation", "Organisation"
+
+    measure_key = models.CharField(max_length=100)
+    scope_kind = models.CharField(max_length=20, choices=ScopeKind.choices)
+    scope_id = models.UUIDField()
+    week = models.DateField()  # the Monday (Europe/London) that starts the week
+    value = models.FloatField(null=True, blank=True)  # None when it cannot be worked out
+    # The provider gave a whole number (a count): read back as one, so the CSV and API say 12, not 12.0.
+    is_whole = models.BooleanField(default=False)
+    n = models.IntegerField()  # the people (or events) the value is worked out from
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_kind", "scope_id", "week", "measure_key"], name="dash_weekly_value_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_key} {self.scope_kind} {self.week}: {self.value}"
+
+
+class MeasureWeek(models.Model):
+    """A week whose figures are stored for every scope: when they were last worked out, and
+    whether they must be worked out again (a correction written into a week already settled).
+
+    Weeks still settling (the open week and the few before it, whose figures depend on deadlines
+    still running) are worked out on every run; a settled week once, then only when marked stale.
+    """
+
+    week = models.DateField(primary_key=True)  # a Monday
+    computed_at = models.DateTimeField()
+    stale = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["week"]
+
+    def __str__(self) -> str:
+        return f"{self.week}{' (stale)' if self.stale else ''}"

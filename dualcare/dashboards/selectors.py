@@ -24,7 +24,7 @@ from dualcare.people.models import Organisation, Team
 
 from . import measures
 from .measures import Cell, MeasureDef
-from .models import Annotation, Baseline
+from .models import Annotation, Baseline, MeasureWeek, WeeklyValue
 
 if TYPE_CHECKING:
     from dualcare.spc import rules as spc
@@ -493,12 +493,44 @@ def _cells_by_week(values: dict, group_key=None) -> dict[dt.date, Cell]:
     return {week: cell for (key, week), cell in values.items() if key == group_key}
 
 
+def stored_measures(scope: Scope, period: Period, *, only: str | None = None) -> dict:
+    """The scope's weekly measures over the period, as :func:`measures.collect` gives them, read
+    from the values the beat stored (services.weekly_values_refresh): two queries, whatever the
+    number of records behind them.
+
+    Weeks the beat has not stored yet (a new installation, before its first run) are worked out
+    from the records for this request instead, so a dashboard never shows a stored week as empty
+    when it is only missing."""
+    stored_weeks = set(
+        MeasureWeek.objects.filter(week__gte=period.first, week__lte=period.last).values_list(
+            "week", flat=True
+        )
+    )
+    rows = WeeklyValue.objects.filter(
+        scope_kind=scope.kind, scope_id=scope.pk, week__gte=period.first, week__lte=period.last
+    )
+    if only is not None:
+        rows = rows.filter(measure_key=only)
+    result: dict[str, dict] = {}
+    for key, week, value, is_whole, n in rows.values_list("measure_key", "week", "value", "is_whole", "n"):
+        if week in stored_weeks:
+            result.setdefault(key, {})[(None, week)] = Cell(int(value) if is_whole else value, n)
+    missing = [week for week in period.mondays if week not in stored_weeks]
+    if missing:
+        live = measures.collect(scope.team_ids(), min(missing), max(missing))
+        for key, cells in live.items():
+            for (group_key, week), cell in cells.items():
+                if week not in stored_weeks:
+                    result.setdefault(key, {})[(group_key, week)] = cell
+    return result
+
+
 def dashboard(scope: Scope, period: Period, *, only: str | None = None, for_print: bool = False) -> Dashboard:
     """Every measure (or only one) of the scope over the period, with annotations and baselines.
     For print, the charts leave out their legend: the document draws one key for all."""
     every = measures.definitions()
     definitions = {only: every[only]} if only is not None else every
-    collected = measures.collect(scope.team_ids(), period.first, period.last)
+    collected = stored_measures(scope, period, only=only)
     annotations = scope_annotations(scope, period)
     for annotation in annotations:
         known = every.get(annotation.measure_key)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -20,7 +23,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation, Team, User
 
 from . import measures
-from .models import Annotation, Baseline, DashboardPdf
+from .models import Annotation, Baseline, DashboardPdf, MeasureWeek, WeeklyValue
 
 log = logging.getLogger(__name__)
 
@@ -318,3 +321,130 @@ def pdfs_sweep(*, limit: int = 20) -> dict:
         default_storage.delete(name)
     deleted, _ = old.delete()
     return {"queued": len(waiting), "deleted": deleted}
+
+
+# ---------------------------------------------------------------------------
+# The stored weekly measures (filled by the beat; read by selectors.stored_measures)
+
+# The longest period a dashboard shows (selectors.PERIOD_CHOICES) and the open week: the weeks
+# kept worked out.
+HORIZON_WEEKS = 104  # a test holds it to max(selectors.PERIOD_CHOICES)
+# Weeks that have ended but are still settling, worked out again on every run with the open week.
+# A week's figures depend on the clock until the last of its deadlines has passed: a referral's
+# decision (10 working days), a plan's 4 weeks for the person to agree it (so 5 weeks after the
+# week), an outcome's window (OUTCOME_TOLERANCE_DAYS, 14), an alert's 24 hours; and most late
+# recording (a collection recorded the next day, minutes finalised the week after) lands within
+# them. Older weeks are worked out once, then only when marked stale (weekly_values_mark_stale).
+SETTLING_WEEKS = 8
+# Weeks worked out together: bounds the cells held in memory (measures x scopes x weeks).
+CHUNK_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class WeeklyRefresh:
+    weeks: int  # weeks worked out
+    rows: int  # stored values written
+    seconds: float
+
+
+def settling_weeks() -> int:
+    """SETTLING_WEEKS, or more when the outcomes' window is set wider than the default."""
+    tolerance = int(getattr(settings, "OUTCOME_TOLERANCE_DAYS", 14))
+    return max(SETTLING_WEEKS, -(-(tolerance + 7) // 7) + 2)
+
+
+def weeks_to_compute(*, today: dt.date | None = None, full: bool = False) -> list[dt.date]:
+    """The weeks a refresh works out, newest first: the open week and the settling weeks always;
+    every other week of the horizon not stored yet or marked stale; all of them when ``full``."""
+    today = today or timezone.localdate()
+    open_week = measures.week_of(today)
+    first = open_week - dt.timedelta(weeks=HORIZON_WEEKS)
+    horizon = measures.weeks_between(first, open_week)
+    if not full:
+        settling_from = open_week - dt.timedelta(weeks=settling_weeks())
+        settled = set(
+            MeasureWeek.objects.filter(week__gte=first, week__lt=settling_from, stale=False).values_list(
+                "week", flat=True
+            )
+        )
+        horizon = [week for week in horizon if week >= settling_from or week not in settled]
+    return sorted(horizon, reverse=True)
+
+
+def _chunks(weeks: list[dt.date]) -> list[list[dt.date]]:
+    """Runs of consecutive weeks (newest first), at most CHUNK_WEEKS long."""
+    chunks: list[list[dt.date]] = []
+    for week in weeks:
+        if chunks and len(chunks[-1]) < CHUNK_WEEKS and chunks[-1][-1] - week == dt.timedelta(weeks=1):
+            chunks[-1].append(week)
+        else:
+            chunks.append([week])
+    return chunks
+
+
+def _stored_rows(collected: dict, kind: str, weeks: set[dt.date], now: dt.datetime) -> list[WeeklyValue]:
+    return [
+        WeeklyValue(
+            measure_key=key,
+            scope_kind=kind,
+            scope_id=scope_id,
+            week=week,
+            value=None if cell.value is None else float(cell.value),
+            is_whole=isinstance(cell.value, int),
+            n=cell.n,
+            computed_at=now,
+        )
+        for key, cells in collected.items()
+        for (scope_id, week), cell in cells.items()
+        if scope_id is not None and week in weeks
+    ]
+
+
+@transaction.atomic
+def _refresh_chunk(weeks: list[dt.date], team_ids: list) -> int:
+    """Work out one run of consecutive weeks for every team and organisation and replace their
+    stored values, in one transaction: a dashboard reads the old figures or the new, never half."""
+    now = timezone.now()
+    MeasureWeek.objects.bulk_create(
+        [MeasureWeek(week=week, computed_at=now) for week in weeks], ignore_conflicts=True
+    )
+    # Two beats at once: the second waits here, then works the weeks out again (no harm done). A
+    # week marked stale meanwhile waits too, so its mark is not lost to this run's figures.
+    list(MeasureWeek.objects.select_for_update().filter(week__in=weeks).values_list("week"))
+    start, end = min(weeks), max(weeks)
+    rows = [
+        *_stored_rows(measures.collect(team_ids, start, end, group="team"), "team", set(weeks), now),
+        *_stored_rows(
+            measures.collect(team_ids, start, end, group="organisation"), "organisation", set(weeks), now
+        ),
+    ]
+    WeeklyValue.objects.filter(week__in=weeks).delete()
+    WeeklyValue.objects.bulk_create(rows, batch_size=2000)
+    MeasureWeek.objects.filter(week__in=weeks).update(computed_at=now, stale=False)
+    return len(rows)
+
+
+def weekly_values_refresh(*, today: dt.date | None = None, full: bool = False) -> WeeklyRefresh:
+    """Work out the stored weekly measures of every team and organisation (the beat, every 15
+    minutes; the demo; ``full`` for a rebuild). Incremental: the open and settling weeks each run,
+    any other week only when not stored yet or marked stale. Each run of weeks commits on its own,
+    so a run stopped part-way (a worker's time limit) keeps what it finished and the next carries on.
+    Running it twice, or two at once, stores the same figures once."""
+    started = time.perf_counter()
+    weeks = weeks_to_compute(today=today, full=full)
+    team_ids = list(Team.objects.order_by("pk").values_list("pk", flat=True))
+    rows = 0
+    for chunk in _chunks(weeks):
+        rows += _refresh_chunk(chunk, team_ids)
+    return WeeklyRefresh(weeks=len(weeks), rows=rows, seconds=round(time.perf_counter() - started, 3))
+
+
+@transaction.atomic
+def weekly_values_mark_stale(*, since: dt.date, until: dt.date | None = None) -> int:
+    """Mark the stored weeks from ``since`` (to ``until``) to be worked out again on the next run:
+    for a correction written into weeks that have settled (a backdated assessment, records
+    imported late). Returns the weeks marked."""
+    weeks = MeasureWeek.objects.filter(week__gte=measures.week_of(since))
+    if until is not None:
+        weeks = weeks.filter(week__lte=measures.week_of(until))
+    return weeks.update(stale=True)

@@ -14,3 +14,11 @@ def dashboard_pdf_render(document_id: str) -> bool:
 def dashboard_pdfs_sweep() -> dict:
     """Beat, each minute: re-queue PDFs still waiting, delete those older than a day."""
     return services.pdfs_sweep()
+
+
+@shared_task(name="dualcare.dashboards.tasks.weekly_values_refresh")
+def weekly_values_refresh() -> dict:
+    """Beat, every 15 minutes: work out the open and settling weeks' measures (and any week not
+    stored yet or marked stale) for every team and organisation, and store them."""
+    done = services.weekly_values_refresh()
+    return {"weeks": done.weeks, "rows": done.rows, "seconds": done.seconds}

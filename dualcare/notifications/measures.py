@@ -86,6 +86,8 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     keys = {"week": TruncWeek("created_at", tzinfo=LONDON, output_field=DateField())}
     if group == "organisation":
         keys["group_key"] = F("team__organisation_id")
+    elif group == "team":
+        keys["group_key"] = F("team_id")
     rows = (
         Notification.objects.filter(
             channel=Notification.Channel.IN_APP,

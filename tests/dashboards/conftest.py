@@ -66,7 +66,7 @@ class FakeProvider:
         for (key, team_id, week), (value, n) in self.values.items():
             if team_id not in org_of or not start <= week <= end:
                 continue
-            group_key = org_of[team_id] if group == "organisation" else None
+            group_key = {"organisation": org_of[team_id], "team": team_id}.get(group)
             total = sums.setdefault((key, group_key, week), [0.0, 0])
             total[0] += value * n if key == SHARE.key else value
             total[1] += n
