@@ -218,7 +218,7 @@ class ServiceUser(TimeStampedModel):
         indexes = [
             models.Index(fields=["family_name", "given_name"]),
             # The caseload's search by date of birth; the name and NHS number prefix searches have
-            # PostgreSQL-only pattern indexes (migration 0004_service_user_search_indexes).
+            # PostgreSQL-only pattern indexes (migration 0005_service_user_search_indexes).
             models.Index(fields=["date_of_birth"], name="serviceuser_date_of_birth"),
         ]
         permissions = [

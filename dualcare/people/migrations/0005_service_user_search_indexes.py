@@ -33,7 +33,7 @@ def drop_pattern_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0003_staff_invitation"),
+        ("people", "0004_guardian_duplicate_indexes"),
     ]
 
     operations = [
