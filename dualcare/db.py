@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -43,6 +44,17 @@ def replica_reads() -> Iterator[None]:
         yield
     finally:
         _reporting.reset(token)
+
+
+def on_replica(function):
+    """Run a reporting read (a selector whose caller has already checked access) inside replica_reads()."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with replica_reads():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def read_alias() -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from dualcare.access import dashboards_participating_organisations
+from dualcare.db import on_replica
 from dualcare.people.models import Organisation, Team
 
 from . import measures
@@ -525,6 +526,7 @@ def stored_measures(scope: Scope, period: Period, *, only: str | None = None) ->
     return result
 
 
+@on_replica
 def dashboard(scope: Scope, period: Period, *, only: str | None = None, for_print: bool = False) -> Dashboard:
     """Every measure (or only one) of the scope over the period, with annotations and baselines.
     For print, the charts leave out their legend: the document draws one key for all."""
@@ -619,6 +621,7 @@ def suppress_row(cells: list[Cell | None], total: Cell | None) -> tuple[set[int]
     return hidden, total_hidden
 
 
+@on_replica
 def locality(period: Period, *, for_print: bool = False) -> Locality:
     """Each measure, per participating organisation and in total, week by week; cells from fewer
     than 5 people (of a measure that counts people) suppressed, with complementary cells."""
