@@ -179,10 +179,14 @@ def people_filtered(
 def caseload_people(user: User, wanted: CaseloadFilter, *, today: dt.date | None = None) -> QuerySet:
     """The people a caseload lists: my teams' open caseload, or for Show.ORGANISATION everyone I may
     see (a team manager's organisation), searched and filtered."""
-    if wanted.show == Show.ORGANISATION:
-        people = access.service_users_visible_to(user)
-    else:
-        people = access.service_users_on_caseload(user)
+    people = access.service_users_visible_to(user)
+    if wanted.show != Show.ORGANISATION:
+        # access.service_users_on_caseload's people, as a subquery rather than its join and
+        # DISTINCT: counting a DISTINCT page computes every annotated flag for the whole caseload.
+        on_my_teams = Involvement.objects.filter(
+            end__isnull=True, team__in=access.teams_of(user).values("pk")
+        ).values("service_user_id")
+        people = people.filter(pk__in=on_my_teams)
     return people_filtered(user, people, wanted, today=today)
 
 

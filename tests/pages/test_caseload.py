@@ -345,3 +345,20 @@ class PharmacyListTests:
             "No one matches your search."
             in client.get(reverse("pharmacy_list"), {"q": "Zz"}).content.decode()
         )
+
+
+def test_the_caseloads_people_are_access_service_users_on_caseload(world):
+    from dualcare import access
+    from dualcare.people.selectors import CaseloadFilter, Show, caseload_people
+
+    services.involvement_start(service_user=world.sm_only, team=world.cmht_south)
+    for user in (
+        world.keyworker_mh,
+        world.keyworker_sm,
+        world.manager_mh,
+        world.linkworker_mh,
+        world.outsider,
+    ):
+        listed = list(caseload_people(user, CaseloadFilter(show=Show.TEAMS)))
+        assert len(listed) == len(set(listed)), user.username  # nobody twice
+        assert set(listed) == set(access.service_users_on_caseload(user)), user.username
