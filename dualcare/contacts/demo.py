@@ -15,6 +15,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from dualcare import clock
+
 from . import demo_history, services
 from .models import Contact, Kind, SupervisedConsumption
 
@@ -45,7 +47,7 @@ SEEN_AT = "Team base"
 def build(demo) -> None:
     pharmacy = demo.teams["pharmacy"]
     pharmacist = demo.staff["pharmacist"]
-    today = timezone.localdate()
+    today = clock.today()
     for person_key, team_key, prescriber, medicine, dose, days in SCHEDULES:
         person = demo.people.get(person_key)
         if person is None or prescriber not in demo.staff:

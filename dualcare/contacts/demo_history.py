@@ -30,8 +30,8 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
+from dualcare import clock
 from dualcare.management.demo_import import care_ends_by, dates_as_given, history_enabled, nhs_numbers
 from dualcare.notifications.models import Notification
 from dualcare.people.models import Involvement, ServiceUser
@@ -114,7 +114,7 @@ class _History:
         self.rng = random.Random("dualcare-contacts-history")
         self.teams, self.staff, self.today = teams, staff, today
         self.last_day = today - dt.timedelta(days=1)
-        self.now = timezone.now()
+        self.now = clock.now()
         self.numbers = nhs_numbers(NHS_PREFIX)
         self.pharmacist = staff["pharmacist"]
         self.rows: dict[type, list] = {

@@ -35,10 +35,10 @@ from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from cohorts import services as cohort_services
 from cohorts.models import QuadrantAssessment
+from dualcare import clock
 from dualcare.exceptions import ApplicationError
 from dualcare.people import services
 from dualcare.people.models import (
@@ -971,10 +971,14 @@ def capability_steps() -> list[Callable[[Demo], None]]:
     return steps
 
 
-def build(*, password: str) -> Demo:
-    """Create whatever of the demo is missing, in one transaction; returns what was made and found."""
-    with transaction.atomic():
-        demo = Demo(password=password, today=timezone.localdate())
+def build(*, password: str, now: dt.datetime | None = None) -> Demo:
+    """Create whatever of the demo is missing, in one transaction; returns what was made and found.
+
+    The whole build reads one clock: `now` (default: the time it starts), through
+    `dualcare.clock`, so the services it calls and the steps agree on "now" and "today" however
+    long it takes (a build across midnight gives the same demo as one before it)."""
+    with clock.frozen(now), transaction.atomic():
+        demo = Demo(password=password, today=clock.today())
         for step in [*STEPS, *capability_steps()]:
             step(demo)
     return demo

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from careplans.models import Agreement, CarePlan, PlanEntry, PlanVersion
 from cohorts.models import QuadrantAssessment, quadrant_for
+from dualcare import clock
 from dualcare.management.demo_import import care_ends_by, dates_as_given, history_enabled, nhs_numbers
 from dualcare.people.models import Involvement, ServiceUser
 from linkworkers.models import Appointment, Attendance, Meeting
@@ -215,7 +216,7 @@ class _History:
     def __init__(self, *, teams, staff, today: dt.date):
         self.rng = random.Random(SEED)
         self.teams, self.staff, self.today = teams, staff, today
-        self.now = timezone.now()
+        self.now = clock.now()
         self.numbers = nhs_numbers(NHS_PREFIX)
         # In the order they are written (each after what it refers to).
         self.rows: dict[type, list] = {model: [] for model in LABELS}
