@@ -2,7 +2,8 @@
 demo key workers (so a missed collection recorded by `pharmacist` alerts them within a minute
 under `make run`), their collections of the last few days, and appointments past and coming.
 
-Then the year of contacts and alerts history the dashboards chart (demo_history.py).
+The year of contacts and alerts history the dashboards chart is demo_history.py (run by the
+demo after every live step).
 
 Run by the demo loader as `build(demo)` after the core steps. Written through the services.
 Idempotent on any day: a schedule is recognised by its person, pharmacy and medicine, an
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from dualcare import clock
 
-from . import demo_history, services
+from . import services
 from .models import Contact, Kind, SupervisedConsumption
 
 # person, prescribing team, prescriber, medicine, dose, days (Monday = 0)
@@ -96,9 +97,6 @@ def build(demo) -> None:
             services.contact_record(contact=contact, by=demo.staff[booker], outcome=outcome)
 
     _recently_seen(demo, today)
-
-    # A year of contacts and alerts for the dashboards, about historic people only (loaded once).
-    demo_history.build(demo)
 
 
 def _recently_seen(demo, today: dt.date) -> None:
