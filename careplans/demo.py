@@ -19,6 +19,8 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from dualcare import clock
+
 from . import services
 from .models import CarePlan, PlanVersion
 
@@ -27,7 +29,7 @@ KW_MH, KW_SM, LW_MH = "keyworker.mh", "keyworker.sm", "linkworker.mh"
 
 def _backdate(version: PlanVersion, *, days_ago: int, review_due: dt.date | None = None) -> None:
     """Move a demo version's publication back in time (the services stamp "now")."""
-    published_at = timezone.now() - dt.timedelta(days=days_ago)
+    published_at = clock.now() - dt.timedelta(days=days_ago)
     due = review_due or services.default_review_due(timezone.localtime(published_at).date())
     PlanVersion.objects.filter(pk=version.pk).update(published_at=published_at, review_due=due)
     CarePlan.objects.filter(pk=version.plan_id, current_version_number=version.number).update(review_due=due)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.models import Notification
@@ -129,7 +129,7 @@ def _clean_fields(section: str, fields: dict, *, service_user: ServiceUser) -> d
         recorded_on = _check_date(cleaned, "recorded_on", "The date")
         if recorded_on is None:
             raise ApplicationError("Enter the date of this risk entry.", field="recorded_on")
-        if recorded_on > timezone.localdate():
+        if recorded_on > clock.today():
             raise ApplicationError(
                 "The date of a risk entry must be today or in the past.", field="recorded_on"
             )
@@ -153,7 +153,7 @@ def _check_date(cleaned: dict, name: str, label: str) -> dt.date | None:
 
 
 def _is_care_team_member(worker: User, service_user: ServiceUser) -> bool:
-    today = timezone.localdate()
+    today = clock.today()
     teams = Involvement.objects.filter(service_user=service_user, end__isnull=True).values("team_id")
     return (
         StaffRole.objects.filter(user=worker, team_id__in=teams, role__in=list(access.CLINICAL_ROLES))
@@ -181,7 +181,7 @@ def _plan_for(service_user: ServiceUser, by: User) -> CarePlan:
 
 
 def _touch(plan: CarePlan) -> None:
-    CarePlan.objects.filter(pk=plan.pk).update(changes=F("changes") + 1, updated_at=timezone.now())
+    CarePlan.objects.filter(pk=plan.pk).update(changes=F("changes") + 1, updated_at=clock.now())
 
 
 @transaction.atomic
@@ -225,7 +225,7 @@ def entry_update(*, entry: PlanEntry, by: User, expected_version: int, **fields)
     service_user = entry.plan.service_user
     _writing_team(by, service_user, entry.organisation_id)
     cleaned = _clean_fields(entry.section, fields, service_user=service_user)
-    now = timezone.now()
+    now = clock.now()
     updated = PlanEntry.objects.filter(pk=entry.pk, version=expected_version, removed_at__isnull=True).update(
         **cleaned, version=F("version") + 1, updated_by=by, updated_at=now
     )
@@ -248,7 +248,7 @@ def entry_remove(*, entry: PlanEntry, by: User, expected_version: int) -> PlanEn
     """Take an entry out of the working plan. Published versions keep it as it was."""
     service_user = entry.plan.service_user
     _writing_team(by, service_user, entry.organisation_id)
-    now = timezone.now()
+    now = clock.now()
     updated = PlanEntry.objects.filter(pk=entry.pk, version=expected_version, removed_at__isnull=True).update(
         removed_at=now, version=F("version") + 1, updated_by=by, updated_at=now
     )
@@ -355,7 +355,7 @@ def careplan_publish(
     plan = CarePlan.objects.select_for_update().filter(service_user=service_user).first()
     if plan is None or not PlanEntry.objects.filter(plan=plan, removed_at__isnull=True).exists():
         raise StateConflict("Add something to the care plan before you publish it.")
-    today = timezone.localdate()
+    today = clock.today()
     if review_due is None:
         review_due = default_review_due(today)
     if review_due <= today:
@@ -379,7 +379,7 @@ def careplan_publish(
         current_version_number=number,
         review_due=review_due,
         changes_at_publish=F("changes"),
-        updated_at=timezone.now(),
+        updated_at=clock.now(),
     )
     audit_record(
         actor=by,
@@ -427,9 +427,7 @@ def version_render_pdf(version_id) -> bool:
     content = version_pdf(version)
     name = default_storage.save(f"careplans/{version.pk}.pdf", ContentFile(content))
     # Conditional: if two workers rendered at once, the first stored wins and the other file goes.
-    stored = PlanVersion.objects.filter(pk=version.pk, pdf="").update(
-        pdf=name, pdf_rendered_at=timezone.now()
-    )
+    stored = PlanVersion.objects.filter(pk=version.pk, pdf="").update(pdf=name, pdf_rendered_at=clock.now())
     if not stored:
         default_storage.delete(name)
     return bool(stored)
@@ -439,7 +437,7 @@ def versions_render_missing_pdfs(*, limit: int = 50) -> int:
     """Queue versions published in the last week still without their PDF (the beat sweep catches a
     render lost with its worker). Older ones (an import, say) render when someone asks for them.
     Returns how many were queued."""
-    now = timezone.now()
+    now = clock.now()
     # Versions published in the last two minutes were queued on commit: leave them to that task.
     settled = now - dt.timedelta(minutes=2)
     ids = list(
@@ -554,7 +552,7 @@ def careplans_remind_reviews_due(*, today: dt.date | None = None) -> int:
     Three queries to find the work, whatever the number of plans; then one outbox write per plan.
     Returns the number of plans whose reminder was written this time.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     in_care = Q(end__isnull=True) | Q(end__gt=today)
     workers: dict = {}
     for involvement in Involvement.objects.filter(

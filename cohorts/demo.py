@@ -1,9 +1,7 @@
 """Demo cohort: the North and South CMHT dual-diagnosis cohort (about 30 people, every quadrant),
 set up by the North team manager a year ago; people enrolled with their quadrant then, two who
 have left. Quadrant histories themselves are made by the core demo (build_quadrants). Idempotent.
-
-Then, as the last of the capability demos it feeds, the year of history the dashboards chart
-(dualcare.management.demo_history: referrals, care plans, quadrants, link meetings)."""
+The history's quadrants are in demo_history.py."""
 
 from __future__ import annotations
 
@@ -18,9 +16,6 @@ EXITS = {"Vicky Fictley": ("disengaged", ""), "Paul Testwick": ("moved_away", ""
 
 def build(demo) -> None:
     _build_cohort(demo)
-    from dualcare.management import demo_history
-
-    demo_history.build(demo)
 
 
 def _build_cohort(demo) -> None:

@@ -1,9 +1,8 @@
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
 
@@ -32,8 +31,8 @@ def quadrant_assess(
         )
     if not rationale.strip():
         raise ApplicationError("Give the reasons for this quadrant.", field="rationale")
-    assessed_on = assessed_on or timezone.localdate()
-    if assessed_on > timezone.localdate():
+    assessed_on = assessed_on or clock.today()
+    if assessed_on > clock.today():
         raise ApplicationError("The assessment date cannot be in the future.", field="assessed_on")
     organisation = access.acting_organisation(by, service_user)
     if organisation is None or not access.can_view_record(by, service_user):
@@ -209,8 +208,8 @@ def cohort_update(
 @transaction.atomic
 def cohort_enrol(*, cohort: Cohort, service_user, by, enrolled_on: dt.date | None = None) -> Enrolment:
     """Enrol a person; their quadrant at entry is their current (latest) assessment, which must exist."""
-    enrolled_on = enrolled_on or timezone.localdate()
-    if enrolled_on > timezone.localdate():
+    enrolled_on = enrolled_on or clock.today()
+    if enrolled_on > clock.today():
         raise ApplicationError("The enrolment date cannot be in the future.", field="enrolled_on")
     if enrolled_on < cohort.start or (cohort.end and enrolled_on > cohort.end):
         raise ApplicationError("Enrol within the cohort's start and end dates.", field="enrolled_on")
@@ -246,7 +245,7 @@ def cohort_exit(
 ) -> Enrolment:
     """A person leaves the cohort, with the date and the reason."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    exited_on = exited_on or timezone.localdate()
+    exited_on = exited_on or clock.today()
     if enrolment.exited_on is not None:
         raise StateConflict("This person has already left the cohort.")
     if reason not in ExitReason.values:
@@ -255,7 +254,7 @@ def cohort_exit(
         )
     if reason == ExitReason.OTHER and not (note or "").strip():
         raise ApplicationError("Say why the person left.", field="note")
-    if exited_on > timezone.localdate():
+    if exited_on > clock.today():
         raise ApplicationError("The exit date cannot be in the future.", field="exited_on")
     if exited_on < enrolment.enrolled_on:
         raise ApplicationError("The exit date cannot be before the enrolment.", field="exited_on")

@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, clock
 
 from . import services
 from .models import Appointment, Course, Dispatch, Meeting, MeetingSchedule, Tier, TrainingRecord
@@ -180,13 +180,13 @@ def _past_meetings(demo, schedule) -> None:
                 services.action_complete(action=action, by=staff[username], on=day + dt.timedelta(days=14))
         services.meeting_finalise(meeting=meeting, by=chair)
         # The demo's past notes count as sent: nobody is emailed about a meeting months ago.
-        Dispatch.objects.filter(meeting=meeting).update(state=Dispatch.State.SENT, sent_at=timezone.now())
+        Dispatch.objects.filter(meeting=meeting).update(state=Dispatch.State.SENT, sent_at=clock.now())
         demo.created["link meetings"] += 1
 
 
 def _notify_cases(demo, schedule) -> None:
     upcoming = (
-        Meeting.objects.filter(schedule=schedule, state=Meeting.State.SCHEDULED, starts_at__gt=timezone.now())
+        Meeting.objects.filter(schedule=schedule, state=Meeting.State.SCHEDULED, starts_at__gt=clock.now())
         .order_by("starts_at")
         .first()
     )

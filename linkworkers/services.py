@@ -15,14 +15,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.links import absolute_url
 from dualcare.notifications.services import notify
 from dualcare.people import services as people_services
 from dualcare.people.models import ServiceUser, StaffRole, Team, User
-from dualcare.templatetags.dualcare_tags import clock
+from dualcare.templatetags.dualcare_tags import clock as clock_time
 
 from .models import (
     Action,
@@ -65,7 +65,7 @@ def appointment_create(
         raise ApplicationError("Choose a member of staff.", field="user")
     if deputy is not None and (deputy.kind != User.Kind.STAFF or deputy.pk == user.pk):
         raise ApplicationError("Choose a different member of staff as deputy.", field="deputy")
-    start = start or timezone.localdate()
+    start = start or clock.today()
     if end is not None and end <= start:
         raise ApplicationError("The end date must be after the start date.", field="end")
     overlapping = Appointment.objects.filter(team=team, user=user).filter(
@@ -77,7 +77,7 @@ def appointment_create(
         raise ApplicationError("They are already link worker of this team for these dates.", field="user")
     role = (
         StaffRole.objects.filter(user=user, team=team, role=StaffRole.Role.LINK_WORKER)
-        .filter(Q(end__isnull=True) | Q(end__gt=max(start, timezone.localdate())))
+        .filter(Q(end__isnull=True) | Q(end__gt=max(start, clock.today())))
         .order_by("start")
         .first()
     )
@@ -102,7 +102,7 @@ def appointment_end(
     )
     if by is not None and not access.linkworkers_can_appoint(by, appointment.team):
         raise ApplicationError("You can only end appointments in your own organisation's teams.")
-    today = timezone.localdate()
+    today = clock.today()
     end = end or today
     if appointment.end is not None and appointment.end <= today:
         raise ApplicationError("This appointment has already ended.", field="end")
@@ -127,7 +127,7 @@ def _managers_of(team: Team) -> list[User]:
 def replacement_alerts_raise(*, now: dt.datetime | None = None) -> int:
     """Tell the team manager once per appointment that ends (or whose role ends) within 30 days
     with no successor appointed. Idempotent: the row is claimed with a conditional UPDATE."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     horizon = today + dt.timedelta(days=REPLACEMENT_NOTICE_DAYS)
     leaving = Q(end__isnull=False, end__lte=horizon) | Q(
@@ -181,7 +181,7 @@ def replacement_alerts_raise(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def training_record_add(*, user: User, course: Course, attended_on: dt.date, by: User) -> TrainingRecord:
-    if attended_on > timezone.localdate():
+    if attended_on > clock.today():
         raise ApplicationError("The date of the training cannot be in the future.", field="attended_on")
     if TrainingRecord.objects.filter(user=user, course=course, attended_on=attended_on).exists():
         raise ApplicationError("This training is already recorded for that day.", field="attended_on")
@@ -204,7 +204,7 @@ REFRESH_NOTICE_DAYS = 30
 def training_refresh_alerts_raise(*, now: dt.datetime | None = None) -> int:
     """Tell the person once per record when training is due for refresh within 30 days
     (unless they have attended the course again since)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     due = TrainingRecord.objects.filter(
         refresh_due__isnull=False,
@@ -238,7 +238,7 @@ def training_refresh_alerts_raise(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def supervision_record(*, user: User, held_on: dt.date, supervisor: str, by: User) -> SupervisionSession:
-    if held_on > timezone.localdate():
+    if held_on > clock.today():
         raise ApplicationError("The date cannot be in the future.", field="held_on")
     if not supervisor.strip():
         raise ApplicationError("Enter who gave the supervision.", field="supervisor")
@@ -346,7 +346,7 @@ def meeting_create(
         chair=chair,
     )
     _agenda_build(meeting, standing_items or [])
-    if starts_at > timezone.now():
+    if starts_at > clock.now():
         _queue_dispatches(meeting, Dispatch.Kind.INVITATION, invitees(meeting))
     audit_record(actor=by, action="linkmeeting.create", target=meeting)
     return meeting
@@ -386,7 +386,7 @@ def schedule_create(
 
 def meetings_generate(*, schedule_ids=None, today: dt.date | None = None) -> int:
     """Meetings of each active schedule from today up to ~2 months ahead. Idempotent (unique per time)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     schedules = MeetingSchedule.objects.filter(is_active=True)
     if schedule_ids is not None:
         schedules = schedules.filter(pk__in=schedule_ids)
@@ -420,7 +420,7 @@ def meetings_generate(*, schedule_ids=None, today: dt.date | None = None) -> int
 
 def agendas_queue(*, now: dt.datetime | None = None) -> int:
     """The agenda (PDF) to every invitee 7 days and 1 day before: once each (unique rows)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     queued = 0
     upcoming = Meeting.objects.filter(
         state=Meeting.State.SCHEDULED, starts_at__gt=now, starts_at__lte=now + dt.timedelta(days=7)
@@ -438,7 +438,7 @@ def agendas_queue(*, now: dt.datetime | None = None) -> int:
 
 def dispatches_sweep(*, older_than: dt.timedelta = dt.timedelta(seconds=30)) -> int:
     """Send rows left pending (broker down at commit) or stuck sending (worker died)."""
-    now = timezone.now()
+    now = clock.now()
     stuck = Q(state=Dispatch.State.SENDING, sending_at__lt=now - dt.timedelta(minutes=15))
     ids = list(
         Dispatch.objects.filter(
@@ -458,7 +458,7 @@ def dispatch_send(dispatch_id) -> bool:
 
     from . import ics, pdf
 
-    now = timezone.now()
+    now = clock.now()
     if not Dispatch.objects.filter(pk=dispatch_id, state=Dispatch.State.PENDING).update(
         state=Dispatch.State.SENDING, sending_at=now
     ):
@@ -505,7 +505,7 @@ def dispatch_send(dispatch_id) -> bool:
                 related=meeting,
                 channels=["in_app"],
             )
-            Dispatch.objects.filter(pk=dispatch.pk).update(state=Dispatch.State.SENT, sent_at=timezone.now())
+            Dispatch.objects.filter(pk=dispatch.pk).update(state=Dispatch.State.SENT, sent_at=clock.now())
     except Exception:
         Dispatch.objects.filter(pk=dispatch.pk).update(state=Dispatch.State.PENDING)
         raise
@@ -534,7 +534,7 @@ CASE_FIELDS = ["brief_history", "mental_health", "substance_use", "current_conce
 def case_notify(*, meeting: Meeting, service_user: ServiceUser, by: User, **presentation) -> CaseNotification:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _ensure_open(meeting)
-    if meeting.starts_at <= timezone.now():
+    if meeting.starts_at <= clock.now():
         raise ApplicationError("This meeting has started: notify the case for the next one.", field="meeting")
     if not access.linkworkers_notifiable_people(by).filter(pk=service_user.pk).exists():
         raise ApplicationError("Choose a person on your caseload.", field="service_user")
@@ -552,7 +552,7 @@ def case_notify(*, meeting: Meeting, service_user: ServiceUser, by: User, **pres
         service_user=service_user,
         team=team,
         notified_by=by,
-        notified_at=timezone.now(),
+        notified_at=clock.now(),
         **{field: presentation[field] for field in CASE_FIELDS},
     )
     last = meeting.items.order_by("-position").values_list("position", flat=True).first() or 0
@@ -617,11 +617,11 @@ def attendance_record(
     _ensure_open(meeting)
     if status not in Attendance.Status.values:
         raise ApplicationError("Choose whether they came.", field="status")
-    if timezone.now() < meeting.starts_at:
+    if clock.now() < meeting.starts_at:
         starts = timezone.localtime(meeting.starts_at)
         raise ApplicationError(
             f"Attendance can be recorded from the start of the meeting, {starts:%-d %B %Y} at "
-            f"{clock(starts)}.",
+            f"{clock_time(starts)}.",
             field="status",
         )
     if status == Attendance.Status.DEPUTY_SENT and deputy is None:
@@ -671,7 +671,7 @@ def action_complete(*, action: Action, by: User, on: dt.date | None = None) -> A
     if action.status == Action.Status.DONE:
         raise StateConflict("This action is already done.")
     action.status = Action.Status.DONE
-    action.done_on = on or timezone.localdate()
+    action.done_on = on or clock.today()
     action.save(update_fields=["status", "done_on", "updated_at"])
     audit_record(actor=by, action="linkmeeting.action_done", target=action)
     return action
@@ -684,12 +684,12 @@ def meeting_finalise(*, meeting: Meeting, by: User) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _ensure_chair(meeting, by)
     _ensure_open(meeting)
-    if meeting.starts_at > timezone.now():
+    if meeting.starts_at > clock.now():
         raise ApplicationError("You can finalise the minutes once the meeting has started.")
     if not meeting.attendance.exists():
         raise ApplicationError("Record who came before finalising the minutes.", field="attendance")
     meeting.state = Meeting.State.FINALISED
-    meeting.finalised_at = timezone.now()
+    meeting.finalised_at = clock.now()
     meeting.save(update_fields=["state", "finalised_at", "updated_at"])
     recipients = set(invitees(meeting))
     recipients |= {row.user for row in meeting.attendance.select_related("user")}

@@ -10,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from dualcare.management.demo_import import history_enabled as demo_history_enabled
 from dualcare.people.models import Involvement, Organisation
 
 from . import services
-from .demo_history import demo_history_create
 from .models import DialogRating, HonosRating, SatisfactionResponse, TopForm
 from .schedules import add_months
 
@@ -179,9 +177,3 @@ def build(demo) -> None:
         elif kind == Organisation.Kind.SUBSTANCE_MISUSE:
             _top(demo, involvement, rng)
     _satisfaction(demo, involvements, random.Random("satisfaction"))
-    # Last: the live steps above look for rows they made, and history is not theirs.
-    teams = [demo.teams[key] for key in ("north", "south", "recovery", "prescribing") if key in demo.teams]
-    manager = demo.staff.get("manager.mh")
-    if teams and manager is not None and demo_history_enabled():
-        for what, count in demo_history_create(teams=teams, today=demo.today, by=manager).items():
-            demo.created[what] += count

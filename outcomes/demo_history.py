@@ -1,9 +1,10 @@
 """A year of outcome history for the demo's dashboards (issue 8 point 8), written in bulk.
 
 Historic synthetic people (NHS numbers 99985xxxx, helper D's range) whose care with the mental
-health and drug and alcohol teams started week by week from late April 2025 and has since
-ended, so they never appear on caseloads or record pages: only in the weekly measures and in
-counts over time. Each has a baseline HoNOS or start TOP (on time more often after
+health and drug and alcohol teams started week by week from late April 2025 (some earlier, so
+caseloads are level); care that has not ended by last week is still going on, and those people
+are on their team's caseload today (issue 13), held by key workers without a demo login.
+Each has a baseline HoNOS or start TOP (on time more often after
 BASELINE_CHANGE, the tested change the dashboards can annotate), six-monthly reviews with
 realistic lateness, an exit measure for most, some satisfaction answers, and a quadrant at the
 start of care (for some, a move later). The ended care of the other demo histories' people
@@ -23,18 +24,26 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from cohorts.demo_history import quadrant_history_write
 from cohorts.models import QuadrantAssessment
 from dualcare import access
 from dualcare.audit.services import audit_record
-from dualcare.management.demo_import import care_ends_by, nhs_numbers
+from dualcare.management.demo_import import care_ends_by, history_enabled, nhs_numbers
+from dualcare.people.demo_history import people_history_write
 from dualcare.people.models import Involvement, Organisation, ServiceUser, StaffRole, User
 
 from .models import FFTAnswer, HonosRating, SatisfactionResponse, TopForm
 from .schedules import add_months
 
 NHS_PREFIX = "99985"
-LIVE_DEMO_PREFIX = "9990"  # the live demo people (dualcare.management.demo_data)
+# The other histories' people (referrals: 99970, contacts: 99980), apart from the live demo's
+# (9990) and the test factories' (9991 up).
+OTHER_HISTORIES = ("9997", "9998")
 HISTORY_FROM = dt.date(2025, 4, 21)  # starts from here, so reviews fall due all through the chart year
+CHART_FROM = dt.date(2025, 11, 24)  # the dashboards' year
+# Care longer than HISTORY_FROM to the chart year also starts before it (up to 60 weeks long), so
+# the caseloads are level through the chart year, not rising.
+PRE_ROLL_WEEKS = 30
 BASELINE_CHANGE = dt.date(2026, 5, 4)  # "baseline measure taken at the first appointment"
 GIVEN = [
     "Aled", "Bryony", "Cass", "Dev", "Efe", "Fern", "Gus", "Hollie", "Ivo", "Jonah", "Kemi", "Lior",
@@ -56,6 +65,21 @@ FFT = [
 # Ofcom's drama numbers (0113-0118 and 0121-0161 496 0xxx), apart from the live demo's 07700 900xxx.
 DRAMA_PREFIXES = ["0113", "0114", "0115", "0116", "0117", "0118", "0121", "0131", "0141", "0151", "0161"]
 INSTRUMENT = {Organisation.Kind.MENTAL_HEALTH: "honos", Organisation.Kind.SUBSTANCE_MISUSE: "top"}
+
+
+def build(demo) -> None:
+    """Load the history once (run by the demo after the live demo and the histories before it in
+    INSTALLED_APPS order, whose ended care it gives outcome forms too)."""
+    teams = [demo.teams[key] for key in KEYS if key in demo.teams]
+    manager = demo.staff.get("manager.mh")
+    if teams and manager is not None and history_enabled():
+        key_workers = {demo.teams[key].pk: demo.history_key_workers(key) for key in KEYS if key in demo.teams}
+        made = demo_history_create(teams=teams, today=demo.today, by=manager, key_workers=key_workers)
+        for what, count in made.items():
+            demo.created[what] += count
+
+
+KEYS = ("north", "south", "recovery", "prescribing")  # the demo's teams with outcome measures
 
 
 @dataclass
@@ -108,11 +132,13 @@ def _other_histories(teams) -> list[_Episode]:
         )
 
     involvements = (
-        Involvement.objects.filter(team__in=teams, end__isnull=False, start__gte=HISTORY_FROM)
+        Involvement.objects.filter(team__in=teams, start__gte=HISTORY_FROM)
         .filter(Q(key_worker__isnull=False) | Q(ended_by__isnull=False))
         .exclude(service_user__nhs_number__startswith=NHS_PREFIX)
-        .exclude(service_user__nhs_number__startswith=LIVE_DEMO_PREFIX)
-        .filter(service_user__nhs_number__startswith="999")
+        .filter(
+            Q(service_user__nhs_number__startswith=OTHER_HISTORIES[0])
+            | Q(service_user__nhs_number__startswith=OTHER_HISTORIES[1])
+        )
         .exclude(has_forms(HonosRating))
         .exclude(has_forms(TopForm))
         .select_related("service_user", "team__organisation", "key_worker", "ended_by")
@@ -153,7 +179,7 @@ def _quadrant_history(rng, episode, severity, improves, form_days) -> list[Quadr
     names, weights = zip(*QUADRANT_WEIGHTS[episode.instrument], strict=True)
     first = rng.choices(names, weights=weights)[0]
     history = [(inv.start, first)]
-    later = [day for day in form_days[1:] if day < inv.end]
+    later = [day for day in form_days[1:] if inv.end is None or day < inv.end]
     if later and rng.random() < 0.3:
         moved = {"IV": "II" if episode.instrument == "honos" else "III", "II": "I", "III": "I", "I": "II"}[
             first
@@ -178,18 +204,22 @@ def _quadrant_history(rng, episode, severity, improves, form_days) -> list[Quadr
 
 
 @transaction.atomic
-def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
+def demo_history_create(*, teams, today: dt.date, by, key_workers: dict | None = None) -> dict[str, int]:
     """Write the history for these teams (mental health: HoNOS; drug and alcohol: TOP) in bulk.
-    Returns what was made; makes nothing when the history is already there."""
+    `key_workers` ({team id: [users]}) hold the historic people; by default, each team's key
+    workers. Returns what was made; makes nothing when the history is already there."""
     if ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
         return {}
     rng = random.Random("dualcare-demo-outcome-history")
     teams = [team for team in teams if team.organisation.kind in INSTRUMENT]
-    key_workers: dict = {}
-    for team_id, user in access.roles_in_force(
-        team_id__in=[t.pk for t in teams], role=StaffRole.Role.KEY_WORKER
-    ).values_list("team_id", "user"):
-        key_workers.setdefault(team_id, []).append(user)
+    if key_workers is None:
+        key_workers = {}
+        for team_id, user in access.roles_in_force(
+            team_id__in=[t.pk for t in teams], role=StaffRole.Role.KEY_WORKER
+        ).values_list("team_id", "user"):
+            key_workers.setdefault(team_id, []).append(user)
+    else:
+        key_workers = {team_id: [user.pk for user in users] for team_id, users in key_workers.items()}
     users = {u.pk: u for u in User.objects.filter(pk__in={pk for pks in key_workers.values() for pk in pks})}
     numbers = nhs_numbers(NHS_PREFIX)
     last_start = today - dt.timedelta(days=15)  # the baseline window of later starts is still open
@@ -199,17 +229,17 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
         workers = [users[pk] for pk in sorted(key_workers.get(team.pk, []), key=str)]
         if not workers:
             continue
-        week = HISTORY_FROM
+        week = HISTORY_FROM - dt.timedelta(weeks=PRE_ROLL_WEEKS)
         while week <= last_start:
             for _ in range(rng.choice([1, 2, 3, 3, 4, 4, 5, 6])):
                 start = min(week + dt.timedelta(days=rng.randint(0, 6)), last_start)
                 end = start + dt.timedelta(days=rng.randint(120, 420))
+                if start < HISTORY_FROM and end < CHART_FROM:
+                    continue  # over before the chart year: only its draws are made, to keep caseloads level
                 if end > care_ends_by(today):
-                    # Care that would still be going on ends with last week (every historic person's
-                    # care has ended, so none shows on a live page, nor in the caseload charts' latest
-                    # week), not early: cutting it short would make the caseload charts fall away over
-                    # the last year.
-                    end = max(start, care_ends_by(today))
+                    # Still going on after last week (the dashboards' latest week): still in care
+                    # today, on the team's caseload (issue 13: the chart and the page count the same).
+                    end = None
                 index = len(people)
                 person = ServiceUser(
                     nhs_number=next(numbers),
@@ -226,15 +256,16 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
                     end=end,
                     end_reason=rng.choice(
                         ["Discharged: goals met", "Discharged to the GP", "Disengaged", "Moved away"]
-                    ),
+                    )
+                    if end
+                    else "",
                 )
                 people.append(person)
                 episodes.append(_Episode(person, involvement, INSTRUMENT[team.organisation.kind]))
             week += dt.timedelta(weeks=1)
-    ServiceUser.objects.bulk_create(people)
-    for episode in episodes:
-        episode.involvement.service_user = episode.person
-    Involvement.objects.bulk_create([e.involvement for e in episodes])
+    people_history_write(
+        people=people, involvements=[e.involvement for e in episodes], label="outcomes history"
+    )
     episodes += _other_histories(teams)
 
     honos, tops, answers, quadrants = [], [], [], []
@@ -252,22 +283,23 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
             baseline = inv.start + dt.timedelta(days=rng.randint(15, 45))
         else:
             baseline = None
-        if baseline is not None and baseline <= inv.end:
+        ends = inv.end or today
+        if baseline is not None and baseline <= ends:
             forms.append(("baseline", baseline))
             previous = baseline
             while True:
                 due = add_months(previous, 6)
                 late = rng.randint(-14, 14) if rng.random() < 0.7 else rng.randint(15, 50)
                 review = due + dt.timedelta(days=late)
-                if review >= inv.end or review > today:
+                if review >= ends or review > today:
                     break
                 forms.append(("review", review))
                 previous = review
-        in_window = inv.end >= exit_window_from
+        in_window = inv.end is not None and inv.end >= exit_window_from
         leave_one = in_window and inv.team.name.startswith("North") and not left_undone
         if leave_one:
             left_undone = True
-        elif in_window or rng.random() < 0.75:
+        elif inv.end is not None and (in_window or rng.random() < 0.75):
             forms.append(("exit", min(today, inv.end + dt.timedelta(days=rng.randint(0, 10)))))
         severity = rng.choice([1.4, 1.8, 2.2, 2.6])
         improves = rng.random() < 0.65
@@ -301,7 +333,7 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
                         **_top_answers(rng, progress),
                     )
                 )
-        length = (inv.end - inv.start).days
+        length = (ends - inv.start).days
         for _ in range(rng.choice([0, 1, 1, 2, 2])):
             if length < 16:
                 break
@@ -313,7 +345,7 @@ def demo_history_create(*, teams, today: dt.date, by) -> dict[str, int]:
                     answer=rng.choices(fft_answers, weights=fft_weights)[0],
                 )
             )
-    QuadrantAssessment.objects.bulk_create(quadrants, batch_size=500)
+    quadrant_history_write(quadrants, label="outcomes history")
     HonosRating.objects.bulk_create(honos, batch_size=500)
     TopForm.objects.bulk_create(tops, batch_size=500)
     SatisfactionResponse.objects.bulk_create(answers, batch_size=500)

@@ -12,9 +12,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 
@@ -130,7 +129,7 @@ def honos_record(
         item8_type=item8_type or "",
         item8_other=item8_other or "",
         rating_period=rating_period,
-        today=timezone.localdate(),
+        today=clock.today(),
     )
     _raise_if(_with_exit_problems(errors, exit_from, by, service_user, "honos", stage, rated_on))
     if exit_from is not None:
@@ -164,7 +163,7 @@ def top_record(*, service_user, by, completed_on: dt.date, stage: str, exit_from
     if unknown:
         raise ApplicationError(f"Unknown TOP item: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     errors = validation.validate_top(
-        completed_on=completed_on, stage=stage, answers=answers, today=timezone.localdate()
+        completed_on=completed_on, stage=stage, answers=answers, today=clock.today()
     )
     _raise_if(_with_exit_problems(errors, exit_from, by, service_user, "top", stage, completed_on))
     if exit_from is not None:
@@ -193,7 +192,7 @@ def top_record(*, service_user, by, completed_on: dt.date, stage: str, exit_from
 def dialog_record(*, service_user, by, rated_on: dt.date, items: list[int]) -> DialogRating:
     """A DIALOG rating: 11 items from 1 (totally dissatisfied) to 7 (totally satisfied)."""
     _ensure_enabled("dialog")
-    _raise_if(validation.validate_dialog(rated_on=rated_on, items=items, today=timezone.localdate()))
+    _raise_if(validation.validate_dialog(rated_on=rated_on, items=items, today=clock.today()))
     team, organisation = _rater(by, service_user)
     rating = DialogRating.objects.create(
         service_user=service_user,
@@ -216,10 +215,10 @@ def satisfaction_record(
     The person answers for themselves, or staff of an involved team record what they said.
     """
     _ensure_enabled("satisfaction")
-    responded_on = responded_on or timezone.localdate()
+    responded_on = responded_on or clock.today()
     _raise_if(
         validation.validate_satisfaction(
-            responded_on=responded_on, answer=answer, comment=comment, today=timezone.localdate()
+            responded_on=responded_on, answer=answer, comment=comment, today=clock.today()
         )
     )
     if getattr(by, "kind", "") == "service_user":
@@ -255,7 +254,7 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
     from .models import OutcomeReminder
     from .selectors import due_items
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     recently_ended = Q(end__lte=today, end__gte=today - dt.timedelta(days=access.outcomes_exit_access_days()))
     involvements = list(
         Involvement.objects.filter(Q(end__isnull=True) | recently_ended).select_related(

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from dualcare import clock
+
 from . import services, sla
 from .models import Handover, Referral, ReferralEvent, State
 
@@ -268,7 +270,7 @@ def demo_referrals(
     missing are skipped, so a smaller demo still loads.
     """
     created = created if created is not None else Counter()
-    now = timezone.now()
+    now = clock.now()
     made = 0
     for spec in REFERRALS:
         person = people.get(spec.person)
@@ -336,7 +338,7 @@ def _handover(spec: DemoReferral, referral: Referral, by, today: dt.date) -> Han
         referral=referral, by=by, held_on=today, agreed=agreed, others_attending=others
     )
     # Held a fortnight after the (demo) sending date, never in the future.
-    held_on = min(timezone.localtime(_sent_at(spec, timezone.now())).date() + dt.timedelta(days=14), today)
+    held_on = min(timezone.localtime(_sent_at(spec, clock.now())).date() + dt.timedelta(days=14), today)
     Handover.objects.filter(pk=handover.pk).update(held_on=held_on)
     return handover
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.services import notify
@@ -62,7 +62,7 @@ def _move(
     """Move a locked referral to `to`, stamping the state's time and writing the event row."""
     referral.ensure_can_move_to(to)
     from_state = referral.state
-    now = now or timezone.now()
+    now = now or clock.now()
     referral.state = to
     setattr(referral, STATE_TIME_FIELD[to], now)
     referral.save(update_fields=["state", STATE_TIME_FIELD[to], *extra_fields, "updated_at"])
@@ -155,7 +155,7 @@ def referral_create(
     reason = _clean_text(reason, "reason", "Say why you are referring this person.")
     if send and not consent_confirmed:
         raise ApplicationError(CONSENT_BEFORE_SENDING, field="consent_confirmed")  # this input, so a 400
-    now = timezone.now()
+    now = clock.now()
     referral = Referral.objects.create(
         service_user=service_user,
         from_team=team,
@@ -203,7 +203,7 @@ def referral_update(
     if consent_confirmed is not None and consent_confirmed != referral.consent_confirmed:
         referral.consent_confirmed = consent_confirmed
         referral.consent_confirmed_by = by if consent_confirmed else None
-        referral.consent_confirmed_at = timezone.now() if consent_confirmed else None
+        referral.consent_confirmed_at = clock.now() if consent_confirmed else None
         fields += ["consent_confirmed", "consent_confirmed_by", "consent_confirmed_at"]
     for field, value in changes.items():
         setattr(referral, field, value)
@@ -245,7 +245,7 @@ def referral_send(*, referral: Referral, by: User, note: str = "", urgency: str 
         raise StateConflict(
             "There is already an open referral for this person to this team.", field="to_team"
         )
-    now = timezone.now()
+    now = clock.now()
     referral.acknowledge_due_at = sla.due_at(now, referral.urgency, "acknowledge")
     referral.decide_due_at = sla.due_at(now, referral.urgency, "decide")
     referral = _move(
@@ -401,7 +401,7 @@ def handover_record(
         raise ApplicationError("A handover can only be recorded for an accepted referral.")
     if held_on is None:
         raise ApplicationError("Enter the date of the handover.", field="held_on")
-    if held_on > timezone.localdate():
+    if held_on > clock.today():
         raise ApplicationError("The handover date must be today or in the past.", field="held_on")
     if referral.accepted_at and held_on < timezone.localtime(referral.accepted_at).date():
         raise ApplicationError("The handover cannot be before the referral was accepted.", field="held_on")
@@ -435,7 +435,7 @@ def referrals_raise_overdue_alerts(*, now: dt.datetime | None = None, limit: int
     Each breach is claimed with a conditional UPDATE on the referral (alerted_at still null),
     and the outbox's unique event key stops a second row even if two scans overlap.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     raised = 0
     breaches = (
         ("acknowledge", [State.SENT], "acknowledge_due_at", "acknowledge_overdue_alerted_at"),
@@ -480,7 +480,7 @@ def referrals_raise_overdue_alerts(*, now: dt.datetime | None = None, limit: int
 
 
 def _notify_team(referral: Referral, *, team_id, event: str, subject: str, body: str, exclude: User | None):
-    today = timezone.localdate()
+    today = clock.today()
     staff = User.objects.filter(
         is_active=True,
         pk__in=StaffRole.objects.filter(

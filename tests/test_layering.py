@@ -24,7 +24,6 @@ ASSEMBLERS = {
     "celery.py": "the schedule names each app's periodic tasks",
     "settings.py": "INSTALLED_APPS",
     "management/demo_data.py": "the demo's orchestrator: it runs each app's demo",
-    "management/demo_history.py": "the demo's orchestrator: it runs each app's history",
     "management/scale.py": "the trust-scale demo's orchestrator: it runs each app's bulk writer",
 }
 

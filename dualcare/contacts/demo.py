@@ -2,7 +2,8 @@
 demo key workers (so a missed collection recorded by `pharmacist` alerts them within a minute
 under `make run`), their collections of the last few days, and appointments past and coming.
 
-Then the year of contacts and alerts history the dashboards chart (demo_history.py).
+The year of contacts and alerts history the dashboards chart is demo_history.py (run by the
+demo after every live step).
 
 Run by the demo loader as `build(demo)` after the core steps. Written through the services.
 Idempotent on any day: a schedule is recognised by its person, pharmacy and medicine, an
@@ -15,7 +16,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from . import demo_history, services
+from dualcare import clock
+
+from . import services
 from .models import Contact, Kind, SupervisedConsumption
 
 # person, prescribing team, prescriber, medicine, dose, days (Monday = 0)
@@ -45,7 +48,7 @@ SEEN_AT = "Team base"
 def build(demo) -> None:
     pharmacy = demo.teams["pharmacy"]
     pharmacist = demo.staff["pharmacist"]
-    today = timezone.localdate()
+    today = clock.today()
     for person_key, team_key, prescriber, medicine, dose, days in SCHEDULES:
         person = demo.people.get(person_key)
         if person is None or prescriber not in demo.staff:
@@ -94,9 +97,6 @@ def build(demo) -> None:
             services.contact_record(contact=contact, by=demo.staff[booker], outcome=outcome)
 
     _recently_seen(demo, today)
-
-    # A year of contacts and alerts for the dashboards, about historic people only (loaded once).
-    demo_history.build(demo)
 
 
 def _recently_seen(demo, today: dt.date) -> None:

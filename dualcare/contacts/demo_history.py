@@ -2,10 +2,11 @@
 to yesterday, written in bulk as an import would.
 
 Historic synthetic people (NHS numbers 99980xxxxx with a valid check digit, helper C's range;
-invented names) were cared for by the demo teams in overlapping spells that have all ended, so
-no caseload, record page, disengaged list or scan ever sees them; nobody is given access to
-them. Their key workers are demo staff *without* a demo login, so the alert centres of the demo
-logins look exactly as before. For them the history holds:
+invented names) were cared for by the demo teams in overlapping spells; a spell that has not
+ended by last week is still going on, so those people are on their team's caseload (issue 13),
+with the access that gives, and were seen lately (`finish`: every history's people in care), so
+the disengagement scan flags none of them. Their key workers are demo staff *without* a demo
+login, so the alert centres of the demo logins look exactly as before. For them the history holds:
 
 - appointments with each clinical team, some missed or cancelled;
 - supervised consumption at the demo pharmacy for about half of the prescribing teams' people,
@@ -30,18 +31,26 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
 
-from dualcare.management.demo_import import care_ends_by, dates_as_given, history_enabled, nhs_numbers
+from dualcare import clock
+from dualcare.management.demo_import import (
+    HISTORY_NHS_PREFIXES,
+    care_ends_by,
+    dates_as_given,
+    history_enabled,
+    nhs_numbers,
+)
 from dualcare.notifications.models import Notification
+from dualcare.people.demo_history import people_history_write
 from dualcare.people.models import Involvement, ServiceUser
 
 from .models import Contact, ContactOutcomeEvent, Kind, Outcome, SupervisedConsumption
 
 LONDON = ZoneInfo("Europe/London")
 HISTORY_START = dt.date(2025, 11, 24)
-# People start earlier, so the year opens with full caseloads.
-PRE_ROLL_WEEKS = 20
+# People start earlier (as long before as the longest spell), so the caseloads are level all year.
+PRE_ROLL_WEEKS = 40
 RECORDED_AT_THE_COUNTER_FROM = dt.date(2026, 9, 7)
 NHS_PREFIX = "99980"
 
@@ -96,13 +105,19 @@ FAMILY_NAMES = [
 
 
 def build(demo) -> None:
-    """Load the history once (called at the end of the contacts demo)."""
+    """Load the history once (run by the demo after the live demo)."""
     if not history_enabled() or ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
         return
     needed = {name for names, *_ in TEAMS.values() for name in names} | {"pharmacist"}
     if any(key not in demo.teams for key in [*TEAMS, "pharmacy"]) or needed - set(demo.staff):
         return
-    demo.created.update(contacts_history_import(teams=demo.teams, staff=demo.staff, today=demo.today))
+    # Care still going on is held by the team's key workers without a demo login, as spells that ended.
+    key_workers = {
+        key: demo.history_key_workers(key) or [demo.staff[n] for n in TEAMS[key][0]] for key in TEAMS
+    }
+    demo.created.update(
+        contacts_history_import(teams=demo.teams, staff=demo.staff, today=demo.today, key_workers=key_workers)
+    )
 
 
 def _at(day: dt.date, minutes: float) -> dt.datetime:
@@ -110,11 +125,13 @@ def _at(day: dt.date, minutes: float) -> dt.datetime:
 
 
 class _History:
-    def __init__(self, *, teams, staff, today: dt.date):
+    def __init__(self, *, teams, staff, today: dt.date, key_workers: dict | None = None):
         self.rng = random.Random("dualcare-contacts-history")
         self.teams, self.staff, self.today = teams, staff, today
+        self.key_workers = key_workers or {key: [staff[name] for name in TEAMS[key][0]] for key in TEAMS}
+        self.care_ends_by = care_ends_by(today)
         self.last_day = today - dt.timedelta(days=1)
-        self.now = timezone.now()
+        self.now = clock.now()
         self.numbers = nhs_numbers(NHS_PREFIX)
         self.pharmacist = staff["pharmacist"]
         self.rows: dict[type, list] = {
@@ -140,10 +157,12 @@ class _History:
 
     def spell(self, team_key: str, start: dt.date) -> None:
         rng = self.rng
-        workers, _, weekly_chance, missed_chance = TEAMS[team_key]
-        end = min(start + dt.timedelta(weeks=rng.randint(10, 40)), care_ends_by(self.today))
-        if end <= start:
-            return
+        _, _, weekly_chance, missed_chance = TEAMS[team_key]
+        if start > self.care_ends_by:
+            return  # nothing in the history happens after last week
+        end = start + dt.timedelta(weeks=rng.randint(10, 40))
+        # Still going on after last week (the dashboards' latest week): still in care today.
+        end = None if end > self.care_ends_by else end
         age = rng.randint(19, 66)
         person = self.add(
             ServiceUser(
@@ -157,7 +176,7 @@ class _History:
                 updated_at=_at(start, 9 * 60),
             )
         )
-        key_worker = self.staff[rng.choice(workers)]
+        key_worker = rng.choice(self.key_workers[team_key])
         team = self.teams[team_key]
         self.add(
             Involvement(
@@ -167,20 +186,22 @@ class _History:
                 key_worker=key_worker,
                 start=start,
                 end=end,
-                end_reason="Discharged.",
+                end_reason="Discharged." if end else "",
                 started_by=key_worker,
-                ended_by=key_worker,
+                ended_by=key_worker if end else None,
                 created_at=_at(start, 9 * 60),
-                updated_at=_at(end, 17 * 60),
+                updated_at=_at(end, 17 * 60) if end else _at(start, 9 * 60),
             )
         )
         day = start + dt.timedelta(days=rng.randint(0, 6))
-        while day <= end:
+        while day <= (end or self.last_day):
             if day >= HISTORY_START - dt.timedelta(weeks=1) and rng.random() < weekly_chance:
                 self.appointment(person, team, key_worker, day, missed_chance)
             day += dt.timedelta(weeks=1)
         if team_key in PRESCRIBING and rng.random() < 0.5:
-            self.supervised(person, team, key_worker, start, end)
+            # Supervised consumption ends with last week at the latest: the live pharmacy list and
+            # its scans are the demo's own people.
+            self.supervised(person, team, key_worker, start, min(end or self.care_ends_by, self.care_ends_by))
 
     def appointment(self, person, team, key_worker, week_day: dt.date, missed_chance: float) -> None:
         rng = self.rng
@@ -375,7 +396,8 @@ class _History:
     # -- writing ------------------------------------------------------------------------------
 
     def write(self) -> Counter:
-        counts = Counter()
+        people, involvements = self.rows.pop(ServiceUser), self.rows.pop(Involvement)
+        counts = people_history_write(people=people, involvements=involvements, label="contacts history")
         with dates_as_given(*self.rows):
             for model, rows in self.rows.items():
                 model.objects.bulk_create(rows, batch_size=1000)
@@ -383,11 +405,79 @@ class _History:
         return counts
 
 
+def finish(demo) -> None:
+    """After every history: each historic person still in care (any history's) was seen lately."""
+    if not history_enabled() or not ServiceUser.objects.filter(nhs_number__startswith=NHS_PREFIX).exists():
+        return
+    demo.created.update(recently_seen_write(today=demo.today, seed="every history"))
+
+
 @transaction.atomic
-def contacts_history_import(*, teams: dict, staff: dict, today: dt.date) -> Counter:
+def recently_seen_write(*, today: dt.date, seed: str) -> Counter:
+    """One attended key-working appointment, 2 to 20 days ago, with their key worker, for each
+    historic person still in care who has had no attended contact for three weeks: people in
+    care are seen, so the disengagement scan flags nobody from the histories. Written in bulk;
+    run again, it adds nothing (everyone has been seen)."""
+    rng = random.Random(f"dualcare-contacts-history:seen:{seed}:{today.isoformat()}")
+    now = clock.now()
+    historic = Q()
+    for prefix in HISTORY_NHS_PREFIXES:
+        historic |= Q(service_user__nhs_number__startswith=prefix)
+    seen = Contact.objects.filter(
+        outcome=Outcome.ATTENDED, starts_at__gte=_at(today - dt.timedelta(days=21), 0)
+    ).values("service_user_id")
+    involvements = (
+        Involvement.objects.filter(historic, end__isnull=True, key_worker__isnull=False, start__lte=today)
+        .exclude(service_user_id__in=seen)
+        .select_related("team", "key_worker")
+        .order_by("service_user_id", "start", "pk")
+    )
+    contacts, events = [], []
+    people = set()
+    for involvement in involvements:
+        if involvement.service_user_id in people:
+            continue
+        people.add(involvement.service_user_id)
+        day = max(involvement.start, today - dt.timedelta(days=rng.randint(2, 20)))
+        starts_at = _at(day, rng.choice(range(9 * 60, 16 * 60 + 1, 30)))
+        recorded = min(starts_at + dt.timedelta(minutes=rng.randint(30, 4 * 60)), now)
+        contact = Contact(
+            id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            service_user_id=involvement.service_user_id,
+            kind=Kind.KEY_WORKER,
+            team=involvement.team,
+            staff=involvement.key_worker,
+            starts_at=starts_at,
+            due_on=day,
+            place=PLACES[Kind.KEY_WORKER],
+            created_by=involvement.key_worker,
+            created_at=starts_at - dt.timedelta(days=rng.randint(3, 14)),
+            updated_at=recorded,
+            outcome=Outcome.ATTENDED,
+            outcome_recorded_at=recorded,
+            outcome_recorded_by=involvement.key_worker,
+            reminder_claimed_at=starts_at - dt.timedelta(hours=24),
+        )
+        contacts.append(contact)
+        events.append(
+            ContactOutcomeEvent(
+                contact=contact, outcome=Outcome.ATTENDED, at=recorded, by=involvement.key_worker
+            )
+        )
+    with dates_as_given(Contact, ContactOutcomeEvent):
+        Contact.objects.bulk_create(contacts, batch_size=1000)
+        ContactOutcomeEvent.objects.bulk_create(events, batch_size=1000)
+    return +Counter({"history: people in care seen lately": len(contacts)})
+
+
+@transaction.atomic
+def contacts_history_import(
+    *, teams: dict, staff: dict, today: dt.date, key_workers: dict | None = None
+) -> Counter:
     """The contacts and alerts history (see the module's docstring): every row in bulk, in this one
-    transaction. Returns how many rows of each kind it wrote."""
-    history = _History(teams=teams, staff=staff, today=today)
+    transaction. `key_workers` ({team key: [users]}) hold its people; by default TEAMS' staff.
+    Returns how many rows of each kind it wrote."""
+    history = _History(teams=teams, staff=staff, today=today, key_workers=key_workers)
     rng = history.rng
     week = HISTORY_START - dt.timedelta(weeks=PRE_ROLL_WEEKS)
     while week <= history.last_day:
@@ -395,4 +485,6 @@ def contacts_history_import(*, teams: dict, staff: dict, today: dt.date) -> Coun
             for _ in range(rng.randint(fewest, most)):
                 history.spell(team_key, week + dt.timedelta(days=rng.randint(0, 6)))
         week += dt.timedelta(weeks=1)
-    return history.write()
+    counts = history.write()
+    counts.update(recently_seen_write(today=today, seed="contacts"))
+    return counts

@@ -35,10 +35,10 @@ from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from cohorts import services as cohort_services
 from cohorts.models import QuadrantAssessment
+from dualcare import clock
 from dualcare.exceptions import ApplicationError
 from dualcare.people import services
 from dualcare.people.models import (
@@ -252,7 +252,45 @@ STAFF = (
     StaffSpec("femi.prototon", "Femi", "Prototon", (("prescribing", Role.KEY_WORKER),)),
     StaffSpec("bex.dummyfield", "Bex", "Dummyfield", (("peer", Role.KEY_WORKER), ("peer", Role.LINK_WORKER))),
     StaffSpec("grace.sampleby", "Grace", "Sampleby", (("pharmacy", Role.PHARMACIST),)),
+    # The rest of each team's key workers, who hold most of its caseload (the history's people).
+    StaffSpec("nia.placefield", "Nia", "Placefield", (("north", Role.KEY_WORKER),)),
+    StaffSpec("owen.testcombe", "Owen", "Testcombe", (("north", Role.KEY_WORKER),)),
+    StaffSpec("priti.samplegate", "Priti", "Samplegate", (("north", Role.KEY_WORKER),)),
+    StaffSpec("kieran.mockbury", "Kieran", "Mockbury", (("north", Role.KEY_WORKER),)),
+    StaffSpec("siobhan.draftham", "Siobhan", "Draftham", (("north", Role.KEY_WORKER),)),
+    StaffSpec("ade.fictionfield", "Ade", "Fictionfield", (("north", Role.KEY_WORKER),)),
+    StaffSpec("mei.trialcombe", "Mei", "Trialcombe", (("south", Role.KEY_WORKER),)),
+    StaffSpec("josh.placebury", "Josh", "Placebury", (("south", Role.KEY_WORKER),)),
+    StaffSpec("carys.exampleham", "Carys", "Exampleham", (("south", Role.KEY_WORKER),)),
+    StaffSpec("dan.mockfield", "Dan", "Mockfield", (("south", Role.KEY_WORKER),)),
+    StaffSpec("ffion.testworth", "Ffion", "Testworth", (("south", Role.KEY_WORKER),)),
+    StaffSpec("amir.testham", "Amir", "Testham", (("recovery", Role.KEY_WORKER),)),
+    StaffSpec("beth.samplecote", "Beth", "Samplecote", (("recovery", Role.KEY_WORKER),)),
+    StaffSpec("lewis.draftfield", "Lewis", "Draftfield", (("recovery", Role.KEY_WORKER),)),
+    StaffSpec("rhian.fakeley", "Rhian", "Fakeley", (("recovery", Role.KEY_WORKER),)),
+    StaffSpec("yaw.placecombe", "Yaw", "Placecombe", (("recovery", Role.KEY_WORKER),)),
+    StaffSpec("eve.mockton", "Eve", "Mockton", (("prescribing", Role.KEY_WORKER),)),
+    StaffSpec("sunil.testfield", "Sunil", "Testfield", (("prescribing", Role.KEY_WORKER),)),
+    StaffSpec("kate.exampleford", "Kate", "Exampleford", (("prescribing", Role.KEY_WORKER),)),
+    StaffSpec("marcus.trialfield", "Marcus", "Trialfield", (("prescribing", Role.KEY_WORKER),)),
+    StaffSpec("hywel.draftcombe", "Hywel", "Draftcombe", (("prescribing", Role.KEY_WORKER),)),
+    StaffSpec("ola.samplefield", "Ola", "Samplefield", (("peer", Role.KEY_WORKER),)),
 )
+
+# Who holds each team's historic people (the demo's histories) still in care: the team's key
+# workers without a demo login, so each carries a realistic caseload (about 25 to 40) while the
+# demo logins' own caseloads, record pages and alert centres stay the demo's story.
+HISTORY_KEY_WORKERS = {
+    "north": ("gareth.demoford", "nia.placefield", "owen.testcombe", "priti.samplegate", "kieran.mockbury",
+              "siobhan.draftham", "ade.fictionfield"),
+    "south": ("aisha.placeholme", "tom.fictonby", "mei.trialcombe", "josh.placebury", "carys.exampleham",
+              "dan.mockfield", "ffion.testworth"),
+    "recovery": ("leanne.trialstone", "amir.testham", "beth.samplecote", "lewis.draftfield", "rhian.fakeley",
+                 "yaw.placecombe"),
+    "prescribing": ("femi.prototon", "eve.mockton", "sunil.testfield", "kate.exampleford",
+                    "marcus.trialfield", "hywel.draftcombe"),
+    "peer": ("bex.dummyfield", "ola.samplefield"),
+}  # fmt: skip
 
 # ---------------------------------------------------------------------------
 # Service users
@@ -561,6 +599,16 @@ class Demo:
     service_user_login: User | None = None
     carer_login: User | None = None
     created: Counter = field(default_factory=Counter)
+    # The histories' accepted referrals, for the histories after them (demo_import.HistoryEpisode).
+    history_episodes: list = field(default_factory=list)
+
+    def history_key_workers(self, team_key: str) -> list[User]:
+        """The team's key workers who hold its historic people still in care (HISTORY_KEY_WORKERS)."""
+        return [
+            self.staff[username]
+            for username in HISTORY_KEY_WORKERS.get(team_key, ())
+            if username in self.staff
+        ]
 
 
 def build_organisations(demo: Demo) -> None:
@@ -971,11 +1019,29 @@ def capability_steps() -> list[Callable[[Demo], None]]:
     return steps
 
 
-def build(*, password: str) -> Demo:
-    """Create whatever of the demo is missing, in one transaction; returns what was made and found."""
-    with transaction.atomic():
-        demo = Demo(password=password, today=timezone.localdate())
-        for step in [*STEPS, *capability_steps()]:
+def history_steps() -> list[Callable[[Demo], None]]:
+    """`build(demo)` of each installed app's `demo_history` module, in INSTALLED_APPS order, then
+    each one's `finish(demo)` (what needs every history's rows): the year of history the dashboards
+    chart, each app's rows written in bulk by that app, after the whole live demo (the histories
+    come before the live demo's dates and read what it made)."""
+    modules = []
+    for app_config in apps.get_app_configs():
+        module_name = f"{app_config.name}.demo_history"
+        if importlib.util.find_spec(module_name) is not None:
+            modules.append(importlib.import_module(module_name))
+    builds = [module.build for module in modules if hasattr(module, "build")]
+    return builds + [module.finish for module in modules if hasattr(module, "finish")]
+
+
+def build(*, password: str, now: dt.datetime | None = None) -> Demo:
+    """Create whatever of the demo is missing, in one transaction; returns what was made and found.
+
+    The whole build reads one clock: `now` (default: the time it starts), through
+    `dualcare.clock`, so the services it calls and the steps agree on "now" and "today" however
+    long it takes (a build across midnight gives the same demo as one before it)."""
+    with clock.frozen(now), transaction.atomic():
+        demo = Demo(password=password, today=clock.today())
+        for step in [*STEPS, *capability_steps(), *history_steps()]:
             step(demo)
     return demo
 

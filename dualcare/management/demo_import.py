@@ -1,16 +1,37 @@
 """What the demo's histories share: they are written as an import would write them.
 
-Each capability's history (``dualcare/management/demo_history.py``, ``dualcare/contacts/demo_history.py``,
-``outcomes/demo_history.py``) is about historic synthetic people whose care has ended, written in
-bulk in one transaction, once.
+Each app owns its history, ``<app>/demo_history.py`` with `build(demo)`: a bulk service over
+that app's own models, run by the demo (dualcare/management/demo_data.py) after the live demo,
+in INSTALLED_APPS order, each once. The people app writes every history's people
+(dualcare/people/demo_history.py); the referrals history hands its accepted referrals
+(`HistoryEpisode`) to the care plans and cohorts histories through `demo.history_episodes`.
 """
+
+from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import nhs_number as nhs
 from django.conf import settings
+
+# The histories' people: NHS numbers in the 999 test range, one five-digit prefix per history
+# (referrals, contacts, outcomes), apart from the live demo's (9990) and the test factories' (9991).
+HISTORY_NHS_PREFIXES = ("99970", "99980", "99985")
+
+
+@dataclass
+class HistoryEpisode:
+    """One historic person's care with a team after an accepted referral (rows not yet written)."""
+
+    person: Any  # ServiceUser
+    team_key: str  # the receiving team (a key of demo.teams)
+    from_key: str  # the referring team
+    involvement: Any  # Involvement with the receiving team
+    worker: Any  # User: who accepted the referral
 
 
 def history_enabled() -> bool:
@@ -43,7 +64,9 @@ def nhs_numbers(prefix: str) -> Iterator[str]:
 
 @contextmanager
 def dates_as_given(*models):
-    """Keep the created/updated times the import sets (an import records when things happened)."""
+    """Keep the created/updated times the import sets (an import records when things happened).
+
+    Only for these models and only inside the block: wrap the bulk write, nothing else."""
     fields = [
         field
         for model in models

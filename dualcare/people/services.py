@@ -13,9 +13,8 @@ import nhs_number as nhs
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from dualcare import access, limits
+from dualcare import access, clock, limits
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
 
@@ -180,14 +179,14 @@ def staff_role_add(
         raise ApplicationError("Choose a role.", field="role")
     if role == StaffRole.Role.PHARMACIST and team.organisation.kind != Organisation.Kind.PHARMACY:
         raise ApplicationError("Only a pharmacy's teams have pharmacists. Choose another role.", field="role")
-    start = start or timezone.localdate()
+    start = start or clock.today()
     if end is not None and end <= start:
         raise ApplicationError("The end date must be after the start date.", field="end")
     if access.active_roles(user).filter(team=team, role=role).exists():
         raise ApplicationError("They already hold this role in this team.", field="role")
     staff_role = StaffRole.objects.create(user=user, team=team, role=role, start=start, end=end)
     access.permissions_sync(user_ids=[user.pk])
-    if staff_role.is_active_on(timezone.localdate()):
+    if staff_role.is_active_on(clock.today()):
         staff_role.access_state = "granted"
         staff_role.save(update_fields=["access_state"])
     audit_record(
@@ -204,7 +203,7 @@ def staff_role_add(
 def staff_role_end(*, staff_role: StaffRole, end: dt.date | None = None, by: User | None = None) -> StaffRole:
     """End a role from a day on (today by default: at once). Access follows."""
     _ensure_org_admin(by, staff_role.team.organisation)
-    today = timezone.localdate()
+    today = clock.today()
     end = end or today
     if staff_role.end is not None and staff_role.end <= today:
         raise StateConflict("This role has already ended.")
@@ -279,8 +278,8 @@ def involvement_start(
         raise ApplicationError(f"{team} is already involved in this person's care.", field="team")
     if key_worker is not None and not access.active_roles(key_worker).filter(team=team).exists():
         raise ApplicationError("The key worker must be a member of the team.", field="key_worker")
-    start = start or timezone.localdate()
-    if start > timezone.localdate():
+    start = start or clock.today()
+    if start > clock.today():
         raise ApplicationError("An involvement cannot start in the future.", field="start")
     try:
         with transaction.atomic():
@@ -310,7 +309,7 @@ def involvement_end(
         raise ApplicationError("This involvement has already ended.")
     if not reason.strip():
         raise ApplicationError("Say why the team's involvement is ending.", field="reason")
-    end = end or timezone.localdate()
+    end = end or clock.today()
     if end < involvement.start:
         raise ApplicationError("The end date cannot be before the start date.", field="end")
     involvement.end = end
@@ -382,7 +381,7 @@ def consent_withdraw(*, consent: Consent, by: User, note: str = "") -> Consent:
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at is not None:
         raise ApplicationError("This consent has already been withdrawn.")
-    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_at = clock.now()
     consent.withdrawn_by = by
     consent.withdrawal_note = note.strip()
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note", "updated_at"])
@@ -531,7 +530,7 @@ def carer_permission_revoke(*, carer: Carer, scope: str, by: User) -> CarerPermi
     )
     if permission is None:
         return None
-    permission.revoked_at = timezone.now()
+    permission.revoked_at = clock.now()
     permission.revoked_by = by
     permission.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
     audit_record(

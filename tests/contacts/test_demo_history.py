@@ -5,9 +5,11 @@ import datetime as dt
 
 import nhs_number as nhs
 import pytest
+from django.db.models import Q
 from django.test import override_settings
 from django.utils import timezone
 
+from dualcare import access
 from dualcare.contacts import demo_history, measures, selectors, services
 from dualcare.contacts.demo_history import HISTORY_START, NHS_PREFIX, RECORDED_AT_THE_COUNTER_FROM
 from dualcare.contacts.models import Contact
@@ -68,10 +70,25 @@ class ContactsHistoryTests:
 
     def test_nobody_sees_it_and_live_pages_look_as_before(self, loaded):
         _, before = loaded
-        assert not Involvement.objects.filter(service_user__in=historic(), end__isnull=True).exists()
+        # The history's people still in care are their teams' caseload (issue 13), held by key
+        # workers without a demo login; a login sees their contacts only through their own team.
+        in_care = Involvement.objects.filter(service_user__in=historic(), end__isnull=True)
+        assert in_care.exists()
+        assert not in_care.filter(key_worker__username__in=LOGINS).exists()
+        ended = historic().exclude(pk__in=in_care.values("service_user_id"))
+        assert ended.exists()
         for username in LOGINS:
             user = User.objects.get(username=username)
-            assert not selectors.contacts_for(user).filter(service_user__in=historic()).exists()
+            seen = selectors.contacts_for(user).filter(service_user__in=historic())
+            assert not seen.filter(service_user__in=ended).exists(), username
+            # Only people their own teams (a manager: their organisation's teams) care for now.
+            teams = access.teams_of(user)
+            ours = in_care.filter(
+                Q(team__in=teams) | Q(team__organisation__in=teams.values("organisation"))
+                if username == "manager.mh"
+                else Q(team__in=teams)
+            )
+            assert not seen.exclude(service_user_id__in=ours.values("service_user_id")).exists(), username
         # The demo logins' alert centres look exactly as before.
         assert alert_centres() == before
         historic_alerts = Notification.objects.filter(event_key__startswith="history:")

@@ -1,11 +1,13 @@
 """The demo's year of history: every measure has about a year of weekly points, the daily
-referral huddle shows as a shift, the live demo's caseloads and lists do not change, and loading
-again adds nothing."""
+referral huddle shows as a shift, the history's people still in care are the teams' caseloads
+(the chart's last week and the caseload pages count the same people, for every team), the demo
+logins' own lists do not change, and loading again adds nothing."""
 
 import datetime as dt
 
 import nhs_number as nhs
 from django.apps import apps
+from django.db.models import Q
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
@@ -13,11 +15,20 @@ from careplans.measures import DASHBOARD_MEASURES as CAREPLAN_MEASURES
 from cohorts.measures import DASHBOARD_MEASURES as CASELOAD_MEASURES
 from dualcare import access
 from dualcare.dashboards.measures import collect, week_of
-from dualcare.management import demo_data, demo_history
+from dualcare.management import demo_data
+from dualcare.management.demo_import import HISTORY_NHS_PREFIXES
 from dualcare.people import selectors as people_selectors
-from dualcare.people.models import Involvement, ServiceUser, ServiceUserUserObjectPermission, Team, User
+from dualcare.people.models import (
+    Consent,
+    Involvement,
+    ServiceUser,
+    ServiceUserUserObjectPermission,
+    Team,
+    User,
+)
 from dualcare.spc.rules import xmr
 from linkworkers.measures import DASHBOARD_MEASURES as LINKWORKER_MEASURES
+from referrals import demo_history
 from referrals import selectors as referral_selectors
 from referrals.measures import DASHBOARD_MEASURES as REFERRAL_MEASURES
 from referrals.models import OPEN_STATES, Referral
@@ -39,11 +50,47 @@ def what_the_logins_see() -> dict:
     keyworker = User.objects.get(username="keyworker.mh")
     manager = User.objects.get(username="manager.mh")
     return {
-        "caseload": set(access.service_users_on_caseload(keyworker).values_list("pk", flat=True)),
-        "manager sees": set(access.service_users_visible_to(manager).values_list("pk", flat=True)),
+        "key worker of": {
+            username: set(
+                Involvement.objects.filter(key_worker__username=username, end__isnull=True).values_list(
+                    "service_user_id", flat=True
+                )
+            )
+            for username, _ in demo_data.logins(None)
+        },
+        "live people keyworker.mh sees": set(
+            access.service_users_visible_to(keyworker)
+            .filter(nhs_number__startswith="9990")
+            .values_list("pk", flat=True)
+        ),
         "inbox": set(referral_selectors.team_inbox(manager).values_list("pk", flat=True)),
         "open referrals": set(Referral.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True)),
     }
+
+
+def historic_people():
+    prefixes = Q()
+    for prefix in HISTORY_NHS_PREFIXES:
+        prefixes |= Q(nhs_number__startswith=prefix)
+    return ServiceUser.objects.filter(prefixes)
+
+
+# A member of each team and no other, and what their caseload page lists.
+ONE_TEAM_STAFF = {
+    "north": "gareth.demoford",
+    "south": "tom.fictonby",
+    "recovery": "amir.testham",
+    "prescribing": "eve.mockton",
+    "peer": "ola.samplefield",
+    "pharmacy": "grace.sampleby",
+}
+
+
+def caseload_page(username: str):
+    user = User.objects.get(username=username)
+    if username == "grace.sampleby":
+        return people_selectors.pharmacy_people(user)  # the pharmacy's people page
+    return access.service_users_on_caseload(user)  # what the caseload page lists
 
 
 class DemoHistoryTests(TestCase):
@@ -96,24 +143,86 @@ class DemoHistoryTests(TestCase):
         half = len(values) // 2
         self.assertLess(abs(sum(values[:half]) / half - sum(values[half:]) / (len(values) - half)), 8)
 
-    def test_historic_people_are_closed_and_nobody_is_given_access(self):
+    def test_historic_people_in_care_have_the_access_of_a_live_person_and_the_rest_none(self):
         historic = ServiceUser.objects.filter(nhs_number__startswith=demo_history.NHS_PREFIX)
         self.assertGreater(historic.count(), 1000)
         for number in historic.values_list("nhs_number", flat=True)[:200]:
             self.assertTrue(nhs.is_valid(number), number)
-        self.assertFalse(Involvement.objects.filter(service_user__in=historic, end__isnull=True).exists())
-        self.assertFalse(ServiceUserUserObjectPermission.objects.filter(content_object__in=historic).exists())
+        in_care = historic_people().filter(involvements__end__isnull=True).distinct()
+        self.assertGreater(in_care.count(), 500)
+        ended = historic_people().exclude(pk__in=in_care.values("pk"))
+        self.assertFalse(ServiceUserUserObjectPermission.objects.filter(content_object__in=ended).exists())
+        # Each is seen by their own team's staff (the grants of access.permissions_sync), no one else.
+        for involvement in Involvement.objects.filter(
+            service_user__in=in_care, end__isnull=True
+        ).select_related("key_worker", "service_user")[:300]:
+            self.assertTrue(access.can_view_record(involvement.key_worker, involvement.service_user))
+        outsider = User.objects.get(username="pharmacist")
+        self.assertFalse(
+            access.service_users_visible_to(outsider).filter(pk__in=in_care.values("pk")).exists()
+        )
+        # Consent follows the referral: some shared with the receiving organisation, none withdrawn.
+        consents = Consent.objects.filter(service_user__in=historic)
+        self.assertTrue(consents.exists())
+        self.assertFalse(consents.filter(withdrawn_at__isnull=False).exists())
 
     def test_the_caseload_chart_counts_last_week_the_people_the_caseload_page_lists(self):
-        # Issue 13: the chart counted about 200 for North last week, the page listed 22.
-        manager = User.objects.get(username="manager.mh")
-        self.assertEqual(list(access.teams_of(manager)), [self.north])
-        listed = len(people_selectors.caseload_rows(manager))
-        charted = sum(self.measures[measure.key][(None, self.last_week)].n for measure in CASELOAD_MEASURES)
-        self.assertGreater(listed, 0)
-        self.assertEqual(charted, listed)
+        # Issue 13: the chart counted about 200 for North last week, the page listed 22: the
+        # history's people still in care are the team's caseload, on the page and on the chart.
+        for team_key, username in ONE_TEAM_STAFF.items():
+            team = self.demo.teams[team_key]
+            user = User.objects.get(username=username)
+            self.assertEqual(list(access.teams_of(user)), [team])
+            listed = set(caseload_page(username).values_list("pk", flat=True))
+            charted = collect([team.pk], self.last_week, self.last_week)
+            counted = sum(charted[measure.key][(None, self.last_week)].n for measure in CASELOAD_MEASURES)
+            self.assertGreater(len(listed), 0, team_key)
+            self.assertEqual(counted, len(listed), team_key)
+            # The same people: everyone in care with the team today, and in care at last week's end.
+            in_care = set(
+                Involvement.objects.filter(team=team, end__isnull=True).values_list(
+                    "service_user_id", flat=True
+                )
+            )
+            self.assertEqual(listed, in_care, team_key)
 
-    def test_the_logins_caseloads_and_lists_are_as_before(self):
+    def test_caseloads_are_realistic_and_level_all_year(self):
+        sizes = {}
+        for team_key in ("north", "south", "recovery", "prescribing", "peer"):
+            team = self.demo.teams[team_key]
+            weekly = collect([team.pk], demo_history.HISTORY_START, self.last_week)
+            per_week = {}
+            for measure in CASELOAD_MEASURES:
+                for (_, week), cell in weekly[measure.key].items():
+                    per_week[week] = per_week.get(week, 0) + cell.n
+            counts = [per_week[week] for week in sorted(per_week)]
+            self.assertGreaterEqual(len(counts), self.weeks_in_year, team_key)
+            mean = sum(counts) / len(counts)
+            # No cliff: every week within a quarter of the year's mean, the last week too, and the
+            # last quarter of the year within a fifth of the first (measured: within 16%).
+            self.assertTrue(all(0.75 * mean <= n <= 1.25 * mean for n in counts), (team_key, mean, counts))
+            quarter = len(counts) // 4
+            first, last = sum(counts[:quarter]) / quarter, sum(counts[-quarter:]) / quarter
+            self.assertLess(abs(last - first) / mean, 0.2, (team_key, first, last))
+            sizes[team_key] = counts[-1]
+            # The history's people in care are spread over the team's key workers without a demo
+            # login (the demo logins keep their own caseloads of the demo's story): 20 to 60 each.
+            for username in demo_data.HISTORY_KEY_WORKERS[team_key]:
+                held = Involvement.objects.filter(
+                    team=team,
+                    key_worker__username=username,
+                    end__isnull=True,
+                    service_user__in=historic_people(),
+                )
+                self.assertTrue(20 <= held.count() <= 60, (team_key, username, held.count()))
+        for team_key in ("north", "south", "recovery", "prescribing"):
+            self.assertTrue(150 <= sizes[team_key] <= 330, (team_key, sizes[team_key]))
+        self.assertLess(sizes["peer"], min(sizes[key] for key in ("north", "south", "recovery")))
+
+    def test_the_logins_own_caseloads_and_lists_are_as_before(self):
+        # The teams' caseloads grow by the history's people in care; each demo login's own
+        # people (those they are key worker of), the live people they see, their inbox and the
+        # open referrals do not change.
         self.assertEqual(what_the_logins_see(), self.before)
 
     def test_nothing_happens_in_the_future(self):

@@ -44,18 +44,35 @@ class DemoHistoryTests:
         assert len(numbers) == len(set(numbers)) == history["historic people"]
         assert all(nhs.is_valid(n) and n.startswith("99985") for n in numbers)
 
-    def test_it_keeps_off_live_pages(self, world, history):
-        assert not Involvement.objects.filter(service_user__in=historic(), end__isnull=True).exists()
+    def test_people_still_in_care_are_their_teams_caseload_and_nobody_elses(self, world, history):
+        # Issue 13: the history's care that has not ended is the teams' real caseload.
         assert not Involvement.objects.filter(service_user__in=historic(), team=world.pharmacy_team).exists()
+        in_care = Involvement.objects.filter(service_user__in=historic(), end__isnull=True)
+        assert in_care.filter(team=world.cmht_north).count() > 20
+        today = timezone.localdate()
+        last_sunday = today - dt.timedelta(days=today.weekday() + 1)
+        assert not in_care.filter(start__gt=last_sunday).exists()  # nothing after the chart's last week
+        for user in (world.keyworker_mh, world.keyworker_sm, world.outsider, world.manager_mh):
+            if user == world.manager_mh:  # a manager sees the organisation's people
+                theirs = in_care.filter(team__organisation=world.cmht_north.organisation)
+            else:
+                theirs = in_care.filter(team__in=access.teams_of(user))
+            visible = access.service_users_visible_to(user).filter(pk__in=historic())
+            assert set(visible.values_list("pk", flat=True)) == set(
+                theirs.values_list("service_user_id", flat=True)
+            ), user.username
+        ended = historic().exclude(pk__in=in_care.values("service_user_id"))
+        assert ended.exists()
         for user in (world.keyworker_mh, world.manager_mh, world.keyworker_sm):
-            assert not access.service_users_visible_to(user).filter(pk__in=historic()).exists()
+            assert not access.service_users_visible_to(user).filter(pk__in=ended).exists()
 
     def test_one_exit_measure_left_for_the_north_team_and_no_more(self, world, history):
         exits = [
             item
             for user in (world.keyworker_mh, world.keyworker_mh_south, world.keyworker_sm)
             for item in selectors.due_for_user(user)
-            if item.involvement.service_user.nhs_number.startswith(NHS_PREFIX)
+            # People still in care have baselines and reviews due too, as a real caseload does.
+            if item.involvement.service_user.nhs_number.startswith(NHS_PREFIX) and item.due.kind == "exit"
         ]
         assert len(exits) == 1
         assert exits[0].due.kind == "exit" and exits[0].involvement.team == world.cmht_north
