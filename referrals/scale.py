@@ -20,29 +20,12 @@ from dualcare.people.models import Organisation
 from dualcare.people.scale import Trust, at, count
 
 from . import sla
+from .demo_history import DECLINE_REASONS, REASONS, SIGNPOSTING
 from .models import Referral, ReferralEvent, State
 
 REFERRALS = 100_000
 # What became of the referrals that did not lead to an involvement.
 OTHERWISE = [("declined", 62), ("withdrawn", 28), ("sent", 6), ("acknowledged", 4)]
-REASONS = [
-    "Low mood and drinking more since losing work; asks for help with both.",
-    "Voices are worse when using cannabis; wants to talk about cutting down.",
-    "Daily alcohol use and anxiety; GP asked for a joint assessment.",
-    "Crack cocaine use and paranoid thoughts after a hospital stay.",
-    "Needs opioid substitution review alongside mental health follow-up.",
-    "Wants peer support to stay engaged after detox.",
-]
-DECLINE_REASONS = [
-    "Needs are mainly housing and money: better met by advice services first.",
-    "Mental health needs can be met in primary care with the drug service's support.",
-    "Already open to a service that offers this.",
-]
-SIGNPOSTING = [
-    ("Northgate Talking Therapies", "Self-refer online or by phone; we have sent the details."),
-    ("Harbourside Housing Advice", "Drop-in on weekdays; the referrer will book the first visit."),
-    ("Bridgeway Peer Mentoring", "Drop-in on Tuesdays and Fridays, no appointment needed."),
-]
 
 
 def referrals_scale_create(trust: Trust) -> dict[str, int]:
