@@ -71,6 +71,16 @@ class ContractAutoSchema(AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        for parameter in operation.get("parameters", []):
+            # The request checks refuse an empty value for free text (_query_error): say so, so a
+            # client (and schemathesis) knows `?search=` is not "no search" but a mistake.
+            schema = parameter.get("schema", {})
+            if (
+                parameter.get("in") == "query"
+                and schema.get("type") == "string"
+                and not {"enum", "format", "$ref", "minLength"} & schema.keys()
+            ):
+                schema["minLength"] = 1
         responses = operation["responses"]
         for code in self._error_codes(operation):
             if code in responses:

@@ -123,6 +123,22 @@ class FilterParametersTests:
         assert response.status_code == 400
         assert response.json() == expected
 
+    def test_an_empty_free_text_filter_is_refused_and_the_schema_says_so(self, api, world):
+        # schemathesis sent `?search=&nhs_number=` (valid for a plain string) and got this 400.
+        response = as_user(api, world.keyworker_mh).get(
+            "/api/v1/service-users/", {"search": "", "nhs_number": ""}
+        )
+        assert response.status_code == 400
+        message = ["Give a value, or leave the parameter out."]
+        assert response.json() == {"search": message, "nhs_number": message}
+        operation = SchemaGenerator().get_schema(request=None, public=True)["paths"][
+            "/api/v1/service-users/"
+        ]["get"]
+        schemas = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
+        assert schemas["search"]["minLength"] == 1
+        assert schemas["nhs_number"]["minLength"] == 1
+        assert "minLength" not in schemas["date_of_birth"]  # a date: its own check, its own message
+
     def test_it_filters_with_a_valid_value(self, api, world):
         response = as_user(api, world.keyworker_mh).get(
             "/api/v1/teams/", {"organisation": str(world.sm.pk), "is_active": "true"}
