@@ -19,7 +19,9 @@ class ApiDocsTests:
         assert_no_csp_violations(page, "Swagger UI (/api/docs/)")
 
         page.goto("/api/redoc/")
-        page.get_by_role("heading", name="DualCare API").first.wait_for()
+        # Redoc lays out the whole schema in the browser before it draws the heading: on a loaded
+        # 2-core machine that took over the 15 s default (a CI run at load average 14).
+        page.get_by_role("heading", name="DualCare API").first.wait_for(timeout=90_000)
         page.wait_for_load_state("networkidle")
         # Redoc's bundle always asks for its maker's logo from their CDN. Refusing it is the point
         # (no request to another site from a signed-in page); Redoc then hides the image.
