@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
+from dualcare.paging import IdsFirst
 from dualcare.people.models import Team, User
 
 from . import selectors, services
@@ -271,6 +272,12 @@ def _as_validation_error(error: ApplicationError) -> ValidationError:
 DIRECTION = OpenApiParameter("direction", OpenApiTypes.STR, enum=["incoming", "outgoing"])
 STATE = OpenApiParameter("state", OpenApiTypes.STR, enum=[*State.values, "open"])
 TEAM = OpenApiParameter("team", OpenApiTypes.UUID, description="Referrals to or from this team.")
+SEARCH = OpenApiParameter(
+    "search",
+    OpenApiTypes.STR,
+    description="Referrals of the people this names: a name (each word starts a given, family or "
+    "preferred name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
+)
 
 
 class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -296,17 +303,20 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
             if team is None:
                 raise ValidationError({"team": ["Choose one of your teams."]})
+        search = params.get("search") or ""
+        if len(search) > 100:
+            raise ValidationError({"search": ["Search with at most 100 characters."]})
         referrals = selectors.referrals_for_user(
-            self.request.user, direction=direction, state=state, team=team
+            self.request.user, direction=direction, state=state, team=team, search=search
         )
         if direction == "incoming":
             return referrals.order_by(F("next_due").asc(nulls_last=True), "-sent_at")
         return referrals.order_by("-created_at")
 
-    @extend_schema(parameters=[DIRECTION, STATE, TEAM])
+    @extend_schema(parameters=[DIRECTION, STATE, TEAM, SEARCH])
     def list(self, request, *args, **kwargs):
         """A page of referrals: one audit row per person on it (rule 6)."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(IdsFirst(self.get_queryset()))
         access.audit_list_read(request.user, page, action="referral.list")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

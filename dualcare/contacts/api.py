@@ -19,6 +19,7 @@ from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
+from dualcare.paging import IdsFirst
 
 from . import selectors, services
 from .models import Contact, Kind, Outcome
@@ -90,6 +91,12 @@ def _stored_outcome(data) -> str:
 SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID)
 KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values)
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Contacts on this day (YYYY-MM-DD).")
+SEARCH = OpenApiParameter(
+    "search",
+    OpenApiTypes.STR,
+    description="Contacts of the people this names: a name (each word starts a given, family or preferred "
+    "name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
+)
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -118,12 +125,16 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             except ValueError:
                 raise ValidationError({"date": ["Give the date as YYYY-MM-DD."]}) from None
             contacts = contacts.filter(due_on=day)
+        if params.get("search"):
+            if len(params["search"]) > 100:
+                raise ValidationError({"search": ["Search with at most 100 characters."]})
+            contacts = selectors.searched(contacts, params["search"])
         return contacts.order_by("starts_at", "pk")
 
-    @extend_schema(parameters=[SERVICE_USER, KIND, DATE])
+    @extend_schema(parameters=[SERVICE_USER, KIND, DATE, SEARCH])
     def list(self, request, *args, **kwargs):
         """A page of contacts: one audit row per person on it (rule 6), constant queries."""
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(IdsFirst(self.get_queryset()))
         access.audit_list_read(
             request.user,
             page,
