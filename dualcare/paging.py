@@ -17,12 +17,14 @@ class IdsFirst:
     order (one query, kept), and a slice fetches those rows by primary key (one query, none for
     an empty slice), in the ids' order. The same two queries as a queryset's count and page.
 
-    The page's rows are read through `rows` itself (its rule, annotations, select_related and
-    prefetch_related), narrowed to the page's ids: a row that stopped being visible between the
-    two statements is left out rather than shown."""
+    The page's rows are read from `fetch` (a queryset of the same model with what the page shows:
+    select_related, annotations) by id; without it, from `rows` itself, its rule applied again.
+    The ids come from `rows`, so its rule chose them either way: `fetch` spares a second run of
+    the rule (at trust scale, the array of a manager's 14,000 people built twice)."""
 
-    def __init__(self, rows: QuerySet):
+    def __init__(self, rows: QuerySet, *, fetch: QuerySet | None = None):
         self.rows = rows
+        self.fetch = rows if fetch is None else fetch
         self._ids: list | None = None
 
     def ids(self) -> list:
@@ -43,5 +45,5 @@ class IdsFirst:
         if not wanted:
             return []
         # The order comes from the ids; no ORDER BY (and none of its joins) a second time.
-        by_pk = {row.pk: row for row in self.rows.filter(pk__in=wanted).order_by()}
+        by_pk = {row.pk: row for row in self.fetch.filter(pk__in=wanted).order_by()}
         return [by_pk[pk] for pk in wanted if pk in by_pk]

@@ -316,7 +316,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(parameters=[DIRECTION, STATE, TEAM, SEARCH])
     def list(self, request, *args, **kwargs):
         """A page of referrals: one audit row per person on it (rule 6)."""
-        page = self.paginate_queryset(IdsFirst(self.get_queryset()))
+        page = self.paginate_queryset(IdsFirst(self.get_queryset(), fetch=selectors.referrals_listed()))
         access.audit_list_read(request.user, page, action="referral.list")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

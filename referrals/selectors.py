@@ -61,6 +61,12 @@ def referrals_for_user(
     return with_next_due(referrals.select_related(*LIST_RELATED))
 
 
+def referrals_listed() -> QuerySet[Referral]:
+    """What a list of referrals shows of each, to read a page's rows by id once referrals_for_user
+    has chosen them (dualcare.paging.IdsFirst's fetch)."""
+    return with_next_due(Referral.objects.select_related(*LIST_RELATED))
+
+
 def team_inbox(
     user: User, *, state: str | None = "open", team: Team | None = None, search: str = ""
 ) -> QuerySet[Referral]:

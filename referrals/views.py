@@ -74,7 +74,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     referrals = selectors.team_inbox(
         request.user, state=state, team=team, search=form.cleaned_data.get("q") or ""
     )
-    page = Paginator(IdsFirst(referrals), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(IdsFirst(referrals, fetch=selectors.referrals_listed()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="referral.list")
     return render(
         request,
@@ -104,7 +106,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
         team=team,
         search=form.cleaned_data.get("q") or "",
     )
-    page = Paginator(IdsFirst(referrals), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(IdsFirst(referrals, fetch=selectors.referrals_listed()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="referral.list")
     tabs = [("all", "All referrals"), ("open", "Waiting for a decision"), *State.choices]
     return render(

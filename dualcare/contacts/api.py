@@ -134,7 +134,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(parameters=[SERVICE_USER, KIND, DATE, SEARCH])
     def list(self, request, *args, **kwargs):
         """A page of contacts: one audit row per person on it (rule 6), constant queries."""
-        page = self.paginate_queryset(IdsFirst(self.get_queryset()))
+        page = self.paginate_queryset(IdsFirst(self.get_queryset(), fetch=selectors.contacts_listed()))
         access.audit_list_read(
             request.user,
             page,

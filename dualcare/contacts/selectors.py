@@ -36,6 +36,12 @@ def contacts_for(user: User) -> QuerySet[Contact]:
     return access.contacts_visible_to(user, people_first=True).select_related(*LIST_RELATED)
 
 
+def contacts_listed() -> QuerySet[Contact]:
+    """What a list of contacts shows of each, to read a page's rows by id once contacts_for has
+    chosen them (dualcare.paging.IdsFirst's fetch)."""
+    return Contact.objects.select_related(*LIST_RELATED)
+
+
 def pharmacy_today(user: User, *, day: dt.date | None = None) -> QuerySet[Contact]:
     """Collections due today at the user's pharmacies, unrecorded first, then by name."""
     day = day or timezone.localdate()
@@ -171,6 +177,20 @@ def disengaged_people(
     Annotated with last_attended and involved_since; one query however many people."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=days)
+    return (
+        with_last_contact(search_people(access.service_users_visible_to(user), search))
+        .filter(Exists(Involvement.objects.filter(service_user=OuterRef("pk"), end__isnull=True)))
+        .filter(
+            Q(last_attended__lt=cutoff) | Q(last_attended__isnull=True, involved_since__lte=cutoff.date())
+        )
+        .order_by(Coalesce("last_attended", Cast("involved_since", DateTimeField())).asc(), "family_name")
+    )
+
+
+def with_last_contact(people: QuerySet[ServiceUser]) -> QuerySet[ServiceUser]:
+    """People annotated with last_attended (their latest attended contact with any agency) and
+    involved_since (the start of their first open involvement): what not seen lately shows, and
+    reads a page's rows with once disengaged_people has chosen them (IdsFirst's fetch)."""
     # The latest, not MAX(): one step backwards in the (service_user, outcome, starts_at) index
     # rather than every attended contact of the person read from the table.
     last_attended = (
@@ -185,18 +205,16 @@ def disengaged_people(
         .annotate(first=Min("start"))
         .values("first")
     )
-    return (
-        search_people(access.service_users_visible_to(user), search)
-        .filter(Exists(Involvement.objects.filter(service_user=OuterRef("pk"), end__isnull=True)))
-        .annotate(
-            last_attended=Subquery(last_attended, output_field=DateTimeField()),
-            involved_since=Subquery(involved_since),
-        )
-        .filter(
-            Q(last_attended__lt=cutoff) | Q(last_attended__isnull=True, involved_since__lte=cutoff.date())
-        )
-        .order_by(Coalesce("last_attended", Cast("involved_since", DateTimeField())).asc(), "family_name")
+    return people.annotate(
+        last_attended=Subquery(last_attended, output_field=DateTimeField()),
+        involved_since=Subquery(involved_since),
     )
+
+
+def disengaged_listed() -> QuerySet[ServiceUser]:
+    """What not seen lately shows of each person, to read a page's rows by id once
+    disengaged_people has chosen them (dualcare.paging.IdsFirst's fetch)."""
+    return with_last_contact(ServiceUser.objects.all())
 
 
 RULE_LABELS = {

@@ -108,7 +108,9 @@ def appointments(request: HttpRequest) -> HttpResponse:
     contacts = selectors.team_appointments(
         request.user, start=start - dt.timedelta(days=1), days=8, search=form.cleaned_data.get("q") or ""
     )
-    page = Paginator(IdsFirst(contacts), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(IdsFirst(contacts, fetch=selectors.contacts_listed()), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="contacts.appointments.list")
     return render(
         request,
@@ -139,7 +141,9 @@ def disengaged(request: HttpRequest) -> HttpResponse:
     people = selectors.disengaged_people(
         request.user, days=rules.disengaged_after_days, search=form.cleaned_data.get("q") or ""
     )
-    page = Paginator(IdsFirst(people), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(IdsFirst(people, fetch=selectors.disengaged_listed()), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="contacts.disengaged.list")
     query = form.query_string()
     return render(
