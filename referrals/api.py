@@ -17,10 +17,19 @@ from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.paging import IdsFirst
+from dualcare.people.forms import PeopleSearchForm
 from dualcare.people.models import Team, User
 
 from . import selectors, services
 from .models import Handover, Referral, ReferralEvent, State, Urgency
+
+
+def search_param(params) -> str:
+    """The `search` query parameter, checked as the pages' search box checks it (length, NUL)."""
+    form = PeopleSearchForm({"q": params.get("search") or ""})
+    if not form.is_valid():
+        raise ValidationError({"search": form.errors["q"]})
+    return form.cleaned_data["q"]
 
 
 class TeamBriefSerializer(serializers.Serializer):
@@ -303,9 +312,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
             if team is None:
                 raise ValidationError({"team": ["Choose one of your teams."]})
-        search = params.get("search") or ""
-        if len(search) > 100:
-            raise ValidationError({"search": ["Search with at most 100 characters."]})
+        search = search_param(params)
         referrals = selectors.referrals_for_user(
             self.request.user, direction=direction, state=state, team=team, search=search
         )
