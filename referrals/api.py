@@ -16,10 +16,20 @@ from rest_framework.response import Response
 from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
+from dualcare.paging import IdsFirst
+from dualcare.people.forms import PeopleSearchForm
 from dualcare.people.models import Team, User
 
 from . import selectors, services
 from .models import Handover, Referral, ReferralEvent, State, Urgency
+
+
+def search_param(params) -> str:
+    """The `search` query parameter, checked as the pages' search box checks it (length, NUL)."""
+    form = PeopleSearchForm({"q": params.get("search") or ""})
+    if not form.is_valid():
+        raise ValidationError({"search": form.errors["q"]})
+    return form.cleaned_data["q"]
 
 
 class TeamBriefSerializer(serializers.Serializer):
@@ -271,6 +281,12 @@ def _as_validation_error(error: ApplicationError) -> ValidationError:
 DIRECTION = OpenApiParameter("direction", OpenApiTypes.STR, enum=["incoming", "outgoing"])
 STATE = OpenApiParameter("state", OpenApiTypes.STR, enum=[*State.values, "open"])
 TEAM = OpenApiParameter("team", OpenApiTypes.UUID, description="Referrals to or from this team.")
+SEARCH = OpenApiParameter(
+    "search",
+    OpenApiTypes.STR,
+    description="Referrals of the people this names: a name (each word starts a given, family or "
+    "preferred name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
+)
 
 
 class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -296,17 +312,18 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
             if team is None:
                 raise ValidationError({"team": ["Choose one of your teams."]})
+        search = search_param(params)
         referrals = selectors.referrals_for_user(
-            self.request.user, direction=direction, state=state, team=team
+            self.request.user, direction=direction, state=state, team=team, search=search
         )
         if direction == "incoming":
             return referrals.order_by(F("next_due").asc(nulls_last=True), "-sent_at")
         return referrals.order_by("-created_at")
 
-    @extend_schema(parameters=[DIRECTION, STATE, TEAM])
+    @extend_schema(parameters=[DIRECTION, STATE, TEAM, SEARCH])
     def list(self, request, *args, **kwargs):
         """A page of referrals: one audit row per person on it (rule 6)."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(IdsFirst(self.get_queryset(), fetch=selectors.referrals_listed()))
         access.audit_list_read(request.user, page, action="referral.list")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -6,6 +6,7 @@ from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, When
 
 from dualcare import access
 from dualcare.people.models import ServiceUser, Team, User
+from dualcare.people.search import search_people
 
 from .models import OPEN_STATES, Referral, ReferralEvent, State
 
@@ -34,9 +35,15 @@ def with_next_due(referrals: QuerySet) -> QuerySet:
 
 
 def referrals_for_user(
-    user: User, *, direction: str | None = None, state: str | None = None, team: Team | None = None
+    user: User,
+    *,
+    direction: str | None = None,
+    state: str | None = None,
+    team: Team | None = None,
+    search: str = "",
 ) -> QuerySet[Referral]:
-    """Referrals the user may read; `direction` "incoming" (to their teams) or "outgoing" (from them)."""
+    """Referrals the user may read; `direction` "incoming" (to their teams) or "outgoing" (from
+    them); of the people `search` names (a name, NHS number or date of birth), all when blank."""
     team_ids = access.referral_teams_of(user).values("pk")
     referrals = access.referrals_visible_to(user, Referral.objects.all())
     if direction == "incoming":
@@ -49,19 +56,33 @@ def referrals_for_user(
         referrals = referrals.filter(state__in=OPEN_STATES)
     elif state:
         referrals = referrals.filter(state=state)
+    if search:
+        referrals = referrals.filter(service_user__in=search_people(ServiceUser.objects.all(), search))
     return with_next_due(referrals.select_related(*LIST_RELATED))
 
 
-def team_inbox(user: User, *, state: str | None = "open", team: Team | None = None) -> QuerySet[Referral]:
+def referrals_listed() -> QuerySet[Referral]:
+    """What a list of referrals shows of each, to read a page's rows by id once referrals_for_user
+    has chosen them (dualcare.paging.IdsFirst's fetch)."""
+    return with_next_due(Referral.objects.select_related(*LIST_RELATED))
+
+
+def team_inbox(
+    user: User, *, state: str | None = "open", team: Team | None = None, search: str = ""
+) -> QuerySet[Referral]:
     """Incoming referrals: the ones waiting longest past their deadline first, then by due time."""
-    return referrals_for_user(user, direction="incoming", state=state, team=team).order_by(
+    return referrals_for_user(user, direction="incoming", state=state, team=team, search=search).order_by(
         F("next_due").asc(nulls_last=True), "-sent_at"
     )
 
 
-def team_outbox(user: User, *, state: str | None = None, team: Team | None = None) -> QuerySet[Referral]:
+def team_outbox(
+    user: User, *, state: str | None = None, team: Team | None = None, search: str = ""
+) -> QuerySet[Referral]:
     """Referrals the user's teams wrote or sent, newest first."""
-    return referrals_for_user(user, direction="outgoing", state=state, team=team).order_by("-created_at")
+    return referrals_for_user(user, direction="outgoing", state=state, team=team, search=search).order_by(
+        "-created_at"
+    )
 
 
 def referral_detail(referral: Referral) -> Referral:

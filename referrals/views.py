@@ -21,13 +21,16 @@ from django.views.decorators.http import require_POST
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.paging import IdsFirst
 from dualcare.people.decorators import staff_required
+from dualcare.people.forms import PeopleSearchForm
 
 from . import pdf, selectors, services
 from .forms import AcceptForm, DeclineForm, HandoverForm, NoteForm, ReferralForm, SendForm, WithdrawForm
 from .models import OPEN_STATES, Referral, State
 
-PAGE_SIZE = 50
+# A page as the caseload's (people.selectors), with a search to find anyone further on (issue 15).
+PAGE_SIZE = 25
 
 
 def _state_filter(request) -> str | None:
@@ -48,6 +51,13 @@ def _team_filter(request):
     return teams, chosen
 
 
+def _search_form(request) -> PeopleSearchForm:
+    """The list's search by the person's name, NHS number or date of birth (a field error if bad)."""
+    form = PeopleSearchForm(request.GET)
+    form.is_valid()
+    return form
+
+
 STATE_TABS = [
     ("open", "Waiting for a decision"),
     *[(value, label) for value, label in State.choices if value != State.DRAFT],
@@ -60,8 +70,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """Referrals sent to my teams: overdue first, then by when they are due."""
     teams, team = _team_filter(request)
     state = _state_filter(request)
-    referrals = selectors.team_inbox(request.user, state=state, team=team)
-    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = _search_form(request)
+    referrals = selectors.team_inbox(
+        request.user, state=state, team=team, search=form.cleaned_data.get("q") or ""
+    )
+    page = Paginator(IdsFirst(referrals, fetch=selectors.referrals_listed()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="referral.list")
     return render(
         request,
@@ -73,6 +88,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "state": request.GET.get("state") or "open",
             "tabs": STATE_TABS,
             "now": timezone.now(),
+            "form": form,
+            "query": form.query_string(),
         },
     )
 
@@ -82,18 +99,31 @@ def outbox(request: HttpRequest) -> HttpResponse:
     """Referrals my teams have written or sent, newest first."""
     teams, team = _team_filter(request)
     state = request.GET.get("state") or "all"
+    form = _search_form(request)
     referrals = selectors.team_outbox(
         request.user,
         state=None if state == "all" else (state if state in ("open", *State.values) else None),
         team=team,
+        search=form.cleaned_data.get("q") or "",
     )
-    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(IdsFirst(referrals, fetch=selectors.referrals_listed()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="referral.list")
     tabs = [("all", "All referrals"), ("open", "Waiting for a decision"), *State.choices]
     return render(
         request,
         "referrals/outbox.html",
-        {"page": page, "teams": teams, "team": team, "state": state, "tabs": tabs, "now": timezone.now()},
+        {
+            "page": page,
+            "teams": teams,
+            "team": team,
+            "state": state,
+            "tabs": tabs,
+            "now": timezone.now(),
+            "form": form,
+            "query": form.query_string(),
+        },
     )
 
 

@@ -11,6 +11,7 @@ from dualcare.people.models import (
     User,
 )
 
+from .in_array import InArray
 from .roles import CLINICAL_ROLES, is_active_staff, teams_of
 
 # ---------------------------------------------------------------------------
@@ -41,7 +42,10 @@ def referrals_visible_to(user: User, referrals: QuerySet) -> QuerySet:
     if not is_active_staff(user):
         return referrals.none()
     team_ids = referral_teams_of(user).values("pk")
-    return referrals.filter(Q(from_team_id__in=team_ids) | (Q(to_team_id__in=team_ids) & ~Q(state="draft")))
+    # Each side found through its team index (InArray), the two OR'd: not every referral read.
+    return referrals.filter(
+        Q(InArray("from_team", team_ids)) | (Q(InArray("to_team", team_ids)) & ~Q(state="draft"))
+    )
 
 
 def referral_sides(user: User, referral) -> set[str]:

@@ -19,12 +19,22 @@ from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
+from dualcare.paging import IdsFirst
+from dualcare.people.forms import PeopleSearchForm
 
 from . import selectors, services
 from .models import Contact, Kind, Outcome
 
 # The API's three outcomes; "cancelled" says by whom with `cancelled_by`.
 API_OUTCOMES = ["attended", "missed", "cancelled"]
+
+
+def search_param(params) -> str:
+    """The `search` query parameter, checked as the pages' search box checks it (length, NUL)."""
+    form = PeopleSearchForm({"q": params.get("search") or ""})
+    if not form.is_valid():
+        raise ValidationError({"search": form.errors["q"]})
+    return form.cleaned_data["q"]
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -90,6 +100,12 @@ def _stored_outcome(data) -> str:
 SERVICE_USER = OpenApiParameter("service_user", OpenApiTypes.UUID)
 KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values)
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Contacts on this day (YYYY-MM-DD).")
+SEARCH = OpenApiParameter(
+    "search",
+    OpenApiTypes.STR,
+    description="Contacts of the people this names: a name (each word starts a given, family or preferred "
+    "name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
+)
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -118,12 +134,14 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             except ValueError:
                 raise ValidationError({"date": ["Give the date as YYYY-MM-DD."]}) from None
             contacts = contacts.filter(due_on=day)
+        if params.get("search"):
+            contacts = selectors.searched(contacts, search_param(params))
         return contacts.order_by("starts_at", "pk")
 
-    @extend_schema(parameters=[SERVICE_USER, KIND, DATE])
+    @extend_schema(parameters=[SERVICE_USER, KIND, DATE, SEARCH])
     def list(self, request, *args, **kwargs):
         """A page of contacts: one audit row per person on it (rule 6), constant queries."""
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(IdsFirst(self.get_queryset(), fetch=selectors.contacts_listed()))
         access.audit_list_read(
             request.user,
             page,

@@ -9,7 +9,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -31,7 +30,16 @@ LIST_RELATED = ("service_user", "team__organisation", "staff", "schedule", "outc
 
 
 def contacts_for(user: User) -> QuerySet[Contact]:
-    return access.contacts_visible_to(user).select_related(*LIST_RELATED)
+    """Contacts the user may read, for lists across their people (the rule driven from the people
+    they may see: access.org_written_filter's people_first), with what a list shows. Page it with
+    dualcare.paging.IdsFirst: the ids without the joins, then one page's rows."""
+    return access.contacts_visible_to(user, people_first=True).select_related(*LIST_RELATED)
+
+
+def contacts_listed() -> QuerySet[Contact]:
+    """What a list of contacts shows of each, to read a page's rows by id once contacts_for has
+    chosen them (dualcare.paging.IdsFirst's fetch)."""
+    return Contact.objects.select_related(*LIST_RELATED)
 
 
 def pharmacy_today(user: User, *, day: dt.date | None = None) -> QuerySet[Contact]:
@@ -110,11 +118,19 @@ def pharmacy_not_recorded(user: User, *, day: dt.date | None = None, days: int =
     )
 
 
-def team_appointments(user: User, *, start: dt.date, days: int = 7) -> QuerySet[Contact]:
-    """Appointments of the user's clinical teams from `start`, for `days` days."""
+def searched(contacts: QuerySet[Contact], search: str) -> QuerySet[Contact]:
+    """Contacts of the people `search` names (a name, NHS number or date of birth); all when blank."""
+    if not search:
+        return contacts
+    return contacts.filter(service_user__in=search_people(ServiceUser.objects.all(), search))
+
+
+def team_appointments(user: User, *, start: dt.date, days: int = 7, search: str = "") -> QuerySet[Contact]:
+    """Appointments of the user's clinical teams from `start`, for `days` days, of the people
+    `search` names (all when blank)."""
     teams = access.contact_teams_of(user, collections=False).values("pk")
     return (
-        contacts_for(user)
+        searched(contacts_for(user), search)
         .filter(
             kind__in=APPOINTMENT_KINDS,
             team_id__in=teams,
@@ -151,19 +167,36 @@ def carer_appointments(user: User, service_user: ServiceUser | None = None) -> Q
     )
 
 
-def disengaged_people(user: User, *, days: int, now: dt.datetime | None = None) -> QuerySet[ServiceUser]:
+def disengaged_people(
+    user: User, *, days: int, now: dt.datetime | None = None, search: str = ""
+) -> QuerySet[ServiceUser]:
     """People the user may see, in someone's care, with no attended contact with any agency for
-    `days` days (counted from their first open involvement when they have had none).
+    `days` days (counted from their first open involvement when they have had none); those
+    `search` names (a name, NHS number or date of birth), all when blank.
 
     Annotated with last_attended and involved_since; one query however many people."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=days)
+    return (
+        with_last_contact(search_people(access.service_users_visible_to(user), search))
+        .filter(Exists(Involvement.objects.filter(service_user=OuterRef("pk"), end__isnull=True)))
+        .filter(
+            Q(last_attended__lt=cutoff) | Q(last_attended__isnull=True, involved_since__lte=cutoff.date())
+        )
+        .order_by(Coalesce("last_attended", Cast("involved_since", DateTimeField())).asc(), "family_name")
+    )
+
+
+def with_last_contact(people: QuerySet[ServiceUser]) -> QuerySet[ServiceUser]:
+    """People annotated with last_attended (their latest attended contact with any agency) and
+    involved_since (the start of their first open involvement): what not seen lately shows, and
+    reads a page's rows with once disengaged_people has chosen them (IdsFirst's fetch)."""
+    # The latest, not MAX(): one step backwards in the (service_user, outcome, starts_at) index
+    # rather than every attended contact of the person read from the table.
     last_attended = (
         Contact.objects.filter(service_user=OuterRef("pk"), outcome=Outcome.ATTENDED)
-        .order_by()
-        .values("service_user")
-        .annotate(last=Max("starts_at"))
-        .values("last")
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
     )
     involved_since = (
         Involvement.objects.filter(service_user=OuterRef("pk"), end__isnull=True)
@@ -172,18 +205,16 @@ def disengaged_people(user: User, *, days: int, now: dt.datetime | None = None) 
         .annotate(first=Min("start"))
         .values("first")
     )
-    return (
-        access.service_users_visible_to(user)
-        .filter(Exists(Involvement.objects.filter(service_user=OuterRef("pk"), end__isnull=True)))
-        .annotate(
-            last_attended=Subquery(last_attended, output_field=DateTimeField()),
-            involved_since=Subquery(involved_since),
-        )
-        .filter(
-            Q(last_attended__lt=cutoff) | Q(last_attended__isnull=True, involved_since__lte=cutoff.date())
-        )
-        .order_by(Coalesce("last_attended", Cast("involved_since", DateTimeField())).asc(), "family_name")
+    return people.annotate(
+        last_attended=Subquery(last_attended, output_field=DateTimeField()),
+        involved_since=Subquery(involved_since),
     )
+
+
+def disengaged_listed() -> QuerySet[ServiceUser]:
+    """What not seen lately shows of each person, to read a page's rows by id once
+    disengaged_people has chosen them (dualcare.paging.IdsFirst's fetch)."""
+    return with_last_contact(ServiceUser.objects.all())
 
 
 RULE_LABELS = {

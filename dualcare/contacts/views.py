@@ -24,6 +24,7 @@ from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.ids import is_uuid
+from dualcare.paging import IdsFirst
 from dualcare.people.decorators import login_and_404_unless
 from dualcare.people.forms import PeopleSearchForm
 from dualcare.people.models import Scope, StaffRole, User
@@ -33,6 +34,9 @@ from .forms import AppointmentForm, ContactRulesForm, RecordForm, SupervisedCons
 from .models import Outcome
 
 PAGE_SIZE = 50
+# The appointments and not-seen-lately lists: a page as the caseload's (people.selectors), with a
+# search to find anyone further on (issue 15: rendering and auditing 50 cards was most of the page).
+LIST_PAGE_SIZE = 25
 
 
 def _roles_required(*roles):
@@ -99,8 +103,14 @@ def appointments(request: HttpRequest) -> HttpResponse:
     if request.GET.get("from"):
         with contextlib.suppress(ValueError):
             start = dt.date.fromisoformat(request.GET["from"])
-    contacts = selectors.team_appointments(request.user, start=start - dt.timedelta(days=1), days=8)
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = PeopleSearchForm(request.GET)
+    form.is_valid()
+    contacts = selectors.team_appointments(
+        request.user, start=start - dt.timedelta(days=1), days=8, search=form.cleaned_data.get("q") or ""
+    )
+    page = Paginator(IdsFirst(contacts, fetch=selectors.contacts_listed()), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="contacts.appointments.list")
     return render(
         request,
@@ -112,7 +122,9 @@ def appointments(request: HttpRequest) -> HttpResponse:
             "outcomes": Outcome.choices,
             "earlier": start - dt.timedelta(days=7),
             "later": start + dt.timedelta(days=7),
-            "extra_query": f"&from={start.isoformat()}",
+            "form": form,
+            "query": form.query_string(),
+            "extra_query": "&".join(["", f"from={start.isoformat()}", *filter(None, [form.query_string()])]),
         },
     )
 
@@ -124,13 +136,27 @@ def disengaged(request: HttpRequest) -> HttpResponse:
     rules = (
         services.rules_for([organisation.pk])[organisation.pk] if organisation else services.default_rules()
     )
-    people = selectors.disengaged_people(request.user, days=rules.disengaged_after_days)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = PeopleSearchForm(request.GET)
+    form.is_valid()
+    people = selectors.disengaged_people(
+        request.user, days=rules.disengaged_after_days, search=form.cleaned_data.get("q") or ""
+    )
+    page = Paginator(IdsFirst(people, fetch=selectors.disengaged_listed()), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     access.audit_list_read(request.user, page.object_list, action="contacts.disengaged.list")
+    query = form.query_string()
     return render(
         request,
         "contacts/disengaged.html",
-        {"page": page, "days": rules.disengaged_after_days, "today": timezone.localdate()},
+        {
+            "page": page,
+            "days": rules.disengaged_after_days,
+            "today": timezone.localdate(),
+            "form": form,
+            "query": query,
+            "extra_query": f"&{query}" if query else "",
+        },
     )
 
 

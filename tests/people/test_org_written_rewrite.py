@@ -61,6 +61,9 @@ def assert_same_rows(world):
             now = set(access.org_written_filter(user, rows).values_list("pk", flat=True))
             before = set(issue_12_filter(user, rows).values_list("pk", flat=True))
             assert now == before, (model.__name__, user.username)
+            # The lists' shape (the user's people read first, InArray): the same rows.
+            people_first = access.org_written_filter(user, rows, people_first=True)
+            assert set(people_first.values_list("pk", flat=True)) == now, (model.__name__, user.username)
             compared += len(now)
     return compared
 
