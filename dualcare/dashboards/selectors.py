@@ -10,9 +10,13 @@ the same number of queries whatever the number of people, referrals or weeks.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -91,7 +95,7 @@ class Period:
     last: dt.date  # a Monday
     weeks: int
 
-    @property
+    @cached_property  # every chart of a dashboard walks them
     def mondays(self) -> list[dt.date]:
         return measures.weeks_between(self.first, self.last)
 
@@ -425,7 +429,7 @@ def measure_chart(
     for row in rows:
         if row.value is not None and not row.suppressed:
             point = next(points)
-            words = spc_charts.rules_in_words(chart.analysis, point.rules)
+            words = spc_charts.rules_in_words(chart.analysis, point.rules) if point.rules else ""
             row = Row(week=row.week, value=row.value, n=row.n, point=point, rules_text=words)
         chart.rows.append(row)
     chart.status, chart.summary = describe(chart.analysis, weeks)
@@ -445,6 +449,46 @@ def measure_chart(
         legend=legend,
     )
     return chart
+
+
+# ---------------------------------------------------------------------------
+# The analysed and drawn dashboards of identical inputs, remembered in the process
+
+# Analysing and drawing thirty measures is most of a dashboard's time, and its inputs (the stored
+# values, annotations, baselines, period) change at most every 15 minutes: a dashboard whose inputs
+# hash the same as one worked out before is that one again. The inputs are still read every time
+# (the same queries), so nothing shown can be older than the database; only the arithmetic is kept.
+MEMO_SIZE = 16
+_memo: OrderedDict[str, object] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _memo_key(*inputs) -> str:
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()
+
+
+def _sorted_cells(values: dict) -> list:
+    return sorted(
+        (key, str(group), week, cell.value, type(cell.value).__name__, cell.n)
+        for key, cells in values.items()
+        for (group, week), cell in cells.items()
+    )
+
+
+def _remembered(key: str, work):
+    """``work()``, or what it gave for the same key. Shared, so read only: the views set only the
+    charts' URLs on it, which the key (scope, period) decides."""
+    with _memo_lock:
+        kept = _memo.get(key)
+        if kept is not None:
+            _memo.move_to_end(key)
+            return kept
+    result = work()
+    with _memo_lock:
+        _memo[key] = result
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -587,6 +631,36 @@ def dashboard(
         known = every.get(annotation.measure_key)
         annotation.measure_title = known.title if known else annotation.measure_key
     baselines = baselines_in_force(scope, definitions if only else None)
+    key = _memo_key(
+        "dashboard",
+        scope.kind,
+        scope.pk,
+        scope.name,
+        period,
+        only,
+        legend,
+        draw,
+        section,
+        sorted(definitions.items()),
+        _sorted_cells(collected),
+        [(a.pk, a.date, a.text, a.measure_key, a.team_id, a.created_by.display_name) for a in annotations],
+        sorted(
+            (k, b.pk, b.first_week, b.last_week, b.reason, b.created_at, b.created_by.display_name)
+            for k, b in baselines.items()
+        ),
+        timezone.localdate(),  # "set on ..." is said in local dates
+    )
+    return _remembered(
+        key,
+        lambda: _dashboard(
+            scope, period, definitions, collected, annotations, baselines, legend, draw, section
+        ),
+    )
+
+
+def _dashboard(
+    scope, period, definitions, collected, annotations, baselines, legend, draw, section
+) -> Dashboard:
     charts = []
     for key, definition in definitions.items():
         charts.append(
@@ -740,6 +814,24 @@ def locality(
     than 5 people (of a measure that counts people) suppressed, with complementary cells."""
     organisations = list(dashboards_participating_organisations())
     per_org, totals = stored_locality(locality_team_ids(), period)
+    key = _memo_key(
+        "locality",
+        [(o.pk, o.name) for o in organisations],
+        period,
+        legend,
+        draw,
+        section,
+        sorted(measures.definitions().items()),
+        _sorted_cells(per_org),
+        _sorted_cells(totals),
+    )
+    return _remembered(
+        key,
+        lambda: _locality(period, organisations, per_org, totals, legend=legend, draw=draw, section=section),
+    )
+
+
+def _locality(period, organisations, per_org, totals, *, legend, draw, section) -> Locality:
     result = []
     for key, definition in measures.definitions().items():
         org_values, total_values = per_org.get(key, {}), totals.get(key, {})

@@ -138,6 +138,37 @@ class DashboardPageTests:
         assert measure.count('scope="row"') >= 12
         assert f'{team_url(shifted)}?section=referrals#measure-fake-in-time"' in measure
 
+    def test_a_dashboard_worked_out_before_is_worked_out_again_when_anything_it_shows_changes(
+        self, shifted, login, fake, period_weeks
+    ):
+        client = login(shifted.manager_mh)
+        url = team_url(shifted) + "?section=referrals"
+        first = client.get(url).content.decode()
+        assert client.get(url).content.decode().count("Daily huddle") == first.count("Daily huddle") == 0
+        services.annotation_add(
+            organisation=shifted.mh,
+            team=shifted.cmht_north,
+            measure_key=SHARE.key,
+            date=shifted.change_week,
+            text="Daily huddle",
+            by=shifted.manager_mh,
+        )
+        assert "Daily huddle" in client.get(url).content.decode()
+        services.baseline_set(
+            organisation=shifted.mh,
+            team=shifted.cmht_north,
+            measure_key=SHARE.key,
+            first_week=period_weeks[-32],
+            last_week=period_weeks[-13],
+            reason="Before the huddle",
+            by=shifted.manager_mh,
+        )
+        assert "reason: Before the huddle" in client.get(url).content.decode()
+        # A figure changed in the records, and stored by the beat.
+        fake.set(SHARE.key, shifted.cmht_north, period_weeks[-1], 12.5, n=8)
+        services.weekly_values_refresh()
+        assert "12.50%" in client.get(url).content.decode()  # the latest week in the data table
+
     def test_an_unknown_section_is_a_404(self, shifted, login):
         client = login(shifted.manager_mh)
         assert client.get(team_url(shifted) + "?section=nonsense").status_code == 404
