@@ -7,7 +7,7 @@ Usage (`make bench BENCH_DB=...` runs it with the defaults):
         [--redis redis://127.0.0.1:6379/4] [--reps 15] [--misses 10] [--burst 20] \\
         [--keyworker keyworker.mh --linkworker linkworker.mh --manager manager.mh \\
          --pharmacist pharmacist --serviceuser serviceuser --password ...] [--in-place] \\
-        [--skip pages,alerts,sweeps] [--only 'appointments,API referrals']
+        [--skip pages,alerts,sweeps] [--only dashboard,locality] [--port 8123]
 
 What it does, in order:
   1. Copies --db to a scratch database (CREATE DATABASE ... TEMPLATE: the pages write audit rows,
@@ -88,10 +88,9 @@ def parse_args(argv=None):
     parser.add_argument("--in-place", action="store_true", help="serve --db itself, not a copy")
     parser.add_argument("--skip", default="", help="comma-separated: pages, alerts, sweeps")
     parser.add_argument(
-        "--only",
-        default="",
-        help="comma-separated page labels (as printed, e.g. 'appointments,API referrals'): only those pages",
+        "--only", default="", help="comma-separated words: only the pages whose label contains one of them"
     )
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--timeout", type=int, default=180, help="gunicorn worker timeout, seconds")
     args = parser.parse_args(argv)
     if args.db and "://" not in args.db:  # a bare name: a database on the local server
@@ -99,7 +98,7 @@ def parse_args(argv=None):
     if not args.db or not args.db.startswith(("postgres://", "postgresql://")):
         parser.error("give --db (or BENCH_DB) as a PostgreSQL database name or postgres:// URL")
     args.skip = {part.strip() for part in args.skip.split(",") if part.strip()}
-    args.only = {part.strip() for part in args.only.split(",") if part.strip()}
+    args.only = [part.strip().lower() for part in args.only.split(",") if part.strip()]
     return args
 
 
@@ -422,6 +421,12 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("dashboards index", mgr, "/dashboards/"),
         Page("team dashboard", mgr, f"/dashboards/teams/{team}/"),
         Page("organisation dashboard", mgr, f"/dashboards/organisations/{org}/"),
+        Page("locality dashboard", mgr, "/dashboards/locality/"),
+        Page("team dashboard CSV", mgr, f"/dashboards/teams/{team}/dashboard.csv"),
+        Page("organisation dashboard CSV", mgr, f"/dashboards/organisations/{org}/dashboard.csv"),
+        Page("API team dashboard", mgr, f"/api/v1/dashboards/teams/{team}/", api=True),
+        Page("API organisation dashboard", mgr, f"/api/v1/dashboards/organisations/{org}/", api=True),
+        Page("API locality dashboard", mgr, "/api/v1/dashboards/locality/", api=True),
         Page("pharmacy today", ph, "/contacts/pharmacy/"),
         Page("pharmacy people", ph, "/pharmacy/people/"),
         *(portal if su else []),
@@ -792,7 +797,7 @@ def main(argv=None) -> None:
 
         celery_app.control.purge()  # messages left in this Redis database by an earlier run
 
-        port = free_port()
+        port = args.port or free_port()
         base = f"http://127.0.0.1:{port}"
         web_log, worker_log = work / "web.log", work / "worker.log"
         web = processes.start(
@@ -865,9 +870,9 @@ def main(argv=None) -> None:
             floor = Page("floor (base template)", signed_in["keyworker"], "/_bench/floor/")
             pages = build_pages(signed_in, targets)
             if args.only:
-                pages = [page for page in pages if page.label in args.only]
+                pages = [page for page in pages if any(word in page.label.lower() for word in args.only)]
                 if not pages:
-                    raise SystemExit(f"--only names no page: {', '.join(sorted(args.only))}")
+                    raise SystemExit(f"--only names no page: {', '.join(args.only)}")
             measure_pages(pages, floor, args.reps)
             emit(*pages_table(pages, floor), "")
         if "alerts" not in args.skip:

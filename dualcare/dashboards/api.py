@@ -180,7 +180,7 @@ class _ScopeView(APIView):
     def get(self, request, pk):
         scope = self.scope(request, pk)
         period = _period(request)
-        board = selectors.dashboard(scope, period)
+        board = selectors.dashboard(scope, period, draw=False)
         payload = {
             "scope": scope.kind,
             "id": scope.pk,
@@ -213,7 +213,7 @@ class LocalityDashboardView(APIView):
         managed = _managed(request.user)
         if not access.dashboards_can_view_locality(request.user, managed):
             raise PermissionDenied("The locality view is for managers of participating organisations.")
-        place = selectors.locality(_period(request))
+        place = selectors.locality(_period(request), draw=False)
         ids = [o.pk for o in place.organisations]
 
         def cell(organisation_id, item):

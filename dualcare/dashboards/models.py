@@ -144,9 +144,13 @@ class WeeklyValue(models.Model):
     class ScopeKind(models.TextChoices):
         TEAM = "team", "Team"
         ORGANISATION = "organisation", "Organisation"
+        # The locality: each organisation over its teams that work with service users, and all of
+        # them together (scope_id: selectors.locality_key of those teams, each person once).
+        LOCALITY_ORGANISATION = "locality_organisation", "Organisation in the locality"
+        LOCALITY = "locality", "Locality"
 
     measure_key = models.CharField(max_length=100)
-    scope_kind = models.CharField(max_length=20, choices=ScopeKind.choices)
+    scope_kind = models.CharField(max_length=30, choices=ScopeKind.choices)
     scope_id = models.UUIDField()
     week = models.DateField()  # the Monday (Europe/London) that starts the week
     value = models.FloatField(null=True, blank=True)  # None when it cannot be worked out
@@ -177,6 +181,9 @@ class MeasureWeek(models.Model):
     week = models.DateField(primary_key=True)  # a Monday
     computed_at = models.DateTimeField()
     stale = models.BooleanField(default=False)
+    # The locality's teams the week's locality figures were worked out over (selectors.locality_key):
+    # when a team starts or stops working with people the week is worked out again.
+    locality_key = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["week"]

@@ -10,14 +10,20 @@ the same number of queries whatever the number of people, referrals or weeks.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.text import slugify
 
 from dualcare.access import dashboards_participating_organisations
 from dualcare.db import on_replica
@@ -47,6 +53,9 @@ PERIOD_CHOICES = (13, 26, 52, 104)
 DEFAULT_WEEKS = 52
 SMALL_NUMBER = 5  # a locality cell worked out from fewer people than this is not shown
 SUPPRESSED = "fewer than 5"
+# A dashboard's data tables show the latest weeks (a page of 30 charts with every week's row was
+# 750 KB); the measure's page and the CSV have every week.
+RECENT_WEEKS = 6
 
 
 # ---------------------------------------------------------------------------
@@ -86,7 +95,7 @@ class Period:
     last: dt.date  # a Monday
     weeks: int
 
-    @property
+    @cached_property  # every chart of a dashboard walks them
     def mondays(self) -> list[dt.date]:
         return measures.weeks_between(self.first, self.last)
 
@@ -305,6 +314,11 @@ class MeasureChart:
         return [row.week for row in self.rows if row.point is not None]
 
     @property
+    def recent_rows(self) -> list[Row]:
+        """The latest weeks, for a page of many charts: every week is on the measure's own page."""
+        return self.rows[-RECENT_WEEKS:]
+
+    @property
     def chart_name(self) -> str:
         if self.analysis is None:
             return ""
@@ -381,9 +395,11 @@ def measure_chart(
     suppressed: Iterable[dt.date] = (),
     scope_name: str = "",
     legend: bool = True,
+    draw: bool = True,
 ) -> MeasureChart:
     """The measure's weeks in the period, analysed (run chart below 15 points, then XmR) and drawn
-    (with its legend, unless the document shows one key for every chart)."""
+    (with its legend, unless the document shows one key for every chart; not at all for the CSV
+    and the API, which have no use for the picture)."""
     hidden = set(suppressed)
     rows: list[Row] = []
     weeks: list[dt.date] = []
@@ -413,11 +429,13 @@ def measure_chart(
     for row in rows:
         if row.value is not None and not row.suppressed:
             point = next(points)
-            words = spc_charts.rules_in_words(chart.analysis, point.rules)
+            words = spc_charts.rules_in_words(chart.analysis, point.rules) if point.rules else ""
             row = Row(week=row.week, value=row.value, n=row.n, point=point, rules_text=words)
         chart.rows.append(row)
     chart.status, chart.summary = describe(chart.analysis, weeks)
     chart.baseline_text = _baseline_text(baseline, indices is not None, chart.analysis.kind)
+    if not draw:
+        return chart
     marks = _annotation_indices(weeks, annotations)
     where = f" for {scope_name}" if scope_name else ""
     chart.svg = spc_charts.svg(
@@ -434,6 +452,46 @@ def measure_chart(
 
 
 # ---------------------------------------------------------------------------
+# The analysed and drawn dashboards of identical inputs, remembered in the process
+
+# Analysing and drawing thirty measures is most of a dashboard's time, and its inputs (the stored
+# values, annotations, baselines, period) change at most every 15 minutes: a dashboard whose inputs
+# hash the same as one worked out before is that one again. The inputs are still read every time
+# (the same queries), so nothing shown can be older than the database; only the arithmetic is kept.
+MEMO_SIZE = 16
+_memo: OrderedDict[str, object] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _memo_key(*inputs) -> str:
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()
+
+
+def _sorted_cells(values: dict) -> list:
+    return sorted(
+        (key, str(group), week, cell.value, type(cell.value).__name__, cell.n)
+        for key, cells in values.items()
+        for (group, week), cell in cells.items()
+    )
+
+
+def _remembered(key: str, work):
+    """``work()``, or what it gave for the same key. Shared, so read only: the views set only the
+    charts' URLs on it, which the key (scope, period) decides."""
+    with _memo_lock:
+        kept = _memo.get(key)
+        if kept is not None:
+            _memo.move_to_end(key)
+            return kept
+    result = work()
+    with _memo_lock:
+        _memo[key] = result
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return result
+
+
+# ---------------------------------------------------------------------------
 # A dashboard
 
 
@@ -441,6 +499,15 @@ def measure_chart(
 class Group:
     heading: str
     charts: list[MeasureChart]
+    drawn: bool = True  # the section shown in full, charts and tables; else each measure in words
+
+    @property
+    def slug(self) -> str:
+        return section_slug(self.heading)
+
+    @property
+    def mentions_honos(self) -> bool:
+        return any(chart.mentions_honos for chart in self.charts)
 
 
 @dataclass
@@ -455,13 +522,28 @@ class Dashboard:
         return [chart for group in self.groups for chart in group.charts]
 
 
-def _ordered_groups(charts: Iterable[MeasureChart]) -> list[Group]:
+def section_slug(heading: str) -> str:
+    return slugify(heading)
+
+
+def sections() -> list[str]:
+    """The slugs of the dashboards' sections (one per capability heading), in reading order: a
+    dashboard draws one section's charts at a time, and says every measure's status in words."""
+    headings = {definition.capability for definition in measures.definitions().values()}
+    order = {heading: i for i, heading in enumerate(HEADINGS)}
+    return [section_slug(h) for h in sorted(headings, key=lambda h: (order.get(h, len(HEADINGS)), h))]
+
+
+def _ordered_groups(charts: Iterable[MeasureChart], section: str | None = None) -> list[Group]:
     by_heading: dict[str, list[MeasureChart]] = {}
     for chart in charts:
         by_heading.setdefault(chart.definition.capability, []).append(chart)
     order = {heading: i for i, heading in enumerate(HEADINGS)}
     headings = sorted(by_heading, key=lambda h: (order.get(h, len(HEADINGS)), h))
-    return [Group(heading=h, charts=by_heading[h]) for h in headings]
+    return [
+        Group(heading=h, charts=by_heading[h], drawn=section is None or section_slug(h) == section)
+        for h in headings
+    ]
 
 
 def scope_annotations(scope: Scope, period: Period) -> list[Annotation]:
@@ -527,9 +609,20 @@ def stored_measures(scope: Scope, period: Period, *, only: str | None = None) ->
 
 
 @on_replica
-def dashboard(scope: Scope, period: Period, *, only: str | None = None, for_print: bool = False) -> Dashboard:
+def dashboard(
+    scope: Scope,
+    period: Period,
+    *,
+    only: str | None = None,
+    legend: bool = True,
+    draw: bool = True,
+    section: str | None = None,
+) -> Dashboard:
     """Every measure (or only one) of the scope over the period, with annotations and baselines.
-    For print, the charts leave out their legend: the document draws one key for all."""
+    Without ``legend`` the charts leave theirs out (a page or PDF of many charts draws one key for
+    all); without ``draw`` no chart is drawn (the CSV and the API give the figures only); with a
+    ``section`` only the charts of that section (see :func:`sections`) are drawn, every measure
+    still analysed."""
     every = measures.definitions()
     definitions = {only: every[only]} if only is not None else every
     collected = stored_measures(scope, period, only=only)
@@ -538,6 +631,36 @@ def dashboard(scope: Scope, period: Period, *, only: str | None = None, for_prin
         known = every.get(annotation.measure_key)
         annotation.measure_title = known.title if known else annotation.measure_key
     baselines = baselines_in_force(scope, definitions if only else None)
+    key = _memo_key(
+        "dashboard",
+        scope.kind,
+        scope.pk,
+        scope.name,
+        period,
+        only,
+        legend,
+        draw,
+        section,
+        sorted(definitions.items()),
+        _sorted_cells(collected),
+        [(a.pk, a.date, a.text, a.measure_key, a.team_id, a.created_by.display_name) for a in annotations],
+        sorted(
+            (k, b.pk, b.first_week, b.last_week, b.reason, b.created_at, b.created_by.display_name)
+            for k, b in baselines.items()
+        ),
+        timezone.localdate(),  # "set on ..." is said in local dates
+    )
+    return _remembered(
+        key,
+        lambda: _dashboard(
+            scope, period, definitions, collected, annotations, baselines, legend, draw, section
+        ),
+    )
+
+
+def _dashboard(
+    scope, period, definitions, collected, annotations, baselines, legend, draw, section
+) -> Dashboard:
     charts = []
     for key, definition in definitions.items():
         charts.append(
@@ -548,10 +671,13 @@ def dashboard(scope: Scope, period: Period, *, only: str | None = None, for_prin
                 baseline=baselines.get(key),
                 annotations=[a for a in annotations if a.measure_key in ("", key)],
                 scope_name=scope.name,
-                legend=not for_print,
+                legend=legend,
+                draw=draw and (section is None or section_slug(definition.capability) == section),
             )
         )
-    return Dashboard(scope=scope, period=period, groups=_ordered_groups(charts), annotations=annotations)
+    return Dashboard(
+        scope=scope, period=period, groups=_ordered_groups(charts, section), annotations=annotations
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -585,12 +711,18 @@ class LocalityMeasure:
     def format(self, value) -> str:
         return format_value(value, self.definition.unit)
 
+    @property
+    def recent_weeks(self) -> list[LocalityWeek]:
+        """The latest weeks, for the page: every week is in the CSV."""
+        return self.weeks[-RECENT_WEEKS:]
+
 
 @dataclass
 class Locality:
     period: Period
     organisations: list[Organisation]
     groups: list[tuple[str, list[LocalityMeasure]]]
+    section: str | None = None  # the section whose charts and tables are drawn (None: all)
 
     @property
     def measures(self) -> list[LocalityMeasure]:
@@ -621,18 +753,85 @@ def suppress_row(cells: list[Cell | None], total: Cell | None) -> tuple[set[int]
     return hidden, total_hidden
 
 
+def locality_team_ids() -> list[UUID]:
+    """The teams the locality is worked out over: every team that works with service users (an
+    organisation takes part when it has one: access.dashboards_participating_organisations)."""
+    return list(Team.objects.filter(works_with_people=True).order_by("pk").values_list("pk", flat=True))
+
+
+def locality_key(team_ids: Iterable[UUID]) -> UUID:
+    """The id the locality's stored figures are kept under for this set of teams: the totals
+    count each person once across them, so they hold for this set only."""
+    return uuid.uuid5(LOCALITY_NAMESPACE, ",".join(sorted(str(pk) for pk in team_ids)))
+
+
+LOCALITY_NAMESPACE = uuid.UUID("5b0c3d55-51b1-4c1e-9d0e-6c0b6f1f7a11")
+
+
+def stored_locality(team_ids: list[UUID], period: Period) -> tuple[dict, dict]:
+    """The locality's measures over the period, per organisation and in total, as
+    :func:`measures.collect` gives them (group "organisation" and "all"), read from the values the
+    beat stored: two queries. Weeks not stored for this set of teams are worked out for the request."""
+    key = locality_key(team_ids)
+    stored_weeks = set(
+        MeasureWeek.objects.filter(
+            week__gte=period.first, week__lte=period.last, locality_key=key
+        ).values_list("week", flat=True)
+    )
+    kinds = WeeklyValue.ScopeKind
+    rows = WeeklyValue.objects.filter(
+        Q(scope_kind=kinds.LOCALITY_ORGANISATION) | Q(scope_kind=kinds.LOCALITY, scope_id=key),
+        week__gte=period.first,
+        week__lte=period.last,
+    ).values_list("scope_kind", "scope_id", "measure_key", "week", "value", "is_whole", "n")
+    per_org: dict[str, dict] = {}
+    totals: dict[str, dict] = {}
+    for kind, scope_id, measure_key, week, value, is_whole, n in rows:
+        if week not in stored_weeks:
+            continue
+        cell = Cell(int(value) if is_whole else value, n)
+        if kind == kinds.LOCALITY:
+            totals.setdefault(measure_key, {})[(None, week)] = cell
+        else:
+            per_org.setdefault(measure_key, {})[(scope_id, week)] = cell
+    missing = [week for week in period.mondays if week not in stored_weeks]
+    if missing:
+        for group, into in (("organisation", per_org), ("all", totals)):
+            for measure_key, cells in measures.collect(
+                team_ids, min(missing), max(missing), group=group
+            ).items():
+                for (group_key, week), cell in cells.items():
+                    if week not in stored_weeks:
+                        into.setdefault(measure_key, {})[(group_key, week)] = cell
+    return per_org, totals
+
+
 @on_replica
-def locality(period: Period, *, for_print: bool = False) -> Locality:
+def locality(
+    period: Period, *, legend: bool = True, draw: bool = True, section: str | None = None
+) -> Locality:
     """Each measure, per participating organisation and in total, week by week; cells from fewer
     than 5 people (of a measure that counts people) suppressed, with complementary cells."""
     organisations = list(dashboards_participating_organisations())
-    team_ids = list(
-        Team.objects.filter(
-            organisation__in=[o.pk for o in organisations], works_with_people=True
-        ).values_list("pk", flat=True)
+    per_org, totals = stored_locality(locality_team_ids(), period)
+    key = _memo_key(
+        "locality",
+        [(o.pk, o.name) for o in organisations],
+        period,
+        legend,
+        draw,
+        section,
+        sorted(measures.definitions().items()),
+        _sorted_cells(per_org),
+        _sorted_cells(totals),
     )
-    per_org = measures.collect(team_ids, period.first, period.last, group="organisation")
-    totals = measures.collect(team_ids, period.first, period.last, group="all")
+    return _remembered(
+        key,
+        lambda: _locality(period, organisations, per_org, totals, legend=legend, draw=draw, section=section),
+    )
+
+
+def _locality(period, organisations, per_org, totals, *, legend, draw, section) -> Locality:
     result = []
     for key, definition in measures.definitions().items():
         org_values, total_values = per_org.get(key, {}), totals.get(key, {})
@@ -665,7 +864,8 @@ def locality(period: Period, *, for_print: bool = False) -> Locality:
             period=period,
             suppressed=hidden_totals,
             scope_name="all participating organisations",
-            legend=not for_print,
+            legend=legend,
+            draw=draw and (section is None or section_slug(definition.capability) == section),
         )
         result.append(LocalityMeasure(definition=definition, weeks=weeks, chart=chart))
     groups: dict[str, list[LocalityMeasure]] = {}
@@ -673,4 +873,4 @@ def locality(period: Period, *, for_print: bool = False) -> Locality:
         groups.setdefault(item.definition.capability, []).append(item)
     order = {heading: i for i, heading in enumerate(HEADINGS)}
     ordered = sorted(groups.items(), key=lambda kv: (order.get(kv[0], len(HEADINGS)), kv[0]))
-    return Locality(period=period, organisations=organisations, groups=ordered)
+    return Locality(period=period, organisations=organisations, groups=ordered, section=section)

@@ -22,7 +22,7 @@ from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation, Team, User
 
-from . import measures
+from . import measures, selectors
 from .models import Annotation, Baseline, DashboardPdf, MeasureWeek, WeeklyValue
 
 log = logging.getLogger(__name__)
@@ -219,13 +219,13 @@ def queue_pdf(document_id) -> None:
 
 
 def _pdf_content(document: DashboardPdf) -> bytes:
-    from . import pdf, selectors
+    from . import pdf
 
     period = selectors.Period(first=document.first_week, last=document.last_week, weeks=document.weeks)
     if document.kind == DashboardPdf.Kind.LOCALITY:
-        return pdf.locality_pdf(selectors.locality(period, for_print=True))
+        return pdf.locality_pdf(selectors.locality(period, legend=False))
     scope = selectors.Scope(organisation=document.organisation, team=document.team)
-    return pdf.dashboard_pdf(selectors.dashboard(scope, period, for_print=True))
+    return pdf.dashboard_pdf(selectors.dashboard(scope, period, legend=False))
 
 
 def _failure_words(error: Exception) -> str:
@@ -353,20 +353,20 @@ def settling_weeks() -> int:
     return max(SETTLING_WEEKS, -(-(tolerance + 7) // 7) + 2)
 
 
-def weeks_to_compute(*, today: dt.date | None = None, full: bool = False) -> list[dt.date]:
+def weeks_to_compute(*, today: dt.date | None = None, full: bool = False, locality_key=None) -> list[dt.date]:
     """The weeks a refresh works out, newest first: the open week and the settling weeks always;
-    every other week of the horizon not stored yet or marked stale; all of them when ``full``."""
+    every other week of the horizon not stored yet, marked stale or whose locality was worked out
+    over other teams (``locality_key``, when given); all of them when ``full``."""
     today = today or timezone.localdate()
     open_week = measures.week_of(today)
     first = open_week - dt.timedelta(weeks=HORIZON_WEEKS)
     horizon = measures.weeks_between(first, open_week)
     if not full:
         settling_from = open_week - dt.timedelta(weeks=settling_weeks())
-        settled = set(
-            MeasureWeek.objects.filter(week__gte=first, week__lt=settling_from, stale=False).values_list(
-                "week", flat=True
-            )
-        )
+        settled = MeasureWeek.objects.filter(week__gte=first, week__lt=settling_from, stale=False)
+        if locality_key is not None:
+            settled = settled.filter(locality_key=locality_key)
+        settled = set(settled.values_list("week", flat=True))
         horizon = [week for week in horizon if week >= settling_from or week not in settled]
     return sorted(horizon, reverse=True)
 
@@ -382,12 +382,15 @@ def _chunks(weeks: list[dt.date]) -> list[list[dt.date]]:
     return chunks
 
 
-def _stored_rows(collected: dict, kind: str, weeks: set[dt.date], now: dt.datetime) -> list[WeeklyValue]:
+def _stored_rows(
+    collected: dict, kind: str, weeks: set[dt.date], now: dt.datetime, *, scope_id=None
+) -> list[WeeklyValue]:
+    """Stored values of one collect(); ``scope_id`` for the values of group "all" (key None)."""
     return [
         WeeklyValue(
             measure_key=key,
             scope_kind=kind,
-            scope_id=scope_id,
+            scope_id=group_key if scope_id is None else scope_id,
             week=week,
             value=None if cell.value is None else float(cell.value),
             is_whole=isinstance(cell.value, int),
@@ -395,15 +398,16 @@ def _stored_rows(collected: dict, kind: str, weeks: set[dt.date], now: dt.dateti
             computed_at=now,
         )
         for key, cells in collected.items()
-        for (scope_id, week), cell in cells.items()
-        if scope_id is not None and week in weeks
+        for (group_key, week), cell in cells.items()
+        if (group_key is not None or scope_id is not None) and week in weeks
     ]
 
 
 @transaction.atomic
-def _refresh_chunk(weeks: list[dt.date], team_ids: list) -> int:
-    """Work out one run of consecutive weeks for every team and organisation and replace their
-    stored values, in one transaction: a dashboard reads the old figures or the new, never half."""
+def _refresh_chunk(weeks: list[dt.date], team_ids: list, locality_team_ids: list) -> int:
+    """Work out one run of consecutive weeks for every team and organisation, and the locality, and
+    replace their stored values, in one transaction: a dashboard reads the old figures or the new,
+    never half."""
     now = timezone.now()
     MeasureWeek.objects.bulk_create(
         [MeasureWeek(week=week, computed_at=now) for week in weeks], ignore_conflicts=True
@@ -418,9 +422,16 @@ def _refresh_chunk(weeks: list[dt.date], team_ids: list) -> int:
             measures.collect(team_ids, start, end, group="organisation"), "organisation", set(weeks), now
         ),
     ]
+    locality_key = selectors.locality_key(locality_team_ids)
+    if locality_team_ids:
+        kinds = WeeklyValue.ScopeKind
+        per_org = measures.collect(locality_team_ids, start, end, group="organisation")
+        rows += _stored_rows(per_org, kinds.LOCALITY_ORGANISATION, set(weeks), now)
+        totals = measures.collect(locality_team_ids, start, end, group="all")
+        rows += _stored_rows(totals, kinds.LOCALITY, set(weeks), now, scope_id=locality_key)
     WeeklyValue.objects.filter(week__in=weeks).delete()
     WeeklyValue.objects.bulk_create(rows, batch_size=2000)
-    MeasureWeek.objects.filter(week__in=weeks).update(computed_at=now, stale=False)
+    MeasureWeek.objects.filter(week__in=weeks).update(computed_at=now, stale=False, locality_key=locality_key)
     return len(rows)
 
 
@@ -431,11 +442,12 @@ def weekly_values_refresh(*, today: dt.date | None = None, full: bool = False) -
     so a run stopped part-way (a worker's time limit) keeps what it finished and the next carries on.
     Running it twice, or two at once, stores the same figures once."""
     started = time.perf_counter()
-    weeks = weeks_to_compute(today=today, full=full)
+    locality_team_ids = selectors.locality_team_ids()
+    weeks = weeks_to_compute(today=today, full=full, locality_key=selectors.locality_key(locality_team_ids))
     team_ids = list(Team.objects.order_by("pk").values_list("pk", flat=True))
     rows = 0
     for chunk in _chunks(weeks):
-        rows += _refresh_chunk(chunk, team_ids)
+        rows += _refresh_chunk(chunk, team_ids, locality_team_ids)
     return WeeklyRefresh(weeks=len(weeks), rows=rows, seconds=round(time.perf_counter() - started, 3))
 
 

@@ -53,6 +53,10 @@ class DashboardJourneyTests:
         with page.expect_navigation():
             page.get_by_role("link", name="North CMHT").click()
         assert page.locator("h1").inner_text() == "North CMHT"
+        # Every measure's status in words; the referrals' charts one link away.
+        assert "Special cause: improvement" in page.locator("#measure-fake-in-time").inner_text()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Charts: Referrals").click()
 
         section = page.locator("section", has=page.locator("#measure-fake-in-time"))
         assert "Special cause: improvement" in section.locator(".dash-status").inner_text()
@@ -68,7 +72,7 @@ class DashboardJourneyTests:
         # The data table says the same in words.
         section.get_by_text("Data table").click()
         table = section.locator("table").inner_text()
-        assert "Yes: improvement" in table and "Shift" in table
+        assert "Improvement: shift" in table
         assert_accessible(page, "the team dashboard")
 
         rows = list(csv.DictReader(io.StringIO(download(page, "Every measure as CSV").decode())))
@@ -90,6 +94,8 @@ class DashboardJourneyTests:
 
         with page.expect_navigation():
             page.get_by_role("link", name="Back to the dashboard").click()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Charts: Referrals").click()
         section = page.locator("section", has=page.locator("#measure-fake-in-time"))
         with page.expect_navigation():
             section.get_by_role("link", name="Recalculate limits or mark a change").click()
@@ -123,7 +129,7 @@ class DashboardJourneyTests:
     def test_the_locality_view_is_accessible_and_hides_small_numbers(self, page, shifted, fake, period_weeks):
         fake.set(SHARE.key, shifted.sm_team, period_weeks[-1], 50, 3)
         sign_in(page, "manager.mh", shifted.password)
-        page.goto("/dashboards/locality/")
+        page.goto("/dashboards/locality/?section=referrals")
         assert page.locator("h1").inner_text() == "Locality dashboard"
         section = page.locator("section", has=page.locator("#measure-fake-in-time"))
         section.get_by_text("Data table by organisation").click()

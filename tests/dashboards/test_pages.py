@@ -110,9 +110,69 @@ class DashboardPageTests:
         assert "<svg" in page and 'role="img"' in page
         # 10 weeks of caseload: a run chart, said so.
         assert "A run chart, while fewer than 15 weeks have data." in page
+        page = login(shifted.manager_mh).get(team_url(shifted) + "?section=referrals").content.decode()
         assert "Limits calculated from every week shown." in page
         # The data table alternative is there, with what each value is worked out from.
-        assert "Data table" in page and "Worked out from" in page
+        assert "Data table, latest 6 weeks" in page and "Worked out from" in page
+
+    def test_it_draws_one_sections_charts_and_says_every_measures_status(self, shifted, login, period_weeks):
+        client = login(shifted.manager_mh)
+        page = client.get(team_url(shifted)).content.decode()
+        # The first section drawn; the referrals' status and summary in words, with a link to their charts.
+        caseload = page[page.index('id="measure-fake-caseload"') : page.index(">Referrals</h2>")]
+        assert "<svg" in caseload and "Data table" in caseload
+        referrals = page[page.index(">Referrals</h2>") :]
+        referrals = referrals[: referrals.index("</ul>")]
+        assert "Special cause: improvement" in referrals and "12 weeks in a row above" in referrals
+        assert 'role="img"' not in referrals and "Data table" not in referrals
+        assert f'{team_url(shifted)}?section=referrals#referrals"' in referrals
+        page = client.get(team_url(shifted) + "?weeks=13&section=referrals").content.decode()
+        share = page[page.index('id="measure-fake-in-time"') :]
+        assert '<svg xmlns="http://www.w3.org/2000/svg"' in share[: share.index("</section>")]
+        # The table shows the latest 6 weeks; every week is on the measure's page.
+        table = share[share.index("<table") : share.index("</table>")]
+        assert table.count('scope="row"') == 6
+        assert f"{period_weeks[-1].day} {period_weeks[-1]:%b %Y}" in table
+        assert f'{team_url(shifted)}?weeks=13&amp;section=caseload-by-quadrant#caseload-by-quadrant"' in page
+        measure = client.get(team_url(shifted, "team_measure", SHARE.key)).content.decode()
+        assert measure.count('scope="row"') >= 12
+        assert f'{team_url(shifted)}?section=referrals#measure-fake-in-time"' in measure
+
+    def test_a_dashboard_worked_out_before_is_worked_out_again_when_anything_it_shows_changes(
+        self, shifted, login, fake, period_weeks
+    ):
+        client = login(shifted.manager_mh)
+        url = team_url(shifted) + "?section=referrals"
+        first = client.get(url).content.decode()
+        assert client.get(url).content.decode().count("Daily huddle") == first.count("Daily huddle") == 0
+        services.annotation_add(
+            organisation=shifted.mh,
+            team=shifted.cmht_north,
+            measure_key=SHARE.key,
+            date=shifted.change_week,
+            text="Daily huddle",
+            by=shifted.manager_mh,
+        )
+        assert "Daily huddle" in client.get(url).content.decode()
+        services.baseline_set(
+            organisation=shifted.mh,
+            team=shifted.cmht_north,
+            measure_key=SHARE.key,
+            first_week=period_weeks[-32],
+            last_week=period_weeks[-13],
+            reason="Before the huddle",
+            by=shifted.manager_mh,
+        )
+        assert "reason: Before the huddle" in client.get(url).content.decode()
+        # A figure changed in the records, and stored by the beat.
+        fake.set(SHARE.key, shifted.cmht_north, period_weeks[-1], 12.5, n=8)
+        services.weekly_values_refresh()
+        assert "12.50%" in client.get(url).content.decode()  # the latest week in the data table
+
+    def test_an_unknown_section_is_a_404(self, shifted, login):
+        client = login(shifted.manager_mh)
+        assert client.get(team_url(shifted) + "?section=nonsense").status_code == 404
+        assert client.get(team_url(shifted) + "?section=").status_code == 404
 
     def test_a_measure_with_no_data_says_so(self, shifted, login):
         page = login(shifted.manager_mh).get(team_url(shifted)).content.decode()
@@ -159,11 +219,12 @@ class AnnotationTests:
         note = Annotation.objects.get()
         assert (note.team, note.organisation, note.measure_key) == (shifted.cmht_north, shifted.mh, SHARE.key)
         assert AuditEvent.objects.filter(action="dashboard.annotation_add", target_id=str(note.pk)).exists()
-        page = client.get(team_url(shifted)).content.decode()
+        page = client.get(team_url(shifted) + "?section=referrals").content.decode()
         section = page[page.index('id="measure-fake-in-time"') :]
         chart = section[section.index('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 760') :]
         assert "Daily referral huddle started" in chart[: chart.index("</svg>")]
         # Only on the measure it was marked for.
+        page = client.get(team_url(shifted)).content.decode()
         caseload = page[page.index('id="measure-fake-caseload"') :]
         assert "Daily referral huddle started" not in caseload[: caseload.index("</section>")]
 

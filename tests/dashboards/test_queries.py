@@ -1,7 +1,7 @@
 """Each dashboard page runs the same number of queries whatever the data: more weeks, more values,
-more annotations and baselines, and more real records. The team and organisation dashboards read
-the weekly measures the beat stored (two queries: the stored weeks, the scope's values), never the
-providers; the locality still asks the providers (fake provider: one query)."""
+more annotations and baselines, and more real records. The team and organisation dashboards and
+the locality read the weekly measures the beat stored (two queries: the stored weeks, the scope's
+values), never the providers."""
 
 import datetime as dt
 
@@ -25,7 +25,9 @@ ORGANISATION_PAGE = 14  # + its teams for the links (no longer the organisation'
 # The organisation dashboard on the real providers' measures, stored: the same as the fake's.
 REAL_ORGANISATION_PAGE = ORGANISATION_PAGE
 INDEX_PAGE = 11  # the organisations, their teams (prefetched), the locality check
-LOCALITY_PAGE = 13  # participating check, organisations, their teams, the provider twice; no scope
+# Participating check, organisations, the locality's teams, the stored weeks, the stored values (they
+# replaced the fake provider's two queries; on the real providers, forty-odd); no scope.
+LOCALITY_PAGE = 13
 
 
 def grow(world, fake, weeks, *, count: int, notes: int) -> None:

@@ -177,7 +177,8 @@ class ProportionLimitTests:
 
     @staticmethod
     def axis_numbers(svg) -> list[float]:
-        ticks = re.findall(r'text-anchor="end" fill="#[0-9a-f]+">([-0-9.,]+)</text>', str(svg))
+        axis = re.search(r'<g text-anchor="end">(.*?)</g>', str(svg)).group(1)
+        ticks = re.findall(r">([-0-9.,]+)</text>", axis)
         return [float(tick.replace(",", "")) for tick in ticks]
 
     def test_a_percentage_draws_its_limits_and_axis_within_0_and_100(self):
@@ -189,6 +190,7 @@ class ProportionLimitTests:
         svg = str(chart.svg)
         assert "Upper limit 100<" in svg and "Lower limit 0<" in svg
         drawn = [float(y) for y in re.findall(r'<line x1="72" y1="([-0-9.]+)" x2="660"', svg)]
+        drawn += [float(y) for y in re.findall(r"M72 ([-0-9.]+)H660", svg)]  # the grid, one path
         top, bottom = min(drawn), max(drawn)  # the axis's 100 and 0 grid lines
         assert top >= 0 and all(top <= y <= bottom for y in drawn)  # no line above 100 or below 0
         assert "upper process limit 100%, lower process limit 0% (capped at 0% to 100%" in svg

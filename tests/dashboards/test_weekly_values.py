@@ -65,6 +65,22 @@ def chart_figures(board: selectors.Dashboard) -> dict:
     return figures
 
 
+def drop_empty(values: dict) -> dict:
+    return {key: cells for key, cells in values.items() if cells}
+
+
+def locality_figures(place: selectors.Locality) -> dict:
+    return {
+        item.definition.key: (
+            [(w.week, w.cells, w.total) for w in item.weeks],
+            [(row.week, row.value, row.n, row.suppressed, row.rules_text) for row in item.chart.rows],
+            item.chart.summary,
+            str(item.chart.svg),
+        )
+        for item in place.measures
+    }
+
+
 class StoredEqualsComputedOnTheDemoTests(TestCase):
     """The demo with its year of history (every capability's measures), stored by the beat."""
 
@@ -156,6 +172,27 @@ class StoredEqualsComputedOnTheDemoTests(TestCase):
         lower, upper, _ = chart["limits"]
         assert 0 <= lower < upper <= 100
 
+    def test_the_locality_is_the_same_both_ways(self):
+        team_ids = selectors.locality_team_ids()
+        per_org, totals = selectors.stored_locality(team_ids, self.period)
+        first, last = self.period.first, self.period.last
+        assert per_org == drop_empty(measures.collect(team_ids, first, last, group="organisation"))
+        assert totals == drop_empty(measures.collect(team_ids, first, last, group="all"))
+        organisations = {organisation for cells in per_org.values() for organisation, _ in cells}
+        assert len(organisations) >= 3 and len(totals) == len(measures.definitions())
+        # And what the page, CSV and API show of it: every cell, suppressed or not, and the charts.
+        stored = locality_figures(selectors.locality(period_for()))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(
+                selectors,
+                "stored_locality",
+                lambda team_ids, period: (
+                    measures.collect(team_ids, period.first, period.last, group="organisation"),
+                    measures.collect(team_ids, period.first, period.last, group="all"),
+                ),
+            )
+            assert locality_figures(selectors.locality(period_for())) == stored
+
     def test_the_csv_and_api_are_the_same_from_the_store_as_from_the_records_with_fewer_queries(self):
         manager = User.objects.get(username="manager.mh")
         self.client.force_login(manager)
@@ -190,7 +227,8 @@ class IncrementalRefreshTests:
         today = dt.date.today()
         oldest_asked = min(start for _, start, _, _ in fake.calls)
         assert oldest_asked == measures.week_of(today) - dt.timedelta(weeks=services.settling_weeks())
-        assert {group for *_, group in fake.calls} == {"team", "organisation"}
+        # Each team, each organisation; the locality's organisations and all of them together.
+        assert {group for *_, group in fake.calls} == {"team", "organisation", "all"}
 
     def test_a_late_change_to_a_settling_week_is_picked_up_and_to_a_settled_week_only_when_marked(
         self, world, fake, login, period_weeks
@@ -231,13 +269,36 @@ class IncrementalRefreshTests:
         services.weekly_values_refresh()
         assert not WeeklyValue.objects.filter(measure_key=CASELOAD.key, week=week).exists()
 
+    def test_the_locality_is_worked_out_again_when_its_teams_change(self, world, fake, period_weeks):
+        week = period_weeks[-20]  # settled
+        fake.set(SHARE.key, world.cmht_north, week, 60, n=10)
+        fake.set(SHARE.key, world.mh_admin_team, week, 90, n=30)
+        Team.objects.filter(pk=world.mh_admin_team.pk).update(works_with_people=False)
+        services.weekly_values_refresh()
+        period = period_for()
+
+        def locality_share():
+            _, totals = selectors.stored_locality(selectors.locality_team_ids(), period)
+            return totals[SHARE.key][(None, week)]
+
+        assert locality_share() == measures.Cell(60, 10)
+        Team.objects.filter(pk=world.mh_admin_team.pk).update(works_with_people=True)
+        # Not stored for these teams: worked out for the request, until the next run stores it.
+        fake.calls.clear()
+        assert locality_share().n == 40 and fake.calls
+        assert services.weekly_values_refresh().weeks == LONGEST + 1
+        fake.calls.clear()
+        assert locality_share().n == 40 and not fake.calls
+        assert services.weekly_values_refresh().weeks == services.settling_weeks() + 1
+
     def test_running_twice_stores_each_value_once(self, world, fake, period_weeks):
         fake.series(SHARE.key, world.cmht_north, period_weeks[-30], [50 + i for i in range(30)], n=10)
         services.weekly_values_refresh()
         count = WeeklyValue.objects.count()
         services.weekly_values_refresh(full=True)
         services.weekly_values_refresh()
-        assert WeeklyValue.objects.count() == count == 30 * 2  # the team's and the organisation's
+        # The team's, the organisation's, and the locality's (the organisation in it, and the total).
+        assert WeeklyValue.objects.count() == count == 30 * 4
         assert MeasureWeek.objects.count() == LONGEST + 1
 
     def test_weeks_not_stored_yet_are_worked_out_for_the_request(self, world, fake, period_weeks):
