@@ -7,7 +7,7 @@ Usage (`make bench BENCH_DB=...` runs it with the defaults):
         [--redis redis://127.0.0.1:6379/4] [--reps 15] [--misses 10] [--burst 20] \\
         [--keyworker keyworker.mh --linkworker linkworker.mh --manager manager.mh \\
          --pharmacist pharmacist --serviceuser serviceuser --password ...] [--in-place] \\
-        [--skip pages,alerts,sweeps]
+        [--skip pages,alerts,sweeps] [--only "caseload,pharmacy"]
 
 What it does, in order:
   1. Copies --db to a scratch database (CREATE DATABASE ... TEMPLATE: the pages write audit rows,
@@ -87,6 +87,9 @@ def parse_args(argv=None):
     parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "dualcare-demo-2026"))
     parser.add_argument("--in-place", action="store_true", help="serve --db itself, not a copy")
     parser.add_argument("--skip", default="", help="comma-separated: pages, alerts, sweeps")
+    parser.add_argument(
+        "--only", default="", help="comma-separated parts of page labels: bench only those pages"
+    )
     parser.add_argument("--timeout", type=int, default=180, help="gunicorn worker timeout, seconds")
     args = parser.parse_args(argv)
     if args.db and "://" not in args.db:  # a bare name: a database on the local server
@@ -94,6 +97,7 @@ def parse_args(argv=None):
     if not args.db or not args.db.startswith(("postgres://", "postgresql://")):
         parser.error("give --db (or BENCH_DB) as a PostgreSQL database name or postgres:// URL")
     args.skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    args.only = [part.strip().lower() for part in args.only.split(",") if part.strip()]
     return args
 
 
@@ -858,6 +862,8 @@ def main(argv=None) -> None:
         if "pages" not in args.skip:
             floor = Page("floor (base template)", signed_in["keyworker"], "/_bench/floor/")
             pages = build_pages(signed_in, targets)
+            if args.only:
+                pages = [page for page in pages if any(part in page.label.lower() for part in args.only)]
             measure_pages(pages, floor, args.reps)
             emit(*pages_table(pages, floor), "")
         if "alerts" not in args.skip:
