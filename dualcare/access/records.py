@@ -249,11 +249,20 @@ def acting_team(user: User, service_user: ServiceUser) -> Team | None:
     their clinical teams involved in the person's care now; None when there is none."""
     if not can_view_record(user, service_user) or user.kind != User.Kind.STAFF:
         return None
-    return (
+    # The record page and its sections (referrals, contacts) each ask: read once in a
+    # record_checks_once block, as the permissions are (forget_checks drops it with them).
+    remembered = _held_in_request.get()
+    key = ("acting_team", user.pk, service_user.pk)
+    if remembered is not None and key in remembered:
+        return remembered[key]
+    team = (
         teams_of(user, roles=CLINICAL_ROLES)
         .filter(involvements__service_user=service_user, involvements__end__isnull=True)
         .first()
     )
+    if remembered is not None:
+        remembered[key] = team
+    return team
 
 
 def can_act_for(user: User, service_user: ServiceUser) -> bool:
