@@ -262,6 +262,10 @@ def org_written_filter(user: User, records: QuerySet, *, service_user: ServiceUs
         return records.filter(_for_scopes(entry, granted))
     if user.kind != User.Kind.STAFF:
         return records.none()
+    if service_user is not None:
+        # One person's rows (a record page's section): tested row by row against that person's
+        # permission and consent rows, not against a hash of everyone the user may see.
+        return records.filter(_staff_sees_row_by_row(user, records.model, entry))
     return records.filter(_staff_sees(user, records.model, entry))
 
 

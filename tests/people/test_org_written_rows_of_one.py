@@ -23,6 +23,14 @@ def assert_same_rows():
             hashed = set(access.org_written_filter(user, rows).values_list("pk", flat=True))
             by_row = set(access.org_written_rows_of_one(user, rows).values_list("pk", flat=True))
             assert by_row == hashed, (model.__name__, user.username)
+            # One person's rows (org_written_filter's service_user=, tested row by row).
+            entry = access.org_written(model)
+            for person in ServiceUser.objects.all():
+                theirs = (
+                    set(rows.filter(**{entry.service_user: person}).values_list("pk", flat=True)) & hashed
+                )
+                one = access.org_written_filter(user, rows, service_user=person)
+                assert set(one.values_list("pk", flat=True)) == theirs, (model.__name__, user.username)
             compared += len(hashed)
     return compared
 
