@@ -23,14 +23,23 @@ def quadrant_choices() -> list[tuple[str, str]]:
 
 
 def latest_quadrant_visible_to(user, service_user) -> QuadrantAssessment | None:
-    """The person's latest quadrant assessment that the user may see, if any."""
-    return quadrant_assessments_visible_to(user, service_user).first()
+    """The person's latest quadrant assessment that the user may see, if any (the record page).
+    The consent rule tested on this person's rows (access.org_written_rows_of_one), not by hashing
+    everyone the user may see: 40 ms for a trust manager or key worker, issue 15."""
+    from dualcare import access
+
+    rows = QuadrantAssessment.objects.filter(service_user=service_user)
+    return access.org_written_rows_of_one(user, rows).order_by("-assessed_on", "-created_at").first()
 
 
 def with_current_quadrant(service_users: QuerySet, *, user) -> QuerySet:
     """Annotate people with the latest quadrant (and its date) that `user` may see: another
     organisation's assessment only with the person's outcomes consent. One subquery, no N+1."""
-    latest = quadrant_assessments_visible_to(user).filter(service_user=OuterRef("pk"))
+    from dualcare import access
+
+    latest = access.org_written_rows_of_one(
+        user, QuadrantAssessment.objects.filter(service_user=OuterRef("pk"))
+    ).order_by("-assessed_on", "-created_at")
     return service_users.annotate(
         current_quadrant=Subquery(latest.values("quadrant")[:1]),
         current_quadrant_on=Subquery(latest.values("assessed_on")[:1]),

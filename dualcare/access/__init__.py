@@ -52,6 +52,7 @@ from .consent import (  # noqa: F401
     can_view_org_written,
     org_written,
     org_written_filter,
+    org_written_rows_of_one,
     organisations_consented,
 )
 from .contacts import (  # noqa: F401
@@ -110,6 +111,7 @@ from .records import (  # noqa: F401
     get_record_or_404,
     get_service_user_or_404,
     record_checks_once,
+    service_user_ids_visible_to,
     service_user_of,
     service_users_on_caseload,
     service_users_visible_to,
@@ -138,6 +140,7 @@ from .roles import (  # noqa: F401
     is_org_admin_of,
     organisations_administered_by,
     organisations_of,
+    permission_id,
     roles_in_force,
     team_managers,
     teams_of,

@@ -20,7 +20,7 @@ from .records import (
     can_view_record,
     carer_scopes,
     ensure_can_act_for,
-    service_users_visible_to,
+    service_user_ids_visible_to,
     visible_scopes,
 )
 from .roles import CLINICAL_ROLES, is_active_user, organisations_of, teams_of
@@ -166,4 +166,4 @@ def care_plans_visible_to(user: User, plans: QuerySet) -> QuerySet:
         ).distinct()
     if user.kind != User.Kind.STAFF:
         return plans.none()
-    return plans.filter(service_user__in=service_users_visible_to(user))
+    return plans.filter(service_user_id__in=service_user_ids_visible_to(user))

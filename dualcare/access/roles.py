@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dualcare.people.models import (
@@ -24,6 +25,18 @@ ALL_PERMS = [VIEW_RECORD, *SCOPE_PERMS.values()]
 
 # Roles whose holders work with people's records in their teams.
 CLINICAL_ROLES = {StaffRole.Role.KEY_WORKER, StaffRole.Role.LINK_WORKER, StaffRole.Role.TEAM_MANAGER}
+
+
+def permission_id(codename: str) -> Subquery:
+    """The id of a permission on people (VIEW_RECORD or a scope's), as a scalar subquery the
+    database computes once per statement. Matching permission rows by this id, rather than by a
+    join to auth_permission, lets the planner use guardian's unique (user, permission,
+    content_object) index for exactly the rows wanted (issue 15), with no extra query."""
+    return Subquery(
+        Permission.objects.filter(
+            codename=codename, content_type__app_label="people", content_type__model="serviceuser"
+        ).values("pk")[:1]
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -31,11 +31,9 @@ def referral_history(context, person, heading_level: int = 2):
 
     user = context["request"].user
     referrals = referrals_for_service_user(user, person)
-    can_refer = (
-        access.referral_teams_of(user)
-        .filter(involvements__service_user=person, involvements__end__isnull=True)
-        .exists()
-    )
+    # A team of mine (access.referral_teams_of: my clinical teams) works with them: the record
+    # page's own acting-team check, read once for the page (access.record_checks_once).
+    can_refer = access.can_act_for(user, person)
     return {
         "person": person,
         "referrals": referrals,

@@ -14,10 +14,12 @@ from dualcare.people.models import Consent, Involvement, Scope, ServiceUser
 # organisation, insert); my teams; involvements, consents, carers, their permissions, quadrant;
 # the acting team; roles for the header; the session save (savepoint, update, release).
 # 18 for the record and the header (with its unread-alerts count) and 13 for the capability
-# sections: referrals 3, care plan 1, outcomes 2, quadrant 0, contacts 3, link meetings 3.
-# The viewer's permissions on the person are read once for the page (access.record_checks_once):
-# 36 when each section read them again. None of them grows with the rows.
-QUERIES_FOR_DETAIL = 31
+# sections: referrals 2, care plan 1, outcomes 2, quadrant 0, contacts 2, link meetings 3.
+# The viewer's permissions on the person, and which of their teams is involved, are read once for
+# the page (access.record_checks_once): 36 when each section read the permissions again, 31 when
+# the referrals and contacts sections each asked again for an involved team of the viewer's.
+# None of them grows with the rows.
+QUERIES_FOR_DETAIL = 29
 
 
 def _detail(person):
@@ -152,6 +154,14 @@ class RecordChecksOnceTests:
             if 'FROM "people_serviceuseruserobjectpermission" INNER JOIN' in query["sql"]
         ]
         assert len(checks) == 1 and world.service_user.pk.hex in checks[0]
+        # And which of the viewer's teams is involved (the acting team, "Refer", "Book"): once.
+        involved = [
+            query["sql"]
+            for query in page.captured_queries
+            if query["sql"].startswith("SELECT")
+            and 'FROM "people_team" INNER JOIN "people_involvement"' in query["sql"]
+        ]
+        assert len(involved) == 1
 
     def test_it_never_carries_an_answer_into_the_next_request(self, world, client):
         client.force_login(world.keyworker_sm)
