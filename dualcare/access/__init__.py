@@ -53,6 +53,7 @@ from .consent import (  # noqa: F401
     org_written,
     org_written_filter,
     organisations_consented,
+    organisations_consented_many,
 )
 from .contacts import (  # noqa: F401
     can_record_contact,
