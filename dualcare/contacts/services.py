@@ -785,7 +785,7 @@ def _alert_not_recorded_batch(contacts: list[Contact], *, now: dt.datetime) -> i
             urls={contact.team_id: "/contacts/pharmacy/#not-recorded"},
             **_not_recorded_message(contact),
         )
-    notify_many(events)
+    notify_many(events, return_rows=False)
     return len(contacts)
 
 

@@ -73,32 +73,48 @@ def notify(
     return notify_many([event])[0]
 
 
-def notify_many(events: list[dict]) -> list[list[Notification]]:
+def notify_many(events: list[dict], *, return_rows: bool = True) -> list[list[Notification]] | None:
     """notify() for several events (each a dict of notify's arguments) in one INSERT and one
     SELECT, handed over to the broker once: how a scan or an alert told to several teams writes
-    its batch. Returns each event's rows, in the order given."""
+    its batch. Returns each event's rows, in the order given (or, with return_rows=False, None:
+    a scan needs no rows back, and reads only the ids of those still pending)."""
     rows, wanted = [], []
     for event in events:
         recipients = [user for user in event["recipients"] if user is not None]
         rows += _outbox_rows(**{**event, "recipients": recipients})
-        wanted.append({(event["event_key"], user.pk) for user in recipients})
+        wanted.append(list(dict.fromkeys((event["event_key"], user.pk) for user in recipients)))
     if not rows:
-        return [[] for _ in events]
+        return [[] for _ in events] if return_rows else None
     # INSERT ... ON CONFLICT DO NOTHING: a retried event adds no second row.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    asked = set().union(*wanted)
-    stored = [
-        row
-        for row in Notification.objects.filter(
-            event_key__in={row.event_key for row in rows},
-            recipient_id__in={row.recipient_id for row in rows},
-        )
-        if (row.event_key, row.recipient_id) in asked
-    ]
-    pending_ids = [str(row.pk) for row in stored if row.state == Notification.State.PENDING]
+    asked = {key for keys in wanted for key in keys}
+    written = Notification.objects.filter(
+        event_key__in={row.event_key for row in rows}, recipient_id__in={row.recipient_id for row in rows}
+    )
+    if not return_rows:
+        pending_ids = [
+            str(pk)
+            for pk, event_key, recipient_id in written.filter(state=Notification.State.PENDING)
+            .order_by()
+            .values_list("pk", "event_key", "recipient_id")
+            if (event_key, recipient_id) in asked
+        ]
+    else:
+        by_key: dict = {}
+        for row in written:
+            if (row.event_key, row.recipient_id) in asked:
+                by_key.setdefault((row.event_key, row.recipient_id), []).append(row)
+        pending_ids = [
+            str(row.pk)
+            for found in by_key.values()
+            for row in found
+            if row.state == Notification.State.PENDING
+        ]
     if pending_ids:
         transaction.on_commit(lambda: _hand_over(pending_ids))
-    return [[row for row in stored if (row.event_key, row.recipient_id) in keys] for keys in wanted]
+    if return_rows:
+        return [[row for key in keys for row in by_key.get(key, [])] for keys in wanted]
+    return None
 
 
 def _outbox_rows(
