@@ -671,34 +671,45 @@ def disengagement_scan(*, now: dt.datetime | None = None) -> int:
     first_involved = {}
     for su_id, _, _, _, start in involvements:
         first_involved[su_id] = min(start, first_involved.get(su_id, start))
-    raised = 0
+    key_workers = User.objects.filter(is_active=True).in_bulk(
+        {key_worker for *_, key_worker, _ in involvements}
+    )
+    events = []
     for su_id, team_id, org_id, key_worker_id, _ in involvements:
         since = timezone.localdate(last_attended[su_id]) if su_id in last_attended else first_involved[su_id]
         days = (today - since).days
         if days < shortest or days < rules[org_id].disengaged_after_days:
             continue
-        with transaction.atomic():
-            rows = notify(
-                event_key=f"contacts:disengaged:{su_id}:{since.isoformat()}",
-                recipients=User.objects.filter(pk=key_worker_id, is_active=True),
-                kind="contacts.disengaged",
-                subject=f"No attended contact with any service for {days} days",
-                body=(
+        events.append(
+            {
+                "event_key": f"contacts:disengaged:{su_id}:{since.isoformat()}",
+                "recipients": [key_workers[key_worker_id]] if key_worker_id in key_workers else [],
+                "kind": "contacts.disengaged",
+                "subject": f"No attended contact with any service for {days} days",
+                "body": (
                     "Nobody involved in this person's care has recorded an attended contact since "
                     f"{since:%-d %B %Y}. "
                     "See the disengaged list."
                 ),
-                url=person_url(su_id),
-                service_user=su_id,
-                team=Team(pk=team_id),
-                channels=(Notification.Channel.IN_APP,),
-            )
-            raised += sum(
-                1
-                for row in rows
-                if row.state == Notification.State.PENDING and row.recipient_id == key_worker_id
-            )
+                "url": person_url(su_id),
+                "service_user": su_id,
+                "team": Team(pk=team_id),
+                "channels": (Notification.Channel.IN_APP,),
+            }
+        )
+    raised = 0
+    # A batch of alerts per transaction: one INSERT (ON CONFLICT DO NOTHING on the event key, so
+    # two scans at once alert once) and one hand-over each. In event-key order, so two scans
+    # inserting the same keys wait for each other rather than deadlock.
+    events.sort(key=lambda event: event["event_key"])
+    for start in range(0, len(events), DISENGAGED_BATCH):
+        with transaction.atomic():
+            written = notify_many(events[start : start + DISENGAGED_BATCH])
+        raised += sum(1 for rows in written for row in rows if row.state == Notification.State.PENDING)
     return raised
+
+
+DISENGAGED_BATCH = 500
 
 
 # A collection older than this when first scanned (e.g. when the rule is switched on, or beat
