@@ -54,6 +54,7 @@ from .consent import (  # noqa: F401
     org_written_filter,
     org_written_rows_of_one,
     organisations_consented,
+    organisations_consented_many,
 )
 from .contacts import (  # noqa: F401
     can_record_contact,

@@ -10,6 +10,7 @@ retries or overlapping scans happen. Messages carry no names: a link to the reco
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -23,7 +24,13 @@ from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.models import Notification
-from dualcare.notifications.services import notify, notify_address, notify_configured, team_managers
+from dualcare.notifications.services import (
+    notify,
+    notify_address,
+    notify_configured,
+    notify_many,
+    team_managers,
+)
 from dualcare.people.models import (
     Involvement,
     Organisation,
@@ -399,22 +406,23 @@ def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") 
 
 def collection_recipients_by_team(contact: Contact) -> dict:
     """Who hears of a missed (or unrecorded) collection, by the team on whose behalf they are told:
-    {team id: {user ids}}.
+    {team id: {user ids}}, teams in the order they are told in (see _team_events).
 
     In each organisation involved with the person that holds their contacts consent, the key
     workers and the link workers of its involved teams; and, always, the prescribing team's
     clinical staff. The prescribing team is told even without a contacts consent: the
     prescription and the supervision are its own treatment, and a missed dose changes what it
     may safely prescribe next (DESIGN.md rule 2 governs what crosses to *other* organisations;
-    the prescriber is not another organisation here but the owner of the treatment)."""
+    the prescriber is not another organisation here but the owner of the treatment).
+    collections_recipients_by_team answers the same for a batch."""
     schedule = contact.schedule
     told_orgs = access.organisations_consented(contact.service_user_id, Scope.CONTACTS) | {
         schedule.prescribing_team.organisation_id
     }
     involvements = list(
-        Involvement.objects.filter(service_user_id=contact.service_user_id, end__isnull=True).values_list(
-            "team_id", "team__organisation_id", "key_worker_id"
-        )
+        Involvement.objects.filter(service_user_id=contact.service_user_id, end__isnull=True)
+        .order_by("-start", "pk")
+        .values_list("team_id", "team__organisation_id", "key_worker_id")
     )
     told_teams = {team_id for team_id, org_id, _ in involvements if org_id in told_orgs}
     by_team: dict = {}
@@ -426,28 +434,94 @@ def collection_recipients_by_team(contact: Contact) -> dict:
     for team_id, _, key_worker_id in involvements:
         if team_id in told_teams and key_worker_id:
             by_team.setdefault(team_id, set()).add(key_worker_id)
-    for team_id, user_id in access.roles_in_force(
-        team_id__in=told_teams, role=StaffRole.Role.LINK_WORKER
-    ).values_list("team_id", "user_id"):
+    for team_id, user_id in (
+        access.roles_in_force(team_id__in=told_teams, role=StaffRole.Role.LINK_WORKER)
+        .order_by("pk")
+        .values_list("team_id", "user_id")
+    ):
         by_team.setdefault(team_id, set()).add(user_id)
     return by_team
 
 
-def _notify_by_team(by_team: dict, *, exclude=(), urls: dict | None = None, **message) -> None:
-    """notify() once per team, each recipient once (under the first team that names them): the
-    alert's team is the one on whose behalf they are told (escalation and the team measures).
+def collections_recipients_by_team(contacts: list[Contact]) -> dict:
+    """collection_recipients_by_team for a batch of collections, in four queries whatever its size
+    (consents, involvements, the prescribers' roles, the link workers' roles):
+    {contact id: {team id: {user ids}}}, each the same answer, teams in the same order.
+    The contacts come with schedule__prescribing_team."""
+    people = {contact.service_user_id for contact in contacts}
+    consented = access.organisations_consented_many(people, Scope.CONTACTS)
+    involvements: dict = {}
+    for service_user_id, team_id, org_id, key_worker_id in (
+        Involvement.objects.filter(service_user_id__in=people, end__isnull=True)
+        .order_by("-start", "pk")
+        .values_list("service_user_id", "team_id", "team__organisation_id", "key_worker_id")
+    ):
+        involvements.setdefault(service_user_id, []).append((team_id, org_id, key_worker_id))
+    told_teams = {}
+    for contact in contacts:
+        told_orgs = consented.get(contact.service_user_id, set()) | {
+            contact.schedule.prescribing_team.organisation_id
+        }
+        told_teams[contact.pk] = {
+            team_id
+            for team_id, org_id, _ in involvements.get(contact.service_user_id, [])
+            if org_id in told_orgs
+        }
+    prescribers: dict = {}
+    for team_id, user_id in access.roles_in_force(
+        team_id__in={contact.schedule.prescribing_team_id for contact in contacts},
+        role__in=list(access.CLINICAL_ROLES),
+    ).values_list("team_id", "user_id"):
+        prescribers.setdefault(team_id, set()).add(user_id)
+    link_workers = list(
+        access.roles_in_force(team_id__in=set().union(*told_teams.values()), role=StaffRole.Role.LINK_WORKER)
+        .order_by("pk")
+        .values_list("team_id", "user_id")
+    )
+    answer = {}
+    for contact in contacts:
+        prescribing_team_id = contact.schedule.prescribing_team_id
+        teams = told_teams[contact.pk]
+        by_team: dict = {}
+        if prescribers.get(prescribing_team_id):
+            by_team[prescribing_team_id] = set(prescribers[prescribing_team_id])
+        for team_id, _, key_worker_id in involvements.get(contact.service_user_id, []):
+            if team_id in teams and key_worker_id:
+                by_team.setdefault(team_id, set()).add(key_worker_id)
+        for team_id, user_id in link_workers:
+            if team_id in teams:
+                by_team.setdefault(team_id, set()).add(user_id)
+        answer[contact.pk] = by_team
+    return answer
+
+
+def _active_users(by_teams: Iterable[dict]) -> dict:
+    """{user id: user} of the active logins among every team's recipients, in one query."""
+    wanted = {pk for by_team in by_teams for user_ids in by_team.values() for pk in user_ids}
+    return {user.pk: user for user in User.objects.filter(pk__in=wanted, is_active=True)} if wanted else {}
+
+
+def _team_events(
+    by_team: dict, users: dict, *, exclude=(), urls: dict | None = None, **message
+) -> list[dict]:
+    """One notify() event per team, each recipient once (under the first team that names them):
+    the alert's team is the one on whose behalf they are told (escalation and the team measures).
     `urls` may give a team its own link (the pharmacy's is its page, not the record)."""
-    users = {
-        user.pk: user for user in User.objects.filter(pk__in=set().union(*by_team.values()), is_active=True)
-    }
     told = set(exclude)
+    events = []
     for team_id, user_ids in by_team.items():
         recipients = [users[pk] for pk in user_ids if pk in users and pk not in told]
         if not recipients:
             continue
         told |= {user.pk for user in recipients}
         own_url = {"url": urls[team_id]} if urls and team_id in urls else {}
-        notify(recipients=recipients, team=Team(pk=team_id), **{**message, **own_url})
+        events.append({**message, **own_url, "recipients": recipients, "team": Team(pk=team_id)})
+    return events
+
+
+def _notify_by_team(by_team: dict, *, exclude=(), urls: dict | None = None, **message) -> None:
+    """The teams' events (see _team_events) in one notify_many: one INSERT, one hand-over."""
+    notify_many(_team_events(by_team, _active_users([by_team]), exclude=exclude, urls=urls, **message))
 
 
 def _alert_missed_collection(contact: Contact, by: User) -> None:
@@ -597,34 +671,45 @@ def disengagement_scan(*, now: dt.datetime | None = None) -> int:
     first_involved = {}
     for su_id, _, _, _, start in involvements:
         first_involved[su_id] = min(start, first_involved.get(su_id, start))
-    raised = 0
+    key_workers = User.objects.filter(is_active=True).in_bulk(
+        {key_worker for *_, key_worker, _ in involvements}
+    )
+    events = []
     for su_id, team_id, org_id, key_worker_id, _ in involvements:
         since = timezone.localdate(last_attended[su_id]) if su_id in last_attended else first_involved[su_id]
         days = (today - since).days
         if days < shortest or days < rules[org_id].disengaged_after_days:
             continue
-        with transaction.atomic():
-            rows = notify(
-                event_key=f"contacts:disengaged:{su_id}:{since.isoformat()}",
-                recipients=User.objects.filter(pk=key_worker_id, is_active=True),
-                kind="contacts.disengaged",
-                subject=f"No attended contact with any service for {days} days",
-                body=(
+        events.append(
+            {
+                "event_key": f"contacts:disengaged:{su_id}:{since.isoformat()}",
+                "recipients": [key_workers[key_worker_id]] if key_worker_id in key_workers else [],
+                "kind": "contacts.disengaged",
+                "subject": f"No attended contact with any service for {days} days",
+                "body": (
                     "Nobody involved in this person's care has recorded an attended contact since "
                     f"{since:%-d %B %Y}. "
                     "See the disengaged list."
                 ),
-                url=person_url(su_id),
-                service_user=su_id,
-                team=Team(pk=team_id),
-                channels=(Notification.Channel.IN_APP,),
-            )
-            raised += sum(
-                1
-                for row in rows
-                if row.state == Notification.State.PENDING and row.recipient_id == key_worker_id
-            )
+                "url": person_url(su_id),
+                "service_user": su_id,
+                "team": Team(pk=team_id),
+                "channels": (Notification.Channel.IN_APP,),
+            }
+        )
+    raised = 0
+    # A batch of alerts per transaction: one INSERT (ON CONFLICT DO NOTHING on the event key, so
+    # two scans at once alert once) and one hand-over each. In event-key order, so two scans
+    # inserting the same keys wait for each other rather than deadlock.
+    events.sort(key=lambda event: event["event_key"])
+    for start in range(0, len(events), DISENGAGED_BATCH):
+        with transaction.atomic():
+            written = notify_many(events[start : start + DISENGAGED_BATCH])
+        raised += sum(1 for rows in written for row in rows if row.state == Notification.State.PENDING)
     return raised
+
+
+DISENGAGED_BATCH = 500
 
 
 # A collection older than this when first scanned (e.g. when the rule is switched on, or beat
@@ -640,13 +725,21 @@ def not_recorded_due_at(due_on: dt.date, rules: Rules) -> dt.datetime:
     )
 
 
-def collections_not_recorded_scan(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+# Collections alerted per transaction by the not-recorded scan: one claim, one recipients look-up,
+# one INSERT of outbox rows and one hand-over for each batch.
+NOT_RECORDED_BATCH = 100
+
+
+def collections_not_recorded_scan(
+    *, now: dt.datetime | None = None, limit: int = 500, batch: int = NOT_RECORDED_BATCH
+) -> int:
     """Alert once for each supervised-consumption collection still unrecorded after its day.
 
     Told: the pharmacy's pharmacists (to record it) and whoever would hear of a miss (the same
     consent gating as a missed collection). The time is the pharmacy organisation's
-    not_recorded_alert_hour on the morning after. Each collection is claimed by a conditional
-    UPDATE of not_recorded_checked_at in the same transaction as its outbox rows, and the event
+    not_recorded_alert_hour on the morning after. Collections are handled `batch` at a time, each
+    batch claimed (a locking read that skips rows another transaction holds, then a conditional
+    UPDATE of not_recorded_checked_at) in the same transaction as its outbox rows, and the event
     key backs it, so two beats at once alert once. Returns alerts raised (collections)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -659,45 +752,68 @@ def collections_not_recorded_scan(*, now: dt.datetime | None = None, limit: int 
         .order_by("due_on")[:limit]
     )
     rules = rules_for({contact.team.organisation_id for contact in due})
-    raised = 0
-    for contact in due:
-        if now < not_recorded_due_at(contact.due_on, rules[contact.team.organisation_id]):
-            continue
-        with transaction.atomic():
-            if not Contact.objects.filter(
-                pk=contact.pk, outcome="", not_recorded_checked_at__isnull=True
-            ).update(not_recorded_checked_at=now):
-                continue
-            _alert_not_recorded(contact)
-            raised += 1
-    return raised
+    due = [
+        contact
+        for contact in due
+        if now >= not_recorded_due_at(contact.due_on, rules[contact.team.organisation_id])
+    ]
+    return sum(
+        _alert_not_recorded_batch(due[start : start + batch], now=now) for start in range(0, len(due), batch)
+    )
 
 
-def _alert_not_recorded(contact: Contact) -> None:
-    day = f"{contact.due_on:%A %-d %B}"
-    by_team = {
-        contact.team_id: set(
-            access.roles_in_force(team_id=contact.team_id, role=StaffRole.Role.PHARMACIST).values_list(
-                "user_id", flat=True
-            )
+@transaction.atomic
+def _alert_not_recorded_batch(contacts: list[Contact], *, now: dt.datetime) -> int:
+    """Claim the batch's collections still unrecorded and unclaimed, and alert each: returns how
+    many. A collection being recorded (or claimed by another scan) right now is skipped; if it is
+    still unrecorded, the next scan has it."""
+    claimable = Contact.objects.filter(
+        pk__in=[contact.pk for contact in contacts], outcome="", not_recorded_checked_at__isnull=True
+    )
+    claimed = set(claimable.select_for_update(skip_locked=True).order_by().values_list("pk", flat=True))
+    if not claimed or not Contact.objects.filter(pk__in=claimed).update(not_recorded_checked_at=now):
+        return 0
+    contacts = [contact for contact in contacts if contact.pk in claimed]
+    pharmacists: dict = {}
+    for team_id, user_id in access.roles_in_force(
+        team_id__in={contact.team_id for contact in contacts}, role=StaffRole.Role.PHARMACIST
+    ).values_list("team_id", "user_id"):
+        pharmacists.setdefault(team_id, set()).add(user_id)
+    recipients = collections_recipients_by_team(contacts)
+    by_teams = {}
+    for contact in contacts:
+        # The pharmacy first: its pharmacists are told on its behalf, with a link to its page.
+        by_team = {contact.team_id: set(pharmacists.get(contact.team_id, ()))}
+        for team_id, user_ids in recipients[contact.pk].items():
+            by_team.setdefault(team_id, set()).update(user_ids)
+        by_teams[contact.pk] = by_team
+    users = _active_users(by_teams.values())
+    events = []
+    for contact in contacts:
+        events += _team_events(
+            by_teams[contact.pk],
+            users,
+            urls={contact.team_id: "/contacts/pharmacy/#not-recorded"},
+            **_not_recorded_message(contact),
         )
-    }
-    for team_id, user_ids in collection_recipients_by_team(contact).items():
-        by_team.setdefault(team_id, set()).update(user_ids)
-    _notify_by_team(
-        by_team,
-        urls={contact.team_id: "/contacts/pharmacy/#not-recorded"},
-        event_key=f"contacts:collection_not_recorded:{contact.pk}",
-        kind="contacts.collection_not_recorded",
-        subject=f"Not recorded: a supervised-consumption collection on {day}",
-        body=(
+    notify_many(events, return_rows=False)
+    return len(contacts)
+
+
+def _not_recorded_message(contact: Contact) -> dict:
+    day = f"{contact.due_on:%A %-d %B}"
+    return {
+        "event_key": f"contacts:collection_not_recorded:{contact.pk}",
+        "kind": "contacts.collection_not_recorded",
+        "subject": f"Not recorded: a supervised-consumption collection on {day}",
+        "body": (
             f"{contact.team.name} has not recorded whether a {contact.schedule.medicine} collection due on "
             f"{day} was collected or missed. This does not mean it was missed: the pharmacy is asked to "
             "record it."
         ),
-        url=person_url(contact.service_user_id),
-        related=contact,
-    )
+        "url": person_url(contact.service_user_id),
+        "related": contact,
+    }
 
 
 def _close_not_recorded_alerts(contact: Contact, by: User) -> int:

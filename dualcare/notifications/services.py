@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -56,13 +56,89 @@ def notify(
     The person the alert is about is `service_user`, else the `related` record's person (if it has
     one); it is stored for the alert pages only, never put in the message.
     """
+    event = {
+        "event_key": event_key,
+        "recipients": recipients,
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+        "url": url,
+        "related": related,
+        "channels": channels,
+        "priority": priority,
+        "team": team,
+        "escalate_after": escalate_after,
+        "service_user": service_user,
+    }
+    return notify_many([event])[0]
+
+
+def notify_many(events: list[dict], *, return_rows: bool = True) -> list[list[Notification]] | None:
+    """notify() for several events (each a dict of notify's arguments) in one INSERT and one
+    SELECT, handed over to the broker once: how a scan or an alert told to several teams writes
+    its batch. Returns each event's rows, in the order given (or, with return_rows=False, None:
+    a scan needs no rows back, and reads only the ids of those still pending)."""
+    rows, wanted = [], []
+    for event in events:
+        recipients = [user for user in event["recipients"] if user is not None]
+        rows += _outbox_rows(**{**event, "recipients": recipients})
+        wanted.append(list(dict.fromkeys((event["event_key"], user.pk) for user in recipients)))
+    if not rows:
+        return [[] for _ in events] if return_rows else None
+    # INSERT ... ON CONFLICT DO NOTHING: a retried event adds no second row.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    asked = {key for keys in wanted for key in keys}
+    written = Notification.objects.filter(
+        event_key__in={row.event_key for row in rows}, recipient_id__in={row.recipient_id for row in rows}
+    )
+    if not return_rows:
+        pending_ids = [
+            str(pk)
+            for pk, event_key, recipient_id in written.filter(state=Notification.State.PENDING)
+            .order_by()
+            .values_list("pk", "event_key", "recipient_id")
+            if (event_key, recipient_id) in asked
+        ]
+    else:
+        by_key: dict = {}
+        for row in written:
+            if (row.event_key, row.recipient_id) in asked:
+                by_key.setdefault((row.event_key, row.recipient_id), []).append(row)
+        pending_ids = [
+            str(row.pk)
+            for found in by_key.values()
+            for row in found
+            if row.state == Notification.State.PENDING
+        ]
+    if pending_ids:
+        transaction.on_commit(lambda: _hand_over(pending_ids))
+    if return_rows:
+        return [[row for key in keys for row in by_key.get(key, [])] for keys in wanted]
+    return None
+
+
+def _outbox_rows(
+    *,
+    event_key: str,
+    recipients: Iterable,
+    kind: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    related: models.Model | None = None,
+    channels: Iterable[str] = (Notification.Channel.IN_APP, Notification.Channel.EMAIL),
+    priority: str = Notification.Priority.NORMAL,
+    team=None,
+    escalate_after: dt.timedelta | None = None,
+    service_user=None,
+) -> list[Notification]:
+    """The unsaved outbox rows of one event (see notify)."""
     service_user_id = _person_of(service_user, related)
     needs_action = kinds.needs_action(kind)
     escalate_at = timezone.now() + escalate_after if escalate_after is not None else None
-    recipients = {user.pk: user for user in recipients if user is not None}
     channels = list(channels)
     rows = []
-    for user in recipients.values():
+    for user in {user.pk: user for user in recipients}.values():
         for channel in channels:
             if channel == Notification.Channel.EMAIL and not user.email:
                 continue
@@ -84,15 +160,7 @@ def notify(
                     escalate_at=escalate_at if channel == Notification.Channel.IN_APP else None,
                 )
             )
-    if not rows:
-        return []
-    # INSERT ... ON CONFLICT DO NOTHING: a retried event adds no second row.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    stored = list(Notification.objects.filter(event_key=event_key, recipient_id__in=list(recipients)))
-    pending_ids = [str(row.pk) for row in stored if row.state == Notification.State.PENDING]
-    if pending_ids:
-        transaction.on_commit(lambda: _hand_over(pending_ids))
-    return stored
+    return rows
 
 
 def _person_of(service_user, related):
@@ -179,9 +247,9 @@ _handover_thread: threading.Thread | None = None
 
 def _hand_over(notification_ids: list[str]) -> None:
     """After commit: pass the rows to the broker without holding the caller."""
-    from .tasks import notification_deliver
+    from .tasks import notifications_deliver_batch
 
-    if notification_deliver.app.conf.task_always_eager:
+    if notifications_deliver_batch.app.conf.task_always_eager:
         # No broker to wait for; the task runs here, and must, to see this connection's commit.
         _queue_delivery(notification_ids)
         return
@@ -226,18 +294,26 @@ def handover_wait(timeout: float = 10.0) -> bool:
     return True
 
 
+# One broker message per this many rows: a missed collection's ~50 rows are one message, a
+# scan's batch a handful, rather than one message (and one worker round trip) per row.
+DELIVERY_BATCH = 200
+
+
 def _queue_delivery(notification_ids: list[str]) -> None:
-    """Hand rows to Celery. If the broker is unreachable the rows stay pending for the sweep."""
+    """Hand rows to Celery, a batch per message. If the broker is unreachable the rows stay
+    pending for the sweep."""
     global _broker_down_until
-    from .tasks import notification_deliver
+    from .tasks import notifications_deliver_batch
 
     if time.monotonic() < _broker_down_until:
         log.info("Broker recently unreachable: %d notification(s) left for the sweep.", len(notification_ids))
         return
-    for notification_id in notification_ids:
+    for start in range(0, len(notification_ids), DELIVERY_BATCH):
         try:
-            notification_deliver.delay(notification_id)
-        except Exception:  # broker down or slow: the committed row is picked up by the sweep
+            notifications_deliver_batch.delay(
+                [str(pk) for pk in notification_ids[start : start + DELIVERY_BATCH]]
+            )
+        except Exception:  # broker down or slow: the committed rows are picked up by the sweep
             _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
             log.warning("Could not queue notification delivery; the sweep will send it.", exc_info=True)
             return
@@ -252,6 +328,59 @@ def notification_deliver(*, notification_id) -> bool:
     return _claim_and_send(notification_id, Q(state=Notification.State.PENDING))
 
 
+def notifications_deliver_batch(*, notification_ids: Iterable) -> int:
+    """Deliver those of the rows still pending. Returns how many this call delivered.
+
+    In-app rows (most of an alert's) are claimed and delivered in one conditional UPDATE
+    (pending -> sent: nothing leaves DualCare, so there is nothing between the claim and the
+    outcome to lose). Email and text rows are read in one query, then each is claimed on its own
+    (pending -> sending) just before it is sent, and its outcome recorded as notification_deliver
+    does; the emails share one connection to the mail server."""
+    return _deliver_claimable(list(notification_ids), Q(state=Notification.State.PENDING))
+
+
+def _deliver_claimable(notification_ids: list, claimable: Q, *, resend: bool = False) -> int:
+    """Deliver those of the rows that are `claimable`: in-app rows set-wise, the others one claim
+    each (see notifications_deliver_batch)."""
+    if not notification_ids:
+        return 0
+    now = timezone.now()
+    delivered = Notification.objects.filter(
+        claimable, pk__in=notification_ids, channel=Notification.Channel.IN_APP
+    ).update(
+        state=Notification.State.SENT,
+        sending_at=now,
+        sent_at=now,
+        attempts=models.F("attempts") + 1,
+        retry_at=None,
+    )
+    outside = list(
+        Notification.objects.filter(claimable, pk__in=notification_ids)
+        .exclude(channel=Notification.Channel.IN_APP)
+        .select_related("recipient")
+        .order_by("created_at")
+    )
+    if not outside:
+        return delivered
+    connection = get_connection()
+    try:
+        for row in outside:
+            sent = _claim_and_send(row.pk, claimable, resend=resend, row=row, connection=connection)
+            delivered += sent
+            if not sent and row.channel == Notification.Channel.EMAIL:
+                _close_quietly(connection)  # a fresh connection for the next, not a broken one
+    finally:
+        _close_quietly(connection)
+    return delivered
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # closing a connection the server already dropped
+        log.info("Mail connection closed with an error.", exc_info=True)
+
+
 def _resend_after() -> dt.timedelta:
     return getattr(settings, "NOTIFY_RESEND_AFTER", dt.timedelta(minutes=15))
 
@@ -261,10 +390,15 @@ def _retry_backoff(attempts: int) -> dt.timedelta:
     return RETRY_BACKOFF * 2 ** max(attempts - 1, 0)
 
 
-def _claim_and_send(notification_id, claimable: Q, *, resend: bool = False) -> bool:
+def _claim_and_send(
+    notification_id, claimable: Q, *, resend: bool = False, row: Notification | None = None, connection=None
+) -> bool:
     """Claim one row (a conditional UPDATE to sending, stamped with this attempt's time), send it
     and record what happened. Each outcome is written only while the row still holds this claim,
-    so a worker that comes back after its claim was taken over changes nothing."""
+    so a worker that comes back after its claim was taken over changes nothing.
+
+    `row` is the row as read before the claim (a batch reads its rows in one query); it is read
+    after the claim otherwise. `connection` is a mail connection shared by a batch."""
     claimed_at = timezone.now()
     changes = {
         "state": Notification.State.SENDING,
@@ -276,7 +410,17 @@ def _claim_and_send(notification_id, claimable: Q, *, resend: bool = False) -> b
         changes["resent_at"] = claimed_at
     if not Notification.objects.filter(claimable, pk=notification_id).update(**changes):
         return False
-    row = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if row is None:
+        row = Notification.objects.select_related("recipient").get(pk=notification_id)
+    else:  # as the claim left it (the row was claimable when read, and the claim found it so)
+        row.state, row.sending_at, row.attempts, row.retry_at = (
+            Notification.State.SENDING,
+            claimed_at,
+            row.attempts + 1,
+            None,
+        )
+        if resend:
+            row.resent_at = claimed_at
     ours = Notification.objects.filter(pk=row.pk, state=Notification.State.SENDING, sending_at=claimed_at)
 
     if row.channel == Notification.Channel.SMS and not notify_configured(row.channel):
@@ -301,7 +445,7 @@ def _claim_and_send(notification_id, claimable: Q, *, resend: bool = False) -> b
             if _uses_notify(row):
                 _send_with_notify(row)
             else:
-                _send_email(row)
+                _send_email(row, connection)
         elif row.channel == Notification.Channel.SMS:
             _send_with_notify(row)
         # In-app rows are shown from the table itself; being "sent" means delivered.
@@ -339,15 +483,19 @@ def _address(row: Notification) -> str:
     return row.to_address or (row.recipient.email if row.recipient is not None else "")
 
 
-def _send_email(row: Notification) -> None:
-    """Through EMAIL_BACKEND, with the row's Message-ID on every attempt."""
+def _send_email(row: Notification, connection=None) -> None:
+    """Through EMAIL_BACKEND, with the row's Message-ID on every attempt; on `connection` if given
+    (opened here, so a batch's emails share it; a failure to open is this row's failure)."""
     link = _link(row)
     link = f"\n\nOpen DualCare to see it: {link}" if link else ""
+    if connection is not None:
+        connection.open()
     EmailMessage(
         subject=f"DualCare: {row.subject}",
         body=f"{row.body}{link}".strip(),
         to=[_address(row)],
         headers={"Message-ID": row.message_id},
+        connection=connection,
     ).send(fail_silently=False)
 
 
@@ -421,7 +569,7 @@ def notifications_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> 
         ids = list(
             Notification.objects.filter(claimable).order_by("created_at").values_list("pk", flat=True)[:limit]
         )
-        delivered += sum(_claim_and_send(pk, claimable, resend=resend) for pk in ids)
+        delivered += _deliver_claimable(ids, claimable, resend=resend)
     return delivered
 
 

@@ -4,6 +4,14 @@ from django.db import OperationalError
 from . import services
 
 
+@shared_task(name="dualcare.notifications.tasks.notifications_deliver_batch")
+def notifications_deliver_batch(notification_ids: list[str]) -> int:
+    """Deliver a batch of outbox rows (one broker message for up to DELIVERY_BATCH rows); rows
+    another worker already has are left alone."""
+    return services.notifications_deliver_batch(notification_ids=notification_ids)
+
+
+# Kept registered: messages queued, one per row, before batches existed are still delivered.
 @shared_task(name="dualcare.notifications.tasks.notification_deliver")
 def notification_deliver(notification_id: str) -> bool:
     """Deliver one outbox row; does nothing if another worker already has it."""

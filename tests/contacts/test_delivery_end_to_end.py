@@ -94,7 +94,7 @@ class BrokerDownTests:
         def broker_down(*args, **kwargs):
             raise ConnectionError("broker unreachable")
 
-        monkeypatch.setattr(tasks.notification_deliver, "delay", broker_down)
+        monkeypatch.setattr(tasks.notifications_deliver_batch, "delay", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             contact = record_missed_through_the_api(world)
         rows = Notification.objects.filter(kind="contacts.missed_collection", related_id=str(contact.pk))
@@ -115,11 +115,12 @@ class HandOverTests:
         answered = threading.Event()
         handed = []
 
-        def slow_broker(notification_id):
+        def slow_broker(notification_ids):
             # Until the button has answered: a request that waited here would never answer.
-            handed.append((notification_id, answered.wait(timeout=5)))
+            waited = answered.wait(timeout=5)
+            handed.extend((notification_id, waited) for notification_id in notification_ids)
 
-        monkeypatch.setattr(tasks.notification_deliver, "delay", slow_broker)
+        monkeypatch.setattr(tasks.notifications_deliver_batch, "delay", slow_broker)
         contact = collection(world, schedule(world), timezone.localdate())
         client.force_login(world.pharmacist)
         response = client.post(

@@ -40,17 +40,21 @@ class MailServer:
 
     def __init__(self):
         self.mode = "accept"
+        self.refused: set[str] = set()  # addresses refused (550) whatever the mode
+        self.sessions: list = []  # one per SMTP connection that sent data
         self.received: list[tuple[str, str]] = []  # (recipient, Message-ID) at DATA
         self.accepted: list[tuple[str, str]] = []  # the server took responsibility for it
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.mode == "refuse":
+        if self.mode == "refuse" or address in self.refused:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message_id = email.message_from_bytes(envelope.original_content)["Message-ID"]
+        if not any(known is session for known in self.sessions):
+            self.sessions.append(session)
         for rcpt in envelope.rcpt_tos:
             self.received.append((rcpt, message_id))
         if self.mode == "late":
@@ -167,6 +171,27 @@ class SmtpFaultTests:
         assert row.state == "failed" and row.retry_at is not None
         assert len(smtp_server.received) == 1 and smtp_server.accepted == []
 
+    def test_a_batch_sends_its_emails_once_each_on_one_connection(self, world, smtp_server):
+        rows = email_rows(world)
+        ids = [row.pk for row in rows]
+        assert services.notifications_deliver_batch(notification_ids=ids) == 3
+        assert services.notifications_deliver_batch(notification_ids=ids) == 0  # delivered twice
+        assert smtp_server.copies() == Counter({(row.recipient.email, row.message_id): 1 for row in rows})
+        assert len(smtp_server.sessions) == 1
+        assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+
+    def test_in_a_batch_a_refused_row_fails_alone_and_the_others_are_sent(self, world, smtp_server):
+        rows = email_rows(world)
+        smtp_server.refused = {world.keyworker_mh.email}
+        assert services.notifications_deliver_batch(notification_ids=[row.pk for row in rows]) == 2
+        states = dict(Notification.objects.values_list("recipient__username", "state"))
+        assert states == {"manager.mh": "sent", "keyworker.mh": "failed", "keyworker.sm": "sent"}
+        refused = Notification.objects.get(recipient=world.keyworker_mh)
+        assert refused.retry_at is not None and refused.attempts == 1
+        assert smtp_server.copies() == Counter(
+            {(row.recipient.email, row.message_id): 1 for row in rows if row.recipient != world.keyworker_mh}
+        )
+
     def test_no_server_at_all_is_failed_not_unknown(self, world, settings):
         settings.EMAIL_BACKEND = "dualcare.notifications.delivery.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 1
@@ -182,7 +207,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dualcare.settings")
 import django
 django.setup()
 from dualcare.notifications import services
-services.notification_deliver(notification_id=sys.argv[1])
+if len(sys.argv) > 2:
+    services.notifications_deliver_batch(notification_ids=sys.argv[1:])
+else:
+    services.notification_deliver(notification_id=sys.argv[1])
 """
 
 
@@ -228,6 +256,42 @@ class KilledWorkerTests:
         assert smtp_server.accepted == [(world.manager_mh.email, row.message_id)]
         row.refresh_from_db()
         assert row.state == "sent" and row.resent_at is not None and row.attempts == 2
+
+    def test_a_batch_killed_mid_send_leaves_the_rest_to_the_sweep_and_sends_each_once(
+        self, world, smtp_server
+    ):
+        smtp_server.mode = "stall"
+        rows = sorted(email_rows(world), key=lambda row: row.created_at)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "EMAIL_"))}
+        env.update(
+            DEBUG="1",
+            DATABASE_URL=database_url(),
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}",
+            PYTHONPATH=str(BASE_DIR),
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-c", _DELIVER_IN_A_WORKER, *[str(row.pk) for row in rows]],
+            cwd=BASE_DIR,
+            env=env,
+        )
+        try:
+            smtp_server.wait_for("received", 1, seconds=60)
+            assert len(smtp_server.received) == 1
+        finally:
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+        stalled = Notification.objects.get(message_id=smtp_server.received[0][1])
+        assert stalled.state == "sending" and stalled.attempts == 1
+        # The rows the batch never reached are still pending: claimed only as each is sent.
+        assert set(Notification.objects.exclude(pk=stalled.pk).values_list("state", flat=True)) == {"pending"}
+        smtp_server.mode = "accept"
+
+        assert services.notifications_sweep(now=later(5)) == 2  # the pending ones
+        assert services.notifications_sweep(now=later(16)) == 1  # the stalled one, resent once
+        for _ in range(3):
+            assert services.notifications_sweep(now=later(24 * 60)) == 0
+        assert smtp_server.copies() == Counter({(row.recipient.email, row.message_id): 1 for row in rows})
+        assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
 
 
 @needs_postgres

@@ -56,7 +56,7 @@ class NotifyTests:
         def broker_down(*args, **kwargs):
             raise ConnectionError("broker unreachable")
 
-        monkeypatch.setattr(tasks.notification_deliver, "delay", broker_down)
+        monkeypatch.setattr(tasks.notifications_deliver_batch, "delay", broker_down)
         rows = event(world)
         services._queue_delivery([str(row.pk) for row in rows])
         assert Notification.objects.filter(state="pending").count() == 4
@@ -73,7 +73,7 @@ class NotifyTests:
             calls.append(args)
             raise ConnectionError("broker unreachable")
 
-        monkeypatch.setattr(tasks.notification_deliver, "delay", broker_down)
+        monkeypatch.setattr(tasks.notifications_deliver_batch, "delay", broker_down)
         monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
         with transaction.atomic():  # one request telling three teams: three batches
             batches = [event(world, key=f"test:{n}:event") for n in range(3)]
@@ -84,6 +84,67 @@ class NotifyTests:
         clock[0] += services.BROKER_RETRY_AFTER_SECONDS + 1
         services._queue_delivery([str(batches[0][0].pk)])
         assert len(calls) == 2  # tried again after a while
+
+
+class BatchDeliverTests:
+    def test_the_hand_over_sends_one_broker_message_per_batch_of_rows(self, monkeypatch):
+        from dualcare.notifications import tasks
+
+        sent = []
+        monkeypatch.setattr(tasks.notifications_deliver_batch, "delay", lambda ids: sent.append(ids))
+        ids = [f"row-{n}" for n in range(2 * services.DELIVERY_BATCH + 50)]
+        services._queue_delivery(ids)
+        assert [len(batch) for batch in sent] == [services.DELIVERY_BATCH, services.DELIVERY_BATCH, 50]
+        assert [pk for batch in sent for pk in batch] == ids
+
+    def test_an_events_rows_are_handed_over_once_after_commit(
+        self, world, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.notify_many(
+                [
+                    {
+                        "event_key": f"test:{n}:event",
+                        "recipients": [world.manager_mh],
+                        "kind": "test.event",
+                        "subject": "Something needs your attention",
+                    }
+                    for n in range(3)
+                ]
+            )
+        assert len(callbacks) == 1 and Notification.objects.count() == 6
+
+    def test_in_app_rows_are_delivered_set_wise_and_once(self, world, django_assert_num_queries):
+        rows = services.notify(
+            event_key="test:1:event",
+            recipients=[world.manager_mh, world.keyworker_mh, world.keyworker_sm],
+            kind="test.event",
+            subject="Something needs your attention",
+            channels=[Notification.Channel.IN_APP],
+        )
+        ids = [row.pk for row in rows]
+        with django_assert_num_queries(2):  # the in-app UPDATE; the (empty) read of the others
+            assert services.notifications_deliver_batch(notification_ids=ids) == 3
+        assert services.notifications_deliver_batch(notification_ids=ids) == 0
+        for row in Notification.objects.filter(pk__in=ids):
+            assert row.state == "sent" and row.sent_at is not None and row.attempts == 1
+
+    def test_a_row_another_worker_has_is_left_alone(self, world):
+        rows = event(world)
+        taken = next(r for r in rows if r.channel == "email" and r.recipient == world.manager_mh)
+        Notification.objects.filter(pk=taken.pk).update(
+            state="sending", sending_at=timezone.now(), attempts=1
+        )
+        assert services.notifications_deliver_batch(notification_ids=[row.pk for row in rows]) == 3
+        assert [message.to for message in mail.outbox] == [[world.keyworker_mh.email]]
+        assert Notification.objects.get(pk=taken.pk).state == "sending"
+
+    def test_the_task_delivers_a_batch(self, world):
+        from dualcare.notifications.tasks import notifications_deliver_batch
+
+        rows = event(world)
+        assert notifications_deliver_batch.apply(args=[[str(row.pk) for row in rows]]).get() == 4
+        assert len(mail.outbox) == 2
 
 
 class DeliverTests:
