@@ -71,10 +71,15 @@ class ContractAutoSchema(AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        filters = getattr(getattr(self.view, "filterset_class", None), "base_filters", {})
         for parameter in operation.get("parameters", []):
             # The request checks refuse an empty value for free text (_query_error): say so, so a
             # client (and schemathesis) knows `?search=` is not "no search" but a mistake.
             schema = parameter.get("schema", {})
+            # A django-filter CharFilter(max_length=...) refuses longer text with a 400: say so too.
+            max_length = getattr(filters.get(parameter.get("name")), "extra", {}).get("max_length")
+            if parameter.get("in") == "query" and max_length and "maxLength" not in schema:
+                schema["maxLength"] = max_length
             if (
                 parameter.get("in") == "query"
                 and schema.get("type") == "string"

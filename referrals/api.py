@@ -283,7 +283,7 @@ STATE = OpenApiParameter("state", OpenApiTypes.STR, enum=[*State.values, "open"]
 TEAM = OpenApiParameter("team", OpenApiTypes.UUID, description="Referrals to or from this team.")
 SEARCH = OpenApiParameter(
     "search",
-    OpenApiTypes.STR,
+    {"type": "string", "maxLength": PeopleSearchForm.base_fields["q"].max_length},
     description="Referrals of the people this names: a name (each word starts a given, family or "
     "preferred name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
 )

@@ -102,7 +102,7 @@ KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values)
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Contacts on this day (YYYY-MM-DD).")
 SEARCH = OpenApiParameter(
     "search",
-    OpenApiTypes.STR,
+    {"type": "string", "maxLength": PeopleSearchForm.base_fields["q"].max_length},
     description="Contacts of the people this names: a name (each word starts a given, family or preferred "
     "name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
 )

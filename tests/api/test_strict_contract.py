@@ -136,6 +136,7 @@ class FilterParametersTests:
         ]["get"]
         schemas = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
         assert schemas["search"]["minLength"] == 1
+        assert schemas["search"]["maxLength"] == 100  # the search box's limit, a 400 beyond it
         assert schemas["nhs_number"]["minLength"] == 1
         assert "minLength" not in schemas["date_of_birth"]  # a date: its own check, its own message
 

@@ -175,3 +175,30 @@ class BatchScanTests:
             collection(world, sched, yesterday() - dt.timedelta(days=n))
         with django_assert_num_queries(len(one.captured_queries)):
             assert services.collections_not_recorded_scan(now=now) == 5
+
+
+@pytest.mark.django_db
+class BeatRunTests:
+    def test_one_beat_run_goes_on_until_every_due_collection_is_told(self, world, monkeypatch):
+        # Scans of 2 at a time: five collections due (each a day or more before yesterday, so due
+        # whatever the hour) are all told in one run, not one scan's worth per beat interval.
+        from dualcare.contacts import tasks
+
+        monkeypatch.setattr(tasks, "NOT_RECORDED_RUN_LIMIT", 2)
+        sched = schedule(world)
+        for n in range(2, 7):
+            collection(world, sched, timezone.localdate() - dt.timedelta(days=n))
+        assert tasks.collections_not_recorded_scan() == 5
+        assert not Contact.objects.filter(schedule=sched, not_recorded_checked_at__isnull=True).exists()
+        assert tasks.collections_not_recorded_scan() == 0
+
+    def test_a_run_stops_when_its_time_is_up(self, world, monkeypatch):
+        from dualcare.contacts import tasks
+
+        monkeypatch.setattr(tasks, "NOT_RECORDED_RUN_LIMIT", 2)
+        monkeypatch.setattr(tasks, "NOT_RECORDED_RUN_SECONDS", 0)
+        sched = schedule(world)
+        for n in range(2, 7):
+            collection(world, sched, timezone.localdate() - dt.timedelta(days=n))
+        assert tasks.collections_not_recorded_scan() == 2  # one scan, then out of time
+        assert Contact.objects.filter(schedule=sched, not_recorded_checked_at__isnull=True).count() == 3
