@@ -18,8 +18,8 @@ from dualcare.people.models import (
     ServiceUserUserObjectPermission,
     User,
 )
+from dualcare.sql import InArray
 
-from .in_array import InArray
 from .roles import SCOPE_PERMS, VIEW_RECORD, active_roles, is_active_user, permission_id
 
 # ---------------------------------------------------------------------------

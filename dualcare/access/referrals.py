@@ -10,8 +10,8 @@ from dualcare.people.models import (
     Team,
     User,
 )
+from dualcare.sql import InArray
 
-from .in_array import InArray
 from .roles import CLINICAL_ROLES, is_active_staff, teams_of
 
 # ---------------------------------------------------------------------------
