@@ -398,6 +398,7 @@ def careplan_publish(
             body="There is a new version of your care plan. Please read it and tell us if you agree.",
             url="/my/care-plan/",
             related=version,
+            service_user=service_user,
         )
     version_id = version.pk
     transaction.on_commit(lambda: queue_pdf(version_id))
