@@ -42,7 +42,8 @@ class ServiceUserDetailTests:
         assert "Testshire Drug and Alcohol Service" in html and "Recovery Team" in html
         assert "Peer Support, Test Recovery Charity" in html and "Moved to another area" in html
         assert "Care plan" in html and escape(world.keyworker_mh.display_name) in html
-        assert "Pat Testwell (Mother)" in html and "May see: my care plan" in html
+        assert "Pat Testwell (Mother)" in html and "my care plan" not in html
+        assert "May see: the crisis and relapse-prevention plan (not the rest of the care plan)" in html
         event = AuditEvent.objects.filter(action="service_user.view", service_user=world.service_user).first()
         assert AuditEvent.objects.filter(
             action="service_user.view", service_user=world.service_user
