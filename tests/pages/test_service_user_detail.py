@@ -387,6 +387,17 @@ class RegisterPageTests:
             assert f'<a href="{anchor}">' in html and f'id="{field}-error"' in html
         assert ServiceUser.objects.count() == before
 
+    def test_a_bad_nhs_number_shows_with_the_other_errors_at_once(self, world, client):
+        client.force_login(world.keyworker_mh)
+        response = self._post(
+            client, team=world.cmht_north.pk, given_name="", family_name="", nhs_number="123"
+        )
+        errors = response.context["form"].errors
+        assert errors["nhs_number"] == ["Enter a 10-digit NHS number, like 943 476 5919."]
+        assert errors["given_name"] == ["Enter their first name."]
+        assert errors["family_name"] == ["Enter their last name."]
+        assert '<a href="#nhs_number">' in response.content.decode()
+
     def test_it_is_only_for_key_workers_and_link_workers(self, world, client):
         for user, status in [
             (world.manager_mh, 403),
