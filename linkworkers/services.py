@@ -164,7 +164,7 @@ def replacement_alerts_raise(*, now: dt.datetime | None = None) -> int:
                 subject=f"Replacement link worker needed: {appointment.team.name}",
                 body=(
                     f"{appointment.user.display_name} stops being link worker of {appointment.team.name} "
-                    f"on {leaves_on:%d %B %Y}. Ask your organisation admin to appoint a replacement."
+                    f"on {leaves_on:%-d %B %Y}. Ask your organisation admin to appoint a replacement."
                 ),
                 url=reverse("linkworkers:coverage"),
                 related=appointment,
@@ -227,7 +227,7 @@ def training_refresh_alerts_raise(*, now: dt.datetime | None = None) -> int:
                 event_key=f"training:{record.pk}:refresh",
                 recipients=[record.user],
                 kind="linkworker.training_refresh",
-                subject=f"Training refresh due {record.refresh_due:%d %B %Y}: {record.course.title}",
+                subject=f"Training refresh due {record.refresh_due:%-d %B %Y}: {record.course.title}",
                 url=reverse("linkworkers:training"),
                 related=record,
                 channels=["in_app", "email"],
@@ -469,10 +469,10 @@ def dispatch_send(dispatch_id) -> bool:
     when = timezone.localtime(meeting.starts_at)
     path = reverse("linkworkers:meeting", args=[meeting.pk])
     subjects = {
-        Dispatch.Kind.INVITATION: f"Invitation: {meeting.title}, {when:%A %d %B %Y %H:%M}",
-        Dispatch.Kind.AGENDA_7: f"Agenda: {meeting.title}, {when:%A %d %B}",
+        Dispatch.Kind.INVITATION: f"Invitation: {meeting.title}, {when:%A %-d %B %Y %H:%M}",
+        Dispatch.Kind.AGENDA_7: f"Agenda: {meeting.title}, {when:%A %-d %B}",
         Dispatch.Kind.AGENDA_1: f"Agenda for tomorrow: {meeting.title}",
-        Dispatch.Kind.NOTES: f"Notes: {meeting.title}, {when:%d %B %Y}",
+        Dispatch.Kind.NOTES: f"Notes: {meeting.title}, {when:%-d %B %Y}",
     }
     subject = subjects[dispatch.kind]
     # The agenda and the notes hold the cases discussed: they stay in DualCare, where access is
@@ -705,7 +705,7 @@ def meeting_finalise(*, meeting: Meeting, by: User) -> Meeting:
             event_key=f"linkaction:{action.pk}:assigned",
             recipients=[action.owner],
             kind="linkmeeting.action",
-            subject=f"Action from the link meeting, due {action.due_on:%d %B %Y}",
+            subject=f"Action from the link meeting, due {action.due_on:%-d %B %Y}",
             body=action.description,
             url=reverse("linkworkers:my_actions"),
             related=action,

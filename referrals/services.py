@@ -20,6 +20,7 @@ from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.services import notify
 from dualcare.people.models import Involvement, ServiceUser, StaffRole, Team, User
 from dualcare.people.services import involvement_start
+from dualcare.words import with_article
 
 from . import sla
 from .models import STATE_TIME_FIELD, Handover, Referral, ReferralEvent, State, Urgency
@@ -503,14 +504,15 @@ def referrals_raise_overdue_alerts(*, now: dt.datetime | None = None, limit: int
                     continue
                 referral = Referral.objects.select_related("to_team").get(pk=pk)
                 what = "acknowledged" if step == "acknowledge" else "accepted or declined"
-                due_text = f"{timezone.localtime(getattr(referral, due_field)):%d %b %Y %H:%M}"
+                due_text = f"{timezone.localtime(getattr(referral, due_field)):%-d %b %Y %H:%M}"
                 notify(
                     event_key=f"referral:{referral.pk}:{step}_overdue",
                     recipients=team_managers(referral.to_team_id),
                     kind=f"referral.{step}_overdue",
                     subject=f"Overdue: a referral to {referral.to_team.name} has not been {what} in time",
                     body=(
-                        f"A {referral.get_urgency_display().lower()} referral to {referral.to_team.name} "
+                        f"{with_article(referral.get_urgency_display().lower()).capitalize()} referral to "
+                        f"{referral.to_team.name} "
                         f"was due to be {what} by {due_text}."
                     ),
                     url=referral_url(referral),
