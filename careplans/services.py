@@ -398,6 +398,7 @@ def careplan_publish(
             body="There is a new version of your care plan. Please read it and tell us if you agree.",
             url="/my/care-plan/",
             related=version,
+            service_user=service_user,
         )
     version_id = version.pk
     transaction.on_commit(lambda: queue_pdf(version_id))
@@ -583,7 +584,7 @@ def careplans_remind_reviews_due(*, today: dt.date | None = None) -> int:
                 recipients=list(workers[service_user_id].values()),
                 kind="careplan.review_due",
                 subject="A shared care plan is due for review",
-                body=f"A care plan you work on is due for review ({review_due:%d %B %Y}). Open it here.",
+                body=f"A care plan you work on is due for review ({review_due:%-d %B %Y}). Open it here.",
                 url=plan_url(service_user_id),
                 service_user=service_user_id,
                 channels=("in_app",),

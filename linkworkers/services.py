@@ -164,7 +164,7 @@ def replacement_alerts_raise(*, now: dt.datetime | None = None) -> int:
                 subject=f"Replacement link worker needed: {appointment.team.name}",
                 body=(
                     f"{appointment.user.display_name} stops being link worker of {appointment.team.name} "
-                    f"on {leaves_on:%d %B %Y}. Ask your organisation admin to appoint a replacement."
+                    f"on {leaves_on:%-d %B %Y}. Ask your organisation admin to appoint a replacement."
                 ),
                 url=reverse("linkworkers:coverage"),
                 related=appointment,
@@ -227,7 +227,7 @@ def training_refresh_alerts_raise(*, now: dt.datetime | None = None) -> int:
                 event_key=f"training:{record.pk}:refresh",
                 recipients=[record.user],
                 kind="linkworker.training_refresh",
-                subject=f"Training refresh due {record.refresh_due:%d %B %Y}: {record.course.title}",
+                subject=f"Training refresh due {record.refresh_due:%-d %B %Y}: {record.course.title}",
                 url=reverse("linkworkers:training"),
                 related=record,
                 channels=["in_app", "email"],
@@ -452,11 +452,12 @@ def dispatches_sweep(*, older_than: dt.timedelta = dt.timedelta(seconds=30)) -> 
 
 
 def dispatch_send(dispatch_id) -> bool:
-    """Send one email with its attachment, once: claimed pending -> sending, then sent."""
+    """Send one email once (claimed pending -> sending, then sent): an invitation with its calendar
+    file; an agenda or the notes as a link to them in DualCare, never as an attachment."""
     from django.conf import settings
     from django.core.mail import EmailMessage
 
-    from . import ics, pdf
+    from . import ics
 
     now = clock.now()
     if not Dispatch.objects.filter(pk=dispatch_id, state=Dispatch.State.PENDING).update(
@@ -468,31 +469,36 @@ def dispatch_send(dispatch_id) -> bool:
     when = timezone.localtime(meeting.starts_at)
     path = reverse("linkworkers:meeting", args=[meeting.pk])
     subjects = {
-        Dispatch.Kind.INVITATION: f"Invitation: {meeting.title}, {when:%A %d %B %Y %H:%M}",
-        Dispatch.Kind.AGENDA_7: f"Agenda: {meeting.title}, {when:%A %d %B}",
+        Dispatch.Kind.INVITATION: f"Invitation: {meeting.title}, {when:%A %-d %B %Y %H:%M}",
+        Dispatch.Kind.AGENDA_7: f"Agenda: {meeting.title}, {when:%A %-d %B}",
         Dispatch.Kind.AGENDA_1: f"Agenda for tomorrow: {meeting.title}",
-        Dispatch.Kind.NOTES: f"Notes: {meeting.title}, {when:%d %B %Y}",
+        Dispatch.Kind.NOTES: f"Notes: {meeting.title}, {when:%-d %B %Y}",
     }
     subject = subjects[dispatch.kind]
-    body = f"{subject}\n\nWhere: {meeting.location}\nOpen it in DualCare: {absolute_url(path)}\n"
+    # The agenda and the notes hold the cases discussed: they stay in DualCare, where access is
+    # checked and every read audited. The email says they are ready and links to them; no PDF.
+    documents = {
+        Dispatch.Kind.AGENDA_7: ("The agenda is ready. Read it in DualCare", "linkworkers:agenda_pdf"),
+        Dispatch.Kind.AGENDA_1: ("The agenda is ready. Read it in DualCare", "linkworkers:agenda_pdf"),
+        Dispatch.Kind.NOTES: (
+            "The notes of this meeting are ready. Read them in DualCare",
+            "linkworkers:notes_pdf",
+        ),
+    }
+    lines = [subject, ""]
+    if dispatch.kind in documents:
+        ready, document = documents[dispatch.kind]
+        lines.append(
+            f"{ready} (you will be asked to sign in): {absolute_url(reverse(document, args=[meeting.pk]))}"
+        )
+    lines += [f"Where: {meeting.location}", f"The meeting in DualCare: {absolute_url(path)}"]
+    body = "\n".join(lines) + "\n"
     try:
         if user.email:
             message = EmailMessage(subject, body, getattr(settings, "DEFAULT_FROM_EMAIL", None), [user.email])
             if dispatch.kind == Dispatch.Kind.INVITATION:
                 message.attach(
                     "link-meeting.ics", ics.meeting_ics(meeting, attendees=[user]), "text/calendar"
-                )
-            elif dispatch.kind == Dispatch.Kind.NOTES:
-                message.attach(
-                    "link-meeting-notes.pdf",
-                    pdf.notes_pdf(meeting, viewer=None, for_email=True),
-                    "application/pdf",
-                )
-            else:
-                message.attach(
-                    "link-meeting-agenda.pdf",
-                    pdf.agenda_pdf(meeting, viewer=None, for_email=True),
-                    "application/pdf",
                 )
             message.send()
         with transaction.atomic():
@@ -699,7 +705,7 @@ def meeting_finalise(*, meeting: Meeting, by: User) -> Meeting:
             event_key=f"linkaction:{action.pk}:assigned",
             recipients=[action.owner],
             kind="linkmeeting.action",
-            subject=f"Action from the link meeting, due {action.due_on:%d %B %Y}",
+            subject=f"Action from the link meeting, due {action.due_on:%-d %B %Y}",
             body=action.description,
             url=reverse("linkworkers:my_actions"),
             related=action,

@@ -19,8 +19,8 @@ BASELINE_STAGES = {"top": {"start"}, "honos": {"assessment"}}
 REVIEW_STAGES = {"top": {"review"}, "honos": {"review"}}
 EXIT_STAGES = {"top": {"exit", "post_treatment_exit"}, "honos": {"discharge"}}
 KIND_WORDS = {
-    "top": {"baseline": "start TOP", "review": "review TOP", "exit": "exit TOP"},
-    "honos": {"baseline": "assessment HoNOS", "review": "review HoNOS", "exit": "discharge HoNOS"},
+    "top": {"baseline": "starting TOP", "review": "TOP review", "exit": "exit TOP"},
+    "honos": {"baseline": "first HoNOS", "review": "HoNOS review", "exit": "discharge HoNOS"},
 }
 
 

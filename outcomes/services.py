@@ -16,6 +16,7 @@ from django.db.models import Q
 from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
+from dualcare.words import with_article
 
 from . import validation
 from .instruments import INSTRUMENT_NAMES, instrument_enabled
@@ -292,8 +293,11 @@ def outcomes_send_overdue_reminders(*, today: dt.date | None = None) -> int:
                 event_key=f"outcome:{involvement.pk}:{due.instrument}:{due.kind}:{due.due_on:%Y-%m-%d}",
                 recipients=recipients,
                 kind=f"outcomes.{due.instrument}_overdue",
-                subject=f"Overdue: a {due.words} for someone in {involvement.team.name}",
-                body=f"A {due.words} was due on {due.due_on:%d %B %Y} and has not been recorded.",
+                subject=f"Overdue: {with_article(due.words)} for someone in {involvement.team.name}",
+                body=(
+                    f"{with_article(due.words).capitalize()} was due on {due.due_on:%-d %B %Y} "
+                    "and has not been recorded."
+                ),
                 url=(
                     f"/outcomes/exit/{involvement.pk}/{due.instrument}/"
                     if involvement.end is not None

@@ -96,14 +96,20 @@ class ReferralForm(NHSForm):
     )
     consent_confirmed = forms.BooleanField(required=False, label="The person has agreed to this referral")
 
-    def __init__(self, *args, user: User, service_user, **kwargs):
+    def __init__(self, *args, user: User, service_user, referral=None, **kwargs):
         super().__init__(*args, **kwargs)
         involved = access.referral_teams_of(user).filter(
             involvements__service_user=service_user, involvements__end__isnull=True
         )
         self.fields["from_team"].queryset = involved
         self.referring_teams = list(involved)
-        if len(self.referring_teams) <= 1:
+        if referral is not None:
+            # A draft being changed keeps the team that wrote it.
+            del self.fields["from_team"]
+            self.fields["to_team"].queryset = self.fields["to_team"].queryset.exclude(
+                pk=referral.from_team_id
+            )
+        elif len(self.referring_teams) <= 1:
             del self.fields["from_team"]
             # Not the one team referring: a referral to yourself is refused (services._check_to_team).
             self.fields["to_team"].queryset = self.fields["to_team"].queryset.exclude(
@@ -136,7 +142,8 @@ class NoteForm(NHSForm):
 
 
 class SendForm(NoteForm):
-    """Send a draft; a draft saved without an urgency chooses it here."""
+    """Send a draft; a draft saved without an urgency chooses it here, and one saved before the
+    person agreed confirms their consent here."""
 
     urgency = forms.ChoiceField(
         choices=Urgency.choices,
@@ -147,6 +154,18 @@ class SendForm(NoteForm):
             " You can save a draft before you choose."
         ),
     )
+    consent_confirmed = forms.BooleanField(
+        required=False,
+        label=ReferralForm.base_fields["consent_confirmed"].label,
+    )
+
+    def __init__(self, *args, referral=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only what the draft still lacks is asked for.
+        if referral is not None and referral.urgency:
+            del self.fields["urgency"]
+        if referral is not None and referral.consent_confirmed:
+            del self.fields["consent_confirmed"]
 
 
 class WithdrawForm(NHSForm):

@@ -20,6 +20,7 @@ from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.services import notify
 from dualcare.people.models import Involvement, ServiceUser, StaffRole, Team, User
 from dualcare.people.services import involvement_start
+from dualcare.words import with_article
 
 from . import sla
 from .models import STATE_TIME_FIELD, Handover, Referral, ReferralEvent, State, Urgency
@@ -28,6 +29,10 @@ CONTENT_FIELDS = ("reason", "person_wants", "mental_health_needs", "substance_us
 EDITABLE_FIELDS = {"to_team", "urgency", *CONTENT_FIELDS}
 
 CONSENT_BEFORE_SENDING = "Confirm that the person agrees to this referral before you send it."
+OPEN_REFERRAL_EXISTS = (
+    "There is already an open referral for this person to this team. "
+    "Open that referral, or choose another team."
+)
 
 
 def referral_url(referral: Referral) -> str:
@@ -111,6 +116,21 @@ def _check_urgency(urgency: str | None) -> str:
     return urgency
 
 
+def _check_no_open_referral(service_user_id, to_team_id, *, referral_pk=None, conflict: bool = False) -> None:
+    """Refuse a second open referral of the person to the same team, as a draft as when sent.
+
+    A refusal of this request's input (a draft's team) is an ApplicationError; one of the
+    draft's own state at sending is a StateConflict (a 409 in the API)."""
+    others = Referral.objects.filter(
+        service_user_id=service_user_id, to_team_id=to_team_id, state__in=[State.SENT, State.ACKNOWLEDGED]
+    )
+    if referral_pk is not None:
+        others = others.exclude(pk=referral_pk)
+    if others.exists():
+        error = StateConflict if conflict else ApplicationError
+        raise error(OPEN_REFERRAL_EXISTS, field="to_team")
+
+
 def _referring_team(by: User, service_user: ServiceUser, from_team: Team | None) -> Team:
     """The team the referral comes from: one of the referrer's, involved with the person."""
     involved = access.referral_teams_of(by).filter(
@@ -153,6 +173,7 @@ def referral_create(
     to_team = _check_to_team(to_team, team)
     urgency = _check_urgency(urgency)
     reason = _clean_text(reason, "reason", "Say why you are referring this person.")
+    _check_no_open_referral(service_user.pk, to_team.pk)
     if send and not consent_confirmed:
         raise ApplicationError(CONSENT_BEFORE_SENDING, field="consent_confirmed")  # this input, so a 400
     now = clock.now()
@@ -180,9 +201,15 @@ def referral_create(
 
 @transaction.atomic
 def referral_update(
-    *, referral: Referral, by: User, consent_confirmed: bool | None = None, **changes
+    *,
+    referral: Referral,
+    by: User,
+    consent_confirmed: bool | None = None,
+    send: bool = False,
+    note: str = "",
+    **changes,
 ) -> Referral:
-    """Change a draft. Once sent, a referral's contents stand as sent."""
+    """Change a draft (and send it at once if `send`). Once sent, a referral's contents stand as sent."""
     referral = _locked(referral)
     _ensure_may(by, referral, "edit")
     if referral.state != State.DRAFT:
@@ -192,6 +219,7 @@ def referral_update(
         raise ApplicationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
     if "to_team" in changes:
         changes["to_team"] = _check_to_team(changes["to_team"], referral.from_team)
+        _check_no_open_referral(referral.service_user_id, changes["to_team"].pk, referral_pk=referral.pk)
     if "urgency" in changes:
         changes["urgency"] = _check_urgency(changes["urgency"])
     if "reason" in changes:
@@ -215,36 +243,54 @@ def referral_update(
         service_user=referral.service_user,
         detail={"fields": sorted(fields)},
     )
+    if send:
+        referral = referral_send(referral=referral, by=by, note=note)
     return referral
 
 
 @transaction.atomic
-def referral_send(*, referral: Referral, by: User, note: str = "", urgency: str = "") -> Referral:
+def referral_delete_draft(*, referral: Referral, by: User) -> None:
+    """Delete a draft that was never sent: nobody but the referring team has seen it.
+
+    The audit keeps that it existed and who deleted it; a sent referral is withdrawn instead."""
+    referral = _locked(referral)
+    _ensure_may(by, referral, "edit")
+    if referral.state != State.DRAFT:
+        raise StateConflict("This referral has been sent, so it cannot be deleted. You can withdraw it.")
+    audit_record(
+        actor=by, action="referral.delete_draft", target=referral, service_user=referral.service_user
+    )
+    referral.events.all().delete()
+    referral.delete()
+
+
+@transaction.atomic
+def referral_send(
+    *, referral: Referral, by: User, note: str = "", urgency: str = "", consent_confirmed: bool = False
+) -> Referral:
     """Send a draft: the deadlines are set from now, and the receiving team is told.
-    `urgency` chooses it as the draft is sent (a draft may have been saved without one)."""
+    `urgency` chooses it as the draft is sent (a draft may have been saved without one), and
+    `consent_confirmed` records, as it is sent, that the person agrees (if the draft does not yet)."""
     referral = _locked(referral)
     _ensure_may(by, referral, "send")
     referral.ensure_can_move_to(State.SENT)
     urgency = _check_urgency(urgency)
     if urgency:
         referral.urgency = urgency
+    consent_fields: tuple = ()
+    if consent_confirmed and not referral.consent_confirmed:
+        referral.consent_confirmed = True
+        referral.consent_confirmed_by = by
+        referral.consent_confirmed_at = clock.now()
+        consent_fields = ("consent_confirmed", "consent_confirmed_by", "consent_confirmed_at")
     if not referral.urgency:
         raise ApplicationError("Choose how urgent this referral is before you send it.", field="urgency")
     # Both are the draft's state (or another referral's), not this request's input: a 409 in the API.
     if not referral.consent_confirmed:
         raise StateConflict(CONSENT_BEFORE_SENDING, field="consent_confirmed")
-    if (
-        Referral.objects.filter(
-            service_user_id=referral.service_user_id,
-            to_team_id=referral.to_team_id,
-            state__in=[State.SENT, State.ACKNOWLEDGED],
-        )
-        .exclude(pk=referral.pk)
-        .exists()
-    ):
-        raise StateConflict(
-            "There is already an open referral for this person to this team.", field="to_team"
-        )
+    _check_no_open_referral(
+        referral.service_user_id, referral.to_team_id, referral_pk=referral.pk, conflict=True
+    )
     now = clock.now()
     referral.acknowledge_due_at = sla.due_at(now, referral.urgency, "acknowledge")
     referral.decide_due_at = sla.due_at(now, referral.urgency, "decide")
@@ -253,7 +299,7 @@ def referral_send(*, referral: Referral, by: User, note: str = "", urgency: str 
         to=State.SENT,
         by=by,
         note=note,
-        extra_fields=("urgency", "acknowledge_due_at", "decide_due_at"),
+        extra_fields=("urgency", "acknowledge_due_at", "decide_due_at", *consent_fields),
         now=now,
     )
     _notify_team(
@@ -458,14 +504,15 @@ def referrals_raise_overdue_alerts(*, now: dt.datetime | None = None, limit: int
                     continue
                 referral = Referral.objects.select_related("to_team").get(pk=pk)
                 what = "acknowledged" if step == "acknowledge" else "accepted or declined"
-                due_text = f"{timezone.localtime(getattr(referral, due_field)):%d %b %Y %H:%M}"
+                due_text = f"{timezone.localtime(getattr(referral, due_field)):%-d %b %Y %H:%M}"
                 notify(
                     event_key=f"referral:{referral.pk}:{step}_overdue",
                     recipients=team_managers(referral.to_team_id),
                     kind=f"referral.{step}_overdue",
                     subject=f"Overdue: a referral to {referral.to_team.name} has not been {what} in time",
                     body=(
-                        f"A {referral.get_urgency_display().lower()} referral to {referral.to_team.name} "
+                        f"{with_article(referral.get_urgency_display().lower()).capitalize()} referral to "
+                        f"{referral.to_team.name} "
                         f"was due to be {what} by {due_text}."
                     ),
                     url=referral_url(referral),

@@ -187,17 +187,24 @@ def _actions(user, referral: Referral, sides: set[str]) -> dict[str, bool]:
     }
 
 
-def _detail_context(request, referral: Referral, *, error: str | None = None) -> dict:
+def _detail_context(
+    request, referral: Referral, *, error: str | None = None, send_form: SendForm | None = None
+) -> dict:
     referral = selectors.referral_detail(referral)
     sides = access.referral_sides(request.user, referral)
+    actions = _actions(request.user, referral, sides)
+    # A draft's author may change it, delete it, and send it once it has an urgency and consent.
+    actions["edit"] = actions["delete"] = referral.state == State.DRAFT and access.can_act_on_referral(
+        request.user, referral, "edit", sides=sides
+    )
     return {
         "referral": referral,
         "sides": sides,
-        "actions": _actions(request.user, referral, sides),
+        "actions": actions,
         "can_open_record": access.can_view_record(request.user, referral.service_user),
         "now": timezone.now(),
         "action_error": error,
-        "send_form": SendForm(auto_id="send-%s") if not referral.urgency else None,
+        "send_form": send_form or SendForm(auto_id="send-%s", referral=referral),
     }
 
 
@@ -237,21 +244,93 @@ def _simple_move(service, success: str, **extra):
 @staff_required
 def referral_send(request: HttpRequest, pk) -> HttpResponse:
     referral = selectors.referral_or_404(request.user, pk, action="referral.act")
-    form = SendForm(request.POST)
-    if not form.is_valid():
-        field, problems = next(iter(form.errors.items()))
-        return _refused(request, referral, ApplicationError(problems[0], field=field))
-    try:
-        services.referral_send(
-            referral=referral,
-            by=request.user,
-            note=form.cleaned_data["note"],
-            urgency=form.cleaned_data["urgency"],
-        )
-    except ApplicationError as error:
-        return _refused(request, referral, error)
-    messages.success(request, "Referral sent.")
-    return redirect("referrals:detail", pk=referral.pk)
+    form = SendForm(request.POST, auto_id="send-%s", referral=referral)
+    if form.is_valid():
+        try:
+            services.referral_send(
+                referral=referral,
+                by=request.user,
+                note=form.cleaned_data["note"],
+                urgency=form.cleaned_data.get("urgency", ""),
+                consent_confirmed=form.cleaned_data.get("consent_confirmed", False),
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Referral sent.")
+            return redirect("referrals:detail", pk=referral.pk)
+    # The page again with the errors linked to their fields. Nothing has changed.
+    fresh = Referral.objects.get(pk=referral.pk)
+    return render(
+        request, "referrals/detail.html", _detail_context(request, fresh, send_form=form), status=400
+    )
+
+
+def _draft_or_refuse(request, pk) -> Referral:
+    referral = selectors.referral_or_404(request.user, pk, action="referral.act")
+    if not access.can_act_on_referral(request.user, referral, "edit"):
+        raise PermissionDenied("Only the team that wrote this referral can change it.")
+    if referral.state != State.DRAFT:
+        raise Http404("This referral has been sent, so it can no longer be changed.")
+    return referral
+
+
+@staff_required
+def referral_edit(request: HttpRequest, pk) -> HttpResponse:
+    """Change a draft: its team, urgency, contents and the person's consent; then send it or save it."""
+    referral = _draft_or_refuse(request, pk)
+    person = referral.service_user
+    initial = {
+        "to_team": referral.to_team_id,
+        "urgency": referral.urgency,
+        "consent_confirmed": referral.consent_confirmed,
+        **{field: getattr(referral, field) for field in services.CONTENT_FIELDS},
+    }
+    form = ReferralForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        user=request.user,
+        service_user=person,
+        referral=referral,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        send = request.POST.get("action") == "send"
+        try:
+            referral = services.referral_update(
+                referral=referral,
+                by=request.user,
+                to_team=data["to_team"],
+                urgency=data["urgency"],
+                consent_confirmed=data["consent_confirmed"],
+                send=send,
+                **{field: data[field] for field in services.CONTENT_FIELDS},
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(
+                request,
+                f"Referral sent to {referral.to_team.name}."
+                if send
+                else "Draft saved. It has not been sent.",
+            )
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(request, "referrals/edit.html", {"form": form, "person": person, "referral": referral})
+
+
+@staff_required
+def referral_delete(request: HttpRequest, pk) -> HttpResponse:
+    """Delete a draft that was never sent (a sent referral is withdrawn instead)."""
+    referral = _draft_or_refuse(request, pk)
+    if request.method == "POST":
+        try:
+            services.referral_delete_draft(referral=referral, by=request.user)
+        except ApplicationError as error:
+            return _refused(request, referral, error)
+        messages.success(request, "Draft deleted. It was never sent.")
+        return redirect("referrals:outbox")
+    return render(request, "referrals/delete.html", {"referral": referral})
 
 
 referral_acknowledge = _simple_move(

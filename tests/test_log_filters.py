@@ -1,7 +1,10 @@
 """A search typed into a list's query string (a name, an NHS number) never reaches a log line."""
 
+import datetime as dt
 import logging
 import runpy
+import uuid
+from types import SimpleNamespace
 
 from django.conf import settings
 
@@ -44,3 +47,72 @@ def test_gunicorns_access_log_names_the_path_alone_and_no_referrer():
     assert "%(U)s" in line_format
     for carries_the_query in ("%(r)s", "%(q)s", "%(f)s", "%({"):
         assert carries_the_query not in line_format
+
+
+def _token_routes():
+    """Every URL pattern with a token or a user's id (uid) in its path, and a made-up link to it."""
+    from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+    samples = {"token": "c5y7kt-0123456789abcdef", "uidb64": "MTIzNDU", "invitation_pk": uuid.uuid4()}
+
+    def walk(patterns, namespace=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, namespace)
+            elif isinstance(entry, URLPattern) and entry.name:
+                names = set(entry.pattern.regex.groupindex)
+                if any("token" in name or "uid" in name for name in names):
+                    yield entry.name, reverse(entry.name, kwargs={name: samples[name] for name in names})
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_link_with_a_token_in_its_path_loses_it_in_runserver_lines():
+    routes = _token_routes()
+    assert {name for name, _ in routes} >= {"invitation_accept", "password_reset_confirm"}
+    for name, path in routes:
+        record = _runserver_record(f"GET {path} HTTP/1.1")
+        WithoutQueryString().filter(record)
+        line = record.getMessage()
+        assert "c5y7kt" not in line and "MTIzNDU" not in line, (name, line)
+        assert "…/…" in line
+    # After checking the token Django moves the reset to ".../<uidb64>/set-password/": the uid goes too.
+    record = _runserver_record("GET /accounts/password-reset/MTIzNDU/set-password/ HTTP/1.1")
+    WithoutQueryString().filter(record)
+    assert "MTIzNDU" not in record.getMessage()
+
+
+def test_the_reset_pages_without_a_secret_keep_their_path():
+    for path in (
+        "/accounts/password-reset/",
+        "/accounts/password-reset/sent/",
+        "/accounts/password-reset/done/",
+    ):
+        record = _runserver_record(f"GET {path} HTTP/1.1")
+        WithoutQueryString().filter(record)
+        assert record.getMessage() == f'"GET {path} HTTP/1.1" 200 512'
+
+
+def test_gunicorns_access_log_loses_the_token_of_an_invitation_link():
+    from gunicorn.config import Config
+
+    conf = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
+    config = Config()
+    config.set("logger_class", conf["logger_class"])
+    config.set("access_log_format", conf["access_log_format"])
+    logger = config.logger_class(config)
+    path = dict(_token_routes())["invitation_accept"]
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_USER_AGENT": "Chromium",
+    }
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[])
+    request = SimpleNamespace(headers=[])
+    atoms = logger.atoms(response, request, environ, dt.timedelta(milliseconds=5))
+    line = conf["access_log_format"] % atoms
+    assert "c5y7kt" not in line and '"GET /accounts/invitation/…/…/ HTTP/1.1" 200 512' in line

@@ -110,7 +110,7 @@ def staff_invitation_send(
         event_key=f"staff_invitation:{invitation.pk}",
         recipients=[user],
         kind="staff.invitation",
-        subject="Your DualCare account: choose your password",
+        subject="Choose your password to sign in",
         body=_invitation_body(invitation, link),
         related=invitation,
         channels=["email"],

@@ -368,6 +368,7 @@ class _History:
                 subject=subject[:200],
                 body="",
                 url=f"/people/{related.service_user_id}/",
+                service_user_id=related.service_user_id,  # the alert pages name them, and filter on them
                 related_type=related._meta.label_lower,
                 related_id=str(related.pk),
                 state=Notification.State.SENT,

@@ -255,7 +255,7 @@ def appointment_create(request: HttpRequest, service_user_pk) -> HttpResponse:
     form = AppointmentForm(request.POST if request.method == "POST" else None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appointment_create(
+            appointment = services.appointment_create(
                 by=request.user,
                 service_user=person,
                 kind=form.cleaned_data["kind"],
@@ -267,7 +267,14 @@ def appointment_create(request: HttpRequest, service_user_pk) -> HttpResponse:
         except ApplicationError as error:
             form.add_application_error(error)
         else:
-            messages.success(request, "Appointment booked. They will be reminded the day before.")
+            # A time already past is a record of an appointment (the service takes the last year):
+            # no reminder will go, so none is promised.
+            if appointment.starts_at <= timezone.now():
+                messages.success(
+                    request, "Appointment recorded. It is in the past, so no reminder will be sent."
+                )
+            else:
+                messages.success(request, "Appointment booked. They will be sent a reminder before it.")
             return redirect("service_user_detail", pk=person.pk)
     return render(request, "contacts/appointment_form.html", {"form": form, "person": person})
 

@@ -40,7 +40,7 @@ from cohorts import services as cohort_services
 from cohorts.models import QuadrantAssessment
 from dualcare import clock
 from dualcare.exceptions import ApplicationError
-from dualcare.people import services
+from dualcare.people import carer_sharing, services
 from dualcare.people.models import (
     Carer,
     CarerPermission,
@@ -1051,7 +1051,10 @@ def logins(demo: Demo) -> list[tuple[str, str]]:
     rows = [(spec.username, spec.login) for spec in STAFF if spec.login]
     sam = SHARED_PERSON.key
     rows.append((SERVICE_USER_LOGIN, f"service user ({sam}: CMHT, drug and alcohol service and pharmacy)"))
-    rows.append((CARER_LOGIN, f"carer (mother of {sam}; may see the care plan only)"))
+    # What the carer may see, from the rule the carer's pages follow (people.carer_sharing).
+    granted = CarerPermission.objects.filter(carer__user__username=CARER_LOGIN, revoked_at__isnull=True)
+    shared = carer_sharing.staff_words(set(granted.values_list("scope", flat=True)))
+    rows.append((CARER_LOGIN, f"carer (mother of {sam}; may see {shared})"))
     return rows
 
 

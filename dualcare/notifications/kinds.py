@@ -9,7 +9,9 @@ the alert pages filter on it in SQL.
 Kinds are matched exactly, or by a prefix ending in "." (every kind a capability raises with a
 variable tail, e.g. "outcomes.honos_overdue"). A kind declared nowhere needs action: an alert
 nobody classified is treated as one somebody must deal with. A test collects every kind raised
-in the code and fails on one not declared here.
+in the code and fails on one not declared here. A kind is about one person unless declared
+otherwise (`about_person=False`: link workers' own alerts, meetings, invitations, escalations,
+which carry their alert's person when it has one).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ INFORMATIONAL = False
 class Kind(NamedTuple):
     needs_action: bool
     label: str  # for the alert list's filter: what happened, no personal data
+    # Whether every alert of the kind is about one person: notify() then refuses to write it
+    # without that person (service_user=, or a related record with one), so the alert pages can
+    # name them and the person filter find them.
+    about_person: bool = True
 
 
 ALERT_KINDS: dict[str, Kind] = {
@@ -51,16 +57,16 @@ ALERT_KINDS: dict[str, Kind] = {
     # Outcomes: a measure overdue (outcomes.<instrument>_overdue).
     "outcomes.": Kind(NEEDS_ACTION, "Outcome measure overdue"),
     # Link workers and link meetings.
-    "linkworker.replacement_needed": Kind(NEEDS_ACTION, "Link worker needed"),
-    "linkworker.training_refresh": Kind(NEEDS_ACTION, "Link worker training due"),
-    "linkmeeting.action": Kind(NEEDS_ACTION, "Link meeting action"),
-    "linkmeeting.invitation": Kind(INFORMATIONAL, "Link meeting invitation"),
-    "linkmeeting.agenda7": Kind(INFORMATIONAL, "Link meeting agenda"),
-    "linkmeeting.agenda1": Kind(INFORMATIONAL, "Link meeting agenda"),
-    "linkmeeting.notes": Kind(INFORMATIONAL, "Link meeting notes"),
+    "linkworker.replacement_needed": Kind(NEEDS_ACTION, "Link worker needed", about_person=False),
+    "linkworker.training_refresh": Kind(NEEDS_ACTION, "Link worker training due", about_person=False),
+    "linkmeeting.action": Kind(NEEDS_ACTION, "Link meeting action", about_person=False),
+    "linkmeeting.invitation": Kind(INFORMATIONAL, "Link meeting invitation", about_person=False),
+    "linkmeeting.agenda7": Kind(INFORMATIONAL, "Link meeting agenda", about_person=False),
+    "linkmeeting.agenda1": Kind(INFORMATIONAL, "Link meeting agenda", about_person=False),
+    "linkmeeting.notes": Kind(INFORMATIONAL, "Link meeting notes", about_person=False),
     # Accounts (email only) and escalations.
-    "staff.invitation": Kind(INFORMATIONAL, "Invitation to DualCare"),
-    "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager"),
+    "staff.invitation": Kind(INFORMATIONAL, "Invitation to DualCare", about_person=False),
+    "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager", about_person=False),
 }
 
 
@@ -79,6 +85,12 @@ def needs_action(kind: str) -> bool:
     """Whether an alert of this kind asks "What did you do?" (True for an undeclared kind)."""
     entry = _entry(kind)
     return entry.needs_action if entry is not None else NEEDS_ACTION
+
+
+def about_person(kind: str) -> bool:
+    """Whether an alert of this kind must name the one person it is about (False if undeclared)."""
+    entry = _entry(kind)
+    return entry.about_person if entry is not None else False
 
 
 def label(kind: str) -> str:

@@ -21,6 +21,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# What a person-free email says instead of the person's name.
+SEE_WHO = "Open the record to see who."
+
 
 def new_message_id() -> str:
     """A Message-ID for one outbox row, e.g. <1733…@dualcare.example.org>: random, on the site's
@@ -144,6 +147,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id or 'an address'} ({self.channel}, {self.state})"
+
+    @property
+    def page_body(self) -> str:
+        """The body as the alert pages show it: without the email's "Open the record to see who.",
+        since the page says who (or that) just below it (templates/notifications/_about.html)."""
+        return " ".join(self.body.replace(SEE_WHO, "").split())
 
     @property
     def is_urgent(self) -> bool:

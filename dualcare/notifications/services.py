@@ -134,6 +134,11 @@ def _outbox_rows(
 ) -> list[Notification]:
     """The unsaved outbox rows of one event (see notify)."""
     service_user_id = _person_of(service_user, related)
+    if service_user_id is None and kinds.about_person(kind):
+        # A caller's mistake, the same on every call: the tests of each caller catch it.
+        raise ValueError(
+            f"A {kind} alert is about a person: pass service_user= or a related record with one."
+        )
     needs_action = kinds.needs_action(kind)
     escalate_at = timezone.now() + escalate_after if escalate_after is not None else None
     channels = list(channels)

@@ -1,7 +1,8 @@
 """What a carer gets for each thing a person may share with them, declared once (Triangle of
 Care; DESIGN rule 2). The person's "What your carer can see" page words the choices from it,
-the carer's home page says what they were given from it, and dualcare.access decides what the
-carer's pages show from it, so the words and what happens cannot drift apart."""
+the carer's home page says what they were given from it, staff's record page and the demo's
+logins say what the carer may see from it, and dualcare.access decides what the carer's pages
+show from it, so the words and what happens cannot drift apart."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class CarerShare:
     person_words: str  # what the person ticks on their page, spoken to them ("your")
     carer_words: str  # what the carer is told they can see; {name} is the person's known-as name
     carer_page: str  # the carer's page that shows it (a URL name taking the person's pk)
+    staff_words: str  # what staff are told the carer may see, about the person ("their")
     care_plan_sections: tuple[str, ...] = ()  # the care-plan sections it opens, if any
 
 
@@ -27,6 +29,7 @@ CARER_SHARES: dict[str, CarerShare] = {
         person_words="Your crisis and relapse-prevention plan (from your care plan; not the rest of it)",
         carer_words="{name}'s crisis and relapse-prevention plan",
         carer_page="careplans:carer",
+        staff_words="the crisis and relapse-prevention plan (not the rest of the care plan)",
         care_plan_sections=("crisis",),
     ),
     CarerPermission.Scope.APPOINTMENTS: CarerShare(
@@ -34,12 +37,14 @@ CARER_SHARES: dict[str, CarerShare] = {
         person_words="Your appointments",
         carer_words="{name}'s appointments",
         carer_page="contacts:carer",
+        staff_words="their appointments",
     ),
     CarerPermission.Scope.OUTCOMES: CarerShare(
         record_scope=Scope.OUTCOMES,
         person_words="How you are getting on (your progress scores)",
         carer_words="How {name} is getting on ({name}'s progress scores)",
         carer_page="outcomes:person",
+        staff_words="how they are getting on (their progress scores)",
     ),
 }
 
@@ -61,3 +66,10 @@ def carer_links(scopes, person) -> list[tuple[str, str]]:
         for scope, share in CARER_SHARES.items()
         if scope in scopes
     ]
+
+
+def staff_words(scopes) -> str:
+    """What the carer may see, in the words staff read ("the crisis and relapse-prevention plan
+    (...), their appointments"), in the declaration's order; "nothing" without a grant."""
+    words = [share.staff_words for scope, share in CARER_SHARES.items() if scope in scopes]
+    return ", ".join(words) or "nothing"

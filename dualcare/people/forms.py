@@ -237,6 +237,17 @@ class ServiceUserRegisterForm(NHSForm):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
 
+    def clean_nhs_number(self) -> str:
+        # The number's shape is checked with the other fields, so every error shows at once; the
+        # service checks it again, with whether someone already has it.
+        from .services import nhs_number_clean
+
+        try:
+            nhs_number_clean(self.cleaned_data["nhs_number"])
+        except ApplicationError as error:
+            raise ValidationError(error.message) from None
+        return self.cleaned_data["nhs_number"]
+
 
 class CarerScopesForm(NHSForm):
     scopes = forms.MultipleChoiceField(

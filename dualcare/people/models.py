@@ -396,6 +396,7 @@ class CarerPermission(TimeStampedModel):
 
     carer = models.ForeignKey(Carer, on_delete=models.PROTECT, related_name="permissions")
     scope = models.CharField(max_length=20, choices=Scope.choices)
+
     granted_at = models.DateTimeField(default=timezone.now)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -412,3 +413,10 @@ class CarerPermission(TimeStampedModel):
                 name="one_active_carer_permission_per_scope",
             ),
         ]
+
+    @property
+    def staff_words(self) -> str:
+        """What this grant lets the carer see, as staff read it (people.carer_sharing)."""
+        from .carer_sharing import staff_words
+
+        return staff_words([self.scope])

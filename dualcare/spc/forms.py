@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -22,6 +23,8 @@ MAX_UPLOAD_BYTES = 512 * 1024
 MAX_LABEL = 40
 MAX_ERRORS_SHOWN = 10
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y")
+# A label written as a date in numbers (2026-03-31, 31/03/2026, 31-3-26): it must be a real date.
+DATE_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\d{2})?")
 
 
 @dataclass(frozen=True)
@@ -38,14 +41,15 @@ class Series:
         return out.getvalue()
 
 
-def _label(text: str) -> str:
-    """A date written as people read it (3 Mar 2026); any other label as given."""
+def _label(text: str) -> str | None:
+    """A date written as people read it (3 Mar 2026); any other label as given; None for one
+    written as a date in numbers that is no date (2026-13-45)."""
     for pattern in DATE_FORMATS:
         try:
             return date_format(dt.datetime.strptime(text, pattern).date(), "j M Y")
         except ValueError:
             continue
-    return text
+    return None if DATE_SHAPED.fullmatch(text) else text
 
 
 def _number(text: str) -> float | None:
@@ -107,7 +111,11 @@ def parse_series(text: str) -> Series:
         if len(label) > MAX_LABEL:
             errors.append(f"Line {number}: the date or label must be {MAX_LABEL} characters or fewer.")
             continue
-        labels.append(_label(label) if label else "")
+        shown_label = _label(label) if label else ""
+        if shown_label is None:
+            errors.append(f"Line {number}: '{label}' is not a date. Write it like 2026-03-31 or 31/03/2026.")
+            continue
+        labels.append(shown_label)
         values.append(value)
     if errors:
         more = len(errors) - MAX_ERRORS_SHOWN

@@ -97,7 +97,7 @@ class KeyWorkerJourneyTests:
         with page.expect_navigation():
             page.locator("main form[role='search'] button[type='submit']").click()
         main = page.inner_text("main")
-        assert "Showing 1 to 10 of 10 people" in main and "Testwell" not in page.inner_text("main table")
+        assert "Showing all 10 people" in main and "Testwell" not in page.inner_text("main table")
         assert_accessible(page, "the caseload, searched")
 
         page.fill("input[name='not_seen']", "soon")

@@ -25,6 +25,10 @@ class DemoCarePlanTests:
         # The carer sees the crisis plan only.
         acc = access.care_plan_access(demo.carer_login, sam)
         assert [view.key for view in selectors.version_sections(acc, version) if view.entries] == ["crisis"]
+        # The logins banner of `make run` says so, from the same rule (people.carer_sharing).
+        carer_line = dict(demo_data.logins(demo))["carer"]
+        assert "may see the crisis and relapse-prevention plan (not the rest of the care plan)" in carer_line
+        assert "the care plan only" not in carer_line
 
         states = {}
         for key in ("Kerry Trialby", "Maya Mockley", "Rhys Placemoor", "Alex Sampleton"):

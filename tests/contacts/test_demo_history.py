@@ -54,6 +54,17 @@ def historic():
 
 
 class ContactsHistoryTests:
+    def test_every_alert_about_a_person_records_them_live_and_history_alike(self, loaded):
+        from dualcare.notifications import kinds
+
+        raised = set(Notification.objects.values_list("kind", flat=True))
+        assert {"contacts.missed_collection", "referral.received", "contacts.missed_appointment"} <= raised
+        for kind in raised:
+            if kinds.about_person(kind):
+                assert not Notification.objects.filter(kind=kind, service_user__isnull=True).exists(), kind
+        history = Notification.objects.filter(event_key__startswith="history:")
+        assert history.exists() and not history.filter(service_user__isnull=True).exists()
+
     def test_it_loads_in_bulk_once(self, loaded):
         # How fast is measured by bench/demo_build.py, not asserted here (it failed on a busy machine).
         demo, _ = loaded

@@ -234,6 +234,28 @@ class BookingTests:
         contact = world.service_user.contacts.get()
         assert contact.kind == "home_visit" and timezone.localtime(contact.starts_at).hour == 14
 
+    def _book(self, client, world, day):
+        return client.post(
+            self.url(world),
+            {
+                "team": str(world.cmht_north.pk),
+                "kind": "home_visit",
+                "day_day": day.day,
+                "day_month": day.month,
+                "day_year": day.year,
+                "time": "14:30",
+                "place": "Home",
+            },
+            follow=True,
+        )
+
+    def test_it_promises_a_reminder_only_for_an_appointment_still_to_come(self, client, world):
+        client.force_login(world.keyworker_mh)
+        past = self._book(client, world, timezone.localdate() - dt.timedelta(days=7)).content.decode()
+        assert "no reminder will be sent" in past and "reminded" not in past
+        coming = self._book(client, world, timezone.localdate() + dt.timedelta(days=7)).content.decode()
+        assert "They will be sent a reminder before it." in coming and "the day before" not in coming
+
     def test_bad_input_gets_field_errors_and_nothing_saved(self, client, world):
         client.force_login(world.keyworker_mh)
         page = client.post(

@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
-from linkworkers import services
+from linkworkers import pdf, services
 from linkworkers.models import Attendance, Meeting
 from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, assert_accessible
 
@@ -78,5 +78,7 @@ class LinkMeetingJourneyTests:
         services.dispatches_sweep(older_than=dt.timedelta(seconds=-5))
         notes = [m for m in mail.outbox if m.subject.startswith("Notes") and m.to == [lw.keyworker_sm.email]]
         assert len(notes) == 1
-        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(notes[0].attachments[0][1])).pages)
+        assert notes[0].attachments == []  # the notes stay in DualCare: the email links to them
+        content = pdf.notes_pdf(Meeting.objects.get(pk=lw.meeting.pk), viewer=lw.keyworker_sm)
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
         assert "Joint assessment agreed at the CMHT" in text

@@ -9,8 +9,9 @@ from pypdf import PdfReader
 
 from dualcare import access
 from dualcare.exceptions import ApplicationError
+from dualcare.links import absolute_url
 from dualcare.notifications.models import Notification
-from linkworkers import ics, selectors, services
+from linkworkers import ics, pdf, selectors, services
 from linkworkers.models import Action, AgendaItem, Attendance, Dispatch, Meeting, MeetingSchedule
 
 from .conftest import CASE
@@ -202,8 +203,6 @@ class AgendaTests:
         )
         services.case_notify(meeting=lw.meeting, service_user=lw.service_user, by=lw.keyworker_mh, **CASE)
         services.case_notify(meeting=lw.meeting, service_user=lw.mh_only, by=lw.keyworker_mh, **CASE)
-        from linkworkers import pdf
-
         text = pdf_text(pdf.agenda_pdf(lw.meeting, viewer=lw.keyworker_sm))
         assert "Agenda: Locality link meeting" in text
         assert "Share the housing pathway" in text
@@ -213,8 +212,6 @@ class AgendaTests:
 
     def test_the_emailed_agenda_names_nobody_though_the_downloaded_one_may(self, lw):
         services.case_notify(meeting=lw.meeting, service_user=lw.service_user, by=lw.keyworker_mh, **CASE)
-        from linkworkers import pdf
-
         # Consent allows the name in DualCare, to one of an organisation holding it.
         assert "Sam Testwell" in pdf_text(pdf.agenda_pdf(lw.meeting, viewer=lw.keyworker_sm))
         send_all()  # the invitations
@@ -223,11 +220,12 @@ class AgendaTests:
         send_all()
         agendas = [m for m in mail.outbox if m.subject.startswith("Agenda")]
         assert agendas
+        agenda_url = absolute_url(reverse("linkworkers:agenda_pdf", args=[lw.meeting.pk]))
         for message in agendas:
-            text = pdf_text(message.attachments[0][1])
-            assert "Sam Testwell" not in text and "Testwell" not in text
-            assert "A person aged" in text and "Who should lead the joint assessment?" in text
-            assert "Testwell" not in message.body
+            # The cases stay in DualCare: a link to the agenda, no copy of it.
+            assert message.attachments == []
+            assert agenda_url in message.body
+            assert "Testwell" not in message.body and "joint assessment" not in message.body
 
     def test_it_lets_only_the_chair_edit_the_agenda(self, lw, client):
         client.force_login(lw.keyworker_sm)
@@ -283,9 +281,12 @@ class MinutesTests:
         notes = {m.to[0]: m for m in mail.outbox if m.subject.startswith("Notes")}
         assert lw.keyworker_sm.email in notes  # absent, sent apologies
         assert lw.keyworker_mh.email in notes  # the deputy
-        name, content, mimetype = notes[lw.keyworker_sm.email].attachments[0]
-        assert mimetype == "application/pdf"
-        text = pdf_text(content)
+        # No copy of the notes leaves DualCare: the email links to them, where access is checked.
+        notes_url = absolute_url(reverse("linkworkers:notes_pdf", args=[meeting.pk]))
+        for message in notes.values():
+            assert message.attachments == [] and notes_url in message.body
+            assert "Welcome given." not in message.body and "Circulate the pathway" not in message.body
+        text = pdf_text(pdf.notes_pdf(meeting, viewer=lw.keyworker_sm))
         assert "Welcome given." in text and "Meet monthly." in text and "Circulate the pathway" in text
         assert "Apologies" in text
         assert list(selectors.my_actions(lw.keyworker_sm)) == [action]

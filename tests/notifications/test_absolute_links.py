@@ -79,7 +79,7 @@ class AbsoluteLinksInEveryMessageTests:
         subjects = [message.subject for message in mail.outbox]
         assert any(s.startswith("Invitation: Locality link meeting") for s in subjects), subjects
         assert any(s.startswith("Reset your DualCare password") for s in subjects), subjects
-        assert any(s.startswith("DualCare: Your DualCare account") for s in subjects), subjects
+        assert "DualCare: Choose your password to sign in" in subjects, subjects
         for message in mail.outbox:
             found = links_in(message.body)
             assert found, message.subject

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dualcare.audit.models import AuditEvent
 from dualcare.contacts import services as contact_services
-from dualcare.notifications import services
+from dualcare.notifications import kinds, services
 from dualcare.notifications.models import Notification
 from tests.contacts.helpers import collection, schedule
 
@@ -90,6 +90,39 @@ class NamingTests:
         detail = main(login(world.keyworker_sm).get(reverse("alerts:detail", kwargs={"pk": row.pk})))
         assert "Sampleton" not in detail and "Open the record to see who" in detail
         assert not AuditEvent.objects.filter(action__in=["alert.list", "alert.view"]).exists()
+
+    def test_the_page_names_the_person_without_saying_to_open_the_record_to_see_who(self, world, login):
+        due = collection(world, schedule(world), timezone.localdate())
+        contact_services.contact_record(contact=due, by=world.pharmacist, outcome="missed")
+        row = Notification.objects.get(
+            kind="contacts.missed_collection", recipient=world.keyworker_sm, channel="in_app"
+        )
+        assert "Open the record to see who." in row.body  # the email's person-free words stay
+        detail = main(login(world.keyworker_sm).get(reverse("alerts:detail", kwargs={"pk": row.pk})))
+        assert "About <a" in detail and "Sam Testwell" in detail
+        assert "Open the record to see who" not in detail
+
+    def test_a_referral_alert_records_its_person_for_the_filter(self, world, login):
+        from tests.referrals.helpers import make_referral
+
+        referral = make_referral(world)
+        rows = Notification.objects.filter(kind="referral.received")
+        assert rows and all(row.service_user_id == referral.service_user_id for row in rows)
+        page = main(login(world.keyworker_mh).get(LIST, {"person": str(referral.service_user_id)}))
+        assert "New routine referral for North CMHT" in page
+
+    @pytest.mark.parametrize(
+        "kind", [kind for kind in kinds.ALERT_KINDS if kinds.about_person(kind) and not kind.endswith(".")]
+    )
+    def test_an_alert_about_a_person_is_refused_without_them(self, world, kind):
+        with pytest.raises(ValueError, match="is about a person"):
+            services.notify(
+                event_key=f"test:{kind}",
+                recipients=[world.keyworker_sm],
+                kind=kind,
+                subject="Something happened",
+            )
+        assert not Notification.objects.exists()
 
 
 class InformationalTests:

@@ -102,6 +102,7 @@ class AlertMeasureTests:
             recipients=[world.keyworker_sm],
             kind="careplan.agreed",
             subject="A care plan has been agreed",
+            service_user=world.service_user,
             team=world.sm_team,
             channels=("in_app",),
         )

@@ -87,6 +87,7 @@ class SharedAcknowledgementTests:
             recipients=[team_of_three.keyworker_sm, team_of_three.keyworker_sm2],
             kind="contacts.missed_appointment",
             subject="A missed appointment",
+            service_user=team_of_three.service_user,
             team=team_of_three.sm_team,
             channels=("in_app",),
         )
@@ -102,6 +103,7 @@ class SharedAcknowledgementTests:
             recipients=[team_of_three.keyworker_sm, team_of_three.keyworker_sm2],
             kind="careplan.agreed",
             subject="A care plan has been agreed",
+            service_user=team_of_three.service_user,
             team=team_of_three.sm_team,
             channels=("in_app",),
         )

@@ -355,7 +355,7 @@ class DueAndTeamPageTests:
     def test_it_lists_due_measures_for_my_teams(self, client, world):
         login(client, world.keyworker_mh)
         body = client.get("/outcomes/").content.decode()
-        assert "Assessment HoNOS" in body and "Sam Testwell" in body
+        assert "First HoNOS" in body and "Sam Testwell" in body
 
     def test_it_is_not_found_for_people_who_are_not_staff(self, client, world):
         for user in (world.service_user_login, world.carer):

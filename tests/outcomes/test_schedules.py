@@ -75,7 +75,7 @@ class NextDueTests:
 
     def test_it_uses_honos_stages(self):
         item = due([(D(2026, 1, 10), "assessment")], D(2026, 7, 10), instrument="honos")
-        assert item.kind == "review" and item.words == "review HoNOS"
+        assert item.kind == "review" and item.words == "HoNOS review"
         assert due([(D(2026, 1, 10), "start")], D(2026, 1, 12), instrument="honos").kind == "baseline"
 
 
@@ -122,6 +122,11 @@ class ReminderTests:
         rows = Notification.objects.filter(kind="outcomes.honos_overdue", recipient=world.keyworker_mh)
         assert rows.filter(channel="in_app").count() == 2
         assert "Sam" not in rows.first().subject and "Testwell" not in rows.first().body
+        # Plain English: "Overdue: a first HoNOS ...", "due on 3 October 2026" (no leading zero).
+        row = rows.filter(channel="in_app").first()
+        assert row.subject.startswith("Overdue: a first HoNOS for someone in North CMHT"), row.subject
+        due_on = row.body.split(" was due on ", 1)[1]
+        assert not due_on.startswith("0"), row.body
         assert services.outcomes_send_overdue_reminders(today=later) == 0
         assert (
             Notification.objects.filter(

@@ -44,7 +44,8 @@ class ServiceUserDetailTests:
         assert "Testshire Drug and Alcohol Service" in html and "Recovery Team" in html
         assert "Peer Support, Test Recovery Charity" in html and "Moved to another area" in html
         assert "Care plan" in html and escape(world.keyworker_mh.display_name) in html
-        assert "Pat Testwell (Mother)" in html and "May see: my care plan" in html
+        assert "Pat Testwell (Mother)" in html and "my care plan" not in html
+        assert "May see: the crisis and relapse-prevention plan (not the rest of the care plan)" in html
         event = AuditEvent.objects.filter(action="service_user.view", service_user=world.service_user).first()
         assert AuditEvent.objects.filter(
             action="service_user.view", service_user=world.service_user
@@ -395,6 +396,17 @@ class RegisterPageTests:
             anchor = "#date_of_birth_0" if field == "date_of_birth" else f"#{field}"
             assert f'<a href="{anchor}">' in html and f'id="{field}-error"' in html
         assert ServiceUser.objects.count() == before
+
+    def test_a_bad_nhs_number_shows_with_the_other_errors_at_once(self, world, client):
+        client.force_login(world.keyworker_mh)
+        response = self._post(
+            client, team=world.cmht_north.pk, given_name="", family_name="", nhs_number="123"
+        )
+        errors = response.context["form"].errors
+        assert errors["nhs_number"] == ["Enter a 10-digit NHS number, like 943 476 5919."]
+        assert errors["given_name"] == ["Enter their first name."]
+        assert errors["family_name"] == ["Enter their last name."]
+        assert '<a href="#nhs_number">' in response.content.decode()
 
     def test_it_is_only_for_key_workers_and_link_workers(self, world, client):
         for user, status in [

@@ -468,3 +468,113 @@ class HistorySectionTests:
         html = self.render(rf, world.service_user_login, world.service_user)
         assert "Your referrals" in html and "You were referred to" in html
         assert "Refer to another team" not in html
+
+
+class DraftTests:
+    """A draft's author can finish it from its page: confirm consent, change it, or delete it."""
+
+    def test_a_draft_without_consent_confirms_it_as_it_is_sent(self, world, client):
+        referral = make_referral(world, send=False, consent_confirmed=False)
+        client.force_login(world.keyworker_sm)
+        page = client.get(f"/referrals/{referral.pk}/").content.decode()
+        assert 'name="consent_confirmed"' in page and "The person has agreed to this referral" in page
+        client.post(f"/referrals/{referral.pk}/send/", {"consent_confirmed": "on"})
+        referral.refresh_from_db()
+        assert (referral.state, referral.consent_confirmed) == (State.SENT, True)
+        assert referral.consent_confirmed_by == world.keyworker_sm
+        assert 'name="consent_confirmed"' not in client.get(f"/referrals/{referral.pk}/").content.decode()
+
+    def test_sending_without_consent_links_the_error_to_the_checkbox(self, world, client):
+        referral = make_referral(world, send=False, consent_confirmed=False)
+        client.force_login(world.keyworker_sm)
+        response = client.post(f"/referrals/{referral.pk}/send/")
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert (
+            '<a href="#send-consent_confirmed">Confirm that the person agrees to this referral '
+            "before you send it.</a>" in page
+        )
+        assert 'id="send-consent_confirmed"' in page and 'id="send-consent_confirmed-error"' in page
+        referral.refresh_from_db()
+        assert referral.state == State.DRAFT
+
+    def test_the_author_changes_the_draft_and_sends_it(self, world, client):
+        referral = make_referral(world, send=False, consent_confirmed=False, urgency="")
+        client.force_login(world.keyworker_sm)
+        assert (
+            f'href="/referrals/{referral.pk}/edit/"'
+            in client.get(f"/referrals/{referral.pk}/").content.decode()
+        )
+        form = client.get(f"/referrals/{referral.pk}/edit/")
+        assert form.status_code == 200 and "Low mood and not sleeping" in form.content.decode()
+        response = client.post(
+            f"/referrals/{referral.pk}/edit/",
+            {**VALID, "to_team": world.cmht_south.pk, "reason": "Now hearing voices too."},
+        )
+        assert response.status_code == 302
+        referral.refresh_from_db()
+        assert (referral.state, referral.to_team, referral.urgency) == (
+            State.SENT,
+            world.cmht_south,
+            "urgent",
+        )
+        assert referral.reason == "Now hearing voices too." and referral.consent_confirmed
+
+    def test_saving_a_changed_draft_keeps_it_a_draft(self, world, client):
+        referral = make_referral(world, send=False)
+        client.force_login(world.keyworker_sm)
+        client.post(
+            f"/referrals/{referral.pk}/edit/", {**VALID, "to_team": world.cmht_north.pk, "action": "draft"}
+        )
+        referral.refresh_from_db()
+        assert referral.state == State.DRAFT and referral.reason == VALID["reason"]
+
+    def test_the_author_deletes_a_draft_and_the_audit_keeps_it(self, world, client):
+        referral = make_referral(world, send=False)
+        client.force_login(world.keyworker_sm)
+        assert (
+            f'href="/referrals/{referral.pk}/delete/"'
+            in client.get(f"/referrals/{referral.pk}/").content.decode()
+        )
+        assert client.get(f"/referrals/{referral.pk}/delete/").status_code == 200
+        response = client.post(f"/referrals/{referral.pk}/delete/")
+        assert response.status_code == 302 and response["Location"] == "/referrals/sent/"
+        assert not Referral.objects.filter(pk=referral.pk).exists()
+        assert AuditEvent.objects.filter(action="referral.delete_draft", target_id=str(referral.pk)).exists()
+
+    def test_a_sent_referral_cannot_be_changed_or_deleted(self, world, client):
+        referral = make_referral(world)
+        client.force_login(world.keyworker_sm)
+        page = client.get(f"/referrals/{referral.pk}/").content.decode()
+        assert "/edit/" not in page and "/delete/" not in page
+        assert client.get(f"/referrals/{referral.pk}/edit/").status_code == 404
+        assert client.post(f"/referrals/{referral.pk}/delete/").status_code == 404
+        assert Referral.objects.filter(pk=referral.pk, state=State.SENT).exists()
+
+    def test_other_teams_cannot_change_or_delete_a_draft(self, world, client):
+        referral = make_referral(world, send=False)
+        client.force_login(world.keyworker_mh)  # the receiving team: a draft is not theirs to see
+        assert client.get(f"/referrals/{referral.pk}/edit/").status_code == 404
+        assert client.post(f"/referrals/{referral.pk}/delete/").status_code == 404
+        client.force_login(world.pharmacist)
+        assert client.post(f"/referrals/{referral.pk}/delete/").status_code in (403, 404)
+        assert Referral.objects.filter(pk=referral.pk, state=State.DRAFT).exists()
+
+    def test_a_draft_to_a_team_with_an_open_referral_is_refused(self, world, client):
+        make_referral(world)  # sent to North CMHT
+        client.force_login(world.keyworker_sm)
+        data = {**VALID, "to_team": world.cmht_north.pk, "action": "draft"}
+        response = client.post(f"/referrals/people/{world.sm_only.pk}/new/", data)
+        assert response.status_code == 200
+        assert response.context["form"].errors["to_team"] == [services.OPEN_REFERRAL_EXISTS]
+        assert Referral.objects.count() == 1
+
+    def test_a_draft_cannot_be_changed_to_a_team_with_an_open_referral(self, world, client):
+        make_referral(world)  # sent to North CMHT
+        draft = make_referral(world, send=False, to_team=world.cmht_south)
+        client.force_login(world.keyworker_sm)
+        data = {**VALID, "to_team": world.cmht_north.pk, "action": "draft"}
+        response = client.post(f"/referrals/{draft.pk}/edit/", data)
+        assert response.context["form"].errors["to_team"] == [services.OPEN_REFERRAL_EXISTS]
+        draft.refresh_from_db()
+        assert draft.to_team == world.cmht_south

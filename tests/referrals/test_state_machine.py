@@ -138,11 +138,17 @@ class SendTests:
         assert referral.decide_due_at > referral.acknowledge_due_at
 
     def test_it_refuses_a_second_open_referral_to_the_same_team(self, world):
+        second = make_referral(world, send=False)  # a draft written before the first was sent
         make_referral(world)
-        second = make_referral(world, send=False)
         with pytest.raises(ApplicationError) as refused:
             services.referral_send(referral=second, by=world.keyworker_sm)
         assert refused.value.field == "to_team"
+
+    def test_it_refuses_a_draft_to_a_team_with_an_open_referral_for_the_person(self, world):
+        make_referral(world)
+        with pytest.raises(ApplicationError) as refused:
+            make_referral(world, send=False)
+        assert refused.value.field == "to_team" and refused.value.message == services.OPEN_REFERRAL_EXISTS
 
     def test_it_allows_a_referral_within_the_same_organisation(self, world):
         referral = make_referral(

@@ -129,6 +129,14 @@ class ErrorTests:
         assert "Line 7: &#x27;abc&#x27; is not a number." in page
         assert "Error: Chart your own data" in page
 
+    def test_a_date_that_does_not_exist_is_named_like_a_bad_number(self, client, world):
+        client.force_login(world.keyworker_mh)
+        text = "2026-01-05,3\n2026-13-45,4\n31/02/2026,5\n2026-01-26,6\nWeek 5,7"
+        assert self.errors(post(client, data=text))["data"] == [
+            "Line 2: '2026-13-45' is not a date. Write it like 2026-03-31 or 31/03/2026.",
+            "Line 3: '31/02/2026' is not a date. Write it like 2026-03-31 or 31/03/2026.",
+        ]
+
     def test_several_bad_lines_are_each_named(self, client, world):
         client.force_login(world.keyworker_mh)
         text = "1\n2\nx\n4\n5,6,7\n2026-01-01,\nnan\n8"
