@@ -23,6 +23,15 @@ class StaffChoiceField(forms.ModelChoiceField):
         return user.display_name
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person as "Name, born 14 March 1985, NHS number 943 476 5919": on a list of hundreds,
+    two people of one name (there are such pairs on real caseloads) can be told apart."""
+
+    def label_from_instance(self, person: ServiceUser) -> str:
+        label = f"{person.full_name}, born {person.date_of_birth:%-d %B %Y}"
+        return f"{label}, NHS number {person.nhs_number_display}" if person.nhs_number_display else label
+
+
 def _staff():
     return User.objects.filter(kind=User.Kind.STAFF, is_active=True).order_by("last_name", "first_name")
 
@@ -110,7 +119,7 @@ class TrainingForm(NHSForm):
 
 
 class CaseForm(NHSForm):
-    service_user = forms.ModelChoiceField(
+    service_user = PersonChoiceField(
         queryset=ServiceUser.objects.none(),
         label="Person",
         empty_label="Choose a person on your caseload",

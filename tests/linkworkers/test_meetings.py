@@ -169,6 +169,17 @@ class CaseNotificationTests:
         page = client.get(notify).content.decode()
         assert f'<option value="{lw.mh_only.pk}" selected>' in page
 
+    def test_the_person_list_tells_two_people_of_one_name_apart(self, lw, client):
+        # Found on a walk through the demo: ~300 bare names with identical pairs, no way to tell
+        # which Jo Caseworth is meant. Each is named with their date of birth and NHS number.
+        person = lw.mh_only
+        person.nhs_number = "9434765919"
+        person.save(update_fields=["nhs_number"])
+        client.force_login(lw.keyworker_mh)
+        page = client.get(reverse("linkworkers:notify", args=[lw.meeting.pk])).content.decode()
+        born = f"{person.date_of_birth:%-d %B %Y}"
+        assert f">{person.full_name}, born {born}, NHS number 943 476 5919</option>" in page
+
     def test_a_person_not_on_the_caseload_is_not_chosen(self, lw, client):
         client.force_login(lw.keyworker_mh)
         url = reverse("linkworkers:notify", args=[lw.meeting.pk])
