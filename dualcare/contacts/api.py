@@ -102,7 +102,12 @@ KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values)
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Contacts on this day (YYYY-MM-DD).")
 SEARCH = OpenApiParameter(
     "search",
-    {"type": "string", "maxLength": PeopleSearchForm.base_fields["q"].max_length},
+    {
+        "type": "string",
+        "maxLength": PeopleSearchForm.base_fields["q"].max_length,
+        # The search box refuses hidden characters (dualcare.limits), as free text does.
+        "pattern": limits.no_hidden_characters_pattern(multiline=False),
+    },
     description="Contacts of the people this names: a name (each word starts a given, family or preferred "
     "name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
 )
