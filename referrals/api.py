@@ -17,19 +17,11 @@ from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.paging import IdsFirst
-from dualcare.people.forms import PeopleSearchForm
+from dualcare.people.api_search import SEARCH_SCHEMA, search_param
 from dualcare.people.models import Team, User
 
 from . import selectors, services
 from .models import Handover, Referral, ReferralEvent, State, Urgency
-
-
-def search_param(params) -> str:
-    """The `search` query parameter, checked as the pages' search box checks it (length, NUL)."""
-    form = PeopleSearchForm({"q": params.get("search") or ""})
-    if not form.is_valid():
-        raise ValidationError({"search": form.errors["q"]})
-    return form.cleaned_data["q"]
 
 
 class TeamBriefSerializer(serializers.Serializer):
@@ -283,12 +275,7 @@ STATE = OpenApiParameter("state", OpenApiTypes.STR, enum=[*State.values, "open"]
 TEAM = OpenApiParameter("team", OpenApiTypes.UUID, description="Referrals to or from this team.")
 SEARCH = OpenApiParameter(
     "search",
-    {
-        "type": "string",
-        "maxLength": PeopleSearchForm.base_fields["q"].max_length,
-        # The search box refuses hidden characters (dualcare.limits), as free text does.
-        "pattern": limits.no_hidden_characters_pattern(multiline=False),
-    },
+    SEARCH_SCHEMA,
     description="Referrals of the people this names: a name (each word starts a given, family or "
     "preferred name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
 )

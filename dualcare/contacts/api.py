@@ -20,21 +20,13 @@ from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 from dualcare.paging import IdsFirst
-from dualcare.people.forms import PeopleSearchForm
+from dualcare.people.api_search import SEARCH_SCHEMA, search_param
 
 from . import selectors, services
 from .models import Contact, Kind, Outcome
 
 # The API's three outcomes; "cancelled" says by whom with `cancelled_by`.
 API_OUTCOMES = ["attended", "missed", "cancelled"]
-
-
-def search_param(params) -> str:
-    """The `search` query parameter, checked as the pages' search box checks it (length, NUL)."""
-    form = PeopleSearchForm({"q": params.get("search") or ""})
-    if not form.is_valid():
-        raise ValidationError({"search": form.errors["q"]})
-    return form.cleaned_data["q"]
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -102,12 +94,7 @@ KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values)
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Contacts on this day (YYYY-MM-DD).")
 SEARCH = OpenApiParameter(
     "search",
-    {
-        "type": "string",
-        "maxLength": PeopleSearchForm.base_fields["q"].max_length,
-        # The search box refuses hidden characters (dualcare.limits), as free text does.
-        "pattern": limits.no_hidden_characters_pattern(multiline=False),
-    },
+    SEARCH_SCHEMA,
     description="Contacts of the people this names: a name (each word starts a given, family or preferred "
     "name), an NHS number (with or without spaces) or a date of birth (14/03/1985, 1985-03-14).",
 )
