@@ -26,6 +26,7 @@ import hashlib
 import importlib
 import importlib.util
 import random
+import textwrap
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1064,7 +1065,7 @@ def summary(demo: Demo) -> str:
     lines = [
         f"DualCare demo: {len(demo.organisations)} organisations, {len(demo.teams)} teams, "
         f"{len(demo.staff)} staff, {len(demo.people)} people.",
-        f"Created this run: {made}.",
+        *textwrap.wrap(f"Created this run: {made}.", width=100, subsequent_indent="  "),
         "",
         f"Demo logins (password: {demo.password}):",
     ]

@@ -72,3 +72,18 @@ def test_the_settings_use_it_for_the_filesystem_broker():
         assert settings.CELERY_BROKER_TRANSPORT == "dualcare.broker:Transport"
     else:
         assert not getattr(settings, "CELERY_BROKER_TRANSPORT", None)
+
+
+def test_describing_its_connection_logs_no_warning(tmp_path, caplog):
+    """kombu's own filesystem transport logs "No hostname was supplied" whenever a connection is
+    described (each publish from the demo load did, twice per `make run`)."""
+    ours, _ = channel(tmp_path, "dualcare.broker:Transport")
+    theirs, _ = channel(tmp_path, kombu_filesystem.Transport)
+    with caplog.at_level("WARNING", logger="kombu.connection"):
+        ours.info()
+    assert not caplog.records
+    with caplog.at_level("WARNING", logger="kombu.connection"):
+        theirs.info()
+    assert "No hostname was supplied" in caplog.text
+    ours.release()
+    theirs.release()
