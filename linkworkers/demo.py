@@ -9,6 +9,7 @@ row is looked for by a key that does not depend on today's date, and never made 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from django.utils import timezone
@@ -107,6 +108,8 @@ def build(demo) -> None:
     schedule = MeetingSchedule.objects.filter(title=SCHEDULE_TITLE).first()
     if schedule is None:
         first = _months_ago(today, 2) - dt.timedelta(days=7)
+        # On a Tuesday: monthly meetings fall on the first date's weekday (never a weekend).
+        first -= dt.timedelta(days=(first.weekday() - calendar.TUESDAY) % 7)
         schedule = MeetingSchedule.objects.create(
             title=SCHEDULE_TITLE,
             every=MeetingSchedule.Every.MONTH,

@@ -133,13 +133,16 @@ def my_actions(user: User):
 
 
 def carried_actions(meeting: Meeting):
-    """Actions from earlier meetings still open: reviewed at this one. An action done is not
-    carried forward (the notes of the meeting where it was set show it done)."""
-    return (
-        Action.objects.filter(meeting__starts_at__lt=meeting.starts_at, status=Action.Status.OPEN)
-        .select_related("owner", "meeting")
-        .order_by("due_on")
-    )
+    """Actions still open from earlier meetings of the same series: reviewed at this one. A
+    one-off meeting carries forward those of earlier one-off meetings with the same chair. Another
+    series' actions are that series' business (they were once every open action anywhere). An
+    action done is not carried forward (the notes of the meeting where it was set show it done)."""
+    earlier = Action.objects.filter(meeting__starts_at__lt=meeting.starts_at, status=Action.Status.OPEN)
+    if meeting.schedule_id:
+        earlier = earlier.filter(meeting__schedule_id=meeting.schedule_id)
+    else:
+        earlier = earlier.filter(meeting__schedule__isnull=True, meeting__chair_id=meeting.chair_id)
+    return earlier.select_related("owner", "meeting").order_by("due_on")
 
 
 NOT_RECORDED = "Not recorded"

@@ -367,6 +367,8 @@ def schedule_create(
 ) -> MeetingSchedule:
     if every not in MeetingSchedule.Every.values:
         raise ApplicationError("Choose how often it meets.", field="every")
+    if first_date < clock.today():
+        raise ApplicationError("The first meeting must be today or later.", field="first_date")
     if not 15 <= duration_minutes <= 480:
         raise ApplicationError("A meeting lasts between 15 minutes and 8 hours.", field="duration_minutes")
     schedule = MeetingSchedule.objects.create(

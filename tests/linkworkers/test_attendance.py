@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dualcare.exceptions import ApplicationError
 from linkworkers import pdf, selectors, services
-from linkworkers.models import Attendance
+from linkworkers.models import Attendance, MeetingSchedule
 
 from .test_meetings import past_meeting, pdf_text
 
@@ -99,3 +99,49 @@ class CarriedActionsTests:
         assert list(selectors.carried_actions(lw.meeting)) == [still_open]
         text = pdf_text(pdf.agenda_pdf(lw.meeting, viewer=lw.linkworker_mh))
         assert "Audit the referrals" in text and "Circulate the pathway" not in text
+
+
+class CarriedActionsBySeriesTests:
+    """A meeting reviews its own series' open actions, not every open action anywhere."""
+
+    def schedule(self, lw, title):
+        return services.schedule_create(
+            title=title,
+            every=MeetingSchedule.Every.MONTH,
+            first_date=timezone.localdate() + dt.timedelta(days=1),
+            starts_at=dt.time(14, 0),
+            location="Room 2",
+            chair=lw.linkworker_mh,
+        )
+
+    def open_action(self, lw, meeting, text):
+        return services.action_add(
+            meeting=meeting,
+            description=text,
+            owner=lw.keyworker_sm,
+            due_on=timezone.localdate() + dt.timedelta(days=40),
+            by=meeting.chair,
+        )
+
+    def test_a_series_carries_forward_only_its_own_actions(self, lw):
+        north, south = self.schedule(lw, "North link meeting"), self.schedule(lw, "South link meeting")
+        north_first, north_second = north.meetings.order_by("starts_at")[:2]
+        south_first = south.meetings.order_by("starts_at").first()
+        ours = self.open_action(lw, north_first, "Share the pathway")
+        self.open_action(lw, south_first, "South's own action")
+        self.open_action(lw, past_meeting(lw, days_ago=5), "A one-off meeting's action")
+        assert list(selectors.carried_actions(north_second)) == [ours]
+
+    def test_a_one_off_meeting_carries_forward_its_chairs_one_off_actions(self, lw):
+        mine = self.open_action(lw, past_meeting(lw, days_ago=5), "Mine")
+        other = services.meeting_create(
+            title="Another chair's meeting",
+            starts_at=timezone.now() - dt.timedelta(days=4),
+            duration_minutes=60,
+            location="Room 3",
+            chair=lw.keyworker_sm,
+        )
+        self.open_action(lw, other, "Theirs")
+        series = self.schedule(lw, "A series")
+        self.open_action(lw, series.meetings.order_by("starts_at").first(), "The series'")
+        assert list(selectors.carried_actions(lw.meeting)) == [mine]

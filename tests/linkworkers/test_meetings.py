@@ -74,6 +74,22 @@ class ScheduleTests:
             )
         assert error.value.field == "every"
 
+    def test_it_refuses_a_series_that_starts_in_the_past_and_makes_nothing(self, lw):
+        with pytest.raises(ApplicationError) as error:
+            services.schedule_create(
+                title="Started last week",
+                every=MeetingSchedule.Every.MONTH,
+                first_date=timezone.localdate() - dt.timedelta(days=7),
+                starts_at=dt.time(9),
+                location="Room",
+                chair=lw.linkworker_mh,
+            )
+        assert (error.value.field, str(error.value)) == (
+            "first_date",
+            "The first meeting must be today or later.",
+        )
+        assert not MeetingSchedule.objects.filter(title="Started last week").exists()
+
 
 class InvitationTests:
     def test_it_invites_every_link_worker_and_deputy_once_with_a_calendar_file(self, lw):
