@@ -23,15 +23,6 @@ class StaffChoiceField(forms.ModelChoiceField):
         return user.display_name
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    """A person as "Name, born 14 March 1985, NHS number 943 476 5919": on a list of hundreds,
-    two people of one name (there are such pairs on real caseloads) can be told apart."""
-
-    def label_from_instance(self, person: ServiceUser) -> str:
-        label = f"{person.full_name}, born {person.date_of_birth:%-d %B %Y}"
-        return f"{label}, NHS number {person.nhs_number_display}" if person.nhs_number_display else label
-
-
 def _staff():
     return User.objects.filter(kind=User.Kind.STAFF, is_active=True).order_by("last_name", "first_name")
 
@@ -119,11 +110,15 @@ class TrainingForm(NHSForm):
 
 
 class CaseForm(NHSForm):
-    service_user = PersonChoiceField(
+    # Chosen by the page's search step, then carried in the form (only a person you may notify counts).
+    service_user = forms.ModelChoiceField(
         queryset=ServiceUser.objects.none(),
         label="Person",
-        empty_label="Choose a person on your caseload",
-        error_messages={"required": "Choose the person."},
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Find and choose the person.",
+            "invalid_choice": "Find and choose the person: that one is not on a caseload you may notify.",
+        },
     )
     brief_history = limits.text(
         what="a brief history",

@@ -20,7 +20,9 @@ from django.views.decorators.http import require_POST
 from dualcare import access
 from dualcare.exceptions import ApplicationError
 from dualcare.people.decorators import login_and_404_unless
+from dualcare.people.forms import PeopleSearchForm
 from dualcare.people.models import StaffRole, Team, User
+from dualcare.people.search import search_people
 
 from . import ics, pdf, selectors, services
 from .forms import (
@@ -35,6 +37,9 @@ from .forms import (
     TrainingForm,
 )
 from .models import Action, AgendaItem, Appointment, Meeting
+
+# People a search on the notify page shows at once: enough to pick from, few enough to read.
+NOTIFY_RESULTS = 20
 
 register_viewer = login_and_404_unless(access.linkworkers_can_view_register)
 meeting_viewer = login_and_404_unless(access.linkworkers_can_view_meetings)
@@ -379,31 +384,57 @@ def meeting_ics(request: HttpRequest, pk) -> HttpResponse:
 
 @case_notifier
 def notify_case(request: HttpRequest, pk) -> HttpResponse:
+    """Notify a case in two steps: find the person (a search of the people you may notify, as on
+    the caseload), then write the case. A list of every person on a caseload of hundreds was how a
+    Jo Caseworth came to be chosen for another; the search shows at most NOTIFY_RESULTS at a time."""
     meeting = _meeting_or_404(pk)
     if meeting.state != Meeting.State.SCHEDULED or meeting.starts_at <= timezone.now():
         raise Http404("This meeting is not taking cases.")
-    people = access.linkworkers_notifiable_people(request.user).order_by("family_name", "given_name")
-    # From a person's record: that person chosen already (an opaque id, and only if notifiable).
-    chosen = _person_param(request)
-    initial = {"service_user": chosen} if chosen and people.filter(pk=chosen).exists() else {}
-    form = CaseForm(request.POST or None, people=people, initial=initial)
-    if request.method == "GET":  # the form's choices name everyone on the caseload
-        access.audit_list_read(request.user, list(people), action="linkworkers.notify_form.view")
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        person = data.pop("service_user")
-        try:
-            services.case_notify(meeting=meeting, service_user=person, by=request.user, **data)
-        except ApplicationError as error:
-            form.add_application_error(error)
-        except access.Refused as error:
-            form.add_error("service_user", error.message)
-        else:
-            messages.success(request, "Case notified. It is on the agenda.")
-            if access.linkworkers_can_view_meetings(request.user):
-                return redirect("linkworkers:meeting", pk=meeting.pk)
-            return redirect("linkworkers:upcoming")
-    return render(request, "linkworkers/notify.html", {"form": form, "meeting": meeting})
+    people = access.linkworkers_notifiable_people(request.user)
+    if request.method == "POST":
+        form = CaseForm(request.POST, people=people)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            person = data.pop("service_user")
+            try:
+                services.case_notify(meeting=meeting, service_user=person, by=request.user, **data)
+            except ApplicationError as error:
+                form.add_application_error(error)
+            except access.Refused as error:
+                form.add_error("service_user", error.message)
+            else:
+                messages.success(request, "Case notified. It is on the agenda.")
+                if access.linkworkers_can_view_meetings(request.user):
+                    return redirect("linkworkers:meeting", pk=meeting.pk)
+                return redirect("linkworkers:upcoming")
+        chosen = form.cleaned_data.get("service_user") if "service_user" not in form.errors else None
+    else:
+        # From a person's record or a search result: that person chosen (an opaque id, only if notifiable).
+        chosen_id = _person_param(request)
+        chosen = people.filter(pk=chosen_id).first() if chosen_id else None
+        form = CaseForm(people=people, initial={"service_user": chosen} if chosen else {})
+    context = {"form": form, "meeting": meeting, "chosen": chosen}
+    if chosen is not None:
+        access.audit_list_read(request.user, [chosen], action="linkworkers.notify_form.view")
+    else:
+        search = PeopleSearchForm(request.GET)
+        search.is_valid()
+        query = search.cleaned_data.get("q") or ""
+        found = []
+        if query:
+            found = list(
+                search_people(people, query).order_by("family_name", "given_name", "pk")[: NOTIFY_RESULTS + 1]
+            )
+            access.audit_list_read(
+                request.user, found[:NOTIFY_RESULTS], action="linkworkers.notify_form.search"
+            )
+        context |= {
+            "search": search,
+            "query": query,
+            "found": found[:NOTIFY_RESULTS],
+            "more": len(found) > NOTIFY_RESULTS,
+        }
+    return render(request, "linkworkers/notify.html", context)
 
 
 def _person_param(request: HttpRequest) -> uuid.UUID | None:

@@ -18,6 +18,9 @@ from .conftest import CASE
 
 pytestmark = pytest.mark.django_db
 
+# The notify page with a search: the same whatever the caseload (20 shown in one query, one audit insert).
+QUERIES_NOTIFY_SEARCH = 13
+
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
@@ -183,25 +186,61 @@ class CaseNotificationTests:
         notify = f"{reverse('linkworkers:notify', args=[lw.meeting.pk])}?person={lw.mh_only.pk}"
         assert f'href="{notify}"' in upcoming
         page = client.get(notify).content.decode()
-        assert f'<option value="{lw.mh_only.pk}" selected>' in page
+        assert f'name="service_user" value="{lw.mh_only.pk}"' in page
+        assert lw.mh_only.full_name in page and "Find the person" not in page
 
-    def test_the_person_list_tells_two_people_of_one_name_apart(self, lw, client):
-        # Found on a walk through the demo: ~300 bare names with identical pairs, no way to tell
-        # which Jo Caseworth is meant. Each is named with their date of birth and NHS number.
+    def test_the_person_is_found_by_a_search_that_tells_two_of_one_name_apart(self, lw, client):
+        # Found on a walk through the demo: a list of ~300 bare names with identical pairs, no way
+        # to tell which Jo Caseworth is meant. The page now searches, and names each match with
+        # their date of birth and NHS number.
         person = lw.mh_only
         person.nhs_number = "9434765919"
         person.save(update_fields=["nhs_number"])
         client.force_login(lw.keyworker_mh)
-        page = client.get(reverse("linkworkers:notify", args=[lw.meeting.pk])).content.decode()
-        born = f"{person.date_of_birth:%-d %B %Y}"
-        assert f">{person.full_name}, born {born}, NHS number 943 476 5919</option>" in page
+        url = reverse("linkworkers:notify", args=[lw.meeting.pk])
+        page = client.get(url).content.decode()
+        assert "Find the person" in page and person.full_name not in page
+        assert 'name="service_user"' not in page  # nothing to notify until a person is chosen
+        for query in (person.family_name, "943 476 5919", f"{person.date_of_birth:%d/%m/%Y}"):
+            page = client.get(url, {"q": query}).content.decode()
+            assert f'href="{url}?person={person.pk}"' in page, query
+            assert f"{person.date_of_birth:%-d %B %Y}" in page and "943 476 5919" in page
+        page = client.get(url, {"q": lw.sm_only.family_name}).content.decode()
+        assert f"?person={lw.sm_only.pk}" not in page
+        assert "No one you may notify matches your search." in page
+
+    def test_a_search_shows_at_most_twenty_people_in_constant_queries(
+        self, lw, client, django_assert_num_queries
+    ):
+        from dualcare.audit.models import AuditEvent
+        from linkworkers.views import NOTIFY_RESULTS
+        from tests.factories import person as make_person
+
+        for n in range(NOTIFY_RESULTS + 5):
+            make_person(lw.cmht_north, key_worker=lw.keyworker_mh, family_name=f"Searchby{n:02d}")
+        client.force_login(lw.keyworker_mh)
+        url = reverse("linkworkers:notify", args=[lw.meeting.pk])
+        client.get(url, {"q": "Searchby"})
+        before = AuditEvent.objects.count()
+        with django_assert_num_queries(QUERIES_NOTIFY_SEARCH):
+            page = client.get(url, {"q": "Searchby"}).content.decode()
+        assert page.count("?person=") == NOTIFY_RESULTS
+        assert f"The first {NOTIFY_RESULTS} people who match" in page
+        assert AuditEvent.objects.count() - before == NOTIFY_RESULTS  # one row per person shown
 
     def test_a_person_not_on_the_caseload_is_not_chosen(self, lw, client):
         client.force_login(lw.keyworker_mh)
         url = reverse("linkworkers:notify", args=[lw.meeting.pk])
         for person in (str(lw.sm_only.pk), "not-an-id"):
             page = client.get(url, {"person": person}).content.decode()
-            assert '<option value="" selected>' in page
+            assert "Find the person" in page and 'name="service_user"' not in page
+        response = client.post(url, {"service_user": str(lw.sm_only.pk), **CASE})
+        page = response.content.decode()
+        assert response.status_code == 200 and not lw.meeting.cases.exists()
+        assert (
+            '<a href="#id_q">Find and choose the person: that one is not on a caseload you may notify.</a>'
+            in page
+        )
 
     @pytest.mark.parametrize("who", ["pharmacist", "orgadmin_mh", "service_user_login", "carer"])
     def test_it_refuses_the_notify_page_to_others(self, lw, client, who):
