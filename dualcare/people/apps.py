@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
@@ -6,7 +7,13 @@ from django.db.models.signals import post_migrate
 def _remember_permission_ids(sender, connection=None, using=None, **kwargs) -> None:
     from dualcare.access.roles import remember_permission_ids
 
-    remember_permission_ids(using=connection.alias if connection is not None else using)
+    if connection is not None:
+        # Only a configured database's own connection: not the one Django opens to the
+        # server's maintenance database to create or drop a test database.
+        if connection.alias not in connections.settings or connections[connection.alias] is not connection:
+            return
+        using = connection.alias
+    remember_permission_ids(using=using)
 
 
 class PeopleConfig(AppConfig):

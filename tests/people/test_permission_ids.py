@@ -4,7 +4,7 @@ every migrate or flush), and falls back to a subquery otherwise: the same rows e
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from django.db import connection
+from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import Subquery, Value
 
@@ -30,7 +30,8 @@ class PermissionIdTests:
 
     def test_it_reads_them_when_a_connection_opens(self, monkeypatch):
         monkeypatch.setattr(roles, "_permission_ids", {})
-        connection_created.send(sender=type(connection), connection=connection)
+        real = connections["default"]
+        connection_created.send(sender=type(real), connection=real)
         assert access.permission_id(access.VIEW_RECORD).value == people_permission(access.VIEW_RECORD)
 
     def test_the_same_people_are_visible_with_the_subquery_and_with_the_numbers(self, world, monkeypatch):
