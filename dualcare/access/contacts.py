@@ -35,18 +35,23 @@ from .roles import (
 # person sees their own. The contacts app is imported inside the functions.
 
 
-def contacts_visible_to(user: User, *, people_first: bool = False) -> QuerySet:
-    """Contacts the user may read (appointments and collections). `people_first` for a list
-    across many people (org_written_filter): the same rows, found through the person index."""
+def contacts_visible_to(user: User, *, service_user=None, people_first: bool = False) -> QuerySet:
+    """Contacts the user may read (appointments and collections); of one person with
+    `service_user` (the record's section: each row tested against that person's permission and
+    consent rows rather than a hash of everyone the user may see, org_written_filter).
+    `people_first` for a list across many people: the same rows, found through the person index."""
     from dualcare.contacts.models import Contact
 
     if not is_active_user(user):
         return Contact.objects.none()
     if user.kind == User.Kind.SERVICE_USER:
-        return Contact.objects.filter(service_user__user=user)
+        own = Contact.objects.filter(service_user__user=user)
+        return own if service_user is None else own.filter(service_user=service_user)
     if user.kind != User.Kind.STAFF:
         return Contact.objects.none()
-    return org_written_filter(user, Contact.objects.all(), people_first=people_first)
+    return org_written_filter(
+        user, Contact.objects.all(), service_user=service_user, people_first=people_first
+    )
 
 
 def can_record_contact(user: User, contact) -> bool:

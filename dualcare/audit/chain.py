@@ -20,11 +20,13 @@ left as it is, objects' keys shortest first then by bytes, as jsonb keeps them):
   lists and objects of those. (A float is written as each side writes it, and PostgreSQL
   keeps "2.50" where Python has 2.5: still verifiable, as each database checks its own.)
 
-The database computes the chain, in an insert trigger (migration 0005), so every insert,
-bulk or not, from any process, is chained in the order it is written, and the application
-cannot choose the values. PostgreSQL: a BEFORE INSERT trigger in plpgsql (SQL_FUNCTIONS
-below) holding a transaction-level advisory lock, so concurrent writers chain one after
-the other (each waits for the one before to commit). SQLite (demo and tests): an AFTER INSERT
+The database computes the chain, in insert triggers (migrations 0005 and 0007), so every
+insert, bulk or not, from any process, is chained in the order it is written, and the
+application cannot choose the values. PostgreSQL: plpgsql triggers (SQL_FUNCTIONS below), once
+per INSERT statement taking a transaction-level advisory lock, so concurrent writers chain one
+after the other (each waits for the one before to commit), and reading the chain's head; then
+per row only the hash. (A row trigger that locked and read the head for every row cost a list
+page writing 25-50 rows that many index reads; issue 15.) SQLite (demo and tests): an AFTER INSERT
 trigger calling `audit_event_hash`, the Python function below registered on each connection;
 it runs inside the INSERT, under SQLite's write lock. `audit_verify` recomputes each row's
 hash with the same function its database's trigger used.
@@ -55,9 +57,10 @@ CANONICAL_FIELDS = (
     "prev_hash",
 )
 
-# The same canonical form in SQL, installed by migration 0005: a change here needs a new
-# migration that runs it again. {schema} is where the migration runs (the trigger function
-# runs as its owner, so its search path is fixed rather than the caller's).
+# The same canonical form in SQL, and the chain's triggers, installed by migration 0007 (0005
+# installed their first form): a change here needs a new migration that runs it again. {schema}
+# is where the migration runs (the functions run with it as their search path, or name it, rather
+# than the caller's).
 SQL_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION audit_event_hash(e audit_auditevent) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -76,10 +79,10 @@ LANGUAGE sql STABLE AS $$
     )::text, 'UTF8')), 'hex')
 $$;
 
--- One writer at a time, to the end of its transaction: the lock is the chain's order. The
--- last row is found through the unique index on seq (rows this statement already inserted
--- included), so a long transaction costs no more per row than a short one.
-CREATE OR REPLACE FUNCTION audit_event_chain() RETURNS trigger
+-- Once per INSERT statement, before its first row: one writer at a time, to the end of its
+-- transaction (the lock is the chain's order), and the chain's head (the last row's seq and
+-- hash, through the unique index on seq) read once, into a setting local to the transaction.
+CREATE OR REPLACE FUNCTION audit_event_chain_head() RETURNS trigger
 LANGUAGE plpgsql SET search_path = {schema}, pg_temp AS $$
 DECLARE
     last_seq bigint;
@@ -87,14 +90,31 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('dualcare.audit_chain'));
     SELECT seq, hash INTO last_seq, last_hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1;
-    NEW.seq := coalesce(last_seq, 0) + 1;
-    NEW.prev_hash := coalesce(last_hash, repeat('0', 64));
-    NEW.hash := audit_event_hash(NEW);
+    PERFORM set_config(
+        'dualcare.audit_chain_head',
+        coalesce(last_seq, 0)::text || ' ' || coalesce(last_hash, repeat('0', 64)),
+        true
+    );
+    RETURN NULL;
+END;
+$$;
+
+-- Each row of the statement follows the head and becomes it: no lock and no read of the table
+-- per row. (The setting is the transaction's own; a statement that set it by hand between its
+-- rows could only chain a row to the wrong place, which audit_verify reports, not hide one.)
+CREATE OR REPLACE FUNCTION audit_event_chain() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    head text := current_setting('dualcare.audit_chain_head');
+BEGIN
+    NEW.seq := split_part(head, ' ', 1)::bigint + 1;
+    NEW.prev_hash := split_part(head, ' ', 2);
+    NEW.hash := {schema}.audit_event_hash(NEW);
+    PERFORM set_config('dualcare.audit_chain_head', NEW.seq::text || ' ' || NEW.hash, true);
     RETURN NEW;
 END;
 $$;
 """
-
 
 # SQLite: the same chain, by an AFTER INSERT trigger (SQLite's BEFORE triggers cannot set
 # NEW), within the INSERT statement and so under the database's write lock.

@@ -8,6 +8,41 @@ from django.db import migrations
 
 from dualcare.audit import chain
 
+# The functions as this migration first installed them (chain.SQL_FUNCTIONS is their current
+# form, installed by 0007): a row trigger that locks and reads the head for every row.
+SQL_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION audit_event_hash(e audit_auditevent) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT encode(sha256(convert_to(json_build_array(
+        e.id,
+        to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        e.actor_id,
+        e.organisation_id,
+        e.action,
+        e.outcome,
+        e.service_user_id,
+        e.target_type,
+        e.target_id,
+        e.detail,
+        e.prev_hash
+    )::text, 'UTF8')), 'hex')
+$$;
+
+CREATE OR REPLACE FUNCTION audit_event_chain() RETURNS trigger
+LANGUAGE plpgsql SET search_path = {schema}, pg_temp AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('dualcare.audit_chain'));
+    SELECT seq, hash INTO last_seq, last_hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.prev_hash := coalesce(last_hash, repeat('0', 64));
+    NEW.hash := audit_event_hash(NEW);
+    RETURN NEW;
+END;
+$$;
+"""
 TRIGGERS = """
 CREATE TRIGGER audit_event_no_truncate
     BEFORE TRUNCATE ON audit_auditevent
@@ -52,7 +87,7 @@ def forwards(apps, schema_editor):
         with schema_editor.connection.cursor() as cursor:
             cursor.execute("SELECT quote_ident(current_schema())")
             schema = cursor.fetchone()[0]
-        schema_editor.execute(chain.SQL_FUNCTIONS.replace("{schema}", schema), None)
+        schema_editor.execute(SQL_FUNCTIONS.replace("{schema}", schema), None)
         schema_editor.execute(CHAIN_EXISTING, None)
         schema_editor.execute(TRIGGERS, None)
         return

@@ -20,10 +20,8 @@ def contacts_section(context, person, heading_level: int = 2):
     is_own = getattr(user, "kind", "") == "service_user"
     if is_own:
         return {"person": person, "is_own": True, "heading_level": heading_level}
-    visible = (
-        access.contacts_visible_to(user)
-        .filter(service_user=person)
-        .select_related("team", "staff", "schedule", "outcome_recorded_by")
+    visible = access.contacts_visible_to(user, service_user=person).select_related(
+        "team", "staff", "schedule", "outcome_recorded_by"
     )
     now = timezone.now()
     coming = list(
