@@ -1,7 +1,6 @@
 """The reminder scan in batches: each appointment reminded once, by the way each person prefers,
 and a batch costs the same queries however many appointments it holds."""
 
-import datetime as dt
 import os
 import threading
 
