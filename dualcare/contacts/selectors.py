@@ -222,12 +222,15 @@ def disengaged_people(
     Annotated with last_attended and involved_since; one query however many people."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=days)
+    attended = Contact.objects.filter(service_user=OuterRef("pk"), outcome=Outcome.ATTENDED)
+    # Seen lately (most people) is one probe of the (service_user, outcome, starts_at) index, where
+    # testing the latest attended contact (last_attended) against the cutoff and then for none at
+    # all took two, and the first involvement's start a third (issue 15).
     return (
         with_last_contact(search_people(access.service_users_visible_to(user), search))
         .filter(Exists(Involvement.objects.filter(service_user=OuterRef("pk"), end__isnull=True)))
-        .filter(
-            Q(last_attended__lt=cutoff) | Q(last_attended__isnull=True, involved_since__lte=cutoff.date())
-        )
+        .filter(~Exists(attended.filter(starts_at__gte=cutoff)))
+        .filter(Q(Exists(attended)) | Q(involved_since__lte=cutoff.date()))
         .order_by(Coalesce("last_attended", Cast("involved_since", DateTimeField())).asc(), "family_name")
     )
 
