@@ -237,31 +237,21 @@ def notify_addresses(events: list[dict]) -> int:
 
 
 def _address_row(
-    *,
-    event_key: str,
-    channel: str,
-    to_address: str,
-    kind: str,
-    subject: str,
-    body: str = "",
-    url: str = "",
-    related: models.Model | None = None,
+    *, to_address: str, channel: str, subject: str, related: models.Model | None = None, **message
 ) -> Notification | None:
-    """The unsaved outbox row of one event to an address (see notify_address); None without one."""
+    """The unsaved outbox row of one event to an address (see notify_address: the message is its
+    event_key, kind, body and url); None without an address."""
     to_address = (to_address or "").strip()
     if not to_address or channel == Notification.Channel.IN_APP:
         return None
     return Notification(
-        event_key=event_key,
         recipient=None,
         to_address=to_address,
         channel=channel,
-        kind=kind,
         subject=subject[:200],
-        body=body,
-        url=url,
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
+        **message,
     )
 
 
