@@ -17,6 +17,7 @@ from dualcare import access, limits
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.paging import IdsFirst
+from dualcare.people.api import OrganisationBriefSerializer
 from dualcare.people.api_search import SEARCH_SCHEMA, search_param
 from dualcare.people.models import Team, User
 
@@ -27,11 +28,9 @@ from .models import Handover, Referral, ReferralEvent, State, Urgency
 class TeamBriefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
-    organisation = serializers.SerializerMethodField()
-
-    def get_organisation(self, team) -> dict:
-        org = team.organisation
-        return {"id": str(org.pk), "name": org.name, "kind": org.kind}
+    # The people API's brief (id, name, kind), typed in the schema where a method's dict was an
+    # object of anything.
+    organisation = OrganisationBriefSerializer(read_only=True)
 
 
 class PersonBriefSerializer(serializers.Serializer):

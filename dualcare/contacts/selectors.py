@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
     Case,
-    Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     Min,
     OuterRef,
     Q,
@@ -43,7 +46,7 @@ def contacts_listed() -> QuerySet[Contact]:
     return Contact.objects.select_related(*LIST_RELATED)
 
 
-def _my_pharmacies_collections(user: User, **conditions) -> QuerySet[Contact]:
+def _my_pharmacies_collections(user: User, *rows: Q, **conditions) -> QuerySet[Contact]:
     """Collections at the user's pharmacies, as contacts_for(user) would show them: the same
     consent rule (access.org_written_rows_of_one, held equal to org_written_filter by
     tests/people/test_org_written_rows_of_one.py) tested row by row on the pharmacy's rows, which
@@ -51,12 +54,12 @@ def _my_pharmacies_collections(user: User, **conditions) -> QuerySet[Contact]:
     testing it on every collection of the trust that day (20,000 read to show 332; issue 15);
     the teams as an array (dualcare.sql.InArray) so that index reads only their rows."""
     teams = access.contact_teams_of(user, collections=True).order_by().values("pk")
-    collections = Contact.objects.filter(InArray("team_id", teams), kind=Kind.COLLECTION, **conditions)
+    collections = Contact.objects.filter(InArray("team_id", teams), *rows, kind=Kind.COLLECTION, **conditions)
     return access.org_written_rows_of_one(user, collections).select_related(*LIST_RELATED)
 
 
 def pharmacy_today(user: User, *, day: dt.date | None = None) -> QuerySet[Contact]:
-    """Collections due today at the user's pharmacies, unrecorded first, then by name."""
+    """Collections due today at the user's pharmacies, by name."""
     day = day or timezone.localdate()
     return _my_pharmacies_collections(user, due_on=day).order_by(
         "service_user__family_name", "service_user__given_name"
@@ -77,36 +80,77 @@ class CollectionState:
     ]
 
 
-_STATE_FILTERS = {
-    CollectionState.TO_RECORD: Q(outcome=""),
-    CollectionState.RECORDED: ~Q(outcome=""),
-    CollectionState.MISSED: Q(outcome=Outcome.MISSED),
+# Whether a collection of the day, by its outcome, is in each state.
+_IN_STATE = {
+    CollectionState.TO_RECORD: lambda outcome: not outcome,
+    CollectionState.RECORDED: lambda outcome: bool(outcome),
+    CollectionState.MISSED: lambda outcome: outcome == Outcome.MISSED,
 }
 
 
-def pharmacy_today_counts(collections: QuerySet[Contact]) -> dict:
-    """How many of the day's collections there are in all, still to record, recorded and missed:
-    one query."""
-    return collections.order_by().aggregate(
-        total=Count("pk"),
-        to_record=Count("pk", filter=_STATE_FILTERS[CollectionState.TO_RECORD]),
-        recorded=Count("pk", filter=_STATE_FILTERS[CollectionState.RECORDED]),
-        missed=Count("pk", filter=_STATE_FILTERS[CollectionState.MISSED]),
-    )
+@dataclass
+class PharmacyDay:
+    """What the pharmacy's page shows: how many of the day's collections there are in all, still
+    to record, recorded and missed; the page of them searched and narrowed to one state (still to
+    record first, then by name); and those not recorded from earlier days (oldest first)."""
+
+    counts: dict
+    page: Page
+    not_recorded: list[Contact]
 
 
-def pharmacy_today_filtered(collections: QuerySet[Contact], *, search: str = "", state: str = "") -> QuerySet:
-    """The day's collections searched by the person's name, NHS number or date of birth, and
-    narrowed to one state; those still to record first, then by name."""
+def pharmacy_day(
+    user: User,
+    *,
+    day: dt.date | None = None,
+    search: str = "",
+    state: str = "",
+    page_number=None,
+    per_page: int = 25,
+    not_recorded_limit: int = 50,
+    days: int = 7,
+) -> PharmacyDay:
+    """The pharmacy's page in two queries, whatever the pharmacy's size: the first reads, with the
+    consent rule once, the id, day and outcome of the day's collections and of those still not
+    recorded from the `days` days before (and whether `search`, a name, NHS number or date of
+    birth, names the person), in the order the page shows them; the second the rows shown, by id.
+    The counts, the state chosen and the page are taken from the first in Python (issue 15: four
+    queries each compiling and running the rule was most of the page)."""
+    day = day or timezone.localdate()
+    earlier = Q(outcome="", due_on__lt=day, due_on__gte=day - dt.timedelta(days=days))
+    rows = _my_pharmacies_collections(user, Q(due_on=day) | earlier)
+    named = Value(True)
     if search:
-        collections = collections.filter(service_user__in=search_people(ServiceUser.objects.all(), search))
-    if state in _STATE_FILTERS:
-        collections = collections.filter(_STATE_FILTERS[state])
-    return collections.order_by(
+        named = ExpressionWrapper(
+            Q(service_user__in=search_people(ServiceUser.objects.all(), search)), output_field=BooleanField()
+        )
+    found = rows.annotate(named=named).order_by(
+        Case(When(due_on=day, then=Value(0)), default=Value(1)),
         Case(When(outcome="", then=Value(0)), default=Value(1)),
+        "due_on",
         "service_user__family_name",
         "service_user__given_name",
         "pk",
+    )
+    today, earlier_ids = [], []
+    for pk, due_on, outcome, is_named in found.values_list("pk", "due_on", "outcome", "named"):
+        if due_on == day:
+            today.append((pk, outcome, is_named))
+        else:
+            earlier_ids.append(pk)
+    earlier_ids = earlier_ids[:not_recorded_limit]
+    counts = {
+        "total": len(today),
+        **{name: sum(1 for _, outcome, _ in today if test(outcome)) for name, test in _IN_STATE.items()},
+    }
+    shown = _IN_STATE.get(state, lambda outcome: True)
+    page = Paginator(
+        [pk for pk, outcome, is_named in today if is_named and shown(outcome)], per_page
+    ).get_page(page_number)
+    by_pk = contacts_listed().in_bulk([*page.object_list, *earlier_ids])
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    return PharmacyDay(
+        counts=counts, page=page, not_recorded=[by_pk[pk] for pk in earlier_ids if pk in by_pk]
     )
 
 
@@ -178,12 +222,15 @@ def disengaged_people(
     Annotated with last_attended and involved_since; one query however many people."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=days)
+    attended = Contact.objects.filter(service_user=OuterRef("pk"), outcome=Outcome.ATTENDED)
+    # Seen lately (most people) is one probe of the (service_user, outcome, starts_at) index, where
+    # testing the latest attended contact (last_attended) against the cutoff and then for none at
+    # all took two, and the first involvement's start a third (issue 15).
     return (
         with_last_contact(search_people(access.service_users_visible_to(user), search))
         .filter(Exists(Involvement.objects.filter(service_user=OuterRef("pk"), end__isnull=True)))
-        .filter(
-            Q(last_attended__lt=cutoff) | Q(last_attended__isnull=True, involved_since__lte=cutoff.date())
-        )
+        .filter(~Exists(attended.filter(starts_at__gte=cutoff)))
+        .filter(Q(Exists(attended)) | Q(involved_since__lte=cutoff.date()))
         .order_by(Coalesce("last_attended", Cast("involved_since", DateTimeField())).asc(), "family_name")
     )
 

@@ -26,7 +26,7 @@ from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.models import Notification
 from dualcare.notifications.services import (
     notify,
-    notify_address,
+    notify_addresses,
     notify_configured,
     notify_many,
     team_managers,
@@ -834,11 +834,18 @@ def _close_not_recorded_alerts(contact: Contact, by: User) -> int:
     )
 
 
-def reminders_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+# Appointments reminded per transaction: one claim, one read of the people, one INSERT of in-app
+# rows and one of text and email rows, and one hand-over for each batch.
+REMINDER_BATCH = 100
+
+
+def reminders_send(*, now: dt.datetime | None = None, limit: int = 500, batch: int = REMINDER_BATCH) -> int:
     """Remind people of appointments coming up, by the way they like to be contacted.
 
-    Each appointment is claimed once (conditional UPDATE on reminder_claimed_at) in the same
-    transaction as its outbox rows. Returns reminders claimed."""
+    Appointments are handled `batch` at a time, each batch claimed (a locking read that skips rows
+    another scan holds, then a conditional UPDATE of reminder_claimed_at) in the same transaction
+    as its outbox rows, whose event keys back the claim: each appointment is reminded once, however
+    many scans run at once. Returns reminders claimed."""
     now = now or timezone.now()
     widest = dt.timedelta(
         hours=max(
@@ -860,60 +867,76 @@ def reminders_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         .order_by("starts_at")[:limit]
     )
     rules = rules_for({contact.team.organisation_id for contact in due})
-    sent = 0
-    for contact in due:
-        if contact.starts_at > now + dt.timedelta(
-            hours=rules[contact.team.organisation_id].reminder_hours_before
-        ):
-            continue
-        with transaction.atomic():
-            if not Contact.objects.filter(pk=contact.pk, reminder_claimed_at__isnull=True).update(
-                reminder_claimed_at=now
-            ):
-                continue
-            _remind(contact)
-            sent += 1
-    return sent
+    due = [
+        contact
+        for contact in due
+        if contact.starts_at
+        <= now + dt.timedelta(hours=rules[contact.team.organisation_id].reminder_hours_before)
+    ]
+    return sum(_remind_batch(due[start : start + batch], now=now) for start in range(0, len(due), batch))
 
 
-def _remind(contact: Contact) -> None:
-    person = ServiceUser.objects.select_related("user").get(pk=contact.service_user_id)
+@transaction.atomic
+def _remind_batch(contacts: list[Contact], *, now: dt.datetime) -> int:
+    """Claim the batch's appointments not yet claimed, and remind each person: returns how many.
+    One held by another scan right now is skipped (that scan reminds it)."""
+    claimable = Contact.objects.filter(
+        pk__in=[contact.pk for contact in contacts], reminder_claimed_at__isnull=True
+    )
+    claimed = set(claimable.select_for_update(skip_locked=True).order_by().values_list("pk", flat=True))
+    if not claimed:
+        return 0
+    if claimable.filter(pk__in=claimed).update(reminder_claimed_at=now) != len(claimed):
+        # Only a database without row locks lets another scan claim some of them in between:
+        # nothing of this batch is written, and the next scan has what is left.
+        transaction.set_rollback(True)
+        return 0
+    contacts = [contact for contact in contacts if contact.pk in claimed]
+    people = ServiceUser.objects.select_related("user").in_bulk(
+        {contact.service_user_id for contact in contacts}
+    )
+    texts = notify_configured(Notification.Channel.SMS)
+    in_app, addressed = [], []
+    for contact in contacts:
+        person = people[contact.service_user_id]
+        message = _reminder_message(contact)
+        if person.user is not None and person.user.is_active:
+            in_app.append(
+                {
+                    **message,
+                    "recipients": [person.user],
+                    "url": "/contacts/mine/",
+                    "channels": (Notification.Channel.IN_APP,),
+                }
+            )
+        channel, address = _reminder_address(person, texts=texts)
+        if address:
+            addressed.append({**message, "channel": channel, "to_address": address})
+    notify_many(in_app, return_rows=False)
+    notify_addresses(addressed)
+    return len(contacts)
+
+
+def _reminder_message(contact: Contact) -> dict:
+    """A reminder's words: the person's own appointment, in plain language."""
     when = f"{timezone.localtime(contact.starts_at):%A %-d %B at %H:%M}"
     place = f", at {contact.place}" if contact.place else ""
-    subject = f"Reminder: your appointment on {when}"
-    body = f"You have a {contact.get_kind_display().lower()} with {contact.team.name} on {when}{place}."
-    key = f"contacts:reminder:{contact.pk}"
-    method = person.preferred_contact_method
+    return {
+        "event_key": f"contacts:reminder:{contact.pk}",
+        "kind": "contacts.reminder",
+        "subject": f"Reminder: your appointment on {when}",
+        "body": f"You have a {contact.get_kind_display().lower()} with {contact.team.name} on {when}{place}.",
+        "related": contact,
+    }
+
+
+def _reminder_address(person: ServiceUser, *, texts: bool) -> tuple[str, str]:
+    """(channel, address) of a reminder sent beyond DualCare, as the person prefers to be contacted:
+    a text (when GOV.UK Notify is set up for texts) or an email; ("", "") when neither."""
     Method = ServiceUser.ContactMethod
-    if person.user is not None and person.user.is_active:
-        notify(
-            event_key=key,
-            recipients=[person.user],
-            kind="contacts.reminder",
-            subject=subject,
-            body=body,
-            url="/contacts/mine/",
-            related=contact,
-            channels=(Notification.Channel.IN_APP,),
-        )
-    if method == Method.SMS and person.phone and notify_configured(Notification.Channel.SMS):
-        notify_address(
-            event_key=key,
-            channel=Notification.Channel.SMS,
-            to_address=person.phone,
-            kind="contacts.reminder",
-            subject=subject,
-            body=body,
-            related=contact,
-        )
-    elif method == Method.EMAIL:
+    if person.preferred_contact_method == Method.SMS and person.phone and texts:
+        return Notification.Channel.SMS, person.phone
+    if person.preferred_contact_method == Method.EMAIL:
         address = person.email or (person.user.email if person.user is not None else "")
-        notify_address(
-            event_key=key,
-            channel=Notification.Channel.EMAIL,
-            to_address=address,
-            kind="contacts.reminder",
-            subject=subject,
-            body=body,
-            related=contact,
-        )
+        return Notification.Channel.EMAIL, address
+    return "", ""

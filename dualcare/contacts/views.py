@@ -70,28 +70,31 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
     form = PharmacyTodayFilterForm(request.GET)
     form.is_valid()
     search, state = form.cleaned_data.get("q") or "", form.cleaned_data.get("state") or ""
-    day = selectors.pharmacy_today(request.user, day=today)
-    counts = selectors.pharmacy_today_counts(day)
-    page = Paginator(
-        selectors.pharmacy_today_filtered(day, search=search, state=state), PHARMACY_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    collections = list(page.object_list)
-    not_recorded = list(selectors.pharmacy_not_recorded(request.user, day=today)[:PAGE_SIZE])
+    day = selectors.pharmacy_day(
+        request.user,
+        day=today,
+        search=search,
+        state=state,
+        page_number=request.GET.get("page"),
+        per_page=PHARMACY_PAGE_SIZE,
+        not_recorded_limit=PAGE_SIZE,
+    )
+    collections = day.page.object_list
     # One row per person on the page, not one row naming nobody (rule 6).
-    access.audit_list_read(request.user, [*collections, *not_recorded], action="contacts.pharmacy.list")
+    access.audit_list_read(request.user, [*collections, *day.not_recorded], action="contacts.pharmacy.list")
     return render(
         request,
         "contacts/pharmacy_today.html",
         {
             "today": today,
             "form": form,
-            "page": page,
-            "counts": counts,
+            "page": day.page,
+            "counts": day.counts,
             "query": form.query_string(),
             "filtered": bool(search or state),
             "to_record": [c for c in collections if not c.outcome],
             "recorded": [c for c in collections if c.outcome],
-            "not_recorded": not_recorded,
+            "not_recorded": day.not_recorded,
         },
     )
 

@@ -190,32 +190,69 @@ def notify_address(
 ) -> Notification | None:
     """One outbox row to an address (a phone number or email) rather than a login, e.g. a reminder
     to a person who does not use DualCare. Idempotent on (event_key, channel, address)."""
-    to_address = (to_address or "").strip()
-    if not to_address or channel == Notification.Channel.IN_APP:
-        return None
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                event_key=event_key,
-                recipient=None,
-                to_address=to_address,
-                channel=channel,
-                kind=kind,
-                subject=subject[:200],
-                body=body,
-                url=url,
-                related_type=related._meta.label_lower if related is not None else "",
-                related_id=str(related.pk) if related is not None else "",
-            )
-        ],
-        ignore_conflicts=True,
+    row = _address_row(
+        event_key=event_key,
+        channel=channel,
+        to_address=to_address,
+        kind=kind,
+        subject=subject,
+        body=body,
+        url=url,
+        related=related,
     )
+    if row is None:
+        return None
+    Notification.objects.bulk_create([row], ignore_conflicts=True)
     row = Notification.objects.get(
-        event_key=event_key, recipient__isnull=True, to_address=to_address, channel=channel
+        event_key=event_key, recipient__isnull=True, to_address=row.to_address, channel=channel
     )
     if row.state == Notification.State.PENDING:
         transaction.on_commit(lambda: _hand_over([str(row.pk)]))
     return row
+
+
+def notify_addresses(events: list[dict]) -> int:
+    """notify_address() for several events (each a dict of its arguments) in one INSERT and one
+    SELECT, handed over to the broker once: a scan's batch of reminders. Idempotent as
+    notify_address. Returns how many of the events' rows are pending delivery."""
+    rows = [row for event in events if (row := _address_row(**event)) is not None]
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    asked = {(row.event_key, row.channel, row.to_address) for row in rows}
+    pending_ids = [
+        str(pk)
+        for pk, *key in Notification.objects.filter(
+            event_key__in={row.event_key for row in rows},
+            recipient__isnull=True,
+            state=Notification.State.PENDING,
+        )
+        .order_by()
+        .values_list("pk", "event_key", "channel", "to_address")
+        if tuple(key) in asked
+    ]
+    if pending_ids:
+        transaction.on_commit(lambda: _hand_over(pending_ids))
+    return len(pending_ids)
+
+
+def _address_row(
+    *, to_address: str, channel: str, subject: str, related: models.Model | None = None, **message
+) -> Notification | None:
+    """The unsaved outbox row of one event to an address (see notify_address: the message is its
+    event_key, kind, body and url); None without an address."""
+    to_address = (to_address or "").strip()
+    if not to_address or channel == Notification.Channel.IN_APP:
+        return None
+    return Notification(
+        recipient=None,
+        to_address=to_address,
+        channel=channel,
+        subject=subject[:200],
+        related_type=related._meta.label_lower if related is not None else "",
+        related_id=str(related.pk) if related is not None else "",
+        **message,
+    )
 
 
 def notify_configured(channel: str) -> bool:

@@ -170,3 +170,35 @@ class ContactsApiSearchTests:
         appointment(world, by=world.keyworker_sm, team=world.sm_team, person=world.sm_only)
         assert as_user(api, world.keyworker_mh).get(API, {"search": "Mockridge"}).json()["count"] == 0
         assert as_user(api, world.keyworker_sm).get(API, {"search": "Mockridge"}).json()["count"] == 1
+
+
+class NotSeenLatelyRuleTests:
+    def test_it_lists_those_last_seen_before_the_cutoff_or_never_seen_since_long_involved(self, world):
+        from dualcare.contacts import services
+
+        long_ago = timezone.localdate() - dt.timedelta(days=60)
+        people = {
+            name: person(world.cmht_north, key_worker=world.keyworker_mh, given_name=name, family_name="Case")
+            for name in ("Seenlong", "Seenlately", "Neverold", "Nevernew", "Seenonce")
+        }
+        Involvement.objects.filter(
+            service_user__in=[people[name] for name in ("Seenlong", "Seenlately", "Neverold", "Seenonce")]
+        ).update(start=long_ago)
+
+        def attended(name, days_ago):
+            contact = appointment(world, person=people[name], hours=-24 * days_ago)
+            services.contact_record(contact=contact, by=world.keyworker_mh, outcome="attended")
+
+        attended("Seenlong", 40)
+        attended("Seenlately", 40)
+        attended("Seenlately", 3)
+        attended("Seenonce", 27)  # within the 28 days
+        missed = appointment(world, person=people["Neverold"], hours=-24 * 2)
+        services.contact_record(contact=missed, by=world.keyworker_mh, outcome="missed")  # not attended
+        listed = [
+            row.given_name
+            for row in selectors.disengaged_people(world.keyworker_mh, days=28)
+            if row.family_name == "Case"
+        ]
+        # Oldest contact (or involvement, when never seen) first.
+        assert listed == ["Neverold", "Seenlong"]

@@ -1,6 +1,7 @@
 """The pharmacy's collections today, a page at a time: the count, the search by name, the choice of
 state, the filters kept across pages and after recording one, and a query count that does not grow."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -133,14 +134,39 @@ class PharmacyTodayListTests:
         collection(world, schedule(world), timezone.localdate())
         _customers(world, 2)
         client.force_login(world.pharmacist)
-        # session, user, role check (the page); my pharmacies' collections: the day's counts, the
-        # page's count, the page, those not recorded from earlier days; roles and unread alerts for
-        # the header; the session save (savepoint, update, release); the audit of the page (acting
-        # organisations, insert). The contacts visibility filter is inside each collections query.
-        with django_assert_num_queries(14) as three:
+        # session, user, role check (the page); my pharmacies' collections: the ids, days and
+        # outcomes of the day's and of those not recorded from earlier days (the consent rule inside
+        # it), then the rows shown by id; roles and unread alerts for the header; the session save
+        # (savepoint, update, release); the audit of the page (acting organisations, insert).
+        with django_assert_num_queries(12) as three:
             response = client.get(URL, {"state": "to_record"})
         assert len(_cards(response.content.decode())) == 3
         _customers(world, 27, start=2)
         with django_assert_num_queries(len(three.captured_queries)):
             response = client.get(URL, {"state": "to_record", "page": "2"})
         assert len(_cards(response.content.decode())) == 5
+
+    def test_a_search_costs_no_more_queries(self, client, world, django_assert_num_queries):
+        _customers(world, 3)
+        client.force_login(world.pharmacist)
+        with django_assert_num_queries(12):
+            response = client.get(URL, {"q": "Customer01"})
+        assert _cards(response.content.decode()) == ["Pat01 Customer01"]
+        assert "3 due today: 3 not yet recorded, 0 recorded." in response.content.decode()
+
+    def test_earlier_days_not_recorded_show_oldest_first_within_the_week(self, client, world):
+        today = timezone.localdate()
+        sched = schedule(world, start=today - dt.timedelta(days=20))
+        for days_ago in (1, 3, 7, 8):
+            collection(world, sched, today - dt.timedelta(days=days_ago))
+        recorded = collection(world, sched, today - dt.timedelta(days=2))
+        services.contact_record(contact=recorded, by=world.pharmacist, outcome="attended")
+        collection(world, sched, today)
+        client.force_login(world.pharmacist)
+        html = client.get(URL).content.decode()
+        assert "Not recorded from earlier days (3)" in html
+        earlier = html.split('id="not-recorded"')[1].split('id="today"')[0]
+        shown = re.findall(r'id="contact-([0-9a-f-]{36})"', earlier)
+        expected = [str(sched.collections.get(due_on=today - dt.timedelta(days=n)).pk) for n in (7, 3, 1)]
+        assert shown == expected
+        assert "1 due today: 1 not yet recorded, 0 recorded." in html
