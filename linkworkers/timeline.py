@@ -5,7 +5,8 @@ page, which names the person only as access.linkworkers_identified_case_ids allo
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Now
 from django.urls import reverse
 
 from dualcare import access
@@ -23,7 +24,13 @@ def case_rows(viewer, service_user):
         at="meeting__starts_at",
         organisation="team__organisation_id",
         organisation_name="team__organisation__name",
-        title=text("Discussed at ", F("meeting__title")),
+        title=text(
+            Case(
+                When(meeting__starts_at__gt=Now(), then=Value("To be discussed at ")),
+                default=Value("Discussed at "),
+            ),
+            F("meeting__title"),
+        ),
         detail=text("Presented by ", F("team__name")),
         ref="meeting_id",
     )

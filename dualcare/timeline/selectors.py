@@ -45,6 +45,12 @@ class Entry:
     timed: bool = True
     kind_label: str = field(default="")
 
+    @property
+    def organisation_or_none(self) -> dict | None:
+        if self.organisation_id is None:
+            return None
+        return {"id": self.organisation_id, "name": self.organisation}
+
 
 def _uuid(value) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
