@@ -126,7 +126,8 @@ def entries(
 
     def expression(value, output):
         if value is None:
-            return Value(None, output_field=output)
+            # A typed NULL: in a UNION of subqueries PostgreSQL takes a bare NULL for text.
+            return Cast(Value(None), output)
         if isinstance(value, str):
             return F(value)
         if isinstance(value, F):
