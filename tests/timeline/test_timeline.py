@@ -346,3 +346,49 @@ class TimelineRefusalTests:
         assert row["timed"] is False and row["url"] == f"/outcomes/people/{world.service_user.pk}/"
         searched = api.get(url, {"search": "appointment missed", "kind": "contact"}).json()["results"]
         assert [r["title"] for r in searched] == ["Key worker appointment: missed"]
+
+
+@pytest.mark.django_db
+class OrgWrittenOfPersonTests:
+    """access.org_written_of_person: the rows of org_written_filter(service_user=...), the person a
+    constant in the rule (the timeline's statements)."""
+
+    MODELS = ("contacts.contact", "outcomes.honosrating", "cohorts.quadrantassessment")
+
+    def _same(self, viewer, person):
+        from django.apps import apps
+
+        from dualcare import access
+
+        for label in self.MODELS:
+            model = apps.get_model(label)
+            expected = set(
+                access.org_written_filter(viewer, model.objects.all(), service_user=person).values_list(
+                    "pk", flat=True
+                )
+            )
+            got = set(
+                access.org_written_of_person(viewer, model.objects.all(), person).values_list("pk", flat=True)
+            )
+            assert got == expected, (label, viewer.username)
+
+    def test_it_gives_the_same_rows_as_org_written_filter_for_every_viewer_and_consent(self, world):
+        history(world)
+        outcome_services.honos_record(
+            service_user=world.service_user, by=world.keyworker_sm, rated_on=world.today, **HONOS
+        )
+        viewers = [world.keyworker_mh, world.keyworker_sm, world.pharmacist, world.manager_mh, world.outsider]
+        for viewer in viewers:
+            self._same(viewer, world.service_user)
+        consent = people_services.consent_record(
+            service_user=world.service_user,
+            organisation=world.sm,
+            scope=Scope.OUTCOMES,
+            by=world.keyworker_mh,
+            method=Consent.Method.WRITTEN,
+        )
+        for viewer in viewers:
+            self._same(viewer, world.service_user)
+        people_services.consent_withdraw(consent=consent, by=world.keyworker_mh)
+        for viewer in viewers:
+            self._same(viewer, world.service_user)
