@@ -383,9 +383,22 @@ def bench_targets(logins: dict[str, str]) -> dict:
     )
     if person is None or manager_role is None:
         raise SystemExit("The key worker has no caseload, or the manager manages no team.")
+    # The timeline's person: the longest history on the caseload (contacts are most of any history).
+    from django.db.models import Count
+
+    from dualcare.contacts.models import Contact
+
+    longest = (
+        Contact.objects.filter(service_user__in=caseload.values("service_user_id"))
+        .values("service_user_id")
+        .annotate(rows=Count("id"))
+        .order_by("-rows")
+        .first()
+    )
     return {
         "users": users,
         "person": person,
+        "timeline_person": longest["service_user_id"] if longest else person,
         "team": manager_role.team_id,
         "organisation": manager_role.team.organisation_id,
     }
@@ -397,6 +410,7 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
     lw, lw_label = (signed_in["linkworker"], "") if "linkworker" in signed_in else (mgr, " (manager)")
     su = signed_in.get("serviceuser")
     person, team, org = targets["person"], targets["team"], targets["organisation"]
+    story = targets["timeline_person"]
     today = dt.date.today().isoformat()
     portal = [
         Page("service user: my page", su, "/my/"),
@@ -409,6 +423,10 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("key worker caseload, mine", kw, "/caseload/?mine=1"),
         Page("person record (on the caseload)", kw, f"/people/{person}/"),
         Page("care plan", kw, f"/care-plans/people/{person}/"),
+        Page("timeline (the caseload's longest history)", kw, f"/people/{story}/timeline/"),
+        Page("timeline, page 20", kw, f"/people/{story}/timeline/?page=20"),
+        Page("timeline searched (missed)", kw, f"/people/{story}/timeline/?q=missed"),
+        Page("API timeline", kw, f"/api/v1/service-users/{story}/timeline/", api=True),
         Page("appointments", kw, "/contacts/"),
         Page("not seen lately (disengaged)", kw, "/contacts/disengaged/"),
         Page("alerts", kw, "/alerts/"),

@@ -12,3 +12,11 @@ class CareplansConfig(AppConfig):
         from .selectors import with_review_overdue
 
         extensions.provide("review_overdue", with_review_overdue)
+
+        # Published versions and the person's answers on their timeline (dualcare/timeline).
+        from dualcare.timeline import sources
+
+        from .timeline import agreement_rows, version_link, version_rows
+
+        sources.register("careplans.version", kind="care_plan", rows=version_rows, link=version_link)
+        sources.register("careplans.agreement", kind="care_plan", rows=agreement_rows, link=version_link)

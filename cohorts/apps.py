@@ -14,3 +14,12 @@ class CohortsConfig(AppConfig):
         extensions.provide("current_quadrant", with_current_quadrant)
         extensions.provide("latest_quadrant", latest_quadrant_visible_to)
         extensions.provide("quadrant_choices", quadrant_choices)
+
+        # Quadrant assessments on the person's timeline (dualcare/timeline).
+        from dualcare.timeline import sources
+
+        from .timeline import quadrant_link, quadrant_rows
+
+        sources.register(
+            "cohorts.quadrant", kind="quadrant", rows=quadrant_rows, link=quadrant_link, timed=False
+        )

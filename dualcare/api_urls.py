@@ -14,6 +14,7 @@ from dualcare.notifications import api_me as notifications_api_me
 from dualcare.people import api as people_api
 from dualcare.people import api_me as people_api_me
 from dualcare.spc import api as spc_api
+from dualcare.timeline import api as timeline_api
 from linkworkers import api as linkworkers_api
 from outcomes import api as outcomes_api
 from outcomes import api_me as outcomes_api_me
@@ -63,6 +64,11 @@ urlpatterns = [
         "v1/dashboards/locality/",
         dashboards_api.LocalityDashboardView.as_view(),
         name="api-dashboard-locality",
+    ),
+    path(
+        "v1/service-users/<uuid:pk>/timeline/",
+        timeline_api.ServiceUserTimelineView.as_view(),
+        name="api-service-user-timeline",
     ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -390,6 +390,7 @@ SPECTACULAR_SETTINGS = {
         "ReferralStateEnum": "referrals.models.State",
         "AlertStateEnum": "dualcare.notifications.models.Notification.State",
         "SeverityEnum": "cohorts.models.Severity",  # both severities of a quadrant assessment
+        "TimelineKindEnum": "dualcare.timeline.sources.KINDS",  # the timeline's kinds of entry
     },
 }
 

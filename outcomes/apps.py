@@ -15,3 +15,11 @@ class OutcomesConfig(AppConfig):
         extensions.provide("exit_measure_url", exit_measure_url)
         # "Outcome measure overdue" on the caseloads and people API, and the filter on it.
         extensions.provide("measure_overdue", with_measure_overdue)
+
+        # TOP, HoNOS and DIALOG on the person's timeline (dualcare/timeline).
+        from dualcare.timeline import sources
+
+        from .timeline import SOURCES, outcomes_link
+
+        for key, rows in SOURCES.items():
+            sources.register(key, kind="outcome", rows=rows, link=outcomes_link, timed=False)

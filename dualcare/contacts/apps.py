@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ContactsConfig(AppConfig):
     name = "dualcare.contacts"
     label = "contacts"
+
+    def ready(self) -> None:
+        # Recorded appointments and collections on the person's timeline (dualcare/timeline).
+        from dualcare.timeline import sources
+
+        from .timeline import contact_rows
+
+        sources.register("contacts.contact", kind="contact", rows=contact_rows)

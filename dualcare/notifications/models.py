@@ -138,6 +138,8 @@ class Notification(models.Model):
             models.Index(fields=["related_type", "related_id"]),
             # The dashboards' alert measures: by team and week created.
             models.Index(fields=["team", "created_at"], name="notification_team_created"),
+            # The person's timeline: the viewer's alerts about one person, newest first.
+            models.Index(fields=["recipient", "service_user", "created_at"], name="notification_person_time"),
             models.Index(
                 fields=["escalate_at"],
                 condition=Q(escalated_at__isnull=True, acknowledged_at__isnull=True),

@@ -145,6 +145,8 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "organisation-detail": ({"pk": w.mh.pk}, kw, None),
         "team-detail": ({"pk": w.cmht_north.pk}, kw, None),
         "service-user-detail": ({"pk": su.pk}, kw, su),
+        "api-service-user-timeline": ({"pk": su.pk}, kw, su),
+        "timeline:person": ({"pk": su.pk}, kw, su),
         "contact-detail": ({"pk": w.collection.pk}, w.pharmacist, su),
         "contact-record": ({"pk": w.collection.pk}, w.pharmacist, su),
         "alert-detail": ({"pk": w.alert.pk}, kw, None),
