@@ -9,7 +9,7 @@ import math
 
 import pytest
 from django.db import connection
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -17,12 +17,11 @@ from dualcare.celery import app
 from dualcare.dashboards import measures, selectors, services, tasks
 from dualcare.dashboards.models import MeasureWeek, WeeklyValue
 from dualcare.dashboards.selectors import Scope, period_for
-from dualcare.management import demo_data
 from dualcare.people.models import Organisation, Team, User
 
+from ..demo_db import OnSharedDemo
 from .conftest import CASELOAD, SHARE
 
-PASSWORD = "demo-password-for-tests-only"
 LONGEST = max(selectors.PERIOD_CHOICES)
 
 
@@ -81,14 +80,16 @@ def locality_figures(place: selectors.Locality) -> dict:
     }
 
 
-class StoredEqualsComputedOnTheDemoTests(TestCase):
-    """The demo with its year of history (every capability's measures), stored by the beat."""
+class StoredEqualsComputedOnTheDemoTests(OnSharedDemo, TestCase):
+    """The demo with its year of history (every capability's measures), stored by the beat's
+    first run: the shared demo of tests/demo_db.py."""
+
+    demo_variant = "history"
 
     @classmethod
     def setUpTestData(cls):
-        with override_settings(DEMO_HISTORY=True):
-            cls.demo = demo_data.build(password=PASSWORD)
-        cls.refreshed = services.weekly_values_refresh()
+        cls.demo = cls.shared.demo
+        cls.refreshed = cls.shared.refreshed
         cls.period = period_for(LONGEST)
 
     def test_the_first_run_stores_every_week_of_the_longest_period_and_the_open_week(self):
