@@ -90,12 +90,17 @@ class StoredEqualsComputedOnTheDemoTests(OnSharedDemo, TestCase):
     def setUpTestData(cls):
         cls.demo = cls.shared.demo
         cls.refreshed = cls.shared.refreshed
+        cls.stored_by_the_first_run = WeeklyValue.objects.count()
+        # The beat again now: the shared demo was stored minutes ago, and the settling weeks'
+        # figures move with the clock (a plan published 4 weeks ago becomes answerable).
+        cls.again = services.weekly_values_refresh()
         cls.period = period_for(LONGEST)
 
     def test_the_first_run_stores_every_week_of_the_longest_period_and_the_open_week(self):
         assert self.refreshed.weeks == LONGEST + 1
+        assert self.again.weeks == services.settling_weeks() + 1
         assert MeasureWeek.objects.count() == LONGEST + 1 and not MeasureWeek.objects.filter(stale=True)
-        assert self.refreshed.rows == WeeklyValue.objects.count() > 1000
+        assert self.refreshed.rows == self.stored_by_the_first_run > 1000
 
     def test_every_measure_of_every_team_is_the_same_both_ways(self):
         empty_weeks = 0
