@@ -71,3 +71,35 @@ def _fresh_throttle_counts(settings):
     otherwise) outlives a test, so each test gets a key prefix of its own."""
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and beside it the empty copy the shared demo is built in when a class
+    first asks for it (tests/demo_db.py), made before anything else connects to the test database."""
+    from . import demo_db
+
+    with django_db_blocker.unblock():
+        demo_db.prepare_empty_copy()
+    yield
+    with django_db_blocker.unblock():
+        demo_db.drop_copies()
+
+
+@pytest.fixture(scope="class")
+def demo_live(django_db_setup, django_db_blocker):
+    """The shared live demo, as `manage.py demo --seed 7` leaves it (tests/demo_db.py), read by the
+    whole class in one transaction rolled back after its last test; returns its SharedDemo."""
+    from . import demo_db
+
+    with django_db_blocker.unblock(), demo_db.reading("live") as shared:
+        yield shared
+
+
+@pytest.fixture(scope="class")
+def demo_with_history(django_db_setup, django_db_blocker):
+    """The shared demo with its year of history and the weekly store's first run (tests/demo_db.py)."""
+    from . import demo_db
+
+    with django_db_blocker.unblock(), demo_db.reading("history") as shared:
+        yield shared

@@ -1,4 +1,4 @@
-"""The demo care plans: every state, Sam's multi-agency plan agreed, loaded once."""
+"""The demo care plans: every state, Sam's multi-agency plan agreed, loaded once (on the shared demo)."""
 
 import pytest
 
@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 class DemoCarePlanTests:
-    def test_it_loads_plans_in_every_state_once(self):
-        demo = demo_data.build(password="demo-password-for-tests-only")  # runs careplans.demo.build too
+    def test_it_loads_plans_in_every_state_once(self, demo_live):
+        demo = demo_live.demo  # the shared demo (tests/demo_db.py): careplans.demo.build ran in it
         sam = demo.people["Sam Testwell"]
         plan = CarePlan.objects.get(service_user=sam)
         version = selectors.current_version(plan)

@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="class")
-def demo(class_db):
-    """The live demo, built once for the class (each test rolls back what it writes)."""
-    return demo_data.build(password="demo-password-for-tests-only")
+def demo(demo_live):
+    """The shared live demo (tests/demo_db.py; each test rolls back what it writes)."""
+    return demo_live.demo
 
 
 @pytest.mark.usefixtures("demo")
@@ -38,13 +38,13 @@ class DemoContactsTests:
             kind="key_worker", service_user=sam.service_user, starts_at__gt=timezone.now()
         ).exists()
 
-    def test_a_second_run_adds_nothing(self):
+    def test_a_second_run_adds_nothing(self, demo):
         counts = (
             Contact.objects.count(),
             SupervisedConsumption.objects.count(),
             Notification.objects.count(),
         )
-        demo = demo_data.build(password="demo-password-for-tests-only")
+        demo = demo_data.build(password=demo.password)
         assert (
             Contact.objects.count(),
             SupervisedConsumption.objects.count(),

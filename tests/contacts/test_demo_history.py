@@ -6,7 +6,6 @@ import datetime as dt
 import nhs_number as nhs
 import pytest
 from django.db.models import Q
-from django.test import override_settings
 from django.utils import timezone
 
 from dualcare import access
@@ -14,14 +13,14 @@ from dualcare.contacts import demo_history, measures, selectors, services
 from dualcare.contacts.demo_history import HISTORY_START, NHS_PREFIX, RECORDED_AT_THE_COUNTER_FROM
 from dualcare.contacts.models import Contact
 from dualcare.dashboards.measures import week_of
-from dualcare.management import demo_data
 from dualcare.notifications import measures as alert_measures
 from dualcare.notifications import selectors as alert_selectors
 from dualcare.notifications.models import Notification
 from dualcare.people.models import Involvement, ServiceUser, Team, User
 
+from .. import demo_db
+
 pytestmark = pytest.mark.django_db
-PASSWORD = "demo-password-for-tests-only"
 LOGINS = ("keyworker.mh", "keyworker.sm", "linkworker.mh", "manager.mh", "pharmacist", "orgadmin.mh")
 
 
@@ -38,15 +37,13 @@ def alert_centres():
 
 
 @pytest.fixture(scope="class")
-def loaded(class_db):
-    """The live demo, then its contacts history: built once for the class (each test rolls back)."""
-    with override_settings(DEMO_HISTORY=False):
-        demo = demo_data.build(password=PASSWORD)
-    before = alert_centres()
-    demo.created.clear()
-    with override_settings(DEMO_HISTORY=True):
-        demo_history.build(demo)
-    return demo, before
+def loaded(django_db_setup, django_db_blocker):
+    """The shared demo with its year of history (tests/demo_db.py; each test rolls back what it
+    writes), and the demo logins' alert centres on the shared live demo, the same demo before it."""
+    with django_db_blocker.unblock():
+        before = demo_db.measure("live", alert_centres)
+        with demo_db.reading("history") as shared:
+            yield shared.demo, before
 
 
 def historic():

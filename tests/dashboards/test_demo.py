@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 class DemoTests:
-    def test_it_marks_the_huddle_and_its_baseline_once(self, client):
-        demo = demo_data.build(password="demo-password-for-tests-only")
+    def test_it_marks_the_huddle_and_its_baseline_once(self, client, demo_live):
+        demo = demo_live.demo  # the shared demo (tests/demo_db.py)
         huddle = Annotation.objects.get(text="Daily referral huddle started")
         assert huddle.date == HUDDLE == dt.date(2026, 6, 1)
         assert (huddle.team.name, huddle.measure_key) == (
@@ -28,7 +28,7 @@ class DemoTests:
         assert baseline.last_week == dt.date(2026, 5, 25)
         counts = (Annotation.objects.count(), Baseline.objects.count())
         build(demo)
-        demo_data.build(password="demo-password-for-tests-only")
+        demo_data.build(password=demo.password)
         assert counts == (Annotation.objects.count(), Baseline.objects.count())
 
         client.force_login(demo.staff["manager.mh"])

@@ -33,7 +33,8 @@ from referrals import selectors as referral_selectors
 from referrals.measures import DASHBOARD_MEASURES as REFERRAL_MEASURES
 from referrals.models import OPEN_STATES, Referral
 
-PASSWORD = "demo-password-for-tests-only"
+from ..demo_db import OnSharedDemo
+
 MEASURES = [
     *REFERRAL_MEASURES,
     *CAREPLAN_MEASURES,
@@ -93,14 +94,17 @@ def caseload_page(username: str):
     return access.service_users_on_caseload(user)  # what the caseload page lists
 
 
-class DemoHistoryTests(TestCase):
+class DemoHistoryTests(OnSharedDemo, TestCase):
+    """On the shared demo with its history (tests/demo_db.py); what the logins saw is measured on
+    the shared live demo, the same demo before its history."""
+
+    demo_variant = "history"
+    on_live_demo = what_the_logins_see
+
     @classmethod
     def setUpTestData(cls):
-        with override_settings(DEMO_HISTORY=False):
-            demo_data.build(password=PASSWORD)
-        cls.before = what_the_logins_see()
-        with override_settings(DEMO_HISTORY=True):
-            cls.demo = demo_data.build(password=PASSWORD)
+        cls.before = cls.on_live
+        cls.demo = cls.shared.demo
         cls.north = Team.objects.get(name="Northgate North CMHT")
         today = timezone.localdate()
         cls.last_week = week_of(today) - dt.timedelta(weeks=1)
@@ -242,5 +246,5 @@ class DemoHistoryTests(TestCase):
     def test_loading_again_adds_nothing(self):
         before = row_counts()
         with override_settings(DEMO_HISTORY=True):
-            demo_data.build(password=PASSWORD)
+            demo_data.build(password=self.demo.password)
         self.assertEqual(row_counts(), before)

@@ -1,7 +1,6 @@
 import pytest
 from django.utils import timezone
 
-from dualcare.management import demo_data
 from linkworkers import selectors
 from linkworkers.demo import build
 from linkworkers.models import Action, Appointment, CaseNotification, Meeting, TrainingRecord
@@ -10,9 +9,8 @@ pytestmark = pytest.mark.django_db
 
 
 class DemoTests:
-    def test_it_builds_the_register_and_meetings_once(self):
-        demo = demo_data.build(password="demo-password-for-tests-only")
-        build(demo)
+    def test_it_builds_the_register_and_meetings_once(self, demo_live):
+        demo = demo_live.demo  # the shared demo (tests/demo_db.py): linkworkers.demo.build ran in it
         teams = {team.name: team for team in selectors.coverage()}
         north = teams["Northgate North CMHT"]
         assert [a.user.username for a in north.link_workers] == ["linkworker.mh"]

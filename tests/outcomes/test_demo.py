@@ -4,7 +4,6 @@ import pytest
 
 from cohorts.demo import build as build_cohort
 from cohorts.models import Cohort, Enrolment
-from dualcare.management import demo_data
 from outcomes import scoring, selectors
 from outcomes.demo import build as build_outcomes
 from outcomes.models import DialogRating, HonosRating, SatisfactionResponse, TopForm
@@ -13,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 class DemoOutcomeTests:
-    def test_it_loads_outcomes_and_a_cohort_once(self):
-        demo = demo_data.build(password="demo-password-for-tests-only")
+    def test_it_loads_outcomes_and_a_cohort_once(self, demo_live):
+        demo = demo_live.demo  # the shared demo (tests/demo_db.py)
         counts = [
             m.objects.count() for m in (HonosRating, TopForm, DialogRating, SatisfactionResponse, Enrolment)
         ]

@@ -140,15 +140,18 @@ class OtherHistoriesTests:
         assert not TopForm.objects.filter(service_user=theirs).exists()
 
 
+class WholeLiveDemoTests:
+    def test_the_demo_loads_none_when_demo_history_is_off(self, demo_live):
+        # The shared live demo (tests/demo_db.py): DEMO_HISTORY is off under the test runner.
+        assert not historic().exists()
+
+
 class WholeDemoTests:
-    def test_the_demo_loads_it_only_when_demo_history_is_on(self, settings):
+    def test_the_demo_loads_it_when_demo_history_is_on(self, demo_with_history, settings):
+        # The shared live demo again, with DEMO_HISTORY on (tests/demo_db.py).
         from dualcare.management import demo_data
 
-        settings.DEMO_HISTORY = False
-        demo_data.build(password="demo-password-for-tests-only")
-        assert not historic().exists()
-        settings.DEMO_HISTORY = True
-        demo = demo_data.build(password="demo-password-for-tests-only")
+        demo = demo_with_history.demo
         assert historic().count() > 500
         north = demo.teams["north"]
         today = timezone.localdate()
@@ -172,7 +175,8 @@ class WholeDemoTests:
         ]
         assert len(without) <= ended.count() // 5  # only those never baselined and with no exit
         counts = [m.objects.count() for m in (ServiceUser, HonosRating, TopForm, SatisfactionResponse)]
-        demo_data.build(password="demo-password-for-tests-only")
+        settings.DEMO_HISTORY = True
+        demo_data.build(password=demo.password)
         assert [
             m.objects.count() for m in (ServiceUser, HonosRating, TopForm, SatisfactionResponse)
         ] == counts

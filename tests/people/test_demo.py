@@ -25,6 +25,8 @@ from dualcare.people.models import (
     User,
 )
 
+from ..demo_db import OnSharedDemo
+
 Role = StaffRole.Role
 
 # Ofcom's numbers for drama: 0113 to 0118 and 0121 to 0161 496 0xxx, 020 7946 0xxx, 07700 900xxx.
@@ -50,11 +52,13 @@ def latest_assessments() -> dict:
     return {a.service_user_id: a for a in QuadrantAssessment.objects.order_by("assessed_on", "created_at")}
 
 
-class DemoTests(TestCase):
+class DemoTests(OnSharedDemo, TestCase):
+    """On the shared demo (tests/demo_db.py): `manage.py demo --seed 7` on an empty database, once
+    per test process; each test rolls back what it writes."""
+
     @classmethod
     def setUpTestData(cls):
-        cls.output = StringIO()
-        call_command("demo", stdout=cls.output)
+        cls.output = StringIO(cls.shared.output)
 
     def user(self, username: str) -> User:
         return User.objects.get(username=username)

@@ -3,7 +3,6 @@
 import pytest
 from django.utils import timezone
 
-from dualcare.management import demo_data
 from dualcare.notifications.models import Notification
 from referrals.demo import build_referrals
 from referrals.models import Handover, Referral, State
@@ -12,9 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 class DemoReferralTests:
-    def test_it_loads_referrals_in_every_state_once(self):
-        demo = demo_data.build(password="demo-password-for-tests-only")
-        build_referrals(demo)
+    def test_it_loads_referrals_in_every_state_once(self, demo_live):
+        demo = demo_live.demo  # the shared demo (tests/demo_db.py): build_referrals ran in it
         referrals = list(Referral.objects.all())
         assert {r.state for r in referrals} == set(State.values)
         now = timezone.now()
