@@ -247,6 +247,15 @@ class LocalityDashboardView(APIView):
         elif section not in every:
             raise ValidationError({"section": [f"Use one of: {', '.join(every)}."]})
         place = selectors.locality(_period(request), draw=False)
+        # The answer depends only on the worked-out locality and the section: made once per
+        # locality the memo keeps (serialising a section's 5,000-odd cells is most of the request).
+        answer = place.rendered.get(("api", section))
+        if answer is None:
+            answer = place.rendered[("api", section)] = self._answer(place, section, every)
+        return Response(answer)
+
+    @staticmethod
+    def _answer(place, section: str, every: list[str]) -> dict:
         ids = [o.pk for o in place.organisations]
         headings = {selectors.section_slug(heading): heading for heading, _ in place.groups}
         in_section = [
@@ -290,4 +299,4 @@ class LocalityDashboardView(APIView):
                 for m in in_section
             ],
         }
-        return Response(LocalitySerializer(payload).data)
+        return LocalitySerializer(payload).data

@@ -757,6 +757,9 @@ class Locality:
     organisations: list[Organisation]
     groups: list[tuple[str, list[LocalityMeasure]]]
     section: str | None = None  # the section whose charts and tables are drawn (None: all)
+    # What the views made of it that depends on nothing else (the page's sections, by their URLs'
+    # query; the API's answer, by section), kept with it in the memo.
+    rendered: dict = field(default_factory=dict)
 
     @property
     def measures(self) -> list[LocalityMeasure]:
