@@ -290,7 +290,15 @@ class IncrementalRefreshTests:
         # Not stored for these teams: worked out for the request, until the next run stores it.
         fake.calls.clear()
         assert locality_share().n == 40 and fake.calls
+        team = Scope(organisation=world.mh, team=world.cmht_north)
+        before = selectors.stored_measures(team, period)
+        fake.calls.clear()
         assert services.weekly_values_refresh().weeks == LONGEST + 1
+        # The settled weeks have only their locality worked out again: the organisations' figures
+        # stand, and only the one organisation with a team not in the locality is collected for it.
+        settled_calls = [call for call in fake.calls if call[1] < period_weeks[-services.settling_weeks()]]
+        assert settled_calls and {call[-1] for call in settled_calls} == {"all"}
+        assert selectors.stored_measures(team, period) == before
         fake.calls.clear()
         assert locality_share().n == 40 and not fake.calls
         assert services.weekly_values_refresh().weeks == services.settling_weeks() + 1
