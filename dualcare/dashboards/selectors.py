@@ -529,6 +529,9 @@ class Dashboard:
     period: Period
     groups: list[Group]
     annotations: list[Annotation]
+    # What the views made of it that depends on nothing else (the page's sections), kept with it
+    # in the memo.
+    rendered: dict = field(default_factory=dict)
 
     @property
     def charts(self) -> list[MeasureChart]:

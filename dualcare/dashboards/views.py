@@ -186,11 +186,20 @@ def _render_dashboard(request, scope: Scope, period, *, annotation_form=None, st
     section_urls = _section_urls(_urls(scope, period)["dashboard"], selectors.sections())
     for group in board.groups:
         group.url = section_urls.get(group.slug, "")
+    # The sections (every measure in words, the section's charts and tables) are most of the page and
+    # depend only on the worked-out dashboard and its URLs (its scope and period): rendered once per
+    # dashboard the memo keeps (selectors.dashboard), not on every request.
+    sections_html = board.rendered.get("page")
+    if sections_html is None:
+        sections_html = board.rendered["page"] = render_to_string(
+            "dashboards/_dashboard_sections.html", {"board": board, "suppressed": selectors.SUPPRESSED}
+        )
     return render(
         request,
         "dashboards/dashboard.html",
         {
             "board": board,
+            "sections_html": sections_html,
             "scope": scope,
             "period": period,
             "period_form": PeriodForm(initial={"weeks": period.weeks}),
