@@ -9,10 +9,12 @@ role; the locality view is a 403 to other staff; service users and carers get a 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -103,11 +105,28 @@ class LocalityMeasureSerializer(serializers.Serializer):
     weeks = LocalityWeekSerializer(many=True)
 
 
+class LocalitySectionSerializer(serializers.Serializer):
+    slug = serializers.CharField(help_text="The value of ?section= that gives this section's measures.")
+    heading = serializers.CharField()
+
+
 class LocalitySerializer(serializers.Serializer):
     first_week = serializers.DateField()
     last_week = serializers.DateField()
+    section = serializers.CharField(help_text="The section whose measures are given (?section=).")
+    sections = LocalitySectionSerializer(
+        many=True, help_text="Every section, in reading order: ask for each in turn for every measure."
+    )
     organisations = serializers.ListField(child=serializers.DictField())
     measures = LocalityMeasureSerializer(many=True)
+
+
+SECTION = OpenApiParameter(
+    "section",
+    OpenApiTypes.STR,
+    description="The section of measures to give (one capability's, as the page shows them one at a time): "
+    "a slug from `sections`; the first section when left out.",
+)
 
 
 def _managed(user, *, one_dashboard: bool = False) -> set:
@@ -205,16 +224,47 @@ class OrganisationDashboardView(_ScopeView):
 
 
 class LocalityDashboardView(APIView):
-    """Every participating organisation, per organisation and in total; a cell from fewer than 5
+    """Every participating organisation, per organisation and in total, one section of measures at
+    a time (all of them, 104 weeks of twenty organisations, were 1.5 MB); a cell from fewer than 5
     people (and a complementary cell) is suppressed: value and n null, suppressed true."""
 
-    @extend_schema(parameters=[WEEKS], responses=LocalitySerializer)
+    @extend_schema(
+        parameters=[WEEKS, SECTION],
+        responses={
+            200: LocalitySerializer,
+            400: OpenApiResponse(
+                description='Field errors, e.g. {"section": ["Use one of: referrals, ..."]}'
+            ),
+        },
+    )
     def get(self, request):
         managed = _managed(request.user)
         if not access.dashboards_can_view_locality(request.user, managed):
             raise PermissionDenied("The locality view is for managers of participating organisations.")
+        every = selectors.sections()
+        section = request.query_params.get("section")
+        if section is None:
+            section = every[0] if every else ""
+        elif section not in every:
+            raise ValidationError({"section": [f"Use one of: {', '.join(every)}."]})
         place = selectors.locality(_period(request), draw=False)
+        # The answer depends only on the worked-out locality and the section: made once per
+        # locality the memo keeps (serialising a section's 5,000-odd cells is most of the request),
+        # and kept as its JSON (a few hundred KB, where the serialised dicts would be megabytes).
+        answer = place.rendered.get(("api", section))
+        if answer is None:
+            answer = place.rendered[("api", section)] = JSONRenderer().render(
+                self._answer(place, section, every)
+            )
+        return HttpResponse(answer, content_type="application/json")
+
+    @staticmethod
+    def _answer(place, section: str, every: list[str]) -> dict:
         ids = [o.pk for o in place.organisations]
+        headings = {selectors.section_slug(heading): heading for heading, _ in place.groups}
+        in_section = [
+            m for heading, ms in place.groups if selectors.section_slug(heading) == section for m in ms
+        ]
 
         def cell(organisation_id, item):
             return {
@@ -227,6 +277,8 @@ class LocalityDashboardView(APIView):
         payload = {
             "first_week": place.period.first,
             "last_week": place.period.last,
+            "section": section,
+            "sections": [{"slug": slug, "heading": headings.get(slug, slug)} for slug in every],
             "organisations": [{"id": str(o.pk), "name": o.name} for o in place.organisations],
             "measures": [
                 {
@@ -248,7 +300,7 @@ class LocalityDashboardView(APIView):
                         for week in m.weeks
                     ],
                 }
-                for m in place.measures
+                for m in in_section
             ],
         }
-        return Response(LocalitySerializer(payload).data)
+        return LocalitySerializer(payload).data

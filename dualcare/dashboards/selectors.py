@@ -456,8 +456,10 @@ def measure_chart(
 
 # Analysing and drawing thirty measures is most of a dashboard's time, and its inputs (the stored
 # values, annotations, baselines, period) change at most every 15 minutes: a dashboard whose inputs
-# hash the same as one worked out before is that one again. The inputs are still read every time
-# (the same queries), so nothing shown can be older than the database; only the arithmetic is kept.
+# hash the same as one worked out before is that one again. The stored values are keyed by when
+# their weeks were last worked out (MeasureWeek.computed_at, one small query), so a dashboard seen
+# before reads neither its values nor hashes them; annotations and baselines are read every time.
+# Nothing shown can be older than the database; only the arithmetic is kept.
 MEMO_SIZE = 16
 _memo: OrderedDict[str, object] = OrderedDict()
 _memo_lock = threading.Lock()
@@ -467,12 +469,23 @@ def _memo_key(*inputs) -> str:
     return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
+def _definitions_key(definitions: dict) -> list:
+    return sorted(definitions.items())
+
+
 def _sorted_cells(values: dict) -> list:
     return sorted(
         (key, str(group), week, cell.value, type(cell.value).__name__, cell.n)
         for key, cells in values.items()
         for (group, week), cell in cells.items()
     )
+
+
+def memo_clear() -> None:
+    """Forget every dashboard worked out in this process (for tests comparing two ways of working
+    the same figures out, which the memo would otherwise take for the same dashboard)."""
+    with _memo_lock:
+        _memo.clear()
 
 
 def _remembered(key: str, work):
@@ -516,6 +529,9 @@ class Dashboard:
     period: Period
     groups: list[Group]
     annotations: list[Annotation]
+    # What the views made of it that depends on nothing else (the page's sections), kept with it
+    # in the memo.
+    rendered: dict = field(default_factory=dict)
 
     @property
     def charts(self) -> list[MeasureChart]:
@@ -576,19 +592,31 @@ def _cells_by_week(values: dict, group_key=None) -> dict[dt.date, Cell]:
     return {week: cell for (key, week), cell in values.items() if key == group_key}
 
 
-def stored_measures(scope: Scope, period: Period, *, only: str | None = None) -> dict:
+def stored_weeks(period: Period, *, locality_key: UUID | None = None) -> dict[dt.date, dt.datetime]:
+    """The weeks of the period the beat has stored (for the locality: over these teams), each with
+    when it was last worked out. One query. A dashboard's stored figures change only when one of
+    these times does, so they key the memo (:func:`_remembered`) instead of the figures themselves."""
+    rows = MeasureWeek.objects.filter(week__gte=period.first, week__lte=period.last)
+    if locality_key is not None:
+        rows = rows.filter(locality_key=locality_key)
+    return dict(rows.values_list("week", "computed_at"))
+
+
+def _complete(period: Period, weeks: dict) -> bool:
+    return all(week in weeks for week in period.mondays)
+
+
+def stored_measures(
+    scope: Scope, period: Period, *, only: str | None = None, weeks: dict | None = None
+) -> dict:
     """The scope's weekly measures over the period, as :func:`measures.collect` gives them, read
-    from the values the beat stored (services.weekly_values_refresh): two queries, whatever the
-    number of records behind them.
+    from the values the beat stored (services.weekly_values_refresh): two queries (one when the
+    stored ``weeks`` are given), whatever the number of records behind them.
 
     Weeks the beat has not stored yet (a new installation, before its first run) are worked out
     from the records for this request instead, so a dashboard never shows a stored week as empty
     when it is only missing."""
-    stored_weeks = set(
-        MeasureWeek.objects.filter(week__gte=period.first, week__lte=period.last).values_list(
-            "week", flat=True
-        )
-    )
+    stored = set(stored_weeks(period) if weeks is None else weeks)
     rows = WeeklyValue.objects.filter(
         scope_kind=scope.kind, scope_id=scope.pk, week__gte=period.first, week__lte=period.last
     )
@@ -596,14 +624,14 @@ def stored_measures(scope: Scope, period: Period, *, only: str | None = None) ->
         rows = rows.filter(measure_key=only)
     result: dict[str, dict] = {}
     for key, week, value, is_whole, n in rows.values_list("measure_key", "week", "value", "is_whole", "n"):
-        if week in stored_weeks:
+        if week in stored:
             result.setdefault(key, {})[(None, week)] = Cell(int(value) if is_whole else value, n)
-    missing = [week for week in period.mondays if week not in stored_weeks]
+    missing = [week for week in period.mondays if week not in stored]
     if missing:
         live = measures.collect(scope.team_ids(), min(missing), max(missing))
         for key, cells in live.items():
             for (group_key, week), cell in cells.items():
-                if week not in stored_weeks:
+                if week not in stored:
                     result.setdefault(key, {})[(group_key, week)] = cell
     return result
 
@@ -625,7 +653,14 @@ def dashboard(
     still analysed."""
     every = measures.definitions()
     definitions = {only: every[only]} if only is not None else every
-    collected = stored_measures(scope, period, only=only)
+    weeks = stored_weeks(period)
+    collected = None
+    if _complete(period, weeks):
+        # Every week stored: the figures are those of the weeks' last working out.
+        figures = ("stored", sorted(weeks.items()))
+    else:  # some worked out for this request: the figures themselves
+        collected = stored_measures(scope, period, only=only, weeks=weeks)
+        figures = ("cells", _sorted_cells(collected))
     annotations = scope_annotations(scope, period)
     for annotation in annotations:
         known = every.get(annotation.measure_key)
@@ -641,8 +676,8 @@ def dashboard(
         legend,
         draw,
         section,
-        sorted(definitions.items()),
-        _sorted_cells(collected),
+        _definitions_key(definitions),
+        figures,
         [(a.pk, a.date, a.text, a.measure_key, a.team_id, a.created_by.display_name) for a in annotations],
         sorted(
             (k, b.pk, b.first_week, b.last_week, b.reason, b.created_at, b.created_by.display_name)
@@ -650,12 +685,14 @@ def dashboard(
         ),
         timezone.localdate(),  # "set on ..." is said in local dates
     )
-    return _remembered(
-        key,
-        lambda: _dashboard(
-            scope, period, definitions, collected, annotations, baselines, legend, draw, section
-        ),
-    )
+
+    def work() -> Dashboard:
+        values = (
+            collected if collected is not None else stored_measures(scope, period, only=only, weeks=weeks)
+        )
+        return _dashboard(scope, period, definitions, values, annotations, baselines, legend, draw, section)
+
+    return _remembered(key, work)
 
 
 def _dashboard(
@@ -723,6 +760,9 @@ class Locality:
     organisations: list[Organisation]
     groups: list[tuple[str, list[LocalityMeasure]]]
     section: str | None = None  # the section whose charts and tables are drawn (None: all)
+    # What the views made of it that depends on nothing else (the page's sections, by their URLs'
+    # query; the API's answer, by section), kept with it in the memo.
+    rendered: dict = field(default_factory=dict)
 
     @property
     def measures(self) -> list[LocalityMeasure]:
@@ -768,16 +808,13 @@ def locality_key(team_ids: Iterable[UUID]) -> UUID:
 LOCALITY_NAMESPACE = uuid.UUID("5b0c3d55-51b1-4c1e-9d0e-6c0b6f1f7a11")
 
 
-def stored_locality(team_ids: list[UUID], period: Period) -> tuple[dict, dict]:
+def stored_locality(team_ids: list[UUID], period: Period, *, weeks: dict | None = None) -> tuple[dict, dict]:
     """The locality's measures over the period, per organisation and in total, as
     :func:`measures.collect` gives them (group "organisation" and "all"), read from the values the
-    beat stored: two queries. Weeks not stored for this set of teams are worked out for the request."""
+    beat stored: two queries (one when the stored ``weeks`` are given). Weeks not stored for this set
+    of teams are worked out for the request."""
     key = locality_key(team_ids)
-    stored_weeks = set(
-        MeasureWeek.objects.filter(
-            week__gte=period.first, week__lte=period.last, locality_key=key
-        ).values_list("week", flat=True)
-    )
+    stored = set(stored_weeks(period, locality_key=key) if weeks is None else weeks)
     kinds = WeeklyValue.ScopeKind
     rows = WeeklyValue.objects.filter(
         Q(scope_kind=kinds.LOCALITY_ORGANISATION) | Q(scope_kind=kinds.LOCALITY, scope_id=key),
@@ -787,21 +824,21 @@ def stored_locality(team_ids: list[UUID], period: Period) -> tuple[dict, dict]:
     per_org: dict[str, dict] = {}
     totals: dict[str, dict] = {}
     for kind, scope_id, measure_key, week, value, is_whole, n in rows:
-        if week not in stored_weeks:
+        if week not in stored:
             continue
         cell = Cell(int(value) if is_whole else value, n)
         if kind == kinds.LOCALITY:
             totals.setdefault(measure_key, {})[(None, week)] = cell
         else:
             per_org.setdefault(measure_key, {})[(scope_id, week)] = cell
-    missing = [week for week in period.mondays if week not in stored_weeks]
+    missing = [week for week in period.mondays if week not in stored]
     if missing:
         for group, into in (("organisation", per_org), ("all", totals)):
             for measure_key, cells in measures.collect(
                 team_ids, min(missing), max(missing), group=group
             ).items():
                 for (group_key, week), cell in cells.items():
-                    if week not in stored_weeks:
+                    if week not in stored:
                         into.setdefault(measure_key, {})[(group_key, week)] = cell
     return per_org, totals
 
@@ -813,7 +850,15 @@ def locality(
     """Each measure, per participating organisation and in total, week by week; cells from fewer
     than 5 people (of a measure that counts people) suppressed, with complementary cells."""
     organisations = list(dashboards_participating_organisations())
-    per_org, totals = stored_locality(locality_team_ids(), period)
+    team_ids = locality_team_ids()
+    the_key = locality_key(team_ids)
+    weeks = stored_weeks(period, locality_key=the_key)
+    stored = None
+    if _complete(period, weeks):  # as the dashboards: keyed on when the stored weeks were worked out
+        figures = ("stored", the_key, sorted(weeks.items()))
+    else:
+        stored = stored_locality(team_ids, period, weeks=weeks)
+        figures = ("cells", _sorted_cells(stored[0]), _sorted_cells(stored[1]))
     key = _memo_key(
         "locality",
         [(o.pk, o.name) for o in organisations],
@@ -821,14 +866,15 @@ def locality(
         legend,
         draw,
         section,
-        sorted(measures.definitions().items()),
-        _sorted_cells(per_org),
-        _sorted_cells(totals),
+        _definitions_key(measures.definitions()),
+        figures,
     )
-    return _remembered(
-        key,
-        lambda: _locality(period, organisations, per_org, totals, legend=legend, draw=draw, section=section),
-    )
+
+    def work() -> Locality:
+        per_org, totals = stored if stored is not None else stored_locality(team_ids, period, weeks=weeks)
+        return _locality(period, organisations, per_org, totals, legend=legend, draw=draw, section=section)
+
+    return _remembered(key, work)
 
 
 def _locality(period, organisations, per_org, totals, *, legend, draw, section) -> Locality:

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -185,11 +186,20 @@ def _render_dashboard(request, scope: Scope, period, *, annotation_form=None, st
     section_urls = _section_urls(_urls(scope, period)["dashboard"], selectors.sections())
     for group in board.groups:
         group.url = section_urls.get(group.slug, "")
+    # The sections (every measure in words, the section's charts and tables) are most of the page and
+    # depend only on the worked-out dashboard and its URLs (its scope and period): rendered once per
+    # dashboard the memo keeps (selectors.dashboard), not on every request.
+    sections_html = board.rendered.get("page")
+    if sections_html is None:
+        sections_html = board.rendered["page"] = render_to_string(
+            "dashboards/_dashboard_sections.html", {"board": board, "suppressed": selectors.SUPPRESSED}
+        )
     return render(
         request,
         "dashboards/dashboard.html",
         {
             "board": board,
+            "sections_html": sections_html,
             "scope": scope,
             "period": period,
             "period_form": PeriodForm(initial={"weeks": period.weeks}),
@@ -550,30 +560,47 @@ def locality(request: HttpRequest) -> HttpResponse:
     section = _section(request)
     place = selectors.locality(period, legend=False, section=section)
     section_urls = _section_urls(reverse("dashboards:locality") + query, selectors.sections())
+    groups = [
+        (
+            heading,
+            slugify(heading),
+            section_urls.get(slugify(heading), ""),
+            items,
+            any(item.chart.mentions_honos for item in items),
+        )
+        for heading, items in place.groups
+    ]
+    urls = {
+        "csv": reverse("dashboards:locality_csv") + query,
+        "pdf": reverse("dashboards:locality_pdf") + query,
+    }
+    # The sections (every measure in words, the section's charts and tables by organisation) are
+    # most of the page and depend only on the worked-out locality and its URLs: rendered once per
+    # locality the memo keeps (selectors.locality), not on every request.
+    sections_html = place.rendered.get(query)
+    if sections_html is None:
+        sections_html = place.rendered[query] = render_to_string(
+            "dashboards/_locality_sections.html",
+            {
+                "locality": place,
+                "groups": groups,
+                "urls": urls,
+                "suppressed": selectors.SUPPRESSED,
+            },
+        )
     return render(
         request,
         "dashboards/locality.html",
         {
             "locality": place,
-            "groups": [
-                (
-                    heading,
-                    slugify(heading),
-                    section_urls.get(slugify(heading), ""),
-                    items,
-                    any(item.chart.mentions_honos for item in items),
-                )
-                for heading, items in place.groups
-            ],
+            "groups": groups,
+            "sections_html": sections_html,
             "chart_key": spc_charts.legend_svg(),
             "period": period,
             "period_form": PeriodForm(initial={"weeks": period.weeks}),
             "suppressed": selectors.SUPPRESSED,
             "small_number": selectors.SMALL_NUMBER,
-            "urls": {
-                "csv": reverse("dashboards:locality_csv") + query,
-                "pdf": reverse("dashboards:locality_pdf") + query,
-            },
+            "urls": urls,
         },
     )
 

@@ -65,7 +65,9 @@ class DashboardApiTests:
 
 class LocalityApiTests:
     def test_small_numbers_are_suppressed(self, locality_data, login):  # noqa: F811
-        response = login(locality_data.manager_sm).get(reverse("api-dashboard-locality"))
+        response = login(locality_data.manager_sm).get(
+            reverse("api-dashboard-locality") + "?section=referrals"
+        )
         assert response.status_code == 200
         share = next(m for m in response.json()["measures"] if m["key"] == SHARE.key)
         last = next(w for w in share["weeks"] if w["week"] == locality_data.last_week.isoformat())
@@ -83,3 +85,31 @@ class LocalityApiTests:
 
     def test_other_staff_are_refused(self, locality_data, login):  # noqa: F811
         assert login(locality_data.pharmacist).get(reverse("api-dashboard-locality")).status_code == 403
+
+    def test_it_gives_one_section_at_a_time_and_every_section_in_turn(self, locality_data, login):  # noqa: F811
+        from dualcare.dashboards import measures, selectors
+
+        client = login(locality_data.manager_sm)
+        url = reverse("api-dashboard-locality")
+        first = client.get(url).json()
+        every = selectors.sections()
+        assert first["section"] == every[0]
+        assert [s["slug"] for s in first["sections"]] == every
+        assert {s["heading"] for s in first["sections"]} == {
+            d.capability for d in measures.definitions().values()
+        }
+        seen = []
+        for section in every:
+            body = client.get(f"{url}?section={section}").json()
+            assert body["section"] == section
+            assert {selectors.section_slug(m["capability"]) for m in body["measures"]} == {section}
+            seen += [m["key"] for m in body["measures"]]
+        assert sorted(seen) == sorted(measures.definitions())
+        assert [m["key"] for m in first["measures"]] == [
+            m["key"] for m in client.get(f"{url}?section={every[0]}").json()["measures"]
+        ]
+
+    def test_an_unknown_section_is_a_400_naming_the_field(self, locality_data, login):  # noqa: F811
+        response = login(locality_data.manager_sm).get(reverse("api-dashboard-locality") + "?section=nope")
+        assert response.status_code == 400
+        assert list(response.json()) == ["section"] and "referrals" in response.json()["section"][0]

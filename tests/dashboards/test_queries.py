@@ -141,3 +141,49 @@ class RealProviderTests:
         assert len(first.captured_queries) > REAL_ORGANISATION_PAGE + 10
         for definition in definitions.values():
             assert definition.title in page
+
+
+class MemoTests:
+    """A dashboard seen before, over weeks the beat has not worked out since, is given back without
+    reading its stored values again; a refresh (new computed_at) makes it read them, and the new
+    figures show."""
+
+    def test_a_dashboard_seen_before_reads_one_query_fewer_until_the_store_changes(
+        self, world, fake, login, period_weeks, django_assert_num_queries
+    ):
+        from dualcare.dashboards import selectors
+
+        fake.series(SHARE.key, world.cmht_north, period_weeks[-3], [10, 20, 30], n=10)
+        services.weekly_values_refresh()
+        selectors.memo_clear()
+        client = login(world.manager_mh)
+        url = reverse("dashboards:team_measure", args=[world.cmht_north.pk, SHARE.key])
+        with django_assert_num_queries(TEAM_PAGE):
+            assert client.get(url).status_code == 200
+        with django_assert_num_queries(TEAM_PAGE - 1):  # the stored values are not read
+            assert "30%" in client.get(url).content.decode()
+        fake.set(SHARE.key, world.cmht_north, period_weeks[-1], 77, n=10)
+        with django_assert_num_queries(TEAM_PAGE - 1):  # the store still says 30: so does the page
+            page = client.get(url).content.decode()
+        assert "30%" in page and "77%" not in page
+        services.weekly_values_refresh()
+        with django_assert_num_queries(TEAM_PAGE):
+            assert "77%" in client.get(url).content.decode()
+
+    def test_the_locality_seen_before_reads_one_query_fewer_until_the_store_changes(
+        self, world, fake, login, period_weeks, django_assert_num_queries
+    ):
+        from dualcare.dashboards import selectors
+
+        fake.series(SHARE.key, world.cmht_north, period_weeks[-3], [10, 20, 30], n=10)
+        services.weekly_values_refresh()
+        selectors.memo_clear()
+        client = login(world.manager_mh)
+        url = reverse("dashboards:locality")
+        with django_assert_num_queries(LOCALITY_PAGE):
+            assert client.get(url).status_code == 200
+        with django_assert_num_queries(LOCALITY_PAGE - 1):
+            assert client.get(url).status_code == 200
+        services.weekly_values_refresh()
+        with django_assert_num_queries(LOCALITY_PAGE):
+            assert client.get(url).status_code == 200
