@@ -15,7 +15,7 @@ from .models import Quadrant, QuadrantAssessment
 def quadrant_rows(viewer, service_user):
     if not access.is_active_staff(viewer):
         return None
-    rows = access.org_written_of_person(viewer, QuadrantAssessment.objects.all(), service_user)
+    rows = access.org_written_filter(viewer, QuadrantAssessment.objects.all(), service_user=service_user)
     return entries(
         rows,
         key="cohorts.quadrant",

@@ -1,5 +1,5 @@
 """The outcomes' timeline sources (dualcare/timeline): each HoNOS, TOP and DIALOG about the person,
-by the outcomes consent (access.org_written_of_person)."""
+by the outcomes consent (access.org_written_filter)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _rows(model, *, key, at, title):
         if not access.is_active_staff(viewer):
             return None
         return entries(
-            access.org_written_of_person(viewer, model.objects.all(), service_user),
+            access.org_written_filter(viewer, model.objects.all(), service_user=service_user),
             key=key,
             at=at,
             timed=False,

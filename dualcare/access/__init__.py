@@ -52,7 +52,6 @@ from .consent import (  # noqa: F401
     can_view_org_written,
     org_written,
     org_written_filter,
-    org_written_of_person,
     org_written_rows_of_one,
     organisations_consented,
     organisations_consented_many,

@@ -1,6 +1,6 @@
 """The contacts' timeline source (dualcare/timeline): appointments and supervised-consumption
 collections once recorded (attended, missed, cancelled), by the contacts consent
-(access.org_written_of_person: the team's organisation's own, others' with the person's consent)."""
+(access.org_written_filter: the team's organisation's own, others' with the person's consent)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def contact_rows(viewer, service_user):
     if not access.is_active_staff(viewer):
         return None
     recorded = Contact.objects.exclude(outcome="")
-    rows = access.org_written_of_person(viewer, recorded, service_user)
+    rows = access.org_written_filter(viewer, recorded, service_user=service_user)
     return entries(
         rows,
         key="contacts.contact",

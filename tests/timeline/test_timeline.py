@@ -350,8 +350,8 @@ class TimelineRefusalTests:
 
 @pytest.mark.django_db
 class OrgWrittenOfPersonTests:
-    """access.org_written_of_person: the rows of org_written_filter(service_user=...), the person a
-    constant in the rule (the timeline's statements)."""
+    """access.org_written_filter(service_user=...), the person a constant in the rule (the record's
+    sections and the timeline's statements): the rows of the rule for everyone, narrowed to the person."""
 
     MODELS = ("contacts.contact", "outcomes.honosrating", "cohorts.quadrantassessment")
 
@@ -362,13 +362,16 @@ class OrgWrittenOfPersonTests:
 
         for label in self.MODELS:
             model = apps.get_model(label)
+            everyone = access.org_written_filter(viewer, model.objects.all())
             expected = set(
-                access.org_written_filter(viewer, model.objects.all(), service_user=person).values_list(
+                everyone.filter(**{access.org_written(model).service_user: person}).values_list(
                     "pk", flat=True
                 )
             )
             got = set(
-                access.org_written_of_person(viewer, model.objects.all(), person).values_list("pk", flat=True)
+                access.org_written_filter(viewer, model.objects.all(), service_user=person).values_list(
+                    "pk", flat=True
+                )
             )
             assert got == expected, (label, viewer.username)
 
