@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "linkworkers",
     "cohorts",
     "outcomes",
+    "conversations",
     "dualcare.dashboards",
     "dualcare.spc",
 ]

@@ -1,0 +1,22 @@
+import pytest
+
+from conversations import services
+from conversations.models import Kind
+
+
+@pytest.fixture
+def ask(world):
+    """keyworker.sm asks keyworker.mh (named) a care-plan question about Sam."""
+
+    def _ask(**overrides):
+        arguments = {
+            "service_user": world.service_user,
+            "by": world.keyworker_sm,
+            "kind": Kind.CARE_PLAN,
+            "subject": "Depot and the new script",
+            "text": "Is the depot still due on Friday?\nWe are changing the script.",
+            "staff": [world.keyworker_mh],
+        }
+        return services.conversation_start(**{**arguments, **overrides})
+
+    return _ask
