@@ -78,7 +78,7 @@ class StartForm(NHSForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not cleaned.get("teams") and not cleaned.get("staff"):
+        if not cleaned.get("teams") and not cleaned.get("staff") and "teams" not in self.errors:
             self.add_error("teams", "Choose at least one team or person to address.")
         return cleaned
 

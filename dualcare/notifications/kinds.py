@@ -74,6 +74,11 @@ ALERT_KINDS: dict[str, Kind] = {
 }
 
 
+# Messages in conversations: counted in the header on their own, beside alerts, and read in the
+# conversations' inbox rather than the alert list.
+MESSAGE_KINDS = ("conversation.message",)
+
+
 def declared(kind: str) -> bool:
     return _entry(kind) is not None
 
