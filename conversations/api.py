@@ -142,7 +142,6 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def _respond(self, conversation: Conversation, code=status.HTTP_200_OK) -> Response:
         thread = selectors.thread(self.request.user, conversation)
-        conversation.messages_shown = thread["messages"]
         data = ConversationSerializer(conversation).data
         data["messages"] = MessageSerializer(thread["messages"], many=True).data
         data["participants"] = ParticipantSerializer(thread["participants"], many=True).data

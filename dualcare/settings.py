@@ -391,6 +391,8 @@ SPECTACULAR_SETTINGS = {
         "ReferralStateEnum": "referrals.models.State",
         "AlertStateEnum": "dualcare.notifications.models.Notification.State",
         "SeverityEnum": "cohorts.models.Severity",  # both severities of a quadrant assessment
+        "ConversationKindEnum": "conversations.models.Kind",  # a conversation's kind of information
+        "KindEnum": "dualcare.people.models.Organisation.Kind",  # its name before conversations had a kind
     },
 }
 

@@ -3,6 +3,15 @@ import pytest
 from conversations import services
 from conversations.models import Kind
 
+# The browser journey's fixtures (system chromium through Playwright, on a live server).
+from tests.browser.conftest import chromium_browser, page  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor_in_page_tests(settings):
+    # Two-factor sign-in has its own tests; here staff reach the pages directly.
+    settings.REQUIRE_STAFF_2FA = False
+
 
 @pytest.fixture
 def ask(world):

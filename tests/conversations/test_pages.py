@@ -223,3 +223,34 @@ class PortalTests:
         client = login(world.carer)
         assert client.get(reverse("conversations:mine_detail", args=[conversation.pk])).status_code == 404
         assert client.get(reverse("conversations:detail", args=[conversation.pk])).status_code == 404
+
+
+class LinkMeetingTests:
+    def test_it_notifies_the_case_to_the_next_meeting_linking_back(self, world, ask, login):
+        from django.utils import timezone
+
+        from linkworkers import services as link_services
+        from linkworkers.models import CaseNotification
+        from tests.linkworkers.conftest import CASE
+
+        meeting = link_services.meeting_create(
+            title="Locality link meeting",
+            starts_at=timezone.now().replace(microsecond=0) + dt.timedelta(days=10),
+            duration_minutes=90,
+            location="Room 2",
+            chair=world.linkworker_mh,
+        )
+        conversation = ask()
+        message = conversation.messages.get()
+        url = reverse("conversations:link_meeting", args=[conversation.pk, message.pk])
+        client = login(world.keyworker_mh)
+        assert client.get(url).status_code == 200
+        response = client.post(url, {**CASE, "meeting": str(meeting.pk)})
+        assert response.status_code == 302
+        case = CaseNotification.objects.get(meeting=meeting)
+        assert services.message_url(message) in case.question
+        message.refresh_from_db()
+        assert message.case_notification == case
+        # Twice: refused, nothing more written.
+        assert client.post(url, {**CASE, "meeting": str(meeting.pk)}).status_code == 400
+        assert CaseNotification.objects.count() == 1
