@@ -143,7 +143,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def _respond(self, conversation: Conversation, code=status.HTTP_200_OK) -> Response:
         thread = selectors.thread(self.request.user, conversation)
         data = ConversationSerializer(conversation).data
-        data["messages"] = MessageSerializer(thread["messages"], many=True).data
+        data["messages"] = MessageSerializer(thread["thread_messages"], many=True).data
         data["participants"] = ParticipantSerializer(thread["participants"], many=True).data
         data["organisations_left"] = [org.name for org in thread["left"]]
         return Response(data, status=code)

@@ -113,7 +113,7 @@ def thread(user: User, conversation: Conversation) -> dict:
         starter_id=conversation.organisation_id,
     )
     return {
-        "messages": messages,
+        "thread_messages": messages,
         "participants": participants,
         "left": sorted((organisations[pk] for pk in left_ids), key=lambda org: org.name),
     }

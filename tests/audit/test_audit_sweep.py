@@ -232,7 +232,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
             w.keyworker_sm,
             su,
         ),
-        (r"^conversations:", {"pk": w.conversation.pk}, kw, su),
+        (r"^conversations:|^conversation-", {"pk": w.conversation.pk}, kw, su),
         (
             r"^(organisation_detail|team_create|staff_create)$",
             {"organisation_pk": w.mh.pk},
