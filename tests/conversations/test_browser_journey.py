@@ -50,8 +50,8 @@ class ConversationJourneyTests:
 
         sign_in(page, "keyworker.mh", world.password)
         page.goto("/caseload/")
-        header = page.locator("header").inner_text()
-        assert "1 unread message" in header
+        header = " ".join(page.locator("header").inner_text().split())
+        assert "Conversations 1 unread message" in header
         with page.expect_navigation():
             page.locator("header").get_by_role("link", name="Conversations").click()
         assert_accessible(page, "the conversations addressed to me")
