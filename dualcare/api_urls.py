@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from careplans import api as careplans_api
 from cohorts import api as cohorts_api
+from conversations import api as conversations_api
 from dualcare import api_docs
 from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
@@ -26,6 +27,7 @@ router.register("organisations", people_api.OrganisationViewSet, basename="organ
 router.register("teams", people_api.TeamViewSet, basename="team")
 router.register("service-users", people_api.ServiceUserViewSet, basename="service-user")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
+router.register("conversations", conversations_api.ConversationViewSet, basename="conversation")
 router.register("care-plans", careplans_api.CarePlanViewSet, basename="care-plan")
 router.register("contacts", contacts_api.ContactViewSet, basename="contact")
 router.register("alerts", notifications_api.AlertViewSet, basename="alert")

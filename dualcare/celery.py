@@ -46,6 +46,11 @@ app.conf.beat_schedule = {
         "task": "referrals.tasks.referrals_raise_overdue_alerts",
         "schedule": 60.0,
     },
+    # Conversations: an unanswered question past its reply-by date, to the addressed team's manager once.
+    "conversations-alert-overdue": {
+        "task": "conversations.tasks.conversations_alert_overdue",
+        "schedule": crontab(minute="*/15"),
+    },
     # Contacts: today's expected collections (unique per schedule and day), written early and re-checked.
     "contacts-collections-generate": {
         "task": "dualcare.contacts.tasks.collections_generate",

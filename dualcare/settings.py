@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "linkworkers",
     "cohorts",
     "outcomes",
+    "conversations",
     "dualcare.dashboards",
     "dualcare.spc",
 ]
@@ -391,6 +392,8 @@ SPECTACULAR_SETTINGS = {
         "AlertStateEnum": "dualcare.notifications.models.Notification.State",
         "SeverityEnum": "cohorts.models.Severity",  # both severities of a quadrant assessment
         "TimelineKindEnum": "dualcare.timeline.sources.KINDS",  # the timeline's kinds of entry
+        "ConversationKindEnum": "conversations.models.Kind",  # a conversation's kind of information
+        "KindEnum": "dualcare.people.models.Organisation.Kind",  # its name before conversations had a kind
     },
 }
 

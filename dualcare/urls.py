@@ -21,6 +21,7 @@ urlpatterns = [
     path("alerts/", include("dualcare.notifications.urls")),
     path("messages/", include("dualcare.notifications.messages_urls")),
     path("link-workers/", include("linkworkers.urls")),
+    path("conversations/", include("conversations.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
     path("spc/", include("dualcare.spc.urls")),
     path("", include("dualcare.timeline.urls")),

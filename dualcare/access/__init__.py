@@ -24,7 +24,7 @@ The rules are split by domain, one module each, and re-exported here so callers 
   (``ORG_WRITTEN``, ``org_written_filter``);
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
-  ``linkworkers``, ``dashboards``, ``cohorts``, and ``api_reads`` (audited API reads).
+  ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, and ``api_reads`` (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -63,6 +63,16 @@ from .contacts import (  # noqa: F401
     contacts_rules_organisations,
     contacts_visible_to,
     get_contact_or_404,
+)
+from .conversations import (  # noqa: F401
+    CONVERSATION_SCOPES,
+    conversation_addressable_teams,
+    conversation_messages_visible_to,
+    conversation_organisations_left,
+    conversation_roles,
+    conversation_scope,
+    conversation_team_members,
+    conversations_visible_to,
 )
 from .dashboards import (  # noqa: F401
     dashboards_can_view_locality,

@@ -72,6 +72,9 @@ _OUTCOMES_WHY = (
     "HoNOS, TOP, DIALOG and satisfaction are the outcomes scope (DESIGN rule 2, the Consent scopes)"
 )
 
+# A conversation's kind -> scope, for those that are not the care plan's (general is the care plan's).
+_CONVERSATION_KINDS = {"risk": Scope.RISK, "outcomes": Scope.OUTCOMES, "contacts": Scope.CONTACTS}
+
 ORG_WRITTEN: dict[str, OrgWritten] = {
     # A Minkoff quadrant is a clinical rating of severity drawn from the HoNOS and TOP (cohorts.
     # evidence), with free-text rationale about mental health and drug use: the same information
@@ -95,6 +98,20 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     # Care plan entries: the risk history is the risk scope, every other section care_plan.
     "careplans.planentry": OrgWritten(
         "plan__service_user", "organisation", scope_by=("section", {"risk": Scope.RISK}, Scope.CARE_PLAN)
+    ),
+    # Case conversations (issue 16): the subject and each message are the writing organisation's,
+    # shared under the scope of the conversation's kind; general care coordination follows the
+    # care-plan consent (access.conversations). Who is in a conversation is part of it.
+    "conversations.conversation": OrgWritten(
+        "service_user", "organisation", scope_by=("kind", _CONVERSATION_KINDS, Scope.CARE_PLAN)
+    ),
+    "conversations.message": OrgWritten(
+        "service_user", "organisation", scope_by=("kind", _CONVERSATION_KINDS, Scope.CARE_PLAN)
+    ),
+    "conversations.participant": OrgWritten(
+        "conversation__service_user",
+        exempt="who is addressed in a conversation: shown with it, to whoever may read it "
+        "(access.conversations_visible_to)",
     ),
     # Exempt, each with the rule that governs it instead.
     "people.serviceuser": OrgWritten("pk", exempt=_RECORD_SUMMARY),

@@ -64,10 +64,19 @@ ALERT_KINDS: dict[str, Kind] = {
     "linkmeeting.agenda7": Kind(INFORMATIONAL, "Link meeting agenda", about_person=False),
     "linkmeeting.agenda1": Kind(INFORMATIONAL, "Link meeting agenda", about_person=False),
     "linkmeeting.notes": Kind(INFORMATIONAL, "Link meeting notes", about_person=False),
+    # Case conversations: a message is news to each person addressed; an unanswered question past
+    # its reply-by date is for the addressed team's manager to see to.
+    "conversation.message": Kind(INFORMATIONAL, "Message in a conversation"),
+    "conversation.reply_overdue": Kind(NEEDS_ACTION, "Conversation not answered in time"),
     # Accounts (email only) and escalations.
     "staff.invitation": Kind(INFORMATIONAL, "Invitation to DualCare", about_person=False),
     "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager", about_person=False),
 }
+
+
+# Messages in conversations: counted in the header on their own, beside alerts, and read in the
+# conversations' inbox rather than the alert list.
+MESSAGE_KINDS = ("conversation.message",)
 
 
 def declared(kind: str) -> bool:

@@ -1,6 +1,6 @@
 """Reading the outbox: a user's own alerts only; and the alert measures for the dashboards."""
 
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 
 from dualcare.ids import is_uuid
 
@@ -27,7 +27,11 @@ def alerts_for(user, *, state: str | None = None, service_user=None, kind: str =
     (ids). Open alerts come first, urgent first, then newest first."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    rows = notifications_for(user).select_related("acknowledged_by", "team", "service_user")
+    rows = (
+        notifications_for(user)
+        .exclude(kind__in=kinds.MESSAGE_KINDS)  # told apart, in the conversations inbox
+        .select_related("acknowledged_by", "team", "service_user")
+    )
     if state == "open":
         rows = rows.filter(OPEN)
     elif state == "acknowledged":
@@ -49,7 +53,7 @@ def alert_filter_choices(user) -> dict:
     from dualcare import access
     from dualcare.people.models import Team
 
-    mine = notifications_for(user).order_by()
+    mine = notifications_for(user).exclude(kind__in=kinds.MESSAGE_KINDS).order_by()
     people = list(
         access.service_users_visible_to(user)
         .filter(pk__in=mine.filter(service_user__isnull=False).values("service_user_id"))
@@ -75,9 +79,19 @@ def name_people(user, alerts, *, visible_ids, action: str) -> None:
 
 
 def unread_count(user) -> int:
+    """The user's unread alerts (messages in conversations are counted apart: unread_counts)."""
+    return unread_counts(user)[0]
+
+
+def unread_counts(user) -> tuple[int, int]:
+    """(unread alerts, unread messages in conversations) for the header, in one query."""
     if not getattr(user, "is_authenticated", False):
-        return 0
-    return notifications_for(user, unread_only=True).count()
+        return 0, 0
+    counts = notifications_for(user, unread_only=True).aggregate(
+        alerts=Count("pk", filter=~Q(kind__in=kinds.MESSAGE_KINDS)),
+        messages=Count("pk", filter=Q(kind__in=kinds.MESSAGE_KINDS)),
+    )
+    return counts["alerts"], counts["messages"]
 
 
 def get_alert_or_404(user, pk):

@@ -71,6 +71,7 @@ _SERVICE_USER_NAV = [
     ("Your appointments", "contacts:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),
+    ("Messages with your care team", "conversations:mine"),
     ("Your messages", "messages:list"),
 ]
 _CARER_NAV = [
@@ -112,7 +113,7 @@ def navigation_items(context) -> list[NavItem]:
 def _with_new_count(text: str, name: str, user) -> str:
     if name not in _WITH_NEW_COUNT:
         return text
-    from dualcare.notifications.selectors import unread_count
+    from dualcare.notifications.selectors import unread_counts
 
-    new = unread_count(user)
+    new = sum(unread_counts(user))  # alerts and care-team messages alike, in one query
     return f"{text} ({new} new)" if new else text

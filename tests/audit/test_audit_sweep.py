@@ -23,6 +23,7 @@ from pypdf import PdfReader
 
 from careplans import services as careplan_services
 from cohorts import services as cohort_services
+from conversations import services as conversation_services
 from dualcare.audit.models import AuditEvent
 from dualcare.notifications.models import Notification
 from dualcare.people import services as people_services
@@ -133,6 +134,17 @@ def _sweep_world():
     people_services.involvement_end(involvement=w.ended, by=w.keyworker_mh, reason="Recovered")
     w.role = StaffRole.objects.get(user=w.keyworker_mh)
     w.alert = Notification.objects.filter(recipient=w.keyworker_mh).order_by("created_at").first()
+    # A case conversation: keyworker.sm asks keyworker.mh about Sam, Sam included.
+    w.conversation = conversation_services.conversation_start(
+        service_user=w.service_user,
+        by=w.keyworker_sm,
+        kind="care_plan",
+        subject="The new script",
+        text="Is the depot due on Friday?",
+        staff=[w.keyworker_mh],
+        includes_service_user=True,
+    )
+    w.message = w.conversation.messages.get()
     return w
 
 
@@ -188,6 +200,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "staff_detail": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
         "staff_invitation_resend": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
         "staff_role_end": ({"role_pk": w.role.pk}, w.orgadmin_mh, None),
+        "conversations:mine_detail": ({"pk": w.conversation.pk}, w.service_user_login, su),
     }
     if name in fixed:
         return fixed[name]
@@ -214,6 +227,14 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
             None,
         ),
         (r"^(service_user_detail|consent_record)$", {"pk": su.pk}, kw, su),
+        (r"^conversations:(for_person|start)$", {"service_user_pk": su.pk}, kw, su),
+        (
+            r"^conversations:(withdraw|plan_action|link_meeting)$",
+            {"pk": w.conversation.pk, "message_pk": w.message.pk},
+            w.keyworker_sm,
+            su,
+        ),
+        (r"^conversations:|^conversation-", {"pk": w.conversation.pk}, kw, su),
         (
             r"^(organisation_detail|team_create|staff_create)$",
             {"organisation_pk": w.mh.pk},
@@ -236,6 +257,8 @@ def _viewer_without_params(name: str, w):
         "outcomes:mine",
         "outcomes:my_feedback",
         "contacts:mine",
+        "conversations:mine",
+        "conversations:mine_new",
     }
     # /api/v1/me/... (me-care-team-list, me-appointment-list, ...): a person's own token.
     if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:", "me-")):

@@ -21,6 +21,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from cohorts import services as cohort_services
+from conversations import services as conversation_services
 from dualcare.notifications.selectors import alerts_for
 from dualcare.people.forms import DatePartsField, NHSForm
 from linkworkers import services as linkworker_services
@@ -181,7 +182,18 @@ def places(world):
     version = careplan_helpers.publish(world)
     # A draft saved before its urgency was chosen: its page asks for one with the Send form.
     draft = make_referral(world, urgency="", send=False, to_team=world.cmht_south)
+    conversation = conversation_services.conversation_start(
+        service_user=world.service_user,
+        by=world.keyworker_sm,
+        kind="care_plan",
+        subject="The depot",
+        text="Is it due on Friday?",
+        staff=[world.keyworker_mh],
+        includes_service_user=True,
+    )
     return SimpleNamespace(
+        conversation=conversation,
+        message=conversation.messages.get(),
         referral=referral,
         draft=draft,
         accepted=accepted,
@@ -251,6 +263,12 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.service_user_login, "/my/care-plan/"),
         (w.carer, f"/care-plans/carer/{su}/"),
         (w.manager_mh, "/spc/"),
+        (w.keyworker_mh, f"/conversations/people/{su}/new/"),
+        (w.keyworker_mh, f"/conversations/{p.conversation.pk}/"),
+        (w.keyworker_mh, f"/conversations/{p.conversation.pk}/messages/{p.message.pk}/plan-action/"),
+        (w.keyworker_mh, f"/conversations/{p.conversation.pk}/messages/{p.message.pk}/link-meeting/"),
+        (w.service_user_login, "/conversations/mine/new/"),
+        (w.service_user_login, f"/conversations/mine/{p.conversation.pk}/"),
         (w.manager_mh, f"/dashboards/teams/{w.cmht_south.pk}/measures/referrals.acknowledged_in_time/"),
     ]
 

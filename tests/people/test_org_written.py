@@ -214,7 +214,26 @@ def _outcome_event(world):
     return contact.outcome_events.get()
 
 
+def _conversation(kind):
+    def make(world):
+        from conversations import services
+
+        return services.conversation_start(
+            service_user=world.service_user,
+            by=world.keyworker_mh,
+            kind=kind,
+            subject="Housing and the depot",
+            text="Who is seeing Sam this week?",
+            teams=[world.cmht_north],
+        )
+
+    return make
+
+
 MAKERS = {
+    "conversations.conversation": _conversation("general"),
+    "conversations.conversation:risk": _conversation("risk"),
+    "conversations.message": lambda world: _conversation("contacts")(world).messages.get(),
     "cohorts.quadrantassessment": assess_sam,
     "cohorts.enrolment": _enrolment,
     "outcomes.honosrating": lambda world: make_honos(world, by=world.keyworker_mh),

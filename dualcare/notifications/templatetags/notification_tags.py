@@ -2,7 +2,7 @@
 
 from django import template
 
-from dualcare.notifications.selectors import unread_count
+from dualcare.notifications.selectors import unread_counts
 from dualcare.people.models import User
 
 register = template.Library()
@@ -12,11 +12,13 @@ register = template.Library()
 def unread_alerts(context):
     """Staff: a link to the alert centre with the number unread (one COUNT query). This header link
     is staff's one route to their alerts (the menu has no second "Alerts"). Service users and
-    carers find "Your messages" in their menu instead, with the number new (dualcare_tags)."""
+    carers find "Your messages" in their menu instead, with the number new (dualcare_tags). Beside it,
+    staff's unread messages in case conversations, counted in the same query."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
     if user.kind in (User.Kind.SERVICE_USER, User.Kind.CARER):
         return {"show": False}
-    return {"show": True, "count": unread_count(user)}
+    alerts, messages = unread_counts(user)
+    return {"show": True, "count": alerts, "messages": messages}

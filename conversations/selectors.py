@@ -1,0 +1,119 @@
+"""Reading conversations, always through access (dualcare/access/conversations.py)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from dualcare import access
+from dualcare.audit.services import audit_record
+from dualcare.exceptions import ApplicationError
+from dualcare.ids import is_uuid
+from dualcare.people.models import ServiceUser, User
+
+from .models import Conversation, Message, Participant
+
+
+def conversations_visible_to(
+    user: User, *, service_user: ServiceUser | None = None
+) -> QuerySet[Conversation]:
+    """The conversations the user may read now, newest message first."""
+    return access.conversations_visible_to(
+        user, Conversation.objects.all(), service_user=service_user
+    ).order_by("-last_message_at", "-pk")
+
+
+def messages_visible_to(user: User, *, service_user: ServiceUser | None = None) -> QuerySet[Message]:
+    return access.conversation_messages_visible_to(
+        user, Message.objects.all(), Conversation.objects.all(), service_user=service_user
+    )
+
+
+def messages_for_timeline(viewer: User, service_user: ServiceUser) -> QuerySet[Message]:
+    """The messages about the person the viewer may read (as in the thread), newest first: served
+    by the (service_user, -created_at) index. For the person's timeline."""
+    return (
+        messages_visible_to(viewer, service_user=service_user)
+        .select_related("conversation", "author", "organisation")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def addressed_to(user: User) -> QuerySet[Conversation]:
+    """Conversations that address the user by name, or through a team of theirs as a whole, or
+    that they started: the inbox "Addressed to me" (only those they may read now)."""
+    teams = access.teams_of(user).values("pk")
+    mine = Participant.objects.filter(Q(user=user) | Q(team__in=teams, user__isnull=True)).values(
+        "conversation_id"
+    )
+    return conversations_visible_to(user).filter(Q(pk__in=mine) | Q(started_by=user))
+
+
+def search(conversations: QuerySet[Conversation], words: str) -> QuerySet[Conversation]:
+    """Conversations whose subject has every word (case-insensitive)."""
+    for word in words.split()[:8]:
+        conversations = conversations.filter(subject__icontains=word)
+    return conversations
+
+
+def conversation_or_404(user: User, pk, *, action: str = "conversation.view") -> Conversation:
+    """One conversation the user may read, audited as a read of its person; otherwise 404,
+    audited as denied (with the person, if it exists)."""
+    found = (
+        conversations_visible_to(user)
+        .select_related("service_user", "organisation", "team", "started_by", "resolved_by")
+        .filter(pk=pk)
+        .first()
+        if is_uuid(pk)
+        else None
+    )
+    if found is None:
+        hidden = Conversation.objects.filter(pk=pk).only("service_user").first() if is_uuid(pk) else None
+        audit_record(
+            actor=user,
+            action=action,
+            service_user=hidden.service_user if hidden is not None else None,
+            denied=True,
+            detail={"requested_id": str(pk)[:64]},
+        )
+        raise access.Hidden("No such conversation.")
+    audit_record(actor=user, action=action, target=found, service_user=found.service_user)
+    return found
+
+
+def message_of(user: User, conversation: Conversation, pk) -> Message:
+    message = (
+        messages_visible_to(user).filter(conversation=conversation, pk=pk).first() if is_uuid(pk) else None
+    )
+    if message is None:
+        raise ApplicationError("Choose a message of this conversation.", field="message")
+    return message
+
+
+def thread(user: User, conversation: Conversation) -> dict:
+    """What the conversation page shows: its messages the user may read, in order; who is in it;
+    and the organisations that have left. A fixed number of queries, whatever the thread's length."""
+    messages = list(
+        messages_visible_to(user)
+        .filter(conversation=conversation)
+        .select_related("author", "organisation", "team")
+        .order_by("created_at", "pk")
+    )
+    participants = list(
+        conversation.participants.select_related("team__organisation", "user").order_by(
+            "team__organisation__name", "team__name", "user__last_name"
+        )
+    )
+    organisations = {p.team.organisation_id: p.team.organisation for p in participants}
+    if conversation.organisation_id:
+        organisations[conversation.organisation_id] = conversation.organisation
+    left_ids = access.conversation_organisations_left(
+        conversation.service_user,
+        conversation.kind,
+        organisation_ids=set(organisations),
+        starter_id=conversation.organisation_id,
+    )
+    return {
+        "thread_messages": messages,
+        "participants": participants,
+        "left": sorted((organisations[pk] for pk in left_ids), key=lambda org: org.name),
+    }
