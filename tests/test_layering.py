@@ -1,9 +1,10 @@
 """The core never imports a capability app (issue 14, item 1).
 
 The core is the ``dualcare`` package; the capability apps are the installed apps outside it
-(referrals, care plans, link workers, cohorts, outcomes). An import of one from the core, at module
-level or inside a function, fails here. Where a core page needs what an app has, the core declares
-the need (dualcare/people/extensions.py, dualcare/dashboards/measures.py) and the app provides it.
+(referrals, care plans, link workers, cohorts, outcomes, conversations). An import of one from the
+core, at module level or inside a function, fails here. Where a core page needs what an app has,
+the core declares the need (dualcare/people/extensions.py, dualcare/dashboards/measures.py) and
+the app provides it.
 
 Only the places whose job is to put the apps together may name them: the URL and API routers, the
 Celery schedule, the settings, and the demo's orchestrator (which loads every app's demo).
@@ -50,7 +51,14 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
 
 
 def test_the_capability_apps_are_the_ones_outside_the_core():
-    assert capability_packages() == {"referrals", "careplans", "linkworkers", "cohorts", "outcomes"}
+    assert capability_packages() == {
+        "referrals",
+        "careplans",
+        "linkworkers",
+        "cohorts",
+        "outcomes",
+        "conversations",
+    }
 
 
 def test_the_core_imports_no_capability_app():

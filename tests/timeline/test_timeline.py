@@ -179,6 +179,36 @@ class TimelineSourceTests:
         assert "To be discussed at Locality link meeting" in titles(world.keyworker_mh, world.service_user)
         assert "linkworkers.case" not in sources_seen(world.pharmacist, world.service_user)
 
+    def test_a_conversations_messages_show_to_its_readers_withdrawn_ones_without_their_words(self, world):
+        from conversations import services as conversation_services
+        from conversations.models import Kind
+
+        conversation = conversation_services.conversation_start(
+            service_user=world.service_user,
+            by=world.keyworker_sm,
+            kind=Kind.CARE_PLAN,
+            subject="Depot and the new script",
+            text="Is the depot still due on Friday?",
+            staff=[world.keyworker_mh],
+        )
+        reply = conversation_services.message_reply(
+            conversation=conversation, by=world.keyworker_mh, text="Yes, at 10:00."
+        )
+        conversation_services.message_withdraw(message=reply, by=world.keyworker_mh)
+        seen = [
+            (entry.title, entry.detail)
+            for entry in timeline_for(
+                world.keyworker_mh, world.service_user, Wanted(kinds=frozenset({"conversation"}))
+            )[0:10]
+        ]
+        assert seen == [
+            ("Message: Depot and the new script", "Withdrawn by the person who sent it"),
+            ("Message: Depot and the new script", "Is the depot still due on Friday?"),
+        ]
+        # The pharmacy is involved but not addressed (and holds no care-plan consent): nothing.
+        assert "conversations.message" not in sources_seen(world.pharmacist, world.service_user)
+        assert "conversations.message" not in sources_seen(world.outsider, world.service_user)
+
     def test_every_registered_source_is_of_a_declared_kind_and_the_registry_refuses_a_second(self):
         keys = [source.key for source in sources.registered()]
         assert len(keys) == len(set(keys))
