@@ -11,14 +11,14 @@ from django.urls import reverse
 from dualcare import access
 from dualcare.timeline.sources import entries, text
 
-from .selectors import messages_visible_to
+from .selectors import messages_for_timeline
 
 
 def message_rows(viewer, service_user):
     if not access.is_active_staff(viewer):
         return None
     return entries(
-        messages_visible_to(viewer, service_user=service_user),
+        messages_for_timeline(viewer, service_user),
         key="conversations.message",
         at="created_at",
         organisation="organisation_id",
