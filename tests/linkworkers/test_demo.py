@@ -23,6 +23,10 @@ class DemoTests:
         upcoming = Meeting.objects.filter(starts_at__gt=now).order_by("starts_at").first()
         assert upcoming.chair.username == "linkworker.mh"
         assert CaseNotification.objects.filter(meeting=upcoming).count() == 2
+        # The series meets on a Tuesday afternoon, not on whatever weekday the demo's date gave
+        # (a walk through the demo found its meetings on Saturdays).
+        days = {timezone.localtime(m.starts_at).strftime("%A") for m in Meeting.objects.all()}
+        assert days == {"Tuesday"}
         counts = (
             Appointment.objects.count(),
             Meeting.objects.count(),
