@@ -102,7 +102,10 @@ class PortalStartForm(NHSForm):
         label="Your message",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Your key workers' teams will read it. In an emergency, phone 999.",
+        help_text=(
+            "The teams of your key workers (the worker who arranges your care in each service) will read it. "
+            "In an emergency, phone 999."
+        ),
         error_messages={"required": "Write your message."},
     )
 

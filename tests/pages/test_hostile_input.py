@@ -263,6 +263,7 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.service_user_login, "/my/care-plan/"),
         (w.carer, f"/care-plans/carer/{su}/"),
         (w.manager_mh, "/spc/"),
+        (w.keyworker_mh, f"/people/{su}/timeline/"),  # its filters: a GET form
         (w.keyworker_mh, f"/conversations/people/{su}/new/"),
         (w.keyworker_mh, f"/conversations/{p.conversation.pk}/"),
         (w.keyworker_mh, f"/conversations/{p.conversation.pk}/messages/{p.message.pk}/plan-action/"),

@@ -12,6 +12,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conversations import services as conversation_services
 from dualcare.people import services
 from dualcare.people.models import CarerPermission
 from tests.careplans.helpers import publish, shared_plan
@@ -20,7 +21,7 @@ from tests.outcomes.helpers import days_ago, make_honos, make_top
 
 pytestmark = pytest.mark.django_db
 
-# (URL name, takes the person's pk). What the person opens.
+# (URL name, takes the person's pk, or "conversation": a conversation's). What the person opens.
 PERSON_PAGES = [
     ("my_home", False),
     ("my_record_views", False),
@@ -31,6 +32,9 @@ PERSON_PAGES = [
     ("outcomes:my_feedback", False),
     ("referrals:mine", False),
     ("messages:list", False),
+    ("conversations:mine", False),
+    ("conversations:mine_new", False),
+    ("conversations:mine_detail", "conversation"),  # a conversation staff asked them into
 ]
 # What the carer opens: their home, their messages, and the pages of what Sam shares.
 CARER_PAGES = [
@@ -102,12 +106,23 @@ def full_world(world):
     make_top(world)
     for scope in CarerPermission.Scope.values:
         services.carer_permission_grant(carer=world.carer_link, scope=scope, by=world.service_user_login)
+    world.conversation = conversation_services.conversation_start(
+        service_user=world.service_user,
+        by=world.keyworker_mh,
+        kind="care_plan",
+        subject="Your depot on Friday",
+        text="Is Friday at 10:00 still good for you?",
+        staff=[world.keyworker_sm],
+        includes_service_user=True,
+    )
     return world
 
 
 def _url(world, name, with_pk):
     if name.startswith("/"):
         return name
+    if with_pk == "conversation":
+        return reverse(name, args=[world.conversation.pk])
     return reverse(name, args=[world.service_user.pk] if with_pk else [])
 
 
