@@ -425,3 +425,42 @@ class OrgWrittenOfPersonTests:
         people_services.consent_withdraw(consent=consent, by=world.keyworker_mh)
         for viewer in viewers:
             self._same(viewer, world.service_user)
+
+
+@pytest.mark.django_db
+class DayOnlyEntryTests:
+    """An entry with a day and no time (an outcome measure) sorts from the start of that day in
+    London: in summer (BST) 23:00 UTC of the day before, in winter midnight UTC."""
+
+    def appointment_at(self, w, starts_at):
+        contact = contact_services.appointment_create(
+            by=w.keyworker_mh,
+            service_user=w.service_user,
+            kind="key_worker",
+            team=w.cmht_north,
+            starts_at=starts_at,
+        )
+        contact_services.contact_record(contact=contact, by=w.keyworker_mh, outcome="missed")
+
+    @pytest.mark.parametrize(
+        ("day", "day_starts_at"),
+        [
+            (dt.date(2026, 7, 1), dt.datetime(2026, 6, 30, 23, 0, tzinfo=dt.UTC)),  # BST
+            (dt.date(2026, 1, 15), dt.datetime(2026, 1, 15, 0, 0, tzinfo=dt.UTC)),  # GMT
+        ],
+    )
+    def test_it_sorts_a_day_at_its_start_in_london(self, world, day, day_starts_at):
+        outcome_services.honos_record(
+            service_user=world.service_user, by=world.keyworker_mh, rated_on=day, **HONOS
+        )
+        # Half an hour into the London day, and half an hour before it starts.
+        self.appointment_at(world, day_starts_at + dt.timedelta(minutes=30))
+        self.appointment_at(world, day_starts_at - dt.timedelta(minutes=30))
+        wanted = Wanted(kinds=frozenset({"contact", "outcome"}))
+        rows = timeline_for(world.keyworker_mh, world.service_user, wanted)[0:10]
+        assert [(entry.source, entry.at) for entry in rows] == [
+            ("contacts.contact", day_starts_at + dt.timedelta(minutes=30)),
+            ("outcomes.honos", day_starts_at),
+            ("contacts.contact", day_starts_at - dt.timedelta(minutes=30)),
+        ]
+        assert timezone.localtime(rows[1].at).date() == day
