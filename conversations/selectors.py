@@ -9,8 +9,15 @@ from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.ids import is_uuid
 from dualcare.people.models import ServiceUser, User
+from referrals.models import OPEN_STATES, Referral
 
 from .models import Conversation, Message, Participant
+
+
+def open_referrals() -> QuerySet:
+    """Referrals sent or acknowledged, not yet answered: the team each is with may be addressed
+    about its person, and reads the conversations it is addressed in while it stays open."""
+    return Referral.objects.filter(state__in=OPEN_STATES)
 
 
 def conversations_visible_to(

@@ -25,6 +25,10 @@ Needs:
 ``latest_quadrant(viewer, service_user) -> object | None``
     the latest quadrant assessment ``viewer`` may see of one person (the record summary), with
     ``quadrant``, ``get_quadrant_display()``, ``assessed_on`` and ``organisation``.
+``open_referrals() -> QuerySet | None``
+    the referrals sent or acknowledged (not yet accepted, declined, withdrawn or closed), with
+    ``service_user`` and ``to_team``: a conversation may address the team one is with
+    (access.conversations). None without the app.
 ``exit_measure_url(user, involvement) -> str | None``
     where ``user`` records the exit measure (TOP or HoNOS) of care just ended, when one is due and
     theirs to record.
@@ -59,6 +63,7 @@ NEEDS: dict[str, Callable] = {
     "measure_overdue": _not_overdue("measure_overdue"),
     "latest_quadrant": lambda viewer, service_user: None,
     "exit_measure_url": lambda user, involvement: None,
+    "open_referrals": lambda: None,
 }
 
 _provided: dict[str, Callable] = {}

@@ -29,7 +29,7 @@ class TimelineOrganisationSerializer(serializers.Serializer):
 
 class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField(
-        help_text="When it happened (midnight UTC of the day when `timed` is false)."
+        help_text="When it happened (when `timed` is false, the start of the day in London, Europe/London)."
     )
     timed = serializers.BooleanField(
         help_text="False when only the day is recorded (an outcome measure's date)."

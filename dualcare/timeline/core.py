@@ -1,5 +1,6 @@
 """The core's own timeline sources: teams starting and ending care (the record summary's rule) and
-the viewer's alerts about the person (their own, as the alert pages show them)."""
+the viewer's alerts about the person (their own, as the alert pages show them: a team member's
+alerts page lists the alerts sent to them, not their team's, dualcare/notifications/selectors.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 
 from dualcare import access
-from dualcare.notifications.models import Notification
+from dualcare.notifications.selectors import alerts_for
 from dualcare.people.models import Involvement
 
 from . import sources
@@ -63,12 +64,12 @@ def involvement_ends(viewer, service_user):
 
 
 def alerts(viewer, service_user):
-    """The viewer's own alerts about the person, and how each was dealt with."""
+    """The viewer's own alerts about the person, and how each was dealt with: the rows their alerts
+    page lists (alerts_for), so a conversation's message, told apart in the conversations inbox,
+    is not an alert here too (its link would be a 404)."""
     if not access.is_active_staff(viewer):
         return None
-    rows = Notification.objects.filter(
-        recipient=viewer, channel=Notification.Channel.IN_APP, service_user=service_user
-    )
+    rows = alerts_for(viewer, service_user=service_user.pk)
     dealt_with = Case(
         When(
             acknowledged_at__isnull=False,

@@ -14,15 +14,20 @@ queryset the app has already filtered by its access rule, and one ``register`` c
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.signals import connection_created
 from django.db.models import (
     Case,
     CharField,
     DateTimeField,
     F,
+    Func,
     QuerySet,
     UUIDField,
     Value,
@@ -104,6 +109,38 @@ def label_of(field: str, choices) -> Case:
     )
 
 
+class DayStart(Func):
+    """The first moment of a day (a date column) in the project's time zone (settings.TIME_ZONE,
+    Europe/London), as a time: an outcome measure rated on a summer day sorts from 23:00 UTC of
+    the day before, where a bare cast put it at midnight UTC, an hour into the London day."""
+
+    output_field = DateTimeField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        day, params = compiler.compile(self.source_expressions[0])
+        return f"(({day})::timestamp AT TIME ZONE %s)", [*params, settings.TIME_ZONE]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        day, params = compiler.compile(self.source_expressions[0])
+        return f"dualcare_day_start({day}, %s)", [*params, settings.TIME_ZONE]
+
+
+def _day_start(day: str | None, zone: str) -> str | None:
+    # SQLite has no time zones: the day's start in `zone`, in UTC, as Django stores a time there.
+    if day is None:
+        return None
+    start = dt.datetime.combine(dt.date.fromisoformat(day[:10]), dt.time(), tzinfo=zoneinfo.ZoneInfo(zone))
+    return start.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _sqlite_functions(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("dualcare_day_start", 2, _day_start, deterministic=True)
+
+
+connection_created.connect(_sqlite_functions, dispatch_uid="dualcare.timeline.day_start")
+
+
 def entries(
     rows: QuerySet,
     *,
@@ -117,7 +154,8 @@ def entries(
     timed: bool = True,
 ) -> QuerySet:
     """`rows` shaped into the timeline's columns and ordered newest first by `at` (a field path:
-    the order the source's (service_user, `at`) index serves; a date when not `timed`).
+    the order the source's (service_user, `at`) index serves; a date when not `timed`, placed at
+    the start of that day in London, DayStart).
 
     `organisation` / `organisation_name`: paths to the organisation the entry is of (what the
     organisation filter matches) and its name; `title` and `detail`: text() or a path; `ref`: the
@@ -137,7 +175,7 @@ def entries(
         value.output_field = output
         return value
 
-    when = F(at) if timed else Cast(at, DateTimeField())
+    when = F(at) if timed else DayStart(F(at))
     return rows.annotate(
         tl_at=when,
         tl_source=Value(key, output_field=CharField()),

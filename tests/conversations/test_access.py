@@ -11,6 +11,7 @@ from dualcare.audit.models import AuditEvent
 from dualcare.exceptions import ApplicationError
 from dualcare.people import services as people
 from dualcare.people.models import Consent, Involvement, Scope
+from referrals import services as referrals
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +118,116 @@ class ConversationAccessTests:
             ).status_code
             == 404
         )
+
+
+class ReferralReceivingTeamTests:
+    """The team a referral is with (no involvement yet) may be addressed and reads the thread while
+    the referral is open, as far as the person's consent of the conversation's kind allows."""
+
+    @pytest.fixture
+    def referred(self, world):
+        # keyworker.mh refers Sam to the charity's peer support; Sam agrees to share the care plan.
+        people.consent_record(
+            service_user=world.service_user,
+            organisation=world.charity,
+            scope=Scope.CARE_PLAN,
+            by=world.keyworker_mh,
+        )
+        return referrals.referral_create(
+            by=world.keyworker_mh,
+            service_user=world.service_user,
+            to_team=world.charity_team,
+            reason="Peer support alongside the CMHT",
+            urgency="routine",
+            consent_confirmed=True,
+            send=True,
+        )
+
+    def ask_charity(self, world, ask, **overrides):
+        return ask(by=world.keyworker_mh, staff=[], teams=[world.charity_team], **overrides)
+
+    def test_it_addresses_the_team_and_lets_it_read_and_reply_while_the_referral_is_open(
+        self, world, ask, referred, login
+    ):
+        conversation = self.ask_charity(world, ask)
+        assert can_read(world.outsider, conversation)
+        assert world.outsider in services.addressed_people(conversation)
+        page = login(world.outsider).get(reverse("conversations:detail", args=[conversation.pk]))
+        assert page.status_code == 200
+        assert "Is the depot still due on Friday?" in page.content.decode()
+        assert "has left this conversation" not in page.content.decode()
+        assert AuditEvent.objects.filter(
+            actor=world.outsider, action="conversation.view", outcome="allowed"
+        ).exists()
+        services.message_reply(
+            conversation=conversation, by=world.outsider, text="We can see Sam on Tuesday."
+        )
+        assert [
+            m.text
+            for m in selectors.messages_visible_to(world.keyworker_mh)
+            .filter(conversation=conversation)
+            .order_by("created_at")
+        ][-1] == "We can see Sam on Tuesday."
+        # The referral is the way in to the thread, not to the record.
+        assert not access.service_users_visible_to(world.outsider).filter(pk=world.service_user.pk).exists()
+
+    def test_it_names_a_member_of_the_team(self, world, ask, referred):
+        conversation = ask(by=world.keyworker_mh, staff=[world.outsider])
+        assert can_read(world.outsider, conversation)
+
+    def test_it_refuses_the_team_without_consent_of_the_kind(self, world, ask, referred):
+        # Sam agreed to share the care plan with the charity, not risk information.
+        with pytest.raises(ApplicationError) as refused:
+            self.ask_charity(world, ask, kind=Kind.RISK)
+        assert refused.value.field == "teams"
+
+    def test_it_refuses_the_team_once_the_referral_is_declined(self, world, ask, referred):
+        referrals.referral_decline(
+            referral=referred,
+            by=world.outsider,
+            reason="Not for us",
+            signposting_service="Local recovery café",
+        )
+        with pytest.raises(ApplicationError):
+            self.ask_charity(world, ask)
+
+    # A referral is closed only once accepted, when the involvement it starts is the way in.
+    @pytest.mark.parametrize("answer", ["decline", "withdraw"])
+    def test_it_hides_the_thread_at_once_when_the_referral_ends(self, world, ask, referred, login, answer):
+        conversation = self.ask_charity(world, ask)
+        assert can_read(world.outsider, conversation)
+        if answer == "decline":
+            referrals.referral_decline(
+                referral=referred, by=world.outsider, reason="Not for us", signposting_service="Recovery café"
+            )
+        else:
+            referrals.referral_withdraw(referral=referred, by=world.keyworker_mh)
+        assert not can_read(world.outsider, conversation)
+        assert not selectors.messages_visible_to(world.outsider).exists()
+        url = reverse("conversations:detail", args=[conversation.pk])
+        assert login(world.outsider).get(url).status_code == 404
+        assert AuditEvent.objects.filter(actor=world.outsider, outcome="denied").exists()
+        with pytest.raises(access.Hidden):
+            services.message_reply(conversation=conversation, by=world.outsider, text="Still here?")
+        page = login(world.keyworker_mh).get(url)
+        assert "Test Recovery Charity has left this conversation" in page.content.decode()
+
+    def test_it_keeps_the_thread_once_the_referral_is_accepted(self, world, ask, referred):
+        conversation = self.ask_charity(world, ask)
+        referrals.referral_accept(referral=referred, by=world.outsider)
+        assert can_read(world.outsider, conversation)
+        assert selectors.messages_visible_to(world.outsider).filter(conversation=conversation).count() == 1
+
+    def test_it_hides_the_thread_when_the_charity_withdraws_consent(self, world, ask, referred):
+        conversation = self.ask_charity(world, ask)
+        consent = Consent.objects.get(
+            service_user=world.service_user, organisation=world.charity, scope=Scope.CARE_PLAN
+        )
+        people.consent_withdraw(consent=consent, by=world.keyworker_mh)
+        assert not can_read(world.outsider, conversation)
+
+    def test_it_keeps_the_thread_from_another_team_of_the_organisation_not_addressed(
+        self, world, ask, referred
+    ):
+        conversation = ask()  # keyworker.sm to keyworker.mh: the charity is not in it
+        assert not can_read(world.outsider, conversation)

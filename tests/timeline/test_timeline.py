@@ -3,15 +3,20 @@ and not for another organisation without consent (gone as consent is withdrawn),
 pages, the same queries for 10 entries as for 2,000, refusals and audit rows, page and API."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
 
 from careplans import services as careplan_services
 from cohorts import services as cohort_services
+from conversations import services as conversation_services
 from dualcare.audit.models import AuditEvent
 from dualcare.contacts import services as contact_services
 from dualcare.contacts.models import Contact
+from dualcare.notifications import kinds
+from dualcare.notifications.models import Notification
+from dualcare.notifications.selectors import alerts_for
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Scope
 from dualcare.timeline import sources
@@ -147,6 +152,31 @@ class TimelineSourceTests:
         assert alerts and all(e.detail == "Not dealt with yet" for e in alerts)
         # Nobody else's alerts: the pharmacist was told nothing about this appointment.
         assert "notifications.alert" not in sources_seen(world.pharmacist, world.service_user)
+
+    def test_alerts_are_those_the_viewers_alerts_page_lists(self, world):
+        # A team member's alerts page lists the alerts sent to them (alerts_for), not their team's:
+        # the timeline shows the same rows, for every member of the team.
+        missed_appointment(world)
+        conversation_services.conversation_start(
+            service_user=world.service_user,
+            by=world.keyworker_sm,
+            kind="care_plan",
+            subject="Depot",
+            text="Is the depot still due?",
+            staff=[world.keyworker_mh],
+        )
+        for viewer in (world.keyworker_mh, world.linkworker_mh, world.keyworker_sm):
+            shown = {
+                uuid.UUID(e.id) for e in timeline_for(viewer, world.service_user)[0:100] if e.kind == "alert"
+            }
+            listed = set(alerts_for(viewer, service_user=world.service_user.pk).values_list("pk", flat=True))
+            assert shown == listed
+        # The conversation's message is told in the conversations inbox, not as an alert.
+        message_rows = Notification.objects.filter(recipient=world.keyworker_mh, kind__in=kinds.MESSAGE_KINDS)
+        assert message_rows.exists()
+        shown = {uuid.UUID(e.id) for e in timeline_for(world.keyworker_mh, world.service_user)[0:100]}
+        assert not shown & set(message_rows.values_list("pk", flat=True))
+        assert "conversations.message" in sources_seen(world.keyworker_mh, world.service_user)
 
     def test_involvements_started_and_ended(self, world):
         involvement = world.service_user.involvements.get(team=world.pharmacy_team)
@@ -425,3 +455,42 @@ class OrgWrittenOfPersonTests:
         people_services.consent_withdraw(consent=consent, by=world.keyworker_mh)
         for viewer in viewers:
             self._same(viewer, world.service_user)
+
+
+@pytest.mark.django_db
+class DayOnlyEntryTests:
+    """An entry with a day and no time (an outcome measure) sorts from the start of that day in
+    London: in summer (BST) 23:00 UTC of the day before, in winter midnight UTC."""
+
+    def appointment_at(self, w, starts_at):
+        contact = contact_services.appointment_create(
+            by=w.keyworker_mh,
+            service_user=w.service_user,
+            kind="key_worker",
+            team=w.cmht_north,
+            starts_at=starts_at,
+        )
+        contact_services.contact_record(contact=contact, by=w.keyworker_mh, outcome="missed")
+
+    @pytest.mark.parametrize(
+        ("day", "day_starts_at"),
+        [
+            (dt.date(2026, 7, 1), dt.datetime(2026, 6, 30, 23, 0, tzinfo=dt.UTC)),  # BST
+            (dt.date(2026, 1, 15), dt.datetime(2026, 1, 15, 0, 0, tzinfo=dt.UTC)),  # GMT
+        ],
+    )
+    def test_it_sorts_a_day_at_its_start_in_london(self, world, day, day_starts_at):
+        outcome_services.honos_record(
+            service_user=world.service_user, by=world.keyworker_mh, rated_on=day, **HONOS
+        )
+        # Half an hour into the London day, and half an hour before it starts.
+        self.appointment_at(world, day_starts_at + dt.timedelta(minutes=30))
+        self.appointment_at(world, day_starts_at - dt.timedelta(minutes=30))
+        wanted = Wanted(kinds=frozenset({"contact", "outcome"}))
+        rows = timeline_for(world.keyworker_mh, world.service_user, wanted)[0:10]
+        assert [(entry.source, entry.at) for entry in rows] == [
+            ("contacts.contact", day_starts_at + dt.timedelta(minutes=30)),
+            ("outcomes.honos", day_starts_at),
+            ("contacts.contact", day_starts_at - dt.timedelta(minutes=30)),
+        ]
+        assert timezone.localtime(rows[1].at).date() == day
