@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from dualcare import access, limits
-from dualcare.people.forms import DatePartsField, NHSForm
+from dualcare.people.forms import DatePartsField, NHSForm, PeopleSearchForm
 from dualcare.people.models import StaffRole, Team, User
 
 from .models import Urgency
@@ -261,3 +261,26 @@ class HandoverForm(NHSForm):
         label="What was agreed?",
         error_messages={"required": "Write down what was agreed."},
     )
+
+
+class ReferralListFilterForm(PeopleSearchForm):
+    """A referral list's search, state and team, read from the query string. A bad value is a
+    message at its field; the list then shows what the valid fields ask for."""
+
+    state = forms.ChoiceField(required=False, label="Show")
+    team = forms.ChoiceField(required=False, label="Team")
+
+    def __init__(self, data, *, tabs: list[tuple[str, str]], teams: list[Team], **kwargs):
+        super().__init__(data, **kwargs)
+        self.teams = {str(team.pk): team for team in teams}
+        self.fields["state"].choices = tabs
+        self.fields["state"].error_messages["invalid_choice"] = (
+            "Choose which referrals to show from the list."
+        )
+        self.fields["team"].choices = [("", "All my teams"), *[(str(t.pk), t.name) for t in teams]]
+        self.fields["team"].error_messages["invalid_choice"] = "Choose one of your teams from the list."
+
+    def chosen(self, *, default_state: str) -> tuple[str, Team | None, str]:
+        """(state, team or None, search) from the valid fields (an invalid one counts as not given)."""
+        data = self.cleaned_data
+        return data.get("state") or default_state, self.teams.get(data.get("team") or ""), data.get("q") or ""

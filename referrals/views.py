@@ -9,6 +9,8 @@ may not make is a 403; a referral they may not read is a 404.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,39 +25,22 @@ from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.paging import IdsFirst
 from dualcare.people.decorators import staff_required
-from dualcare.people.forms import PeopleSearchForm
 
 from . import pdf, selectors, services
-from .forms import AcceptForm, DeclineForm, HandoverForm, NoteForm, ReferralForm, SendForm, WithdrawForm
+from .forms import (
+    AcceptForm,
+    DeclineForm,
+    HandoverForm,
+    NoteForm,
+    ReferralForm,
+    ReferralListFilterForm,
+    SendForm,
+    WithdrawForm,
+)
 from .models import OPEN_STATES, Referral, State
 
 # A page as the caseload's (people.selectors), with a search to find anyone further on (issue 15).
 PAGE_SIZE = 25
-
-
-def _state_filter(request) -> str | None:
-    state = request.GET.get("state") or "open"
-    if state == "all":
-        return None
-    if state not in ("open", *State.values):
-        return "open"
-    return state
-
-
-def _team_filter(request):
-    teams = list(access.referral_teams_of(request.user).order_by("name"))
-    chosen = None
-    wanted = request.GET.get("team")
-    if wanted:
-        chosen = next((team for team in teams if str(team.pk) == wanted), None)
-    return teams, chosen
-
-
-def _search_form(request) -> PeopleSearchForm:
-    """The list's search by the person's name, NHS number or date of birth (a field error if bad)."""
-    form = PeopleSearchForm(request.GET)
-    form.is_valid()
-    return form
 
 
 STATE_TABS = [
@@ -63,57 +48,24 @@ STATE_TABS = [
     *[(value, label) for value, label in State.choices if value != State.DRAFT],
     ("all", "All referrals"),
 ]
+OUTBOX_TABS = [("all", "All referrals"), ("open", "Waiting for a decision"), *State.choices]
 
 
-@staff_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """Referrals sent to my teams: overdue first, then by when they are due."""
-    teams, team = _team_filter(request)
-    state = _state_filter(request)
-    form = _search_form(request)
-    referrals = selectors.team_inbox(
-        request.user, state=state, team=team, search=form.cleaned_data.get("q") or ""
-    )
+def _referral_list(request, *, template: str, tabs, default_state: str, listed) -> HttpResponse:
+    """A referral list (inbox or outbox): its filters read through a form, so a bad state or team
+    is a message at its field and the list shows what the valid filters ask for."""
+    teams = list(access.referral_teams_of(request.user).order_by("name"))
+    form = ReferralListFilterForm(request.GET, tabs=tabs, teams=teams)
+    form.is_valid()
+    state, team, search = form.chosen(default_state=default_state)
+    referrals = listed(request.user, state=None if state == "all" else state, team=team, search=search)
     page = Paginator(IdsFirst(referrals, fetch=selectors.referrals_listed()), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     access.audit_list_read(request.user, page.object_list, action="referral.list")
     return render(
         request,
-        "referrals/inbox.html",
-        {
-            "page": page,
-            "teams": teams,
-            "team": team,
-            "state": request.GET.get("state") or "open",
-            "tabs": STATE_TABS,
-            "now": timezone.now(),
-            "form": form,
-            "query": form.query_string(),
-        },
-    )
-
-
-@staff_required
-def outbox(request: HttpRequest) -> HttpResponse:
-    """Referrals my teams have written or sent, newest first."""
-    teams, team = _team_filter(request)
-    state = request.GET.get("state") or "all"
-    form = _search_form(request)
-    referrals = selectors.team_outbox(
-        request.user,
-        state=None if state == "all" else (state if state in ("open", *State.values) else None),
-        team=team,
-        search=form.cleaned_data.get("q") or "",
-    )
-    page = Paginator(IdsFirst(referrals, fetch=selectors.referrals_listed()), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    access.audit_list_read(request.user, page.object_list, action="referral.list")
-    tabs = [("all", "All referrals"), ("open", "Waiting for a decision"), *State.choices]
-    return render(
-        request,
-        "referrals/outbox.html",
+        template,
         {
             "page": page,
             "teams": teams,
@@ -122,8 +74,33 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "tabs": tabs,
             "now": timezone.now(),
             "form": form,
-            "query": form.query_string(),
+            "searched": bool(search),
+            "query": urlencode({"q": search}) if search else "",
         },
+    )
+
+
+@staff_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Referrals sent to my teams: overdue first, then by when they are due."""
+    return _referral_list(
+        request,
+        template="referrals/inbox.html",
+        tabs=STATE_TABS,
+        default_state="open",
+        listed=selectors.team_inbox,
+    )
+
+
+@staff_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Referrals my teams have written or sent, newest first."""
+    return _referral_list(
+        request,
+        template="referrals/outbox.html",
+        tabs=OUTBOX_TABS,
+        default_state="all",
+        listed=selectors.team_outbox,
     )
 
 

@@ -40,8 +40,11 @@ APPOINTMENTS = (
 )
 PAST_COLLECTION_DAYS = 3
 # Everyone else on a key worker's caseload was seen at their team in the last few weeks, so the
-# disengagement rule flags only the people the demo means to be out of touch.
-OUT_OF_TOUCH = ("Bronwen Mockridge", "Carl Placeby")
+# disengagement rule flags only the people the demo means to be out of touch. They were last seen
+# this many days ago (in care for years, they were seen until lately: never seen at all is no
+# one's care).
+LAST_SEEN_DAYS_AGO = {"Bronwen Mockridge": 75, "Carl Placeby": 40}
+OUT_OF_TOUCH = tuple(LAST_SEEN_DAYS_AGO)
 SEEN_AT = "Team base"
 
 
@@ -101,10 +104,10 @@ def build(demo) -> None:
 
 def _recently_seen(demo, today: dt.date) -> None:
     """One attended key-working appointment, 2 to 21 days ago, for each open involvement with a
-    key worker of the demo's people, bar OUT_OF_TOUCH."""
+    key worker of the demo's people; for OUT_OF_TOUCH, their LAST_SEEN_DAYS_AGO."""
     from dualcare.people.models import Involvement
 
-    people = [person for key, person in sorted(demo.people.items()) if person.full_name not in OUT_OF_TOUCH]
+    people = [person for key, person in sorted(demo.people.items())]
     involvements = Involvement.objects.filter(
         service_user__in=people, end__isnull=True, key_worker__isnull=False
     ).select_related("service_user", "team", "key_worker")
@@ -118,7 +121,8 @@ def _recently_seen(demo, today: dt.date) -> None:
     ):
         if (involvement.service_user_id, involvement.team_id) in already:
             continue
-        day = today - dt.timedelta(days=2 + number % 20)
+        days_ago = LAST_SEEN_DAYS_AGO.get(involvement.service_user.full_name, 2 + number % 20)
+        day = today - dt.timedelta(days=days_ago)
         if day < involvement.start:
             continue  # care started since: nobody is out of touch yet
         contact = services.appointment_create(

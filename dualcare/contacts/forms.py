@@ -1,9 +1,12 @@
 """Forms for the contact pages: the shape of input only; the rules are in services.py."""
 
+import datetime as dt
+from urllib.parse import urlencode
+
 from django import forms
 
 from dualcare import limits
-from dualcare.people.forms import DatePartsField, NHSForm
+from dualcare.people.forms import DatePartsField, NHSForm, PeopleSearchForm
 
 from .models import RULE_RANGES, WEEKDAYS, Outcome
 from .services import RULE_MESSAGES
@@ -168,3 +171,45 @@ class ContactRulesForm(NHSForm):
             else:
                 cleaned[name] = int(value)
         return cleaned
+
+
+class AppointmentsFilterForm(PeopleSearchForm):
+    """The appointments list's search and the day its week starts (`from`, as its week links
+    write it), read from the query string. A bad day is a message at its field; the list then
+    shows the week from today."""
+
+    # Far enough for any diary; a year past 9999 would overflow the week links' arithmetic.
+    YEARS_EITHER_SIDE = 5
+
+    def __init__(self, data, *, today: dt.date, **kwargs):
+        if not data.get("from"):  # the box shows the week's first day, today if none was asked for
+            data = data.copy()
+            data["from"] = today.isoformat()
+        super().__init__(data, **kwargs)
+        self.today = today
+        # "from" is a Python keyword, so the field is named here rather than as a class attribute.
+        self.fields["from"] = forms.DateField(
+            required=False,
+            input_formats=["%Y-%m-%d"],
+            label="Week from",
+            help_text="Year, month and day, for example 2026-03-14",
+            widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            error_messages={"invalid": "Enter the day the week starts as year-month-day, like 2026-03-14."},
+        )
+
+    def clean_from(self):
+        day = self.cleaned_data.get("from")
+        if day is not None and abs((day - self.today).days) > 366 * self.YEARS_EITHER_SIDE:
+            raise forms.ValidationError(f"Enter a day within {self.YEARS_EITHER_SIDE} years of today.")
+        return day
+
+    def start(self) -> dt.date:
+        """The first day of the week shown: the valid `from`, else today."""
+        return self.cleaned_data.get("from") or self.today
+
+    def search(self) -> str:
+        return self.cleaned_data.get("q") or ""
+
+    def search_query(self) -> str:
+        """The search alone as a query string, for the week and page links (which set their own day)."""
+        return urlencode({"q": self.search()}) if self.search() else ""

@@ -646,6 +646,22 @@ def _alert_missed_appointment(contact: Contact, by: User) -> None:
 # Scans run by beat
 
 
+def time_without_contact(since: dt.date, today: dt.date) -> str:
+    """How long since `since`, in the words a person would say: days up to 8 weeks, then weeks up
+    to 6 months, then months up to 2 years, then years ("for 10 weeks", "for over 3 years")."""
+    days = (today - since).days
+    months = (today.year - since.year) * 12 + today.month - since.month - (today.day < since.day)
+    if days < 56:
+        number, unit, exact = days, "day", True
+    elif months < 6:
+        number, unit, exact = days // 7, "week", days % 7 == 0
+    elif months < 24:
+        number, unit, exact = months, "month", today.day == since.day
+    else:
+        number, unit, exact = months // 12, "year", months % 12 == 0 and today.day == since.day
+    return f"for {'' if exact else 'over '}{number} {unit}{'' if number == 1 else 's'}"
+
+
 def disengagement_scan(*, now: dt.datetime | None = None) -> int:
     """Alert every involved key worker when a person has had no attended contact with any agency
     for their organisation's number of days. One alert per key worker per spell without contact:
@@ -685,7 +701,7 @@ def disengagement_scan(*, now: dt.datetime | None = None) -> int:
                 "event_key": f"contacts:disengaged:{su_id}:{since.isoformat()}",
                 "recipients": [key_workers[key_worker_id]] if key_worker_id in key_workers else [],
                 "kind": "contacts.disengaged",
-                "subject": f"No attended contact with any service for {days} days",
+                "subject": f"No attended contact with any service {time_without_contact(since, today)}",
                 "body": (
                     "Nobody involved in this person's care has recorded an attended contact since "
                     f"{since:%-d %B %Y}. "

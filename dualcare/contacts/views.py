@@ -6,7 +6,6 @@ Reads through dualcare.access and selectors; every write through services.contac
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 from django import forms
@@ -30,7 +29,13 @@ from dualcare.people.forms import PeopleSearchForm
 from dualcare.people.models import Scope, StaffRole, User
 
 from . import selectors, services
-from .forms import AppointmentForm, ContactRulesForm, RecordForm, SupervisedConsumptionForm
+from .forms import (
+    AppointmentForm,
+    AppointmentsFilterForm,
+    ContactRulesForm,
+    RecordForm,
+    SupervisedConsumptionForm,
+)
 from .models import Outcome
 
 PAGE_SIZE = 50
@@ -101,20 +106,19 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
 
 @clinical_required
 def appointments(request: HttpRequest) -> HttpResponse:
-    """My teams' appointments this week (or from a chosen day), to record what happened."""
-    start = timezone.localdate()
-    if request.GET.get("from"):
-        with contextlib.suppress(ValueError):
-            start = dt.date.fromisoformat(request.GET["from"])
-    form = PeopleSearchForm(request.GET)
+    """My teams' appointments this week (or from a chosen day), to record what happened. A bad
+    day is a message at its field, and the week from today is shown."""
+    form = AppointmentsFilterForm(request.GET, today=timezone.localdate())
     form.is_valid()
+    start = form.start()
     contacts = selectors.team_appointments(
-        request.user, start=start - dt.timedelta(days=1), days=8, search=form.cleaned_data.get("q") or ""
+        request.user, start=start - dt.timedelta(days=1), days=8, search=form.search()
     )
     page = Paginator(IdsFirst(contacts, fetch=selectors.contacts_listed()), LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     access.audit_list_read(request.user, page.object_list, action="contacts.appointments.list")
+    query = form.search_query()
     return render(
         request,
         "contacts/appointments.html",
@@ -126,8 +130,8 @@ def appointments(request: HttpRequest) -> HttpResponse:
             "earlier": start - dt.timedelta(days=7),
             "later": start + dt.timedelta(days=7),
             "form": form,
-            "query": form.query_string(),
-            "extra_query": "&".join(["", f"from={start.isoformat()}", *filter(None, [form.query_string()])]),
+            "query": query,
+            "extra_query": "&".join(["", f"from={start.isoformat()}", *filter(None, [query])]),
         },
     )
 

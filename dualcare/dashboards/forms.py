@@ -9,17 +9,29 @@ from dualcare.people.forms import DatePartsField, NHSForm
 from .selectors import PERIOD_CHOICES, day_text
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(NHSForm):
+    """The period a dashboard shows (?weeks=), read from the query string: a bad one is a message
+    at the field and the default period is shown; a download refuses it (400)."""
+
     weeks = forms.TypedChoiceField(
         label="Period",
         coerce=int,
         choices=[(n, f"Last {n} weeks") for n in PERIOD_CHOICES],
         required=False,
+        help_text="Whole weeks, Monday to Sunday, up to the latest week that has ended.",
+        error_messages={"invalid_choice": "Choose a period from the list: the last 13, 26, 52 or 104 weeks."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, data=None, *, default: int | None = None, **kwargs):
+        if data is not None and default is not None and not data.get("weeks"):
+            data = data.copy()  # the list shows the period drawn when none was asked for
+            data["weeks"] = str(default)
         kwargs.setdefault("auto_id", "period-%s")
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
+
+    def weeks_chosen(self, default: int) -> int:
+        """The valid number of weeks asked for, else `default`."""
+        return (self.cleaned_data.get("weeks") if self.is_valid() else None) or default
 
 
 class AnnotationForm(NHSForm):

@@ -18,7 +18,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -85,8 +85,27 @@ def _definition_or_404(key: str) -> measures.MeasureDef:
     return definition
 
 
+def _period_form(request: HttpRequest) -> PeriodForm:
+    """The period asked for (?weeks=), checked once per request: the page shows its message."""
+    if not hasattr(request, "period_form"):
+        request.period_form = PeriodForm(request.GET, default=selectors.DEFAULT_WEEKS)
+        request.period_form.is_valid()
+    return request.period_form
+
+
 def _period(request: HttpRequest) -> selectors.Period:
-    return selectors.period_for(selectors.parse_weeks(request.GET.get("weeks")))
+    """The valid period asked for, else the default one (a page then shows why at the field)."""
+    return selectors.period_for(_period_form(request).weeks_chosen(selectors.DEFAULT_WEEKS))
+
+
+def _download_period(request: HttpRequest) -> tuple[selectors.Period | None, HttpResponse | None]:
+    """A download's period, or a 400 naming the field when the one asked for is not offered: a
+    file of another period than asked for would be a silent wrong answer."""
+    form = _period_form(request)
+    if form.errors:
+        message = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return None, HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    return _period(request), None
 
 
 def _urls(scope: Scope, period: selectors.Period) -> dict:
@@ -202,7 +221,7 @@ def _render_dashboard(request, scope: Scope, period, *, annotation_form=None, st
             "sections_html": sections_html,
             "scope": scope,
             "period": period,
-            "period_form": PeriodForm(initial={"weeks": period.weeks}),
+            "period_form": _period_form(request),
             "annotation_form": annotation_form or AnnotationForm(definitions=definitions),
             "urls": _urls(scope, period),
             "teams": _scope_teams(scope),
@@ -240,7 +259,7 @@ def _render_measure(
             "reset_form": reset_form or BaselineResetForm(),
             "annotation_form": annotation_form
             or AnnotationForm(definitions={key: chart.definition}, initial={"measure_key": key}),
-            "period_form": PeriodForm(initial={"weeks": period.weeks}),
+            "period_form": _period_form(request),
             "back_url": _section_url(
                 _urls(scope, period)["dashboard"],
                 selectors.section_slug(chart.definition.capability),
@@ -441,7 +460,9 @@ def _filename(scope: Scope, period, ext: str, key: str = "") -> str:
 @dashboard_manager
 def dashboard_csv(request: HttpRequest, pk, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
-    period = _period(request)
+    period, refused = _download_period(request)
+    if refused:
+        return refused
     board = selectors.dashboard(scope, period, draw=False)
     rows = [row for chart in board.charts for row in _chart_rows(chart)]
     return _csv_response(_filename(scope, period, "csv"), CSV_HEADER, rows)
@@ -451,7 +472,9 @@ def dashboard_csv(request: HttpRequest, pk, kind: str) -> HttpResponse:
 def measure_csv(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
     scope = _scope_or_404(request, kind, pk)
     _definition_or_404(key)
-    period = _period(request)
+    period, refused = _download_period(request)
+    if refused:
+        return refused
     board = selectors.dashboard(scope, period, only=key, draw=False)
     return _csv_response(_filename(scope, period, "csv", key), CSV_HEADER, _chart_rows(board.charts[0]))
 
@@ -461,11 +484,14 @@ def measure_csv(request: HttpRequest, pk, key: str, kind: str) -> HttpResponse:
 def dashboard_pdf(request: HttpRequest, pk, kind: str) -> HttpResponse:
     """Ask for a PDF of the dashboard; a worker renders it and the next page says when it is ready."""
     scope = _scope_or_404(request, kind, pk)
+    period, refused = _download_period(request)
+    if refused:
+        return refused
     document = services.pdf_request(
         kind=scope.kind,
         organisation=scope.organisation,
         team=scope.team,
-        period=_period(request),
+        period=period,
         by=request.user,
     )
     return redirect("dashboards:pdf", pk=document.pk)
@@ -597,7 +623,7 @@ def locality(request: HttpRequest) -> HttpResponse:
             "sections_html": sections_html,
             "chart_key": spc_charts.legend_svg(),
             "period": period,
-            "period_form": PeriodForm(initial={"weeks": period.weeks}),
+            "period_form": _period_form(request),
             "suppressed": selectors.SUPPRESSED,
             "small_number": selectors.SMALL_NUMBER,
             "urls": urls,
@@ -610,7 +636,9 @@ LOCALITY_TOTAL = "All participating organisations"
 
 @locality_only
 def locality_csv(request: HttpRequest) -> HttpResponse:
-    period = _period(request)
+    period, refused = _download_period(request)
+    if refused:
+        return refused
     place = selectors.locality(period, draw=False)
     header = [*CSV_HEADER[:4], "organisation", *CSV_HEADER[4:]]
     rows = []
@@ -633,5 +661,8 @@ def locality_csv(request: HttpRequest) -> HttpResponse:
 @require_POST
 @locality_only
 def locality_pdf(request: HttpRequest) -> HttpResponse:
-    document = services.pdf_request(kind=DashboardPdf.Kind.LOCALITY, period=_period(request), by=request.user)
+    period, refused = _download_period(request)
+    if refused:
+        return refused
+    document = services.pdf_request(kind=DashboardPdf.Kind.LOCALITY, period=period, by=request.user)
     return redirect("dashboards:pdf", pk=document.pk)

@@ -235,6 +235,13 @@ STAFF = (
         (("pharmacy", Role.PHARMACIST),),
         "pharmacist, Example Street Pharmacy",
     ),
+    StaffSpec(
+        "keyworker.charity",
+        "Alys",
+        "Mentorby",
+        (("peer", Role.KEY_WORKER),),
+        "peer mentor (key worker), Bridgeway Peer Mentoring (charity)",
+    ),
     # Colleagues without a demo login, so that lists and key workers look like a real service.
     StaffSpec("gareth.demoford", "Gareth", "Demoford", (("north", Role.KEY_WORKER),)),
     StaffSpec(
@@ -337,6 +344,7 @@ KEY_WORKERS = {
     "leanne": "leanne.trialstone",
     "femi": "femi.prototon",
     "bex": "bex.dummyfield",
+    "kwch": "keyworker.charity",
     "-": None,
 }
 
@@ -385,13 +393,13 @@ Shaun   Exampley     38 he/him    north/kwmh/14,recovery/kwsm/14,pharmacy/-/12  
 Kwame   Trialham     47 he/him    north/lwmh/26,prescribing/femi/20,pharmacy/-/19      IV>III    full
 Callum  Shamwell     34 he/him    south/aisha/11,recovery/kwsm/10,pharmacy/-/9         IV        full
 Wes     Protobury    36 he/him    recovery/leanne/11,prescribing/femi/11,pharmacy/-/11 III>IV    full
-Eilidh  Demoson      45 she/her   north/kwmh/22,peer/bex/6                             II        partial
-Niamh   Samplewick   48 she/her   north/kwmh/28,peer/bex/12                            IV>IV>II  full
-Ellis   Testbridge   19 they/them south/tom/5,peer/bex/4                               IV        partial
-Vik     Pretendly    55 he/him    recovery/kwsm/24,peer/bex/10                         III>I     withdrawn
-Olu     Sampleridge  35 he/him    recovery/leanne/8,peer/bex/8                         III       partial
-Rosa    Mockhurst    21 she/her   recovery/leanne/5,peer/bex/5                         I>III     withdrawn
-Nadia   Pseudowick   29 -         north/kwmh/5,recovery/kwsm/5,peer/bex/3              IV        full
+Eilidh  Demoson      45 she/her   north/kwmh/22,peer/kwch/6                            II        partial
+Niamh   Samplewick   48 she/her   north/kwmh/28,peer/kwch/12                           IV>IV>II  full
+Ellis   Testbridge   19 they/them south/tom/5,peer/kwch/4                              IV        partial
+Vik     Pretendly    55 he/him    recovery/kwsm/24,peer/kwch/10                        III>I     withdrawn
+Olu     Sampleridge  35 he/him    recovery/leanne/8,peer/kwch/8                        III       partial
+Rosa    Mockhurst    21 she/her   recovery/leanne/5,peer/kwch/5                        I>III     withdrawn
+Nadia   Pseudowick   29 -         north/kwmh/5,recovery/kwsm/5,peer/kwch/3             IV        full
 """
 
 PREFERRED_NAMES = {"Alex Sampleton": "Lex", "Vik Pretendly": "Vikram"}

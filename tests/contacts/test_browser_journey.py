@@ -81,6 +81,10 @@ class MissedCollectionJourneyTests:
 
         page.goto("/contacts/")
         assert_accessible(page, "the key worker's appointments")
+        page.goto("/contacts/?from=notadate")
+        assert page.title().startswith("Error: ")
+        assert "Enter the day the week starts as year-month-day" in page.inner_text("main")
+        assert_accessible(page, "the appointments with a day that is not a date")
 
         sign_in(page, "serviceuser", world.password)
         page.goto("/contacts/mine/")

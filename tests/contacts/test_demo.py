@@ -65,3 +65,22 @@ class DemoContactsTests:
         flagged = {key.split(":")[2] for key in keys}  # contacts:disengaged:<person>:<since>
         names = {str(person) for person in ServiceUser.objects.filter(pk__in=flagged)}
         assert names == set(OUT_OF_TOUCH)
+
+    def test_the_people_out_of_touch_were_seen_weeks_ago_not_never(self):
+        from dualcare.contacts.demo import OUT_OF_TOUCH
+
+        services.disengagement_scan()
+        subjects = set(
+            Notification.objects.filter(kind="contacts.disengaged", channel="in_app").values_list(
+                "subject", flat=True
+            )
+        )
+        assert subjects == {
+            "No attended contact with any service for 40 days",
+            "No attended contact with any service for over 10 weeks",
+        }
+        for name in OUT_OF_TOUCH:
+            given, family = name.split()
+            assert Contact.objects.filter(
+                service_user__given_name=given, service_user__family_name=family, outcome="attended"
+            ).exists()

@@ -122,6 +122,35 @@ class AppointmentsTests:
             client.force_login(someone)
             assert client.get(self.URL).status_code == 404
 
+    @pytest.mark.parametrize(
+        ("bad", "message"),
+        [
+            ("notadate", "Enter the day the week starts as year-month-day, like 2026-03-14."),
+            ("9999-12-31", "Enter a day within 5 years of today."),
+        ],
+    )
+    def test_a_bad_day_is_a_message_at_the_field_and_the_week_from_today_shows(
+        self, client, world, bad, message
+    ):
+        appointment(world)
+        client.force_login(world.keyworker_mh)
+        response = client.get(self.URL, {"from": bad, "q": "testwell"})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<title>Error: Appointments" in html
+        assert f'<a href="#from">{message}</a>' in html and 'id="from-error"' in html
+        assert response.context["start"] == timezone.localdate()
+        assert "Sam Testwell" in html  # the search still applies
+        assert f"?from={(timezone.localdate() + dt.timedelta(days=7)):%Y-%m-%d}&amp;q=testwell" in html
+
+    def test_a_good_day_shows_its_week_without_an_error(self, client, world):
+        appointment(world, hours=-24 * 10)
+        client.force_login(world.keyworker_mh)
+        day = timezone.localdate() - dt.timedelta(days=11)
+        response = client.get(self.URL, {"from": day.isoformat()})
+        assert response.context["start"] == day and "Error:" not in response.content.decode()
+        assert "Sam Testwell" in response.content.decode()
+
 
 class DisengagedTests:
     URL = "/contacts/disengaged/"

@@ -271,6 +271,34 @@ class DisengagementTests:
         )
         assert recipients == {"keyworker.mh"}
 
+    def test_a_long_spell_is_said_in_years_with_the_day_it_began_in_the_body(self, world):
+        later = timezone.now() + dt.timedelta(days=1218)
+        services.disengagement_scan(now=later)
+        row = Notification.objects.filter(
+            kind="contacts.disengaged", url=f"/people/{world.service_user.pk}/", channel="in_app"
+        ).first()
+        assert row.subject == "No attended contact with any service for over 3 years"
+        assert f"since {timezone.localdate():%-d %B %Y}." in row.body
+
+    @pytest.mark.parametrize(
+        ("days", "words"),
+        [
+            (28, "for 28 days"),
+            (55, "for 55 days"),
+            (56, "for 8 weeks"),
+            (70, "for 10 weeks"),
+            (75, "for over 10 weeks"),
+            (200, "for over 6 months"),
+            (365, "for 12 months"),
+            (730, "for over 23 months"),
+            (731, "for 2 years"),
+            (1218, "for over 3 years"),
+        ],
+    )
+    def test_it_says_how_long_in_plain_words(self, days, words):
+        since = dt.date(2023, 1, 1)
+        assert services.time_without_contact(since, since + dt.timedelta(days=days)) == words
+
 
 class ReminderTests:
     def test_it_reminds_the_person_in_dualcare_once(self, world):

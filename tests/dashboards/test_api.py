@@ -41,6 +41,14 @@ class DashboardApiTests:
         assert login(shifted.manager_mh).get(url).status_code == 200
         assert login(shifted.manager_sm).get(url).status_code == 404
 
+    def test_a_period_not_offered_is_a_400_naming_the_field(self, shifted, login):
+        # The API's request checks refuse it from the schema's enum (dualcare/api_schema.py).
+        client = login(shifted.manager_mh)
+        for bad in ("abc", "7"):
+            response = client.get(team_api(shifted) + f"?weeks={bad}")
+            assert response.status_code == 400
+            assert list(response.json()) == ["weeks"] and "52" in response.json()["weeks"][0]
+
     def test_it_needs_a_signed_in_caller(self, shifted, client):
         assert client.get(team_api(shifted)).status_code in (401, 403)
 

@@ -193,12 +193,33 @@ class DashboardPageTests:
         assert float(last[0]["value"]) == pytest.approx((91 * 10 + 50 * 10) / 20)
         assert last[0]["n"] == "20"
 
-    def test_it_offers_other_periods_and_ignores_nonsense(self, shifted, login):
+    def test_it_offers_other_periods_and_says_a_bad_one_is_not_offered(self, shifted, login):
         client = login(shifted.manager_mh)
         page = client.get(team_url(shifted) + "?weeks=13").content.decode()
         assert period_for(13).first.strftime("%-d %B %Y") in page
-        page = client.get(team_url(shifted) + "?weeks=abc").content.decode()
-        assert period_for(52).first.strftime("%-d %B %Y") in page
+        assert "Error:" not in page and '<option value="13" selected>' in page
+        message = "Choose a period from the list: the last 13, 26, 52 or 104 weeks."
+        for bad in ("abc", "7"):
+            response = client.get(team_url(shifted) + f"?weeks={bad}")
+            page = response.content.decode()
+            assert response.status_code == 200
+            assert "<title>Error: Dashboard" in page
+            assert f'<a href="#period-weeks">{message}</a>' in page and 'id="period-weeks-error"' in page
+            assert period_for(52).first.strftime("%-d %B %Y") in page  # the default period is drawn
+        page = client.get(reverse("dashboards:locality") + "?weeks=abc").content.decode()
+        assert "<title>Error: Locality dashboard" in page and message in page
+
+    def test_a_download_refuses_a_period_that_is_not_offered(self, shifted, login):
+        client = login(shifted.manager_mh)
+        response = client.get(team_url(shifted, "team_csv") + "?weeks=abc")
+        assert response.status_code == 400
+        assert (
+            response.content.decode()
+            == "weeks: Choose a period from the list: the last 13, 26, 52 or 104 weeks."
+        )
+        assert client.get(reverse("dashboards:locality_csv") + "?weeks=5").status_code == 400
+        assert client.post(team_url(shifted, "team_pdf") + "?weeks=abc").status_code == 400
+        assert client.get(team_url(shifted, "team_csv") + "?weeks=26").status_code == 200
 
 
 class AnnotationTests:

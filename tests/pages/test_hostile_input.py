@@ -216,10 +216,12 @@ def _pages(w, p) -> list[tuple[object, str]]:
     return [
         (w.keyworker_mh, reverse("service_user_register")),
         # Search and filter forms (GET: the pages answer bad values with field errors, tested in
-        # tests/pages/test_caseload.py and tests/contacts/test_pharmacy_today_list.py).
+        # tests/pages/test_caseload.py, tests/contacts/test_pharmacy_today_list.py, the appointments'
+        # tests/contacts/test_pages.py and the referral lists' tests/referrals/test_lists_ids_first.py).
         (w.keyworker_mh, reverse("caseload")),
         (w.pharmacist, reverse("pharmacy_list")),
         (w.pharmacist, "/contacts/pharmacy/"),
+        (w.keyworker_mh, "/referrals/"),
         (w.keyworker_mh, reverse("consent_record", args=[su])),
         (w.keyworker_mh, reverse("service_user_detail", args=[su])),
         (w.keyworker_mh, reverse("consent_withdraw", args=[su, p.consent.pk])),

@@ -40,6 +40,7 @@ LOGINS = {
     "manager.mh": ("Northgate North CMHT", Role.TEAM_MANAGER),
     "pharmacist": ("Example Street Dispensary", Role.PHARMACIST),
     "orgadmin.mh": ("Northgate Trust Administration", Role.ORG_ADMIN),
+    "keyworker.charity": ("Bridgeway Peer Mentoring", Role.KEY_WORKER),
 }
 
 
@@ -215,6 +216,29 @@ class DemoTests(OnSharedDemo, TestCase):
             self.assertFalse(access.can_view_record(keyworker_sm, person))
         for person in only_sm:
             self.assertFalse(access.can_view_record(keyworker_mh, person))
+
+    def test_it_gives_the_charity_key_worker_the_charitys_people_and_what_each_shares(self):
+        mentor = self.user("keyworker.charity")
+        mine = Involvement.objects.filter(key_worker=mentor, end__isnull=True).select_related("service_user")
+        self.assertEqual(
+            {str(involvement.service_user) for involvement in mine},
+            {
+                "Eilidh Demoson",
+                "Niamh Samplewick",
+                "Ellis Testbridge",
+                "Vik Pretendly",
+                "Olu Sampleridge",
+                "Rosa Mockhurst",
+                "Nadia Pseudowick",
+            },
+        )
+        niamh = ServiceUser.objects.get(given_name="Niamh", family_name="Samplewick")
+        vik = ServiceUser.objects.get(given_name="Vik", family_name="Pretendly")
+        self.assertTrue(access.can_view_record(mentor, vik))
+        # Niamh shares everything with the charity; Vik withdrew the other services' risk information.
+        self.assertIn(Scope.RISK, access.visible_scopes(mentor, niamh))
+        self.assertNotIn(Scope.RISK, access.visible_scopes(mentor, vik))
+        self.assertFalse(access.can_view_record(mentor, self.sam()))
 
     def test_it_involves_the_service_user_with_the_cmht_drug_service_and_pharmacy(self):
         sam = self.sam()

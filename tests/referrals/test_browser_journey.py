@@ -63,6 +63,10 @@ class ReferralJourneyTests:
         sign_in(page, "keyworker.mh", world.password)
         page.goto("/referrals/")
         look(page, "inbox", "the team inbox")
+        page.goto("/referrals/?state=bogus")
+        assert page.title().startswith("Error: ")
+        assert "Choose which referrals to show from the list." in page.inner_text("main")
+        look(page, "inbox-bad-state", "the team inbox asked for a state it does not have")
         # Before acceptance North CMHT sees the referral, not the record.
         assert page.goto(f"/people/{world.sm_only.pk}/").status == 404
         page.goto("/referrals/")

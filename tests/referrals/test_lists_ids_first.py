@@ -101,6 +101,31 @@ class ReferralListSearchTests:
             assert len(names(client.get("/referrals/sent/"))) == 7
 
 
+class ReferralListFilterTests:
+    def test_a_bad_state_is_a_message_at_the_field_and_the_list_shows_the_default(self, world, client):
+        make_referral(world)
+        client.force_login(world.keyworker_mh)
+        response = client.get("/referrals/", {"state": "bogus"})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<title>Error: Referrals to your team" in html
+        assert '<a href="#state">Choose which referrals to show from the list.</a>' in html
+        assert 'id="state-error"' in html
+        assert names(response) == ["Jo Mockridge"]  # waiting for a decision, the inbox's default
+        assert "Error:" not in client.get("/referrals/", {"state": "accepted"}).content.decode()
+
+    def test_the_sent_list_refuses_a_bad_state_and_a_team_that_is_not_mine(self, world, client):
+        make_referral(world)
+        client.force_login(world.keyworker_sm)
+        response = client.get("/referrals/sent/", {"state": "bogus", "team": str(world.cmht_north.pk)})
+        html = response.content.decode()
+        assert "<title>Error: Referrals your team has sent" in html
+        assert "Choose which referrals to show from the list." in html
+        assert "Choose one of your teams from the list." in html
+        assert names(response) == ["Jo Mockridge"]  # all referrals, from all my teams
+        assert response.context["state"] == "all" and response.context["team"] is None
+
+
 class ReferralApiSearchTests:
     def test_it_searches_and_refuses_a_too_long_search(self, api, world):
         make_referral(world)
