@@ -13,7 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from importlib import import_module
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -29,7 +31,7 @@ from dualcare.contacts.scale import contacts_scale_create
 from dualcare.exceptions import ApplicationError
 from dualcare.people import models as people_models
 from dualcare.people.models import Organisation, ServiceUser
-from dualcare.people.scale import people_scale_create
+from dualcare.people.scale import Trust, people_scale_create, trust_from_database
 from outcomes.models import HonosRating, TopForm
 from outcomes.scale import outcomes_scale_create
 from referrals.models import Referral, ReferralEvent
@@ -99,6 +101,8 @@ def trust_scale_build(*, scale: Fraction, seed: int, password: str, say: Callabl
         stage("care plans", lambda: careplans_scale_create(trust))
         stage("outcomes", lambda: outcomes_scale_create(trust))
         stage("quadrants", lambda: cohorts_scale_create(trust))
+        for label, add in scale_additions().items():
+            stage(label, lambda add=add: add(trust))
         stage("statistics", lambda: _analyse(WRITTEN))
         stage("permissions", lambda: {"object permissions": access.permissions_grant_all()})
         began = time.monotonic()
@@ -112,6 +116,67 @@ def trust_scale_build(*, scale: Fraction, seed: int, password: str, say: Callabl
     made["seconds"] = round(time.monotonic() - started)
     say(f"written in {made['seconds']} s; committing")
     return {"counts": made, "logins": trust.logins}
+
+
+def scale_additions() -> dict[str, Callable[[Trust], dict[str, int]]]:
+    """The apps whose trust-scale rows build on the people and can also come after a trust was
+    generated (``manage.py scale_add``): each installed app whose ``scale.py`` has
+    ``scale_add(trust) -> dict[str, int]`` (what it wrote, by name), by app label. They write in
+    the order the apps are installed."""
+    found = {}
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.scale")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.scale":
+                raise
+            continue
+        if callable(getattr(module, "scale_add", None)):
+            found[config.label] = module.scale_add
+    return found
+
+
+@transaction.atomic
+def trust_scale_add(label: str, say: Callable[[str], None]) -> dict:
+    """Add one app's trust-scale rows to a trust generated before the app had them, with the
+    generated trust's own scale and seed (from its ``demo.scale`` audit row) and today's clock."""
+    from dualcare.audit.models import AuditEvent
+
+    additions = scale_additions()
+    if label not in additions:
+        names = ", ".join(sorted(additions)) or "none"
+        raise ApplicationError(
+            f"No app {label!r} adds trust-scale rows (those that do: {names}).", field="app"
+        )
+    generated = (
+        AuditEvent.objects.filter(action="demo.scale")
+        .order_by("-at")
+        .values_list("detail", flat=True)
+        .first()
+    )
+    if generated is None:
+        raise ApplicationError(
+            "This database holds no generated trust: run `manage.py demo --scale trust` (or 1/N) first."
+        )
+    now = timezone.now()
+    trust = trust_from_database(
+        seed=int(generated["seed"]),
+        scale=float(Fraction(generated["scale"])),
+        today=timezone.localdate(now),
+        now=now,
+    )
+    began = time.monotonic()
+    counts = additions[label](trust)
+    say(
+        ", ".join(f"{count:,} {what}" for what, count in counts.items())
+        + f" ({time.monotonic() - began:.1f} s)"
+    )
+    audit_record(
+        actor=None,
+        action="demo.scale_add",
+        detail={"app": label, **{k.replace(" ", "_"): v for k, v in counts.items()}},
+    )
+    return counts
 
 
 def _analyse(tables) -> dict:

@@ -533,3 +533,41 @@ def _logins(trust: Trust, password: str) -> None:
         f"({collecting[pharmacy_team.id]} people collecting)",
         "admin.trust": f"organisation admin, {trust.organisations[admin_team.organisation_id]['name']}",
     }
+
+
+def trust_from_database(*, seed: int, scale: float, today: dt.date, now: dt.datetime) -> Trust:
+    """The Trust of a trust already generated, read back from its rows, for an app whose scale
+    rows come after it (``manage.py scale_add``): organisations, teams and their staff in force,
+    the people, their involvements and the scopes consented now. Logins and the pairs collecting
+    at a pharmacy are not read back (nothing added later needs them)."""
+    trust = Trust(seed=seed, scale=scale, today=today, now=now)
+    for org in Organisation.objects.values("id", "name", "kind", "ods_code", "phone", "email"):
+        org["domain"] = (org["email"] or "@example.org").partition("@")[2]
+        trust.organisations[org["id"]] = org
+    teams = {}
+    for row in Team.objects.order_by("id").values(
+        "id", "organisation_id", "organisation__kind", "name", "phone", "email"
+    ):
+        team = TeamInfo(
+            row["id"], row["organisation_id"], row["organisation__kind"], row["name"], 1.0,
+            phone=row["phone"], email=row["email"],
+        )  # fmt: skip
+        teams[team.id] = team
+        trust.teams.append(team)
+    roles = StaffRole.objects.filter(end__isnull=True).order_by("id")
+    for user_id, team_id, role in roles.values_list("user_id", "team_id", "role"):
+        teams[team_id].roles[role].append(user_id)
+    for user_id, first, last in User.objects.order_by("id").values_list("id", "first_name", "last_name"):
+        trust.staff_names[user_id] = f"{first} {last}".strip()
+    trust.people = list(ServiceUser.objects.order_by("id").values_list("id", flat=True))
+    spells = Involvement.objects.order_by("id").values_list(
+        "id", "service_user_id", "team_id", "key_worker_id", "start", "end"
+    )
+    for spell_id, person_id, team_id, worker_id, start, end in spells:
+        team = teams[team_id]
+        trust.involvements.append(InvolvementInfo(spell_id, person_id, team, worker_id, start, end))
+        trust.consents.setdefault((person_id, team.organisation_id), set())
+    in_force = Consent.objects.filter(withdrawn_at__isnull=True)
+    for person_id, org_id, scope in in_force.values_list("service_user_id", "organisation_id", "scope"):
+        trust.consents.setdefault((person_id, org_id), set()).add(scope)
+    return trust

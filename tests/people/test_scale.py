@@ -30,6 +30,7 @@ from dualcare.people.models import (
     Team,
     User,
 )
+from dualcare.people.scale import trust_from_database
 from outcomes.models import HonosRating, TopForm
 from referrals.models import Referral, ReferralEvent
 
@@ -168,6 +169,58 @@ class TrustScaleTests:
     def test_it_refuses_a_database_that_is_not_empty(self, trust):
         with pytest.raises(ApplicationError, match="empty database"):
             build()
+
+    def test_the_trust_read_back_holds_the_rows_written(self, trust):
+        # What scale_add builds on: the same teams, staff in force, people, involvements and consents.
+        read = trust_from_database(seed=7, scale=float(SCALE), today=timezone.localdate(), now=timezone.now())
+        assert len(read.organisations) == Organisation.objects.count()
+        assert {team.id for team in read.teams} == set(Team.objects.values_list("id", flat=True))
+        assert sorted(read.people) == sorted(ServiceUser.objects.values_list("id", flat=True))
+        assert {
+            (i.id, i.service_user_id, i.team.id, i.key_worker_id, i.start, i.end) for i in read.involvements
+        } == set(
+            Involvement.objects.values_list(
+                "id", "service_user_id", "team_id", "key_worker_id", "start", "end"
+            )
+        )
+        workers = {user for team in read.teams for user in team.workers}
+        in_force = StaffRole.objects.filter(end__isnull=True, role__in=["key_worker", "link_worker"])
+        assert workers == set(in_force.values_list("user_id", flat=True))
+        consented = {
+            (person, org, scope) for (person, org), scopes in read.consents.items() for scope in scopes
+        }
+        current = Consent.objects.filter(withdrawn_at__isnull=True)
+        assert consented == set(current.values_list("service_user_id", "organisation_id", "scope"))
+
+    def test_scale_add_names_the_apps_that_add_rows_and_refuses_others(self, trust):
+        with pytest.raises(CommandError, match="No app 'nothing' adds trust-scale rows"):
+            call_command("scale_add", "nothing")
+
+
+@pytest.mark.django_db
+def test_scale_add_refuses_a_database_with_no_generated_trust(monkeypatch):
+    from dualcare.management import scale
+
+    monkeypatch.setattr(scale, "scale_additions", lambda: {"example": lambda trust: {"rows": 0}})
+    with pytest.raises(ApplicationError, match="holds no generated trust"):
+        scale.trust_scale_add("example", say=lambda line: None)
+
+
+@pytest.mark.django_db
+def test_scale_add_writes_with_the_generated_trusts_scale_and_seed(monkeypatch):
+    from dualcare.management import scale
+
+    build(seed=11)
+    seen = []
+    monkeypatch.setattr(
+        scale, "scale_additions", lambda: {"example": lambda trust: seen.append(trust) or {"rows": 3}}
+    )
+    lines = []
+    assert scale.trust_scale_add("example", say=lines.append) == {"rows": 3}
+    assert (seen[0].seed, seen[0].scale) == (11, float(SCALE))
+    assert len(seen[0].people) == ServiceUser.objects.count()
+    assert lines[0].startswith("3 rows (")
+    assert AuditEvent.objects.filter(action="demo.scale_add", detail__app="example").count() == 1
 
 
 @pytest.mark.django_db
