@@ -221,6 +221,7 @@ AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "sesame.backends.ModelBackend",  # emailed sign-in links (dualcare/accounts/sign_in_links.py)
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +235,18 @@ if TESTING:
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # the reset email says "3 days"
 # How long the link in a new staff member's invitation email works (it also works only once).
 STAFF_INVITATION_HOURS = env_int("STAFF_INVITATION_HOURS", 72)
+# People in care and carers may ask for an emailed sign-in link instead of typing a password
+# (dualcare/accounts/sign_in_links.py): it works once, for this many minutes, and an account is
+# sent at most this many an hour. Staff sign in with a password and two-factor only.
+SIGN_IN_LINKS = env_bool("SIGN_IN_LINKS", True)
+SIGN_IN_LINK_MINUTES = env_int("SIGN_IN_LINK_MINUTES", 15)
+SIGN_IN_LINKS_PER_HOUR = env_int("SIGN_IN_LINKS_PER_HOUR", 3)
+# django-sesame makes and checks the links' tokens: timed, single use (bound to the last sign-in),
+# void once the password or email address changes.
+SESAME_MAX_AGE = SIGN_IN_LINK_MINUTES * 60
+SESAME_ONE_TIME = True
+SESAME_TOKENS = ["sesame.tokens_v2"]
+SESAME_INVALIDATE_ON_EMAIL_CHANGE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

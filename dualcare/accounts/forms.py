@@ -84,3 +84,16 @@ class OneTimeCodeForm(forms.Form):
         if not _SIX_DIGITS.match(token):
             raise forms.ValidationError("The code must be 6 numbers, like 123456")
         return token
+
+
+class SignInLinkRequestForm(forms.Form):
+    """Ask for an emailed sign-in link (people in care and carers)."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the right format, like name@example.com",
+        },
+    )

@@ -14,5 +14,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("sign-in-link/", views.sign_in_link_request, name="sign_in_link"),
+    path("sign-in-link/<str:token>/", views.sign_in_link_open, name="sign_in_link_open"),
     path("invitation/<uuid:invitation_pk>/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

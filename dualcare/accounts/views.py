@@ -19,8 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import invitations, services
-from .forms import NewPasswordForm, OneTimeCodeForm, PasswordResetRequestForm, SignInForm
+from . import invitations, services, sign_in_links
+from .forms import (
+    NewPasswordForm,
+    OneTimeCodeForm,
+    PasswordResetRequestForm,
+    SignInForm,
+    SignInLinkRequestForm,
+)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -44,6 +50,7 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["failure_limit"] = settings.AXES_FAILURE_LIMIT
         context["cooloff_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        context["sign_in_links"] = settings.SIGN_IN_LINKS
         return context
 
     def form_valid(self, form):
@@ -231,3 +238,49 @@ def invitation_accept(request: HttpRequest, invitation_pk, token: str) -> HttpRe
         "registration/invitation_accept.html",
         {"form": form, "invitation": invitation, "two_factor": services.two_factor_required(invitation.user)},
     )
+
+
+# A sign-in link's token moves from the link into the session and the page reloads without it, as
+# invitations do. The page then asks for one press of a button (a POST): mail scanners that open
+# links to check them do not press buttons, so they cannot use up the person's link.
+_SIGN_IN_LINK_SESSION_TOKEN = "_sign_in_link_token"
+_SIGN_IN_LINK_URL_TOKEN = "continue"
+
+
+@never_cache
+@csrf_protect
+def sign_in_link_request(request: HttpRequest) -> HttpResponse:
+    """People in care and carers: "email me a link to sign in" instead of a password."""
+    if not settings.SIGN_IN_LINKS:
+        return HttpResponseRedirect(reverse("login"))
+    form = SignInLinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sign_in_links.sign_in_link_send(email=form.cleaned_data["email"])
+        return render(
+            request, "registration/sign_in_link_sent.html", {"minutes": settings.SIGN_IN_LINK_MINUTES}
+        )
+    return render(
+        request, "registration/sign_in_link_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@never_cache
+@csrf_protect
+def sign_in_link_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: shows one button; pressing it signs the person in, once."""
+    if not settings.SIGN_IN_LINKS:
+        return HttpResponseRedirect(reverse("login"))
+    if token != _SIGN_IN_LINK_URL_TOKEN:
+        request.session[_SIGN_IN_LINK_SESSION_TOKEN] = token
+        return HttpResponseRedirect(reverse("sign_in_link_open", kwargs={"token": _SIGN_IN_LINK_URL_TOKEN}))
+    token = request.session.get(_SIGN_IN_LINK_SESSION_TOKEN, "")
+    if not token:
+        return render(request, "registration/sign_in_link_unusable.html", status=410)
+    if request.method == "POST":
+        user = sign_in_links.sign_in_link_use(request=request, token=token)
+        request.session.pop(_SIGN_IN_LINK_SESSION_TOKEN, None)
+        if user is None:
+            return render(request, "registration/sign_in_link_unusable.html", status=410)
+        auth_login(request, user)  # a new session key; the backend is the link's (sesame)
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+    return render(request, "registration/sign_in_link_open.html")

@@ -54,6 +54,8 @@ ALLOWLIST = {
     "home": "redirects to the start page of each kind of user",
     "messages:read": "POST only: marks the person's own messages read",
     "invitation_accept": "a new member of staff choosing their password: shows no person",
+    "sign_in_link": "asking for a sign-in link: a form and a fixed message",
+    "sign_in_link_open": "a sign-in link: a button, or a fixed message for a bad link",
 }
 # Format-suffix twins of API routes (`/referrals.json`) run the same view as the route swept.
 FORMAT_SUFFIX = "format"

@@ -69,7 +69,7 @@ _allow(
     "the directory every member of staff can read (API contract)",
 )
 _allow(
-    ["password_reset_confirm", "invitation_accept"],
+    ["password_reset_confirm", "invitation_accept", "sign_in_link_open"],
     ROLES,
     "a link without its secret: the same 'this link does not work' page whoever opens it",
 )
@@ -109,6 +109,8 @@ def _extra_params(name: str, w) -> dict | None:
         return {"uidb64": urlsafe_base64_encode(force_bytes(w.keyworker_mh.pk)), "token": "set-password"}
     if name == "invitation_accept":
         return {"invitation_pk": w.invitation.pk, "token": _INVITATION_URL_TOKEN}
+    if name == "sign_in_link_open":  # the page a link reloads to, with no link's token in the session
+        return {"token": "continue"}
     return None
 
 
