@@ -48,6 +48,15 @@ test: $(STAMP)
 	fi
 	@if [ -n "$$DATABASE_URL" ]; then echo "Database: DATABASE_URL"; else echo "Database: SQLite"; fi
 	@if [ -n "$$REDIS_URL" ]; then echo "Redis tests: REDIS_URL"; else echo "Redis tests will be SKIPPED: REDIS_URL not set"; fi
+	@if command -v npm >/dev/null 2>&1; then \
+		if [ ! -f tests/oidc/node_modules/.package-lock.json ] || [ tests/oidc/package-lock.json -nt tests/oidc/node_modules/.package-lock.json ]; then \
+			echo "==> Installing the tests' OpenID Connect provider (npm ci --prefix tests/oidc)"; \
+			npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
+		fi; \
+		echo "NHS login tests: a local OpenID Connect provider on Node.js"; \
+	else \
+		echo "NHS login tests will be SKIPPED: Node.js and npm not found"; \
+	fi
 	@echo "Test processes: $(TEST_WORKERS) (TEST_WORKERS=0 for one)"
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 

@@ -243,6 +243,14 @@ SIGN_IN_LINK_MINUTES = env_int("SIGN_IN_LINK_MINUTES", 15)
 SIGN_IN_LINKS_PER_HOUR = env_int("SIGN_IN_LINKS_PER_HOUR", 3)
 # django-sesame makes and checks the links' tokens: timed, single use (bound to the last sign-in),
 # void once the password or email address changes.
+# Sign in with NHS login (dualcare/accounts/nhs_login.py), for people in care: on when the issuer,
+# the client id and the private key (PEM text, or a file) are all set. A person signs in only to
+# the account their care team made, matched by NHS number and date of birth, at this proofing level.
+NHS_LOGIN_ISSUER = os.environ.get("NHS_LOGIN_ISSUER", "")
+NHS_LOGIN_CLIENT_ID = os.environ.get("NHS_LOGIN_CLIENT_ID", "")
+NHS_LOGIN_PRIVATE_KEY = os.environ.get("NHS_LOGIN_PRIVATE_KEY", "")
+NHS_LOGIN_PRIVATE_KEY_FILE = os.environ.get("NHS_LOGIN_PRIVATE_KEY_FILE", "")
+NHS_LOGIN_PROOFING_LEVEL = os.environ.get("NHS_LOGIN_PROOFING_LEVEL", "P9")
 SESAME_MAX_AGE = SIGN_IN_LINK_MINUTES * 60
 SESAME_ONE_TIME = True
 SESAME_TOKENS = ["sesame.tokens_v2"]

@@ -16,5 +16,7 @@ urlpatterns = [
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("sign-in-link/", views.sign_in_link_request, name="sign_in_link"),
     path("sign-in-link/<str:token>/", views.sign_in_link_open, name="sign_in_link_open"),
+    path("nhs-login/", views.nhs_login_start, name="nhs_login"),
+    path("nhs-login/callback/", views.nhs_login_callback, name="nhs_login_callback"),
     path("invitation/<uuid:invitation_pk>/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import invitations, services, sign_in_links
+from . import invitations, nhs_login, services, sign_in_links
 from .forms import (
     NewPasswordForm,
     OneTimeCodeForm,
@@ -51,6 +51,7 @@ class SignInView(auth_views.LoginView):
         context["failure_limit"] = settings.AXES_FAILURE_LIMIT
         context["cooloff_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
         context["sign_in_links"] = settings.SIGN_IN_LINKS
+        context["nhs_login"] = nhs_login.enabled()
         return context
 
     def form_valid(self, form):
@@ -284,3 +285,51 @@ def sign_in_link_open(request: HttpRequest, token: str) -> HttpResponse:
         auth_login(request, user)  # a new session key; the backend is the link's (sesame)
         return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
     return render(request, "registration/sign_in_link_open.html")
+
+
+def nhs_login_start(request: HttpRequest) -> HttpResponse:
+    """Go to NHS login to sign in (people in care); it comes back to nhs_login_callback."""
+    if not nhs_login.enabled():
+        return HttpResponseRedirect(reverse("login"))
+    redirect_uri = request.build_absolute_uri(reverse("nhs_login_callback"))
+    try:
+        return nhs_login.client().authorize_redirect(request, redirect_uri)
+    except Exception:  # NHS login could not be reached for its configuration: say so, no 500
+        nhs_login.nhs_login_failure_record(reason="unreachable")
+        return _nhs_login_refused(request, "failed")
+
+
+@never_cache
+def nhs_login_callback(request: HttpRequest) -> HttpResponse:
+    """Back from NHS login: check the answer, match the person, sign them in."""
+    from authlib.integrations.base_client.errors import OAuthError
+
+    if not nhs_login.enabled():
+        return HttpResponseRedirect(reverse("login"))
+    if request.GET.get("error"):
+        reason = "cancelled" if request.GET["error"] == "access_denied" else "failed"
+        nhs_login.nhs_login_failure_record(reason=reason)
+        return _nhs_login_refused(request, reason)
+    client = nhs_login.client()
+    try:
+        token = client.authorize_access_token(request)
+        claims = client.userinfo(token=token)
+    except (OAuthError, ValueError, KeyError, OSError) as exc:
+        nhs_login.nhs_login_failure_record(reason=type(exc).__name__)
+        return _nhs_login_refused(request, "failed")
+    # The ID token's claims (Authlib checked its signature, issuer, audience and nonce): userinfo
+    # must be about the same person (OpenID Connect Core 5.3.2).
+    if claims.get("sub") != (token.get("userinfo") or {}).get("sub"):
+        nhs_login.nhs_login_failure_record(reason="subject")
+        return _nhs_login_refused(request, "failed")
+    user, reason = nhs_login.nhs_login_match(claims=dict(claims))
+    if user is None:
+        return _nhs_login_refused(request, reason)
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+def _nhs_login_refused(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(
+        request, "registration/nhs_login_refused.html", {"reason": nhs_login.REASONS[reason]}, status=403
+    )
