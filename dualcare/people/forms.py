@@ -418,3 +418,25 @@ class CaseloadFilterForm(PeopleSearchForm):
             measure_overdue=data.get("due") == "measure",
             not_seen_days=data.get("not_seen"),
         )
+
+
+class SharingAskForm(NHSForm):
+    """The person asks that one organisation working with them may see one kind of information."""
+
+    organisation = forms.ChoiceField(
+        label="Which service?", widget=forms.RadioSelect, error_messages={"required": "Choose a service"}
+    )
+    scope = forms.ChoiceField(
+        label="What would you like them to see?",
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you would like to share"},
+    )
+
+    def __init__(self, *args, organisations, scope_words, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {str(org.pk): org for org in organisations}
+        self.fields["organisation"].choices = [(pk, org.name) for pk, org in self.organisations.items()]
+        self.fields["scope"].choices = list(scope_words.items())
+        for field in self.fields.values():
+            field.error_messages["invalid_choice"] = "Choose one of the options shown"

@@ -363,6 +363,42 @@ class Consent(TimeStampedModel):
         return self.withdrawn_at is None
 
 
+class ConsentRequest(TimeStampedModel):
+    """The person, in their portal, asking that an organisation may start to see one kind of their
+    information. Consent to share is recorded by a worker (with who and when): recording it
+    confirms the request; a worker may instead answer it (declined, with what they told the person)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting for a worker"
+        CONFIRMED = "confirmed", "Sharing started"
+        ANSWERED = "answered", "A worker answered"
+
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.PROTECT, related_name="consent_requests")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=20, choices=Scope.choices)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=300, blank=True)
+    consent = models.ForeignKey(Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_user", "organisation", "scope"],
+                condition=Q(state="open"),
+                name="one_open_consent_request_per_scope",
+            ),
+        ]
+        indexes = [models.Index(fields=["service_user", "state"])]
+
+    def __str__(self) -> str:
+        return f"Asked to share {self.get_scope_display().lower()} with {self.organisation}"
+
+
 class Carer(TimeStampedModel):
     """A family member or friend who supports the person (Triangle of Care)."""
 

@@ -282,6 +282,7 @@ RECORD_ACTIONS_PLAIN = {
     "involvement.key_worker": "Changed who your key worker is",
     "consent.record": "Recorded your consent to share",
     "consent.withdraw": "Recorded that you withdrew consent to share",
+    "consent.request": "Asked for something to be shared",
     "carer.add": "Added your carer",
     "carer.grant": "Let your carer see more",
     "carer.revoke": "Stopped your carer seeing something",

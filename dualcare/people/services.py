@@ -13,6 +13,7 @@ import nhs_number as nhs
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from dualcare import access, clock, limits
 from dualcare.audit.services import audit_record
@@ -22,6 +23,7 @@ from .models import (
     Carer,
     CarerPermission,
     Consent,
+    ConsentRequest,
     Involvement,
     Organisation,
     Scope,
@@ -365,6 +367,7 @@ def consent_record(
             f"Consent to share this with {organisation} is already recorded.", field="scope"
         ) from None
     access.permissions_sync(service_user_ids=[service_user.pk])
+    _consent_requests_confirm(consent, by)
     audit_record(
         actor=by,
         action="consent.record",
@@ -394,6 +397,121 @@ def consent_withdraw(*, consent: Consent, by: User, note: str = "") -> Consent:
         detail={"scope": consent.scope, "organisation": str(consent.organisation_id)},
     )
     return consent
+
+
+# ---------------------------------------------------------------------------
+# Consent in the person's own hands (issue 20, item 3): they stop sharing at once, or ask for
+# sharing to start, which a worker confirms by recording the consent (with who and when).
+
+SHARING_SCOPE_WORDS = {
+    Scope.CARE_PLAN: "your care plan",
+    Scope.RISK: "what they know about risks to you and your safety",
+    Scope.OUTCOMES: "your progress scores",
+    Scope.CONTACTS: "your appointments and collections",
+}
+
+
+def _key_workers_of(service_user: ServiceUser) -> list[User]:
+    ids = (
+        Involvement.objects.filter(service_user=service_user, end__isnull=True, key_worker__isnull=False)
+        .values_list("key_worker_id", flat=True)
+        .distinct()
+    )
+    return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
+
+
+def _tell_key_workers(service_user: ServiceUser, *, event_key: str, subject: str, related) -> None:
+    from dualcare.notifications.services import notify
+
+    notify(
+        event_key=event_key,
+        recipients=_key_workers_of(service_user),
+        kind="consent.by_person",
+        subject=subject,
+        url=reverse("service_user_detail", kwargs={"pk": service_user.pk}),
+        related=related,
+        service_user=service_user,
+    )
+
+
+def _own(service_user: ServiceUser, by: User) -> None:
+    if by.kind != User.Kind.SERVICE_USER or service_user.user_id != by.pk:
+        raise ApplicationError("You can only change what is shared about yourself.")
+
+
+@transaction.atomic
+def consent_withdraw_by_person(*, service_user: ServiceUser, consent: Consent, by: User) -> Consent:
+    """The person stops an organisation seeing one kind of their information, at once; their key
+    workers are told (once)."""
+    _own(service_user, by)
+    if consent.service_user_id != service_user.pk:
+        raise ApplicationError("You can only change what is shared about yourself.")
+    consent = consent_withdraw(consent=consent, by=by, note="Withdrawn by the person in DualCare.")
+    _tell_key_workers(
+        service_user,
+        event_key=f"consent_withdrawn_by_person:{consent.pk}",
+        subject="A person you work with stopped sharing something",
+        related=consent,
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_request_ask(*, service_user: ServiceUser, organisation: Organisation, scope: str, by: User):
+    """The person asks that `organisation` may start to see `scope`; their key workers are told
+    (once). Refused if it is already shared, already asked for, or the organisation is not working
+    with them."""
+    _own(service_user, by)
+    if scope not in Scope.values:
+        raise ApplicationError("Choose what you would like to share.", field="scope")
+    ServiceUser.objects.select_for_update().filter(pk=service_user.pk).first()  # one request at a time
+    if not Involvement.objects.filter(
+        service_user=service_user, team__organisation=organisation, end__isnull=True
+    ).exists():
+        raise ApplicationError(f"{organisation} is not working with you now.", field="organisation")
+    if Consent.objects.filter(
+        service_user=service_user, organisation=organisation, scope=scope, withdrawn_at__isnull=True
+    ).exists():
+        raise ApplicationError(f"{organisation} can already see this.", field="scope")
+    if ConsentRequest.objects.filter(
+        service_user=service_user, organisation=organisation, scope=scope, state=ConsentRequest.State.OPEN
+    ).exists():
+        raise ApplicationError(
+            "You have already asked for this. Your key worker will be in touch.", field="scope"
+        )
+    request = ConsentRequest.objects.create(
+        service_user=service_user, organisation=organisation, scope=scope, asked_by=by
+    )
+    audit_record(
+        actor=by,
+        action="consent.request",
+        target=request,
+        service_user=service_user,
+        detail={"scope": scope, "organisation": str(organisation.pk)},
+    )
+    _tell_key_workers(
+        service_user,
+        event_key=f"consent_request:{request.pk}",
+        subject="A person you work with asked to share something: record their consent",
+        related=request,
+    )
+    return request
+
+
+def _consent_requests_confirm(consent: Consent, by: User) -> int:
+    """Recording consent confirms the person's open request for it, if any."""
+    return ConsentRequest.objects.filter(
+        service_user_id=consent.service_user_id,
+        organisation_id=consent.organisation_id,
+        scope=consent.scope,
+        state=ConsentRequest.State.OPEN,
+    ).update(
+        state=ConsentRequest.State.CONFIRMED,
+        consent=consent,
+        closed_by=by,
+        closed_at=clock.now(),
+        updated_at=clock.now(),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import my_sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("my/", views.my_home, name="my_home"),
     path("my/record-views/", views.my_record_views, name="my_record_views"),
     path("my/carers/", views.my_carers, name="my_carers"),
+    path("my/sharing/", my_sharing.my_sharing, name="my_sharing"),
+    path("my/sharing/<uuid:consent_pk>/stop/", my_sharing.my_sharing_stop, name="my_sharing_stop"),
     path("carer/", views.carer_home, name="carer_home"),
     path("organisation/", views.organisation_home, name="organisation_home"),
     path("organisation/<uuid:organisation_pk>/", views.organisation_detail, name="organisation_detail"),

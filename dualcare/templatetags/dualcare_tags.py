@@ -71,6 +71,7 @@ _SERVICE_USER_NAV = [
     ("Your appointments", "contacts:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),
+    ("Who can see what about you", "my_sharing"),
     ("Messages with your care team", "conversations:mine"),
     ("Your messages", "messages:list"),
 ]

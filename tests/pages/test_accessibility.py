@@ -71,6 +71,7 @@ class AccessibilityTests:
         _check(page, "/my/")
         _check(page, "/my/record-views/")
         _check(page, "/my/carers/")
+        _check(page, "/my/sharing/", submit=True)
         _sign_in(page, world.carer)
         _check(page, "/carer/")
 

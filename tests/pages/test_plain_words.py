@@ -21,11 +21,14 @@ from tests.outcomes.helpers import days_ago, make_honos, make_top
 
 pytestmark = pytest.mark.django_db
 
-# (URL name, takes the person's pk, or "conversation": a conversation's). What the person opens.
+# (URL name, takes the person's pk, or "conversation": a conversation's, or "consent": one of
+# their consents to share). What the person opens.
 PERSON_PAGES = [
     ("my_home", False),
     ("my_record_views", False),
     ("my_carers", False),
+    ("my_sharing", False),
+    ("my_sharing_stop", "consent"),  # stop sharing one thing: the confirmation page
     ("my_care_plan:plan", False),
     ("contacts:mine", False),
     ("outcomes:mine", False),
@@ -123,6 +126,11 @@ def _url(world, name, with_pk):
         return name
     if with_pk == "conversation":
         return reverse(name, args=[world.conversation.pk])
+    if with_pk == "consent":
+        from dualcare.people.models import Consent
+
+        consent = Consent.objects.filter(service_user=world.service_user, withdrawn_at__isnull=True).first()
+        return reverse(name, args=[consent.pk])
     return reverse(name, args=[world.service_user.pk] if with_pk else [])
 
 
