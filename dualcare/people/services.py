@@ -420,7 +420,7 @@ def _key_workers_of(service_user: ServiceUser) -> list[User]:
     return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
 
 
-def _tell_key_workers(service_user: ServiceUser, *, event_key: str, subject: str, related) -> None:
+def _tell_key_workers(service_user: ServiceUser, *, event_key: str, subject: str, body: str, related) -> None:
     from dualcare.notifications.services import notify
 
     notify(
@@ -428,6 +428,7 @@ def _tell_key_workers(service_user: ServiceUser, *, event_key: str, subject: str
         recipients=_key_workers_of(service_user),
         kind="consent.by_person",
         subject=subject,
+        body=body,
         url=reverse("service_user_detail", kwargs={"pk": service_user.pk}),
         related=related,
         service_user=service_user,
@@ -451,6 +452,10 @@ def consent_withdraw_by_person(*, service_user: ServiceUser, consent: Consent, b
         service_user,
         event_key=f"consent_withdrawn_by_person:{consent.pk}",
         subject="A person you work with stopped sharing something",
+        body=(
+            f"In DualCare, they stopped sharing their {consent.get_scope_display().lower()} information "
+            f"with {consent.organisation}. It took effect at once."
+        ),
         related=consent,
     )
     return consent
@@ -493,6 +498,11 @@ def consent_request_ask(*, service_user: ServiceUser, organisation: Organisation
         service_user,
         event_key=f"consent_request:{request.pk}",
         subject="A person you work with asked to share something: record their consent",
+        body=(
+            f"In DualCare, they asked that {organisation} may see their "
+            f"{request.get_scope_display().lower()} information. "
+            "Check with them, then record their consent on their record."
+        ),
         related=request,
     )
     return request

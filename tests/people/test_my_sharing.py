@@ -70,7 +70,10 @@ class StopSharingTests:
         assert consent.withdrawn_by == world.service_user_login
         assert _told() == sorted([world.keyworker_mh.username, world.keyworker_sm.username])
         row = Notification.objects.filter(kind="consent.by_person").first()
-        assert "Sam" not in row.subject and "Testwell" not in row.subject  # the email's words name nobody
+        assert (
+            "Sam" not in row.subject + row.body and "Testwell" not in row.subject + row.body
+        )  # names nobody
+        assert f"care plan information with {world.sm}" in row.body
         assert (
             AuditEvent.objects.filter(action="consent.withdraw", actor=world.service_user_login).count() == 1
         )
@@ -106,6 +109,8 @@ class AskToShareTests:
         )
         assert request.state == ConsentRequest.State.OPEN and request.asked_by == world.service_user_login
         assert _told() == sorted([world.keyworker_mh.username, world.keyworker_sm.username])
+        body = Notification.objects.filter(kind="consent.by_person").first().body
+        assert f"asked that {world.sm} may see their risk information" in body
         page = client.get(reverse("my_sharing")).content.decode()
         assert "You asked for this to be shared" in page
         # Not yet shared: asking is not consent.
