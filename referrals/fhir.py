@@ -1,6 +1,8 @@
-"""Referrals as FHIR R4 ServiceRequests (UK Core ServiceRequest): a referral's contents are read by
-its teams' staff and, once sent, the receiving team's (access.referrals_visible_to), as the
-referral pages show them."""
+"""Referrals as FHIR R4 ServiceRequests (UK Core ServiceRequest), and the state of each as a Task
+(UK Core has no Task profile: the base resource) whose focus is the request: a referral's
+contents are read by its teams' staff and, once sent, the receiving team's
+(access.referrals_visible_to), as the referral pages show them. A referral's Task has the
+referral's id, as its ServiceRequest has."""
 
 from __future__ import annotations
 
@@ -84,5 +86,60 @@ SERVICE_REQUEST = ResourceType(
 )
 
 
+# A referral's state as the Task's status (the request's own status says less).
+TASK_STATUS = {
+    State.DRAFT: "draft",
+    State.SENT: "requested",
+    State.ACKNOWLEDGED: "received",
+    State.ACCEPTED: "accepted",
+    State.DECLINED: "rejected",
+    State.WITHDRAWN: "cancelled",
+    State.CLOSED: "completed",
+}
+
+
+def task(referral: Referral) -> dict:
+    resource = {
+        "resourceType": "Task",
+        "id": str(referral.pk),
+        "meta": meta(referral, None),
+        "status": TASK_STATUS[referral.state],
+        "businessStatus": {"text": referral.get_state_display()},
+        "intent": "order",
+        "focus": reference("ServiceRequest", referral.pk),
+        "for": reference("Patient", referral.service_user_id),
+        "authoredOn": instant(referral.sent_at or referral.created_at),
+        "lastModified": instant(referral.updated_at),
+        "requester": reference("Organization", referral.from_team.organisation_id, referral.from_team.name),
+        "owner": reference("Organization", referral.to_team.organisation_id, referral.to_team.name),
+    }
+    if referral.state == State.DECLINED and referral.decline_reason:
+        resource["statusReason"] = {"text": referral.decline_reason}
+    return resource
+
+
+def _task_status(rows, value):
+    states = [state for state, status in TASK_STATUS.items() if status == value]
+    if not states:
+        raise BadParameter("status", f"Give status as one of: {', '.join(TASK_STATUS.values())}.")
+    return rows.filter(state__in=states)
+
+
+TASK = ResourceType(
+    name="Task",
+    rows=referrals,
+    render=task,
+    params=(
+        registry.patient_reference_param("service_user", "patient"),
+        registry.patient_reference_param("service_user", "subject"),
+        SearchParam("status", "token", _task_status, "The referral's state as a Task status."),
+    ),
+    patient_params=("patient", "subject"),
+    documentation="A referral's state (UK Core has no Task profile): requested (sent), received "
+    "(acknowledged), accepted, rejected (declined), cancelled (withdrawn), completed (closed).",
+)
+
+
 def register() -> None:
     registry.register(SERVICE_REQUEST)
+    registry.register(TASK)

@@ -210,6 +210,8 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "fhir:Appointment-read": ({"pk": w.appointment.pk}, kw, su),
         "fhir:CarePlan-read": ({"pk": w.care_plan.pk}, kw, su),
         "fhir:ServiceRequest-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
+        "fhir:Task-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
+        "fhir:Communication-read": ({"pk": w.message.pk}, kw, su),
     }
     if name in fixed:
         return fixed[name]

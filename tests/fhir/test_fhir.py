@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careplans import services as careplan_services
+from conversations import services as conversation_services
 from dualcare.audit.models import AuditEvent
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Scope
@@ -19,7 +20,16 @@ from tests.fhir.helpers import fhir_get, ids, valid
 from tests.referrals.helpers import make_referral
 from tests.world import build_world
 
-TYPES = ("Appointment", "CarePlan", "CareTeam", "Consent", "Organization", "Patient", "ServiceRequest")
+TYPES = (
+    "Appointment",
+    "CarePlan",
+    "CareTeam",
+    "Consent",
+    "Organization",
+    "Patient",
+    "ServiceRequest",
+    "Task",
+)
 
 
 def _world():
@@ -32,6 +42,15 @@ def _world():
     )
     w.referral = make_referral(w)  # keyworker.sm refers Jo to North CMHT
     w.appointment = appointment(w)
+    # keyworker.sm asks keyworker.mh about Sam (a care-plan conversation: shared by consent).
+    w.conversation = conversation_services.conversation_start(
+        service_user=w.service_user,
+        by=w.keyworker_sm,
+        kind="care_plan",
+        subject="The new script",
+        text="Is the depot due on Friday?",
+        staff=[w.keyworker_mh],
+    )
     return w
 
 
@@ -243,7 +262,9 @@ class TokenTests:
 class EveryResourceTests:
     @pytest.mark.parametrize("name", TYPES)
     def test_every_type_searches_and_reads_as_valid_r4(self, as_kw, fw, name):
-        as_kw.force_authenticate(fw.keyworker_sm if name == "ServiceRequest" else fw.keyworker_mh)
+        as_kw.force_authenticate(
+            fw.keyworker_sm if name in ("ServiceRequest", "Task", "Communication") else fw.keyworker_mh
+        )
         bundle = fhir_get(as_kw, f"/fhir/{name}")
         assert ids(bundle), f"no {name} to check"
         for pk in ids(bundle):
