@@ -24,6 +24,18 @@ class BadParameter(Exception):
         self.message = message
 
 
+class BadResource(Exception):
+    """A resource sent to the server that it cannot take: a 400 OperationOutcome naming the element
+    at fault (FHIRPath, e.g. ServiceRequest.subject). `conflict`: well formed, but the record's
+    state refuses it now (a 409)."""
+
+    def __init__(self, expression: str, message: str, *, conflict: bool = False):
+        super().__init__(message)
+        self.expression = expression
+        self.message = message
+        self.conflict = conflict
+
+
 @dataclass(frozen=True)
 class SearchParam:
     """One search parameter of a resource type: `apply(queryset, value)` narrows the rows (raising
@@ -58,6 +70,9 @@ class ResourceType:
     updated: str = "updated_at"
     documentation: str = ""
     include: tuple[str, ...] = field(default=())
+    # create(user, resource) -> row: writes the resource through the app's services (one
+    # transaction), raising BadResource for what it cannot take; None: the type is read-only.
+    create: Callable | None = None
 
     @property
     def about_people(self) -> bool:

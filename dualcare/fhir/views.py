@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -26,7 +27,7 @@ from dualcare.ids import is_uuid
 from dualcare.people.models import ServiceUser
 
 from . import params, registry
-from .registry import BadParameter, ResourceType
+from .registry import BadParameter, BadResource, ResourceType
 
 FHIR_JSON = "application/fhir+json"
 EVERYTHING_LIMIT = 1000  # resources of one type in $everything; past it an outcome says so
@@ -37,11 +38,12 @@ class FhirRenderer(JSONRenderer):
     format = "json"
 
 
-class FhirNegotiation(BaseContentNegotiation):
-    """Always FHIR JSON: clients ask for application/json, application/fhir+json or anything."""
+class FhirJSONParser(JSONParser):
+    media_type = FHIR_JSON
 
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+
+class FhirNegotiation(DefaultContentNegotiation):
+    """Always FHIR JSON out: clients ask for application/json, application/fhir+json or anything."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
@@ -56,6 +58,15 @@ def operation_outcome(code: str, diagnostics: str, *, expression: str = "", seve
 
 def exception_handler(exc, context):
     """Every error as an OperationOutcome with its status."""
+    if isinstance(exc, BadResource):
+        code, status = ("conflict", 409) if exc.conflict else ("invalid", 400)
+        return Response(operation_outcome(code, exc.message, expression=exc.expression), status=status)
+    if isinstance(exc, exceptions.ParseError):
+        return Response(operation_outcome("structure", "The body is not JSON."), status=400)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return Response(
+            operation_outcome("structure", "Send the resource as application/fhir+json."), status=415
+        )
     if isinstance(exc, BadParameter):
         return Response(operation_outcome("invalid", exc.message, expression=exc.parameter[:60]), status=400)
     if isinstance(exc, Http404 | exceptions.NotFound):
@@ -81,9 +92,10 @@ def exception_handler(exc, context):
 class FhirView(APIView):
     permission_classes = [IsStaff]
     renderer_classes = [FhirRenderer]
+    parser_classes = [FhirJSONParser, JSONParser]
     content_negotiation_class = FhirNegotiation
     schema = None  # FHIR's own contract (the CapabilityStatement), not the OpenAPI schema's
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "head", "options", "post"]
 
     def get_exception_handler(self):
         return exception_handler
@@ -150,6 +162,8 @@ class CapabilityStatementView(FhirView):
                         "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
                     }
                 ]
+            if resource_type.create is not None:
+                resource["interaction"].append({"code": "create"})
             resources.append(resource)
         statement = {
             "resourceType": "CapabilityStatement",
@@ -242,6 +256,23 @@ class SearchView(FhirView):
         if not entries:
             del bundle["entry"]
         return Response(bundle)
+
+    def post(self, request):
+        """Create: the resource written through its app's services, in one transaction (nothing
+        half-written); 201 with its Location, or an OperationOutcome naming what was wrong."""
+        resource_type = registry.get(self.resource_name)
+        if resource_type.create is None:
+            raise exceptions.MethodNotAllowed("POST")
+        body = request.data
+        if not isinstance(body, dict) or body.get("resourceType") != resource_type.name:
+            raise BadResource("resourceType", f"Send one {resource_type.name} resource.")
+        row = resource_type.create(request.user, body)
+        created = resource_type.rows(request.user).get(pk=row.pk)
+        return Response(
+            resource_type.render(created),
+            status=201,
+            headers={"Location": self.absolute(f"{resource_type.name}/{row.pk}")},
+        )
 
 
 class ReadView(FhirView):
