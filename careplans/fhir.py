@@ -31,25 +31,26 @@ NOTE_FIELDS = {
 }
 
 
-def _entries(user):
+def _entries(user, service_user=None):
     # people_first: the reader's people read once, their entries found through the plan's person
-    # (at 50,000 people, 110 ms for a page's plans where the per-row form took 270-400 ms).
+    # (at 50,000 people, 110 ms for a page's plans where the per-row form took 270-400 ms); for
+    # one person, the rule's one-person form.
     return access.org_written_filter(
-        user, PlanEntry.objects.filter(removed_at__isnull=True), people_first=True
+        user, PlanEntry.objects.filter(removed_at__isnull=True), service_user=service_user, people_first=True
     )
 
 
-def plans(user):
+def plans(user, service_user=None):
     """The plans of which the user may see at least one entry, by the entries' own rule
     (access.org_written_filter: their organisation's, or another's under the person's consent of
     the entry's scope), and those entries prefetched for the page."""
     return (
         access.care_plans_visible_to(user, CarePlan.objects.all())
-        .filter(pk__in=_entries(user).values("plan_id"))
+        .filter(pk__in=_entries(user, service_user).values("plan_id"))
         .prefetch_related(
             Prefetch(
                 "entries",
-                queryset=_entries(user)
+                queryset=_entries(user, service_user)
                 .select_related("organisation", "owner_worker")
                 .order_by("created_at", "pk"),
                 to_attr="fhir_entries",

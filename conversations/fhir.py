@@ -12,9 +12,9 @@ from dualcare.fhir.registry import ResourceType, instant, meta, reference
 from .models import Conversation, Message
 
 
-def messages(user):
+def messages(user, service_user=None):
     return access.conversation_messages_visible_to(
-        user, Message.objects.all(), Conversation.objects.all()
+        user, Message.objects.all(), Conversation.objects.all(), service_user=service_user
     ).select_related("conversation", "author", "organisation")
 
 

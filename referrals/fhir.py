@@ -39,8 +39,9 @@ PRIORITY = {Urgency.ROUTINE: "routine", Urgency.URGENT: "urgent", Urgency.EMERGE
 REFERRAL = {"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}
 
 
-def referrals(user):
-    return access.referrals_visible_to(user, Referral.objects.all()).select_related(
+def referrals(user, service_user=None):
+    rows = Referral.objects.filter(service_user=service_user) if service_user else Referral.objects.all()
+    return access.referrals_visible_to(user, rows).select_related(
         "from_team__organisation", "to_team__organisation"
     )
 

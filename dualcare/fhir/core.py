@@ -40,7 +40,7 @@ def _name(person: ServiceUser) -> str:
 # Patient
 
 
-def patients(user):
+def patients(user, service_user=None):
     return access.service_users_visible_to(user)
 
 
@@ -126,7 +126,7 @@ PATIENT = ResourceType(
 # Organization: the directory every member of staff reads (API contract)
 
 
-def organisations(user):
+def organisations(user, service_user=None):
     if not access.is_active_staff(user):
         return Organisation.objects.none()
     return Organisation.objects.all()
@@ -183,10 +183,11 @@ ORGANIZATION = ResourceType(
 # CareTeam: one team's involvement in the person's care
 
 
-def care_teams(user):
-    return Involvement.objects.filter(
-        service_user_id__in=access.service_user_ids_visible_to(user)
-    ).select_related("team__organisation", "key_worker")
+def care_teams(user, service_user=None):
+    rows = Involvement.objects.filter(service_user=service_user) if service_user else Involvement.objects
+    return rows.filter(service_user_id__in=access.service_user_ids_visible_to(user)).select_related(
+        "team__organisation", "key_worker"
+    )
 
 
 def care_team(involvement: Involvement) -> dict:
@@ -245,10 +246,11 @@ CARE_TEAM = ResourceType(
 # Consent: the person's consent to share one kind of information with one organisation
 
 
-def consents(user):
-    return Consent.objects.filter(
-        service_user_id__in=access.service_user_ids_visible_to(user)
-    ).select_related("organisation")
+def consents(user, service_user=None):
+    rows = Consent.objects.filter(service_user=service_user) if service_user else Consent.objects
+    return rows.filter(service_user_id__in=access.service_user_ids_visible_to(user)).select_related(
+        "organisation"
+    )
 
 
 def consent(row: Consent) -> dict:
@@ -329,9 +331,9 @@ APPOINTMENT_STATUS = {
 }
 
 
-def appointments(user):
+def appointments(user, service_user=None):
     return (
-        access.contacts_visible_to(user, people_first=True)
+        access.contacts_visible_to(user, service_user=service_user, people_first=service_user is None)
         .filter(kind__in=APPOINTMENT_KINDS)
         .select_related("team__organisation", "staff")
     )

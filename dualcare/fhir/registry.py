@@ -51,8 +51,10 @@ class SearchParam:
 class ResourceType:
     """A FHIR resource type served from one model.
 
-    `rows(user)`: the rows the user may see, already narrowed by the app's access rule, with what
-    `render` needs selected or prefetched (so a page costs the same queries whatever its size).
+    `rows(user, service_user=None)`: the rows the user may see, already narrowed by the app's
+    access rule, with what `render` needs selected or prefetched (so a page costs the same queries
+    whatever its size); `service_user` (a person, or None for everyone) when the request is about
+    one person (a patient search, $everything), for the rule's one-person form.
     `render(row)`: the resource as a dict. `patient`: the lookup path from the model to the
     person (``"pk"`` for Patient; empty for a resource about nobody, such as Organization), used
     by the `patient`/`subject` parameters, `_include`, `$everything` and the audit. `profile`: the

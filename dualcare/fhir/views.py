@@ -217,7 +217,12 @@ class SearchView(FhirView):
                 raise BadParameter(
                     "_include", f"{resource_type.name} includes {', '.join(sorted(allowed)) or 'nothing'}."
                 )
-        rows = resource_type.rows(request.user)
+        person = None
+        for name in resource_type.patient_params:
+            for value in query.getlist(name):
+                if is_uuid(value.removeprefix("Patient/")):
+                    person = ServiceUser(pk=value.removeprefix("Patient/"))
+        rows = resource_type.rows(request.user, service_user=person)
         if query.getlist("_id"):
             rows = rows.filter(pk__in=params.ids(query.getlist("_id")))
         rows = params.date_filter(
@@ -318,12 +323,16 @@ class EverythingView(FhirView):
         with access.record_checks_once():
             person = access.get_service_user_or_404(request.user, pk, action="fhir.Patient.everything")
             patient = registry.get("Patient")
-            entries = [_entry(self, patient, patient.rows(request.user).get(pk=person.pk), "match")]
+            entries = [
+                _entry(
+                    self, patient, patient.rows(request.user, service_user=person).get(pk=person.pk), "match"
+                )
+            ]
             for name, resource_type in registry.types().items():
                 if name == "Patient" or not resource_type.about_people:
                     continue
                 rows = list(
-                    resource_type.rows(request.user)
+                    resource_type.rows(request.user, service_user=person)
                     .filter(**{resource_type.patient: person.pk})
                     .order_by("pk")[: EVERYTHING_LIMIT + 1]
                 )
