@@ -459,6 +459,13 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("API service users", kw, "/api/v1/service-users/", api=True),
         Page("API care plans", kw, "/api/v1/care-plans/", api=True),
         Page("API alerts", kw, "/api/v1/alerts/", api=True),
+        # FHIR R4 (issue 21): what an integrating system reads, with the key worker's token.
+        Page("FHIR Patient search", kw, "/fhir/Patient?_count=100", api=True),
+        Page("FHIR Patient search by birthdate", kw, "/fhir/Patient?birthdate=ge1980-01-01", api=True),
+        Page("FHIR CarePlan search", kw, "/fhir/CarePlan?_count=100", api=True),
+        Page("FHIR CarePlan search, _include", kw, "/fhir/CarePlan?_include=CarePlan:patient", api=True),
+        Page("FHIR CarePlan of the person", kw, f"/fhir/CarePlan?patient=Patient/{person}", api=True),
+        Page("FHIR $everything (the longest history)", kw, f"/fhir/Patient/{story}/$everything", api=True),
     ]
 
 

@@ -20,3 +20,8 @@ class CareplansConfig(AppConfig):
 
         sources.register("careplans.version", kind="care_plan", rows=version_rows, link=version_link)
         sources.register("careplans.agreement", kind="care_plan", rows=agreement_rows, link=version_link)
+
+        # The shared plan as a FHIR CarePlan with its goals and actions (dualcare/fhir).
+        from . import fhir
+
+        fhir.register()

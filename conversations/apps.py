@@ -18,3 +18,7 @@ class ConversationsConfig(AppConfig):
         sources.register(
             "conversations.message", kind="conversation", rows=message_rows, link=conversation_link
         )
+
+        from . import fhir  # each message as a FHIR Communication (dualcare/fhir)
+
+        fhir.register()

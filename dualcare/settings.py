@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "conversations",
     "dualcare.dashboards",
     "dualcare.spc",
+    "dualcare.fhir",  # FHIR R4 at /fhir/ (issue 21): after the apps that register resources
 ]
 
 MIDDLEWARE = [

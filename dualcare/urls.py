@@ -11,6 +11,7 @@ urlpatterns = [
     # One sign-in form for everyone: the one that audits, locks out and asks for two-factor.
     path("django-admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("api/", include("dualcare.api_urls")),
+    path("fhir/", include("dualcare.fhir.urls")),  # FHIR R4 (issue 21)
     path("django-admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
     path("outcomes/", include("outcomes.urls")),

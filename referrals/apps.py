@@ -12,3 +12,8 @@ class ReferralsConfig(AppConfig):
         from .timeline import referral_link, referral_moves
 
         sources.register("referrals.move", kind="referral", rows=referral_moves, link=referral_link)
+
+        # Referrals as FHIR ServiceRequests (dualcare/fhir).
+        from . import fhir
+
+        fhir.register()

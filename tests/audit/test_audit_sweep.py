@@ -204,6 +204,17 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "staff_invitation_resend": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
         "staff_role_end": ({"role_pk": w.role.pk}, w.orgadmin_mh, None),
         "conversations:mine_detail": ({"pk": w.conversation.pk}, w.service_user_login, su),
+        # FHIR R4 (issue 21): one resource of each registered type.
+        "fhir:Patient-read": ({"pk": su.pk}, kw, su),
+        "fhir:Patient-everything": ({"pk": su.pk}, kw, su),
+        "fhir:Organization-read": ({"pk": w.mh.pk}, kw, None),
+        "fhir:CareTeam-read": ({"pk": w.involvement.pk}, kw, su),
+        "fhir:Consent-read": ({"pk": w.consent.pk}, kw, su),
+        "fhir:Appointment-read": ({"pk": w.appointment.pk}, kw, su),
+        "fhir:CarePlan-read": ({"pk": w.care_plan.pk}, kw, su),
+        "fhir:ServiceRequest-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
+        "fhir:Task-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
+        "fhir:Communication-read": ({"pk": w.message.pk}, kw, su),
     }
     if name in fixed:
         return fixed[name]

@@ -93,6 +93,11 @@ _allow(
     "to any of them (the form offers only their caseload)",
 )
 
+_allow(
+    ["fhir:Organization-read"],
+    STAFF,
+    "FHIR's Organization is the directory every member of staff can read, as the API's",
+)
 
 # Routes built from the code alone, the same for everyone: not requested (the schema takes ~0.7 s).
 READS_NO_RECORD = {"api-schema": "the OpenAPI schema, generated from the code"}
