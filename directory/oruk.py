@@ -76,7 +76,8 @@ class ServiceRecord:
     cost: str = ""
     last_checked: dt.date | None = None
     team_name: str = ""
-    needs: list[tuple[str, str, str]] = field(default_factory=list)  # (code, name, description)
+    # (code, name, description, the term's id in the file or None)
+    needs: list[tuple[str, str, str, uuid.UUID | None]] = field(default_factory=list)
     locations: list[LocationRecord] = field(default_factory=list)
     opening_times: list[tuple[int, dt.time, dt.time]] = field(default_factory=list)
 
@@ -246,9 +247,9 @@ def service_record(raw) -> ServiceRecord:
         code = slugify(term.get("term") or term_name)[:60]
         if not code:
             raise Refused(f"taxonomy term '{term_name}' has no code")
-        record.needs.append(
-            (code, term_name, _text(term.get("description"), limit=300, what="term description"))
-        )
+        term_id = _uuid(term["id"], "taxonomy term id") if term.get("id") else None
+        description = _text(term.get("description"), limit=300, what="term description")
+        record.needs.append((code, term_name, description, term_id))
     for at in _list(raw.get("service_at_locations"), "service_at_locations"):
         location = at.get("location")
         if not isinstance(location, dict):

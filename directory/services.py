@@ -90,7 +90,7 @@ def _write(record: oruk.ServiceRecord, *, keeper: Organisation, existing: Servic
         setattr(service, name, value)
     service.search_text = _search_text(service, provider)
     service.save()
-    service.needs.set([_need(code, name, description) for code, name, description in record.needs])
+    service.needs.set([_need(*term) for term in record.needs])
     Location.objects.filter(service=service).exclude(pk__in=[place.id for place in record.locations]).delete()
     for place in record.locations:
         postcode, district = oruk.postcode_clean(place.postcode)
@@ -113,8 +113,14 @@ def _write(record: oruk.ServiceRecord, *, keeper: Organisation, existing: Servic
     return service
 
 
-def _need(code: str, name: str, description: str) -> Need:
-    need, _ = Need.objects.get_or_create(code=code, defaults={"name": name, "description": description})
+def _need(code: str, name: str, description: str, term_id) -> Need:
+    """The need of this code; a new one keeps the file's term id, so a filter by it finds it."""
+    need = Need.objects.filter(code=code).first()
+    if need is None:
+        fresh = term_id is not None and not Need.objects.filter(pk=term_id).exists()
+        need = Need.objects.create(
+            **({"pk": term_id} if fresh else {}), code=code, name=name, description=description
+        )
     return need
 
 

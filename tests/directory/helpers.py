@@ -38,7 +38,12 @@ def oruk_service(key: str, **changes) -> dict:
         "attributes": [
             {
                 "id": ident("attr", key),
-                "taxonomy_term": {"id": ident("term"), "name": "Housing", "description": "Housing", "term": "housing"},
+                "taxonomy_term": {
+                    "id": ident("term"),
+                    "name": "Housing",
+                    "description": "Housing",
+                    "term": "housing",
+                },
             }
         ],
         "service_at_locations": [
@@ -62,7 +67,15 @@ def oruk_service(key: str, **changes) -> dict:
                 },
             }
         ],
-        "schedules": [{"id": ident("sched", key), "freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "17:00"}],
+        "schedules": [
+            {
+                "id": ident("sched", key),
+                "freq": "WEEKLY",
+                "byday": "MO,TU,WE,TH,FR",
+                "opens_at": "09:00",
+                "closes_at": "17:00",
+            }
+        ],
     }
     merged = copy.deepcopy(service)
     for name, value in changes.items():

@@ -53,11 +53,38 @@ class JsonImportTests:
             ({"maximum_age": 130}, "maximum_age must be a whole number of years from 0 to 120"),
             ({"assured_date": "yesterday"}, "assured_date 'yesterday' is not a date"),
             ({"assured_date": None}, "has no date it was last checked"),
-            ({"x_dualcare_referral_methods": ["dualcare"]}, "a DualCare referral needs the participating team"),
-            ({"schedules": [{"id": "x", "freq": "WEEKLY", "byday": "MO", "opens_at": "17:00", "closes_at": "09:00"}]},
-             "closes_at 09:00 is not after opens_at 17:00"),
-            ({"schedules": [{"id": "x", "freq": "MONTHLY", "byday": "1MO", "opens_at": "9:00", "closes_at": "10:00"}]},
-             "is not WEEKLY"),
+            (
+                {"x_dualcare_referral_methods": ["dualcare"]},
+                "a DualCare referral needs the participating team",
+            ),
+            (
+                {
+                    "schedules": [
+                        {
+                            "id": "x",
+                            "freq": "WEEKLY",
+                            "byday": "MO",
+                            "opens_at": "17:00",
+                            "closes_at": "09:00",
+                        }
+                    ]
+                },
+                "closes_at 09:00 is not after opens_at 17:00",
+            ),
+            (
+                {
+                    "schedules": [
+                        {
+                            "id": "x",
+                            "freq": "MONTHLY",
+                            "byday": "1MO",
+                            "opens_at": "9:00",
+                            "closes_at": "10:00",
+                        }
+                    ]
+                },
+                "is not WEEKLY",
+            ),
         ],
     )
     def test_it_refuses_a_malformed_service_with_why_and_writes_nothing_of_it(self, world, changes, why):
@@ -71,8 +98,17 @@ class JsonImportTests:
         bad = oruk_service("bad")
         bad["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] = "NOWHERE"
         run = import_services(world.mh, bad)
-        assert run.refused == [{"row": f"Service 1 'Bad Housing Advice' ({ident('service', 'bad')})", "why": "'NOWHERE' is not a UK postcode"}]
-        assert not Service.objects.exists() and not Location.objects.exists() and not OpeningTime.objects.exists()
+        assert run.refused == [
+            {
+                "row": f"Service 1 'Bad Housing Advice' ({ident('service', 'bad')})",
+                "why": "'NOWHERE' is not a UK postcode",
+            }
+        ]
+        assert (
+            not Service.objects.exists()
+            and not Location.objects.exists()
+            and not OpeningTime.objects.exists()
+        )
         assert not Provider.objects.exists() and not Need.objects.exists()
 
     def test_it_refuses_an_entry_another_organisation_keeps(self, world):
@@ -98,7 +134,10 @@ class JsonImportTests:
         with pytest.raises(ApplicationError) as refused:
             services.directory_import(keeper=world.mh, by=world.orgadmin_mh, file_name=name, content=content)
         assert message in refused.value.message and refused.value.field == "file"
-        assert not ImportRun.objects.exists() and not AuditEvent.objects.filter(action="directory.import").exists()
+        assert (
+            not ImportRun.objects.exists()
+            and not AuditEvent.objects.filter(action="directory.import").exists()
+        )
 
     def test_only_the_keepers_admins_may_import_for_it(self, world):
         with pytest.raises(ApplicationError):
@@ -120,15 +159,47 @@ def _csv(rows: list[dict]) -> bytes:
 def _export(services_rows, *, extra=None) -> bytes:
     tables = {
         "services.csv": services_rows,
-        "organizations.csv": [{"id": ident("org", "csv"), "name": "Food Bank", "description": "Emergency food"}],
+        "organizations.csv": [
+            {"id": ident("org", "csv"), "name": "Food Bank", "description": "Emergency food"}
+        ],
         "locations.csv": [{"id": ident("loc", "csv"), "location_type": "physical", "name": "Church hall"}],
         "addresses.csv": [
-            {"id": ident("addr", "csv"), "location_id": ident("loc", "csv"), "address_1": "St Mark's", "city": "Eastfield", "postal_code": "NT3 2AB"}
+            {
+                "id": ident("addr", "csv"),
+                "location_id": ident("loc", "csv"),
+                "address_1": "St Mark's",
+                "city": "Eastfield",
+                "postal_code": "NT3 2AB",
+            }
         ],
-        "service_at_location.csv": [{"id": ident("sal", "csv"), "service_id": ident("service", "csv"), "location_id": ident("loc", "csv")}],
-        "schedules.csv": [{"id": ident("sched", "csv"), "service_id": ident("service", "csv"), "freq": "WEEKLY", "byday": "TU,TH", "opens_at": "10:00", "closes_at": "13:00"}],
-        "taxonomy_terms.csv": [{"id": ident("term", "food"), "name": "Food", "description": "Food banks", "term": "food"}],
-        "attributes.csv": [{"id": ident("attr", "csv"), "link_id": ident("service", "csv"), "taxonomy_term_id": ident("term", "food"), "link_type": "service"}],
+        "service_at_location.csv": [
+            {
+                "id": ident("sal", "csv"),
+                "service_id": ident("service", "csv"),
+                "location_id": ident("loc", "csv"),
+            }
+        ],
+        "schedules.csv": [
+            {
+                "id": ident("sched", "csv"),
+                "service_id": ident("service", "csv"),
+                "freq": "WEEKLY",
+                "byday": "TU,TH",
+                "opens_at": "10:00",
+                "closes_at": "13:00",
+            }
+        ],
+        "taxonomy_terms.csv": [
+            {"id": ident("term", "food"), "name": "Food", "description": "Food banks", "term": "food"}
+        ],
+        "attributes.csv": [
+            {
+                "id": ident("attr", "csv"),
+                "link_id": ident("service", "csv"),
+                "taxonomy_term_id": ident("term", "food"),
+                "link_type": "service",
+            }
+        ],
         **(extra or {}),
     }
     archive = io.BytesIO()
@@ -152,7 +223,9 @@ CSV_SERVICE = {
 
 class CsvImportTests:
     def test_it_takes_the_csv_export_nested_as_the_json_shape(self, world):
-        run = services.directory_import(keeper=world.mh, by=None, file_name="export.zip", content=_export([CSV_SERVICE]))
+        run = services.directory_import(
+            keeper=world.mh, by=None, file_name="export.zip", content=_export([CSV_SERVICE])
+        )
         assert (run.taken, run.refused) == (1, [])
         service = Service.objects.get()
         assert service.provider.name == "Food Bank"
@@ -162,13 +235,23 @@ class CsvImportTests:
 
     def test_it_refuses_a_row_whose_organization_is_missing_and_takes_the_rest(self, world):
         orphan = {**CSV_SERVICE, "id": ident("service", "orphan"), "organization_id": ident("org", "missing")}
-        run = services.directory_import(keeper=world.mh, by=None, file_name="export.zip", content=_export([CSV_SERVICE, orphan]))
+        run = services.directory_import(
+            keeper=world.mh, by=None, file_name="export.zip", content=_export([CSV_SERVICE, orphan])
+        )
         assert run.taken == 1
-        assert run.refused == [{"row": f"Service 2 'Eastfield Food Bank' ({ident('service', 'orphan')})", "why": "names no organization that provides it"}]
+        assert run.refused == [
+            {
+                "row": f"Service 2 'Eastfield Food Bank' ({ident('service', 'orphan')})",
+                "why": "names no organization that provides it",
+            }
+        ]
 
     def test_it_refuses_a_non_number_age_in_a_csv_cell(self, world):
         run = services.directory_import(
-            keeper=world.mh, by=None, file_name="export.zip", content=_export([{**CSV_SERVICE, "minimum_age": "eighteen"}])
+            keeper=world.mh,
+            by=None,
+            file_name="export.zip",
+            content=_export([{**CSV_SERVICE, "minimum_age": "eighteen"}]),
         )
         assert run.refused[0]["why"] == "minimum_age 'eighteen' is not a number"
         assert not Service.objects.exists()
@@ -178,7 +261,9 @@ class CsvImportTests:
         with zipfile.ZipFile(archive, "w") as zipped:
             zipped.writestr("organizations.csv", b"id,name\n1,x\n")
         with pytest.raises(ApplicationError, match="no services.csv"):
-            services.directory_import(keeper=world.mh, by=None, file_name="export.zip", content=archive.getvalue())
+            services.directory_import(
+                keeper=world.mh, by=None, file_name="export.zip", content=archive.getvalue()
+            )
 
 
 class DemoFilesTests:
@@ -189,7 +274,11 @@ class DemoFilesTests:
             rows = json.loads((FILES / name).read_text())["contents"]
             for row in rows:
                 row.pop("x_dualcare_team", None)
-                row["x_dualcare_referral_methods"] = [m for m in row["x_dualcare_referral_methods"] if m != "dualcare"]
-            run = services.directory_import(keeper=world.charity, by=None, file_name=name, content=page(*rows))
+                row["x_dualcare_referral_methods"] = [
+                    m for m in row["x_dualcare_referral_methods"] if m != "dualcare"
+                ]
+            run = services.directory_import(
+                keeper=world.charity, by=None, file_name=name, content=page(*rows)
+            )
             assert run.refused == [] and run.taken == len(rows)
         assert Service.objects.count() == 42

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
         try:
-            run = services.directory_import(keeper=keeper, by=None, file_name=path.name, content=path.read_bytes())
+            run = services.directory_import(
+                keeper=keeper, by=None, file_name=path.name, content=path.read_bytes()
+            )
         except ApplicationError as error:
             raise CommandError(f"Nothing was imported. {error.message}") from error
         self.stdout.write(f"{run.taken} taken, {run.updated} updated, {len(run.refused)} refused.")
