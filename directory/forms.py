@@ -249,7 +249,7 @@ class EntryForm(NHSForm):
             last_checked=clock.today(),
             team_name=team.name if team else "",
             needs=[
-                (need.code, need.name, need.description)
+                (need.code, need.name, need.description, need.pk)
                 for key, need in self.need_objects.items()
                 if key in data["needs"]
             ],

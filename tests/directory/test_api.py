@@ -110,9 +110,10 @@ class ServedShapeTests:
 
     def test_it_filters_by_the_standards_parameters_and_ours(self, api, directory):
         client = as_user(api, directory.keyworker_mh)
-        names = lambda query: sorted(
-            r["name"] for r in client.get(f"{BASE}services/?{query}").json()["contents"]
-        )  # noqa: E731
+
+        def names(query):
+            return sorted(r["name"] for r in client.get(f"{BASE}services/?{query}").json()["contents"])  # noqa: E731
+
         assert names(f"taxonomy_term_id={ident('term')}") == ["East Housing Advice", "North Housing Advice"]
         assert names("minimum_age=70") == ["East Housing Advice"]  # North takes up to 65
         assert names("postcode=NT1") == ["East Housing Advice", "North Housing Advice"]

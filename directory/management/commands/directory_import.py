@@ -6,10 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from directory import services
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation
-
-from directory import services
 
 
 class Command(BaseCommand):
