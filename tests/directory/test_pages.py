@@ -78,9 +78,12 @@ class SearchTests:
         saturday_11 = timezone.make_aware(dt.datetime(2026, 12, 5, 11, 0))
         monday_8 = timezone.make_aware(dt.datetime(2026, 12, 7, 8, 59))
         monday_9 = timezone.make_aware(dt.datetime(2026, 12, 7, 9, 0))
-        names = lambda moment: sorted(
-            s.name for s in selectors.services_search(selectors.Search(open_now=True), now=moment)
-        )  # noqa: E731
+
+        def names(moment):
+            return sorted(
+                s.name for s in selectors.services_search(selectors.Search(open_now=True), now=moment)
+            )  # noqa: E731
+
         assert names(saturday_11) == ["Women Housing Advice"]
         assert names(monday_8) == []
         assert names(monday_9) == ["North Housing Advice"]
@@ -264,3 +267,33 @@ class KeeperPagesTests:
             import_services(directory.mh, oruk_service(f"more{index}"))
         with django_assert_num_queries(len(first.captured_queries)):
             client.get("/directory/kept/")
+
+
+class ReferralCriteriaTests:
+    def test_the_referral_form_and_the_draft_show_the_receiving_teams_criteria(self, login, directory):
+        from referrals import services as referral_services
+
+        team_entry = oruk_service(
+            "team",
+            name="Recovery Team entry",
+            eligibility_description="Adults who want help with drug use.",
+            x_dualcare_team=directory.sm_team.name,
+            x_dualcare_referral_methods=["dualcare"],
+        )
+        import_services(directory.sm, team_entry)
+        client = login(directory.keyworker_mh)
+        response = client.get(f"/referrals/people/{directory.mh_only.pk}/new/")
+        assert response.status_code == 200
+        assert b"Who each team takes" in response.content
+        assert b"Adults who want help with drug use." in response.content
+        referral = referral_services.referral_create(
+            by=directory.keyworker_mh,
+            service_user=directory.mh_only,
+            from_team=directory.cmht_north,
+            to_team=directory.sm_team,
+            urgency="routine",
+            reason="Drinking to cope.",
+            consent_confirmed=True,
+        )
+        page = client.get(f"/referrals/{referral.pk}/").content
+        assert b"Who Recovery Team takes" in page and b"Adults who want help with drug use." in page
