@@ -459,6 +459,13 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("API service users", kw, "/api/v1/service-users/", api=True),
         Page("API care plans", kw, "/api/v1/care-plans/", api=True),
         Page("API alerts", kw, "/api/v1/alerts/", api=True),
+        # Service directory (issue 18): the search, unfiltered and by need, place, age and open now.
+        Page("directory search", kw, "/directory/"),
+        Page("directory search filtered", kw, "/directory/?place=NT2&age=30&open_now=on&q=housing"),
+        Page("directory search, page 40", kw, "/directory/?page=40"),
+        Page(
+            "API directory services", kw, "/api/v1/directory/services/?postcode=NT3&minimum_age=30", api=True
+        ),
     ]
 
 

@@ -24,6 +24,8 @@ from pypdf import PdfReader
 from careplans import services as careplan_services
 from cohorts import services as cohort_services
 from conversations import services as conversation_services
+from directory import services as directory_services
+from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
 from dualcare.notifications.models import Notification
 from dualcare.people import services as people_services
@@ -31,6 +33,8 @@ from dualcare.people.models import Consent, Involvement, StaffRole, User
 from linkworkers import services as link_services
 from tests.careplans.helpers import shared_plan
 from tests.contacts.helpers import appointment, collection, schedule
+from tests.directory.helpers import oruk_service as directory_service
+from tests.directory.helpers import page as directory_page
 from tests.linkworkers.conftest import CASE
 from tests.outcomes.helpers import make_dialog, make_honos, make_top
 from tests.referrals.helpers import make_referral
@@ -145,6 +149,11 @@ def _sweep_world():
         includes_service_user=True,
     )
     w.message = w.conversation.messages.get()
+    # Directory (issue 18): an entry the trust keeps, and its provider; entries name no person.
+    w.directory_run = directory_services.directory_import(
+        keeper=w.mh, by=None, file_name="sweep.json", content=directory_page(directory_service("sweep"))
+    )
+    w.directory_service = DirectoryService.objects.get()
     return w
 
 
@@ -201,6 +210,12 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "staff_invitation_resend": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
         "staff_role_end": ({"role_pk": w.role.pk}, w.orgadmin_mh, None),
         "conversations:mine_detail": ({"pk": w.conversation.pk}, w.service_user_login, su),
+        # Directory: any member of staff reads an entry; its keeper's admins edit and check it.
+        "directory:detail": ({"pk": w.directory_service.pk}, kw, None),
+        "directory:edit": ({"pk": w.directory_service.pk}, w.orgadmin_mh, None),
+        "directory:checked": ({"pk": w.directory_service.pk}, w.orgadmin_mh, None),
+        "directory-service-detail": ({"pk": w.directory_service.pk}, kw, None),
+        "directory-organization-detail": ({"pk": w.directory_service.provider_id}, kw, None),
     }
     if name in fixed:
         return fixed[name]
@@ -272,7 +287,13 @@ def _viewer_without_params(name: str, w):
         "cohorts:create",
     }:
         return w.manager_mh
-    if name.startswith("organisation") or name in {"contacts:rules_home", "linkworkers:appoint"}:
+    if name.startswith("organisation") or name in {
+        "contacts:rules_home",
+        "linkworkers:appoint",
+        "directory:kept",
+        "directory:create",
+        "directory:import",
+    }:
         return w.orgadmin_mh
     if name.startswith("linkworkers:") or name.startswith("link-"):
         return w.linkworker_mh

@@ -69,6 +69,12 @@ _allow(
     "the directory every member of staff can read (API contract)",
 )
 _allow(
+    ["directory:detail", "directory-service-detail", "directory-organization-detail"],
+    STAFF,
+    "the service directory names services, never a person: every member of staff reads every entry, "
+    "an outside organisation's included (issue 18; access.directory_can_read)",
+)
+_allow(
     ["password_reset_confirm", "invitation_accept"],
     ROLES,
     "a link without its secret: the same 'this link does not work' page whoever opens it",
