@@ -50,8 +50,22 @@ class SearchForm(NHSForm):
     area = forms.CharField(label="Area the person lives in", required=False, max_length=100)
     open_now = forms.BooleanField(label="Open now", required=False)
 
-    def __init__(self, *args, needs, **kwargs):
+    # The person's own "Services near you" asks the same in their words.
+    PORTAL_LABELS = {
+        "q": "Words to look for",
+        "need": "What would you like help with?",
+        "place": "Where",
+        "age": "Your age",
+        "gender": "Show services for",
+        "area": "The area you live in",
+    }
+
+    def __init__(self, *args, needs, portal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if portal:
+            for name, label in self.PORTAL_LABELS.items():
+                self.fields[name].label = label
+            self.fields["age"].error_messages["invalid"] = "Enter your age as a whole number, like 34."
         self.needs = {str(need.pk): need for need in needs}
         self.fields["need"].choices = [("", "Any need")] + [
             (key, need.name) for key, need in self.needs.items()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dualcare import access, clock
 from dualcare.exceptions import ApplicationError
-from dualcare.people.decorators import login_and_404_unless
+from dualcare.people.decorators import login_and_404_unless, service_user_required
 from dualcare.people.models import Team
 
 from . import selectors, services
@@ -45,7 +45,8 @@ def search_from(form: SearchForm) -> selectors.Search:
 
 def search_page(request: HttpRequest, *, template: str, extra: dict | None = None) -> HttpResponse:
     """The search and a page of its results (staff's and the portal's pages share it)."""
-    form = SearchForm(request.GET or None, needs=list(selectors.needs()))
+    portal = bool(extra and extra.get("portal"))
+    form = SearchForm(request.GET or None, needs=list(selectors.needs()), portal=portal)
     searched = bool(request.GET) and form.is_valid()
     search = search_from(form) if searched else selectors.Search()
     rows = selectors.listed(selectors.services_search(search))
@@ -165,3 +166,17 @@ def import_file(request: HttpRequest) -> HttpResponse:
             form.add_application_error(error)
     status = 400 if form.errors else 200
     return render(request, "directory/import.html", {"form": form, "run": run}, status=status)
+
+
+@service_user_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The person's "Services near you": the same search, in their words."""
+    return search_page(request, template="directory/mine.html", extra={"portal": True})
+
+
+@service_user_required
+def mine_detail(request: HttpRequest, pk) -> HttpResponse:
+    service = selectors.entry(pk)
+    if service is None or service.status == Service.Status.DEFUNCT:
+        raise Http404("No such service.")
+    return render(request, "directory/mine_detail.html", {"service": service, "portal": True})

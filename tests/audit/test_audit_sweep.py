@@ -216,6 +216,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "directory:checked": ({"pk": w.directory_service.pk}, w.orgadmin_mh, None),
         "directory-service-detail": ({"pk": w.directory_service.pk}, kw, None),
         "directory-organization-detail": ({"pk": w.directory_service.provider_id}, kw, None),
+        "directory:mine_detail": ({"pk": w.directory_service.pk}, w.service_user_login, None),
     }
     if name in fixed:
         return fixed[name]
@@ -274,6 +275,7 @@ def _viewer_without_params(name: str, w):
         "contacts:mine",
         "conversations:mine",
         "conversations:mine_new",
+        "directory:mine",
     }
     # /api/v1/me/... (me-care-team-list, me-appointment-list, ...): a person's own token.
     if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:", "me-")):

@@ -75,6 +75,11 @@ _allow(
     "an outside organisation's included (issue 18; access.directory_can_read)",
 )
 _allow(
+    ["directory:mine_detail"],
+    ["service_user"],
+    "an entry of 'Services near you' names a service, never a person: every service user may read it",
+)
+_allow(
     ["password_reset_confirm", "invitation_accept"],
     ROLES,
     "a link without its secret: the same 'this link does not work' page whoever opens it",

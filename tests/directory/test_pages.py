@@ -297,3 +297,19 @@ class ReferralCriteriaTests:
         )
         page = client.get(f"/referrals/{referral.pk}/").content
         assert b"Who Recovery Team takes" in page and b"Adults who want help with drug use." in page
+
+
+class ServicesNearYouTests:
+    def test_the_person_searches_in_their_words_and_reads_an_entry(self, login, directory):
+        client = login(directory.service_user_login)
+        response = client.get("/directory/near-you/?place=NT1")
+        assert response.status_code == 200
+        assert b"What would you like help with?" in response.content and b"Your age" in response.content
+        assert _names(response) == ["North Housing Advice"]
+        entry = client.get(f"/directory/near-you/{ident('service', 'north')}/")
+        assert entry.status_code == 200 and b"0113 496 0000" in entry.content
+        assert b"participating team" not in entry.content
+
+    def test_staff_and_carers_do_not_open_the_persons_pages(self, login, directory):
+        for user in (directory.keyworker_mh, directory.carer):
+            assert login(user).get("/directory/near-you/").status_code == 404

@@ -98,3 +98,6 @@ class AccessibilityTests:
         _check(page, "/directory/kept/new/", submit=True)
         _check(page, f"/directory/{entry}/edit/")
         _check(page, "/directory/kept/import/", submit=True)
+        _sign_in(page, world.service_user_login)
+        _check(page, "/directory/near-you/?place=NT1")
+        _check(page, f"/directory/near-you/{entry}/")
