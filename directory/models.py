@@ -140,6 +140,16 @@ class Service(TimeStampedModel):
         labels = dict(self.Referral.choices)
         return [labels[method] for method in self.referral_methods if method in labels]
 
+    def referral_method_labels_for_person(self) -> list[str]:
+        """The same, said to the person in their portal."""
+        labels = {
+            self.Referral.DUALCARE: "your care team can refer you",
+            self.Referral.SELF: "you can contact them yourself",
+            self.Referral.PHONE: "by phone",
+            self.Referral.WEB_FORM: "through their website's form",
+        }
+        return [labels[method] for method in self.referral_methods if method in labels]
+
 
 class Location(TimeStampedModel):
     """Where a service is met (Open Referral's location with its address, through

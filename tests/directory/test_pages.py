@@ -309,6 +309,7 @@ class ServicesNearYouTests:
         entry = client.get(f"/directory/near-you/{ident('service', 'north')}/")
         assert entry.status_code == 200 and b"0113 496 0000" in entry.content
         assert b"participating team" not in entry.content
+        assert b"By phone; you can contact them yourself." in entry.content
 
     def test_staff_and_carers_do_not_open_the_persons_pages(self, login, directory):
         for user in (directory.keyworker_mh, directory.carer):
