@@ -466,6 +466,13 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("FHIR CarePlan search, _include", kw, "/fhir/CarePlan?_include=CarePlan:patient", api=True),
         Page("FHIR CarePlan of the person", kw, f"/fhir/CarePlan?patient=Patient/{person}", api=True),
         Page("FHIR $everything (the longest history)", kw, f"/fhir/Patient/{story}/$everything", api=True),
+        # Service directory (issue 18): the search, unfiltered and by need, place, age and open now.
+        Page("directory search", kw, "/directory/"),
+        Page("directory search filtered", kw, "/directory/?place=NT2&age=30&open_now=on&q=housing"),
+        Page("directory search, page 40", kw, "/directory/?page=40"),
+        Page(
+            "API directory services", kw, "/api/v1/directory/services/?postcode=NT3&minimum_age=30", api=True
+        ),
     ]
 
 

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from careplans import api as careplans_api
 from cohorts import api as cohorts_api
 from conversations import api as conversations_api
+from directory import api as directory_api
 from dualcare import api_docs
 from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
@@ -71,6 +72,37 @@ urlpatterns = [
         "v1/service-users/<uuid:pk>/timeline/",
         timeline_api.ServiceUserTimelineView.as_view(),
         name="api-service-user-timeline",
+    ),
+    # The service directory in the Open Referral UK shape (directory/api.py).
+    path("v1/directory/", directory_api.DirectoryRootView.as_view(), name="directory-root"),
+    path("v1/directory/services/", directory_api.ServiceListView.as_view(), name="directory-service-list"),
+    path(
+        "v1/directory/services/<uuid:pk>/",
+        directory_api.ServiceDetailView.as_view(),
+        name="directory-service-detail",
+    ),
+    path(
+        "v1/directory/organizations/",
+        directory_api.OrganizationListView.as_view(),
+        name="directory-organization-list",
+    ),
+    path(
+        "v1/directory/organizations/<uuid:pk>/",
+        directory_api.OrganizationDetailView.as_view(),
+        name="directory-organization-detail",
+    ),
+    path(
+        "v1/directory/taxonomies/", directory_api.TaxonomyListView.as_view(), name="directory-taxonomy-list"
+    ),
+    path(
+        "v1/directory/taxonomy_terms/",
+        directory_api.TaxonomyTermListView.as_view(),
+        name="directory-taxonomy-term-list",
+    ),
+    path(
+        "v1/directory/service_at_locations/",
+        directory_api.ServiceAtLocationListView.as_view(),
+        name="directory-service-at-location-list",
     ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -51,6 +51,11 @@ app.conf.beat_schedule = {
         "task": "conversations.tasks.conversations_alert_overdue",
         "schedule": crontab(minute="*/15"),
     },
+    # Directory: entries nobody has checked for DIRECTORY_CHECK_MONTHS, to their keepers' admins once.
+    "directory-flag-unchecked": {
+        "task": "directory.tasks.directory_flag_unchecked",
+        "schedule": crontab(hour=6, minute=23),
+    },
     # Contacts: today's expected collections (unique per schedule and day), written early and re-checked.
     "contacts-collections-generate": {
         "task": "dualcare.contacts.tasks.collections_generate",

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "cohorts",
     "outcomes",
     "conversations",
+    "directory",
     "dualcare.dashboards",
     "dualcare.spc",
     "dualcare.fhir",  # FHIR R4 at /fhir/ (issue 21): after the apps that register resources
@@ -437,6 +438,9 @@ if _unknown_instruments:
 OUTCOME_TOP_REVIEW_MONTHS = env_int("OUTCOME_TOP_REVIEW_MONTHS", 6)
 OUTCOME_HONOS_REVIEW_MONTHS = env_int("OUTCOME_HONOS_REVIEW_MONTHS", 6)
 OUTCOME_TOLERANCE_DAYS = env_int("OUTCOME_TOLERANCE_DAYS", 14)
+# Service directory (issue 18): an entry nobody has checked for this many months is flagged to
+# the organisation admins who keep it, once.
+DIRECTORY_CHECK_MONTHS = env_int("DIRECTORY_CHECK_MONTHS", 6)
 OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
 # The suggested quadrant beside the assessment form (never assigned without a person): not a
 # published rule, CLINICAL.md gives none.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("messages/", include("dualcare.notifications.messages_urls")),
     path("link-workers/", include("linkworkers.urls")),
     path("conversations/", include("conversations.urls")),
+    path("directory/", include("directory.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
     path("spc/", include("dualcare.spc.urls")),
     path("", include("dualcare.timeline.urls")),

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from directory import selectors as directory_selectors
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
@@ -141,7 +142,9 @@ def referral_create(request: HttpRequest, service_user_pk) -> HttpResponse:
                 else "Referral saved as a draft. It has not been sent.",
             )
             return redirect("referrals:detail", pk=referral.pk)
-    return render(request, "referrals/create.html", {"form": form, "person": person})
+    # Who each team takes (its directory entries), read before the referrer sends.
+    criteria = directory_selectors.team_criteria(form.fields["to_team"].queryset.values_list("pk", flat=True))
+    return render(request, "referrals/create.html", {"form": form, "person": person, "criteria": criteria})
 
 
 def _actions(user, referral: Referral, sides: set[str]) -> dict[str, bool]:
@@ -182,6 +185,12 @@ def _detail_context(
         "now": timezone.now(),
         "action_error": error,
         "send_form": send_form or SendForm(auto_id="send-%s", referral=referral),
+        # Who the receiving team takes (its directory entries), shown before the referrer sends.
+        "criteria": (
+            directory_selectors.team_criteria([referral.to_team_id]).get(referral.to_team_id, [])
+            if actions["send"]
+            else []
+        ),
     }
 
 

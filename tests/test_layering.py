@@ -58,6 +58,7 @@ def test_the_capability_apps_are_the_ones_outside_the_core():
         "cohorts",
         "outcomes",
         "conversations",
+        "directory",
     }
 
 

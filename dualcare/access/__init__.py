@@ -24,7 +24,8 @@ The rules are split by domain, one module each, and re-exported here so callers 
   (``ORG_WRITTEN``, ``org_written_filter``);
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
-  ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, and ``api_reads`` (audited API reads).
+  ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, and ``api_reads``
+  (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -81,6 +82,13 @@ from .dashboards import (  # noqa: F401
     dashboards_participating_organisations,
 )
 from .denials import Hidden, Refused  # noqa: F401
+from .directory import (  # noqa: F401
+    directory_can_keep,
+    directory_can_read,
+    directory_get_kept_or_404,
+    directory_keeper_admins,
+    directory_keeper_organisations,
+)
 from .grants import (  # noqa: F401
     permissions_grant_all,
     permissions_sync,

@@ -24,6 +24,8 @@ from pypdf import PdfReader
 from careplans import services as careplan_services
 from cohorts import services as cohort_services
 from conversations import services as conversation_services
+from directory import services as directory_services
+from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
 from dualcare.notifications.models import Notification
 from dualcare.people import services as people_services
@@ -31,6 +33,8 @@ from dualcare.people.models import Consent, Involvement, StaffRole, User
 from linkworkers import services as link_services
 from tests.careplans.helpers import shared_plan
 from tests.contacts.helpers import appointment, collection, schedule
+from tests.directory.helpers import oruk_service as directory_service
+from tests.directory.helpers import page as directory_page
 from tests.linkworkers.conftest import CASE
 from tests.outcomes.helpers import make_dialog, make_honos, make_top
 from tests.referrals.helpers import make_referral
@@ -147,6 +151,11 @@ def _sweep_world():
         includes_service_user=True,
     )
     w.message = w.conversation.messages.get()
+    # Directory (issue 18): an entry the trust keeps, and its provider; entries name no person.
+    w.directory_run = directory_services.directory_import(
+        keeper=w.mh, by=None, file_name="sweep.json", content=directory_page(directory_service("sweep"))
+    )
+    w.directory_service = DirectoryService.objects.get()
     return w
 
 
@@ -215,6 +224,13 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "fhir:ServiceRequest-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
         "fhir:Task-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
         "fhir:Communication-read": ({"pk": w.message.pk}, kw, su),
+        # Directory: any member of staff reads an entry; its keeper's admins edit and check it.
+        "directory:detail": ({"pk": w.directory_service.pk}, kw, None),
+        "directory:edit": ({"pk": w.directory_service.pk}, w.orgadmin_mh, None),
+        "directory:checked": ({"pk": w.directory_service.pk}, w.orgadmin_mh, None),
+        "directory-service-detail": ({"pk": w.directory_service.pk}, kw, None),
+        "directory-organization-detail": ({"pk": w.directory_service.provider_id}, kw, None),
+        "directory:mine_detail": ({"pk": w.directory_service.pk}, w.service_user_login, None),
     }
     if name in fixed:
         return fixed[name]
@@ -274,6 +290,7 @@ def _viewer_without_params(name: str, w):
         "contacts:mine",
         "conversations:mine",
         "conversations:mine_new",
+        "directory:mine",
     }
     # /api/v1/me/... (me-care-team-list, me-appointment-list, ...): a person's own token.
     if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:", "me-")):
@@ -287,7 +304,13 @@ def _viewer_without_params(name: str, w):
         "cohorts:create",
     }:
         return w.manager_mh
-    if name.startswith("organisation") or name in {"contacts:rules_home", "linkworkers:appoint"}:
+    if name.startswith("organisation") or name in {
+        "contacts:rules_home",
+        "linkworkers:appoint",
+        "directory:kept",
+        "directory:create",
+        "directory:import",
+    }:
         return w.orgadmin_mh
     if name.startswith("linkworkers:") or name.startswith("link-"):
         return w.linkworker_mh

@@ -69,6 +69,17 @@ _allow(
     "the directory every member of staff can read (API contract)",
 )
 _allow(
+    ["directory:detail", "directory-service-detail", "directory-organization-detail"],
+    STAFF,
+    "the service directory names services, never a person: every member of staff reads every entry, "
+    "an outside organisation's included (issue 18; access.directory_can_read)",
+)
+_allow(
+    ["directory:mine_detail"],
+    ["service_user"],
+    "an entry of 'Services near you' names a service, never a person: every service user may read it",
+)
+_allow(
     ["password_reset_confirm", "invitation_accept", "sign_in_link_open"],
     ROLES,
     "a link without its secret: the same 'this link does not work' page whoever opens it",

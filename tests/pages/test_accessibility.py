@@ -84,3 +84,21 @@ class AccessibilityTests:
         _check(page, f"/organisation/{world.mh.pk}/staff/new/", submit=True)
         role = StaffRole.objects.get(user=world.keyworker_mh)
         _check(page, f"/organisation/staff/{role.user_id}/", submit=True)
+
+    def test_it_has_no_serious_violations_on_the_directory_pages(self, page, world, live_server):
+        from tests.directory.helpers import ident, import_services, oruk_service
+
+        import_services(world.mh, oruk_service("north"))
+        entry = ident("service", "north")
+        page.goto("/static/css/dualcare.css")
+        _sign_in(page, world.orgadmin_mh)
+        _check(page, "/directory/")
+        _check(page, "/directory/?age=old", expect_status=400)
+        _check(page, f"/directory/{entry}/")
+        _check(page, "/directory/kept/")
+        _check(page, "/directory/kept/new/", submit=True)
+        _check(page, f"/directory/{entry}/edit/")
+        _check(page, "/directory/kept/import/", submit=True)
+        _sign_in(page, world.service_user_login)
+        _check(page, "/directory/near-you/?place=NT1")
+        _check(page, f"/directory/near-you/{entry}/")

@@ -273,6 +273,10 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.service_user_login, "/conversations/mine/new/"),
         (w.service_user_login, f"/conversations/mine/{p.conversation.pk}/"),
         (w.manager_mh, f"/dashboards/teams/{w.cmht_south.pk}/measures/referrals.acknowledged_in_time/"),
+        # Service directory: the search (a GET form), an entry of the trust's, an import.
+        (w.keyworker_mh, "/directory/"),
+        (w.orgadmin_mh, "/directory/kept/new/"),
+        (w.orgadmin_mh, "/directory/kept/import/"),
     ]
 
 

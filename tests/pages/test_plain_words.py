@@ -38,6 +38,8 @@ PERSON_PAGES = [
     ("conversations:mine", False),
     ("conversations:mine_new", False),
     ("conversations:mine_detail", "conversation"),  # a conversation staff asked them into
+    ("directory:mine", False),
+    ("directory:mine_detail", "directory"),  # an entry of "Services near you"
 ]
 # What the carer opens: their home, their messages, and the pages of what Sam shares.
 CARER_PAGES = [
@@ -131,6 +133,11 @@ def _url(world, name, with_pk):
 
         consent = Consent.objects.filter(service_user=world.service_user, withdrawn_at__isnull=True).first()
         return reverse(name, args=[consent.pk])
+    if with_pk == "directory":
+        from tests.directory.helpers import ident, import_services, oruk_service
+
+        import_services(world.mh, oruk_service("plain"))
+        return reverse(name, args=[ident("service", "plain")])
     return reverse(name, args=[world.service_user.pk] if with_pk else [])
 
 
