@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from dualcare import access
 from dualcare.audit.services import audit_record
@@ -43,6 +44,28 @@ def messages_for_timeline(viewer: User, service_user: ServiceUser) -> QuerySet[M
         .select_related("conversation", "author", "organisation")
         .order_by("-created_at", "-pk")
     )
+
+
+def links_back(user: User, *, plan_entries=(), cases=()) -> dict:
+    """Where a care plan action or a link-meeting case made from a message came from: {its id: the
+    message's address}, for the messages the user may read (staff pages only: the person's plan
+    and the meeting's copies carry only the words). One query; none when asked about nothing."""
+    plan_entries, cases = [getattr(e, "pk", e) for e in plan_entries], [getattr(c, "pk", c) for c in cases]
+    if not plan_entries and not cases:
+        return {}
+    made = Q(plan_entry_id__in=plan_entries) | Q(case_notification_id__in=cases)
+    links = {}
+    rows = (
+        messages_visible_to(user)
+        .filter(made)
+        .values_list("pk", "conversation_id", "plan_entry_id", "case_notification_id")
+    )
+    for pk, conversation_id, entry_id, case_id in rows:
+        url = f"{reverse('conversations:detail', args=[conversation_id])}#message-{pk}"
+        for made_id in (entry_id, case_id):
+            if made_id is not None:
+                links[made_id] = url
+    return links
 
 
 def addressed_to(user: User) -> QuerySet[Conversation]:
