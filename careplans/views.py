@@ -36,7 +36,7 @@ def _writing(request, person, organisation_id=None):
     return access.care_plan_writing_team(request.user, person, organisation_id)  # Hidden or Refused
 
 
-def _links_back(user, sections) -> None:
+def _links_back(user, person, sections) -> None:
     """An action made from a conversation's message links back to it, on the staff's plan only
     (the person's plan and its PDF carry the words alone): entry.from_message_url."""
     actions = [entry for section in sections if section.key == Section.ACTION for entry in section.entries]
@@ -44,7 +44,7 @@ def _links_back(user, sections) -> None:
         return
     from conversations.selectors import links_back
 
-    links = links_back(user, plan_entries=actions)
+    links = links_back(user, plan_entries=actions, service_user=person)
     for entry in actions:
         entry.from_message_url = links.get(entry.pk, "")
 
@@ -55,7 +55,7 @@ def plan_detail(request: HttpRequest, service_user_pk) -> HttpResponse:
     plan = selectors.plan_of(person)
     version = selectors.current_version(plan)
     sections = selectors.working_sections(acc, plan)
-    _links_back(request.user, sections)
+    _links_back(request.user, person, sections)
     return render(
         request,
         "careplans/plan.html",

@@ -157,30 +157,37 @@ def conversation_start(
         named.append((addressable[first.pk], person))
     if not teams and not named:
         raise ApplicationError("Choose at least one team or person to address.", field="teams")
-    now = clock.now()
-    conversation = Conversation.objects.create(
+    return _open(
+        by=by,
+        team=team,
+        text=text,
+        addressed=[(t, None) for t in teams] + named,
+        audit_detail={"kind": kind, "teams": len(teams), "staff": len(named)},
         service_user=service_user,
         kind=kind,
         subject=subject,
         organisation=team.organisation,
-        team=team,
-        started_by=by,
         includes_service_user=includes_service_user,
         reply_by=reply_by,
-        last_message_at=now,
     )
+
+
+def _open(*, by: User, team: Team | None, text: str, addressed, audit_detail=None, **fields) -> Conversation:
+    """Write the conversation (`fields`), its addressed teams or named members ((team, user or
+    None)), the audit row and the first message: conversation_start's and the portal's."""
+    now = clock.now()
+    conversation = Conversation.objects.create(started_by=by, team=team, last_message_at=now, **fields)
     _stamp(conversation, now)
     Participant.objects.bulk_create(
-        [Participant(conversation=conversation, team=t, added_by=by) for t in teams]
-        + [Participant(conversation=conversation, team=t, user=u, added_by=by) for t, u in named]
+        [Participant(conversation=conversation, team=t, user=u, added_by=by) for t, u in addressed]
     )
     audit_record(
         actor=by,
         action="conversation.start",
         target=conversation,
-        service_user=service_user,
-        organisation=team.organisation,
-        detail={"kind": kind, "teams": len(teams), "staff": len(named)},
+        service_user=conversation.service_user,
+        organisation=team.organisation if team else None,
+        detail=audit_detail,
     )
     _add_message(conversation, by=by, team=team, text=text, now=now)
     return conversation
@@ -207,22 +214,16 @@ def conversation_start_by_service_user(*, by: User, subject: str, text: str) -> 
             "Please phone your care team.",
             field="text",
         )
-    now = clock.now()
-    conversation = Conversation.objects.create(
+    return _open(
+        by=by,
+        team=None,
+        text=text,
+        addressed=[(t, None) for t in teams],
         service_user=service_user,
         kind=Kind.GENERAL,
         subject=subject,
-        started_by=by,
         includes_service_user=True,
-        last_message_at=now,
     )
-    _stamp(conversation, now)
-    Participant.objects.bulk_create(
-        [Participant(conversation=conversation, team=t, added_by=by) for t in teams]
-    )
-    audit_record(actor=by, action="conversation.start", target=conversation, service_user=service_user)
-    _add_message(conversation, by=by, team=None, text=text, now=now)
-    return conversation
 
 
 def _writing_team(by: User, conversation: Conversation) -> Team | None:
@@ -387,13 +388,31 @@ def conversation_include_service_user(*, conversation: Conversation, by: User) -
     return conversation
 
 
-def _message_for_action(message: Message, by: User) -> Message:
+def _message_for_action(message: Message, by: User, *, made: str, already: str) -> Message:
+    """The message, locked, that the writer may read, not withdrawn, and with nothing made from it
+    yet in `made` (its plan_entry or case_notification)."""
     message = (
         Message.objects.select_for_update().select_related("conversation__service_user").get(pk=message.pk)
     )
     _ensure_can_read(by, message.conversation)
     if message.withdrawn_at is not None:
         raise StateConflict("This message was withdrawn.", field="message")
+    if getattr(message, f"{made}_id") is not None:
+        raise StateConflict(already, field="message")
+    return message
+
+
+def _made_from(message: Message, by: User, *, made: str, row, action: str, noted: str) -> Message:
+    """Join what was made to the message (the staff's pages link back through it), audited."""
+    setattr(message, made, row)
+    message.save(update_fields=[made, "updated_at"])
+    audit_record(
+        actor=by,
+        action=action,
+        target=message,
+        service_user=message.service_user,
+        detail={noted: str(row.pk)},
+    )
     return message
 
 
@@ -405,9 +424,9 @@ def message_make_plan_action(*, message: Message, by: User, text: str, due_date:
     from careplans.models import ActionOwner, Section
     from careplans.services import entry_add
 
-    message = _message_for_action(message, by)
-    if message.plan_entry_id is not None:
-        raise StateConflict("A care plan action has already been made from this message.", field="message")
+    message = _message_for_action(
+        message, by, made="plan_entry", already="A care plan action has already been made from this message."
+    )
     text = _clean_text(text)
     if due_date is None:
         raise ApplicationError("Enter the due date.", field="due_date")
@@ -421,16 +440,14 @@ def message_make_plan_action(*, message: Message, by: User, text: str, due_date:
         owner_kind=ActionOwner.ORGANISATION,
         due_date=due_date,
     )
-    message.plan_entry = entry
-    message.save(update_fields=["plan_entry", "updated_at"])
-    audit_record(
-        actor=by,
+    return _made_from(
+        message,
+        by,
+        made="plan_entry",
+        row=entry,
         action="conversation.message_plan_action",
-        target=message,
-        service_user=message.service_user,
-        detail={"plan_entry": str(entry.pk)},
+        noted="plan_entry",
     )
-    return message
 
 
 @transaction.atomic
@@ -439,20 +456,21 @@ def message_notify_link_meeting(*, message: Message, by: User, meeting, **presen
     words: the meeting's staff pages link back to the message (Message.case_notification)."""
     from linkworkers.services import case_notify
 
-    message = _message_for_action(message, by)
-    if message.case_notification_id is not None:
-        raise StateConflict("This message's case has already been sent to a link meeting.", field="message")
-    case = case_notify(meeting=meeting, service_user=message.service_user, by=by, **presentation)
-    message.case_notification = case
-    message.save(update_fields=["case_notification", "updated_at"])
-    audit_record(
-        actor=by,
-        action="conversation.message_link_meeting",
-        target=message,
-        service_user=message.service_user,
-        detail={"case": str(case.pk)},
+    message = _message_for_action(
+        message,
+        by,
+        made="case_notification",
+        already="This message's case has already been sent to a link meeting.",
     )
-    return message
+    case = case_notify(meeting=meeting, service_user=message.service_user, by=by, **presentation)
+    return _made_from(
+        message,
+        by,
+        made="case_notification",
+        row=case,
+        action="conversation.message_link_meeting",
+        noted="case",
+    )
 
 
 @transaction.atomic

@@ -125,7 +125,7 @@ class NotRecordedAndMessagesJourneyTests:
         sign_in(page, "serviceuser", world.password)
         page.goto("/contacts/mine/")
         # In the menu (the header may fold the last items under "More" on narrow screens).
-        assert page.locator("a[href='/messages/']", has_text="Your messages (1 new)").count() >= 1
+        assert page.locator("a[href='/messages/']", has_text="Reminders and updates (1 new)").count() >= 1
         page.goto("/messages/")
         main = page.inner_text("main")
         assert "Reminder: your appointment" in main and "1 new message" in main

@@ -184,11 +184,14 @@ class ThreadPageTests:
 # row, marking its notifications read, its messages (one query, with authors and teams), who is in
 # it, who has left (involvements, consents), the acting team; the rest is the base template's.
 THREAD_QUERIES = 19
-# A list: session and user, the header (2), the count and the page of conversations (people,
-# organisations and starters joined), the audit of the people named, the base template's.
-LIST_QUERIES = 11
-# A person's list: as the inbox, less the audit of a list, plus the person (read and audited, with
-# the viewer's permissions on them) and whether the viewer may start one (their acting team).
+# A list: session and user, the header (2), the ids of the inbox's conversations (a union of
+# the three ways in) and which of them the viewer may read now, the count and the page of
+# conversations (people, organisations and starters joined), the audit of the people named, the
+# base template's.
+LIST_QUERIES = 13
+# A person's list: as the inbox less its two reads of ids and the audit of a list, plus the
+# person (read and audited, with the viewer's permissions on them) and whether the viewer may
+# start one (their acting team).
 PERSON_LIST_QUERIES = 15
 
 
@@ -236,6 +239,18 @@ class PortalTests:
         # Not included: a 404.
         other = ask(subject="Between us")
         assert client.get(reverse("conversations:mine_detail", args=[other.pk])).status_code == 404
+
+    def test_the_menu_tells_messages_from_the_care_team_from_reminders_and_updates(self, world, ask, login):
+        conversation = ask(includes_service_user=True)
+        client = login(world.service_user_login)
+        page = client.get(reverse("messages:list")).content.decode()
+        # The care team's message is counted and listed under their messages, not the reminders.
+        assert "Messages with your care team (1 new)" in page
+        assert "<h1>Reminders and updates</h1>" in page and "Reminders and updates (" not in page
+        assert "Your care team has sent you a message" not in page
+        client.get(reverse("conversations:mine_detail", args=[conversation.pk]))  # read: no longer new
+        page = client.get(reverse("conversations:mine")).content.decode()
+        assert "Messages with your care team" in page and "(1 new)" not in page
 
     def test_the_person_starts_a_message_to_their_key_workers_teams(self, world, login):
         client = login(world.service_user_login)
