@@ -388,13 +388,17 @@ def bench_targets(logins: dict[str, str]) -> dict:
 
     from dualcare.contacts.models import Contact
 
-    longest = (
-        Contact.objects.filter(service_user__in=caseload.values("service_user_id"))
-        .values("service_user_id")
-        .annotate(rows=Count("id"))
-        .order_by("-rows")
-        .first()
-    )
+    def most_rows(model):
+        # The person on the caseload with the most rows of the model, or None.
+        return (
+            model.objects.filter(service_user__in=caseload.values("service_user_id"))
+            .values("service_user_id")
+            .annotate(rows=Count("id"))
+            .order_by("-rows")
+            .first()
+        )
+
+    longest = most_rows(Contact)
     # Conversations (issue 16): the key worker's longest thread addressed to them, and the person on
     # their caseload with the most conversations (the record's list and the start page).
     from conversations.models import Conversation
@@ -407,13 +411,7 @@ def bench_targets(logins: dict[str, str]) -> dict:
         .values_list("pk", flat=True)
         .first()
     )
-    talked_about = (
-        Conversation.objects.filter(service_user__in=caseload.values("service_user_id"))
-        .values("service_user_id")
-        .annotate(rows=Count("id"))
-        .order_by("-rows")
-        .first()
-    )
+    talked_about = most_rows(Conversation)
     return {
         "users": users,
         "person": person,
