@@ -388,17 +388,36 @@ def bench_targets(logins: dict[str, str]) -> dict:
 
     from dualcare.contacts.models import Contact
 
-    longest = (
-        Contact.objects.filter(service_user__in=caseload.values("service_user_id"))
-        .values("service_user_id")
-        .annotate(rows=Count("id"))
-        .order_by("-rows")
+    def most_rows(model):
+        # The person on the caseload with the most rows of the model, or None.
+        return (
+            model.objects.filter(service_user__in=caseload.values("service_user_id"))
+            .values("service_user_id")
+            .annotate(rows=Count("id"))
+            .order_by("-rows")
+            .first()
+        )
+
+    longest = most_rows(Contact)
+    # Conversations (issue 16): the key worker's longest thread addressed to them, and the person on
+    # their caseload with the most conversations (the record's list and the start page).
+    from conversations.models import Conversation
+    from conversations.selectors import addressed_to
+
+    thread = (
+        addressed_to(users["keyworker"])
+        .annotate(rows=Count("messages"))
+        .order_by("-rows", "-last_message_at")
+        .values_list("pk", flat=True)
         .first()
     )
+    talked_about = most_rows(Conversation)
     return {
         "users": users,
         "person": person,
         "timeline_person": longest["service_user_id"] if longest else person,
+        "thread": thread,
+        "conversations_person": talked_about["service_user_id"] if talked_about else person,
         "team": manager_role.team_id,
         "organisation": manager_role.team.organisation_id,
     }
@@ -418,6 +437,19 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("service user: my appointments", su, "/contacts/mine/"),
         Page("service user: messages", su, "/messages/"),
     ]
+    talked = targets["conversations_person"]
+    conversations = [
+        Page("conversations inbox (addressed to me)", kw, "/conversations/"),
+        Page("conversations inbox, page 2", kw, "/conversations/?page=2"),
+        Page("conversations inbox searched (collections)", kw, "/conversations/?q=collections"),
+        Page("conversations inbox (manager: the team's)", mgr, "/conversations/"),
+        *([Page("conversation thread (longest)", kw, f"/conversations/{targets['thread']}/")]
+          if targets["thread"] else []),
+        Page("conversations of a person (record)", kw, f"/conversations/people/{talked}/"),
+        Page("conversation start page", kw, f"/conversations/people/{talked}/new/"),
+        Page("API conversations addressed to me", kw, "/api/v1/conversations/?addressed=me", api=True),
+        Page("API conversations of a person", kw, f"/api/v1/conversations/?service_user={talked}", api=True),
+    ]  # fmt: skip
     return [
         Page("key worker caseload", kw, "/caseload/"),
         Page("key worker caseload, mine", kw, "/caseload/?mine=1"),
@@ -473,6 +505,7 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page(
             "API directory services", kw, "/api/v1/directory/services/?postcode=NT3&minimum_age=30", api=True
         ),
+        *conversations,
     ]
 
 

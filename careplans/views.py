@@ -8,6 +8,7 @@ a write by someone whose team does not work with the person, is a 403.
 
 from __future__ import annotations
 
+from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -35,11 +36,26 @@ def _writing(request, person, organisation_id=None):
     return access.care_plan_writing_team(request.user, person, organisation_id)  # Hidden or Refused
 
 
+def _links_back(user, person, sections) -> None:
+    """An action made from a conversation's message links back to it, on the staff's plan only
+    (the person's plan and its PDF carry the words alone): entry.from_message_url."""
+    actions = [entry for section in sections if section.key == Section.ACTION for entry in section.entries]
+    if not actions or not django_apps.is_installed("conversations"):
+        return
+    from conversations.selectors import links_back
+
+    links = links_back(user, plan_entries=actions, service_user=person)
+    for entry in actions:
+        entry.from_message_url = links.get(entry.pk, "")
+
+
 @staff_required
 def plan_detail(request: HttpRequest, service_user_pk) -> HttpResponse:
     person, acc = _person(request, service_user_pk, "careplan.view")
     plan = selectors.plan_of(person)
     version = selectors.current_version(plan)
+    sections = selectors.working_sections(acc, plan)
+    _links_back(request.user, person, sections)
     return render(
         request,
         "careplans/plan.html",
@@ -47,7 +63,7 @@ def plan_detail(request: HttpRequest, service_user_pk) -> HttpResponse:
             "person": person,
             "plan": plan,
             "acc": acc,
-            "sections": selectors.working_sections(acc, plan),
+            "sections": sections,
             "version": version,
             "status": selectors.agreement_status(version),
             "today": timezone.localdate(),

@@ -18,7 +18,7 @@ from django.urls import reverse
 from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
-from dualcare.notifications.services import notify
+from dualcare.notifications.services import notify, notify_many
 from dualcare.people.models import Involvement, ServiceUser, Team, User
 from referrals.sla import is_working_day, next_working_day
 
@@ -26,6 +26,25 @@ from .models import MAX_SUBJECT, MAX_TEXT, Conversation, Kind, Message, Particip
 
 MESSAGE_KIND = "conversation.message"
 OVERDUE_KIND = "conversation.reply_overdue"
+
+
+def message_notification(*, for_service_user: bool = False) -> dict:
+    """A new message's outbox subject and body: a link's worth of words, naming nobody."""
+    body = (
+        "Your care team has sent you a message. Open DualCare to read it."
+        if for_service_user
+        else "You have a new message in a conversation. Open DualCare to read it."
+    )
+    return {"subject": "New message in a conversation in DualCare", "body": body}
+
+
+def overdue_notification() -> dict:
+    """The overdue-reply alert's subject and body, naming nobody."""
+    return {
+        "subject": "A conversation has not been answered in time",
+        "body": "A question to your team in DualCare has passed its reply-by date with no answer. "
+        "Open DualCare to see it.",
+    }
 
 
 def conversation_url(conversation: Conversation, *, for_service_user: bool = False) -> str:
@@ -138,30 +157,37 @@ def conversation_start(
         named.append((addressable[first.pk], person))
     if not teams and not named:
         raise ApplicationError("Choose at least one team or person to address.", field="teams")
-    now = clock.now()
-    conversation = Conversation.objects.create(
+    return _open(
+        by=by,
+        team=team,
+        text=text,
+        addressed=[(t, None) for t in teams] + named,
+        audit_detail={"kind": kind, "teams": len(teams), "staff": len(named)},
         service_user=service_user,
         kind=kind,
         subject=subject,
         organisation=team.organisation,
-        team=team,
-        started_by=by,
         includes_service_user=includes_service_user,
         reply_by=reply_by,
-        last_message_at=now,
     )
+
+
+def _open(*, by: User, team: Team | None, text: str, addressed, audit_detail=None, **fields) -> Conversation:
+    """Write the conversation (`fields`), its addressed teams or named members ((team, user or
+    None)), the audit row and the first message: conversation_start's and the portal's."""
+    now = clock.now()
+    conversation = Conversation.objects.create(started_by=by, team=team, last_message_at=now, **fields)
     _stamp(conversation, now)
     Participant.objects.bulk_create(
-        [Participant(conversation=conversation, team=t, added_by=by) for t in teams]
-        + [Participant(conversation=conversation, team=t, user=u, added_by=by) for t, u in named]
+        [Participant(conversation=conversation, team=t, user=u, added_by=by) for t, u in addressed]
     )
     audit_record(
         actor=by,
         action="conversation.start",
         target=conversation,
-        service_user=service_user,
-        organisation=team.organisation,
-        detail={"kind": kind, "teams": len(teams), "staff": len(named)},
+        service_user=conversation.service_user,
+        organisation=team.organisation if team else None,
+        detail=audit_detail,
     )
     _add_message(conversation, by=by, team=team, text=text, now=now)
     return conversation
@@ -188,22 +214,16 @@ def conversation_start_by_service_user(*, by: User, subject: str, text: str) -> 
             "Please phone your care team.",
             field="text",
         )
-    now = clock.now()
-    conversation = Conversation.objects.create(
+    return _open(
+        by=by,
+        team=None,
+        text=text,
+        addressed=[(t, None) for t in teams],
         service_user=service_user,
         kind=Kind.GENERAL,
         subject=subject,
-        started_by=by,
         includes_service_user=True,
-        last_message_at=now,
     )
-    _stamp(conversation, now)
-    Participant.objects.bulk_create(
-        [Participant(conversation=conversation, team=t, added_by=by) for t in teams]
-    )
-    audit_record(actor=by, action="conversation.start", target=conversation, service_user=service_user)
-    _add_message(conversation, by=by, team=None, text=text, now=now)
-    return conversation
 
 
 def _writing_team(by: User, conversation: Conversation) -> Team | None:
@@ -288,8 +308,6 @@ def _notify_message(message: Message) -> None:
     person = [user for user in recipients if user.kind == User.Kind.SERVICE_USER]
     common = {
         "kind": MESSAGE_KIND,
-        "subject": "New message in a conversation in DualCare",
-        "body": "You have a new message in a conversation. Open DualCare to read it.",
         "related": conversation,
         "service_user": conversation.service_user,
     }
@@ -299,13 +317,15 @@ def _notify_message(message: Message) -> None:
             recipients=staff,
             url=message_url(message),
             **common,
+            **message_notification(),
         )
     if person:
         notify(
             event_key=f"conversation.message:{message.pk}",
             recipients=person,
             url=conversation_url(conversation, for_service_user=True),
-            **{**common, "body": "Your care team has sent you a message. Open DualCare to read it."},
+            **common,
+            **message_notification(for_service_user=True),
         )
 
 
@@ -368,26 +388,45 @@ def conversation_include_service_user(*, conversation: Conversation, by: User) -
     return conversation
 
 
-def _message_for_action(message: Message, by: User) -> Message:
+def _message_for_action(message: Message, by: User, *, made: str, already: str) -> Message:
+    """The message, locked, that the writer may read, not withdrawn, and with nothing made from it
+    yet in `made` (its plan_entry or case_notification)."""
     message = (
         Message.objects.select_for_update().select_related("conversation__service_user").get(pk=message.pk)
     )
     _ensure_can_read(by, message.conversation)
     if message.withdrawn_at is not None:
         raise StateConflict("This message was withdrawn.", field="message")
+    if getattr(message, f"{made}_id") is not None:
+        raise StateConflict(already, field="message")
+    return message
+
+
+def _made_from(message: Message, by: User, *, made: str, row, action: str, noted: str) -> Message:
+    """Join what was made to the message (the staff's pages link back through it), audited."""
+    setattr(message, made, row)
+    message.save(update_fields=[made, "updated_at"])
+    audit_record(
+        actor=by,
+        action=action,
+        target=message,
+        service_user=message.service_user,
+        detail={noted: str(row.pk)},
+    )
     return message
 
 
 @transaction.atomic
 def message_make_plan_action(*, message: Message, by: User, text: str, due_date: dt.date) -> Message:
-    """A care plan action from a message, owned by the writer's organisation and due on a date; the
-    action's words end with the link back to the message."""
+    """A care plan action from a message, owned by the writer's organisation and due on a date. The
+    action's words are the writer's only (the person reads them in their plan): the staff's plan
+    page links back to the message (Message.plan_entry, selectors.links_back)."""
     from careplans.models import ActionOwner, Section
     from careplans.services import entry_add
 
-    message = _message_for_action(message, by)
-    if message.plan_entry_id is not None:
-        raise StateConflict("A care plan action has already been made from this message.", field="message")
+    message = _message_for_action(
+        message, by, made="plan_entry", already="A care plan action has already been made from this message."
+    )
     text = _clean_text(text)
     if due_date is None:
         raise ApplicationError("Enter the due date.", field="due_date")
@@ -397,45 +436,41 @@ def message_make_plan_action(*, message: Message, by: User, text: str, due_date:
         service_user=message.service_user,
         section=Section.ACTION,
         by=by,
-        text=f"{text}\n\nFrom a conversation in DualCare: {message_url(message)}",
+        text=text,
         owner_kind=ActionOwner.ORGANISATION,
         due_date=due_date,
     )
-    message.plan_entry = entry
-    message.save(update_fields=["plan_entry", "updated_at"])
-    audit_record(
-        actor=by,
+    return _made_from(
+        message,
+        by,
+        made="plan_entry",
+        row=entry,
         action="conversation.message_plan_action",
-        target=message,
-        service_user=message.service_user,
-        detail={"plan_entry": str(entry.pk)},
+        noted="plan_entry",
     )
-    return message
 
 
 @transaction.atomic
 def message_notify_link_meeting(*, message: Message, by: User, meeting, **presentation) -> Message:
-    """The message's case for a link meeting (linkworkers.services.case_notify); the question ends
-    with the link back to the message."""
+    """The message's case for a link meeting (linkworkers.services.case_notify), in the writer's
+    words: the meeting's staff pages link back to the message (Message.case_notification)."""
     from linkworkers.services import case_notify
 
-    message = _message_for_action(message, by)
-    if message.case_notification_id is not None:
-        raise StateConflict("This message's case has already been sent to a link meeting.", field="message")
-    question = (presentation.get("question") or "").strip()
-    if question:
-        presentation["question"] = f"{question}\n\nFrom a conversation in DualCare: {message_url(message)}"
-    case = case_notify(meeting=meeting, service_user=message.service_user, by=by, **presentation)
-    message.case_notification = case
-    message.save(update_fields=["case_notification", "updated_at"])
-    audit_record(
-        actor=by,
-        action="conversation.message_link_meeting",
-        target=message,
-        service_user=message.service_user,
-        detail={"case": str(case.pk)},
+    message = _message_for_action(
+        message,
+        by,
+        made="case_notification",
+        already="This message's case has already been sent to a link meeting.",
     )
-    return message
+    case = case_notify(meeting=meeting, service_user=message.service_user, by=by, **presentation)
+    return _made_from(
+        message,
+        by,
+        made="case_notification",
+        row=case,
+        action="conversation.message_link_meeting",
+        noted="case",
+    )
 
 
 @transaction.atomic
@@ -453,11 +488,20 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> int:
     ).update(read_at=clock.now())
 
 
-def conversations_alert_overdue(*, today: dt.date | None = None, limit: int = 500) -> int:
+# Conversations alerted per transaction: one claim, one read of the teams addressed, one read of
+# what each manager may read, and one INSERT of outbox rows for each batch (as reminders are).
+OVERDUE_BATCH = 100
+
+
+def conversations_alert_overdue(
+    *, today: dt.date | None = None, limit: int = 500, batch: int = OVERDUE_BATCH
+) -> int:
     """Tell the addressed teams' managers of each conversation whose reply-by date has passed with
-    no answer: once per conversation. The claim is a conditional UPDATE (overdue_alerted_at still
-    empty), in the transaction that writes the alert, whose event key backs it: two beats, or a
-    retried task, alert once. Returns how many conversations were alerted."""
+    no answer: once per conversation. Conversations are handled `batch` at a time, each batch
+    claimed (a locking read that skips rows another run holds, then a conditional UPDATE of
+    overdue_alerted_at) in the transaction that writes its alerts, whose event keys back the claim:
+    two beats, a retried task, or a run killed mid-batch (its batch rolled back, and alerted by the
+    next run) alert each once. Returns how many conversations were alerted."""
     today = today or clock.today()
     due = list(
         Conversation.objects.filter(
@@ -469,31 +513,63 @@ def conversations_alert_overdue(*, today: dt.date | None = None, limit: int = 50
         .order_by("reply_by", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    alerted = 0
-    for pk in due:
-        with transaction.atomic():
-            claimed = Conversation.objects.filter(
-                pk=pk, overdue_alerted_at__isnull=True, first_reply_at__isnull=True
-            ).update(overdue_alerted_at=clock.now())
-            if not claimed:
-                continue
-            conversation = Conversation.objects.select_related("service_user").get(pk=pk)
-            teams = Team.objects.filter(pk__in=conversation.participants.values("team_id")).order_by("pk")
-            for team in teams:
-                managers = [m for m in access.team_managers(team.pk) if _may_read(m, conversation)]
-                if not managers:
-                    continue
-                notify(
-                    event_key=f"conversation.reply_overdue:{conversation.pk}:{team.pk}",
-                    recipients=managers,
-                    kind=OVERDUE_KIND,
-                    subject="A conversation has not been answered in time",
-                    body="A question to your team in DualCare has passed its reply-by date with no answer. "
-                    "Open DualCare to see it.",
-                    url=conversation_url(conversation),
-                    related=conversation,
-                    service_user=conversation.service_user,
-                    team=team,
+    return sum(_alert_overdue_batch(due[start : start + batch]) for start in range(0, len(due), batch))
+
+
+@transaction.atomic
+def _alert_overdue_batch(pks: list) -> int:
+    """Claim the batch's conversations still unanswered and not yet alerted, and alert each one's
+    addressed teams' managers (those who may read it): returns how many were claimed."""
+    claimable = Conversation.objects.filter(
+        pk__in=pks, overdue_alerted_at__isnull=True, first_reply_at__isnull=True, resolved_at__isnull=True
+    )
+    claimed = set(claimable.select_for_update(skip_locked=True).order_by().values_list("pk", flat=True))
+    if not claimed:
+        return 0
+    if claimable.filter(pk__in=claimed).update(overdue_alerted_at=clock.now()) != len(claimed):
+        # Only a database without row locks lets another run claim some of them in between:
+        # nothing of this batch is written, and the next run has what is left.
+        transaction.set_rollback(True)
+        return 0
+    conversations = Conversation.objects.in_bulk(claimed)
+    teams_of_conversation: dict = {}
+    for conversation_id, team_id in (
+        Participant.objects.filter(conversation_id__in=claimed)
+        .order_by("team_id")
+        .values_list("conversation_id", "team_id")
+        .distinct()
+    ):
+        teams_of_conversation.setdefault(conversation_id, []).append(team_id)
+    team_ids = sorted({team_id for ids in teams_of_conversation.values() for team_id in ids}, key=str)
+    managers = {team_id: access.team_managers(team_id) for team_id in team_ids}
+    teams = Team.objects.in_bulk(team_ids)
+    readable = {
+        manager.pk: set(
+            access.conversations_visible_to(manager, Conversation.objects.filter(pk__in=claimed)).values_list(
+                "pk", flat=True
+            )
+        )
+        for manager in {m.pk: m for found in managers.values() for m in found}.values()
+    }
+    alert = overdue_notification()
+    events = []
+    for conversation_id in sorted(claimed, key=str):
+        conversation = conversations[conversation_id]
+        for team_id in teams_of_conversation.get(conversation_id, []):
+            told = [m for m in managers[team_id] if conversation_id in readable[m.pk]]
+            if told:
+                events.append(
+                    {
+                        "event_key": f"conversation.reply_overdue:{conversation_id}:{team_id}",
+                        "recipients": told,
+                        "kind": OVERDUE_KIND,
+                        "url": conversation_url(conversation),
+                        "related": conversation,
+                        "service_user": conversation.service_user_id,
+                        "team": teams[team_id],
+                        **alert,
+                    }
                 )
-            alerted += 1
-    return alerted
+    if events:
+        notify_many(events, return_rows=False)
+    return len(claimed)

@@ -165,30 +165,38 @@ def reply(request: HttpRequest, pk) -> HttpResponse:
     return _detail(request, conversation, reply_form=form, status=400)
 
 
-@require_POST
-@staff_required
-def resolve(request: HttpRequest, pk) -> HttpResponse:
-    conversation = selectors.conversation_or_404(request.user, pk, action="conversation.resolve")
-    try:
-        services.conversation_resolve(conversation=conversation, by=request.user)
-    except ApplicationError as error:
-        flash.error(request, error.message)
-    else:
-        flash.success(request, "Marked as resolved. Any reply opens it again.")
-    return redirect("conversations:detail", pk=conversation.pk)
+def _thread_button(name: str, *, action: str, service, done: str):
+    """A button on the thread that calls one service: its refusal is a message at the top of the
+    thread, as is what it did, and back to the thread."""
+
+    @require_POST
+    @staff_required
+    def view(request: HttpRequest, pk) -> HttpResponse:
+        conversation = selectors.conversation_or_404(request.user, pk, action=action)
+        try:
+            service(conversation=conversation, by=request.user)
+        except ApplicationError as error:
+            flash.error(request, error.message)
+        else:
+            flash.success(request, done)
+        return redirect("conversations:detail", pk=conversation.pk)
+
+    view.__name__ = view.__qualname__ = name
+    return view
 
 
-@require_POST
-@staff_required
-def include_person(request: HttpRequest, pk) -> HttpResponse:
-    conversation = selectors.conversation_or_404(request.user, pk, action="conversation.include_service_user")
-    try:
-        services.conversation_include_service_user(conversation=conversation, by=request.user)
-    except ApplicationError as error:
-        flash.error(request, error.message)
-    else:
-        flash.success(request, "The person can now read and answer this conversation in their portal.")
-    return redirect("conversations:detail", pk=conversation.pk)
+resolve = _thread_button(
+    "resolve",
+    action="conversation.resolve",
+    service=services.conversation_resolve,
+    done="Marked as resolved. Any reply opens it again.",
+)
+include_person = _thread_button(
+    "include_person",
+    action="conversation.include_service_user",
+    service=services.conversation_include_service_user,
+    done="The person can now read and answer this conversation in their portal.",
+)
 
 
 @require_POST

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.apps import apps as django_apps
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -189,8 +190,12 @@ def meeting_context(meeting: Meeting, *, viewer: User | None, deidentified: bool
             .filter(pk__in={case.service_user_id for case in cases})
             .values_list("pk", flat=True)
         )
+    # A case notified from a conversation's message links back to it on the staff's meeting pages
+    # (never on a copy without a viewer, such as the emailed agenda).
+    links_back = _conversation_links(viewer, cases) if viewer is not None and not deidentified else {}
     for case in cases:
         case.identified = case.pk in identified
+        case.message_url = links_back.get(case.pk, "")
         # A joint plan agreed in the discussion is on the person's care plan (careplans app).
         case.care_plan_url = (
             reverse("careplans:plan", args=[case.service_user_id]) if case.service_user_id in openable else ""
@@ -233,6 +238,14 @@ def meeting_people_audit(user, context, *, action: str) -> None:
     access.audit_list_read(user, [case for case in context["cases"] if case.identified], action=action)
     if context["disengaged"]:
         access.audit_list_read(user, context["disengaged"], action="linkworkers.meeting.disengaged.list")
+
+
+def _conversation_links(viewer, cases) -> dict:
+    if not cases or not django_apps.is_installed("conversations"):
+        return {}
+    from conversations.selectors import links_back
+
+    return links_back(viewer, cases=cases)
 
 
 def _care_plan_url_exists() -> bool:

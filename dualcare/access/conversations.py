@@ -37,7 +37,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from dualcare.people import extensions
 from dualcare.people.models import Consent, Involvement, Scope, ServiceUser, StaffRole, Team, User
 
-from .consent import org_written_filter
+from .consent import org_written_filter, org_written_rows_of_one
 from .referrals import referral_teams_of
 from .roles import CLINICAL_ROLES, active_roles, is_active_user, roles_in_force
 
@@ -98,12 +98,18 @@ def _read_through_referral(user: User, conversations: QuerySet, *, service_user=
 
 
 def conversations_visible_to(
-    user: User, conversations: QuerySet, *, service_user: ServiceUser | None = None
+    user: User, conversations: QuerySet, *, service_user: ServiceUser | None = None, few: bool = False
 ) -> QuerySet:
-    """The conversations (of the app's queryset) the user may read now (see the module's rules)."""
+    """The conversations (of the app's queryset) the user may read now (see the module's rules).
+    `few`: the caller's queryset is already narrowed to a few conversations of many people (the
+    inbox, one thread): the same rule tested row by row (org_written_rows_of_one) rather than
+    hashing every person the user may see."""
     if not is_active_user(user) or user.kind == User.Kind.CARER:
         return conversations.none()
-    rows = org_written_filter(user, conversations, service_user=service_user)
+    if few and service_user is None:
+        rows = org_written_rows_of_one(user, conversations)
+    else:
+        rows = org_written_filter(user, conversations, service_user=service_user)
     if user.kind == User.Kind.SERVICE_USER:
         return rows.filter(includes_service_user=True)
     if user.kind != User.Kind.STAFF:
@@ -116,11 +122,17 @@ def conversations_visible_to(
 
 
 def conversation_messages_visible_to(
-    user: User, messages: QuerySet, conversations: QuerySet, *, service_user: ServiceUser | None = None
+    user: User,
+    messages: QuerySet,
+    conversations: QuerySet,
+    *,
+    service_user: ServiceUser | None = None,
+    readable: bool = False,
 ) -> QuerySet:
     """The messages (of the app's queryset) the user may read now: of a conversation they may
-    read, each by the ORG_WRITTEN rule for the organisation that wrote it."""
-    visible = conversations_visible_to(user, conversations, service_user=service_user)
+    read, each by the ORG_WRITTEN rule for the organisation that wrote it. `readable`: the
+    caller has just found the user may read `conversations` (one thread, through
+    conversations_visible_to in this request), so only each message's own rule is tested."""
     rows = org_written_filter(user, messages, service_user=service_user)
     if user.kind == User.Kind.STAFF and is_active_user(user):
         # A referral's receiving team holds no permission rows: its consent test, row by row.
@@ -129,6 +141,9 @@ def conversation_messages_visible_to(
             Q(conversation__in=referred.values("pk"))
             & _shared_with(_my_organisation_ids(user), person=OuterRef("service_user"))
         )
+    if readable:
+        return rows.filter(conversation__in=conversations.values("pk"))
+    visible = conversations_visible_to(user, conversations, service_user=service_user)
     return rows.filter(conversation__in=visible.values("pk"))
 
 

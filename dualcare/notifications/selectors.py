@@ -16,6 +16,13 @@ def notifications_for(user, *, unread_only: bool = False):
     return rows.order_by("-created_at")
 
 
+def updates_for(user, *, unread_only: bool = False):
+    """What DualCare has sent a service user or carer (reminders, a plan updated), newest first:
+    their "Reminders and updates". Messages in conversations are apart, in "Messages with your
+    care team" (opening one marks them read)."""
+    return notifications_for(user, unread_only=unread_only).exclude(kind__in=kinds.MESSAGE_KINDS)
+
+
 # Open: an alert needing action not yet acknowledged (by anyone for the team), or an
 # informational one not yet read.
 OPEN = Q(needs_action=True, acknowledged_at__isnull=True) | Q(needs_action=False, read_at__isnull=True)

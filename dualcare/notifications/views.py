@@ -1,8 +1,9 @@
 """The alert centre for staff: my alerts (urgent and unacknowledged first), one alert with its
 acknowledgement form. Only the recipient ever sees an alert; anyone else gets a 404.
 
-Service users and carers have their own page, "Your messages", in plain words: what DualCare
-has sent them (appointment reminders, a care plan updated), marked as read when they say so."""
+Service users and carers have their own page, "Reminders and updates", in plain words: what
+DualCare has sent them (appointment reminders, a care plan updated), marked as read when they say
+so. Messages from their care team are the conversations' pages ("Messages with your care team")."""
 
 from __future__ import annotations
 
@@ -162,10 +163,10 @@ def alert_detail(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 def my_messages(request: HttpRequest) -> HttpResponse:
-    """A service user's or carer's messages, newest first; staff use the alert centre."""
+    """A service user's or carer's reminders and updates, newest first; staff use the alert centre."""
     if not _is_person(request.user):
         return redirect("alerts:list")
-    page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.updates_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "notifications/my_messages.html",
@@ -176,19 +177,17 @@ def my_messages(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def my_messages_read(request: HttpRequest) -> HttpResponse:
-    """Mark one message (``message``) or every message (``all``) as read; only the person's own."""
+    """Mark one (``message``) or every (``all``) reminder or update as read; only the person's own."""
     if not _is_person(request.user):
         return redirect("alerts:list")
     if request.POST.get("all"):
-        ids = selectors.notifications_for(request.user, unread_only=True).values_list("pk", flat=True)
+        ids = selectors.updates_for(request.user, unread_only=True).values_list("pk", flat=True)
         services.alerts_mark_read(user=request.user, ids=ids)
-        messages.success(request, "All your messages are marked as read.")
+        messages.success(request, "All your reminders and updates are marked as read.")
     else:
-        message = selectors.notifications_for(request.user).filter(
-            pk=_uuid_or_none(request.POST.get("message"))
-        )
+        message = selectors.updates_for(request.user).filter(pk=_uuid_or_none(request.POST.get("message")))
         if services.alerts_mark_read(user=request.user, ids=message.values_list("pk", flat=True)):
-            messages.success(request, "Message marked as read.")
+            messages.success(request, "Marked as read.")
     return redirect("messages:list")
 
 

@@ -73,15 +73,16 @@ _SERVICE_USER_NAV = [
     ("What your carer can see", "my_carers"),
     ("Who can see what about you", "my_sharing"),
     ("Messages with your care team", "conversations:mine"),
-    ("Your messages", "messages:list"),
+    ("Reminders and updates", "messages:list"),
 ]
 _CARER_NAV = [
     ("Home", "carer_home"),
     ("Plans shared with you", "careplans:carer_list"),
-    ("Your messages", "messages:list"),
+    ("Reminders and updates", "messages:list"),
 ]
-# Menu items that show how many new messages wait (one COUNT query, instead of a header link).
-_WITH_NEW_COUNT = {"messages:list"}
+# Menu items that show how many new wait (one COUNT query for both, instead of a header link): the
+# reminders and updates DualCare sent, and the messages from the care team, each their own.
+_WITH_NEW_COUNT = {"messages:list": 0, "conversations:mine": 1}
 
 
 def _item(text: str, name: str, path: str) -> NavItem | None:
@@ -107,14 +108,17 @@ def navigation_items(context) -> list[NavItem]:
     else:
         held = {role.role for role in context.get("signed_in_roles", [])}
         entries = [(text, name) for text, name, roles in _STAFF_NAV if held & roles]
-    items = [_item(_with_new_count(text, name, user), name, path) for text, name in entries]
+    counts = []  # (reminders and updates, care-team messages), read once if a menu item shows one
+    items = [_item(_with_new_count(text, name, user, counts), name, path) for text, name in entries]
     return [item for item in items if item is not None]
 
 
-def _with_new_count(text: str, name: str, user) -> str:
+def _with_new_count(text: str, name: str, user, counts: list) -> str:
     if name not in _WITH_NEW_COUNT:
         return text
-    from dualcare.notifications.selectors import unread_counts
+    if not counts:
+        from dualcare.notifications.selectors import unread_counts
 
-    new = sum(unread_counts(user))  # alerts and care-team messages alike, in one query
+        counts.extend(unread_counts(user))  # both, in one query
+    new = counts[_WITH_NEW_COUNT[name]]
     return f"{text} ({new} new)" if new else text

@@ -120,22 +120,22 @@ class NotRecordedAndMessagesJourneyTests:
         # Recording it closes the alert (the in-app rows; email copies are deliveries, not alerts).
         assert not raised.filter(acknowledged_at__isnull=True).exists()
 
-        # The person reads their reminder on their messages page and marks it as read.
+        # The person reads their reminder on their reminders and updates page and marks it as read.
         page.set_viewport_size({"width": 1280, "height": 900})
         sign_in(page, "serviceuser", world.password)
         page.goto("/contacts/mine/")
         # In the menu (the header may fold the last items under "More" on narrow screens).
-        assert page.locator("a[href='/messages/']", has_text="Your messages (1 new)").count() >= 1
+        assert page.locator("a[href='/messages/']", has_text="Reminders and updates (1 new)").count() >= 1
         page.goto("/messages/")
         main = page.inner_text("main")
-        assert "Reminder: your appointment" in main and "1 new message" in main
+        assert "Reminder: your appointment" in main and "1 new reminder or update" in main
         for word in ("alert", "contact", "acknowledge"):
             assert word not in main.lower()
         assert_accessible(page, "the person's messages")
         with page.expect_navigation():
             page.get_by_role("button", name="Mark as read").click()
-        assert "Message marked as read." in page.inner_text("main")
-        assert "You have no new messages." in page.inner_text("main")
+        assert "Marked as read." in page.inner_text("main")
+        assert "You have nothing new." in page.inner_text("main")
 
         # The organisation admin changes an alert rule: an error first, then saved with its history.
         sign_in(page, "orgadmin.mh", world.password)

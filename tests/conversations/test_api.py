@@ -74,6 +74,9 @@ class ConversationApiTests:
         as_user(api, world.keyworker_mh)
         with django_assert_num_queries(LIST_QUERIES):
             assert api.get(URL).json()["count"] == 7
+        # Addressed to me: also the ids of the user's conversations and which they may read now.
+        with django_assert_num_queries(LIST_QUERIES + 2):
+            assert api.get(URL, {"addressed": "me"}).json()["count"] == 7
 
 
 # The ids in order, the page of rows (organisations and starters joined), the viewer's acting

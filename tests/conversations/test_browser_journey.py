@@ -79,4 +79,5 @@ class ConversationJourneyTests:
         assert "Care plan action made" in page.inner_text("main")
         entry = PlanEntry.objects.get(section="action")
         assert entry.organisation == world.mh and entry.due_date == due
-        assert "/conversations/" in entry.text
+        # The person reads the action in their plan: the writer's words, no staff link.
+        assert "/conversations/" not in entry.text

@@ -112,3 +112,44 @@ class OverdueReplyTests:
 
         with pytest.raises(ApplicationError):
             ask(reply_by=world.today - dt.timedelta(days=1), kind=Kind.GENERAL)
+
+    def _three_overdue(self, world, ask):
+        reply_by = next_working_day(world.today)
+        asked = [
+            ask(reply_by=reply_by, staff=[], teams=[world.cmht_north], subject=f"Question {n}")
+            for n in range(3)
+        ]
+        return asked, reply_by + dt.timedelta(days=1)
+
+    def test_it_alerts_in_batches_and_a_second_run_sends_nothing_twice(self, world, ask):
+        asked, after = self._three_overdue(world, ask)
+        assert services.conversations_alert_overdue(today=after, batch=2) == 3
+        assert services.conversations_alert_overdue(today=after, batch=2) == 0
+        alerts = in_app(services.OVERDUE_KIND)
+        assert sorted(str(row.related_id) for row in alerts) == sorted(str(c.pk) for c in asked)
+        assert {row.recipient.username for row in alerts} == {"manager.mh"}
+
+    def test_a_run_killed_mid_batch_leaves_its_batch_for_the_next_run(self, world, ask, monkeypatch):
+        asked, after = self._three_overdue(world, ask)
+        real = services.notify_many
+        calls = []
+
+        def dies_on_the_second_batch(events, **kwargs):
+            calls.append(len(events))
+            if len(calls) == 2:
+                raise RuntimeError("worker killed")
+            return real(events, **kwargs)
+
+        monkeypatch.setattr(services, "notify_many", dies_on_the_second_batch)
+        with pytest.raises(RuntimeError):
+            services.conversations_alert_overdue(today=after, batch=2)
+        # The first batch committed (two alerted); the second rolled back, claim and rows alike.
+        assert in_app(services.OVERDUE_KIND).count() == 2
+        from conversations.models import Conversation
+
+        assert Conversation.objects.filter(overdue_alerted_at__isnull=False).count() == 2
+        assert services.conversations_alert_overdue(today=after, batch=2) == 1
+        assert services.conversations_alert_overdue(today=after, batch=2) == 0
+        alerts = in_app(services.OVERDUE_KIND)
+        assert sorted(row.related_id for row in alerts) == sorted(str(c.pk) for c in asked)
+        assert alerts.values("event_key", "recipient").distinct().count() == alerts.count() == 3

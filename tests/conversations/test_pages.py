@@ -106,6 +106,9 @@ class ThreadPageTests:
         assert "Is the depot" not in page.content.decode()
 
     def test_it_makes_a_care_plan_action_linking_back(self, world, ask, login):
+        self._make_plan_action(world, ask, login)
+
+    def _make_plan_action(self, world, ask, login):
         from careplans.models import PlanEntry
 
         conversation = ask()
@@ -123,9 +126,44 @@ class ThreadPageTests:
         assert response.status_code == 302
         entry = PlanEntry.objects.get(section="action")
         assert entry.organisation == world.mh and entry.due_date == due
-        assert services.message_url(message) in entry.text
+        # The action's words are the writer's only: the person reads them in their plan.
+        assert entry.text == "Check the depot date"
         message.refresh_from_db()
         assert message.plan_entry == entry
+        return message
+
+    def test_the_staff_plan_links_back_to_the_message_and_the_persons_plan_and_pdf_do_not(
+        self, world, ask, login, monkeypatch
+    ):
+        import weasyprint
+
+        from careplans import services as plan_services
+        from careplans.pdf import version_pdf
+
+        message = self._make_plan_action(world, ask, login)
+        link = services.message_url(message)
+        staff_plan = login(world.keyworker_mh).get(reverse("careplans:plan", args=[world.service_user.pk]))
+        assert link in staff_plan.content.decode()
+        version = plan_services.careplan_publish(service_user=world.service_user, by=world.keyworker_mh)
+        own_plan = login(world.service_user_login).get(reverse("my_care_plan:plan")).content.decode()
+        assert "Check the depot date" in own_plan
+        traces = ("made from a message", str(message.conversation_id), str(message.pk))
+        for trace in ("from a conversation", *traces):
+            assert trace not in own_plan.lower()
+        printed = []
+
+        class Printed:  # the PDF's HTML, as weasyprint is given it
+            def __init__(self, *, string, url_fetcher):
+                printed.append(string)
+
+            def write_pdf(self, **options):
+                return b"%PDF"
+
+        monkeypatch.setattr(weasyprint, "HTML", Printed)
+        version_pdf(version)
+        assert "Check the depot date" in printed[0]
+        for trace in ("conversation", *traces):
+            assert trace not in printed[0].lower()
 
     def test_it_pins_the_thread_query_count_whatever_its_length(
         self, world, ask, login, django_assert_num_queries
@@ -146,11 +184,14 @@ class ThreadPageTests:
 # row, marking its notifications read, its messages (one query, with authors and teams), who is in
 # it, who has left (involvements, consents), the acting team; the rest is the base template's.
 THREAD_QUERIES = 19
-# A list: session and user, the header (2), the count and the page of conversations (people,
-# organisations and starters joined), the audit of the people named, the base template's.
-LIST_QUERIES = 11
-# A person's list: as the inbox, less the audit of a list, plus the person (read and audited, with
-# the viewer's permissions on them) and whether the viewer may start one (their acting team).
+# A list: session and user, the header (2), the ids of the inbox's conversations (a union of
+# the three ways in) and which of them the viewer may read now, the count and the page of
+# conversations (people, organisations and starters joined), the audit of the people named, the
+# base template's.
+LIST_QUERIES = 13
+# A person's list: as the inbox less its two reads of ids and the audit of a list, plus the
+# person (read and audited, with the viewer's permissions on them) and whether the viewer may
+# start one (their acting team).
 PERSON_LIST_QUERIES = 15
 
 
@@ -198,6 +239,18 @@ class PortalTests:
         # Not included: a 404.
         other = ask(subject="Between us")
         assert client.get(reverse("conversations:mine_detail", args=[other.pk])).status_code == 404
+
+    def test_the_menu_tells_messages_from_the_care_team_from_reminders_and_updates(self, world, ask, login):
+        conversation = ask(includes_service_user=True)
+        client = login(world.service_user_login)
+        page = client.get(reverse("messages:list")).content.decode()
+        # The care team's message is counted and listed under their messages, not the reminders.
+        assert "Messages with your care team (1 new)" in page
+        assert "<h1>Reminders and updates</h1>" in page and "Reminders and updates (" not in page
+        assert "Your care team has sent you a message" not in page
+        client.get(reverse("conversations:mine_detail", args=[conversation.pk]))  # read: no longer new
+        page = client.get(reverse("conversations:mine")).content.decode()
+        assert "Messages with your care team" in page and "(1 new)" not in page
 
     def test_the_person_starts_a_message_to_their_key_workers_teams(self, world, login):
         client = login(world.service_user_login)
@@ -248,9 +301,12 @@ class LinkMeetingTests:
         response = client.post(url, {**CASE, "meeting": str(meeting.pk)})
         assert response.status_code == 302
         case = CaseNotification.objects.get(meeting=meeting)
-        assert services.message_url(message) in case.question
+        assert case.question == CASE["question"]  # the writer's words only
         message.refresh_from_db()
         assert message.case_notification == case
+        # The meeting's page links back to the message (the staff's side).
+        meeting_page = login(world.linkworker_mh).get(reverse("linkworkers:meeting", args=[meeting.pk]))
+        assert services.message_url(message) in meeting_page.content.decode()
         # Twice: refused, nothing more written.
         assert client.post(url, {**CASE, "meeting": str(meeting.pk)}).status_code == 400
         assert CaseNotification.objects.count() == 1

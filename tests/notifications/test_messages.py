@@ -46,7 +46,11 @@ class MessagesPageTests:
         reminder = remind(world)
         client.force_login(world.service_user_login)
         page = client.get(URL).content.decode()
-        assert "Your messages" in page and reminder.subject in page and "1 new message" in page
+        assert (
+            "Reminders and updates" in page
+            and reminder.subject in page
+            and "1 new reminder or update" in page
+        )
         assert "North CMHT base, room 2" in page
         text = visible_text(page).lower()
         for word in JARGON:
@@ -56,7 +60,7 @@ class MessagesPageTests:
         remind(world)
         client.force_login(world.service_user_login)
         page = client.get("/contacts/mine/").content.decode()
-        assert 'href="/messages/"' in page and "Your messages (1 new)" in page
+        assert 'href="/messages/"' in page and "Reminders and updates (1 new)" in page
         assert 'href="/alerts/"' not in page
 
     def test_marking_one_as_read(self, client, world):
@@ -64,11 +68,11 @@ class MessagesPageTests:
         other = message_to(world.service_user_login)
         client.force_login(world.service_user_login)
         response = client.post(f"{URL}read/", {"message": str(reminder.pk)}, follow=True)
-        assert "Message marked as read." in response.content.decode()
+        assert "Marked as read." in response.content.decode()
         reminder.refresh_from_db()
         other.refresh_from_db()
         assert reminder.read_at is not None and other.read_at is None
-        assert "1 new message" in response.content.decode()
+        assert "1 new reminder or update" in response.content.decode()
 
     def test_marking_all_as_read(self, client, world):
         remind(world)
@@ -78,7 +82,7 @@ class MessagesPageTests:
         assert not Notification.objects.filter(
             recipient=world.service_user_login, read_at__isnull=True
         ).exists()
-        assert "You have no new messages." in client.get(URL).content.decode()
+        assert "You have nothing new." in client.get(URL).content.decode()
 
     def test_nobody_marks_someone_elses_message(self, client, world):
         theirs = message_to(world.keyworker_mh)
@@ -97,7 +101,7 @@ class MessagesPageTests:
         message_to(world.carer, subject="A message for the carer")
         client.force_login(world.carer)
         page = client.get(URL).content.decode()
-        assert "A message for the carer" in page and "Your messages (1 new)" in page
+        assert "A message for the carer" in page and "Reminders and updates (1 new)" in page
 
     def test_staff_are_sent_to_the_alert_centre_and_people_away_from_it(self, client, world):
         client.force_login(world.keyworker_mh)

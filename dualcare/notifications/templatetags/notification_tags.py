@@ -12,7 +12,7 @@ register = template.Library()
 def unread_alerts(context):
     """Staff: a link to the alert centre with the number unread (one COUNT query). This header link
     is staff's one route to their alerts (the menu has no second "Alerts"). Service users and
-    carers find "Your messages" in their menu instead, with the number new (dualcare_tags). Beside it,
+    carers find "Reminders and updates" in their menu instead, with the number new (dualcare_tags). Beside it,
     staff's unread messages in case conversations, counted in the same query."""
     request = context.get("request")
     user = getattr(request, "user", None)
