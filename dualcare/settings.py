@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "conversations",
     "dualcare.dashboards",
     "dualcare.spc",
+    "dualcare.safety",
 ]
 
 MIDDLEWARE = [
@@ -416,6 +417,10 @@ OUTCOME_TOP_REVIEW_MONTHS = env_int("OUTCOME_TOP_REVIEW_MONTHS", 6)
 OUTCOME_HONOS_REVIEW_MONTHS = env_int("OUTCOME_HONOS_REVIEW_MONTHS", 6)
 OUTCOME_TOLERANCE_DAYS = env_int("OUTCOME_TOLERANCE_DAYS", 14)
 OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
+# Safety (issue 19): missed collections in a row that prompt a review of the overdose flag (once
+# per run of misses), and the months a risk assessment stays in date when none is given.
+SAFETY_OVERDOSE_REVIEW_AFTER_MISSES = env_int("SAFETY_OVERDOSE_REVIEW_AFTER_MISSES", 2)
+SAFETY_RISK_REVIEW_MONTHS = env_int("SAFETY_RISK_REVIEW_MONTHS", 6)
 # The suggested quadrant beside the assessment form (never assigned without a person): not a
 # published rule, CLINICAL.md gives none.
 QUADRANT_HONOS_HIGH_TOTAL = env_int("QUADRANT_HONOS_HIGH_TOTAL", 11)

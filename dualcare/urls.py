@@ -24,6 +24,7 @@ urlpatterns = [
     path("conversations/", include("conversations.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
     path("spc/", include("dualcare.spc.urls")),
+    path("safety/", include("dualcare.safety.urls")),
     path("", include("dualcare.timeline.urls")),
     path("", include("dualcare.people.urls")),
 ]
