@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from dualcare import access
+from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
 from dualcare.notifications.services import notify
@@ -46,7 +46,7 @@ class DomainInput:
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _text(value: str, *, field: str, required: bool, limit: int = MAX_TEXT, label: str = "") -> str:
