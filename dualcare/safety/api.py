@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from dualcare import access, limits
 from dualcare.api_auth import IsStaff
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.paging import IdsFirst
 
 from . import selectors, services
@@ -298,6 +298,8 @@ class SafetyFlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         # A refusal (another organisation's flag, a team not involved) stays a 403.
         try:
             return call()
+        except StateConflict:
+            raise
         except ApplicationError as error:
             raise _as_validation_error(error) from None
 
@@ -352,7 +354,7 @@ class SafetyFlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         payload.is_valid(raise_exception=True)
         pending = selectors.flag_pending_removal(request.user, flag)
         if pending is None:
-            raise ValidationError({"decision": ["No removal of this flag is waiting for a decision."]})
+            raise StateConflict("No removal of this flag is waiting for a decision.", field="decision")
         decided = self._write(
             lambda: services.safety_flag_removal_decide(
                 request=pending,

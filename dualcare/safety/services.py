@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dualcare import access, clock
 from dualcare.audit.services import audit_record
-from dualcare.exceptions import ApplicationError
+from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.services import notify
 from dualcare.people.models import Involvement, ServiceUser, User
 
@@ -214,7 +214,7 @@ def safety_flag_raise(
 def _locked_active(flag: SafetyFlag) -> SafetyFlag:
     locked = SafetyFlag.objects.select_for_update().select_related("service_user").get(pk=flag.pk)
     if not locked.is_active:
-        raise ApplicationError("This flag has already been removed.", field="flag")
+        raise StateConflict("This flag has already been removed.", field="flag")
     return locked
 
 
@@ -287,7 +287,7 @@ def safety_flag_remove(
         audit_record(actor=by, action="safety.flag.remove", target=flag, service_user=flag.service_user)
         return flag, None
     if RemovalRequest.objects.filter(flag=flag, state=RemovalRequest.State.PENDING).exists():
-        raise ApplicationError("Removing this flag is already waiting for a second person.", field="reason")
+        raise StateConflict("Removing this flag is already waiting for a second person.", field="reason")
     request = RemovalRequest.objects.create(
         flag=flag,
         service_user_id=flag.service_user_id,
@@ -339,7 +339,7 @@ def safety_flag_removal_decide(
         .get(pk=request.pk)
     )
     if locked.state != RemovalRequest.State.PENDING:
-        raise ApplicationError("This request has already been decided.", field="decision")
+        raise StateConflict("This request has already been decided.", field="decision")
     if by.pk == locked.requested_by_id:
         raise ApplicationError("Someone else must confirm the removal you asked for.", field="decision")
     if not access.safety_can_decide_removal(

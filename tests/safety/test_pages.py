@@ -29,12 +29,18 @@ class RiskPageTests:
         assert response.status_code == 200
         html = response.content.decode()
         assert world.sm.name in html and world.mh.name in html
-        assert html.count("nhsuk-u-margin-top-1\">Changed</strong>") == 1 and html.count("from Medium") == 1
+        assert html.count('nhsuk-u-margin-top-1">Changed</strong>') == 1 and html.count("from Medium") == 1
         assert AuditEvent.objects.filter(action="safety.risk.view", actor=world.keyworker_mh).exists()
 
     def test_it_is_a_404_for_those_who_may_not_open_it(self, world, login, assess):
         assess()
-        for user in (world.pharmacist, world.outsider, world.carer, world.service_user_login, world.orgadmin_mh):
+        for user in (
+            world.pharmacist,
+            world.outsider,
+            world.carer,
+            world.service_user_login,
+            world.orgadmin_mh,
+        ):
             assert login(user).get(risk_url(world)).status_code == 404, user.username
         assert AuditEvent.objects.filter(action="safety.risk.view", outcome="denied").count() >= 3
 
@@ -49,7 +55,9 @@ class RiskPageTests:
         assert response.status_code == 400
         assert "Choose an area of risk from the list." in response.content.decode()
 
-    def test_the_page_costs_the_same_whatever_the_history(self, world, login, assess, django_assert_num_queries):
+    def test_the_page_costs_the_same_whatever_the_history(
+        self, world, login, assess, django_assert_num_queries
+    ):
         client = login(world.keyworker_mh)
         assess()
         client.get(risk_url(world))
@@ -79,7 +87,9 @@ class RiskPageTests:
         }
         refused = client.post(url, data)
         assert refused.status_code == 400
-        assert "Enter the evidence for the level of overdose and drug-related death." in refused.content.decode()
+        assert (
+            "Enter the evidence for the level of overdose and drug-related death." in refused.content.decode()
+        )
         data["overdose_evidence"] = "Released from prison"
         assert client.post(url, data).status_code == 302
         assert client.get(risk_url(world)).content.decode().count("Released from prison") == 1
@@ -97,10 +107,18 @@ class RiskPageTests:
 class FlagPagesTests:
     def test_the_record_shows_active_flags_at_the_top(self, world, login, raise_flag):
         raise_flag()
-        html = login(world.keyworker_mh).get(reverse("service_user_detail", args=[world.service_user.pk])).content
+        html = (
+            login(world.keyworker_mh)
+            .get(reverse("service_user_detail", args=[world.service_user.pk]))
+            .content
+        )
         assert "Overdose risk: recent release from prison" in html.decode()
         # The drug and alcohol service has no risk consent: no flag on its view of the record.
-        html = login(world.keyworker_sm).get(reverse("service_user_detail", args=[world.service_user.pk])).content
+        html = (
+            login(world.keyworker_sm)
+            .get(reverse("service_user_detail", args=[world.service_user.pk]))
+            .content
+        )
         assert "recent release from prison" not in html.decode()
 
     def test_the_pharmacy_sees_a_shared_flag_on_todays_collections_and_its_people(
@@ -109,7 +127,10 @@ class FlagPagesTests:
         collection(world, schedule(world), world.today)
         raise_flag()
         client = login(world.pharmacist)
-        assert "recent release from prison" not in client.get(reverse("contacts:pharmacy_today")).content.decode()
+        assert (
+            "recent release from prison"
+            not in client.get(reverse("contacts:pharmacy_today")).content.decode()
+        )
         share_risk(world.pharmacy_org)
         assert "recent release from prison" in client.get(reverse("contacts:pharmacy_today")).content.decode()
         assert "recent release from prison" in client.get(reverse("pharmacy_list")).content.decode()
