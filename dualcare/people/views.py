@@ -157,7 +157,8 @@ def service_user_detail(request: HttpRequest, pk) -> HttpResponse:
             "people/service_user_detail.html",
             {
                 "safety_flags": safety_selectors.flags_active(request.user, service_user),
-                "sees_risk": access.safety_can_view_risk(request.user, service_user),
+                # A clinical role in force and sight of the record: access.safety_can_view_risk, known here.
+                "sees_risk": bool(my_teams),
                 "summary": summary,
                 "person": service_user,
                 "acting_team": _acting_team(request.user, service_user),
