@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
+
 from dualcare.bulk import rows_write
 from dualcare.people.models import Organisation
 from dualcare.people.scale import Trust, at
@@ -159,10 +161,17 @@ def scale_add(trust: Trust) -> dict[str, int]:
                 [(FlagCode.LONE_VISIT, "Do not visit alone"), (FlagCode.CHILDREN, "Children at home")]
             )
             flag(involvement, code, warning)
-    return {
+    made = {
         "risk assessments": rows_write(RiskAssessment, assessments),
         "risk ratings": rows_write(DomainRating, ratings),
         "safety flags": rows_write(SafetyFlag, flags),
         "flag events": rows_write(FlagEvent, events),
         "review reminders": rows_write(ReviewReminder, reminders),
     }
+    # The planner's statistics of the tables just filled: without them it took a person's ratings
+    # for 1,400 rows (there were 5) and ANDed two bitmaps, 64 ms for the risk page's rows (0.6 ms after).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (RiskAssessment, DomainRating, SafetyFlag, FlagEvent, ReviewReminder):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return made
