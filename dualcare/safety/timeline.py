@@ -1,5 +1,8 @@
 """Risk assessments and safety-flag changes on the person's timeline (dualcare/timeline): each
-row the viewer may see by the risk rule (access.safety), as on the risk and flag pages."""
+row the viewer may see by the risk rule of ORG_WRITTEN, as on the risk and flag pages. The rule
+itself, not access.safety's filters: those read the viewer's roles first (a query per source), and
+a staff member without a clinical role holds no permission the rule accepts, so sees none here
+either (a pharmacist's sight of flags is for the counter, not a timeline they cannot open)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ def assessment_rows(viewer, service_user):
     if not access.is_active_staff(viewer):
         return None
     return entries(
-        access.safety_risk_filter(viewer, RiskAssessment.objects.all(), service_user=service_user),
+        access.org_written_filter(viewer, RiskAssessment.objects.all(), service_user=service_user),
         key="safety.assessment",
         at="created_at",
         organisation="organisation_id",
@@ -32,7 +35,7 @@ def flag_event_rows(viewer, service_user):
     if not access.is_active_staff(viewer):
         return None
     return entries(
-        access.safety_flags_filter(viewer, FlagEvent.objects.all(), service_user=service_user),
+        access.org_written_filter(viewer, FlagEvent.objects.all(), service_user=service_user),
         key="safety.flag",
         at="created_at",
         organisation="organisation_id",
