@@ -119,6 +119,27 @@ def build(demo: Demo) -> None:
             method=Consent.Method.WRITTEN,
             note="Agreed the pharmacy should see safety warnings, so staff know what to look out for.",
         )
+    if not SafetyFlag.objects.filter(service_user=sam, code=FlagCode.LONE_VISIT).exists():
+        # Ten weeks ago the CMHT flagged home visits; reviewed in time at three weeks, its next
+        # review (ten days ago) has not been done: the dashboards' "flags reviewed on time" 50%.
+        now = clock.now()
+        with clock.frozen(now - dt.timedelta(days=70)):
+            visit = services.safety_flag_raise(
+                service_user=sam,
+                by=kw_mh,
+                code=FlagCode.LONE_VISIT,
+                warning="Do not visit alone",
+                reason="A visitor at the flat was threatening to staff in the summer.",
+                review_on=clock.today() + dt.timedelta(days=28),
+            )
+        with clock.frozen(now - dt.timedelta(days=50)):
+            services.safety_flag_review(
+                flag=visit,
+                by=kw_mh,
+                review_on=clock.today() + dt.timedelta(days=40),
+                note="Visitor still around.",
+            )
+        demo.created["safety flags"] += 1
     if not SafetyFlag.objects.filter(service_user=sam, code=FlagCode.OVERDOSE).exists():
         services.safety_flag_raise(
             service_user=sam,

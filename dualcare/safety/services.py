@@ -12,7 +12,6 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from dualcare import access, clock
 from dualcare.audit.services import audit_record
@@ -143,7 +142,7 @@ def risk_assessment_record(
         assessment__organisation=team.organisation,
         sent_at__isnull=True,
         cancelled_at__isnull=True,
-    ).update(cancelled_at=timezone.now())
+    ).update(cancelled_at=clock.now())
     ReviewReminder.objects.create(
         assessment=assessment, service_user=service_user, organisation=team.organisation, due_on=review_due
     )
@@ -234,10 +233,10 @@ def safety_flag_review(*, flag: SafetyFlag, by: User, review_on: dt.date, note: 
         raise ApplicationError("The next review date must be after today.", field="review_on")
     note = _text(note, field="note", required=False, label="the note")
     flag.review_on = review_on
-    flag.reviewed_at = timezone.now()
+    flag.reviewed_at = clock.now()
     flag.save(update_fields=["review_on", "reviewed_at", "updated_at"])
     ReviewReminder.objects.filter(flag=flag, sent_at__isnull=True, cancelled_at__isnull=True).update(
-        cancelled_at=timezone.now()
+        cancelled_at=clock.now()
     )
     ReviewReminder.objects.get_or_create(
         flag=flag,
@@ -250,7 +249,7 @@ def safety_flag_review(*, flag: SafetyFlag, by: User, review_on: dt.date, note: 
 
 
 def _remove(flag: SafetyFlag, *, by: User, confirmed_by: User | None, reason: str) -> None:
-    now = timezone.now()
+    now = clock.now()
     flag.status = SafetyFlag.Status.REMOVED
     flag.removed_at = now
     flag.removed_by = by
@@ -350,7 +349,7 @@ def safety_flag_removal_decide(
     flag = _locked_active(locked.flag)
     locked.state = RemovalRequest.State.CONFIRMED if confirm else RemovalRequest.State.REFUSED
     locked.decided_by = by
-    locked.decided_at = timezone.now()
+    locked.decided_at = clock.now()
     locked.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
     if confirm:
         _remove(flag, by=locked.requested_by, confirmed_by=by, reason=locked.reason)
@@ -384,7 +383,7 @@ def safety_reminders_send(*, today: dt.date | None = None, limit: int = 500) -> 
         with transaction.atomic():
             claimed = ReviewReminder.objects.filter(
                 pk=pk, sent_at__isnull=True, cancelled_at__isnull=True
-            ).update(sent_at=timezone.now())
+            ).update(sent_at=clock.now())
             if not claimed:
                 continue
             reminder = ReviewReminder.objects.select_related("assessment", "flag").get(pk=pk)
