@@ -506,6 +506,12 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
             "API directory services", kw, "/api/v1/directory/services/?postcode=NT3&minimum_age=30", api=True
         ),
         *conversations,
+        # Risk and safety flags (issue 19): the record and pharmacy pages above show the flags.
+        Page("risk history", kw, f"/safety/people/{person}/risk/"),
+        Page("risk history, page 2", kw, f"/safety/people/{person}/risk/?page=2"),
+        Page("safety flags", kw, f"/safety/people/{person}/flags/"),
+        Page("API risk assessments", kw, f"/api/v1/risk-assessments/?service_user={person}", api=True),
+        Page("API safety flags", kw, "/api/v1/safety-flags/", api=True),
     ]
 
 

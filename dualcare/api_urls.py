@@ -15,6 +15,7 @@ from dualcare.notifications import api as notifications_api
 from dualcare.notifications import api_me as notifications_api_me
 from dualcare.people import api as people_api
 from dualcare.people import api_me as people_api_me
+from dualcare.safety import api as safety_api
 from dualcare.spc import api as spc_api
 from dualcare.timeline import api as timeline_api
 from linkworkers import api as linkworkers_api
@@ -40,6 +41,8 @@ router.register("outcomes/dialog", outcomes_api.DialogViewSet, basename="outcome
 router.register("outcomes/satisfaction", outcomes_api.SatisfactionViewSet, basename="outcome-satisfaction")
 router.register("link-workers", linkworkers_api.LinkWorkerViewSet, basename="link-worker")
 router.register("link-meetings", linkworkers_api.LinkMeetingViewSet, basename="link-meeting")
+router.register("risk-assessments", safety_api.RiskAssessmentViewSet, basename="risk-assessment")
+router.register("safety-flags", safety_api.SafetyFlagViewSet, basename="safety-flag")
 # The person's own (a service user's or carer's token): what their portal pages show them.
 router.register("me/care-team", people_api_me.MyCareTeamViewSet, basename="me-care-team")
 router.register("me/record-views", people_api_me.MyRecordViewsViewSet, basename="me-record-view")

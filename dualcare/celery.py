@@ -22,6 +22,11 @@ def _ensure_filesystem_broker_folders(sender, **kwargs):
 
 
 app.conf.beat_schedule = {
+    # Risk assessments and safety flags due for review: remind the writing organisation once each.
+    "safety-review-reminders": {
+        "task": "dualcare.safety.tasks.safety_send_review_reminders",
+        "schedule": 60.0,
+    },
     # Outcome measures past their tolerance window: remind the key worker once per due item.
     "outcomes-overdue-reminders": {
         "task": "outcomes.tasks.outcomes_send_overdue_reminders",

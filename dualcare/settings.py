@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "directory",
     "dualcare.dashboards",
     "dualcare.spc",
+    "dualcare.safety",
     "dualcare.fhir",  # FHIR R4 at /fhir/ (issue 21): after the apps that register resources
 ]
 
@@ -442,6 +443,10 @@ OUTCOME_TOLERANCE_DAYS = env_int("OUTCOME_TOLERANCE_DAYS", 14)
 # the organisation admins who keep it, once.
 DIRECTORY_CHECK_MONTHS = env_int("DIRECTORY_CHECK_MONTHS", 6)
 OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
+# Safety (issue 19): missed collections in a row that prompt a review of the overdose flag (once
+# per run of misses), and the months a risk assessment stays in date when none is given.
+SAFETY_OVERDOSE_REVIEW_AFTER_MISSES = env_int("SAFETY_OVERDOSE_REVIEW_AFTER_MISSES", 2)
+SAFETY_RISK_REVIEW_MONTHS = env_int("SAFETY_RISK_REVIEW_MONTHS", 6)
 # The suggested quadrant beside the assessment form (never assigned without a person): not a
 # published rule, CLINICAL.md gives none.
 QUADRANT_HONOS_HIGH_TOTAL = env_int("QUADRANT_HONOS_HIGH_TOTAL", 11)

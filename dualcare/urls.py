@@ -26,6 +26,7 @@ urlpatterns = [
     path("directory/", include("directory.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
     path("spc/", include("dualcare.spc.urls")),
+    path("safety/", include("dualcare.safety.urls")),
     path("", include("dualcare.timeline.urls")),
     path("", include("dualcare.people.urls")),
 ]

@@ -24,8 +24,8 @@ The rules are split by domain, one module each, and re-exported here so callers 
   (``ORG_WRITTEN``, ``org_written_filter``);
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
-  ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, and ``api_reads``
-  (audited API reads).
+  ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, ``safety``,
+  and ``api_reads`` (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -163,4 +163,12 @@ from .roles import (  # noqa: F401
     roles_in_force,
     team_managers,
     teams_of,
+)
+from .safety import (  # noqa: F401
+    safety_can_change_flag,
+    safety_can_decide_removal,
+    safety_can_view_risk,
+    safety_flags_filter,
+    safety_risk_filter,
+    safety_writing_team,
 )

@@ -113,6 +113,21 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
         exempt="who is addressed in a conversation: shown with it, to whoever may read it "
         "(access.conversations_visible_to)",
     ),
+    # Risk assessments and safety flags (issue 19, dualcare.safety): the risk scope, the assessing
+    # or flagging organisation writing them (a pharmacist's sight of flags: access.safety).
+    "safety.riskassessment": OrgWritten("service_user", "organisation", Scope.RISK),
+    "safety.domainrating": OrgWritten("service_user", "organisation", Scope.RISK),
+    "safety.safetyflag": OrgWritten("service_user", "organisation", Scope.RISK),
+    "safety.flagevent": OrgWritten("service_user", "organisation", Scope.RISK),
+    "safety.removalrequest": OrgWritten("service_user", "organisation", Scope.RISK),
+    "safety.reviewreminder": OrgWritten(
+        "service_user", exempt="a due date for the writing organisation's own staff; no content"
+    ),
+    "safety.overdoseprompt": OrgWritten(
+        "service_user",
+        exempt="a count of missed collections (the contacts scope's own facts) that prompted a flag "
+        "review; told to the prescriber and the teams the flag rule lets see it, never listed",
+    ),
     # Exempt, each with the rule that governs it instead.
     "people.serviceuser": OrgWritten("pk", exempt=_RECORD_SUMMARY),
     "people.involvement": OrgWritten("service_user", exempt=_RECORD_SUMMARY),

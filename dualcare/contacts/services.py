@@ -399,6 +399,11 @@ def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") 
     if outcome == Outcome.MISSED:
         if locked.kind == Kind.COLLECTION:
             _alert_missed_collection(locked, by)
+            # A run of misses prompts a review of the overdose flag, once per run (issue 19).
+            from dualcare.safety.services import overdose_review_prompt
+
+            run = missed_collection_run(locked.schedule, upto=locked.due_on)
+            overdose_review_prompt(contact=locked, run=run)
         else:
             _alert_missed_appointment(locked, by)
     return locked, True

@@ -27,6 +27,7 @@ from dualcare.paging import IdsFirst
 from dualcare.people.decorators import login_and_404_unless
 from dualcare.people.forms import PeopleSearchForm
 from dualcare.people.models import Scope, StaffRole, User
+from dualcare.safety import selectors as safety_selectors
 
 from . import selectors, services
 from .forms import (
@@ -87,6 +88,12 @@ def pharmacy_today(request: HttpRequest) -> HttpResponse:
     collections = day.page.object_list
     # One row per person on the page, not one row naming nobody (rule 6).
     access.audit_list_read(request.user, [*collections, *day.not_recorded], action="contacts.pharmacy.list")
+    # Safety flags the pharmacy may see (issue 19), one query for the page's people.
+    flags = safety_selectors.flags_active_for_people(
+        request.user, {contact.service_user_id for contact in [*collections, *day.not_recorded]}
+    )
+    for contact in [*collections, *day.not_recorded]:
+        contact.safety_flags = flags.get(contact.service_user_id, [])
     return render(
         request,
         "contacts/pharmacy_today.html",

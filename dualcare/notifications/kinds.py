@@ -68,6 +68,10 @@ ALERT_KINDS: dict[str, Kind] = {
     # its reply-by date is for the addressed team's manager to see to.
     "conversation.message": Kind(INFORMATIONAL, "Message in a conversation"),
     "conversation.reply_overdue": Kind(NEEDS_ACTION, "Conversation not answered in time"),
+    # Risk and safety flags (issue 19): each asks the writing organisation's staff to act.
+    "safety.review_due": Kind(NEEDS_ACTION, "Risk assessment or safety flag review due"),
+    "safety.flag_removal_request": Kind(NEEDS_ACTION, "Safety flag removal to confirm"),
+    "safety.overdose_review": Kind(NEEDS_ACTION, "Overdose flag review after missed collections"),
     # Accounts (email only) and escalations.
     "staff.invitation": Kind(INFORMATIONAL, "Invitation to DualCare", about_person=False),
     "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager", about_person=False),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dualcare import access
 from dualcare.accounts.invitations import staff_invitation_send
 from dualcare.exceptions import ApplicationError
+from dualcare.safety import selectors as safety_selectors
 
 from . import carer_sharing, extensions, selectors, services
 from .decorators import carer_required, service_user_required, staff_required
@@ -116,6 +117,9 @@ def pharmacy_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     access.audit_list_read(request.user, page.object_list, action="pharmacy.list")
+    flags = safety_selectors.flags_active_for_people(request.user, [person.pk for person in page.object_list])
+    for person in page.object_list:
+        person.safety_flags = flags.get(person.pk, [])
     return render(
         request,
         "people/pharmacy_list.html",
@@ -152,6 +156,9 @@ def service_user_detail(request: HttpRequest, pk) -> HttpResponse:
             request,
             "people/service_user_detail.html",
             {
+                "safety_flags": safety_selectors.flags_active(request.user, service_user),
+                # A clinical role in force and sight of the record: access.safety_can_view_risk, known here.
+                "sees_risk": bool(my_teams),
                 "summary": summary,
                 "person": service_user,
                 "acting_team": _acting_team(request.user, service_user),

@@ -30,6 +30,7 @@ from dualcare.audit.models import AuditEvent
 from dualcare.notifications.models import Notification
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Involvement, StaffRole, User
+from dualcare.safety import services as safety_services
 from linkworkers import services as link_services
 from tests.careplans.helpers import shared_plan
 from tests.contacts.helpers import appointment, collection, schedule
@@ -156,6 +157,21 @@ def _sweep_world():
         keeper=w.mh, by=None, file_name="sweep.json", content=directory_page(directory_service("sweep"))
     )
     w.directory_service = DirectoryService.objects.get()
+    # Risk and safety flags (issue 19): the CMHT assesses Sam and raises a flag.
+    w.risk = safety_services.risk_assessment_record(
+        service_user=w.service_user,
+        by=w.keyworker_mh,
+        assessed_on=timezone.localdate(),
+        domains=[safety_services.DomainInput(domain="overdose", level="high", evidence="Released")],
+    )
+    w.flag = safety_services.safety_flag_raise(
+        service_user=w.service_user,
+        by=w.keyworker_mh,
+        code="overdose",
+        warning="Overdose risk",
+        reason="Released",
+        review_on=timezone.localdate() + dt.timedelta(days=30),
+    )
     return w
 
 
@@ -265,6 +281,10 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
             su,
         ),
         (r"^conversations:|^conversation-", {"pk": w.conversation.pk}, kw, su),
+        (r"^safety:(flag|flag_review|flag_remove|removal_decide)$", {"pk": w.flag.pk}, kw, su),
+        (r"^safety:", {"pk": su.pk}, kw, su),
+        (r"^risk-assessment-", {"pk": w.risk.pk}, kw, su),
+        (r"^safety-flag-", {"pk": w.flag.pk}, kw, su),
         (
             r"^(organisation_detail|team_create|staff_create)$",
             {"organisation_pk": w.mh.pk},

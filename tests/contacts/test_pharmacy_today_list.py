@@ -137,8 +137,9 @@ class PharmacyTodayListTests:
         # session, user, role check (the page); my pharmacies' collections: the ids, days and
         # outcomes of the day's and of those not recorded from earlier days (the consent rule inside
         # it), then the rows shown by id; roles and unread alerts for the header; the session save
-        # (savepoint, update, release); the audit of the page (acting organisations, insert).
-        with django_assert_num_queries(12) as three:
+        # (savepoint, update, release); the audit of the page (acting organisations, insert); the safety
+        # flags the pharmacy may see of the page's people (its roles, the flags: issue 19).
+        with django_assert_num_queries(14) as three:
             response = client.get(URL, {"state": "to_record"})
         assert len(_cards(response.content.decode())) == 3
         _customers(world, 27, start=2)
@@ -149,7 +150,7 @@ class PharmacyTodayListTests:
     def test_a_search_costs_no_more_queries(self, client, world, django_assert_num_queries):
         _customers(world, 3)
         client.force_login(world.pharmacist)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(14):
             response = client.get(URL, {"q": "Customer01"})
         assert _cards(response.content.decode()) == ["Pat01 Customer01"]
         assert "3 due today: 3 not yet recorded, 0 recorded." in response.content.decode()

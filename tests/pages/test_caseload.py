@@ -292,15 +292,16 @@ class PharmacyListTests:
         self, world, client, django_assert_num_queries
     ):
         client.force_login(world.pharmacist)
-        # Ten (the page's count and its people), and the audit of everyone listed (rule 6).
-        with django_assert_num_queries(12):
+        # Ten (the page's count and its people), and the audit of everyone listed (rule 6); the
+        # safety flags the pharmacy may see of the page's people (its roles, the flags: issue 19).
+        with django_assert_num_queries(14):
             client.get(reverse("pharmacy_list"))
         for n in range(5):
             someone = person(world.pharmacy_team, given_name=f"Pharm{n}", family_name="Customer")
             services.consent_record(
                 service_user=someone, organisation=world.pharmacy_org, scope="contacts", by=world.pharmacist
             )
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(14):
             response = client.get(reverse("pharmacy_list"))
         assert len(response.context["people"]) == 6
 

@@ -24,6 +24,7 @@ from cohorts import services as cohort_services
 from conversations import services as conversation_services
 from dualcare.notifications.selectors import alerts_for
 from dualcare.people.forms import DatePartsField, NHSForm
+from dualcare.safety import services as safety_services
 from linkworkers import services as linkworker_services
 from referrals import services as referral_services
 from tests.careplans import helpers as careplan_helpers
@@ -191,7 +192,22 @@ def places(world):
         staff=[world.keyworker_mh],
         includes_service_user=True,
     )
+    # Safety flags (issue 19): one to review or remove, one waiting for a second person.
+    flag, flag_pending = (
+        safety_services.safety_flag_raise(
+            service_user=world.service_user,
+            by=world.keyworker_mh,
+            code="overdose",
+            warning="Overdose risk",
+            reason="Released",
+            review_on=timezone.localdate() + dt.timedelta(days=30),
+        )
+        for _ in range(2)
+    )
+    safety_services.safety_flag_remove(flag=flag_pending, by=world.keyworker_mh, reason="Engaging")
     return SimpleNamespace(
+        flag=flag,
+        flag_pending=flag_pending,
         conversation=conversation,
         message=conversation.messages.get(),
         referral=referral,
@@ -277,6 +293,11 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.keyworker_mh, "/directory/"),
         (w.orgadmin_mh, "/directory/kept/new/"),
         (w.orgadmin_mh, "/directory/kept/import/"),
+        (w.keyworker_mh, f"/safety/people/{su}/risk/"),  # its filters: a GET form
+        (w.keyworker_mh, f"/safety/people/{su}/risk/new/"),
+        (w.keyworker_mh, f"/safety/people/{su}/flags/new/"),
+        (w.keyworker_mh, f"/safety/flags/{p.flag.pk}/"),  # review and remove
+        (w.linkworker_mh, f"/safety/flags/{p.flag_pending.pk}/"),  # the second person's decision
     ]
 
 

@@ -18,8 +18,9 @@ from dualcare.people.models import Consent, Involvement, Scope, ServiceUser
 # The viewer's permissions on the person, and which of their teams is involved, are read once for
 # the page (access.record_checks_once): 36 when each section read the permissions again, 31 when
 # the referrals and contacts sections each asked again for an involved team of the viewer's.
-# None of them grows with the rows.
-QUERIES_FOR_DETAIL = 29
+# None of them grows with the rows. Safety flags at the top (issue 19): the viewer's roles, and
+# the flags they may see, 2.
+QUERIES_FOR_DETAIL = 31
 
 
 def _detail(person):
