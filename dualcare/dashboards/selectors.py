@@ -263,6 +263,7 @@ class Row:
     value: float | None
     n: int | None
     point: spc.Point | None = None
+    period: spc.Period | None = None  # on an XmR chart: the mean and limits in force for this week
     suppressed: bool = False
     rules_text: str = ""  # the rules the point broke, in words
 
@@ -354,7 +355,7 @@ def _baseline_indices(weeks: list[dt.date], baseline: Baseline | None) -> tuple[
     return (first, last) if last - first >= 2 else None
 
 
-def _baseline_text(baseline: Baseline | None, used: bool, kind: str | None) -> str:
+def _baseline_text(baseline: Baseline | None, used: bool, kind: str | None, rebased: bool = False) -> str:
     if kind != "xmr":
         return ""
     if baseline is None:
@@ -368,7 +369,8 @@ def _baseline_text(baseline: Baseline | None, used: bool, kind: str | None) -> s
             f"A baseline of {span} was {who}, but fewer than 2 of its weeks are shown: "
             "limits calculated from every week shown."
         )
-    return f"Limits calculated from {span}, {who}, reason: {baseline.reason}."
+    before = " The weeks before it keep the average and limits of their own period." if rebased else ""
+    return f"Limits calculated from {span}, {who}, reason: {baseline.reason}.{before}"
 
 
 def _annotation_indices(weeks: list[dt.date], annotations: Sequence[Annotation]) -> list[tuple[int, str]]:
@@ -423,17 +425,26 @@ def measure_chart(
     from dualcare.spc import rules as spc
 
     indices = _baseline_indices(weeks, baseline)
-    chart.analysis = spc.analyse(values, improvement=definition.improvement, baseline=indices)
-    points = iter(chart.analysis.points)
+    # A recalculation from a week starts a new period there (plotthedots' rebase): the weeks
+    # before it keep their own mean and limits, from all of them, and are judged against those;
+    # the new period's limits come from the baseline's weeks. With fewer than 2 weeks before it
+    # there is no earlier period to keep: the baseline's limits then apply from the first week.
+    rebase = [indices[0]] if indices and indices[0] >= 2 else None
+    chart.analysis = spc.analyse(values, improvement=definition.improvement, baseline=indices, rebase=rebase)
+    is_xmr = chart.analysis.kind == "xmr"
+    points = iter(enumerate(chart.analysis.points))
     chart.rows = []
     for row in rows:
         if row.value is not None and not row.suppressed:
-            point = next(points)
+            index, point = next(points)
             words = spc_charts.rules_in_words(chart.analysis, point.rules) if point.rules else ""
-            row = Row(week=row.week, value=row.value, n=row.n, point=point, rules_text=words)
+            period = chart.analysis.period_of(index) if is_xmr else None
+            row = Row(week=row.week, value=row.value, n=row.n, point=point, period=period, rules_text=words)
         chart.rows.append(row)
     chart.status, chart.summary = describe(chart.analysis, weeks)
-    chart.baseline_text = _baseline_text(baseline, indices is not None, chart.analysis.kind)
+    chart.baseline_text = _baseline_text(
+        baseline, indices is not None, chart.analysis.kind, rebased=bool(is_xmr and rebase)
+    )
     if not draw:
         return chart
     marks = _annotation_indices(weeks, annotations)

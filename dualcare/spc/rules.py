@@ -332,7 +332,8 @@ def _period_points(ys: Sequence[float], period: Period, improvement: str, tolera
     # beyond a limit is outside whatever the side of the mean (a limit on the mean: mR 0)
     outside = [1 if y > upper else -1 if y < lower else 0 for y in ys]
     near = [
-        not out and (y > period.upper_near or y < period.lower_near) for y, out in zip(ys, outside, strict=True)
+        not out and (y > period.upper_near or y < period.lower_near)
+        for y, out in zip(ys, outside, strict=True)
     ]
 
     two_of_three = [0] * len(ys)

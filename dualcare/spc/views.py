@@ -85,10 +85,11 @@ def download(request: HttpRequest) -> HttpResponse:
     if analysis.kind == "xmr":
         writer.writerow(["date", "value", "mean", "upper_limit", "lower_limit", "in_baseline",
                          "special_cause", "rules", "variation"])  # fmt: skip
-        first, last = analysis.baseline
         for index, (label, point) in enumerate(zip(series.labels, analysis.points, strict=True)):
+            period = analysis.period_of(index)  # the mean and limits in force for this point
+            first, last = period.baseline
             writer.writerow([
-                _safe_cell(label), point.value, analysis.mean, analysis.upper_limit, analysis.lower_limit,
+                _safe_cell(label), point.value, period.mean, period.upper_limit, period.lower_limit,
                 "yes" if first <= index < last else "no", "yes" if point.special_cause else "no",
                 " ".join(point.rules), point.variation,
             ])  # fmt: skip

@@ -159,7 +159,9 @@ class SchemaTests:
 
 class RebaseTests:
     def test_each_point_gives_the_mean_and_limits_in_force_for_it(self, api):
-        response = api.post(URL, {"values": TWO_PROCESSES, "improvement": "up", "rebase": [10]}, format="json")
+        response = api.post(
+            URL, {"values": TWO_PROCESSES, "improvement": "up", "rebase": [10]}, format="json"
+        )
         assert response.status_code == 200, response.content
         body = response.json()
         # worked example in test_rules: 12 ± 10.64, then 32 ± 10.64
