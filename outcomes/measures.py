@@ -31,7 +31,6 @@ from dualcare.people.models import Involvement
 
 from .instruments import enabled_instruments
 from .models import HonosRating, SatisfactionResponse
-from .scoring import HONOS_MIN_COMPARED, NOT_KNOWN
 from .schedules import (
     BASELINE_STAGES,
     EXIT_STAGES,
@@ -39,6 +38,7 @@ from .schedules import (
     review_months,
     tolerance_days,
 )
+from .scoring import HONOS_MIN_COMPARED, NOT_KNOWN
 from .selectors import DATE_FIELD, MODELS, SCHEDULED
 
 # in the database. Aggregates only: no person is named and no record is read, so no audit row.
