@@ -108,7 +108,11 @@ class HonosCreateSerializer(serializers.Serializer):
     )
     rating_period = serializers.ChoiceField(choices=RatingPeriod.choices, default=RatingPeriod.TWO_WEEKS)
     items = serializers.ListField(
-        child=serializers.IntegerField(), help_text="12 ratings, 0-4, or 9 for not known."
+        child=serializers.IntegerField(),
+        help_text=(
+            "12 ratings in item order: 0 no problem, 1 minor (no action), 2 mild, 3 moderate, "
+            "4 severe to very severe, or 9 not known or not applicable (never added to the total)."
+        ),
     )
     item8_type = serializers.ChoiceField(
         choices=Item8Type.choices,

@@ -24,8 +24,8 @@ HONOS_SCALE = [
     ("1", "1 minor, no action"),
     ("2", "2 mild"),
     ("3", "3 moderate"),
-    ("4", "4 severe"),
-    ("9", "9 not known"),
+    ("4", "4 severe to very severe"),
+    ("9", "9 not known or not applicable"),
 ]
 YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not answered")]
 NOT_ANSWERED = "Leave blank if the person did not answer (blank is not 0)."

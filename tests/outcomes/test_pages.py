@@ -51,6 +51,12 @@ class HonosPageTests:
         assert "data-total>21<" in history and "0 of 12" in history
         assert "<svg" in history and "Royal College of Psychiatrists" in history
 
+    def test_the_ratings_are_named_as_the_instrument_names_them(self, client, world):
+        login(client, world.keyworker_mh)
+        page = client.get(self.url(world.service_user)).content.decode()
+        assert page.count("4 severe to very severe") == 12
+        assert page.count("9 not known or not applicable") == 12
+
     def test_it_shows_field_errors_and_saves_nothing(self, client, world):
         login(client, world.keyworker_mh)
         response = client.post(self.url(world.service_user), honos_post(item8_type=""))
@@ -303,6 +309,24 @@ class HistoryPageTests:
         login(client, world.keyworker_mh)
         body = client.get(f"/outcomes/people/{world.service_user.pk}/").content.decode()
         assert "reliable improvement" in body and "clinically significant" in body
+
+    def test_it_says_over_how_many_items_it_compared(self, client, world):
+        make_honos(world, rated_on=days_ago(200), items=[9] + HONOS_ITEMS[1:])
+        make_honos(world, stage="review", items=[0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1])
+        login(client, world.keyworker_mh)
+        body = client.get(f"/outcomes/people/{world.service_user.pk}/").content.decode()
+        # item 1 is not known at baseline: 19 to 7 over the other 11
+        assert "First to latest total: 19 to 7 (-12)" in body
+        assert "Compared over the 11 items rated 0 to 4 both times" in body
+
+    def test_a_pair_with_too_few_items_known_to_both_is_not_a_change(self, client, world):
+        # issue 17: ten not known at baseline (total 2), a full review (total 18) was "+16"
+        make_honos(world, rated_on=days_ago(200), items=[1, 1] + [9] * 10, item8_type="")
+        make_honos(world, stage="review", items=[1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1])
+        login(client, world.keyworker_mh)
+        body = client.get(f"/outcomes/people/{world.service_user.pk}/").content.decode()
+        assert "not enough known to compare" in body and "Only 2 of the 12 items" in body
+        assert "reliable deterioration" not in body
 
     def test_it_renders_in_a_constant_number_of_queries(self, client, world, django_assert_num_queries):
         login(client, world.keyworker_mh)
