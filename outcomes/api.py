@@ -469,7 +469,9 @@ class TopViewSet(_OutcomeViewSet):
 
     def problems(self, readable):
         answers = {
-            name: value for name, value in readable.items() if name in TOP_ITEM_FIELDS or name in TOP_WEEK_FIELDS
+            name: value
+            for name, value in readable.items()
+            if name in TOP_ITEM_FIELDS or name in TOP_WEEK_FIELDS
         }
         answers["other_substance_name"] = readable.get("other_substance_name") or ""
         return validation.validate_top(

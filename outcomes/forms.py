@@ -256,7 +256,9 @@ class TopCaptureForm(InstrumentForm):
         for title, names in self.sections:
             items = []
             for name in names:
-                weeks = [self[f"{name}_week{week}"] for week in TOP_WEEKS] if name in self.week_legends else []
+                weeks = (
+                    [self[f"{name}_week{week}"] for week in TOP_WEEKS] if name in self.week_legends else []
+                )
                 if weeks:
                     items.append({"weeks": weeks, "legend": self.week_legends[name], "name": name})
                 items.append({"field": self[name]})

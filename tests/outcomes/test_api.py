@@ -192,7 +192,12 @@ class TopApiTests:
         }
 
     def test_it_takes_the_days_week_by_week(self, api, world):
-        weeks = {"alcohol_days_week4": 3, "alcohol_days_week3": 4, "alcohol_days_week2": 2, "alcohol_days_week1": 1}
+        weeks = {
+            "alcohol_days_week4": 3,
+            "alcohol_days_week3": 4,
+            "alcohol_days_week2": 2,
+            "alcohol_days_week1": 1,
+        }
         response = as_user(api, world.keyworker_sm).post(
             TOP, self.payload(world, alcohol_days=None, **weeks), format="json"
         )
@@ -201,10 +206,15 @@ class TopApiTests:
         assert body["alcohol_days"] == 10 and body["days_by_week"] == {"alcohol_days": [3, 4, 2, 1]}
         assert "alcohol_days_week4" not in body  # the weeks come back in days_by_week
         # the total alone still works, and the weeks must agree with a total given with them
-        assert as_user(api, world.keyworker_sm).post(TOP, self.payload(world), format="json").json()[
-            "days_by_week"
-        ] == {}
-        wrong = as_user(api, world.keyworker_sm).post(TOP, self.payload(world, alcohol_days=11, **weeks), format="json")
+        assert (
+            as_user(api, world.keyworker_sm)
+            .post(TOP, self.payload(world), format="json")
+            .json()["days_by_week"]
+            == {}
+        )
+        wrong = as_user(api, world.keyworker_sm).post(
+            TOP, self.payload(world, alcohol_days=11, **weeks), format="json"
+        )
         assert wrong.status_code == 400 and "add up to 10 days" in wrong.json()["alcohol_days"][0]
         late = as_user(api, world.keyworker_sm).post(
             TOP, self.payload(world, alcohol_days=None, **{**weeks, "alcohol_days_week2": 9}), format="json"

@@ -156,7 +156,9 @@ class TopPageTests:
         url = f"/outcomes/people/{world.service_user.pk}/top/new/"
         page = client.get(url).content.decode()
         assert "if 0 days, answer no to the sharing questions" in page
-        response = client.post(url, self.top_post(injecting_days="0", shared_needle="no", shared_paraphernalia="no"))
+        response = client.post(
+            url, self.top_post(injecting_days="0", shared_needle="no", shared_paraphernalia="no")
+        )
         assert response.status_code == 302, response.content.decode()[:3000]
         form = TopForm.objects.get()
         assert (form.injecting_days, form.shared_needle, form.shared_paraphernalia) == (0, False, False)
@@ -167,7 +169,12 @@ class TopPageTests:
         page = client.get(url).content.decode()
         assert "Alcohol: days used in each of the past four weeks" in page
         assert page.count('<label class="nhsuk-label nhsuk-date-input__label" for="alcohol_days_week') == 4
-        weeks = {"alcohol_days_week4": "7", "alcohol_days_week3": "7", "alcohol_days_week2": "3", "alcohol_days_week1": "0"}
+        weeks = {
+            "alcohol_days_week4": "7",
+            "alcohol_days_week3": "7",
+            "alcohol_days_week2": "3",
+            "alcohol_days_week1": "0",
+        }
         response = client.post(url, self.top_post(alcohol_units_per_day="6", **weeks))
         assert response.status_code == 302, response.content.decode()[:3000]
         form = TopForm.objects.get()
@@ -176,7 +183,12 @@ class TopPageTests:
     def test_week_and_amount_errors_are_at_their_boxes(self, client, world):
         login(client, world.keyworker_sm)
         url = f"/outcomes/people/{world.service_user.pk}/top/new/"
-        weeks = {"alcohol_days_week4": "8", "alcohol_days_week3": "1", "alcohol_days_week2": "1", "alcohol_days_week1": "1"}
+        weeks = {
+            "alcohol_days_week4": "8",
+            "alcohol_days_week3": "1",
+            "alcohol_days_week2": "1",
+            "alcohol_days_week1": "1",
+        }
         response = client.post(url, self.top_post(crack_grams_per_day="0.5", **weeks))
         body = html.unescape(response.content.decode())
         assert response.status_code == 200 and "There is a problem" in body
