@@ -264,12 +264,19 @@ class Row:
     n: int | None
     point: spc.Point | None = None
     period: spc.Period | None = None  # on an XmR chart: the mean and limits in force for this week
+    limits_text: str = ""  # "12 (4.5 to 19.5)": that mean and its limits as drawn, for the tables
     suppressed: bool = False
     rules_text: str = ""  # the rules the point broke, in words
 
     @property
     def week_text(self) -> str:
         return day_text(self.week)
+
+    def shown_limits(self, value_range: tuple[float, float] | None) -> tuple[float, float, bool]:
+        """The (lower, upper) limits in force for this week as drawn, and whether one was capped."""
+        from dualcare.spc import charts as spc_charts
+
+        return spc_charts.bounded_limits(self.period.lower_limit, self.period.upper_limit, value_range)
 
     @property
     def special_cause_text(self) -> str:
@@ -318,6 +325,11 @@ class MeasureChart:
     def recent_rows(self) -> list[Row]:
         """The latest weeks, for a page of many charts: every week is on the measure's own page."""
         return self.rows[-RECENT_WEEKS:]
+
+    @property
+    def rebased(self) -> bool:
+        """Whether a recalculation split the chart: then each week's table row gives its limits."""
+        return self.analysis is not None and self.analysis.kind == "xmr" and bool(self.analysis.rebase)
 
     @property
     def chart_name(self) -> str:
@@ -439,7 +451,17 @@ def measure_chart(
             index, point = next(points)
             words = spc_charts.rules_in_words(chart.analysis, point.rules) if point.rules else ""
             period = chart.analysis.period_of(index) if is_xmr else None
-            row = Row(week=row.week, value=row.value, n=row.n, point=point, period=period, rules_text=words)
+            limits_text = ""
+            if period is not None and chart.analysis.rebase:  # the tables show it only then
+                lower, upper, _ = spc_charts.bounded_limits(
+                    period.lower_limit, period.upper_limit, chart.value_range
+                )
+                mean, lower, upper = (format_value(level, "") for level in (period.mean, lower, upper))
+                limits_text = f"{mean} ({lower} to {upper})"
+            row = Row(
+                week=row.week, value=row.value, n=row.n, point=point, period=period, rules_text=words,
+                limits_text=limits_text,
+            )  # fmt: skip
         chart.rows.append(row)
     chart.status, chart.summary = describe(chart.analysis, weeks)
     chart.baseline_text = _baseline_text(

@@ -143,6 +143,9 @@ class MeasureChartTests:
         assert after.mean == pytest.approx(sum(values[16:]) / 16) == pytest.approx(chart.analysis.mean)
         assert not any(p.special_cause for p in chart.analysis.points[:16])
         assert chart.rows[0].period is before and chart.rows[31].period is after
+        assert chart.rebased and chart.rows[31].limits_text == "90.9 (87.4 to 94.5)"
+        table = render_to_string("dashboards/_table.html", {"chart": chart})
+        assert "Average (limits)" in table and "each week's average and limits are in its row" in table
         assert chart.baseline_text.endswith(
             "The weeks before it keep the average and limits of their own period."
         )
