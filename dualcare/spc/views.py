@@ -62,6 +62,7 @@ def analyse(request: HttpRequest) -> HttpResponse:
                 summary=charts.summary(analysis),
                 runs_words=charts.RUNS_WORDS.get(getattr(analysis, "runs_signal", None) or ""),
                 carried=series.as_text(),
+                recalculate=", ".join(str(start + 1) for start in form.cleaned_data.get("recalculate") or []),
                 baseline_ignored=analysis.kind == "run" and form.cleaned_data.get("baseline"),
             )
     else:
