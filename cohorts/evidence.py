@@ -4,7 +4,12 @@ SUGGESTED quadrant from them. The suggestion is only that: a person confirms the
 The thresholds are not a published rule (CLINICAL.md gives none); they are settings, shown on
 the page with the suggestion:
 - mental health severity high when the latest HoNOS total is QUADRANT_HONOS_HIGH_TOTAL (default
-  11, the HoNOS clinical cut-off) or more;
+  11, the HoNOS clinical cut-off) or more; low below it only when at least
+  outcomes.scoring.HONOS_MIN_COMPARED (10) of the 12 items are rated 0-4, the rule a HoNOS
+  change needs (see outcomes/scoring.py for why 10). With more not known (9) the total
+  below the cut-off says nothing: the unknown items could carry it over, so mental health
+  severity is "not known" and there is no suggestion from HoNOS, never "low" (issue 17). A
+  total at the cut-off on the items known is high whatever the rest;
 - substance use severity high when HoNOS item 3 (problem drinking or drug-taking) is rated 3 or 4,
   or the latest TOP shows any injecting, or use of any substance on QUADRANT_TOP_HIGH_DAYS
   (default 20) or more of the past 28 days.
@@ -48,7 +53,7 @@ class Evidence:
 
 def suggest(honos, top) -> Evidence:
     """Severities suggested by the latest HoNOS (an object with .items) and TOP; None where unknown."""
-    from outcomes.scoring import honos_score
+    from outcomes.scoring import HONOS_MIN_COMPARED, honos_score
 
     reasons: list[str] = []
     mh = su = None
@@ -56,11 +61,21 @@ def suggest(honos, top) -> Evidence:
     if honos is not None:
         score = honos_score(honos.items)
         total, unknown = score.total, score.unknown_items
-        mh = "high" if total >= honos_high_total() else "low"
-        reasons.append(
-            f"HoNOS total {total} ({unknown} not known): {'at or above' if mh == 'high' else 'below'} "
-            f"{honos_high_total()}, so mental health severity {mh}."
-        )
+        if total >= honos_high_total():
+            mh = "high"
+        elif score.rated_items >= HONOS_MIN_COMPARED:
+            mh = "low"
+        if mh is None:
+            reasons.append(
+                f"HoNOS total {total} with {unknown} of 12 items not known: too few rated to tell "
+                f"(at least {HONOS_MIN_COMPARED} are needed below {honos_high_total()}), so mental "
+                "health severity: not known."
+            )
+        else:
+            reasons.append(
+                f"HoNOS total {total} ({unknown} not known): {'at or above' if mh == 'high' else 'below'} "
+                f"{honos_high_total()}, so mental health severity {mh}."
+            )
         if honos.items[2] in (3, 4):
             su = "high"
             reasons.append(

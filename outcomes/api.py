@@ -32,6 +32,9 @@ from .models import (
     TOP_DAYS_FIELDS,
     TOP_ITEM_FIELDS,
     TOP_RATING_FIELDS,
+    TOP_WEEK_FIELDS,
+    TOP_WEEKLY_DAYS_FIELDS,
+    TOP_WEEKS,
     TOP_YES_NO_FIELDS,
     DialogRating,
     FFTAnswer,
@@ -108,7 +111,11 @@ class HonosCreateSerializer(serializers.Serializer):
     )
     rating_period = serializers.ChoiceField(choices=RatingPeriod.choices, default=RatingPeriod.TWO_WEEKS)
     items = serializers.ListField(
-        child=serializers.IntegerField(), help_text="12 ratings, 0-4, or 9 for not known."
+        child=serializers.IntegerField(),
+        help_text=(
+            "12 ratings in item order: 0 no problem, 1 minor (no action), 2 mild, 3 moderate, "
+            "4 severe to very severe, or 9 not known or not applicable (never added to the total)."
+        ),
     )
     item8_type = serializers.ChoiceField(
         choices=Item8Type.choices,
@@ -138,12 +145,22 @@ class TopSerializer(_Base):
             "completed_on",
             "stage",
             *TOP_ITEM_FIELDS,
+            "days_by_week",
             "other_substance_name",
             "summary",
             "organisation",
             "team",
             "created_at",
         ]
+
+    days_by_week = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        read_only=True,
+        help_text=(
+            'Section 1\'s days week by week where they were given: {"alcohol_days": [week 4, week 3, '
+            "week 2, week 1]}, each 0-7, adding up to the 28-day figure; empty when only totals were given."
+        ),
+    )
 
     def get_summary(self, obj) -> dict:
         return scoring.top_summary(obj)
@@ -170,6 +187,19 @@ def _top_create_fields() -> dict:
         fields[name] = serializers.IntegerField(
             help_text="Days in the past 28 (0-28); null: not answered.", **null
         )
+    for name in TOP_WEEKLY_DAYS_FIELDS:
+        fields[name].help_text = (
+            f"Days in the past 28 (0-28); null: not answered. Or give the four weeks ({name}_week4 to "
+            f"{name}_week1) and leave it null: it is their sum. Given with them, it must equal their sum."
+        )
+        for week in TOP_WEEKS:
+            fields[f"{name}_week{week}"] = serializers.IntegerField(
+                help_text=(
+                    f"Days in week {week} of the four (0-7; week 4 the earliest, week 1 the latest), as "
+                    "the TOP form asks them. Give all four or none."
+                ),
+                **null,
+            )
     for name in TOP_RATING_FIELDS:
         fields[name] = serializers.IntegerField(
             help_text="0 (poor) to 20 (good); null: not answered.", **null
@@ -438,7 +468,11 @@ class TopViewSet(_OutcomeViewSet):
     DEPENDS_ON = validation.TOP_DEPENDS_ON
 
     def problems(self, readable):
-        answers = {name: value for name, value in readable.items() if name in TOP_ITEM_FIELDS}
+        answers = {
+            name: value
+            for name, value in readable.items()
+            if name in TOP_ITEM_FIELDS or name in TOP_WEEK_FIELDS
+        }
         answers["other_substance_name"] = readable.get("other_substance_name") or ""
         return validation.validate_top(
             completed_on=readable.get("completed_on"),

@@ -18,7 +18,14 @@ from django.utils import timezone
 from dualcare import access
 
 from . import scoring, services, validation
-from .models import TOP_AMOUNT_FIELDS, TOP_ITEM_FIELDS, TOP_YES_NO_FIELDS
+from .models import (
+    TOP_AMOUNT_FIELDS,
+    TOP_ITEM_FIELDS,
+    TOP_WEEK_FIELDS,
+    TOP_WEEKLY_DAYS_FIELDS,
+    TOP_WEEKS,
+    TOP_YES_NO_FIELDS,
+)
 
 HONOS_COLUMNS = [
     "nhs_number",
@@ -30,6 +37,10 @@ HONOS_COLUMNS = [
     "item8_other",
 ]
 TOP_COLUMNS = ["nhs_number", "completed_on", "stage", *TOP_ITEM_FIELDS, "other_substance_name"]
+# Optional columns: section 1's days week by week (alcohol_days_week4 ... _week1, 0-7 each). A file
+# without them (the 28-day totals alone, as most returns are) imports as before; the export writes
+# them last, blank where a form was given as totals.
+TOP_OPTIONAL_COLUMNS = TOP_WEEK_FIELDS
 MAX_ROWS = 2000
 
 
@@ -69,13 +80,15 @@ def export_rows(instrument: str, records) -> list[list]:
                 ]
             )
         return rows
-    rows = [[*TOP_COLUMNS, "team"]]
+    rows = [[*TOP_COLUMNS, "team", *TOP_OPTIONAL_COLUMNS]]
     for form in records:
         cells = [form.service_user.nhs_number, form.completed_on.isoformat(), form.stage]
         for name in TOP_ITEM_FIELDS:
             value = getattr(form, name)
             cells.append(_yes_no(value) if name in TOP_YES_NO_FIELDS else ("" if value is None else value))
         cells += [form.other_substance_name, form.team.name if form.team else ""]
+        for name in TOP_WEEKLY_DAYS_FIELDS:
+            cells += form.days_by_week.get(name) or [""] * len(TOP_WEEKS)
         rows.append(cells)
     return rows
 
@@ -163,6 +176,9 @@ def _parse_top(row: dict, errors: dict) -> dict:
                 errors.setdefault(name, []).append("Enter an amount as a number.")
         else:
             values[name] = _int(raw, errors, name)
+    for name in TOP_OPTIONAL_COLUMNS:
+        if name in row:
+            values[name] = _int((row.get(name) or "").strip(), errors, name)
     return values
 
 

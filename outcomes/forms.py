@@ -12,6 +12,8 @@ from .models import (
     DIALOG_ITEMS,
     HONOS_ITEMS,
     TOP_SUBSTANCES,
+    TOP_WEEKLY_DAYS_FIELDS,
+    TOP_WEEKS,
     FFTAnswer,
     HonosStage,
     Item8Type,
@@ -24,8 +26,8 @@ HONOS_SCALE = [
     ("1", "1 minor, no action"),
     ("2", "2 mild"),
     ("3", "3 moderate"),
-    ("4", "4 severe"),
-    ("9", "9 not known"),
+    ("4", "4 severe to very severe"),
+    ("9", "9 not known or not applicable"),
 ]
 YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not answered")]
 NOT_ANSWERED = "Leave blank if the person did not answer (blank is not 0)."
@@ -149,6 +151,15 @@ def _rating(label):
     return forms.IntegerField(required=False, label=label, help_text=f"0 (poor) to 20 (good). {NOT_ANSWERED}")
 
 
+def _week(week: int):
+    return forms.IntegerField(
+        required=False,
+        label=f"Week {week}",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"invalid": f"Enter the days in week {week} as a number from 0 to 7."},
+    )
+
+
 class TopCaptureForm(InstrumentForm):
     completed_on = _date("Date completed", "the date the form was completed")
     stage = forms.ChoiceField(
@@ -162,6 +173,7 @@ class TopCaptureForm(InstrumentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.week_legends: dict[str, str] = {}
         s1 = []
         for prefix, label, suffix, unit in TOP_SUBSTANCES:
             if prefix == "other_substance":
@@ -169,16 +181,25 @@ class TopCaptureForm(InstrumentForm):
                     required=False, max_length=100, label="Other substance: name"
                 )
                 s1.append("other_substance_name")
+            self._add_weeks(f"{prefix}_days", label)
             self.fields[f"{prefix}_days"] = _days(f"{label}: days used in the past 28")
             self.fields[f"{prefix}_{suffix}"] = _amount(f"{label}: average {unit} on a using day")
             s1 += [f"{prefix}_days", f"{prefix}_{suffix}"]
+        self._add_weeks("tobacco_days", "Tobacco")
         self.fields["tobacco_days"] = _days("Tobacco: days used in the past 28")
         s1.append("tobacco_days")
+        for name in TOP_WEEKLY_DAYS_FIELDS:
+            self.fields[name].help_text = (
+                "0 to 28: the four weeks added up. Leave it blank when you give the weeks: it is worked "
+                f"out from them. {NOT_ANSWERED}"
+            )
         self.fields["injecting_days"] = _days("Days injected non-prescribed drugs in the past 28")
         self.fields["shared_needle"] = _yes_no("Injected with a needle or syringe used by someone else?")
         self.fields["shared_paraphernalia"] = _yes_no(
             "Injected with a spoon, water or filter used by someone else?"
         )
+        for name in ("shared_needle", "shared_paraphernalia"):
+            self.fields[name].help_text = "If the person did not inject (0 days), answer No."
         self.fields["shoplifting_days"] = _days("Shoplifting: days in the past 28")
         self.fields["drug_selling_days"] = _days("Selling drugs: days in the past 28")
         self.fields["vehicle_theft"] = _yes_no("Theft from or of a vehicle?")
@@ -195,7 +216,7 @@ class TopCaptureForm(InstrumentForm):
         self.sections = [
             ("Section 1: substance use in the past four weeks", s1),
             (
-                "Section 2: injecting (if 0 days, leave the sharing questions unanswered)",
+                "Section 2: injecting (if 0 days, answer no to the sharing questions)",
                 ["injecting_days", "shared_needle", "shared_paraphernalia"],
             ),
             (
@@ -223,15 +244,35 @@ class TopCaptureForm(InstrumentForm):
             ),
         ]
 
+    def _add_weeks(self, name: str, label: str) -> None:
+        for week in TOP_WEEKS:
+            self.fields[f"{name}_week{week}"] = _week(week)
+        self.week_legends[name] = f"{label}: days used in each of the past four weeks"
+
     def section_fields(self):
-        return [(title, [self[name] for name in names]) for title, names in self.sections]
+        """Each section's fields; a days answer asked week by week comes with its four week boxes
+        (``weeks``: the bound fields, week 4 first), drawn as one group before its total."""
+        sections = []
+        for title, names in self.sections:
+            items = []
+            for name in names:
+                weeks = (
+                    [self[f"{name}_week{week}"] for week in TOP_WEEKS] if name in self.week_legends else []
+                )
+                if weeks:
+                    items.append({"weeks": weeks, "legend": self.week_legends[name], "name": name})
+                items.append({"field": self[name]})
+            sections.append((title, items))
+        return sections
 
     def _answers(self, cleaned: dict) -> dict:
         values = {}
         for name, value in cleaned.items():
             if name in ("completed_on", "stage"):
                 continue
-            if isinstance(self.fields[name], forms.ChoiceField):
+            if name.endswith(("_week1", "_week2", "_week3", "_week4")):
+                values[name] = value
+            elif isinstance(self.fields[name], forms.ChoiceField):
                 values[name] = {"yes": True, "no": False}.get(value)
             elif name == "other_substance_name":
                 values[name] = value or ""

@@ -8,10 +8,12 @@ from collections import defaultdict
 
 from django.db.models import (
     Avg,
+    BigIntegerField,
     Case,
     Count,
     DateField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -21,7 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import Cast, Mod, TruncWeek
 from django.utils import timezone
 
 from dualcare.dashboards.measures import Cell, MeasureDef
@@ -36,6 +38,7 @@ from .schedules import (
     review_months,
     tolerance_days,
 )
+from .scoring import HONOS_MIN_COMPARED, NOT_KNOWN
 from .selectors import DATE_FIELD, MODELS, SCHEDULED
 
 # in the database. Aggregates only: no person is named and no record is read, so no audit row.
@@ -74,8 +77,9 @@ DASHBOARD_MEASURES = [
         improvement="down",
         description=(
             "For review and discharge HoNOS ratings recorded that week, the mean of the total minus the "
-            "total at the person's baseline (assessment) HoNOS with the same organisation; "
-            "below 0 means fewer problems."
+            "total at the person's baseline (assessment) HoNOS with the same organisation, both over "
+            "the items rated 0 to 4 on both occasions; a pair with fewer than 10 such items is left "
+            "out (not enough known to compare). Below 0 means fewer problems."
         ),
     ),
     MeasureDef(
@@ -141,17 +145,6 @@ class _AddMonths(Func):
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"(({sql}) + interval '{self.months} months')::date", params
-
-
-def _honos_total():
-    """HoNOS total in SQL: items rated 0-4 added, 9 (not known) counted as nothing."""
-    return sum(
-        (
-            Case(When(**{f"item{n}": 9}, then=Value(0)), default=F(f"item{n}"), output_field=IntegerField())
-            for n in range(1, 13)
-        ),
-        start=Value(0),
-    )
 
 
 def _week_key(value) -> dt.date:
@@ -279,10 +272,36 @@ def _reviews_on_time(team_ids, start, end, group) -> dict:
     return {key: _percent(on_time, reviews) for key, (on_time, reviews) in totals.items()}
 
 
+def _honos_items_code():
+    """A rating's 12 items as one number, item n its (n-1)th decimal digit (each is 0-4 or 9):
+    a correlated subquery returns one value, and this carries the baseline's every item in it."""
+    return sum(
+        (
+            Cast(f"item{n}", BigIntegerField()) * Value(10 ** (n - 1), output_field=BigIntegerField())
+            for n in range(1, 13)
+        ),
+        start=Value(0, output_field=BigIntegerField()),
+    )
+
+
+def _baseline_item(n: int):
+    # integer division on both PostgreSQL (bigint / bigint) and SQLite (integer / integer)
+    return Mod(
+        ExpressionWrapper(F("baseline_items") / Value(10 ** (n - 1)), output_field=BigIntegerField()),
+        Value(10),
+    )
+
+
+def _both_known(n: int) -> Q:
+    return ~Q(**{f"item{n}": NOT_KNOWN}) & ~Q(**{f"item{n}_at_baseline": NOT_KNOWN})
+
+
 def _honos_change(team_ids, start, end, group) -> dict:
+    """Mean change since the baseline over the items rated 0-4 on both occasions, of the pairs
+    with HONOS_MIN_COMPARED or more such items (outcomes.scoring: the person's page's rule)."""
     if not _instrument_on("honos"):
         return {}
-    baseline_total = (
+    baseline_items = (
         HonosRating.objects.filter(
             service_user=OuterRef("service_user"),
             organisation=OuterRef("organisation"),
@@ -290,8 +309,24 @@ def _honos_change(team_ids, start, end, group) -> dict:
             rated_on__lte=OuterRef("rated_on"),
         )
         .order_by("rated_on", "created_at")
-        .annotate(total=_honos_total())
-        .values("total")[:1]
+        .annotate(code=_honos_items_code())
+        .values("code")[:1]
+    )
+    at_baseline = {f"item{n}_at_baseline": _baseline_item(n) for n in range(1, 13)}
+    compared = sum(
+        (Case(When(_both_known(n), then=Value(1)), default=Value(0)) for n in range(1, 13)),
+        start=Value(0),
+    )
+    change = sum(
+        (
+            Case(
+                When(_both_known(n), then=F(f"item{n}") - F(f"item{n}_at_baseline")),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for n in range(1, 13)
+        ),
+        start=Value(0),
     )
     rows = (
         HonosRating.objects.filter(
@@ -300,9 +335,14 @@ def _honos_change(team_ids, start, end, group) -> dict:
             rated_on__gte=start,
             rated_on__lte=end + dt.timedelta(days=6),
         )
-        .annotate(baseline=Subquery(baseline_total, output_field=IntegerField()), week=TruncWeek("rated_on"))
-        .filter(baseline__isnull=False)
-        .annotate(change=_honos_total() - F("baseline"))
+        .annotate(
+            baseline_items=Subquery(baseline_items, output_field=BigIntegerField()),
+            week=TruncWeek("rated_on"),
+        )
+        .filter(baseline_items__isnull=False)
+        .annotate(**at_baseline)
+        .annotate(compared=compared, change=change)
+        .filter(compared__gte=HONOS_MIN_COMPARED)
         .values("week", *_group_field(group, "team__organisation_id"))
         .annotate(ratings=Count("pk"), mean=Avg("change"))
         .order_by()

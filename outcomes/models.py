@@ -166,6 +166,12 @@ TOP_DAYS_FIELDS = [
     "paid_work_days",
     "college_days",
 ]
+# Section 1's days are asked week by week on the form: four boxes of 0-7, the 28-day total their
+# sum. The boxes' names at the edges (form, API, CSV): alcohol_days_week4 ... alcohol_days_week1,
+# in the order the form prints them, week 4 (the earliest) first and week 1 the latest.
+TOP_WEEKLY_DAYS_FIELDS = [*[f"{prefix}_days" for prefix, *_ in TOP_SUBSTANCES], "tobacco_days"]
+TOP_WEEKS = (4, 3, 2, 1)
+TOP_WEEK_FIELDS = [f"{name}_week{week}" for name in TOP_WEEKLY_DAYS_FIELDS for week in TOP_WEEKS]
 TOP_AMOUNT_FIELDS = [f"{prefix}_{suffix}" for prefix, _, suffix, _ in TOP_SUBSTANCES]
 TOP_RATING_FIELDS = ["psychological_health", "physical_health", "quality_of_life"]
 TOP_YES_NO_FIELDS = [
@@ -236,6 +242,10 @@ class TopForm(OutcomeRecord):
     other_substance_days = _days()
     other_substance_grams_per_day = _amount()
     tobacco_days = _days()
+    # The week boxes, where they were given: {"alcohol_days": [week 4, week 3, week 2, week 1]},
+    # each 0-7, adding up to the 28-day figure above, which stays the one the measures read (a
+    # form given as totals alone, as imports and the API may, has none).
+    days_by_week = models.JSONField(default=dict, blank=True)
     # Section 2: injecting.
     injecting_days = _days()
     shared_needle = _yes_no()

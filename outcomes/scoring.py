@@ -5,6 +5,22 @@ totals are never prorated: the count of 9s is shown beside every total instead.
 Change (Parabiaghi et al. 2005): reliable change is a total change of 8 points or more;
 clinically significant improvement is a reliable improvement that crosses from 11 or more
 to below 11; remission is a total of 5 or less.
+
+CLINICAL notes on change when items are not known (issue 17):
+- Change compares like with like: only the items rated 0-4 on BOTH occasions are added up on
+  each side, and the change, its classification, the cut-off and remission are worked out on
+  those totals. An item rated 9 (not known) on either occasion is left out of both, never
+  counted as 0: a baseline with ten items not known (total 2) against a full later rating
+  (total 18) is not a deterioration of 16. The page says over how many items it compared.
+- A pair with fewer than HONOS_MIN_COMPARED (10) items known to both is "not enough known to
+  compare", not a change. We found no published rule for how many items a HoNOS change needs
+  (CLINICAL.md: "no proration rule is published"; the Royal College's guidance asks raters to
+  avoid 9). 10 of 12 (at most 2 left out) is our choice, following the Australian NOCC
+  reporting convention as we recall it (AMHOCN counts a HoNOS total only with no more than 2
+  items missing or not known) -- not verified here against its text, so it is a named
+  constant, said on the page. The reliable-change threshold of 8 (Parabiaghi et al.) was
+  derived on whole ratings; with up to 2 items left out it is applied unchanged.
+- The same rule is the dashboard's mean change (outcomes.measures._honos_change, in SQL).
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ HONOS_SUBSCALES = {
     "social": (9, 10, 11, 12),
 }
 NOT_KNOWN = 9
+HONOS_MIN_COMPARED = 10  # items rated 0-4 on both occasions for a change: see the notes above
 RELIABLE_CHANGE = 8
 CLINICAL_CUTOFF = 11
 REMISSION = 5
@@ -50,22 +67,50 @@ def honos_score(items: list[int]) -> HonosScore:
     )
 
 
+NOT_ENOUGH_KNOWN = "not enough known to compare"
+
+
 @dataclass(frozen=True)
 class HonosChange:
-    baseline: int
-    latest: int
+    baseline: int  # total of the compared items at baseline
+    latest: int  # total of the same items at the latest rating
     change: int  # latest - baseline: negative is better
-    label: str  # "reliable improvement" / "reliable deterioration" / "no reliable change"
+    label: str  # "reliable improvement" / "reliable deterioration" / "no reliable change" / NOT_ENOUGH_KNOWN
     clinically_significant: bool
     remission: bool
+    compared_items: int = 12  # items rated 0-4 on both occasions
 
     @property
     def reliable_improvement(self) -> bool:
         return self.label == "reliable improvement"
 
+    @property
+    def comparable(self) -> bool:
+        return self.label != NOT_ENOUGH_KNOWN
 
-def honos_change(baseline_total: int, latest_total: int) -> HonosChange:
+
+def honos_change(baseline_items: list[int], latest_items: list[int]) -> HonosChange:
+    """Change between two HoNOS ratings over the items rated 0-4 on both (see the notes above)."""
+    if len(baseline_items) != 12 or len(latest_items) != 12:
+        raise ValueError("HoNOS has 12 items.")
+    both = [
+        (before, after)
+        for before, after in zip(baseline_items, latest_items, strict=True)
+        if before != NOT_KNOWN and after != NOT_KNOWN
+    ]
+    baseline_total = sum(before for before, _ in both)
+    latest_total = sum(after for _, after in both)
     change = latest_total - baseline_total
+    if len(both) < HONOS_MIN_COMPARED:
+        return HonosChange(
+            baseline=baseline_total,
+            latest=latest_total,
+            change=change,
+            label=NOT_ENOUGH_KNOWN,
+            clinically_significant=False,
+            remission=False,
+            compared_items=len(both),
+        )
     if change <= -RELIABLE_CHANGE:
         label = "reliable improvement"
     elif change >= RELIABLE_CHANGE:
@@ -84,6 +129,7 @@ def honos_change(baseline_total: int, latest_total: int) -> HonosChange:
         label=label,
         clinically_significant=significant,
         remission=latest_total <= REMISSION,
+        compared_items=len(both),
     )
 
 

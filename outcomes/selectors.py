@@ -106,9 +106,7 @@ def honos_pairs(ratings: list[HonosRating]) -> list[HonosPair]:
         if len(rows) < 2:
             continue
         first, last = rows[0], rows[-1]
-        change = scoring.honos_change(
-            scoring.honos_score(first.items).total, scoring.honos_score(last.items).total
-        )
+        change = scoring.honos_change(first.items, last.items)
         pairs.append(HonosPair(person_id, first, last, change))
     return pairs
 

@@ -23,6 +23,7 @@ from .instruments import INSTRUMENT_NAMES, instrument_enabled
 from .models import (
     TOP_AMOUNT_FIELDS,
     TOP_ITEM_FIELDS,
+    TOP_WEEK_FIELDS,
     DialogRating,
     HonosRating,
     RatingPeriod,
@@ -155,12 +156,13 @@ def honos_record(
 
 @transaction.atomic
 def top_record(*, service_user, by, completed_on: dt.date, stage: str, exit_from=None, **answers) -> TopForm:
-    """A TOP form. An answer left out or None is "not answered", which is not 0.
+    """A TOP form. An answer left out or None is "not answered", which is not 0. Section 1's days
+    may come week by week (alcohol_days_week4 ... _week1, 0-7 each): the total is their sum.
 
     `exit_from`: an involvement that has ended, whose team records the exit TOP after losing
     sight of the record (access.outcomes_can_record_exit)."""
     _ensure_enabled("top")
-    unknown = set(answers) - set(TOP_ITEM_FIELDS) - {"other_substance_name"}
+    unknown = set(answers) - set(TOP_ITEM_FIELDS) - set(TOP_WEEK_FIELDS) - {"other_substance_name"}
     if unknown:
         raise ApplicationError(f"Unknown TOP item: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     errors = validation.validate_top(
@@ -171,7 +173,10 @@ def top_record(*, service_user, by, completed_on: dt.date, stage: str, exit_from
         team, organisation = _exit_rater(service_user, exit_from, "top")
     else:
         team, organisation = _rater(by, service_user)
-    values = dict(answers)
+    totals, by_week = validation.top_days_with_weeks(answers)
+    values = {name: value for name, value in answers.items() if name not in TOP_WEEK_FIELDS}
+    values.update(totals)  # the 28-day totals, from the weeks where those were given
+    values["days_by_week"] = by_week
     for name in TOP_AMOUNT_FIELDS:
         if values.get(name) is not None:
             values[name] = Decimal(str(values[name]))

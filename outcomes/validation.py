@@ -2,6 +2,16 @@
 
 Each function returns {field: [message]}; empty means valid. Services refuse to save on any
 error, so pages and the API show every problem at once and nothing is half-written.
+
+CLINICAL notes on TOP as the form is filled in (issue 17; the TOP community form, NTA):
+- Section 1's days are asked week by week, four boxes of 0-7; the 28-day total is their sum
+  and stays the stored figure. The total may also be given alone (imports, the API, a form
+  copied from paper with only totals); given both, they must agree.
+- An average amount on a using day needs the days: an amount with the days not answered is
+  refused at the amount; with 0 days, the amount must be left blank (as before).
+- Section 2: the form says "if no, enter zero and 'N'" for the sharing questions after 0 days
+  of injecting. So with 0 days (or days not answered) a sharing answer of no (N) is accepted,
+  as transcribed; only yes is refused, as it contradicts the 0.
 """
 
 from __future__ import annotations
@@ -18,6 +28,8 @@ from .models import (
     TOP_DAYS_FIELDS,
     TOP_RATING_FIELDS,
     TOP_SUBSTANCES,
+    TOP_WEEKLY_DAYS_FIELDS,
+    TOP_WEEKS,
     TOP_YES_NO_FIELDS,
     FFTAnswer,
     HonosStage,
@@ -90,6 +102,60 @@ def validate_honos(
     return errors
 
 
+def top_weeks(answers: dict, name: str) -> list | None:
+    """The four week boxes of a days answer, week 4 first, or None when none was given."""
+    weeks = [answers.get(f"{name}_week{week}") for week in TOP_WEEKS]
+    return None if all(value is None for value in weeks) else weeks
+
+
+def top_days_with_weeks(answers: dict) -> tuple[dict, dict]:
+    """The days answers with each total worked out from its four weeks where those were given,
+    and the weeks themselves ({"alcohol_days": [w4, w3, w2, w1]}). For valid answers only."""
+    totals, by_week = {}, {}
+    for name in TOP_WEEKLY_DAYS_FIELDS:
+        weeks = top_weeks(answers, name)
+        if weeks is not None:
+            by_week[name] = weeks
+            totals[name] = sum(weeks)
+    return totals, by_week
+
+
+def _check_weeks(errors: dict, answers: dict) -> dict:
+    """The week boxes' errors; returns the days each answer comes to (the weeks' sum, or the
+    total given alone), for the rules that read them."""
+    days = {name: answers.get(name) for name in TOP_DAYS_FIELDS}
+    for name in TOP_WEEKLY_DAYS_FIELDS:
+        weeks = top_weeks(answers, name)
+        if weeks is None:
+            continue
+        bad = False
+        for week, value in zip(TOP_WEEKS, weeks, strict=True):
+            field = f"{name}_week{week}"
+            if value is None:
+                _add(
+                    errors,
+                    field,
+                    f"Enter the days in week {week} (0 to 7): give all four weeks, or the total alone.",
+                )
+                bad = True
+            elif not _is_int(value) or not 0 <= value <= 7:
+                _add(errors, field, f"Enter a number of days from 0 to 7 for week {week}.")
+                bad = True
+        if bad:
+            days[name] = None
+            continue
+        total = answers.get(name)
+        if total is not None and _is_int(total) and total != sum(weeks):
+            _add(
+                errors,
+                name,
+                f"The four weeks add up to {sum(weeks)} days but the total says {total}: correct one, "
+                "or leave the total blank and it is worked out from the weeks.",
+            )
+        days[name] = sum(weeks)
+    return days
+
+
 def validate_top(*, completed_on, stage, answers: dict, today: dt.date) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     _check_date(errors, "completed_on", completed_on, today, "the form was completed")
@@ -114,11 +180,25 @@ def validate_top(*, completed_on, stage, answers: dict, today: dt.date) -> dict[
             continue
         if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
             _add(errors, name, "Enter an amount from 0 to 999.")
-    for prefix, label, suffix, _unit in TOP_SUBSTANCES:
-        days, amount = answers.get(f"{prefix}_days"), answers.get(f"{prefix}_{suffix}")
-        if days == 0 and amount is not None and f"{prefix}_{suffix}" not in errors:
-            _add(errors, f"{prefix}_{suffix}", f"{label} was not used on any day: leave the amount blank.")
-    if (answers.get("other_substance_days") or 0) > 0 and not (
+    days = _check_weeks(errors, answers)
+    for prefix, label, suffix, unit in TOP_SUBSTANCES:
+        used, amount, field = (
+            days.get(f"{prefix}_days"),
+            answers.get(f"{prefix}_{suffix}"),
+            f"{prefix}_{suffix}",
+        )
+        if amount is None or field in errors or f"{prefix}_days" in errors:
+            continue
+        if used == 0:
+            _add(errors, field, f"{label} was not used on any day: leave the amount blank.")
+        elif used is None and not any(f"{prefix}_days_week{week}" in errors for week in TOP_WEEKS):
+            _add(
+                errors,
+                field,
+                f"Enter the days {label.lower()} was used in the past 28 as well as the {unit} on a using "
+                "day, or leave the amount blank.",
+            )
+    if (days.get("other_substance_days") or 0) > 0 and not (
         answers.get("other_substance_name") or ""
     ).strip():
         _add(errors, "other_substance_name", "Name the other substance used.")
@@ -128,11 +208,13 @@ def validate_top(*, completed_on, stage, answers: dict, today: dt.date) -> dict[
             _add(errors, name, "Answer yes or no, or leave it as not answered.")
     injecting = answers.get("injecting_days")
     for name in ("shared_needle", "shared_paraphernalia"):
-        if answers.get(name) is not None and (injecting is None or injecting == 0) and name not in errors:
+        # "if no, enter zero and 'N'" (the TOP form): no is the answer after 0 days; yes is refused
+        if answers.get(name) is True and (injecting is None or injecting == 0) and name not in errors:
             _add(
                 errors,
                 name,
-                "Answer the sharing questions only when the person injected on at least one day.",
+                "Answer yes only when the person injected on at least one day: with 0 days of "
+                "injecting, the answer is no (N).",
             )
     return errors
 
@@ -143,7 +225,12 @@ TOP_DEPENDS_ON = {
     "shared_needle": ("injecting_days",),
     "shared_paraphernalia": ("injecting_days",),
     "other_substance_name": ("other_substance_days",),
-    **{f"{prefix}_{suffix}": (f"{prefix}_days",) for prefix, _label, suffix, _unit in TOP_SUBSTANCES},
+    **{
+        f"{prefix}_{suffix}": (f"{prefix}_days", *(f"{prefix}_days_week{week}" for week in TOP_WEEKS))
+        for prefix, _label, suffix, _unit in TOP_SUBSTANCES
+    },
+    # a total is checked against its weeks
+    **{name: tuple(f"{name}_week{week}" for week in TOP_WEEKS) for name in TOP_WEEKLY_DAYS_FIELDS},
 }
 
 

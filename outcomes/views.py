@@ -76,6 +76,7 @@ def _history_context(user, person) -> dict:
         )
         pairs = selectors.honos_pairs(history["honos"])
         context["honos_change"] = pairs[0].change if pairs else None
+        context["honos_min_compared"] = scoring.HONOS_MIN_COMPARED
     if "top" in history:
         forms = history["top"]
         context["top_rows"] = [{"form": form, "summary": scoring.top_summary(form)} for form in forms]

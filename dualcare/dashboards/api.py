@@ -37,6 +37,15 @@ class PointSerializer(serializers.Serializer):
     week = serializers.DateField(help_text="The Monday that starts the week.")
     value = serializers.FloatField(allow_null=True, help_text="Null when it could not be worked out.")
     n = serializers.IntegerField(help_text="How many people (or events) the value is worked out from.")
+    mean = serializers.FloatField(
+        allow_null=True,
+        help_text="On a control chart, the mean in force for this week (its period's, after recalculating).",
+    )
+    lower_limit = serializers.FloatField(
+        allow_null=True,
+        help_text="The lower limit in force for this week, as drawn (within 0 to 100 for a %).",
+    )
+    upper_limit = serializers.FloatField(allow_null=True, help_text="The upper limit in force for this week.")
     special_cause = serializers.BooleanField(allow_null=True)
     rules = serializers.ListField(child=serializers.CharField(), help_text="The rules the point broke.")
     variation = serializers.CharField(allow_null=True, help_text="improvement, concern, neither or common.")
@@ -178,6 +187,9 @@ def _measure(chart: selectors.MeasureChart) -> dict:
                 "week": row.week,
                 "value": row.value,
                 "n": row.n,
+                "mean": row.period.mean if row.period else None,
+                "lower_limit": row.shown_limits(chart.value_range)[0] if row.period else None,
+                "upper_limit": row.shown_limits(chart.value_range)[1] if row.period else None,
                 "special_cause": row.point.special_cause if row.point else None,
                 "rules": list(row.point.rules) if row.point else [],
                 "variation": row.point.variation if row.point else None,

@@ -263,12 +263,20 @@ class Row:
     value: float | None
     n: int | None
     point: spc.Point | None = None
+    period: spc.Period | None = None  # on an XmR chart: the mean and limits in force for this week
+    limits_text: str = ""  # "12 (4.5 to 19.5)": that mean and its limits as drawn, for the tables
     suppressed: bool = False
     rules_text: str = ""  # the rules the point broke, in words
 
     @property
     def week_text(self) -> str:
         return day_text(self.week)
+
+    def shown_limits(self, value_range: tuple[float, float] | None) -> tuple[float, float, bool]:
+        """The (lower, upper) limits in force for this week as drawn, and whether one was capped."""
+        from dualcare.spc import charts as spc_charts
+
+        return spc_charts.bounded_limits(self.period.lower_limit, self.period.upper_limit, value_range)
 
     @property
     def special_cause_text(self) -> str:
@@ -319,6 +327,11 @@ class MeasureChart:
         return self.rows[-RECENT_WEEKS:]
 
     @property
+    def rebased(self) -> bool:
+        """Whether a recalculation split the chart: then each week's table row gives its limits."""
+        return self.analysis is not None and self.analysis.kind == "xmr" and bool(self.analysis.rebase)
+
+    @property
     def chart_name(self) -> str:
         if self.analysis is None:
             return ""
@@ -354,7 +367,7 @@ def _baseline_indices(weeks: list[dt.date], baseline: Baseline | None) -> tuple[
     return (first, last) if last - first >= 2 else None
 
 
-def _baseline_text(baseline: Baseline | None, used: bool, kind: str | None) -> str:
+def _baseline_text(baseline: Baseline | None, used: bool, kind: str | None, rebased: bool = False) -> str:
     if kind != "xmr":
         return ""
     if baseline is None:
@@ -368,7 +381,8 @@ def _baseline_text(baseline: Baseline | None, used: bool, kind: str | None) -> s
             f"A baseline of {span} was {who}, but fewer than 2 of its weeks are shown: "
             "limits calculated from every week shown."
         )
-    return f"Limits calculated from {span}, {who}, reason: {baseline.reason}."
+    before = " The weeks before it keep the average and limits of their own period." if rebased else ""
+    return f"Limits calculated from {span}, {who}, reason: {baseline.reason}.{before}"
 
 
 def _annotation_indices(weeks: list[dt.date], annotations: Sequence[Annotation]) -> list[tuple[int, str]]:
@@ -423,17 +437,36 @@ def measure_chart(
     from dualcare.spc import rules as spc
 
     indices = _baseline_indices(weeks, baseline)
-    chart.analysis = spc.analyse(values, improvement=definition.improvement, baseline=indices)
-    points = iter(chart.analysis.points)
+    # A recalculation from a week starts a new period there (plotthedots' rebase): the weeks
+    # before it keep their own mean and limits, from all of them, and are judged against those;
+    # the new period's limits come from the baseline's weeks. With fewer than 2 weeks before it
+    # there is no earlier period to keep: the baseline's limits then apply from the first week.
+    rebase = [indices[0]] if indices and indices[0] >= 2 else None
+    chart.analysis = spc.analyse(values, improvement=definition.improvement, baseline=indices, rebase=rebase)
+    is_xmr = chart.analysis.kind == "xmr"
+    points = iter(enumerate(chart.analysis.points))
     chart.rows = []
     for row in rows:
         if row.value is not None and not row.suppressed:
-            point = next(points)
+            index, point = next(points)
             words = spc_charts.rules_in_words(chart.analysis, point.rules) if point.rules else ""
-            row = Row(week=row.week, value=row.value, n=row.n, point=point, rules_text=words)
+            period = chart.analysis.period_of(index) if is_xmr else None
+            limits_text = ""
+            if period is not None and chart.analysis.rebase:  # the tables show it only then
+                lower, upper, _ = spc_charts.bounded_limits(
+                    period.lower_limit, period.upper_limit, chart.value_range
+                )
+                mean, lower, upper = (format_value(level, "") for level in (period.mean, lower, upper))
+                limits_text = f"{mean} ({lower} to {upper})"
+            row = Row(
+                week=row.week, value=row.value, n=row.n, point=point, period=period, rules_text=words,
+                limits_text=limits_text,
+            )  # fmt: skip
         chart.rows.append(row)
     chart.status, chart.summary = describe(chart.analysis, weeks)
-    chart.baseline_text = _baseline_text(baseline, indices is not None, chart.analysis.kind)
+    chart.baseline_text = _baseline_text(
+        baseline, indices is not None, chart.analysis.kind, rebased=bool(is_xmr and rebase)
+    )
     if not draw:
         return chart
     marks = _annotation_indices(weeks, annotations)

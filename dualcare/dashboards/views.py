@@ -416,6 +416,13 @@ def _chart_rows(chart: selectors.MeasureChart, *, organisation: str | None = Non
             rows.append([*head, selectors.SUPPRESSED, selectors.SUPPRESSED, kind, "", "", "", "", "", ""])
             continue
         point = row.point
+        if row.period is not None:
+            # the mean and limits in force for this week (its period's, after a recalculation),
+            # as drawn: a percentage's within 0 to 100
+            shown = spc_charts.bounded_limits(
+                row.period.lower_limit, row.period.upper_limit, chart.value_range
+            )
+            centre, lower, upper = round(row.period.mean, 4), round(shown[0], 4), round(shown[1], 4)
         rows.append(
             [
                 *head,

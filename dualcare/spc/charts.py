@@ -81,18 +81,29 @@ def rules_in_words(analysis: XmR | RunChart, rules: Sequence[str]) -> str:
 
 
 def table_rows(analysis: XmR | RunChart, labels: Sequence[str]) -> list[dict]:
-    """One row per point for ``templates/spc/_table.html``."""
+    """One row per point for ``templates/spc/_table.html``; on an XmR chart with the mean and
+    limits in force for that point (its period's)."""
     _check_labels(analysis, labels)
+    in_force = [analysis.period_of(i) for i in range(len(labels))] if analysis.kind == "xmr" else []
     return [
         {
             "label": label,
             "value": format_number(point.value),
+            **(
+                {
+                    "mean": format_number(in_force[index].mean),
+                    "upper_limit": format_number(in_force[index].upper_limit),
+                    "lower_limit": format_number(in_force[index].lower_limit),
+                }
+                if in_force
+                else {}
+            ),
             "special_cause": point.special_cause,
             "rules": rules_in_words(analysis, point.rules),
             "variation": point.variation,
             "variation_words": VARIATION_WORDS[point.variation],
         }
-        for label, point in zip(labels, analysis.points, strict=True)
+        for index, (label, point) in enumerate(zip(labels, analysis.points, strict=True))
     ]
 
 
@@ -116,7 +127,17 @@ def summary(
                 f"{format_number(value_range[1])}{suffix}, the range a proportion can take)"
             )
         first, last = analysis.baseline
-        if (first, last) != (0, len(points)):
+        if analysis.rebase:
+            starts = ", ".join(str(start + 1) for start in analysis.rebase)
+            sentence = sentence.replace(
+                f"Control chart (XmR) of {len(points)} points. Mean",
+                f"Control chart (XmR) of {len(points)} points in {len(analysis.periods)} periods, the "
+                f"limits recalculated from point{'s' if len(analysis.rebase) > 1 else ''} {starts}. "
+                "Latest period: mean",
+            )
+            if (first, last) != (analysis.periods[-1].start, len(points)):
+                sentence += f", worked out from points {first + 1} to {last}"
+        elif (first, last) != (0, len(points)):
             sentence += f", worked out from points {first + 1} to {last}"
         sentence += "."
     else:
@@ -176,7 +197,12 @@ def shown_limits(analysis: XmR, value_range: tuple[float, float] | None = None) 
     """The XmR chart's lower and upper process limits as drawn: within ``value_range`` (0 to 100
     for a proportion, which cannot go beyond them) when one is given; and whether either was
     capped. The analysis itself keeps the formula's numbers."""
-    lower, upper = analysis.lower_limit, analysis.upper_limit
+    return bounded_limits(analysis.lower_limit, analysis.upper_limit, value_range)
+
+
+def bounded_limits(
+    lower: float, upper: float, value_range: tuple[float, float] | None
+) -> tuple[float, float, bool]:
     if value_range is None:
         return lower, upper, False
     floor, ceiling = value_range
@@ -329,7 +355,10 @@ def svg(
 
     if is_xmr:
         lower_limit, upper_limit, _capped = shown_limits(analysis, value_range)
-    extent = values + ([upper_limit, lower_limit] if is_xmr else [centre])
+        period_limits = [bounded_limits(p.lower_limit, p.upper_limit, value_range) for p in analysis.periods]
+    extent = values + (
+        [level for lower, upper, _ in period_limits for level in (lower, upper)] if is_xmr else [centre]
+    )
     low, high = min(extent), max(extent)
     if math.isclose(low, high):
         low, high = bounded(low - 1), bounded(high + 1)
@@ -348,9 +377,9 @@ def svg(
         return bottom - PLOT_HEIGHT * (value - low) / (high - low)
 
     parts: list[str] = []
-    # the baseline band, when limits come from only some of the points
-    if is_xmr and analysis.baseline != (0, count):
-        first, last = analysis.baseline
+    # the baseline band, when a period's limits come from only some of its points
+    bands = [p.baseline for p in analysis.periods if p.baseline != (p.start, p.end)] if is_xmr else []
+    for first, last in bands:
         left_edge = x(first) - (4 if first == 0 else (x(first) - x(first - 1)) / 2)
         right_edge = x(last - 1) + (4 if last == count else (x(last) - x(last - 1)) / 2)
         parts.append(
@@ -431,34 +460,68 @@ def svg(
             ),
         )
     )
-    # centre line, limits and near-limit lines, named at the right
-    lines = [("centre", centre, "Mean" if is_xmr else "Median")]
-    if is_xmr:
-        lines += [
-            ("limit", upper_limit, "Upper limit"),
-            ("limit", lower_limit, "Lower limit"),
+
+    # centre line, limits and near-limit lines, named at the right; after a recalculation each
+    # period's lines span its own points, so the chart shows the step
+    def period_lines(period=None) -> list[tuple[str, float, str]]:
+        if not is_xmr:
+            return [("centre", centre, "Median")]
+        if period is None:
+            mean, (lower, upper, _) = analysis.mean, (lower_limit, upper_limit, None)
+            near_levels = (analysis.upper_near, analysis.lower_near)
+        else:
+            mean, (lower, upper, _) = (
+                period.mean,
+                bounded_limits(period.lower_limit, period.upper_limit, value_range),
+            )
+            near_levels = (period.upper_near, period.lower_near)
+        return [
+            ("centre", mean, "Mean"),
+            ("limit", upper, "Upper limit"),
+            ("limit", lower, "Lower limit"),
             # a near-limit line beyond what the measure can take is not drawn
-            *(
-                ("near", level, "")
-                for level in (analysis.upper_near, analysis.lower_near)
-                if floor <= level <= ceiling
-            ),
+            *(("near", level, "") for level in near_levels if floor <= level <= ceiling),
         ]
+
+    def edge(index: int, side: int) -> float:
+        """The left (side -1) or right (+1) end of a period's lines at point ``index``."""
+        if side < 0:
+            return plot_left if index == 0 else (x(index - 1) + x(index)) / 2
+        return plot_right if index == count - 1 else (x(index) + x(index + 1)) / 2
+
+    spans = [(plot_left, plot_right, None)]
+    if is_xmr and len(analysis.periods) > 1:
+        spans = [(edge(p.start, -1), edge(p.end - 1, 1), p) for p in analysis.periods]
+    for number, (left_x, right_x, period) in enumerate(spans, start=1):
+        for kind, level, _name in period_lines(period):
+            stroke, dash, width = LEGEND_LINES[kind]
+            parts.append(
+                _tag(
+                    '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}" '
+                    'stroke-dasharray="{}"/>',
+                    left_x,
+                    y(level),
+                    right_x,
+                    y(level),
+                    stroke,
+                    width,
+                    dash,
+                )  # fmt: skip
+            )
+        if number < len(spans):
+            # the step: a vertical line where the next period starts
+            parts.append(
+                _tag(
+                    '<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="{3}" stroke-width="1" '
+                    'stroke-dasharray="1 3"/>',
+                    right_x,
+                    TOP,
+                    bottom,
+                    DARK_GREY,
+                )  # fmt: skip
+            )
     used_label_ys: list[float] = []
-    for kind, level, name in lines:
-        stroke, dash, width = LEGEND_LINES[kind]
-        parts.append(
-            _tag(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}" stroke-dasharray="{}"/>',
-                plot_left,
-                y(level),
-                plot_right,
-                y(level),
-                stroke,
-                width,
-                dash,
-            )  # fmt: skip
-        )
+    for _kind, level, name in period_lines(spans[-1][2]):
         if name:
             label_y = y(level) + 4
             while any(abs(label_y - used) < 13 for used in used_label_ys):
@@ -511,7 +574,8 @@ def svg(
         else:
             shapes[point.variation].append(_shape(point.variation, px, py))
         if point.variation != "common":
-            letter_y = py + 19 if point.value < centre else py - 10
+            own_centre = analysis.period_of(index).mean if is_xmr else centre
+            letter_y = py + 19 if point.value < own_centre else py - 10
             letters[point.variation].append(
                 _tag('<text x="{}" y="{}">{}</text>', px, letter_y, MARKERS[point.variation][0])
             )

@@ -173,6 +173,16 @@ class SeriesForm(NHSForm):
             "min_value": "The baseline needs at least 2 points.",
         },
     )
+    recalculate = forms.CharField(
+        label="Recalculate the limits from these points (optional)",
+        help_text=(
+            "When the process changed (a new way of working, say), the point numbers where each new "
+            "period starts, counting the first point as 1, separated by commas: for example 20 or "
+            "20, 41. Each period gets its own average and limits. Used for control charts."
+        ),
+        required=False,
+        max_length=200,
+    )
     screen = forms.BooleanField(
         label="Leave out unusually large moving ranges when working out the limits",
         required=False,
@@ -190,6 +200,24 @@ class SeriesForm(NHSForm):
         except UnicodeDecodeError:
             raise ValidationError("The file must be a CSV file saved as text (UTF-8).") from None
         return parse_series(text)
+
+    def clean_recalculate(self) -> list[int]:
+        """Point numbers from 1, as people count them; kept as indices from 0 (rules.xmr's rebase)."""
+        text = (self.cleaned_data.get("recalculate") or "").strip()
+        if not text:
+            return []
+        starts = []
+        for part in re.split(r"[,\s]+", text):
+            if not part:
+                continue
+            if not part.isdigit():
+                raise ValidationError(
+                    "Give the point numbers as whole numbers separated by commas, like 20, 41."
+                )
+            starts.append(int(part))
+        if any(start < 2 for start in starts):
+            raise ValidationError("A new period starts at point 2 or later: point 1 starts the first.")
+        return sorted({start - 1 for start in starts})
 
     def clean(self):
         cleaned = super().clean()
@@ -216,6 +244,21 @@ class SeriesForm(NHSForm):
                 "baseline",
                 f"The baseline cannot be more points than the data has ({len(series.values)}).",
             )
+        starts = cleaned.get("recalculate") or []
+        if series is not None and starts:
+            bounds = [0, *starts, len(series.values)]
+            if starts[-1] >= len(series.values):
+                self.add_error(
+                    "recalculate",
+                    f"The data has {len(series.values)} points: a new period must start within them.",
+                )
+            elif any(b - a < 2 for a, b in zip(bounds, bounds[1:], strict=False)):
+                self.add_error("recalculate", "Each period needs at least 2 points.")
+            elif baseline is not None and baseline > starts[0]:
+                self.add_error(
+                    "baseline",
+                    f"The baseline must end before the first recalculation (point {starts[0] + 1}).",
+                )
         return cleaned
 
     def analysis(self) -> rules.XmR | rules.RunChart:
@@ -229,5 +272,6 @@ class SeriesForm(NHSForm):
             series.values,
             improvement=improvement,
             baseline=(0, baseline) if baseline else None,
+            rebase=self.cleaned_data.get("recalculate") or None,
             screen_moving_ranges=self.cleaned_data.get("screen", False),
         )

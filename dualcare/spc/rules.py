@@ -7,9 +7,15 @@ choice open, the choice is written beside the code that makes it.
 XmR charts follow NHSRplotthedots (the NHS-R Community's implementation of Making Data
 Count), R/ptd_spc_standard.R and R/ptd_calculate_point_type.R:
 
+- **periods** (plotthedots' ``rebase``): a recalculation starts a new period at a point; each
+  period has its own mean, moving ranges (the first point of a period has none: mR is
+  never taken across a recalculation) and limits, and every rule below runs within one
+  period only (plotthedots groups by ``rebase_group`` for both the limits and the point
+  types). The chart's top-level figures are those of the last period;
 - limits are mean ± 2.66 × mean(mR) and the near-limit zone starts at mean ± (2/3 × 2.66) ×
-  mean(mR), both from the baseline points only (``fix_after_n_points``), then applied to
-  every point;
+  mean(mR), both from the period's baseline points only (``fix_after_n_points``, applied
+  within each period in plotthedots), then applied to every point of that period. A fixed
+  baseline without recalculations is one period: its limits apply to every point;
 - optional screening drops moving ranges at or above 3.267 × mean(mR) and recalculates the
   mean moving range (the mean itself is not changed);
 - a **trend** is 7 *points* (6 increases or 6 decreases in a row): plotthedots'
@@ -21,9 +27,25 @@ Count), R/ptd_spc_standard.R and R/ptd_calculate_point_type.R:
   at least two of them in the near-limit zone (beyond the near limit but *not* outside the
   process limit — plotthedots' ``close_to_limits``). Only the points in the zone are flagged,
   not the third point (plotthedots' ``ptd_part_of_two_in_three``);
+- **outside the limits** is flagged whatever side of the mean the point is on, its direction
+  that of the limit it is beyond (above the upper: up; below the lower: down);
+- sides of the mean are decided by exact comparison, with an absolute tolerance of a few
+  units in the last place of the largest value (``_tolerance``): the rounding a mean of those
+  values can carry, and nothing more. A relative tolerance on the difference from the mean
+  (as before) called a point 0.009 above a mean of ten million "on the mean", and a point
+  outside limits 0.005 wide went unflagged. Rises and falls compare the values themselves,
+  exactly: they are data, not arithmetic;
 - a point's direction (for improvement or concern) is taken from the first rule it breaks in
-  the order outside limits, trend, two of three, shift (plotthedots' ``case_when`` order); a
-  point at the join of a rising and a falling trend takes the direction of the later one.
+  the order outside limits, trend, two of three, shift (plotthedots' ``case_when`` order).
+
+**Where we differ from plotthedots, deliberately**: a point's trend direction. plotthedots
+(``ptd_special_cause_type``) gives a point in a trend the direction of its step to the next
+point whenever that next point is in a trend too ("use right side"), else of its step from
+the previous one. At a turning point shared by a rising and a falling trend that is the
+later trend, as here. But where two trends meet without sharing a point (7 rising, a drop,
+7 rising again), plotthedots calls the top of the first rising trend "decreasing" (its step
+to the next point is the drop); we give every point of a trend the direction of the trend
+it belongs to, and a point in two trends the later one's.
 """
 
 from __future__ import annotations
@@ -62,6 +84,21 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A stretch of an XmR chart with its own mean and limits: points [start, end)."""
+
+    start: int
+    end: int
+    baseline: tuple[int, int]  # [first, last) within the period: the points its limits come from
+    mean: float
+    upper_limit: float
+    lower_limit: float
+    upper_near: float
+    lower_near: float
+    mean_moving_range: float
+
+
+@dataclass(frozen=True)
 class XmR:
     kind: ClassVar[str] = "xmr"
     improvement: str
@@ -74,6 +111,16 @@ class XmR:
     baseline: tuple[int, int]  # [first, last) indices of the points the limits come from
     points: tuple[Point, ...]
     screened: bool = False  # whether large moving ranges were screened out
+    periods: tuple[Period, ...] = ()  # one, or one per recalculation (rebase) and the first
+
+    def period_of(self, index: int) -> Period:
+        """The period point ``index`` is in: its mean and limits are the ones in force for it."""
+        return next(period for period in self.periods if period.start <= index < period.end)
+
+    @property
+    def rebase(self) -> tuple[int, ...]:
+        """The indices where a recalculation started a new period (none for one period)."""
+        return tuple(period.start for period in self.periods[1:])
 
 
 @dataclass(frozen=True)
@@ -132,18 +179,50 @@ def _check_baseline(baseline: tuple[int, int] | None, count: int) -> tuple[int, 
     return (first, last)
 
 
+def _check_rebase(rebase: Sequence[int] | None, count: int) -> list[int]:
+    """The sorted starts of the periods after the first (0 itself starts the first: ignored)."""
+    if not rebase:
+        return []
+    message = "Recalculations must be a list of point numbers (from 0) where a new period starts."
+    if isinstance(rebase, (str, bytes)):
+        raise ValueError(message)
+    starts = set()
+    for index in rebase:
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise ValueError(message)
+        if not 0 <= index < count:
+            raise ValueError(f"A recalculation must start at a point from 0 to {count - 1}; {index} given.")
+        if index:
+            starts.add(index)
+    bounds = [0, *sorted(starts), count]
+    for begin, end in zip(bounds, bounds[1:], strict=False):
+        if end - begin < 2:
+            raise ValueError(
+                f"Each period needs at least 2 points: the one from point {begin} has {end - begin}."
+            )
+    return sorted(starts)
+
+
 # -- helpers shared by both charts ------------------------------------------------------
 
 
-def _side(value: float, centre: float) -> int:
-    """+1 above the centre line, -1 below, 0 on it (within floating-point noise)."""
-    if math.isclose(value, centre, rel_tol=1e-9, abs_tol=1e-12):
+def _tolerance(values: Sequence[float]) -> float:
+    """The rounding a mean or median of ``values`` can carry: a few units in the last place of
+    the largest of them (an absolute tolerance from the data's scale, never relative to the
+    difference being judged)."""
+    return 8 * math.ulp(max((abs(v) for v in values), default=0.0))
+
+
+def _side(value: float, centre: float, tolerance: float = 0.0) -> int:
+    """+1 above the centre line, -1 below, 0 on it (within ``tolerance``: see _tolerance)."""
+    if abs(value - centre) <= tolerance:
         return 0
     return 1 if value > centre else -1
 
 
 def _step(before: float, after: float) -> int:
-    if math.isclose(before, after, rel_tol=1e-12, abs_tol=1e-12):
+    # values are data: equal means equal, and a rise of a millionth is a rise
+    if after == before:
         return 0
     return 1 if after > before else -1
 
@@ -204,7 +283,8 @@ def _mark_trends(values: Sequence[float], length: int, *, skip_ties: bool) -> li
         if j - i + 2 >= length:
             for group in groups[i : j + 2]:
                 for index in group:
-                    # the later trend wins at a turning point (plotthedots' "right side")
+                    # the later trend wins at a point in two (as plotthedots at a shared turning
+                    # point; where trends meet without sharing one we differ: module docstring)
                     marks[index] = steps[i]
         i = j + 1
     return marks
@@ -220,30 +300,41 @@ def _variation(direction: int, improvement: str) -> str:
 # -- XmR --------------------------------------------------------------------------------
 
 
-def xmr(
-    values: Sequence[float],
-    *,
-    improvement: str,
-    baseline: tuple[int, int] | None = None,
-    screen_moving_ranges: bool = False,
-) -> XmR:
-    """An XmR chart with Making Data Count special-cause rules (see the module docstring)."""
-    _check_improvement(improvement)
-    ys = _clean(values, minimum=2)
-    first, last = _check_baseline(baseline, len(ys))
-    base = ys[first:last]
+def _period_figures(
+    ys: Sequence[float], start: int, end: int, window: tuple[int, int], screen: bool
+) -> Period:
+    """A period's mean and limits from its baseline window (indices into ``ys``); moving ranges
+    are taken within the window only, never across the period's start."""
+    base = ys[window[0] : window[1]]
     mean = statistics.fmean(base)
     moving_ranges = [abs(b - a) for a, b in zip(base, base[1:], strict=False)]
     mean_mr = statistics.fmean(moving_ranges)
-    if screen_moving_ranges:
+    if screen:
         kept = [mr for mr in moving_ranges if mr < SCREEN_FACTOR * mean_mr]
         mean_mr = statistics.fmean(kept) if kept else mean_mr
-    upper, lower = mean + LIMIT_FACTOR * mean_mr, mean - LIMIT_FACTOR * mean_mr
-    upper_near, lower_near = mean + NEAR_LIMIT_FACTOR * mean_mr, mean - NEAR_LIMIT_FACTOR * mean_mr
+    return Period(
+        start=start,
+        end=end,
+        baseline=window,
+        mean=mean,
+        upper_limit=mean + LIMIT_FACTOR * mean_mr,
+        lower_limit=mean - LIMIT_FACTOR * mean_mr,
+        upper_near=mean + NEAR_LIMIT_FACTOR * mean_mr,
+        lower_near=mean - NEAR_LIMIT_FACTOR * mean_mr,
+        mean_moving_range=mean_mr,
+    )
 
-    sides = [_side(y, mean) for y in ys]
-    outside = [y > upper or y < lower for y in ys]
-    near = [not out and (y > upper_near or y < lower_near) for y, out in zip(ys, outside, strict=True)]
+
+def _period_points(ys: Sequence[float], period: Period, improvement: str, tolerance: float) -> list[Point]:
+    """The rules run within one period, against its own mean and limits."""
+    mean, upper, lower = period.mean, period.upper_limit, period.lower_limit
+    sides = [_side(y, mean, tolerance) for y in ys]
+    # beyond a limit is outside whatever the side of the mean (a limit on the mean: mR 0)
+    outside = [1 if y > upper else -1 if y < lower else 0 for y in ys]
+    near = [
+        not out and (y > period.upper_near or y < period.lower_near)
+        for y, out in zip(ys, outside, strict=True)
+    ]
 
     two_of_three = [0] * len(ys)
     for i in range(len(ys) - 2):
@@ -259,7 +350,7 @@ def xmr(
     points = []
     for i, y in enumerate(ys):
         broken = {
-            "outside_limits": sides[i] if outside[i] else 0,
+            "outside_limits": outside[i],
             "shift": shift[i],
             "trend": trend[i],
             "two_of_three": two_of_three[i],
@@ -277,17 +368,57 @@ def xmr(
                 variation=_variation(direction, improvement) if rules else "common",
             )
         )
+    return points
+
+
+def xmr(
+    values: Sequence[float],
+    *,
+    improvement: str,
+    baseline: tuple[int, int] | None = None,
+    rebase: Sequence[int] | None = None,
+    screen_moving_ranges: bool = False,
+) -> XmR:
+    """An XmR chart with Making Data Count special-cause rules (see the module docstring).
+
+    ``rebase``: the indices (from 0) where a recalculation starts a new period, each period
+    with its own mean and limits and its own rules (plotthedots' ``rebase``). ``baseline``
+    [first, last): the points the limits come from; without ``rebase`` they apply to every
+    point (a fixed baseline, plotthedots' ``fix_after_n_points`` when first is 0); with it, the
+    baseline must lie within one period and sets that period's limits only.
+    """
+    _check_improvement(improvement)
+    ys = _clean(values, minimum=2)
+    starts = _check_rebase(rebase, len(ys))
+    bounds = [0, *starts, len(ys)]
+    spans = list(zip(bounds, bounds[1:], strict=False))
+    windows = {span: span for span in spans}
+    if baseline is not None:
+        first, last = _check_baseline(baseline, len(ys))
+        span = next((s for s in spans if s[0] <= first and last <= s[1]), None)
+        if span is None:
+            raise ValueError("Baseline must lie within one period: a recalculation falls inside it.")
+        windows[span] = (first, last)
+    tolerance = _tolerance(ys)
+    periods = []
+    points: list[Point] = []
+    for start, end in spans:
+        period = _period_figures(ys, start, end, windows[(start, end)], screen_moving_ranges)
+        periods.append(period)
+        points += _period_points(ys[start:end], period, improvement, tolerance)
+    last_period = periods[-1]
     return XmR(
         improvement=improvement,
-        mean=mean,
-        upper_limit=upper,
-        lower_limit=lower,
-        upper_near=upper_near,
-        lower_near=lower_near,
-        mean_moving_range=mean_mr,
-        baseline=(first, last),
+        mean=last_period.mean,
+        upper_limit=last_period.upper_limit,
+        lower_limit=last_period.lower_limit,
+        upper_near=last_period.upper_near,
+        lower_near=last_period.lower_near,
+        mean_moving_range=last_period.mean_moving_range,
+        baseline=last_period.baseline,
         points=tuple(points),
         screened=screen_moving_ranges,
+        periods=tuple(periods),
     )
 
 
@@ -367,7 +498,7 @@ def run_chart(values: Sequence[float], *, improvement: str) -> RunChart:
     _check_improvement(improvement)
     ys = _clean(values, minimum=1)
     median = statistics.median(ys)
-    sides = [_side(y, median) for y in ys]
+    sides = [_side(y, median, _tolerance(ys)) for y in ys]
 
     useful = [s for s in sides if s]
     runs = sum(1 for a, b in zip(useful, useful[1:], strict=False) if a != b) + (1 if useful else 0)
@@ -407,14 +538,19 @@ def run_chart(values: Sequence[float], *, improvement: str) -> RunChart:
 
 
 def analyse(
-    values: Sequence[float], *, improvement: str, baseline: tuple[int, int] | None = None
+    values: Sequence[float],
+    *,
+    improvement: str,
+    baseline: tuple[int, int] | None = None,
+    rebase: Sequence[int] | None = None,
 ) -> XmR | RunChart:
     """A run chart while there are fewer than MIN_POINTS_FOR_XMR points, then an XmR chart.
 
-    ``baseline`` applies to XmR charts only (a run chart's median is over every point).
+    ``baseline`` and ``rebase`` apply to XmR charts only (a run chart's median is over every
+    point).
     Raises ValueError for no values, a value that is not a finite number, or a bad
     ``improvement``.
     """
     if len(values) < MIN_POINTS_FOR_XMR:
         return run_chart(values, improvement=improvement)
-    return xmr(values, improvement=improvement, baseline=baseline)
+    return xmr(values, improvement=improvement, baseline=baseline, rebase=rebase)

@@ -62,6 +62,7 @@ def analyse(request: HttpRequest) -> HttpResponse:
                 summary=charts.summary(analysis),
                 runs_words=charts.RUNS_WORDS.get(getattr(analysis, "runs_signal", None) or ""),
                 carried=series.as_text(),
+                recalculate=", ".join(str(start + 1) for start in form.cleaned_data.get("recalculate") or []),
                 baseline_ignored=analysis.kind == "run" and form.cleaned_data.get("baseline"),
             )
     else:
@@ -85,10 +86,11 @@ def download(request: HttpRequest) -> HttpResponse:
     if analysis.kind == "xmr":
         writer.writerow(["date", "value", "mean", "upper_limit", "lower_limit", "in_baseline",
                          "special_cause", "rules", "variation"])  # fmt: skip
-        first, last = analysis.baseline
         for index, (label, point) in enumerate(zip(series.labels, analysis.points, strict=True)):
+            period = analysis.period_of(index)  # the mean and limits in force for this point
+            first, last = period.baseline
             writer.writerow([
-                _safe_cell(label), point.value, analysis.mean, analysis.upper_limit, analysis.lower_limit,
+                _safe_cell(label), point.value, period.mean, period.upper_limit, period.lower_limit,
                 "yes" if first <= index < last else "no", "yes" if point.special_cause else "no",
                 " ".join(point.rules), point.variation,
             ])  # fmt: skip

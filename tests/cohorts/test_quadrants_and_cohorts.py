@@ -134,6 +134,15 @@ class SuggestionTests:
         items = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 9]  # 10 with two unknown
         assert evidence.suggest(honos(items), None).mental_health_severity == "low"
 
+    def test_a_honos_with_most_items_not_known_suggests_no_severity(self):
+        # issue 17: total 2 with ten items not known was "low"; it is not known
+        found = evidence.suggest(honos([1, 1] + [9] * 10), None)
+        assert found.mental_health_severity is None and found.suggested_quadrant is None
+        assert "mental health severity: not known" in found.reasons[0]
+        # three not known is already too few below the cut-off; at the cut-off it is high
+        assert evidence.suggest(honos([1] * 9 + [9] * 3), None).mental_health_severity is None
+        assert evidence.suggest(honos([4, 4, 3] + [9] * 9), None).mental_health_severity == "high"
+
     def test_it_calls_heavy_use_or_injecting_high(self):
         assert evidence.suggest(honos([0] * 12), top(alcohol_days=20)).suggested_quadrant == "III"
         assert evidence.suggest(honos([0] * 12), top(alcohol_days=19)).suggested_quadrant == "I"

@@ -30,6 +30,10 @@ class DashboardApiTests:
             last["special_cause"] is True and "shift" in last["rules"] and last["variation"] == "improvement"
         )
         assert last["n"] == 10
+        # one period: every point has the chart's own mean and limits
+        assert (last["mean"], last["lower_limit"], last["upper_limit"]) == pytest.approx(
+            (share["centre_line"], share["lower_limit"], share["upper_limit"])
+        )
 
     def test_it_follows_the_page_rules(self, shifted, login):
         assert login(shifted.manager_sm).get(team_api(shifted)).status_code == 404

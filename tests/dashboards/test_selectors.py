@@ -121,6 +121,35 @@ class MeasureChartTests:
             "reason: Before the huddle."
         )
 
+    def test_recalculating_from_a_later_week_splits_the_chart(self):
+        # 16 weeks round 61 then 16 round 91: recalculated from week 16 with limits from weeks
+        # 16-31, the first 16 weeks keep their own mean (61) and limits and are not flagged
+        # against the new ones (limits from the later weeks only, applied to every week, put
+        # all 16 below the lower limit)
+        values = [60 + (i % 3) for i in range(16)] + [90 + (i % 3) for i in range(16)]
+        cells = {w: Cell(v, 10) for w, v in zip(weeks(32), values, strict=True)}
+        baseline = SimpleNamespace(
+            is_all_points=False,
+            first_week=weeks(32)[16],
+            last_week=weeks(32)[31],
+            reason="New triage",
+            created_by=SimpleNamespace(display_name="Helen Examplewood"),
+            created_at=dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC),
+        )
+        chart = measure_chart(SHARE, cells, period=self.period(32), baseline=baseline)
+        assert chart.analysis.rebase == (16,)
+        before, after = chart.analysis.periods
+        assert before.mean == pytest.approx(sum(values[:16]) / 16)
+        assert after.mean == pytest.approx(sum(values[16:]) / 16) == pytest.approx(chart.analysis.mean)
+        assert not any(p.special_cause for p in chart.analysis.points[:16])
+        assert chart.rows[0].period is before and chart.rows[31].period is after
+        assert chart.rebased and chart.rows[31].limits_text == "90.9 (87.4 to 94.5)"
+        table = render_to_string("dashboards/_table.html", {"chart": chart})
+        assert "Average (limits)" in table and "each week's average and limits are in its row" in table
+        assert chart.baseline_text.endswith(
+            "The weeks before it keep the average and limits of their own period."
+        )
+
     def test_a_baseline_with_too_few_weeks_shown_falls_back_to_every_week(self):
         cells = {w: Cell(50 + i % 4, 10) for i, w in enumerate(weeks(20))}
         baseline = SimpleNamespace(

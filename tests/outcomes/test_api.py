@@ -168,13 +168,59 @@ class TopApiTests:
             TOP, self.payload(world, alcohol_days=30, injecting_days=0, physical_health=25), format="json"
         )
         assert response.status_code == 400
-        assert set(response.json()) == {
-            "alcohol_days",
-            "shared_needle",
-            "shared_paraphernalia",
-            "physical_health",
-        }
+        # shared_needle false after 0 days is the form's "N"; shared_paraphernalia true is refused
+        assert set(response.json()) == {"alcohol_days", "shared_paraphernalia", "physical_health"}
         assert not TopForm.objects.exists()
+
+    def test_it_accepts_no_to_sharing_after_0_days_of_injecting(self, api, world):
+        payload = self.payload(world, injecting_days=0, shared_needle=False, shared_paraphernalia=False)
+        response = as_user(api, world.keyworker_sm).post(TOP, payload, format="json")
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert (body["shared_needle"], body["shared_paraphernalia"]) == (False, False)
+        assert body["summary"]["injecting"]["sharing"] is False
+
+    def test_it_refuses_an_amount_with_no_days_answered(self, api, world):
+        payload = self.payload(world, alcohol_days=None)
+        response = as_user(api, world.keyworker_sm).post(TOP, payload, format="json")
+        assert response.status_code == 400
+        assert response.json() == {
+            "alcohol_units_per_day": [
+                "Enter the days alcohol was used in the past 28 as well as the units on a using day, "
+                "or leave the amount blank."
+            ]
+        }
+
+    def test_it_takes_the_days_week_by_week(self, api, world):
+        weeks = {
+            "alcohol_days_week4": 3,
+            "alcohol_days_week3": 4,
+            "alcohol_days_week2": 2,
+            "alcohol_days_week1": 1,
+        }
+        response = as_user(api, world.keyworker_sm).post(
+            TOP, self.payload(world, alcohol_days=None, **weeks), format="json"
+        )
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert body["alcohol_days"] == 10 and body["days_by_week"] == {"alcohol_days": [3, 4, 2, 1]}
+        assert "alcohol_days_week4" not in body  # the weeks come back in days_by_week
+        # the total alone still works, and the weeks must agree with a total given with them
+        assert (
+            as_user(api, world.keyworker_sm)
+            .post(TOP, self.payload(world), format="json")
+            .json()["days_by_week"]
+            == {}
+        )
+        wrong = as_user(api, world.keyworker_sm).post(
+            TOP, self.payload(world, alcohol_days=11, **weeks), format="json"
+        )
+        assert wrong.status_code == 400 and "add up to 10 days" in wrong.json()["alcohol_days"][0]
+        late = as_user(api, world.keyworker_sm).post(
+            TOP, self.payload(world, alcohol_days=None, **{**weeks, "alcohol_days_week2": 9}), format="json"
+        )
+        assert late.status_code == 400
+        assert late.json() == {"alcohol_days_week2": ["Enter a number of days from 0 to 7 for week 2."]}
 
     def test_it_lists_for_the_rating_organisation(self, api, world):
         make_top(world)

@@ -102,8 +102,62 @@ class RowRefusalTests:
         assert report.ok and report.saved == 1
         rows = csv_io.export_rows("top", TopForm.objects.select_related("service_user", "team"))
         header, line = rows
-        assert header == [*csv_io.TOP_COLUMNS, "team"]
+        assert header == [*csv_io.TOP_COLUMNS, "team", *csv_io.TOP_OPTIONAL_COLUMNS]
         cells = dict(zip(header, line, strict=True))
         assert cells["nhs_number"] == person.nhs_number and cells["stage"] == "start"
         assert cells["shared_needle"] == "Y" and cells["alcohol_days"] == 10
         assert cells["team"] == world.sm_team.name
+
+
+def top_file_with_weeks(*rows: dict) -> str:
+    columns = [*csv_io.TOP_COLUMNS, *csv_io.TOP_OPTIONAL_COLUMNS]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(dict.fromkeys(columns, "") | row)
+    return out.getvalue()
+
+
+class TopAsTheFormIsFilledInTests:
+    def test_n_to_sharing_after_0_days_of_injecting_imports(self, world):
+        # a real return transcribed faithfully: "if no, enter zero and 'N'" (issue 17)
+        row = top_row(world.service_user, injecting_days="0", shared_needle="N", shared_paraphernalia="N")
+        report = csv_io.import_csv(user=world.keyworker_sm, instrument="top", text=top_file(row))
+        assert report.ok, [r.errors for r in report.rows]
+        form = TopForm.objects.get()
+        assert (form.injecting_days, form.shared_needle, form.shared_paraphernalia) == (0, False, False)
+
+    def test_y_to_sharing_after_0_days_and_an_amount_without_days_are_named(self, world):
+        row = top_row(world.service_user, injecting_days="0", shared_needle="Y", alcohol_days="")
+        report = csv_io.import_csv(user=world.keyworker_sm, instrument="top", text=top_file(row))
+        assert not report.ok and not TopForm.objects.exists()
+        assert set(report.rows[0].errors) == {"shared_needle", "alcohol_units_per_day"}
+
+    def test_the_week_columns_are_optional_and_add_up_to_the_total(self, world):
+        weeks = {
+            "alcohol_days_week4": "1",
+            "alcohol_days_week3": "2",
+            "alcohol_days_week2": "3",
+            "alcohol_days_week1": "4",
+        }
+        row = top_row(world.service_user, alcohol_days="", **weeks)
+        report = csv_io.import_csv(user=world.keyworker_sm, instrument="top", text=top_file_with_weeks(row))
+        assert report.ok, [r.errors for r in report.rows]
+        form = TopForm.objects.get()
+        assert form.alcohol_days == 10 and form.days_by_week == {"alcohol_days": [1, 2, 3, 4]}
+        header, line = csv_io.export_rows("top", TopForm.objects.select_related("service_user", "team"))
+        cells = dict(zip(header, line, strict=True))
+        assert [cells[f"alcohol_days_week{w}"] for w in (4, 3, 2, 1)] == [1, 2, 3, 4]
+        assert cells["crack_days_week4"] == ""
+
+    def test_a_week_column_that_disagrees_with_the_total_is_named(self, world):
+        weeks = {
+            "alcohol_days_week4": "1",
+            "alcohol_days_week3": "2",
+            "alcohol_days_week2": "3",
+            "alcohol_days_week1": "4",
+        }
+        row = top_row(world.service_user, alcohol_days="12", **weeks)
+        report = csv_io.import_csv(user=world.keyworker_sm, instrument="top", text=top_file_with_weeks(row))
+        assert "add up to 10 days" in report.rows[0].errors["alcohol_days"][0]

@@ -36,7 +36,7 @@ def honos(world, who, by, day, stage, items=HONOS_ITEMS):
         rated_on=day,
         stage=stage,
         items=items,
-        item8_type="B" if items[7] else "",
+        item8_type="B" if items[7] in (1, 2, 3, 4) else "",
     )
 
 
@@ -59,7 +59,8 @@ def data(world):
     honos(w, a, w.keyworker_mh, dt.date(2026, 10, 12), "review", ONES)  # on time; change -10
     honos(w, b, w.keyworker_mh, dt.date(2026, 4, 14), "assessment")
     honos(w, c, w.keyworker_mh_south, dt.date(2026, 3, 16), "assessment")
-    honos(w, c, w.keyworker_mh_south, dt.date(2026, 10, 1), "review", WITH_NINE)  # late; change -11
+    # late; over the 11 items rated both times (item 1 is 9 now): 19 at baseline, 10 now: change -9
+    honos(w, c, w.keyworker_mh_south, dt.date(2026, 10, 1), "review", WITH_NINE)
     honos(w, e, w.keyworker_mh, dt.date(2026, 3, 31), "assessment")
     honos(w, e, w.keyworker_mh, dt.date(2026, 9, 16), "review", TWOS)  # on time; change +3
     make_top(w, service_user=d, completed_on=dt.date(2026, 4, 1), stage="start")
@@ -115,9 +116,20 @@ class AllTeamsTests:
         result = app_measures.weekly_measures(teams(data), dt.date(2026, 9, 14), dt.date(2026, 10, 12))
         assert result["outcomes.honos_change"] == {
             (None, dt.date(2026, 9, 14)): Cell(3.0, 1),
-            (None, dt.date(2026, 9, 28)): Cell(-11.0, 1),
+            (None, dt.date(2026, 9, 28)): Cell(-9.0, 1),
             (None, dt.date(2026, 10, 12)): Cell(-10.0, 1),
         }
+
+    def test_a_pair_with_too_few_items_known_to_both_is_left_out_of_the_mean(self, data, world):
+        # issue 17: baseline with ten items not known (total 2), a full review (total 18) in E's
+        # week: "+16" before; now not enough known to compare, so the week's mean is E's alone
+        f = person(world.cmht_north, key_worker=world.keyworker_mh, given_name="Fen", family_name="Unknown")
+        honos(world, f, world.keyworker_mh, dt.date(2026, 3, 31), "assessment", [1, 1] + [9] * 10)
+        honos(
+            world, f, world.keyworker_mh, dt.date(2026, 9, 15), "review", [1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1]
+        )
+        result = app_measures.weekly_measures(teams(data), dt.date(2026, 9, 14), dt.date(2026, 9, 14))
+        assert result["outcomes.honos_change"] == {(None, dt.date(2026, 9, 14)): Cell(3.0, 1)}
 
     def test_satisfaction_split_at_the_monday(self, data):
         result = app_measures.weekly_measures(teams(data), W1, W2)

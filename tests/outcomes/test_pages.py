@@ -51,6 +51,12 @@ class HonosPageTests:
         assert "data-total>21<" in history and "0 of 12" in history
         assert "<svg" in history and "Royal College of Psychiatrists" in history
 
+    def test_the_ratings_are_named_as_the_instrument_names_them(self, client, world):
+        login(client, world.keyworker_mh)
+        page = client.get(self.url(world.service_user)).content.decode()
+        assert page.count("4 severe to very severe") == 12
+        assert page.count("9 not known or not applicable") == 12
+
     def test_it_shows_field_errors_and_saves_nothing(self, client, world):
         login(client, world.keyworker_mh)
         response = client.post(self.url(world.service_user), honos_post(item8_type=""))
@@ -131,7 +137,64 @@ class TopPageTests:
             },
         )
         body = response.content.decode()
-        assert "only when the person injected" in body and "0 to 28" in body
+        assert "the answer is no (N)" in body and "0 to 28" in body
+        assert not TopForm.objects.exists()
+
+    def top_post(self, **answers):
+        day = days_ago(1)
+        data = {
+            "completed_on_day": day.day,
+            "completed_on_month": day.month,
+            "completed_on_year": day.year,
+            "stage": "start",
+        }
+        data.update(answers)
+        return data
+
+    def test_it_takes_no_to_sharing_after_0_days_as_the_form_says(self, client, world):
+        login(client, world.keyworker_sm)
+        url = f"/outcomes/people/{world.service_user.pk}/top/new/"
+        page = client.get(url).content.decode()
+        assert "if 0 days, answer no to the sharing questions" in page
+        response = client.post(
+            url, self.top_post(injecting_days="0", shared_needle="no", shared_paraphernalia="no")
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        form = TopForm.objects.get()
+        assert (form.injecting_days, form.shared_needle, form.shared_paraphernalia) == (0, False, False)
+
+    def test_it_adds_up_the_weeks_into_the_28_day_total(self, client, world):
+        login(client, world.keyworker_sm)
+        url = f"/outcomes/people/{world.service_user.pk}/top/new/"
+        page = client.get(url).content.decode()
+        assert "Alcohol: days used in each of the past four weeks" in page
+        assert page.count('<label class="nhsuk-label nhsuk-date-input__label" for="alcohol_days_week') == 4
+        weeks = {
+            "alcohol_days_week4": "7",
+            "alcohol_days_week3": "7",
+            "alcohol_days_week2": "3",
+            "alcohol_days_week1": "0",
+        }
+        response = client.post(url, self.top_post(alcohol_units_per_day="6", **weeks))
+        assert response.status_code == 302, response.content.decode()[:3000]
+        form = TopForm.objects.get()
+        assert form.alcohol_days == 17 and form.days_by_week == {"alcohol_days": [7, 7, 3, 0]}
+
+    def test_week_and_amount_errors_are_at_their_boxes(self, client, world):
+        login(client, world.keyworker_sm)
+        url = f"/outcomes/people/{world.service_user.pk}/top/new/"
+        weeks = {
+            "alcohol_days_week4": "8",
+            "alcohol_days_week3": "1",
+            "alcohol_days_week2": "1",
+            "alcohol_days_week1": "1",
+        }
+        response = client.post(url, self.top_post(crack_grams_per_day="0.5", **weeks))
+        body = html.unescape(response.content.decode())
+        assert response.status_code == 200 and "There is a problem" in body
+        assert '<a href="#alcohol_days_week4">Enter a number of days from 0 to 7 for week 4.</a>' in body
+        assert 'id="alcohol_days_week4-error"' in body
+        assert "Enter the days crack was used in the past 28 as well as the grams on a using day" in body
         assert not TopForm.objects.exists()
 
     def test_it_shows_every_error_at_once_when_one_number_cannot_be_read(self, client, world):
@@ -303,6 +366,24 @@ class HistoryPageTests:
         login(client, world.keyworker_mh)
         body = client.get(f"/outcomes/people/{world.service_user.pk}/").content.decode()
         assert "reliable improvement" in body and "clinically significant" in body
+
+    def test_it_says_over_how_many_items_it_compared(self, client, world):
+        make_honos(world, rated_on=days_ago(200), items=[9] + HONOS_ITEMS[1:])
+        make_honos(world, stage="review", items=[0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1])
+        login(client, world.keyworker_mh)
+        body = client.get(f"/outcomes/people/{world.service_user.pk}/").content.decode()
+        # item 1 is not known at baseline: 19 to 7 over the other 11
+        assert "First to latest total: 19 to 7 (-12)" in body
+        assert "Compared over the 11 items rated 0 to 4 both times" in body
+
+    def test_a_pair_with_too_few_items_known_to_both_is_not_a_change(self, client, world):
+        # issue 17: ten not known at baseline (total 2), a full review (total 18) was "+16"
+        make_honos(world, rated_on=days_ago(200), items=[1, 1] + [9] * 10, item8_type="")
+        make_honos(world, stage="review", items=[1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1])
+        login(client, world.keyworker_mh)
+        body = client.get(f"/outcomes/people/{world.service_user.pk}/").content.decode()
+        assert "not enough known to compare" in body and "Only 2 of the 12 items" in body
+        assert "reliable deterioration" not in body
 
     def test_it_renders_in_a_constant_number_of_queries(self, client, world, django_assert_num_queries):
         login(client, world.keyworker_mh)

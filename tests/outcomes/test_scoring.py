@@ -35,30 +35,72 @@ class HonosScoreTests:
             scoring.honos_score([0] * 11)
 
 
+def rated(total: int) -> list[int]:
+    """12 items rated 0-4 adding up to ``total`` (as even as it goes: 20 is eight 2s and four 1s)."""
+    base, extra = divmod(total, 12)
+    return [base + (1 if n < extra else 0) for n in range(12)]
+
+
 class HonosChangeTests:
     def test_it_calls_a_drop_of_8_a_reliable_improvement(self):
-        change = scoring.honos_change(20, 12)
+        change = scoring.honos_change(rated(20), rated(12))
         assert change.change == -8 and change.label == "reliable improvement"
         assert not change.clinically_significant and not change.remission
+        assert change.compared_items == 12
 
     def test_it_calls_a_drop_of_7_no_reliable_change(self):
-        assert scoring.honos_change(20, 13).label == "no reliable change"
+        assert scoring.honos_change(rated(20), rated(13)).label == "no reliable change"
 
     def test_it_calls_a_rise_of_8_a_reliable_deterioration(self):
-        change = scoring.honos_change(9, 17)
+        change = scoring.honos_change(rated(9), rated(17))
         assert change.label == "reliable deterioration" and change.change == 8
 
     def test_it_calls_crossing_below_11_clinically_significant(self):
-        change = scoring.honos_change(18, 10)
+        change = scoring.honos_change(rated(18), rated(10))
         assert change.label == "reliable improvement" and change.clinically_significant
 
     def test_it_needs_a_reliable_change_to_be_clinically_significant(self):
         # 12 -> 10 crosses below 11 but by only 2 points.
-        assert not scoring.honos_change(12, 10).clinically_significant
+        assert not scoring.honos_change(rated(12), rated(10)).clinically_significant
 
     def test_it_marks_remission_at_5_or_less(self):
-        assert scoring.honos_change(15, 5).remission
-        assert not scoring.honos_change(15, 6).remission
+        assert scoring.honos_change(rated(15), rated(5)).remission
+        assert not scoring.honos_change(rated(15), rated(6)).remission
+
+
+class HonosChangeNotKnownTests:
+    def test_the_issue_s_pair_is_not_enough_known_to_compare(self):
+        # issue 17: a baseline with ten items not known (total 2) against a full later rating
+        # (total 18) was "reliable deterioration" (+16). Two items are known to both.
+        baseline = [1, 1] + [9] * 10
+        latest = [1, 1] + [2, 2, 2, 2, 2, 2, 1, 1, 1, 1]
+        assert scoring.honos_score(baseline).total == 2 and scoring.honos_score(latest).total == 18
+        change = scoring.honos_change(baseline, latest)
+        assert change.label == "not enough known to compare" and not change.comparable
+        assert change.compared_items == 2 and change.change == 0
+        assert not change.clinically_significant and not change.remission
+
+    def test_only_items_rated_on_both_occasions_are_compared(self):
+        # item 1 not known at baseline, item 12 not known later: 10 items compared.
+        # Baseline over items 2-11: 2 × 10 = 20; latest: 1 × 10 = 10 → -10, reliable improvement;
+        # summed as given the totals would be 20 and 14 (item 1 rated 4 later): -6, no reliable change
+        baseline = [9] + [2] * 10 + [4]
+        latest = [4] + [1] * 10 + [9]
+        change = scoring.honos_change(baseline, latest)
+        assert (change.baseline, change.latest, change.change) == (20, 10, -10)
+        assert change.compared_items == 10 and change.label == "reliable improvement"
+        assert change.clinically_significant  # 20 → 10 crosses below 11 on the same items
+
+    def test_ten_items_known_to_both_are_enough_and_nine_are_not(self):
+        assert scoring.HONOS_MIN_COMPARED == 10
+        ten = scoring.honos_change([9, 9] + [3] * 10, [1] * 12)
+        assert ten.compared_items == 10 and ten.change == -20 and ten.label == "reliable improvement"
+        nine = scoring.honos_change([9, 9, 9] + [3] * 9, [1] * 12)
+        assert nine.compared_items == 9 and nine.label == "not enough known to compare"
+
+    def test_it_refuses_a_wrong_number_of_items(self):
+        with pytest.raises(ValueError):
+            scoring.honos_change([0] * 11, [0] * 12)
 
 
 class DialogMeansTests:

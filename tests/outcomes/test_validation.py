@@ -71,12 +71,27 @@ class TopValidationTests:
         errors = errors_of(lambda: make_top(world, quality_of_life=21))
         assert "0 (poor) to 20 (good)" in errors["quality_of_life"][0]
 
-    def test_it_refuses_sharing_answers_when_nobody_injected(self, world):
-        errors = errors_of(lambda: make_top(world, injecting_days=0, shared_needle=False))
-        assert "shared_needle" in errors
+    def test_it_accepts_no_to_sharing_after_0_days_of_injecting(self, world):
+        # the form: "if no, enter zero and 'N'" (issue 17: a faithful transcription was refused)
+        form = make_top(world, injecting_days=0, shared_needle=False, shared_paraphernalia=False)
+        assert (form.injecting_days, form.shared_needle, form.shared_paraphernalia) == (0, False, False)
+
+    def test_it_refuses_yes_to_sharing_when_nobody_injected(self, world):
+        errors = errors_of(lambda: make_top(world, injecting_days=0, shared_needle=True))
+        assert "the answer is no (N)" in errors["shared_needle"][0]
         errors = errors_of(lambda: make_top(world, injecting_days=None, shared_paraphernalia=True))
         assert "shared_paraphernalia" in errors
         assert make_top(world, injecting_days=3, shared_needle=True, shared_paraphernalia=False).shared_needle
+
+    def test_it_refuses_an_amount_with_the_days_not_answered(self, world):
+        errors = errors_of(lambda: make_top(world, cocaine_days=None, cocaine_grams_per_day="1.5"))
+        assert errors == {
+            "cocaine_grams_per_day": [
+                "Enter the days cocaine was used in the past 28 as well as the grams on a using day, "
+                "or leave the amount blank."
+            ]
+        }
+        assert not TopForm.objects.exists()
 
     def test_it_refuses_an_amount_for_a_substance_not_used(self, world):
         errors = errors_of(lambda: make_top(world, crack_days=0, crack_grams_per_day="0.5"))
@@ -89,6 +104,55 @@ class TopValidationTests:
     def test_it_refuses_a_future_date(self, world):
         errors = errors_of(lambda: make_top(world, completed_on=days_ago(-3), stage="middle"))
         assert set(errors) == {"completed_on", "stage"}
+
+
+class TopWeeksTests:
+    def test_the_four_weeks_make_the_28_day_total_and_are_kept(self, world):
+        weeks = {
+            "alcohol_days_week4": 7,
+            "alcohol_days_week3": 5,
+            "alcohol_days_week2": 0,
+            "alcohol_days_week1": 2,
+        }
+        form = make_top(world, alcohol_days=None, **weeks)
+        assert form.alcohol_days == 14
+        assert form.days_by_week == {"alcohol_days": [7, 5, 0, 2]}
+
+    def test_the_total_given_with_its_weeks_must_agree(self, world):
+        weeks = {
+            "tobacco_days_week4": 7,
+            "tobacco_days_week3": 7,
+            "tobacco_days_week2": 7,
+            "tobacco_days_week1": 7,
+        }
+        assert make_top(world, tobacco_days=28, **weeks).tobacco_days == 28
+        errors = errors_of(lambda: make_top(world, tobacco_days=27, **weeks))
+        assert errors["tobacco_days"] == [
+            "The four weeks add up to 28 days but the total says 27: correct one, or leave the total "
+            "blank and it is worked out from the weeks."
+        ]
+
+    def test_the_total_alone_is_still_accepted_and_keeps_no_weeks(self, world):
+        form = make_top(world, alcohol_days=20)
+        assert form.alcohol_days == 20 and form.days_by_week == {}
+
+    def test_a_week_beyond_7_or_a_week_missing_is_refused_at_its_box(self, world):
+        errors = errors_of(
+            lambda: make_top(
+                world, crack_days=None, crack_days_week4=8, crack_days_week3=1, crack_days_week2=1,
+                opiates_days=None, opiates_days_week1=3,
+            )
+        )  # fmt: skip
+        assert errors["crack_days_week4"] == ["Enter a number of days from 0 to 7 for week 4."]
+        assert "give all four weeks" in errors["crack_days_week1"][0]
+        assert set(errors) == {"crack_days_week4", "crack_days_week1", "opiates_days_week4",
+                               "opiates_days_week3", "opiates_days_week2"}  # fmt: skip
+        assert not TopForm.objects.exists()
+
+    def test_weeks_of_0_with_an_amount_are_refused_like_a_total_of_0(self, world):
+        zero = {f"crack_days_week{w}": 0 for w in (4, 3, 2, 1)}
+        errors = errors_of(lambda: make_top(world, crack_days=None, crack_grams_per_day="0.5", **zero))
+        assert "leave the amount blank" in errors["crack_grams_per_day"][0]
 
 
 class DialogValidationTests:

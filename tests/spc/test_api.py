@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from .test_rules import OUTLIERS, TWO_OF_THREE
+from .test_rules import OUTLIERS, TWO_OF_THREE, TWO_PROCESSES
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +29,18 @@ class ContractTests:
         assert body["lower_limit"] == pytest.approx(-5.410909, abs=1e-6)
         assert body["baseline"] == [0, 12] and body["screened"] is False
         assert len(body["points"]) == 12
+        limits = {"mean": pytest.approx(12), "upper_limit": pytest.approx(29.410909, abs=1e-6),
+                  "lower_limit": pytest.approx(-5.410909, abs=1e-6)}  # fmt: skip
         assert body["points"][0] == {
             "value": 12.0,
+            **limits,
             "special_cause": False,
             "rules": [],
             "variation": "common",
         }
         assert body["points"][3] == {
             "value": 30.0,
+            **limits,
             "special_cause": True,
             "rules": ["outside_limits"],
             "variation": "improvement",
@@ -151,3 +155,44 @@ class SchemaTests:
         assert '"/api/v1/spc/"' in text
         assert "SpcRequest" in text and "SpcResult" in text and "SpcPoint" in text
         assert "always an XmR chart" in text
+
+
+class RebaseTests:
+    def test_each_point_gives_the_mean_and_limits_in_force_for_it(self, api):
+        response = api.post(
+            URL, {"values": TWO_PROCESSES, "improvement": "up", "rebase": [10]}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        body = response.json()
+        # worked example in test_rules: 12 ± 10.64, then 32 ± 10.64
+        first, last = body["points"][9], body["points"][10]
+        assert (first["mean"], first["upper_limit"], first["lower_limit"]) == pytest.approx((12, 22.64, 1.36))
+        assert (last["mean"], last["upper_limit"], last["lower_limit"]) == pytest.approx((32, 42.64, 21.36))
+        assert [p["special_cause"] for p in body["points"]] == [False] * 20
+        # the top-level figures are the last period's
+        assert (body["mean"], body["upper_limit"], body["lower_limit"]) == pytest.approx((32, 42.64, 21.36))
+        assert body["rebase"] == [10]
+        assert [(p["start"], p["end"], p["baseline"]) for p in body["periods"]] == [
+            (0, 10, [0, 10]),
+            (10, 20, [10, 20]),
+        ]
+
+    def test_without_rebase_there_is_one_period(self, api):
+        body = api.post(URL, {"values": TWO_PROCESSES, "improvement": "up"}, format="json").json()
+        assert body["rebase"] == [] and len(body["periods"]) == 1
+        assert body["points"][0]["mean"] == pytest.approx(22)
+
+    @pytest.mark.parametrize(
+        ("payload", "field", "words"),
+        [
+            ({"rebase": [20]}, "rebase", "from 0 to 19; 20 given"),
+            ({"rebase": [19]}, "rebase", "at least 2 values"),
+            ({"rebase": [-1]}, "rebase", "greater than or equal to 0"),
+            ({"rebase": ["x"]}, "rebase", "not a whole number"),
+            ({"rebase": [10], "baseline": [5, 15]}, "baseline", "within one period"),
+        ],
+    )
+    def test_bad_recalculations_are_field_errors(self, api, payload, field, words):
+        response = api.post(URL, {"values": TWO_PROCESSES, "improvement": "up", **payload}, format="json")
+        assert response.status_code == 400
+        assert words in str(response.json()[field])

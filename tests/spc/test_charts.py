@@ -8,7 +8,9 @@ from django.template.loader import render_to_string
 from dualcare.spc import charts
 from dualcare.spc.rules import run_chart, xmr
 
-from .test_rules import OUTLIERS, TWO_OF_THREE
+from .test_rules import OUTLIERS, TWO_OF_THREE, TWO_PROCESSES
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
@@ -114,6 +116,9 @@ class TableTests:
         assert rows[8] == {
             "label": "d8",
             "value": "20",
+            "mean": "12",
+            "upper_limit": "22.64",
+            "lower_limit": "1.36",
             "special_cause": True,
             "rules": "Two of three points close to a process limit",
             "variation": "improvement",
@@ -126,7 +131,8 @@ class TableTests:
         rows = charts.table_rows(chart, [f"{i} Mar" for i in range(12)])
         html = render_to_string("spc/_table.html", {"rows": rows, "caption": "Missed doses", "unit": "%"})
         assert '<caption class="nhsuk-table__caption">Missed doses</caption>' in html
-        assert html.count('scope="col"') == 5 and html.count('scope="row"') == 12
+        assert html.count('scope="col"') == 8 and html.count('scope="row"') == 12
+        assert "Upper limit (%)" in html
         assert "Value (%)" in html
         assert "Outside the process limits" in html and "Special cause: concern" in html
 
@@ -134,6 +140,46 @@ class TableTests:
         assert "Process limits" in render_to_string("spc/_legend.html", {"kind": "xmr"})
         run = render_to_string("spc/_legend.html", {"kind": "run"})
         assert "Median" in run and "Process limits" not in run
+
+
+class RebaseChartTests:
+    LABELS = [f"w{i}" for i in range(20)]
+
+    def test_the_table_gives_each_point_the_limits_in_force_for_it(self):
+        rows = charts.table_rows(xmr(TWO_PROCESSES, improvement="up", rebase=[10]), self.LABELS)
+        assert (rows[9]["mean"], rows[9]["upper_limit"], rows[9]["lower_limit"]) == ("12", "22.64", "1.36")
+        assert (rows[10]["mean"], rows[10]["upper_limit"], rows[10]["lower_limit"]) == (
+            "32",
+            "42.64",
+            "21.36",
+        )
+
+    def test_the_chart_draws_a_step_in_the_limits(self):
+        rebased = parse(
+            charts.svg(xmr(TWO_PROCESSES, improvement="up", rebase=[10]), title="t", description="",
+                       labels=self.LABELS, legend=False)
+        )  # fmt: skip
+        whole = parse(
+            charts.svg(xmr(TWO_PROCESSES, improvement="up"), title="t", description="", labels=self.LABELS,
+                       legend=False)
+        )  # fmt: skip
+
+        def limit_lines(tree):
+            return [line for line in tree.iter(f"{SVG}line") if line.get("stroke-dasharray") == "6 4"]
+
+        # two limits per period, each period's lines spanning its own points, and the step between
+        assert len(limit_lines(whole)) == 2 and len(limit_lines(rebased)) == 4
+        first_upper, _, second_upper, _ = limit_lines(rebased)
+        assert float(first_upper.get("x2")) == pytest.approx(float(second_upper.get("x1")))
+        assert float(first_upper.get("y1")) > float(second_upper.get("y1"))  # 22.64 is below 42.64
+        assert [line for line in rebased.iter(f"{SVG}line") if line.get("stroke-dasharray") == "1 3"]
+
+    def test_the_summary_says_where_the_limits_were_recalculated(self):
+        text = charts.summary(xmr(TWO_PROCESSES, improvement="up", rebase=[10]))
+        assert text.startswith(
+            "Control chart (XmR) of 20 points in 2 periods, the limits recalculated from point 11. "
+            "Latest period: mean 32, upper process limit 42.64, lower process limit 21.36."
+        )
 
 
 class FormatTests:

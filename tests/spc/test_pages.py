@@ -86,6 +86,35 @@ class ChartTests:
         assert analysis.mean == pytest.approx(10)
         assert "worked out from points 1 to 14" in response.content.decode()
 
+    def test_recalculating_from_a_point_gives_each_period_its_own_limits(self, client, world):
+        # from point 15 (the jump): 14 points round 10, then 6 round 20.3; none is a special cause
+        # in its own period, where one period flags the last six above the limit
+        client.force_login(world.keyworker_mh)
+        response = post(client, data=PASTED, recalculate="15")
+        analysis = response.context["analysis"]
+        assert analysis.rebase == (14,)
+        assert analysis.periods[0].mean == pytest.approx(10)
+        assert analysis.mean == pytest.approx(122 / 6)
+        page = response.content.decode()
+        assert "in 2 periods, the limits recalculated from point 15" in page
+        assert not any(p.special_cause for p in analysis.points)
+        assert '<input type="hidden" name="recalculate" value="15">' in page
+
+    @pytest.mark.parametrize(
+        "recalculate, message",
+        [
+            ("fifteen", "Give the point numbers as whole numbers separated by commas, like 20, 41."),
+            ("1", "A new period starts at point 2 or later: point 1 starts the first."),
+            ("21", "The data has 20 points: a new period must start within them."),
+            ("20", "Each period needs at least 2 points."),
+        ],
+    )
+    def test_a_bad_recalculation_is_explained(self, client, world, recalculate, message):
+        client.force_login(world.keyworker_mh)
+        response = post(client, data=PASTED, recalculate=recalculate)
+        assert response.status_code == 400
+        assert response.context["form"].errors["recalculate"] == [message]
+
     def test_a_csv_file_can_be_uploaded(self, client, world):
         client.force_login(world.keyworker_mh)
         upload = SimpleUploadedFile("series.csv", PASTED.encode("utf-8-sig"), content_type="text/csv")
@@ -224,6 +253,16 @@ class DownloadTests:
         # mean 262/20 = 13.1, mean mR 38/19 = 2 → upper limit 18.42: the last six are above it
         assert last["special_cause"] == "yes" and last["rules"] == "outside_limits"
         assert last["variation"] == "improvement" and last["in_baseline"] == "yes"
+
+    def test_each_row_has_the_limits_in_force_for_it(self, client, world):
+        client.force_login(world.keyworker_mh)
+        carried = post(client, data=PASTED, recalculate="15").context["carried"]
+        response = client.post(DOWNLOAD, {"data": carried, "improvement": "up", "recalculate": "15"})
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert float(rows[13]["mean"]) == pytest.approx(10)
+        assert float(rows[14]["mean"]) == pytest.approx(122 / 6)
+        assert float(rows[13]["upper_limit"]) < float(rows[14]["lower_limit"])
+        assert {row["special_cause"] for row in rows} == {"no"}
 
     def test_a_run_chart_downloads_with_its_median(self, client, world):
         client.force_login(world.keyworker_mh)

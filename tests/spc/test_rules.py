@@ -425,3 +425,115 @@ class ValidationTests:
             chart.mean = 0
         with pytest.raises(AttributeError):
             chart.points[0].special_cause = True
+
+
+# Two periods of [10, 14] and [30, 34] alternating: each on its own has mean 12 (then 32) and
+# mR 4, so limits 12 ± 10.64 (1.36 to 22.64) and 32 ± 10.64 (21.36 to 42.64).
+# As one period: mean 22, every point of the first half below it and every point of the second
+# above it (two shifts of 10), and mR (18 × 4 + 16) / 19 = 4.6316.
+TWO_PROCESSES = [10, 14] * 5 + [30, 34] * 5
+
+
+class XmrRebaseTests:
+    def test_each_period_has_its_own_mean_and_limits(self):
+        chart = xmr(TWO_PROCESSES, improvement="up", rebase=[10])
+        first, second = chart.periods
+        assert (first.start, first.end, second.start, second.end) == (0, 10, 10, 20)
+        assert (first.mean, first.upper_limit, first.lower_limit) == pytest.approx((12, 22.64, 1.36))
+        assert (second.mean, second.upper_limit, second.lower_limit) == pytest.approx((32, 42.64, 21.36))
+        assert chart.period_of(9) is first and chart.period_of(10) is second
+        assert chart.rebase == (10,)
+
+    def test_the_chart_s_own_figures_are_those_of_the_last_period(self):
+        chart = xmr(TWO_PROCESSES, improvement="up", rebase=[10])
+        assert (chart.mean, chart.upper_limit, chart.lower_limit) == pytest.approx((32, 42.64, 21.36))
+        assert chart.mean_moving_range == pytest.approx(4)
+        assert chart.baseline == (10, 20)
+
+    def test_rules_run_within_each_period(self):
+        # one period: two shifts of 10 points; two periods: nothing, each alternates round its mean
+        whole = xmr(TWO_PROCESSES, improvement="up")
+        assert whole.mean == pytest.approx(22)
+        assert flagged(whole, "shift") == list(range(20))
+        assert special(xmr(TWO_PROCESSES, improvement="up", rebase=[10])) == []
+
+    def test_the_moving_range_is_not_taken_across_a_recalculation(self):
+        # the jump 14 → 30 (mR 16) would widen the first period's limits if it were counted
+        chart = xmr(TWO_PROCESSES, improvement="up", rebase=[10])
+        assert chart.periods[0].mean_moving_range == pytest.approx(4)
+        assert chart.periods[1].mean_moving_range == pytest.approx(4)
+
+    def test_a_trend_does_not_run_across_a_recalculation(self):
+        rising = [1, 2, 3, 4, 5, 6, 7, 8]
+        assert flagged(xmr(rising, improvement="up"), "trend") == list(range(8))
+        assert flagged(xmr(rising, improvement="up", rebase=[4]), "trend") == []
+
+    def test_a_fixed_baseline_still_applies_its_limits_to_every_point(self):
+        # limits 1.36 to 22.64 from the first 10 points; all of the last 10 are above 22.64
+        chart = xmr(TWO_PROCESSES, improvement="up", baseline=(0, 10))
+        assert len(chart.periods) == 1
+        assert flagged(chart, "outside_limits") == list(range(10, 20))
+
+    def test_a_baseline_sets_the_limits_of_its_own_period_only(self):
+        # period 2 is [30, 34, 30, 34, 50] with limits from its first 4: mean 32, mR 4 → 42.64;
+        # the 50 is outside. Period 1 keeps limits from all its points.
+        values = [10, 14] * 3 + [30, 34, 30, 34, 50]
+        chart = xmr(values, improvement="up", rebase=[6], baseline=(6, 10))
+        assert chart.periods[0].baseline == (0, 6)
+        assert (chart.mean, chart.upper_limit) == pytest.approx((32, 42.64))
+        assert flagged(chart, "outside_limits") == [10]
+
+    def test_a_baseline_across_a_recalculation_is_refused(self):
+        with pytest.raises(ValueError, match="within one period"):
+            xmr(TWO_PROCESSES, improvement="up", rebase=[10], baseline=(5, 15))
+
+    @pytest.mark.parametrize(
+        ("rebase", "message"),
+        [([20], "from 0 to 19"), ([-1], "from 0 to 19"), ([19], "at least 2 points"),
+         ([5, 6], "at least 2 points"), (["a"], "list of point numbers"), ("10", "list of point numbers")],
+    )  # fmt: skip
+    def test_it_refuses_recalculations_that_do_not_fit(self, rebase, message):
+        with pytest.raises(ValueError, match=message):
+            xmr(TWO_PROCESSES, improvement="up", rebase=rebase)
+
+    def test_a_recalculation_at_the_first_point_is_no_recalculation(self):
+        chart = xmr(TWO_PROCESSES, improvement="up", rebase=[0])
+        assert len(chart.periods) == 1 and chart.mean == pytest.approx(22)
+
+    def test_analyse_passes_recalculations_to_the_xmr_chart(self):
+        assert analyse(TWO_PROCESSES, improvement="up", rebase=[10]).rebase == (10,)
+
+
+class XmrExactComparisonTests:
+    # Around ten million with a spread of thousandths: limits from the first 4 points,
+    # mean 10,000,000.001, mR 0.002 → limits ± 0.00532 (10,000,000.00632 and 9,999,999.99568).
+    # 10,000,000.01 is 0.009 above the mean, 9,999,999.993 is 0.008 below: both outside. A
+    # relative tolerance of 1e-9 (0.01 at this scale) called both "on the mean" and dropped them.
+    TEN_MILLION = [10_000_000.000, 10_000_000.002, 10_000_000.000, 10_000_000.002]
+
+    def test_points_outside_limits_near_a_large_mean_are_flagged(self):
+        values = self.TEN_MILLION + [10_000_000.01, 9_999_999.993, 10_000_000.01]
+        chart = xmr(values, improvement="up", baseline=(0, 4))
+        assert chart.upper_limit == pytest.approx(10_000_000.00632, abs=1e-7)
+        assert flagged(chart, "outside_limits") == [4, 5, 6]
+        assert [chart.points[i].variation for i in (4, 5, 6)] == ["improvement", "concern", "improvement"]
+
+    def test_every_point_outside_the_limits_is_flagged(self):
+        values = self.TEN_MILLION + [10_000_000.0 + k / 100 for k in range(1, 9)]
+        chart = xmr(values, improvement="down", baseline=(0, 4))
+        assert flagged(chart, "outside_limits") == list(range(4, 12))
+        assert {chart.points[i].variation for i in range(4, 12)} == {"concern"}
+
+    def test_sides_near_a_large_mean_are_exact(self):
+        # seven points a thousandth above a mean of ten million are a shift
+        values = [10_000_000.0, 10_000_000.002] * 2 + [10_000_000.002] * 7
+        chart = xmr(values, improvement="up", baseline=(0, 4))
+        assert flagged(chart, "shift") == list(range(3, 11))
+
+    def test_a_rise_of_a_millionth_is_a_rise(self):
+        values = [10_000_000 + k / 1_000_000 for k in range(7)]
+        assert flagged(xmr(values, improvement="up"), "trend") == list(range(7))
+
+    def test_identical_decimals_are_on_their_mean(self):
+        # fmean of 0.1 twenty times may differ from 0.1 in the last place: not a shift
+        assert special(xmr([0.1] * 20, improvement="up")) == []
