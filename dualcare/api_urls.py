@@ -14,6 +14,7 @@ from dualcare.notifications import api as notifications_api
 from dualcare.notifications import api_me as notifications_api_me
 from dualcare.people import api as people_api
 from dualcare.people import api_me as people_api_me
+from dualcare.safety.incidents import api as incidents_api
 from dualcare.spc import api as spc_api
 from dualcare.timeline import api as timeline_api
 from linkworkers import api as linkworkers_api
@@ -39,6 +40,8 @@ router.register("outcomes/dialog", outcomes_api.DialogViewSet, basename="outcome
 router.register("outcomes/satisfaction", outcomes_api.SatisfactionViewSet, basename="outcome-satisfaction")
 router.register("link-workers", linkworkers_api.LinkWorkerViewSet, basename="link-worker")
 router.register("link-meetings", linkworkers_api.LinkMeetingViewSet, basename="link-meeting")
+# Issue 19: incidents, near misses and complaints.
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 # The person's own (a service user's or carer's token): what their portal pages show them.
 router.register("me/care-team", people_api_me.MyCareTeamViewSet, basename="me-care-team")
 router.register("me/record-views", people_api_me.MyRecordViewsViewSet, basename="me-record-view")

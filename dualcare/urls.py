@@ -23,6 +23,7 @@ urlpatterns = [
     path("link-workers/", include("linkworkers.urls")),
     path("conversations/", include("conversations.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
+    path("incidents/", include("dualcare.safety.incidents.urls")),
     path("spc/", include("dualcare.spc.urls")),
     path("", include("dualcare.timeline.urls")),
     path("", include("dualcare.people.urls")),

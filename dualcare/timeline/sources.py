@@ -46,6 +46,7 @@ KINDS: list[tuple[str, str]] = [
     ("quadrant", "Quadrant assessments"),
     ("link_meeting", "Link meeting discussions"),
     ("conversation", "Conversations"),
+    ("incident", "Incidents, near misses and complaints"),
 ]
 KIND_LABELS = dict(KINDS)
 
