@@ -93,7 +93,8 @@ class LessonsForm(NHSForm):
         label="Lessons learned",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="What the organisations will do differently. It is shared, without names, in the Shared Care meeting pack.",
+        help_text="What the organisations will do differently. It is shared, without names, in the "
+        "Shared Care meeting pack.",
         error_messages={"required": "Enter the lessons learned."},
     )
 

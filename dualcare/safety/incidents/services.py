@@ -334,7 +334,8 @@ def incidents_remind_actions_due(*, today: dt.date | None = None, limit: int = 5
                 recipients=recipients,
                 kind=ACTION_DUE_KIND,
                 subject="An incident review action is due",
-                body=f"An action from an incident review is due ({action.due_date:%-d %B %Y}). Open DualCare to see it.",
+                body=f"An action from an incident review is due ({action.due_date:%-d %B %Y}). "
+                "Open DualCare to see it.",
                 url=incident_url(action.incident),
                 related=action.incident,
                 service_user=action.incident.service_user_id,
