@@ -28,6 +28,7 @@ from dualcare.audit.models import AuditEvent
 from dualcare.notifications.models import Notification
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Involvement, StaffRole, User
+from dualcare.safety.incidents import services as incident_services
 from linkworkers import services as link_services
 from tests.careplans.helpers import shared_plan
 from tests.contacts.helpers import appointment, collection, schedule
@@ -145,6 +146,23 @@ def _sweep_world():
         includes_service_user=True,
     )
     w.message = w.conversation.messages.get()
+    # Issue 19: a near miss about Sam under review (keyworker.mh's), with one action.
+    w.incident = incident_services.incident_report(
+        service_user=w.service_user,
+        by=w.keyworker_mh,
+        kind="near_miss",
+        harm="none",
+        title="Two scripts nearly issued",
+        occurred_on=timezone.localdate(),
+        what_happened="Both services started a prescription.",
+    )
+    w.incident_action = incident_services.incident_action_add(
+        incident=w.incident,
+        by=w.keyworker_mh,
+        text="Agree one prescriber",
+        owner_organisation=w.mh,
+        due_date=timezone.localdate() + dt.timedelta(days=7),
+    )
     return w
 
 
@@ -235,6 +253,15 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
             su,
         ),
         (r"^conversations:|^conversation-", {"pk": w.conversation.pk}, kw, su),
+        # Issue 19: incidents.
+        (r"^incidents:report$", {"service_user_pk": su.pk}, kw, su),
+        (
+            r"^incidents:action_done$|^incident-action-done$",
+            {"pk": w.incident.pk, "action_pk": w.incident_action.pk},
+            kw,
+            su,
+        ),
+        (r"^incidents:|^incident-", {"pk": w.incident.pk}, kw, su),
         (
             r"^(organisation_detail|team_create|staff_create)$",
             {"organisation_pk": w.mh.pk},
