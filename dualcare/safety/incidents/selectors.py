@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
 
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.ids import is_uuid
 from dualcare.people.models import Organisation, ServiceUser, User
 
-from .models import Incident, ReviewAction
+from .models import Harm, Incident, Kind, ReviewAction, State
 
 MAX_WORDS = 8
 
@@ -91,3 +93,59 @@ def incidents_for_timeline(viewer: User, service_user: ServiceUser) -> QuerySet[
     return access.incidents_visible_to(
         viewer, Incident.objects.all(), service_user=service_user
     ).select_related("organisation")
+
+
+# ---------------------------------------------------------------------------
+# The Shared Care meeting pack (dualcare/dashboards/pack.py): de-identified, for managers of the
+# participating organisations; no person, no title (a title may say who), no day.
+
+PACK_ROWS = 50  # lessons and open actions shown in a pack; the count says how many in all
+
+
+def pack_counts(team_ids, first: dt.date, last: dt.date) -> dict:
+    """{(organisation id, kind, harm): n} of the incidents the teams reported as happening from
+    `first` to `last` (both included). One query."""
+    rows = (
+        Incident.objects.filter(team_id__in=list(team_ids), occurred_on__gte=first, occurred_on__lte=last)
+        .values("organisation_id", "kind", "harm")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(row["organisation_id"], row["kind"], row["harm"]): row["n"] for row in rows}
+
+
+def pack_lessons(team_ids, first: dt.date, last: dt.date) -> tuple[list[dict], int]:
+    """The lessons learned from incidents the teams reported as happening in the period: each with
+    its organisation, kind, harm and month only; (the first PACK_ROWS, how many in all). Two queries."""
+    rows = Incident.objects.filter(
+        team_id__in=list(team_ids), occurred_on__gte=first, occurred_on__lte=last
+    ).exclude(lessons_learned="")
+    shown = list(
+        rows.order_by("-occurred_on", "pk").values(
+            "organisation__name", "kind", "harm", "occurred_on", "lessons_learned", "state"
+        )[:PACK_ROWS]
+    )
+    for row in shown:
+        row["kind_label"] = Kind(row["kind"]).label
+        row["harm_label"] = Harm(row["harm"]).label
+    return shown, rows.count() if len(shown) == PACK_ROWS else len(shown)
+
+
+def pack_open_actions(team_ids, today: dt.date) -> tuple[list[dict], int]:
+    """The open review actions of incidents the teams reported, soonest due first: the action, its
+    owning organisation, the due date and whether it is overdue; (the first PACK_ROWS, how many in
+    all). Two queries."""
+    rows = ReviewAction.objects.filter(
+        incident__team_id__in=list(team_ids),
+        done_at__isnull=True,
+        incident__state__in=[State.OPEN, State.REVIEW],
+    )
+    shown = list(
+        rows.order_by("due_date", "pk").values(
+            "text", "owner_organisation__name", "due_date", "incident__kind"
+        )[:PACK_ROWS]
+    )
+    for row in shown:
+        row["overdue"] = row["due_date"] < today
+        row["kind_label"] = Kind(row["incident__kind"]).label
+    return shown, rows.count() if len(shown) == PACK_ROWS else len(shown)
