@@ -24,7 +24,8 @@ The rules are split by domain, one module each, and re-exported here so callers 
   (``ORG_WRITTEN``, ``org_written_filter``);
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
-  ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``incidents``, and ``api_reads`` (audited API reads).
+  ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``incidents``, and ``api_reads``
+  (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.

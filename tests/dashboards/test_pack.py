@@ -57,7 +57,7 @@ class PackAccessTests:
 class PackSuppressionTests:
     def test_small_counts_are_hidden_with_a_complementary_cell(self, world):
         for days in (10, 11):
-            report(world)  # two low-harm incidents at the trust
+            report(world, days=days)  # two low-harm incidents at the trust
         for _ in range(6):
             report(world, by=world.keyworker_sm, person=world.sm_only, days=12)
         low = row(pack.pack(period_for(13)), "Incidents: low harm")
