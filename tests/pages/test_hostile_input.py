@@ -24,6 +24,7 @@ from cohorts import services as cohort_services
 from conversations import services as conversation_services
 from dualcare.notifications.selectors import alerts_for
 from dualcare.people.forms import DatePartsField, NHSForm
+from dualcare.safety.incidents import services as incident_services
 from linkworkers import services as linkworker_services
 from referrals import services as referral_services
 from tests.careplans import helpers as careplan_helpers
@@ -191,7 +192,17 @@ def places(world):
         staff=[world.keyworker_mh],
         includes_service_user=True,
     )
+    incident = incident_services.incident_report(
+        service_user=world.service_user,
+        by=world.keyworker_mh,
+        kind="near_miss",
+        harm="none",
+        title="Two scripts nearly issued",
+        occurred_on=world.today,
+        what_happened="Both services started a prescription.",
+    )
     return SimpleNamespace(
+        incident=incident,
         conversation=conversation,
         message=conversation.messages.get(),
         referral=referral,
@@ -273,6 +284,12 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.service_user_login, "/conversations/mine/new/"),
         (w.service_user_login, f"/conversations/mine/{p.conversation.pk}/"),
         (w.manager_mh, f"/dashboards/teams/{w.cmht_south.pk}/measures/referrals.acknowledged_in_time/"),
+        # Issue 19: incidents (the list's filters, the report forms, the review's forms) and the pack.
+        (w.keyworker_mh, "/incidents/"),
+        (w.keyworker_mh, "/incidents/report/"),
+        (w.keyworker_mh, f"/incidents/people/{su}/report/"),
+        (w.manager_mh, f"/incidents/{p.incident.pk}/"),
+        (w.manager_mh, "/dashboards/locality/meeting-pack/"),
     ]
 
 
