@@ -459,6 +459,12 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("API service users", kw, "/api/v1/service-users/", api=True),
         Page("API care plans", kw, "/api/v1/care-plans/", api=True),
         Page("API alerts", kw, "/api/v1/alerts/", api=True),
+        # Issue 19: incidents and the Shared Care meeting pack.
+        Page("incidents list", kw, "/incidents/"),
+        Page("incidents list, manager", mgr, "/incidents/"),
+        Page("incidents searched (near miss)", mgr, "/incidents/?q=near+miss"),
+        Page("API incidents", kw, "/api/v1/incidents/", api=True),
+        Page("meeting pack (last quarter)", mgr, "/dashboards/locality/meeting-pack/"),
     ]
 
 

@@ -191,3 +191,11 @@ LIST_QUERIES = 11
 # consents, names), may review and may close (2), the header's roles and alert counts, the
 # session's save (3).
 DETAIL_QUERIES = 16
+
+
+class RecordLinkTests:
+    def test_the_record_links_to_the_report_form_for_those_who_act_for_the_person(self, world, login):
+        url = reverse("service_user_detail", args=[world.service_user.pk])
+        report = reverse("incidents:report", args=[world.service_user.pk])
+        assert report in login(world.keyworker_mh).get(url).content.decode()
+        assert report not in login(world.manager_mh).get(url).content.decode()
