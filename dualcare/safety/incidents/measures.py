@@ -6,7 +6,8 @@ The issue asks for incidents with harm per 1,000 people on caseload per month. T
 series are weekly (stored by the beat, charted as run and XmR charts), so each week's point is that
 week's incidents with harm per 1,000 people on the team's caseload, scaled to a month (× 365.25 /
 12 / 7): a monthly rate, read weekly, whose points stay independent of each other as an XmR chart
-needs (a rolling four-week count would not). The caseload is the involvements open in the week.
+needs (a rolling four-week count would not). The caseload is the involvements open in the week
+(started by its Sunday, not ended by its Monday).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
         .filter(Q(end__isnull=True) | Q(end__gt=start))
         .values(
             began=TruncWeek("start", output_field=DateField()),
-            ended=TruncWeek("end", output_field=DateField()),
+            ended=F("end"),
             **_group(group, team="team_id", organisation="team__organisation_id"),
         )
         .annotate(n=Count("pk"))
@@ -92,9 +93,11 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     caseload: dict = {}
     for row in involvements:
         began = week_start(row["began"])
-        ended = week_start(row["ended"]) if row["ended"] is not None else None
+        ended = row["ended"]  # the first day off the caseload
         for monday in mondays:
-            if began <= monday and (ended is None or ended >= monday):
+            # On the caseload in the week: started by its Sunday, not ended by its Monday. Decided
+            # by the week alone, never by the window asked for, so a week stored is the week computed.
+            if began <= monday and (ended is None or ended > monday):
                 key = (row.get("group_key"), monday)
                 caseload[key] = caseload.get(key, 0) + row["n"]
     result: dict[str, dict] = {measure.key: {} for measure in DASHBOARD_MEASURES}
