@@ -512,6 +512,12 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("safety flags", kw, f"/safety/people/{person}/flags/"),
         Page("API risk assessments", kw, f"/api/v1/risk-assessments/?service_user={person}", api=True),
         Page("API safety flags", kw, "/api/v1/safety-flags/", api=True),
+        # Issue 19: incidents and the Shared Care meeting pack.
+        Page("incidents list", kw, "/incidents/"),
+        Page("incidents list, manager", mgr, "/incidents/"),
+        Page("incidents searched (near miss)", mgr, "/incidents/?q=near+miss"),
+        Page("API incidents", kw, "/api/v1/incidents/", api=True),
+        Page("meeting pack (last quarter)", mgr, "/dashboards/locality/meeting-pack/"),
     ]
 
 

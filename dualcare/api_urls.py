@@ -16,6 +16,7 @@ from dualcare.notifications import api_me as notifications_api_me
 from dualcare.people import api as people_api
 from dualcare.people import api_me as people_api_me
 from dualcare.safety import api as safety_api
+from dualcare.safety.incidents import api as incidents_api
 from dualcare.spc import api as spc_api
 from dualcare.timeline import api as timeline_api
 from linkworkers import api as linkworkers_api
@@ -43,6 +44,8 @@ router.register("link-workers", linkworkers_api.LinkWorkerViewSet, basename="lin
 router.register("link-meetings", linkworkers_api.LinkMeetingViewSet, basename="link-meeting")
 router.register("risk-assessments", safety_api.RiskAssessmentViewSet, basename="risk-assessment")
 router.register("safety-flags", safety_api.SafetyFlagViewSet, basename="safety-flag")
+# Issue 19: incidents, near misses and complaints.
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 # The person's own (a service user's or carer's token): what their portal pages show them.
 router.register("me/care-team", people_api_me.MyCareTeamViewSet, basename="me-care-team")
 router.register("me/record-views", people_api_me.MyRecordViewsViewSet, basename="me-record-view")

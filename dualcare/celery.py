@@ -61,6 +61,11 @@ app.conf.beat_schedule = {
         "task": "directory.tasks.directory_flag_unchecked",
         "schedule": crontab(hour=6, minute=23),
     },
+    # Incidents: each joint-review action due, to its owner (or its organisation's managers) once.
+    "incidents-remind-actions-due": {
+        "task": "dualcare.safety.incidents.tasks.incidents_remind_actions_due",
+        "schedule": crontab(minute="*/15"),
+    },
     # Contacts: today's expected collections (unique per schedule and day), written early and re-checked.
     "contacts-collections-generate": {
         "task": "dualcare.contacts.tasks.collections_generate",

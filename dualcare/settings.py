@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "dualcare.dashboards",
     "dualcare.spc",
     "dualcare.safety",
+    # Issue 19: incidents, near misses and complaints (dualcare/safety/incidents).
+    "dualcare.safety.incidents",
     "dualcare.fhir",  # FHIR R4 at /fhir/ (issue 21): after the apps that register resources
 ]
 
@@ -418,6 +420,9 @@ SPECTACULAR_SETTINGS = {
         "TimelineKindEnum": "dualcare.timeline.sources.KINDS",  # the timeline's kinds of entry
         "ConversationKindEnum": "conversations.models.Kind",  # a conversation's kind of information
         "KindEnum": "dualcare.people.models.Organisation.Kind",  # its name before conversations had a kind
+        # Issue 19: an incident's kind and state.
+        "IncidentKindEnum": "dualcare.safety.incidents.models.Kind",
+        "IncidentStateEnum": "dualcare.safety.incidents.models.State",
     },
 }
 

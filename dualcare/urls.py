@@ -25,6 +25,7 @@ urlpatterns = [
     path("conversations/", include("conversations.urls")),
     path("directory/", include("directory.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
+    path("incidents/", include("dualcare.safety.incidents.urls")),
     path("spc/", include("dualcare.spc.urls")),
     path("safety/", include("dualcare.safety.urls")),
     path("", include("dualcare.timeline.urls")),

@@ -128,6 +128,17 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
         exempt="a count of missed collections (the contacts scope's own facts) that prompted a flag "
         "review; told to the prescriber and the teams the flag rule lets see it, never listed",
     ),
+    # Incidents, near misses and complaints (issue 19): the reporting organisation's, shared under
+    # the risk scope (harm that came or nearly came to the person), a complaint under the care
+    # plan's (how care was given); an incident about a team only has no person (access.incidents).
+    "incidents.incident": OrgWritten(
+        "service_user", "organisation", scope_by=("kind", {"complaint": Scope.CARE_PLAN}, Scope.RISK)
+    ),
+    "incidents.reviewaction": OrgWritten(
+        "incident__service_user",
+        exempt="part of its incident's joint review: shown with it, to whoever may read it "
+        "(access.incidents_visible_to)",
+    ),
     # Exempt, each with the rule that governs it instead.
     "people.serviceuser": OrgWritten("pk", exempt=_RECORD_SUMMARY),
     "people.involvement": OrgWritten("service_user", exempt=_RECORD_SUMMARY),

@@ -93,6 +93,7 @@ class DashboardPdf(TimeStampedModel):
         TEAM = "team", "Team"
         ORGANISATION = "organisation", "Organisation"
         LOCALITY = "locality", "Locality"
+        PACK = "pack", "Shared Care meeting pack"  # issue 19 (dashboards/pack.py)
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     organisation = models.ForeignKey(

@@ -109,6 +109,16 @@ def dashboard_pdf(board: selectors.Dashboard) -> bytes:
     return _render("dashboards/dashboard_pdf.html", {"board": board, "scope": board.scope}, board.charts)
 
 
+def pack_pdf(the_pack) -> bytes:
+    """The Shared Care meeting pack (dashboards/pack.py): its incidents, lessons and actions, and
+    every measure of the locality with its chart."""
+    return _render(
+        "dashboards/pack_pdf.html",
+        {"pack": the_pack, "locality": the_pack.locality, "period": the_pack.period},
+        [item.chart for item in the_pack.locality.measures],
+    )
+
+
 def locality_pdf(place: selectors.Locality) -> bytes:
     return _render(
         "dashboards/locality_pdf.html",

@@ -187,7 +187,7 @@ def pdf_request(
     """Ask for a PDF of a dashboard over a fixed period; a worker renders it after commit."""
     if kind not in DashboardPdf.Kind.values:
         raise ApplicationError("Unknown kind of dashboard.")
-    if kind != DashboardPdf.Kind.LOCALITY and organisation is None:
+    if kind not in (DashboardPdf.Kind.LOCALITY, DashboardPdf.Kind.PACK) and organisation is None:
         raise ApplicationError("A team or organisation dashboard needs its organisation.")
     if kind == DashboardPdf.Kind.TEAM and team is None:
         raise ApplicationError("A team dashboard needs its team.")
@@ -224,6 +224,10 @@ def _pdf_content(document: DashboardPdf) -> bytes:
     period = selectors.Period(first=document.first_week, last=document.last_week, weeks=document.weeks)
     if document.kind == DashboardPdf.Kind.LOCALITY:
         return pdf.locality_pdf(selectors.locality(period, legend=False))
+    if document.kind == DashboardPdf.Kind.PACK:
+        from .pack import pack
+
+        return pdf.pack_pdf(pack(period, section=None))
     scope = selectors.Scope(organisation=document.organisation, team=document.team)
     return pdf.dashboard_pdf(selectors.dashboard(scope, period, legend=False))
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pack_views, views
 
 app_name = "dashboards"
 
@@ -25,6 +25,9 @@ urlpatterns = [
     path("locality/", views.locality, name="locality"),
     path("locality/locality.csv", views.locality_csv, name="locality_csv"),
     path("locality/locality.pdf", views.locality_pdf, name="locality_pdf"),
+    # Issue 19: the Shared Care meeting pack.
+    path("locality/meeting-pack/", pack_views.meeting_pack, name="pack"),
+    path("locality/meeting-pack/pack.pdf", pack_views.meeting_pack_pdf, name="pack_pdf"),
     path("pdfs/<uuid:pk>/", views.pdf_status, name="pdf"),
     path("pdfs/<uuid:pk>/dashboard.pdf", views.pdf_file, name="pdf_file"),
     path("pdfs/<uuid:pk>/retry/", views.pdf_retry, name="pdf_retry"),

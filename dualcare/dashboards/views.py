@@ -509,7 +509,7 @@ def _pdf_or_404(request: HttpRequest, pk) -> DashboardPdf:
     document = DashboardPdf.objects.select_related("organisation", "team").filter(pk=pk).first()
     if document is None or document.requested_by_id != request.user.pk:
         raise Http404("No such document.")
-    if document.kind == DashboardPdf.Kind.LOCALITY:
+    if document.kind in (DashboardPdf.Kind.LOCALITY, DashboardPdf.Kind.PACK):
         allowed = access.dashboards_can_view_locality(request.user, request.managed_organisation_ids)
     else:
         allowed = document.organisation_id in request.managed_organisation_ids
@@ -521,6 +521,8 @@ def _pdf_or_404(request: HttpRequest, pk) -> DashboardPdf:
 def _document_name(document: DashboardPdf) -> str:
     if document.kind == DashboardPdf.Kind.LOCALITY:
         return "the locality dashboard"
+    if document.kind == DashboardPdf.Kind.PACK:
+        return "the Shared Care meeting pack"
     return (document.team or document.organisation).name
 
 
@@ -529,6 +531,8 @@ def pdf_status(request: HttpRequest, pk) -> HttpResponse:
     document = _pdf_or_404(request, pk)
     if document.kind == DashboardPdf.Kind.LOCALITY:
         back = reverse("dashboards:locality")
+    elif document.kind == DashboardPdf.Kind.PACK:
+        back = reverse("dashboards:pack")
     else:
         back = reverse(f"dashboards:{document.kind}", args=[(document.team or document.organisation).pk])
     if document.weeks != selectors.DEFAULT_WEEKS:
@@ -562,7 +566,9 @@ def pdf_file(request: HttpRequest, pk) -> HttpResponse:
     document = _pdf_or_404(request, pk)
     if not document.is_ready:
         return redirect("dashboards:pdf", pk=document.pk)
-    what = "locality" if document.kind == DashboardPdf.Kind.LOCALITY else f"{document.kind}-dashboard"
+    what = {DashboardPdf.Kind.LOCALITY: "locality", DashboardPdf.Kind.PACK: "shared-care-meeting-pack"}.get(
+        document.kind, f"{document.kind}-dashboard"
+    )
     return FileResponse(
         document.pdf.open("rb"),
         content_type="application/pdf",

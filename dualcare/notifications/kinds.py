@@ -72,6 +72,11 @@ ALERT_KINDS: dict[str, Kind] = {
     "safety.review_due": Kind(NEEDS_ACTION, "Risk assessment or safety flag review due"),
     "safety.flag_removal_request": Kind(NEEDS_ACTION, "Safety flag removal to confirm"),
     "safety.overdose_review": Kind(NEEDS_ACTION, "Overdose flag review after missed collections"),
+    # Incidents (issue 19): a serious one is for every involved organisation's managers to act on; a
+    # review action due is its owner's.
+    "incident.serious": Kind(NEEDS_ACTION, "Serious incident"),
+    "incident.serious_team": Kind(NEEDS_ACTION, "Serious incident about a team", about_person=False),
+    "incident.action_due": Kind(NEEDS_ACTION, "Incident review action due", about_person=False),
     # Accounts (email only) and escalations.
     "staff.invitation": Kind(INFORMATIONAL, "Invitation to DualCare", about_person=False),
     "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager", about_person=False),

@@ -47,6 +47,7 @@ KINDS: list[tuple[str, str]] = [
     ("link_meeting", "Link meeting discussions"),
     ("conversation", "Conversations"),
     ("risk", "Risk assessments and safety flags"),
+    ("incident", "Incidents, near misses and complaints"),
 ]
 KIND_LABELS = dict(KINDS)
 

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from careplans.models import CarePlan
 from cohorts import services as cohort_services
 from dualcare.notifications.selectors import alerts_for
+from dualcare.safety.incidents import services as incident_services
 from referrals import services as referral_services
 from tests.careplans import helpers as careplan_helpers
 from tests.contacts import helpers as contact_helpers
@@ -43,6 +44,7 @@ WATCHED_APPS = {
     "contacts",
     "notifications",
     "dashboards",
+    "incidents",
 }
 
 
@@ -83,8 +85,39 @@ def _endpoints(w) -> list[tuple]:
     alert = alerts_for(w.keyworker_mh).first()
     careplan_helpers.shared_plan(w)
     plan = CarePlan.objects.get(service_user=w.service_user)
+    incident = incident_services.incident_report(
+        service_user=w.service_user,
+        by=w.keyworker_mh,
+        kind="near_miss",
+        harm="none",
+        title="Two scripts nearly issued",
+        occurred_on=today,
+        what_happened="Both services started a prescription.",
+    )
     text, date, number = "text", "date", "number"
     return [
+        # Issue 19: incidents and their review actions.
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/incidents/",
+            {
+                "service_user": su,
+                "kind": "incident",
+                "harm": "low",
+                "title": "Missed depot",
+                "occurred_on": str(today),
+                "what_happened": "Not given.",
+            },
+            {"title": text, "what_happened": text, "immediate_actions": text, "occurred_on": date},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/incidents/{incident.pk}/actions/",
+            {"text": "Agree one prescriber", "owner_organisation": str(w.mh.pk), "due_date": str(today)},
+            {"text": text, "due_date": date},
+        ),
         (
             w.keyworker_mh,
             "post",

@@ -31,6 +31,7 @@ from dualcare.notifications.models import Notification
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Involvement, StaffRole, User
 from dualcare.safety import services as safety_services
+from dualcare.safety.incidents import services as incident_services
 from linkworkers import services as link_services
 from tests.careplans.helpers import shared_plan
 from tests.contacts.helpers import appointment, collection, schedule
@@ -172,6 +173,23 @@ def _sweep_world():
         reason="Released",
         review_on=timezone.localdate() + dt.timedelta(days=30),
     )
+    # Issue 19: a near miss about Sam under review (keyworker.mh's), with one action.
+    w.incident = incident_services.incident_report(
+        service_user=w.service_user,
+        by=w.keyworker_mh,
+        kind="near_miss",
+        harm="none",
+        title="Two scripts nearly issued",
+        occurred_on=timezone.localdate(),
+        what_happened="Both services started a prescription.",
+    )
+    w.incident_action = incident_services.incident_action_add(
+        incident=w.incident,
+        by=w.keyworker_mh,
+        text="Agree one prescriber",
+        owner_organisation=w.mh,
+        due_date=timezone.localdate() + dt.timedelta(days=7),
+    )
     return w
 
 
@@ -285,6 +303,15 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         (r"^safety:", {"pk": su.pk}, kw, su),
         (r"^risk-assessment-", {"pk": w.risk.pk}, kw, su),
         (r"^safety-flag-", {"pk": w.flag.pk}, kw, su),
+        # Issue 19: incidents.
+        (r"^incidents:report$", {"service_user_pk": su.pk}, kw, su),
+        (
+            r"^incidents:action_done$|^incident-action-done$",
+            {"pk": w.incident.pk, "action_pk": w.incident_action.pk},
+            kw,
+            su,
+        ),
+        (r"^incidents:|^incident-", {"pk": w.incident.pk}, kw, su),
         (
             r"^(organisation_detail|team_create|staff_create)$",
             {"organisation_pk": w.mh.pk},

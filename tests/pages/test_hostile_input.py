@@ -25,6 +25,7 @@ from conversations import services as conversation_services
 from dualcare.notifications.selectors import alerts_for
 from dualcare.people.forms import DatePartsField, NHSForm
 from dualcare.safety import services as safety_services
+from dualcare.safety.incidents import services as incident_services
 from linkworkers import services as linkworker_services
 from referrals import services as referral_services
 from tests.careplans import helpers as careplan_helpers
@@ -205,9 +206,19 @@ def places(world):
         for _ in range(2)
     )
     safety_services.safety_flag_remove(flag=flag_pending, by=world.keyworker_mh, reason="Engaging")
+    incident = incident_services.incident_report(
+        service_user=world.service_user,
+        by=world.keyworker_mh,
+        kind="near_miss",
+        harm="none",
+        title="Two scripts nearly issued",
+        occurred_on=world.today,
+        what_happened="Both services started a prescription.",
+    )
     return SimpleNamespace(
         flag=flag,
         flag_pending=flag_pending,
+        incident=incident,
         conversation=conversation,
         message=conversation.messages.get(),
         referral=referral,
@@ -298,6 +309,12 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.keyworker_mh, f"/safety/people/{su}/flags/new/"),
         (w.keyworker_mh, f"/safety/flags/{p.flag.pk}/"),  # review and remove
         (w.linkworker_mh, f"/safety/flags/{p.flag_pending.pk}/"),  # the second person's decision
+        # Issue 19: incidents (the list's filters, the report forms, the review's forms) and the pack.
+        (w.keyworker_mh, "/incidents/"),
+        (w.keyworker_mh, "/incidents/report/"),
+        (w.keyworker_mh, f"/incidents/people/{su}/report/"),
+        (w.manager_mh, f"/incidents/{p.incident.pk}/"),
+        (w.manager_mh, "/dashboards/locality/meeting-pack/"),
     ]
 
 

@@ -230,7 +230,27 @@ def _conversation(kind):
     return make
 
 
+def _incident(kind):
+    def make(world):
+        from dualcare.safety.incidents import services
+
+        return services.incident_report(
+            service_user=world.service_user,
+            by=world.keyworker_mh,
+            kind=kind,
+            harm="none",
+            title="Two scripts nearly issued",
+            occurred_on=timezone.localdate(),
+            what_happened="Both services started a prescription.",
+        )
+
+    return make
+
+
 MAKERS = {
+    # Issue 19: an incident or near miss is the risk scope, a complaint the care plan's.
+    "incidents.incident": _incident("near_miss"),
+    "incidents.incident:complaint": _incident("complaint"),
     "conversations.conversation": _conversation("general"),
     "conversations.conversation:risk": _conversation("risk"),
     "conversations.message": lambda world: _conversation("contacts")(world).messages.get(),
