@@ -79,6 +79,10 @@ ALERT_KINDS: dict[str, Kind] = {
     "incident.action_due": Kind(NEEDS_ACTION, "Incident review action due", about_person=False),
     # Accounts (email only) and escalations.
     "staff.invitation": Kind(INFORMATIONAL, "Invitation to DualCare", about_person=False),
+    "auth.sign_in_link": Kind(INFORMATIONAL, "Link to sign in", about_person=False),
+    # The person, in their portal, changed what is shared (issue 20): told to their key workers.
+    "consent.withdrawn_by_person": Kind(INFORMATIONAL, "Sharing stopped by the person"),
+    "consent.requested_by_person": Kind(NEEDS_ACTION, "Sharing asked for by the person"),
     "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager", about_person=False),
 }
 

@@ -420,13 +420,15 @@ def _key_workers_of(service_user: ServiceUser) -> list[User]:
     return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
 
 
-def _tell_key_workers(service_user: ServiceUser, *, event_key: str, subject: str, body: str, related) -> None:
+def _tell_key_workers(
+    service_user: ServiceUser, *, event_key: str, kind: str, subject: str, body: str, related
+) -> None:
     from dualcare.notifications.services import notify
 
     notify(
         event_key=event_key,
         recipients=_key_workers_of(service_user),
-        kind="consent.by_person",
+        kind=kind,
         subject=subject,
         body=body,
         url=reverse("service_user_detail", kwargs={"pk": service_user.pk}),
@@ -451,6 +453,7 @@ def consent_withdraw_by_person(*, service_user: ServiceUser, consent: Consent, b
     _tell_key_workers(
         service_user,
         event_key=f"consent_withdrawn_by_person:{consent.pk}",
+        kind="consent.withdrawn_by_person",
         subject="A person you work with stopped sharing something",
         body=(
             f"In DualCare, they stopped sharing their {consent.get_scope_display().lower()} information "
@@ -497,6 +500,7 @@ def consent_request_ask(*, service_user: ServiceUser, organisation: Organisation
     _tell_key_workers(
         service_user,
         event_key=f"consent_request:{request.pk}",
+        kind="consent.requested_by_person",
         subject="A person you work with asked to share something: record their consent",
         body=(
             f"In DualCare, they asked that {organisation} may see their "

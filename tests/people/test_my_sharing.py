@@ -24,10 +24,12 @@ def _sm_care_plan(world) -> Consent:
     )
 
 
-def _told(kind="consent.by_person"):
-    return sorted(
-        Notification.objects.filter(kind=kind, channel="in_app").values_list("recipient__username", flat=True)
-    )
+BY_PERSON = ("consent.withdrawn_by_person", "consent.requested_by_person")
+
+
+def _told():
+    rows = Notification.objects.filter(kind__in=BY_PERSON, channel="in_app")
+    return sorted(rows.values_list("recipient__username", flat=True))
 
 
 class MySharingPageTests:
@@ -69,7 +71,7 @@ class StopSharingTests:
         consent.refresh_from_db()
         assert consent.withdrawn_by == world.service_user_login
         assert _told() == sorted([world.keyworker_mh.username, world.keyworker_sm.username])
-        row = Notification.objects.filter(kind="consent.by_person").first()
+        row = Notification.objects.filter(kind__in=BY_PERSON).first()
         assert (
             "Sam" not in row.subject + row.body and "Testwell" not in row.subject + row.body
         )  # names nobody
@@ -87,7 +89,7 @@ class StopSharingTests:
             service_user=world.mh_only, organisation=world.sm, scope=Scope.RISK, by=world.keyworker_mh
         )
         assert client.get(reverse("my_sharing_stop", args=[other.pk])).status_code == 404
-        assert not Notification.objects.filter(kind="consent.by_person").exists()
+        assert not Notification.objects.filter(kind__in=BY_PERSON).exists()
 
     def test_only_the_person_withdraws_through_this_service(self, world):
         with pytest.raises(ApplicationError, match="only change what is shared about yourself"):
@@ -109,7 +111,7 @@ class AskToShareTests:
         )
         assert request.state == ConsentRequest.State.OPEN and request.asked_by == world.service_user_login
         assert _told() == sorted([world.keyworker_mh.username, world.keyworker_sm.username])
-        body = Notification.objects.filter(kind="consent.by_person").first().body
+        body = Notification.objects.filter(kind__in=BY_PERSON).first().body
         assert f"asked that {world.sm} may see their risk information" in body
         page = client.get(reverse("my_sharing")).content.decode()
         assert "You asked for this to be shared" in page
@@ -149,5 +151,5 @@ class AskToShareTests:
         assert bad.status_code == 400 and b"Choose one of the options shown" in bad.content
         assert (
             not ConsentRequest.objects.exists()
-            and not Notification.objects.filter(kind="consent.by_person").exists()
+            and not Notification.objects.filter(kind__in=BY_PERSON).exists()
         )
