@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('careplans', '0001_initial'),
-        ('people', '0005_service_user_search_indexes'),
+        ("careplans", "0001_initial"),
+        ("people", "0005_service_user_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='planversion',
-            index=models.Index(fields=['published_at'], name='careplans_p_publish_8da8c4_idx'),
+            model_name="planversion",
+            index=models.Index(fields=["published_at"], name="careplans_p_publish_8da8c4_idx"),
         ),
         migrations.AddIndex(
-            model_name='planversion',
-            index=models.Index(fields=['review_due'], name='careplans_p_review__0ba536_idx'),
+            model_name="planversion",
+            index=models.Index(fields=["review_due"], name="careplans_p_review__0ba536_idx"),
         ),
     ]
