@@ -277,6 +277,8 @@ class PlanVersion(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="planversion_number_unique"),
         ]
+        # The dashboards' care plan measures read the versions of a run of weeks by either date.
+        indexes = [models.Index(fields=["published_at"]), models.Index(fields=["review_due"])]
 
     def __str__(self) -> str:
         return f"Version {self.number}"

@@ -7,7 +7,7 @@ import datetime as dt
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 
 from dualcare.dashboards.measures import Cell, MeasureDef, weeks_between
 
@@ -72,8 +72,13 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
     if not team_ids or not weeks:
         return result
     qn = connection.ops.quote_name
+    # Only the involvements open on one of the Sundays, in no order (the model's ordering would
+    # sort them all for nothing).
+    last_sunday = weeks[-1] + dt.timedelta(days=6)
     in_scope, scope_params = (
-        Involvement.objects.filter(team_id__in=team_ids)
+        Involvement.objects.filter(team_id__in=team_ids, start__lte=last_sunday)
+        .filter(Q(end__isnull=True) | Q(end__gt=weeks[0] + dt.timedelta(days=6)))
+        .order_by()
         .values("service_user_id", "start", "end", "team_id", organisation=F("team__organisation_id"))
         .query.sql_with_params()
     )
