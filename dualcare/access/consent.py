@@ -143,6 +143,7 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "people.serviceuser": OrgWritten("pk", exempt=_RECORD_SUMMARY),
     "people.involvement": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.consent": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    "people.consentrequest": OrgWritten("service_user", exempt=_RECORD_SUMMARY),  # the person asking to share
     "people.carer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.carerpermission": OrgWritten("carer__service_user", exempt=_RECORD_SUMMARY),
     "people.serviceuseruserobjectpermission": OrgWritten(
