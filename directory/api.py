@@ -104,6 +104,7 @@ class DirectoryRootView(DirectoryView):
 
 class ServiceListView(DirectoryView):
     @extend_schema(
+        operation_id="v1_directory_services_list",  # a plain APIView's GET would be named "retrieve"
         summary="Directory services (Open Referral UK service_list)",
         parameters=[*PAGE_PARAMETERS, *SERVICE_PARAMETERS],
         responses={200: _page_schema("services")},
@@ -148,6 +149,7 @@ class ServiceDetailView(DirectoryView):
 
 class OrganizationListView(DirectoryView):
     @extend_schema(
+        operation_id="v1_directory_organizations_list",
         summary="Who runs the directory's services (organizations)",
         parameters=PAGE_PARAMETERS,
         responses={200: _page_schema("organizations")},
