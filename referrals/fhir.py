@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from dualcare import access
+from dualcare import access, limits
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.fhir import registry
 from dualcare.fhir.registry import (
@@ -131,8 +131,15 @@ def _team(element: str, value) -> Team | None:
     return team
 
 
-def _text(items) -> str:
-    return "\n".join(item.get("text", "") for item in items or [] if isinstance(item, dict)).strip()
+def _text(element: str, items, *, what: str) -> str:
+    """The element's texts, one a line, held to the limits the API's referral fields have (no
+    hidden characters, LONG_TEXT): the services take the text as given."""
+    text = "\n".join(item.get("text", "") for item in items or [] if isinstance(item, dict)).strip()
+    if limits.has_hidden_characters(text, multiline=True):
+        raise BadResource(element, limits.hidden_characters_message(what))
+    if len(text) > limits.LONG_TEXT:
+        raise BadResource(element, limits.too_long_message(what, limits.LONG_TEXT))
+    return text
 
 
 def referral_from_fhir(user, resource: dict) -> Referral:
@@ -169,6 +176,8 @@ def referral_from_fhir(user, resource: dict) -> Referral:
         extension.get("url") == CONSENT_EXTENSION and extension.get("valueBoolean") is True
         for extension in resource.get("extension") or []
     )
+    reason = _text("ServiceRequest.reasonCode", resource.get("reasonCode"), what="a reason")
+    person_wants = _text("ServiceRequest.note", resource.get("note"), what="what they want")
     try:
         with transaction.atomic():
             return services.referral_create(
@@ -177,8 +186,8 @@ def referral_from_fhir(user, resource: dict) -> Referral:
                 to_team=to_team,
                 from_team=from_team,
                 urgency=URGENCY[resource["priority"]],
-                reason=_text(resource.get("reasonCode")),
-                person_wants=_text(resource.get("note")),
+                reason=reason,
+                person_wants=person_wants,
                 consent_confirmed=consented,
                 send=True,
             )

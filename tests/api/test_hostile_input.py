@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from careplans.models import CarePlan
 from cohorts import services as cohort_services
 from dualcare.notifications.selectors import alerts_for
+from dualcare.safety import services as safety_services
 from dualcare.safety.incidents import services as incident_services
 from referrals import services as referral_services
 from tests.careplans import helpers as careplan_helpers
@@ -32,6 +33,15 @@ HOSTILE = {
     "targets": [{"I": 10**30}, {"I": -1}, {"I": "NaN"}, {"V": 1}, ["a list"]],
     "ratings": [[10**30] * 12, [-(10**30)] * 12, ["NaN"] * 12, "x", [[1]] * 12],
     "values": [[1, "NaN"], [1, None], [True, False], "x", [[1], [2]]],
+    "domains": [
+        [{"domain": "overdose", "level": "high", "evidence": "\x00"}],
+        [{"domain": "overdose", "level": "high", "evidence": "x" * 100_001}],
+        [{"domain": "overdose", "level": 10**30, "evidence": "Released last week."}],
+        [{"domain": "overdose", "level": "high", "evidence": "Released last week."}] * 100,
+        "x",
+        [["a list"]],
+        {"an": "object"},
+    ],
 }
 
 WATCHED_APPS = {
@@ -45,6 +55,7 @@ WATCHED_APPS = {
     "notifications",
     "dashboards",
     "incidents",
+    "safety",
 }
 
 
@@ -94,8 +105,77 @@ def _endpoints(w) -> list[tuple]:
         occurred_on=today,
         what_happened="Both services started a prescription.",
     )
+
+    def raise_flag():
+        return safety_services.safety_flag_raise(
+            service_user=w.service_user,
+            by=w.keyworker_mh,
+            code="overdose",
+            warning="Overdose risk: recent release from prison",
+            reason="Released last week; tolerance low.",
+            review_on=today + dt.timedelta(days=30),
+        )
+
+    flag = raise_flag()
+    # Removed before its review date: a request waiting for a second person to decide.
+    flag_asked_off, _ = safety_services.safety_flag_remove(
+        flag=raise_flag(), by=w.keyworker_mh, reason="Settled."
+    )
     text, date, number = "text", "date", "number"
     return [
+        # Issue 19: risk assessments and safety flags.
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/risk-assessments/",
+            {
+                "service_user": su,
+                "assessed_on": str(today),
+                "domains": [
+                    {
+                        "domain": "overdose",
+                        "level": "high",
+                        "evidence": "Released last week.",
+                        "plan": "Naloxone",
+                    }
+                ],
+            },
+            {"assessed_on": date, "review_due": date, "person_view": text, "domains": "domains"},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/safety-flags/",
+            {
+                "service_user": su,
+                "code": "overdose",
+                "warning": "Overdose risk: recent release from prison",
+                "reason": "Released last week.",
+                "review_on": str(today + dt.timedelta(days=30)),
+            },
+            {"warning": text, "reason": text, "review_on": date, "code": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/safety-flags/{flag.pk}/review/",
+            {"review_on": str(today + dt.timedelta(days=60))},
+            {"review_on": date, "note": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/safety-flags/{flag.pk}/remove/",
+            {"reason": "Settled."},
+            {"reason": text},
+        ),
+        (
+            w.linkworker_mh,
+            "post",
+            f"/api/v1/safety-flags/{flag_asked_off.pk}/decide-removal/",
+            {"decision": "confirm"},
+            {"decision": text, "note": text},
+        ),
         # Issue 19: incidents and their review actions.
         (
             w.keyworker_mh,
@@ -117,6 +197,20 @@ def _endpoints(w) -> list[tuple]:
             f"/api/v1/incidents/{incident.pk}/actions/",
             {"text": "Agree one prescriber", "owner_organisation": str(w.mh.pk), "due_date": str(today)},
             {"text": text, "due_date": date},
+        ),
+        (
+            w.manager_mh,
+            "post",
+            f"/api/v1/incidents/{incident.pk}/lessons/",
+            {"lessons_learned": "One prescriber named in the plan."},
+            {"lessons_learned": text},
+        ),
+        (
+            w.manager_mh,
+            "post",
+            f"/api/v1/incidents/{incident.pk}/close/",
+            {"closure_summary": "Reviewed jointly; one prescriber agreed."},
+            {"closure_summary": text},
         ),
         (
             w.keyworker_mh,
@@ -272,3 +366,56 @@ class HostileJsonTests:
                     assert field in response.json(), (*shown, response.json())
             assert _counts() == before, url
         assert sent > 200
+
+
+def _service_request(w, element: str, value) -> dict:
+    """A ServiceRequest that would be sent as a referral, with `value` in one element (inside
+    its text where the element carries text)."""
+    from referrals.fhir import CONSENT_EXTENSION, TEAM_SYSTEM
+
+    resource = {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "priority": "urgent",
+        "subject": {"reference": f"Patient/{w.sm_only.pk}"},
+        "performer": [{"identifier": {"system": TEAM_SYSTEM, "value": str(w.cmht_north.pk)}}],
+        "reasonCode": [{"text": "Low mood and not sleeping since losing housing."}],
+        "note": [{"text": "Someone to talk to about my mood."}],
+        "extension": [{"url": CONSENT_EXTENSION, "valueBoolean": True}],
+    }
+    wrapped = {
+        "reasonCode": [{"text": value}],
+        "note": [{"text": value}],
+        "subject": {"reference": value},
+        "performer": [{"identifier": {"system": TEAM_SYSTEM, "value": value}}],
+        "priority": value,
+    }
+    return {**resource, element: wrapped[element]}
+
+
+class HostileFhirTests:
+    # POST /fhir/ServiceRequest is not a DRF endpoint: FHIR answers a bad resource with an
+    # OperationOutcome whose issue names the element at fault (FHIRPath), not with a body keyed by
+    # field, so it has its own sweep here rather than a row in _endpoints' table.
+    def test_a_hostile_service_request_is_a_400_naming_the_element(self, world):
+        api = APIClient()
+        api.force_authenticate(world.keyworker_sm)
+        before = _counts()
+        sent = 0
+        for element in ("reasonCode", "note", "subject", "performer", "priority"):
+            for value in HOSTILE["text"]:
+                response = api.post(
+                    "/fhir/ServiceRequest", _service_request(world, element, value), format="json"
+                )
+                sent += 1
+                shown = (element, str(value)[:40])
+                assert response.status_code == 400, (*shown, response.status_code)
+                outcome = response.json()
+                assert outcome["resourceType"] == "OperationOutcome", (*shown, outcome)
+                assert outcome["issue"][0]["expression"][0].startswith(f"ServiceRequest.{element}"), (
+                    *shown,
+                    outcome,
+                )
+        assert _counts() == before
+        assert sent == 25

@@ -247,7 +247,55 @@ def _incident(kind):
     return make
 
 
+def _risk_assessment(world):
+    from dualcare.safety import services
+    from dualcare.safety.models import Domain, Level
+
+    return services.risk_assessment_record(
+        service_user=world.service_user,
+        by=world.keyworker_mh,
+        assessed_on=timezone.localdate(),
+        domains=[
+            services.DomainInput(
+                domain=Domain.OVERDOSE, level=Level.HIGH, evidence="Released last week.", plan="Daily pick-up"
+            )
+        ],
+        person_view="I feel safer since moving.",
+    )
+
+
+def _safety_flag(world):
+    from dualcare.safety import services
+    from dualcare.safety.models import FlagCode
+
+    return services.safety_flag_raise(
+        service_user=world.service_user,
+        by=world.keyworker_mh,
+        code=FlagCode.OVERDOSE,
+        warning="Overdose risk: recent release from prison",
+        reason="Released last week; tolerance low.",
+        review_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+
+
+def _removal_request(world):
+    from dualcare.safety import services
+
+    # Before its review date a removal is a request a second person must confirm.
+    _, request = services.safety_flag_remove(
+        flag=_safety_flag(world), by=world.keyworker_mh, reason="Settled on a stable dose."
+    )
+    return request
+
+
 MAKERS = {
+    # Issue 19: risk assessments (and their domains), safety flags (and their events and
+    # removal requests) are the risk scope.
+    "safety.riskassessment": _risk_assessment,
+    "safety.domainrating": lambda world: _risk_assessment(world).ratings.get(),
+    "safety.safetyflag": _safety_flag,
+    "safety.flagevent": lambda world: _safety_flag(world).events.get(),
+    "safety.removalrequest": _removal_request,
     # Issue 19: an incident or near miss is the risk scope, a complaint the care plan's.
     "incidents.incident": _incident("near_miss"),
     "incidents.incident:complaint": _incident("complaint"),
