@@ -273,14 +273,18 @@ def demo_history_create(*, teams, today: dt.date, by, key_workers: dict | None =
     left_undone = False
     for episode in episodes:
         inv, person = episode.involvement, episode.person
+        # The other histories' episodes draw from a generator of their own person's: how many
+        # draws our episodes took before them depends on today (their weeks run to today), so
+        # from the shared one a person's forms changed from day to day, some days none at all.
+        draw = rng if episode.ours else random.Random(f"dualcare-demo-outcome-history:{person.nhs_number}")
         by_worker = inv.key_worker
         common = {"service_user": person, "organisation": inv.team.organisation, "team": inv.team}
         forms: list[tuple[str, dt.date]] = []
         on_time = 0.85 if inv.start >= BASELINE_CHANGE else 0.55
-        if rng.random() < on_time:
-            baseline = inv.start + dt.timedelta(days=rng.randint(0, 14))
-        elif rng.random() < 0.7:
-            baseline = inv.start + dt.timedelta(days=rng.randint(15, 45))
+        if draw.random() < on_time:
+            baseline = inv.start + dt.timedelta(days=draw.randint(0, 14))
+        elif draw.random() < 0.7:
+            baseline = inv.start + dt.timedelta(days=draw.randint(15, 45))
         else:
             baseline = None
         ends = inv.end or today
@@ -289,7 +293,7 @@ def demo_history_create(*, teams, today: dt.date, by, key_workers: dict | None =
             previous = baseline
             while True:
                 due = add_months(previous, 6)
-                late = rng.randint(-14, 14) if rng.random() < 0.7 else rng.randint(15, 50)
+                late = draw.randint(-14, 14) if draw.random() < 0.7 else draw.randint(15, 50)
                 review = due + dt.timedelta(days=late)
                 if review >= ends or review > today:
                     break
@@ -299,16 +303,16 @@ def demo_history_create(*, teams, today: dt.date, by, key_workers: dict | None =
         leave_one = in_window and inv.team.name.startswith("North") and not left_undone
         if leave_one:
             left_undone = True
-        elif inv.end is not None and (in_window or rng.random() < 0.75):
-            forms.append(("exit", min(today, inv.end + dt.timedelta(days=rng.randint(0, 10)))))
-        severity = rng.choice([1.4, 1.8, 2.2, 2.6])
-        improves = rng.random() < 0.65
+        elif inv.end is not None and (in_window or draw.random() < 0.75):
+            forms.append(("exit", min(today, inv.end + dt.timedelta(days=draw.randint(0, 10)))))
+        severity = draw.choice([1.4, 1.8, 2.2, 2.6])
+        improves = draw.random() < 0.65
         if episode.ours:
-            quadrants.extend(_quadrant_history(rng, episode, severity, improves, [day for _, day in forms]))
+            quadrants.extend(_quadrant_history(draw, episode, severity, improves, [day for _, day in forms]))
         for number, (kind, day) in enumerate(forms):
             progress = min(1.0, 0.35 * number) if improves else -0.05 * number
             if episode.instrument == "honos":
-                items, extra = _honos_items(rng, max(0.2, severity * (1 - 0.5 * progress)))
+                items, extra = _honos_items(draw, max(0.2, severity * (1 - 0.5 * progress)))
                 stage = {"baseline": "assessment", "review": "review", "exit": "discharge"}[kind]
                 honos.append(
                     HonosRating(
@@ -322,7 +326,7 @@ def demo_history_create(*, teams, today: dt.date, by, key_workers: dict | None =
                 )
             else:
                 stage = {"baseline": "start", "review": "review", "exit": "exit"}[kind]
-                if kind == "exit" and rng.random() < 0.2:
+                if kind == "exit" and draw.random() < 0.2:
                     stage = "post_treatment_exit"
                 tops.append(
                     TopForm(
@@ -330,19 +334,19 @@ def demo_history_create(*, teams, today: dt.date, by, key_workers: dict | None =
                         recorded_by=by_worker,
                         completed_on=day,
                         stage=stage,
-                        **_top_answers(rng, progress),
+                        **_top_answers(draw, progress),
                     )
                 )
         length = (ends - inv.start).days
-        for _ in range(rng.choice([0, 1, 1, 2, 2])):
+        for _ in range(draw.choice([0, 1, 1, 2, 2])):
             if length < 16:
                 break
             answers.append(
                 SatisfactionResponse(
                     **common,
                     recorded_by=by_worker,
-                    responded_on=inv.start + dt.timedelta(days=rng.randint(14, length - 1)),
-                    answer=rng.choices(fft_answers, weights=fft_weights)[0],
+                    responded_on=inv.start + dt.timedelta(days=draw.randint(14, length - 1)),
+                    answer=draw.choices(fft_answers, weights=fft_weights)[0],
                 )
             )
     quadrant_history_write(quadrants, label="outcomes history")

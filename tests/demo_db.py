@@ -109,9 +109,11 @@ def drop_copies() -> None:
 @contextmanager
 def on_database(name: str):
     """The default connection on another database (outside any transaction), then back. The
-    ContentType cache is emptied both ways: a flush by a transactional test gives the test
-    database's rows new ids."""
+    ContentType cache is emptied both ways, and access.permission_id's numbers are those of the
+    database switched to: a flush by a transactional test gives the test database's rows new ids."""
     from django.contrib.contenttypes.models import ContentType
+
+    from dualcare.access.roles import remember_permission_ids
 
     conn = _default()
     if conn.in_atomic_block:
@@ -132,6 +134,10 @@ def on_database(name: str):
             ContentType.objects.clear_cache()
             if raw is not None:
                 raw.close()
+            # The test database's connection is given back, not opened, so nothing re-reads its
+            # permission ids: without this the shared demo's (the ids before any flush) stay, and
+            # every consent rule tested row by row finds no permission rows after a flush.
+            remember_permission_ids()
     else:
         _close_all()
         conn.settings_dict["NAME"] = name

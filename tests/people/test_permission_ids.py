@@ -56,3 +56,14 @@ def test_a_flush_that_makes_the_permissions_afresh_is_followed():
     call_command("flush", interactive=False)  # post_migrate makes them again, with new ids
     for codename in access.ALL_PERMS:
         assert access.permission_id(codename).value == people_permission(codename)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_databases_ids_are_read_again_after_reading_the_shared_demo():
+    from .. import demo_db
+
+    call_command("flush", interactive=False)  # the test database's ids are now not the demo's
+    with demo_db.reading("live"):
+        assert access.permission_id(access.VIEW_RECORD).value == people_permission(access.VIEW_RECORD)
+    for codename in access.ALL_PERMS:
+        assert access.permission_id(codename).value == people_permission(codename)
