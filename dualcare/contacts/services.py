@@ -398,11 +398,11 @@ def contact_record(*, contact: Contact, by: User, outcome: str, note: str = "") 
         _close_not_recorded_alerts(locked, by)
     if outcome == Outcome.MISSED:
         if locked.kind == Kind.COLLECTION:
-            _alert_missed_collection(locked, by)
-            # A run of misses prompts a review of the overdose flag, once per run (issue 19).
+            run = _alert_missed_collection(locked, by)
+            # A run of misses prompts a review of the overdose flag, once per run (issue 19): the
+            # run the urgent alert just read, not read again.
             from dualcare.safety.services import overdose_review_prompt
 
-            run = missed_collection_run(locked.schedule, upto=locked.due_on)
             overdose_review_prompt(contact=locked, run=run)
         else:
             _alert_missed_appointment(locked, by)
@@ -529,7 +529,9 @@ def _notify_by_team(by_team: dict, *, exclude=(), urls: dict | None = None, **me
     notify_many(_team_events(by_team, _active_users([by_team]), exclude=exclude, urls=urls, **message))
 
 
-def _alert_missed_collection(contact: Contact, by: User) -> None:
+def _alert_missed_collection(contact: Contact, by: User) -> list[Contact]:
+    """Tell the teams of a missed collection, and the prescriber urgently after a run of misses.
+    Returns the run of misses it ends (latest first)."""
     contact = Contact.objects.select_related("schedule__prescribing_team__organisation", "team").get(
         pk=contact.pk
     )
@@ -569,6 +571,7 @@ def _alert_missed_collection(contact: Contact, by: User) -> None:
             team=team,
             escalate_after=rules.escalate_urgent_after,
         )
+    return run
 
 
 def missed_collection_run(schedule: SupervisedConsumption, *, upto: dt.date) -> list[Contact]:
