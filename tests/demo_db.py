@@ -126,6 +126,7 @@ def on_database(name: str):
         conn.connection = None
         conn.settings_dict["NAME"] = name
         ContentType.objects.clear_cache()
+        remember_permission_ids()  # the demo's own (a statement may be built before one connects)
         try:
             yield
         finally:
@@ -142,12 +143,14 @@ def on_database(name: str):
         _close_all()
         conn.settings_dict["NAME"] = name
         ContentType.objects.clear_cache()
+        remember_permission_ids()  # connects now: a statement built first would take the old ids
         try:
             yield
         finally:
             conn.close()
             conn.settings_dict["NAME"] = old
             ContentType.objects.clear_cache()
+            remember_permission_ids()  # the same on the way back (found by CI on PostgreSQL)
 
 
 def _build_live() -> SharedDemo:
