@@ -27,19 +27,28 @@ from .models import Location, Need, Provider, Service
 MAX_PER_PAGE = 100
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", OpenApiTypes.INT, description="The page, from 1."),
+    # The ranges the views take (_int), in the schema too (schemathesis sent per_page=0).
     OpenApiParameter(
-        "per_page", OpenApiTypes.INT, description=f"Items a page, 1 to {MAX_PER_PAGE} (default 25)."
+        "page", {"type": "integer", "minimum": 1, "maximum": 10**6}, description="The page, from 1."
+    ),
+    OpenApiParameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        description=f"Items a page, 1 to {MAX_PER_PAGE} (default 25).",
     ),
 ]
 SERVICE_PARAMETERS = [
     OpenApiParameter("search", OpenApiTypes.STR, description="Words in the name or description."),
     OpenApiParameter("taxonomy_term_id", OpenApiTypes.UUID, description="Services filed under this need."),
     OpenApiParameter(
-        "minimum_age", OpenApiTypes.INT, description="Services open to a person this old or older."
+        "minimum_age",
+        {"type": "integer", "minimum": 0, "maximum": 120},
+        description="Services open to a person this old or older.",
     ),
     OpenApiParameter(
-        "maximum_age", OpenApiTypes.INT, description="Services open to a person this old or younger."
+        "maximum_age",
+        {"type": "integer", "minimum": 0, "maximum": 120},
+        description="Services open to a person this old or younger.",
     ),
     OpenApiParameter(
         "postcode", OpenApiTypes.STR, description="A postcode district (NT1), a postcode or a town."
