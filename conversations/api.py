@@ -2,8 +2,6 @@
 the messages the caller may read, create, reply and resolve. The same access and services as the
 pages: a conversation the caller may not read is a 404; a refusal is a 400 naming its field."""
 
-from uuid import UUID
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,8 +10,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from dualcare import access, limits
+from dualcare.api import validation_error
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
+from dualcare.ids import as_uuid
 from dualcare.paging import IdsFirst
 from dualcare.people.models import Team, User
 
@@ -98,17 +98,6 @@ ADDRESSED = OpenApiParameter(
 )
 
 
-def _as_validation_error(error: ApplicationError) -> ValidationError:
-    return ValidationError({error.field: [error.message]} if error.field else {"detail": error.message})
-
-
-def _uuid(value):
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
-
-
 class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Case conversations between agencies about a person, as far as consent allows."""
 
@@ -125,7 +114,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise ValidationError({"addressed": ["Use me."]})
         rows = selectors.addressed_to(user) if addressed else selectors.conversations_visible_to(user)
         if params.get("service_user"):
-            person = _uuid(params["service_user"])
+            person = as_uuid(params["service_user"])
             if person is None:
                 raise ValidationError({"service_user": ["Give the id of a person."]})
             rows = rows.filter(service_user_id=person)
@@ -136,7 +125,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         """A page of conversations, newest message first: one audit row per person on it."""
         fetch = Conversation.objects.select_related("organisation", "started_by")
         page = self.paginate_queryset(IdsFirst(self.get_queryset(), fetch=fetch))
-        requested = _uuid(request.query_params.get("service_user") or "")
+        requested = as_uuid(request.query_params.get("service_user") or "")
         access.audit_list_read(request.user, page, action="conversation.list", requested=requested)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -182,7 +171,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         except StateConflict:
             raise
         except ApplicationError as error:
-            raise _as_validation_error(error) from None
+            raise validation_error(error) from None
         return self._respond(selectors.conversation_or_404(user, conversation.pk), status.HTTP_201_CREATED)
 
     @extend_schema(request=ReplySerializer, responses={201: ConversationDetailSerializer})
@@ -198,7 +187,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         except StateConflict:
             raise
         except ApplicationError as error:
-            raise _as_validation_error(error) from None
+            raise validation_error(error) from None
         conversation.refresh_from_db()
         return self._respond(conversation, status.HTTP_201_CREATED)
 

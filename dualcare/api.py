@@ -23,6 +23,13 @@ from dualcare.exceptions import ApplicationError, StateConflict
 logger = logging.getLogger(__name__)
 
 
+def validation_error(error: ApplicationError) -> exceptions.ValidationError:
+    """A service's refusal as the API's 400: the field it names, or `detail`."""
+    return exceptions.ValidationError(
+        {error.field: [error.message]} if error.field else {"detail": error.message}
+    )
+
+
 def exception_handler(exc, context):
     """Errors as the contract says: {"field": ["message"]} or {"detail": "message"}."""
     if isinstance(exc, StateConflict):

@@ -13,3 +13,13 @@ def is_uuid(value) -> bool:
     except ValueError:
         return False
     return True
+
+
+def as_uuid(value) -> UUID | None:
+    """The value as a UUID, or None when it is not one (a filter's bad id matches nothing)."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None

@@ -2,8 +2,6 @@
 services as the pages. A record the caller may not see is a 404; a refusal a 400 naming its
 field. Flags are given in a FHIR-like shape (FHIR R4 Flag): code, status, period, author."""
 
-from uuid import UUID
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,8 +10,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from dualcare import access, limits
+from dualcare.api import validation_error
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
+from dualcare.ids import as_uuid
 from dualcare.paging import IdsFirst
 
 from . import selectors, services
@@ -161,22 +161,11 @@ STATUS = OpenApiParameter(
 )
 
 
-def _as_validation_error(error: ApplicationError) -> ValidationError:
-    return ValidationError({error.field: [error.message]} if error.field else {"detail": error.message})
-
-
-def _uuid(value):
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _person_filter(request, rows):
     value = request.query_params.get("service_user")
     if not value:
         return rows, None
-    person = _uuid(value)
+    person = as_uuid(value)
     if person is None:
         raise ValidationError({"service_user": ["Give the id of a person."]})
     return rows.filter(service_user_id=person), person
@@ -248,7 +237,7 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 {"service_user": ["Only a team working with this person now can do this."]}
             ) from None
         except ApplicationError as error:
-            raise _as_validation_error(error) from None
+            raise validation_error(error) from None
         return Response(self.get_serializer(assessment).data, status=status.HTTP_201_CREATED)
 
 
@@ -301,7 +290,7 @@ class SafetyFlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         except StateConflict:
             raise
         except ApplicationError as error:
-            raise _as_validation_error(error) from None
+            raise validation_error(error) from None
 
     @extend_schema(request=SafetyFlagCreateSerializer, responses={201: SafetyFlagSerializer})
     def create(self, request):

@@ -2,8 +2,6 @@
 review; review actions (add, complete), lessons learned, close. The same access and services as
 the pages: an incident the caller may not read is a 404; a refusal is a 400 naming its field."""
 
-from uuid import UUID
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,8 +10,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from dualcare import access, limits
+from dualcare.api import validation_error
 from dualcare.api_auth import IsStaff
 from dualcare.exceptions import ApplicationError, StateConflict
+from dualcare.ids import as_uuid
 from dualcare.paging import IdsFirst
 from dualcare.people.models import Organisation, Team
 
@@ -124,17 +124,6 @@ PARAMETERS = [
 ]
 
 
-def _as_validation_error(error: ApplicationError) -> ValidationError:
-    return ValidationError({error.field: [error.message]} if error.field else {"detail": error.message})
-
-
-def _uuid(value):
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
-
-
 class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Incidents, near misses and complaints about people and teams, as far as access allows."""
 
@@ -147,7 +136,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         params = self.request.query_params
         rows = selectors.incidents_visible_to(self.request.user)
         if params.get("service_user"):
-            person = _uuid(params["service_user"])
+            person = as_uuid(params["service_user"])
             if person is None:
                 raise ValidationError({"service_user": ["Give the id of a person."]})
             rows = rows.filter(service_user_id=person)
@@ -167,7 +156,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def list(self, request, *args, **kwargs):
         """A page of incidents, the most recent first: one audit row per person on it."""
         page = self.paginate_queryset(IdsFirst(self.get_queryset(), fetch=selectors.listed()))
-        requested = _uuid(request.query_params.get("service_user") or "")
+        requested = as_uuid(request.query_params.get("service_user") or "")
         access.audit_list_read(
             request.user,
             [row for row in page if row.service_user_id],
@@ -220,7 +209,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         except StateConflict:
             raise
         except ApplicationError as error:
-            raise _as_validation_error(error) from None
+            raise validation_error(error) from None
         return self._respond(selectors.incident_or_404(user, incident.pk), status.HTTP_201_CREATED)
 
     def _write(self, pk, write, *, audit: str, code=status.HTTP_200_OK):
@@ -230,7 +219,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         except StateConflict:
             raise
         except ApplicationError as error:
-            raise _as_validation_error(error) from None
+            raise validation_error(error) from None
         incident.refresh_from_db()
         return self._respond(incident, code)
 
