@@ -167,6 +167,12 @@ def trust_scale_add(label: str, say: Callable[[str], None]) -> dict:
     )
     began = time.monotonic()
     counts = additions[label](trust)
+    # The planner's statistics for the new rows (an app's fresh tables otherwise look empty to it).
+    _analyse(
+        list(apps.get_app_config(label).get_models())
+        if label in {c.label for c in apps.get_app_configs()}
+        else []
+    )
     say(
         ", ".join(f"{count:,} {what}" for what, count in counts.items())
         + f" ({time.monotonic() - began:.1f} s)"
