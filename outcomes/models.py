@@ -169,6 +169,12 @@ TOP_DAYS_FIELDS = [
 # Section 1's days are asked week by week on the form: four boxes of 0-7, the 28-day total their
 # sum. The boxes' names at the edges (form, API, CSV): alcohol_days_week4 ... alcohol_days_week1,
 # in the order the form prints them, week 4 (the earliest) first and week 1 the latest.
+# Checked against the published form (NTA's Treatment Outcomes Profile, as reissued by PHE; a
+# transcript: https://studyres.com/doc/1236685/top-form): section 1 reads "Record the average
+# amount on a using day and number of days substances used in each of past four weeks", with
+# the columns Average, Week 4, Week 3, Week 2, Week 1 (each 0-7) and Total (0-28); section 2
+# "(if no, enter zero and 'N', and go to section 3)". The secure-setting form prints the same
+# columns in the same order, with tobacco in section 1.
 TOP_WEEKLY_DAYS_FIELDS = [*[f"{prefix}_days" for prefix, *_ in TOP_SUBSTANCES], "tobacco_days"]
 TOP_WEEKS = (4, 3, 2, 1)
 TOP_WEEK_FIELDS = [f"{name}_week{week}" for name in TOP_WEEKLY_DAYS_FIELDS for week in TOP_WEEKS]

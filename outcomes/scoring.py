@@ -20,6 +20,11 @@ CLINICAL notes on change when items are not known (issue 17):
   items missing or not known) -- not verified here against its text, so it is a named
   constant, said on the page. The reliable-change threshold of 8 (Parabiaghi et al.) was
   derived on whole ratings; with up to 2 items left out it is applied unchanged.
+  Searched again (4 December 2026) in what is published and readable here: the Australian data
+  dictionary (METeOR 676214, "Health of the Nation Outcome Scale score code N") defines the
+  total as the sum of the scales "excluding ... Unknown", unprorated, as we do, and gives no
+  minimum; the NOCC validator's item definitions say the same of 9. No source we could read
+  states a minimum number of items for a change, so 10 stays a disclosed choice, not a rule.
 - The same rule is the dashboard's mean change (outcomes.measures._honos_change, in SQL).
 """
 
