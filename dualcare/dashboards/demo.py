@@ -11,11 +11,12 @@ services; idempotent: each row is looked for by its scope, measure, date and wor
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
 from . import measures, services
-from .models import Annotation, Baseline
+from .models import AgreedMeasure, Annotation, Baseline
 
 HUDDLE = dt.date(2026, 6, 1)
 ACKNOWLEDGED = "referrals.acknowledged_in_time"
@@ -38,6 +39,14 @@ ANNOTATIONS = [
     ),
 ]
 BASELINE_REASON = "The weeks before the daily referral huddle"
+# Issue 19: the measures the trust and the drug and alcohol service agreed for the Shared Care
+# meetings (organisation key, its manager, measure key, target or None, agreed on).
+CONTRACT = "Shared Care contract 2026 to 2027"
+AGREED = [
+    ("mh", "manager.mh", ACKNOWLEDGED, 80, dt.date(2026, 4, 1)),
+    ("mh", "manager.mh", "incidents.serious", 0, dt.date(2026, 4, 1)),
+    ("sm", "manager.sm", "incidents.with_harm_per_1000", None, dt.date(2026, 4, 1)),
+]
 
 
 def build(demo) -> None:
@@ -78,3 +87,19 @@ def build(demo) -> None:
             by=manager,
         )
         demo.created["dashboard baselines"] += 1
+    for org_key, manager_name, measure_key, target, agreed_on in AGREED:
+        agreed_by = demo.staff.get(manager_name)
+        if measure_key not in known or agreed_on > today or agreed_by is None:
+            continue
+        organisation = demo.organisations[org_key]
+        if AgreedMeasure.objects.filter(organisation=organisation, measure_key=measure_key).exists():
+            continue
+        services.agreed_measure_add(
+            organisation=organisation,
+            measure_key=measure_key,
+            target=None if target is None else Decimal(target),
+            agreed_on=agreed_on,
+            note=CONTRACT,
+            by=agreed_by,
+        )
+        demo.created["agreed measures"] += 1

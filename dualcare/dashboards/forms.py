@@ -99,3 +99,51 @@ class BaselineResetForm(NHSForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "reset-%s")
         super().__init__(*args, **kwargs)
+
+
+class AgreedMeasureForm(NHSForm):
+    """A measure the organisation agrees to be held to at the Shared Care meetings (issue 19)."""
+
+    measure_key = forms.ChoiceField(
+        label="Measure",
+        error_messages={
+            "required": "Choose the measure.",
+            "invalid_choice": "Choose a measure from the list.",
+        },
+    )
+    target = forms.DecimalField(
+        label="Target (optional)",
+        help_text=(
+            "In the measure's own unit, for example 90 for 90%. "
+            "Leave it blank to watch the measure without a target."
+        ),
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "nhsuk-input--width-5"}),
+        error_messages={
+            "invalid": "Enter the target as a number, for example 90.",
+            "max_digits": "Enter a target of 99,999,999.99 or less.",
+            "max_decimal_places": "Enter the target with no more than 2 decimal places.",
+            "max_whole_digits": "Enter a target of 99,999,999.99 or less.",
+        },
+    )
+    agreed_on = DatePartsField(
+        label="Date it was agreed",
+        label_for_errors="the date it was agreed",
+        help_text="For example, 1 6 2026",
+    )
+    note = forms.CharField(
+        label="Where it was agreed (optional)",
+        help_text="For example, “Shared Care contract 2026 to 2027”. Do not name anyone.",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "The note must be 200 characters or fewer."},
+    )
+
+    def __init__(self, *args, definitions=None, **kwargs):
+        kwargs.setdefault("auto_id", "agreed-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["measure_key"].choices = [("", "Choose a measure")] + [
+            (d.key, f"{d.capability}: {d.title}") for d in (definitions or {}).values()
+        ]

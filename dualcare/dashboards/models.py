@@ -191,3 +191,45 @@ class MeasureWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week}{' (stale)' if self.stale else ''}"
+
+
+class AgreedMeasure(TimeStampedModel):
+    """A measure an organisation has agreed to be held to at the Shared Care meetings (its Shared
+    Care contract's measures, issue 19 item 4), with the target it agreed, if any. History as rows:
+    a withdrawn agreement stays, with who withdrew it and when; at most one is in force per
+    organisation and measure. Names no person."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    measure_key = models.CharField(max_length=100)
+    # The figure the organisation agreed to reach (at least it, when higher is better; at most it,
+    # when lower is better), in the measure's own unit; none for a measure agreed to be watched.
+    target = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    agreed_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation", "measure_key", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "measure_key"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="dash_agreed_one_in_force",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+                name="dash_agreed_withdrawn_by_whom",
+            ),
+        ]
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None
+
+    def __str__(self) -> str:
+        return f"{self.measure_key} (target {self.target})" if self.target is not None else self.measure_key

@@ -19,8 +19,10 @@ from dualcare.access import dashboards_participating_organisations
 from dualcare.dashboards.measures import Cell
 from dualcare.safety.incidents import selectors as incidents
 from dualcare.safety.incidents.models import Harm, Kind
+from dualcare.safety.incidents.monthly import MonthlyChart, monthly_harm_chart
 
 from . import selectors
+from .models import AgreedMeasure
 from .selectors import LocalityCell, Period, suppress_row
 
 INCIDENTS_SECTION = selectors.section_slug("Incidents")
@@ -34,6 +36,33 @@ class PackRow:
 
 
 @dataclass
+class AgreedRow:
+    """How one organisation did on one measure it agreed: its latest week's figure, and in how
+    many of the period's weeks it met its target (weeks whose figure is shown; a suppressed or
+    missing week is neither met nor missed)."""
+
+    agreed: AgreedMeasure
+    definition: object  # MeasureDef
+    latest: LocalityCell | None
+    latest_week: object  # date | None
+    weeks_met: int | None  # None: no target, or a measure with no better direction
+    weeks_shown: int
+
+    @property
+    def target_text(self) -> str:
+        if self.agreed.target is None:
+            return "No target"
+        value = selectors.format_value(float(self.agreed.target), self.definition.unit)
+        return {"up": f"at least {value}", "down": f"at most {value}"}.get(self.definition.improvement, value)
+
+
+@dataclass
+class AgreedGroup:
+    organisation: object
+    rows: list[AgreedRow]
+
+
+@dataclass
 class Pack:
     period: Period
     organisations: list
@@ -43,6 +72,8 @@ class Pack:
     actions: list[dict]
     actions_count: int
     locality: selectors.Locality
+    agreed: list[AgreedGroup]
+    monthly: MonthlyChart  # incidents with harm per 1,000 a month, the last 24 complete months
 
 
 def _row(label: str, counts: list[int]) -> PackRow:
@@ -58,6 +89,60 @@ def _row(label: str, counts: list[int]) -> PackRow:
         cells=shown,
         total=LocalityCell(None, None, True) if total_hidden else LocalityCell(total.value, total.n),
     )
+
+
+def _met(value: float, target: float, improvement: str) -> bool | None:
+    if improvement == "up":
+        return value >= target
+    if improvement == "down":
+        return value <= target
+    return None
+
+
+def agreed_groups(locality: selectors.Locality) -> list[AgreedGroup]:
+    """Each participating organisation's agreed measures in force (one query), with its figures from
+    the locality's (already suppressed) cells: what a Shared Care meeting holds it to."""
+    index = {o.pk: i for i, o in enumerate(locality.organisations)}
+    by_key = {m.definition.key: m for m in locality.measures}
+    agreed: dict = {}
+    for row in AgreedMeasure.objects.filter(
+        organisation_id__in=list(index), withdrawn_at__isnull=True
+    ).order_by("measure_key"):
+        agreed.setdefault(row.organisation_id, []).append(row)
+    groups = []
+    for organisation in locality.organisations:
+        rows = []
+        for row in agreed.get(organisation.pk, []):
+            measure = by_key.get(row.measure_key)
+            if measure is None:  # a measure no longer offered: nothing to show it against
+                continue
+            i = index[organisation.pk]
+            shown = [
+                (week.week, week.cells[i])
+                for week in measure.weeks
+                if week.cells[i] is not None
+                and not week.cells[i].suppressed
+                and week.cells[i].value is not None
+            ]
+            latest_week, latest = shown[-1] if shown else (None, None)
+            weeks_met = None
+            if row.target is not None and measure.definition.improvement in ("up", "down"):
+                target = float(row.target)
+                weeks_met = sum(
+                    1 for _, cell in shown if _met(cell.value, target, measure.definition.improvement)
+                )
+            rows.append(
+                AgreedRow(
+                    agreed=row,
+                    definition=measure.definition,
+                    latest=latest,
+                    latest_week=latest_week,
+                    weeks_met=weeks_met,
+                    weeks_shown=len(shown),
+                )
+            )
+        groups.append(AgreedGroup(organisation=organisation, rows=rows))
+    return groups
 
 
 def pack(period: Period, *, section: str | None = INCIDENTS_SECTION) -> Pack:
@@ -76,6 +161,7 @@ def pack(period: Period, *, section: str | None = INCIDENTS_SECTION) -> Pack:
     rows.append(row("Complaints", Kind.COMPLAINT, Harm.values))
     lessons, lessons_count = incidents.pack_lessons(team_ids, period.first, last_day)
     actions, actions_count = incidents.pack_open_actions(team_ids, clock.today())
+    locality = selectors.locality(period, legend=False, section=section)
     return Pack(
         period=period,
         organisations=organisations,
@@ -84,5 +170,9 @@ def pack(period: Period, *, section: str | None = INCIDENTS_SECTION) -> Pack:
         lessons_count=lessons_count,
         actions=actions,
         actions_count=actions_count,
-        locality=selectors.locality(period, legend=False, section=section),
+        locality=locality,
+        agreed=agreed_groups(locality),
+        monthly=monthly_harm_chart(
+            team_ids, today=clock.today(), scope_name="every participating organisation"
+        ),
     )

@@ -115,7 +115,7 @@ def pack_pdf(the_pack) -> bytes:
     return _render(
         "dashboards/pack_pdf.html",
         {"pack": the_pack, "locality": the_pack.locality, "period": the_pack.period},
-        [item.chart for item in the_pack.locality.measures],
+        [the_pack.monthly, *(item.chart for item in the_pack.locality.measures)],
     )
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -23,7 +24,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation, Team, User
 
 from . import measures, selectors
-from .models import Annotation, Baseline, DashboardPdf, MeasureWeek, WeeklyValue
+from .models import AgreedMeasure, Annotation, Baseline, DashboardPdf, MeasureWeek, WeeklyValue
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,79 @@ def annotation_add(
     )
     audit_record(actor=by, action="dashboard.annotation_add", target=annotation, organisation=organisation)
     return annotation
+
+
+# The largest target a measure may carry (counts, hours, rates): the column's ten digits.
+TARGET_LIMIT = Decimal("99999999.99")
+NOTE_MAX = 200
+
+
+@transaction.atomic
+def agreed_measure_add(
+    *,
+    organisation: Organisation,
+    measure_key: str,
+    target: Decimal | None,
+    agreed_on: dt.date,
+    note: str = "",
+    by: User,
+) -> AgreedMeasure:
+    """Record that the organisation agreed to be held to a measure at the Shared Care meetings,
+    with its target if any. One in force per measure: agreeing again means withdrawing first."""
+    measure_key = _check_measure(measure_key, required=True)
+    definition = measures.definitions()[measure_key]
+    if target is not None:
+        if definition.is_proportion and not (0 <= target <= 100):
+            raise ApplicationError("Enter a target from 0% to 100%.", field="target")
+        if not definition.is_proportion and not (-TARGET_LIMIT <= target <= TARGET_LIMIT):
+            raise ApplicationError("Enter a target of 99,999,999.99 or less.", field="target")
+    today = timezone.localdate()
+    if agreed_on is None:
+        raise ApplicationError("Enter the date it was agreed.", field="agreed_on")
+    if agreed_on > today:
+        raise ApplicationError("The date it was agreed must be today or in the past.", field="agreed_on")
+    if agreed_on < _earliest(today):
+        raise ApplicationError(
+            f"The date it was agreed must be within the last {HISTORY_YEARS} years.", field="agreed_on"
+        )
+    note = " ".join((note or "").split())
+    if len(note) > NOTE_MAX:
+        raise ApplicationError(f"The note must be {NOTE_MAX} characters or fewer.", field="note")
+    # The organisation's row, locked, so two managers agreeing the same measure at once give one
+    # row and one clear message (the partial unique constraint holds it too).
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    if AgreedMeasure.objects.filter(
+        organisation=organisation, measure_key=measure_key, withdrawn_at__isnull=True
+    ).exists():
+        raise ApplicationError(
+            f"{organisation.name} has already agreed “{definition.title}”. Withdraw it first to change it.",
+            field="measure_key",
+        )
+    agreed = AgreedMeasure.objects.create(
+        organisation=organisation,
+        measure_key=measure_key,
+        target=target,
+        agreed_on=agreed_on,
+        note=note,
+        created_by=by,
+    )
+    audit_record(actor=by, action="dashboard.agreed_measure_add", target=agreed, organisation=organisation)
+    return agreed
+
+
+@transaction.atomic
+def agreed_measure_withdraw(*, agreed: AgreedMeasure, by: User) -> AgreedMeasure:
+    """The organisation no longer agrees to be held to the measure: the row stays, withdrawn."""
+    updated = AgreedMeasure.objects.filter(pk=agreed.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(), withdrawn_by=by
+    )
+    if not updated:
+        raise ApplicationError("That measure was already withdrawn.", field="measure_key")
+    agreed.refresh_from_db()
+    audit_record(
+        actor=by, action="dashboard.agreed_measure_withdraw", target=agreed, organisation=agreed.organisation
+    )
+    return agreed
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pack_views, views
+from . import agreed_views, pack_views, views
 
 app_name = "dashboards"
 
@@ -28,6 +28,15 @@ urlpatterns = [
     # Issue 19: the Shared Care meeting pack.
     path("locality/meeting-pack/", pack_views.meeting_pack, name="pack"),
     path("locality/meeting-pack/pack.pdf", pack_views.meeting_pack_pdf, name="pack_pdf"),
+    # Issue 19: the measures an organisation agrees to be held to in the pack.
+    path(
+        "organisations/<uuid:pk>/agreed-measures/", agreed_views.agreed_measures, name="organisation_agreed"
+    ),
+    path(
+        "organisations/<uuid:pk>/agreed-measures/<uuid:agreed_pk>/withdraw/",
+        agreed_views.agreed_measure_withdraw,
+        name="organisation_agreed_withdraw",
+    ),
     path("pdfs/<uuid:pk>/", views.pdf_status, name="pdf"),
     path("pdfs/<uuid:pk>/dashboard.pdf", views.pdf_file, name="pdf_file"),
     path("pdfs/<uuid:pk>/retry/", views.pdf_retry, name="pdf_retry"),

@@ -27,6 +27,7 @@ from conversations import services as conversation_services
 from directory import services as directory_services
 from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
+from dualcare.dashboards import services as dashboard_services
 from dualcare.notifications.models import Notification
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Involvement, StaffRole, User
@@ -190,6 +191,14 @@ def _sweep_world():
         owner_organisation=w.mh,
         due_date=timezone.localdate() + dt.timedelta(days=7),
     )
+    # Issue 19: a measure the trust agreed for the Shared Care meetings (names no person).
+    w.agreed_measure = dashboard_services.agreed_measure_add(
+        organisation=w.mh,
+        measure_key="incidents.serious",
+        target=None,
+        agreed_on=timezone.localdate(),
+        by=w.manager_mh,
+    )
     return w
 
 
@@ -239,6 +248,11 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "dashboards:pdf": ({"pk": w.mh.pk}, w.manager_mh, None),  # none rendered: a 404
         "dashboards:pdf_file": ({"pk": w.mh.pk}, w.manager_mh, None),
         "dashboards:pdf_retry": ({"pk": w.mh.pk}, w.manager_mh, None),
+        "dashboards:organisation_agreed_withdraw": (
+            {"pk": w.mh.pk, "agreed_pk": w.agreed_measure.pk},
+            w.manager_mh,
+            None,
+        ),
         "consent_withdraw": ({"pk": su.pk, "consent_pk": w.consent.pk}, kw, su),
         "my_sharing_stop": ({"consent_pk": w.consent.pk}, w.service_user_login, su),
         "involvement_end": ({"pk": su.pk, "involvement_pk": w.involvement.pk}, kw, su),

@@ -135,6 +135,7 @@ class PackPdfTests:
 # The pack: session and user, the organisations managed (locality_only, and may see the locality:
 # 2), the participating organisations, the locality's teams, the incidents by organisation, kind and
 # harm, the lessons (and their count when a page is full), the open actions, the locality's stored
-# weeks and figures (or the measures worked out for missing weeks), the audit row, the header, the
-# session's save. The count is pinned, whatever the number of incidents.
-PACK_QUERIES = 19
+# weeks and figures (or the measures worked out for missing weeks), the agreed measures, the
+# months of incidents with harm and of caseload, the audit row, the header, the session's save.
+# The count is pinned, whatever the number of incidents.
+PACK_QUERIES = 22
