@@ -28,12 +28,15 @@ from django.views.decorators.http import require_POST
 from dualcare import access
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation, Team, User
+from dualcare.safety.incidents.monthly import monthly_harm_chart
 from dualcare.spc import charts as spc_charts
 
 from . import measures, selectors, services
 from .forms import AnnotationForm, BaselineForm, BaselineResetForm, PeriodForm
 from .models import DashboardPdf
 from .selectors import Scope
+
+INCIDENTS = "Incidents"  # the capability whose section carries the monthly series
 
 
 def _for_managers(view, *, refuse_others):
@@ -213,18 +216,24 @@ def _render_dashboard(request, scope: Scope, period, *, annotation_form=None, st
         sections_html = board.rendered["page"] = render_to_string(
             "dashboards/_dashboard_sections.html", {"board": board, "suppressed": selectors.SUPPRESSED}
         )
+    teams = _scope_teams(scope)
+    monthly = None
+    if section == selectors.section_slug(INCIDENTS):  # issue 19: its monthly series, under its charts
+        team_ids = [scope.team.pk] if scope.team is not None else [team.pk for team in teams]
+        monthly = monthly_harm_chart(team_ids, scope_name=scope.name)
     return render(
         request,
         "dashboards/dashboard.html",
         {
             "board": board,
+            "monthly": monthly,
             "sections_html": sections_html,
             "scope": scope,
             "period": period,
             "period_form": _period_form(request),
             "annotation_form": annotation_form or AnnotationForm(definitions=definitions),
             "urls": _urls(scope, period),
-            "teams": _scope_teams(scope),
+            "teams": teams,
             "chart_key": spc_charts.legend_svg(),
             "suppressed": selectors.SUPPRESSED,
         },

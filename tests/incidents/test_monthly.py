@@ -121,3 +121,32 @@ def test_the_pack_shows_it_on_the_page_and_in_the_pdf(world, caseload, login):
     body = b"".join(client.get(reverse("dashboards:pdf_file", args=[document.pk])).streaming_content)
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages).split())
     assert "month by month" in text and "People on the caseload" in text
+
+
+def test_the_dashboards_incidents_section_shows_it_for_its_scope(
+    world, caseload, login, django_assert_num_queries
+):
+    report(world, monthly.months_ending(world.today, 1)[0] + dt.timedelta(days=3))
+    client = login(world.manager_mh)
+    team_url = reverse("dashboards:team", args=[caseload.pk])
+    page = client.get(team_url, {"section": "incidents"}).content.decode()
+    assert 'id="harm-by-month"' in page and f"{caseload.name}, the last" in page
+    other = client.get(team_url, {"section": "referrals"}).content.decode()
+    assert 'id="harm-by-month"' not in other  # only under the incidents' charts
+    organisation = client.get(
+        reverse("dashboards:organisation", args=[world.mh.pk]), {"section": "incidents"}
+    )
+    assert 'id="harm-by-month"' in organisation.content.decode()
+    dashboard_services.weekly_values_refresh()  # the beat has stored the weeks, as in production
+    client.get(team_url, {"section": "incidents"})
+    with django_assert_num_queries(INCIDENTS_SECTION_QUERIES):
+        client.get(team_url, {"section": "incidents"})
+    for month in range(1, 12):
+        report(world, dt.date(2026, month, 10))
+    with django_assert_num_queries(INCIDENTS_SECTION_QUERIES):
+        assert client.get(team_url, {"section": "incidents"}).status_code == 200
+
+
+# A team's dashboard with its weeks stored (as tests/dashboards pin it: the memo's keys, the
+# header, the session) and the monthly series' two queries: pinned, whatever the incidents.
+INCIDENTS_SECTION_QUERIES = 14
