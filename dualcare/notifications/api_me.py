@@ -1,5 +1,6 @@
-"""/api/v1/me/messages/: the messages DualCare has sent the caller, newest first, as their
-"Your messages" page shows them (notifications.selectors.notifications_for)."""
+"""/api/v1/me/messages/: what DualCare has sent the caller, newest first, as their "Reminders and
+updates" page shows it (notifications.selectors.updates_for). Messages from their care team are
+the conversations' (their own API), not repeated here as notifications."""
 
 from __future__ import annotations
 
@@ -29,4 +30,4 @@ class MyMessageViewSet(PersonReadViewSet):
     audit_action = "me.messages"
 
     def rows(self, user):
-        return selectors.notifications_for(user).order_by("-created_at", "pk")
+        return selectors.updates_for(user).order_by("-created_at", "pk")
