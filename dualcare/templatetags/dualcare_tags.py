@@ -56,6 +56,12 @@ _STAFF_NAV = [
     ("People", "pharmacy_list", {Role.PHARMACIST}),
     ("Collections today", "contacts:pharmacy_today", {Role.PHARMACIST}),
     ("Appointments", "contacts:appointments", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    # The service directory (issue 18): every member of staff signposts from it.
+    (
+        "Services",
+        "directory:search",
+        {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER, Role.PHARMACIST, Role.ORG_ADMIN},
+    ),
     # Alerts: the header link with its unread count is staff's one route (no second menu item).
     ("Link workers", "linkworkers:coverage", {Role.LINK_WORKER, Role.TEAM_MANAGER, Role.ORG_ADMIN}),
     ("Dashboards", "dashboards:index", {Role.TEAM_MANAGER}),
@@ -69,6 +75,7 @@ _SERVICE_USER_NAV = [
     ("Your referrals", "referrals:mine"),
     ("How you are getting on", "outcomes:mine"),
     ("Your appointments", "contacts:mine"),
+    ("Services near you", "directory:mine"),
     ("Who has looked at your record", "my_record_views"),
     ("What your carer can see", "my_carers"),
     ("Who can see what about you", "my_sharing"),
