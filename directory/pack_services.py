@@ -31,6 +31,11 @@ def _ensure_keeps(by: User, organisation_id) -> None:
         raise ApplicationError("Only staff of the pack's organisation change its information packs.")
 
 
+def _audit(by: User, pack: InformationPack, action: str, detail: dict) -> None:
+    """The audit row of a change to a pack: ids only (a pack names no person)."""
+    audit_record(actor=by, action=action, target=pack, organisation=pack.team.organisation, detail=detail)
+
+
 def _search_text(title: str, team: Team) -> str:
     return f"{title} {team.name}".lower()
 
@@ -71,13 +76,7 @@ def pack_entry_add(*, by: User, pack: InformationPack, service) -> PackItem:
     if PackItem.objects.filter(pack=pack, service=service).exists():
         raise ApplicationError(f"{service.name} is already in {pack.title}.", field="pack")
     item = PackItem.objects.create(pack=pack, position=_next_position(pack), service=service)
-    audit_record(
-        actor=by,
-        action="directory.pack.entry_add",
-        target=pack,
-        organisation=pack.team.organisation,
-        detail={"service": str(service.pk)},
-    )
+    _audit(by, pack, "directory.pack.entry_add", {"service": str(service.pk)})
     return item
 
 
@@ -102,12 +101,11 @@ def pack_document_add(*, by: User, pack: InformationPack, title: str, content: b
         with transaction.atomic():
             document.save()
             item = PackItem.objects.create(pack=pack, position=position, document=document)
-            audit_record(
-                actor=by,
-                action="directory.pack.document_add",
-                target=pack,
-                organisation=pack.team.organisation,
-                detail={"document": str(document.pk), "pages": pages, "size": len(content)},
+            _audit(
+                by,
+                pack,
+                "directory.pack.document_add",
+                {"document": str(document.pk), "pages": pages, "size": len(content)},
             )
     except BaseException:
         document.file.delete(save=False)  # the rows were not written: nor is the file kept
@@ -138,13 +136,7 @@ def pack_item_move(*, by: User, pack: InformationPack, item: PackItem, direction
     PackItem.objects.filter(pk=neighbour.pk).update(position=here)
     PackItem.objects.filter(pk=item.pk).update(position=there)
     item.position = there
-    audit_record(
-        actor=by,
-        action="directory.pack.item_move",
-        target=pack,
-        organisation=pack.team.organisation,
-        detail={"item": str(item.pk), "direction": direction},
-    )
+    _audit(by, pack, "directory.pack.item_move", {"item": str(item.pk), "direction": direction})
     return item
 
 
@@ -156,10 +148,4 @@ def pack_item_remove(*, by: User, pack: InformationPack, item: PackItem) -> None
     deleted, _ = PackItem.objects.filter(pk=item.pk, pack=pack).delete()
     if not deleted:
         raise ApplicationError("That is no longer in the pack.")
-    audit_record(
-        actor=by,
-        action="directory.pack.item_remove",
-        target=pack,
-        organisation=pack.team.organisation,
-        detail={"item": str(item.pk)},
-    )
+    _audit(by, pack, "directory.pack.item_remove", {"item": str(item.pk)})
