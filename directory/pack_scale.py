@@ -48,7 +48,9 @@ def scale_add(trust) -> dict[str, int]:
                 sha256=hashlib.sha256(content).hexdigest(),
                 uploaded_by_id=author,
             )
-            name = default_storage.save(document_path(document, "document.pdf"), ContentFile(content))
+            path = document_path(document, "document.pdf")
+            default_storage.delete(path)  # a file an earlier, rolled-back run left at this id
+            name = default_storage.save(path, ContentFile(content))
             documents[team.organisation_id] = {
                 "id": document.id,
                 "organisation_id": team.organisation_id,

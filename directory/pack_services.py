@@ -20,7 +20,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Team, User
 
 from .documents import document_check
-from .pack_models import Document, InformationPack, PackItem
+from .pack_models import Document, InformationPack, PackItem, document_path
 
 # A pack is printed in the request (a leaflet is one page, ~0.3 s): keep it a handful.
 MAX_PACK_ITEMS = 20
@@ -96,6 +96,11 @@ def pack_document_add(*, by: User, pack: InformationPack, title: str, content: b
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=by,
     )
+    stale = document_path(document, "")
+    if document.file.storage.exists(stale):
+        # Left by a transaction that was rolled back after storing it (its row is not there, as
+        # this id is new): the file at this id is this document's.
+        document.file.storage.delete(stale)
     document.file.save("document.pdf", ContentFile(content), save=False)
     try:
         with transaction.atomic():

@@ -37,6 +37,7 @@ class PackJourneyTests:
         assert_accessible(page, "the information packs")
         with page.expect_navigation():
             page.get_by_role("link", name="Make a pack").click()
+        page.select_option("#team", label="North CMHT")
         page.fill("#title", "Induction pack")
         page.fill("#introduction", "Read before your first joint visit.")
         assert_accessible(page, "a new pack")
@@ -66,7 +67,8 @@ class PackJourneyTests:
         assert items.count() == 2 and "Naloxone handout" in items.nth(1).inner_text()
         assert_accessible(page, "a pack with an entry and a document")
 
-        submit(page, "Move up: Naloxone handout")
+        with page.expect_navigation():
+            items.nth(1).get_by_role("button", name="Move up").click()
         assert "Naloxone handout" in page.locator("#pack-items > li").nth(0).inner_text()
         pdf = page.request.get(page.get_by_role("link", name="Print the pack (PDF)").get_attribute("href"))
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"

@@ -5,6 +5,7 @@ nothing half-written, and pinned query counts that do not grow with what the pag
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader, PdfWriter
 
 from directory import pack_services
-from directory.models import Service
+from directory.models import Location, OpeningTime, Service
 from directory.pack_models import Document, InformationPack, PackItem
 from dualcare.audit.models import AuditEvent
 from dualcare.exceptions import ApplicationError
@@ -99,8 +100,21 @@ class LeafletTests:
             cost="£" * 300,
             area="A" * 100,
         )
-        for day in range(3):
-            import_services(directory.mh, oruk_service(f"place{day}"))
+        for _ in range(5):
+            Location.objects.create(
+                service=directory.north,
+                name="P" * 200,
+                address="A" * 300,
+                locality="L" * 100,
+                postcode="NT1 4AB",
+                postcode_district="NT1",
+            )
+        OpeningTime.objects.filter(service=directory.north).delete()
+        for day in range(7):
+            for hour in (8, 13):
+                OpeningTime.objects.create(
+                    service=directory.north, weekday=day, opens_at=dt.time(hour), closes_at=dt.time(hour + 3)
+                )
         response = login(directory.keyworker_mh).get(f"/directory/{directory.north.pk}/leaflet/")
         assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
 
