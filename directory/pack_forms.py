@@ -33,8 +33,6 @@ class PackForm(NHSForm):
             (key, team.name) for key, team in self.team_objects.items()
         ]
         self.fields["team"].error_messages["invalid_choice"] = "Choose one of your organisation's teams."
-        if len(self.team_objects) == 1:
-            self.fields["team"].initial = next(iter(self.team_objects))
 
 
 class DocumentForm(NHSForm):

@@ -68,7 +68,8 @@ def pack_create(request: HttpRequest) -> HttpResponse:
     teams = list(access.directory_pack_teams(request.user))
     if not teams:
         raise Http404("No team of yours can have a pack.")
-    form = PackForm(request.POST or None, teams=teams)
+    own = access.teams_of(request.user).order_by("name").values_list("pk", flat=True).first()
+    form = PackForm(request.POST or None, teams=teams, initial={"team": str(own)} if own else None)
     if request.method == "POST" and form.is_valid():
         try:
             pack = pack_services.pack_create(

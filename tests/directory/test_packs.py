@@ -156,6 +156,16 @@ class PackKeepingTests:
             action="directory.pack.create", actor=directory.keyworker_mh, organisation=directory.mh
         ).exists()
 
+    def test_the_form_offers_the_organisations_teams_with_the_users_own_first_chosen(self, login, directory):
+        form = login(directory.keyworker_mh_south).get("/directory/packs/new/").context["form"]
+        assert [label for _, label in form.fields["team"].choices] == [
+            "Choose a team",
+            "North CMHT",
+            "South CMHT",
+            "Trust administration",
+        ]
+        assert form["team"].value() == str(directory.cmht_south.pk)
+
     def test_nobody_makes_a_pack_for_another_organisations_team(self, login, directory):
         response = login(directory.outsider).post(
             "/directory/packs/new/", {"team": str(directory.cmht_north.pk), "title": "Not theirs"}
