@@ -291,6 +291,32 @@ class Login:
         return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
 
 
+def _pack_pages(kw) -> list:
+    """Leaflets and information packs (issue 18, item 6): an entry's leaflet, the packs' list and
+    search, and the fullest pack's page and PDF (none if the trust has no packs: scale_add directory)."""
+    from django.db.models import Count
+
+    from directory.models import Service
+    from directory.pack_models import InformationPack
+
+    entry = Service.objects.order_by("name", "pk").values_list("pk", flat=True).first()
+    pack = (
+        InformationPack.objects.annotate(held=Count("items"))
+        .order_by("-held", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    pages = [Page("directory leaflet PDF", kw, f"/directory/{entry}/leaflet/")] if entry else []
+    if pack:
+        pages += [
+            Page("information packs", kw, "/directory/packs/"),
+            Page("information packs searched", kw, "/directory/packs/?q=induction"),
+            Page("information pack", kw, f"/directory/packs/{pack}/"),
+            Page("information pack PDF", kw, f"/directory/packs/{pack}/pdf/"),
+        ]
+    return pages
+
+
 class Page:
     def __init__(self, label: str, login: Login, path: str, *, api: bool = False):
         self.label, self.login, self.path, self.api = label, login, path, api
@@ -505,6 +531,7 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page(
             "API directory services", kw, "/api/v1/directory/services/?postcode=NT3&minimum_age=30", api=True
         ),
+        *_pack_pages(kw),
         *conversations,
         # Risk and safety flags (issue 19): the record and pharmacy pages above show the flags.
         Page("risk history", kw, f"/safety/people/{person}/risk/"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dualcare.management.demo_data import Demo
 
-from . import services
+from . import pack_demo, services
 from .models import Service
 
 FILES = Path(__file__).parent / "demo_files"
@@ -41,3 +41,4 @@ def build(demo: Demo) -> None:
         if run.refused:
             raise RuntimeError(f"The demo directory file {name} has refused services: {run.refused}")
         demo.created["directory services"] += run.taken
+    pack_demo.build(demo)  # the information pack (issue 18, item 6), after its entries

@@ -218,3 +218,7 @@ class ImportRun(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# Leaflets and information packs (issue 18, item 6) live in their own module.
+from .pack_models import Document, InformationPack, PackItem  # noqa: E402, F401

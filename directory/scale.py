@@ -10,6 +10,7 @@ import datetime as dt
 
 from dualcare.bulk import rows_write
 
+from . import pack_scale
 from .models import Location, Need, OpeningTime, Provider, Service
 
 FULL_SCALE_SERVICES = 4_000
@@ -126,4 +127,5 @@ def scale_add(trust) -> dict[str, int]:
     Through = Service.needs.through
     Through.objects.bulk_create([Through(**link) for link in links], batch_size=2000)
     written["directory providers"] = len(providers)
+    written.update(pack_scale.scale_add(trust))  # information packs (issue 18, item 6)
     return written

@@ -447,6 +447,11 @@ OUTCOME_TOLERANCE_DAYS = env_int("OUTCOME_TOLERANCE_DAYS", 14)
 # Service directory (issue 18): an entry nobody has checked for this many months is flagged to
 # the organisation admins who keep it, once.
 DIRECTORY_CHECK_MONTHS = env_int("DIRECTORY_CHECK_MONTHS", 6)
+# Information packs (issue 18, item 6): the largest PDF an organisation may upload, and the
+# virus-scan hook every upload passes through: a dotted path to a callable taking the file's
+# bytes and returning None when clean or the reason it is refused (the default passes all).
+DIRECTORY_UPLOAD_MAX_BYTES = env_int("DIRECTORY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+DIRECTORY_VIRUS_SCAN = env_str("DIRECTORY_VIRUS_SCAN", "directory.documents.scan_nothing")
 OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
 # Safety (issue 19): missed collections in a row that prompt a review of the overdose flag (once
 # per run of misses), and the months a risk assessment stays in date when none is given.

@@ -89,6 +89,15 @@ from .directory import (  # noqa: F401
     directory_keeper_admins,
     directory_keeper_organisations,
 )
+from .directory_packs import (  # noqa: F401
+    directory_get_document_or_404,
+    directory_get_pack_kept_or_404,
+    directory_get_pack_or_404,
+    directory_pack_can_keep,
+    directory_pack_organisation_ids,
+    directory_pack_teams,
+    directory_packs_can_read,
+)
 from .grants import (  # noqa: F401
     permissions_grant_all,
     permissions_sync,

@@ -19,11 +19,12 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from careplans import services as careplan_services
 from cohorts import services as cohort_services
 from conversations import services as conversation_services
+from directory import pack_services as directory_pack_services
 from directory import services as directory_services
 from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
@@ -77,6 +78,14 @@ def _routes(resolver=None, namespace=()):
             yield from _routes(pattern, inner)
         elif isinstance(pattern, URLPattern) and FORMAT_SUFFIX not in pattern.pattern.regex.groupindex:
             yield ":".join((*namespace, pattern.name)), list(pattern.pattern.regex.groupindex)
+
+
+def _blank_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _sweep_world():
@@ -159,6 +168,14 @@ def _sweep_world():
         keeper=w.mh, by=None, file_name="sweep.json", content=directory_page(directory_service("sweep"))
     )
     w.directory_service = DirectoryService.objects.get()
+    # Issue 18 item 6: the North CMHT's information pack, with the entry and a document.
+    w.pack = directory_pack_services.pack_create(by=w.keyworker_mh, team=w.cmht_north, title="Sweep pack")
+    w.pack_item = directory_pack_services.pack_entry_add(
+        by=w.keyworker_mh, pack=w.pack, service=w.directory_service
+    )
+    w.pack_document = directory_pack_services.pack_document_add(
+        by=w.keyworker_mh, pack=w.pack, title="Sweep handout", content=_blank_pdf()
+    ).document
     # Risk and safety flags (issue 19): the CMHT assesses Sam and raises a flag.
     w.risk = safety_services.risk_assessment_record(
         service_user=w.service_user,
@@ -279,6 +296,15 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "directory-service-detail": ({"pk": w.directory_service.pk}, kw, None),
         "directory-organization-detail": ({"pk": w.directory_service.provider_id}, kw, None),
         "directory:mine_detail": ({"pk": w.directory_service.pk}, w.service_user_login, None),
+        # Leaflets and information packs: they name no person.
+        "directory:leaflet": ({"pk": w.directory_service.pk}, kw, None),
+        "directory:add_to_pack": ({"pk": w.directory_service.pk}, kw, None),
+        "directory:pack": ({"pk": w.pack.pk}, kw, None),
+        "directory:pack_pdf": ({"pk": w.pack.pk}, kw, None),
+        "directory:pack_document_add": ({"pk": w.pack.pk}, kw, None),
+        "directory:pack_item_move": ({"pk": w.pack.pk, "item_pk": w.pack_item.pk}, kw, None),
+        "directory:pack_item_remove": ({"pk": w.pack.pk, "item_pk": w.pack_item.pk}, kw, None),
+        "directory:document": ({"pk": w.pack_document.pk}, kw, None),
     }
     if name in fixed:
         return fixed[name]

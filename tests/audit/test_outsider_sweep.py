@@ -75,6 +75,18 @@ _allow(
     "an outside organisation's included (issue 18; access.directory_can_read)",
 )
 _allow(
+    ["directory:leaflet", "directory:pack", "directory:pack_pdf", "directory:document"],
+    STAFF,
+    "leaflets, information packs and their documents name no person: every member of staff of a "
+    "participating organisation reads and prints them (issue 18 item 6; access.directory_packs)",
+)
+_allow(
+    ["directory:add_to_pack"],
+    STAFF,
+    "any member of staff may add any entry to a pack of their own organisation: the page offers "
+    "only their organisation's packs and names no person",
+)
+_allow(
     ["directory:mine_detail"],
     ["service_user"],
     "an entry of 'Services near you' names a service, never a person: every service user may read it",
