@@ -85,6 +85,8 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "outcomes.honosrating": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     "outcomes.topform": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     "outcomes.dialograting": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
+    # DIALOG+ (issue 20): the four steps for an item of a DIALOG rating, as the rating itself.
+    "outcomes.dialogplusdiscussion": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     "outcomes.satisfactionresponse": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     # Appointments and collections are the contacts scope, the team's organisation writing them;
     # a supervised-consumption schedule (medicine and dose) is written by the prescribing team.
