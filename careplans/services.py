@@ -641,6 +641,7 @@ def own_words_propose(
             raise ApplicationError("Choose the part of your life this goal is about.", field="domain")
     else:
         domain = ""
+    _plan_for(service_user, by)  # what the person writes starts their plan, if nobody has yet
     words = OwnWords.objects.create(
         service_user=service_user, kind=kind, text=text, domain=domain, written_by=by
     )
