@@ -86,6 +86,14 @@ def _sweep_world():
     w.entry = entries["goal"]
     w.version = careplan_services.careplan_publish(service_user=w.service_user, by=w.keyworker_mh)
     w.care_plan = w.version.plan
+    # Issue 20: Sam's own goal, rated, and words for the plan waiting for an answer.
+    w.own_goal = careplan_services.own_words_propose(
+        service_user=w.service_user, by=w.service_user_login, kind="goal", text="Work again", domain="job"
+    )
+    careplan_services.goal_rate(goal=w.own_goal, by=w.service_user_login, score=4)
+    w.own_words = careplan_services.own_words_propose(
+        service_user=w.service_user, by=w.service_user_login, kind="what_helps", text="Music"
+    )
     # A plan the drug and alcohol service alone wrote: its key worker sees all, so may have the PDF.
     careplan_services.entry_add(
         service_user=w.sm_only, section="what_matters", by=w.keyworker_sm, text="My dog."

@@ -277,3 +277,14 @@ class OwnWordsPageTests:
             client.force_login(user)
             with django_assert_max_num_queries(counts[url]):
                 assert client.get(url).status_code == 200
+
+
+class OwnWordsDemoTests:
+    def test_sam_has_written_what_matters_and_two_goals_with_progress(self, demo_live):
+        sam = demo_live.demo.people["Sam Testwell"]
+        words = OwnWords.objects.filter(service_user=sam)
+        assert words.get(kind="what_matters").plan_entry.in_person_words
+        goals = words.filter(kind="goal")
+        assert goals.count() == 2
+        assert all(goal.ratings.count() >= 3 for goal in goals)
+        assert words.filter(state="proposed").exists()  # one waiting, for the key worker to answer
