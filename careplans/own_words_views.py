@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dualcare import access
@@ -212,4 +213,19 @@ def their_words_answer(request: HttpRequest, service_user_pk) -> HttpResponse:
             return redirect("careplans:their_words", service_user_pk=person.pk)
     return render(
         request, "careplans/their_words_answer.html", {"person": person, "words": words, "form": form}
+    )
+
+
+@staff_required
+def their_words_open(request: HttpRequest, pk) -> HttpResponse:
+    """An alert's link to one of the person's words (the alert names no one, so its link carries
+    the words' id, not the person's): on to the page where they are accepted or answered."""
+    words = OwnWords.objects.filter(pk=pk).only("pk", "service_user_id").first()
+    if words is None:
+        raise Http404("No such entry.")
+    person = access.get_service_user_or_404(
+        request.user, words.service_user_id, action="careplan.own_words_open"
+    )
+    return redirect(
+        f"{reverse('careplans:their_words_answer', kwargs={'service_user_pk': person.pk})}?words={words.pk}"
     )

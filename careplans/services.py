@@ -606,10 +606,6 @@ GOAL_SCORE_MIN, GOAL_SCORE_MAX = 1, 10
 OWN_WORDS_URL = "/my/care-plan/your-words/"
 
 
-def own_words_url(service_user_id) -> str:
-    return f"/care-plans/people/{service_user_id}/their-words/"
-
-
 def _the_person(by: User, service_user: ServiceUser) -> None:
     """Only the person writes their own words (Hidden to anyone else: they learn nothing)."""
     if not access.own_words_access(by, service_user).can_write:
@@ -665,7 +661,7 @@ def own_words_propose(
         kind="careplan.own_words",
         subject="A person has written something for their care plan",
         body="A person you key work has written for their care plan. Open DualCare to accept or answer it.",
-        url=own_words_url(service_user.pk),
+        url=f"/care-plans/their-words/{words.pk}/",  # the words' id: an alert names no one
         related=words,
         service_user=service_user,
         channels=("in_app",),

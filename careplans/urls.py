@@ -16,6 +16,7 @@ urlpatterns = [
         own_words_views.their_words_answer,
         name="their_words_answer",
     ),
+    path("their-words/<uuid:pk>/", own_words_views.their_words_open, name="their_words_open"),
     path("entries/<uuid:pk>/", views.entry_edit, name="entry_edit"),
     path("versions/<uuid:pk>/", views.version_detail, name="version"),
     path("versions/<uuid:pk>/agreement/", views.agreement_in_person, name="agreement"),

@@ -234,6 +234,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "cohorts:quadrant": ({"pk": su.pk}, kw, su),
         "careplans:entry_add": ({"service_user_pk": su.pk, "section": "goal"}, kw, su),
         "careplans:entry_edit": ({"pk": w.entry.pk}, kw, su),
+        "careplans:their_words_open": ({"pk": w.own_words.pk}, kw, su),
         "careplans:version_pdf": ({"pk": w.sm_only_version.pk}, w.keyworker_sm, w.sm_only),
         "care-plan-pdf": ({"pk": w.sm_only_version.plan.pk}, w.keyworker_sm, w.sm_only),
         "careplans:carer": ({"service_user_pk": su.pk}, w.carer, su),

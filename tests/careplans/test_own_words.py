@@ -68,6 +68,7 @@ class OwnWordsServiceTests:
             kind="careplan.own_words",
             subject="again",
             channels=("in_app",),
+            service_user=world.service_user,
         )
         assert alerts.count() == 2
         assert AuditEvent.objects.filter(
@@ -237,6 +238,16 @@ class OwnWordsPageTests:
         client.force_login(getattr(world, role))
         url = reverse("careplans:their_words", kwargs={"service_user_pk": world.service_user.pk})
         assert client.get(url).status_code == expected
+
+    def test_the_alert_links_by_the_words_id_and_opens_only_for_those_who_see_the_record(self, world, client):
+        words = _words(world)
+        alert = Notification.objects.filter(recipient=world.keyworker_mh, kind="careplan.own_words").get()
+        assert str(world.service_user.pk) not in alert.url
+        client.force_login(world.keyworker_mh)
+        response = client.get(alert.url)
+        assert response.status_code == 302 and response.url.endswith(f"/their-words/answer/?words={words.pk}")
+        client.force_login(world.outsider)
+        assert client.get(alert.url).status_code == 404
 
     def test_carers_and_staff_have_no_goals_page_of_their_own(self, world, client):
         for user in (world.carer, world.keyworker_mh):
