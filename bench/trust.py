@@ -460,6 +460,8 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
     portal = [
         Page("service user: my page", su, "/my/"),
         Page("service user: my care plan", su, "/my/care-plan/"),
+        Page("service user: my goals", su, "/my/care-plan/goals/"),  # issue 20
+        Page("service user: what I wrote for my plan", su, "/my/care-plan/your-words/"),
         Page("service user: my appointments", su, "/contacts/mine/"),
         Page("service user: messages", su, "/messages/"),
     ]
@@ -481,6 +483,8 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("key worker caseload, mine", kw, "/caseload/?mine=1"),
         Page("person record (on the caseload)", kw, f"/people/{person}/"),
         Page("care plan", kw, f"/care-plans/people/{person}/"),
+        Page("care plan: in their words", kw, f"/care-plans/people/{person}/their-words/"),  # issue 20
+        Page("DIALOG+", kw, f"/outcomes/people/{person}/dialog-plus/"),
         Page("timeline (the caseload's longest history)", kw, f"/people/{story}/timeline/"),
         Page("timeline, page 20", kw, f"/people/{story}/timeline/?page=20"),
         Page("timeline searched (missed)", kw, f"/people/{story}/timeline/?q=missed"),

@@ -18,7 +18,7 @@ from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.ids import is_uuid
 
 from . import selectors, services
-from .models import Agreement, CarePlan, PlanVersion
+from .models import Agreement, CarePlan, GoalRating, OwnWords, PlanVersion
 
 
 class CarePlanSerializer(serializers.ModelSerializer):
@@ -164,6 +164,46 @@ class PublishSerializer(serializers.Serializer):
     )
 
 
+class GoalRatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GoalRating
+        fields = ["id", "rated_on", "score", "note", "created_at"]
+
+
+class OwnWordsSerializer(serializers.ModelSerializer):
+    """Something the person wrote for their plan (a goal has its ratings, 1-10, oldest first)."""
+
+    service_user = serializers.UUIDField(source="service_user_id")
+    answered_by = serializers.CharField(source="answered_by.display_name", default=None)
+    answered_by_organisation = serializers.CharField(source="answered_by_organisation.name", default=None)
+    plan_entry = serializers.UUIDField(source="plan_entry_id", allow_null=True)
+    ratings = GoalRatingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OwnWords
+        fields = [
+            "id",
+            "service_user",
+            "kind",
+            "text",
+            "domain",
+            "state",
+            "reply",
+            "answered_by",
+            "answered_by_organisation",
+            "answered_at",
+            "plan_entry",
+            "ratings",
+            "created_at",
+        ]
+
+
+class OwnWordsAnswerSerializer(serializers.Serializer):
+    words = serializers.UUIDField(help_text="Which of the person's words (an id from own-words).")
+    decision = serializers.ChoiceField(choices=["accept", "answer"])
+    reply = limits.api_text(what="your reply", max_length=limits.LONG_TEXT, required=False, allow_blank=True)
+
+
 def _with_answer(plans):
     answer = Agreement.objects.filter(
         version__plan=OuterRef("pk"),
@@ -302,3 +342,50 @@ class CarePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         response["Cache-Control"] = "no-store"
         return response
+
+    @extend_schema(responses=OwnWordsSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="own-words")
+    def own_words(self, request, pk=None):
+        """What the person wrote for their plan and their own goals with their ratings, waiting ones
+        first (issue 20): to the person, and to staff who may see their record; a carer sees none."""
+        plan, person = self._plan(pk, "careplan.own_words_view")
+        rows = OwnWords.objects.filter(service_user=person)
+        rows = (
+            access.own_words_visible_to(request.user, rows)
+            .select_related("answered_by", "answered_by_organisation")
+            .prefetch_related("ratings")
+            .order_by("state", "-created_at", "pk")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(OwnWordsSerializer(page, many=True).data)
+
+    @extend_schema(request=OwnWordsAnswerSerializer, responses={200: OwnWordsSerializer})
+    @action(detail=True, methods=["post"], url_path="own-words/answer")
+    def own_words_answer(self, request, pk=None):
+        """Accept one of the person's words into the working plan (in their words), or answer it."""
+        plan, person = self._plan(pk, "careplan.own_words_answer")
+        payload = OwnWordsAnswerSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        words = (
+            access.own_words_visible_to(request.user, OwnWords.objects.filter(service_user=person))
+            .filter(pk=data["words"])
+            .first()
+        )
+        if words is None:
+            raise ValidationError({"words": ["Give the id of something this person wrote."]})
+        try:
+            if data["decision"] == "accept":
+                words = services.own_words_accept(
+                    own_words=words, by=request.user, reply=data.get("reply", "")
+                )
+            else:
+                words = services.own_words_answer(
+                    own_words=words, by=request.user, reply=data.get("reply", "")
+                )
+        except StateConflict:
+            raise
+        except ApplicationError as error:
+            raise ValidationError(error.as_dict()) from None
+        words = OwnWords.objects.select_related("answered_by", "answered_by_organisation").get(pk=words.pk)
+        return Response(OwnWordsSerializer(words).data)

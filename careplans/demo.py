@@ -7,6 +7,8 @@
 - Maya Mockley: published; she asked for changes in her own words.
 - Rhys Placemoor: published long ago and the review is overdue.
 - Alex Sampleton: a draft, never published.
+- Sam's own words (issue 20): what matters (accepted into the plan), two goals with their
+  ratings over time, and an early sign waiting for an answer.
 
 Found and run by `manage.py demo` after the core steps (dualcare/management/demo_data.py).
 Idempotent: a person who already has a plan is left as they are.
@@ -22,7 +24,7 @@ from django.utils import timezone
 from dualcare import clock
 
 from . import services
-from .models import CarePlan, PlanVersion
+from .models import CarePlan, OwnWords, PlanVersion
 
 KW_MH, KW_SM, LW_MH = "keyworker.mh", "keyworker.sm", "linkworker.mh"
 
@@ -249,12 +251,40 @@ PLANS = (
 )
 
 
+def _sam_own_words(demo, person) -> None:
+    """Issue 20: Sam has written what matters (added to the plan in their words), two goals of
+    their own rated over the last months, and an early sign they notice, waiting for an answer."""
+    me = demo.service_user_login
+    today = demo.today
+    matters = services.own_words_propose(
+        service_user=person, by=me, kind="what_matters", text="Taking my son to football on Saturdays."
+    )
+    services.own_words_accept(
+        own_words=matters, by=demo.staff[KW_MH], reply="Added. We can plan around Saturdays."
+    )
+    progress = {
+        ("I want to cook a proper meal twice a week.", "leisure"): [3, 4, 4, 6],
+        ("Cut down to drinking only at weekends.", "drug_alcohol"): [2, 3, 5],
+    }
+    for (text, domain), scores in progress.items():
+        goal = services.own_words_propose(service_user=person, by=me, kind="goal", text=text, domain=domain)
+        for weeks_ago, score in zip(range(3 * (len(scores) - 1), -1, -3), scores, strict=True):
+            services.goal_rate(goal=goal, by=me, score=score, rated_on=today - dt.timedelta(weeks=weeks_ago))
+    services.own_words_propose(
+        service_user=person, by=me, kind="early_signs", text="I stop opening my post and stay in bed."
+    )
+    demo.created["own words"] += 4
+
+
 def build(demo) -> None:
     """Care plans for the demo people, each in its state. Skips anyone who already has one."""
     sam = demo.people.get("Sam Testwell")
     if sam is not None and not CarePlan.objects.filter(service_user=sam).exists():
         _sam(demo, sam)
         demo.created["care plans"] += 1
+    has_words = sam is not None and OwnWords.objects.filter(service_user=sam).exists()
+    if sam is not None and demo.service_user_login is not None and not has_words:
+        _sam_own_words(demo, sam)
     for key, writers, state in PLANS:
         person = demo.people.get(key)
         if person is None or CarePlan.objects.filter(service_user=person).exists():

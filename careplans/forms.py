@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dualcare import access, limits
 from dualcare.people.forms import DatePartsField, NHSForm
 from dualcare.people.models import Involvement, StaffRole, User
 
-from .models import ActionOwner, ActionStatus, Agreement, Domain, Section
+from .models import ActionOwner, ActionStatus, Agreement, Domain, OwnWords, Section
 from .services import SECTION_INPUTS
 
 
@@ -217,3 +218,88 @@ class CarerViewsForm(NHSForm):
         rows=5,
     )
     comment.error_messages["required"] = "Write your views on the care plan."
+
+
+# ---------------------------------------------------------------------------
+# The person's own words (issue 20 item 1). Labels are marked for translation (Welsh, locale/cy).
+
+
+class OwnWordsForm(NHSForm):
+    """The person writes something for their plan."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            (OwnWords.Kind.WHAT_MATTERS, _("What matters to me")),
+            (OwnWords.Kind.GOAL, _("A goal of mine")),
+            (OwnWords.Kind.WHAT_HELPS, _("What helps me when things get difficult")),
+            (OwnWords.Kind.EARLY_SIGNS, _("Early signs I notice that things are getting difficult")),
+        ],
+        widget=forms.RadioSelect,
+        label=_("What would you like to write?"),
+        error_messages={"required": _("Choose what you are writing.")},
+    )
+    text = _text(
+        _("In your own words"), _("Your care team will read it and add it to your plan or answer you.")
+    )
+    text.required = True
+    text.error_messages["required"] = _("Write it in your own words.")
+    domain = forms.ChoiceField(
+        choices=[("", _("Choose a part of your life"))] + list(Domain.choices),
+        required=False,
+        label=_("If it is a goal: which part of your life is it about?"),
+    )
+
+
+class GoalForm(NHSForm):
+    """The person writes a goal of their own."""
+
+    text = _text(_("Your goal, in your own words"), _("For example: \u201cI want to get back to work.\u201d"))
+    text.required = True
+    text.error_messages["required"] = _("Write your goal in your own words.")
+    domain = forms.ChoiceField(
+        choices=[("", _("Choose a part of your life"))] + list(Domain.choices),
+        label=_("Which part of your life is it about?"),
+        error_messages={"required": _("Choose the part of your life this goal is about.")},
+    )
+
+
+class GoalRatingForm(NHSForm):
+    """How the person feels they are going with a goal, 1 to 10."""
+
+    goal = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"required": _("Choose one of your goals.")}
+    )
+    score = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(1, 11)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        label=_("How do you feel you are going with this goal?"),
+        help_text=_("1 is not started at all, 10 is fully there."),
+        error_messages={
+            "required": _("Choose a number from 1 to 10."),
+            "invalid_choice": _("Choose a number from 1 to 10."),
+        },
+    )
+    note = limits.text(
+        what="your note",
+        max_length=limits.SHORT_TEXT,
+        label=_("Anything you want to add (optional)"),
+        required=False,
+    )
+
+
+class AnswerOwnWordsForm(NHSForm):
+    """A worker accepts the person's words into the plan or answers them."""
+
+    words = forms.UUIDField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[("accept", "Add to the plan in their words"), ("answer", "Answer without adding it")],
+        widget=forms.RadioSelect,
+        label="What will you do with what they wrote?",
+        error_messages={"required": "Choose whether to add it to the plan or answer it."},
+    )
+    reply = _text(
+        "Your reply to them (needed if you do not add it)",
+        "They will read this beside what they wrote. Use plain words.",
+        rows=3,
+    )

@@ -223,6 +223,8 @@ class PlanEntry(TimeStampedModel):
     carer_views = models.TextField(blank=True)
     shared_with_carer = models.TextField(blank=True)
     how_to_come_back = models.TextField(blank=True)
+    # Accepted from the person's own words (OwnWords): shown as "in <name>'s words" wherever it is.
+    in_person_words = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["section", "created_at"]
@@ -324,3 +326,93 @@ class Agreement(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class OwnWords(TimeStampedModel):
+    """Something the person wrote for their plan (issue 20 item 1): what matters to them, a goal of
+    their own, or their part of the crisis plan ("what helps me", "early signs I notice").
+
+    Written by the person, not an organisation. It is proposed for the next version of the plan
+    and a worker either accepts it (it becomes a plan entry "in their words") or answers it (a
+    reply the person reads); never dropped: still proposed at publishing, it is listed in the
+    version as waiting for an answer and carries over. A goal keeps its own ratings (GoalRating)
+    whatever its state: how the person feels they are going is theirs to say.
+    """
+
+    class Kind(models.TextChoices):
+        WHAT_MATTERS = "what_matters", "What matters to me"
+        GOAL = "goal", "My goal"
+        WHAT_HELPS = "what_helps", "What helps me"
+        EARLY_SIGNS = "early_signs", "Early signs I notice"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for an answer"
+        ACCEPTED = "accepted", "Added to the plan"
+        ANSWERED = "answered", "Answered"
+
+    service_user = models.ForeignKey("people.ServiceUser", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField()
+    domain = models.CharField(max_length=20, choices=Domain.choices, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reply = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_by_organisation = models.ForeignKey(
+        "people.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    plan_entry = models.ForeignKey(
+        PlanEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="from_own_words"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["what_matters", "goal", "what_helps", "early_signs"]),
+                name="ownwords_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="answered") | ~Q(reply=""), name="ownwords_answer_has_words"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="accepted") | Q(plan_entry__isnull=False),
+                name="ownwords_accepted_has_entry",
+            ),
+        ]
+        indexes = [models.Index(fields=["service_user", "state", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    # Where the words go in the plan when accepted: (section, column).
+    PLACE = {
+        Kind.WHAT_MATTERS: (Section.WHAT_MATTERS, "text"),
+        Kind.GOAL: (Section.GOAL, "text"),
+        Kind.WHAT_HELPS: (Section.CRISIS, "what_helps"),
+        Kind.EARLY_SIGNS: (Section.CRISIS, "warning_signs"),
+    }
+
+
+class GoalRating(TimeStampedModel):
+    """How the person feels they are going with one of their own goals, 1 (not at all) to 10
+    (fully there), on a day: history as rows, charted for them and their workers."""
+
+    goal = models.ForeignKey(OwnWords, on_delete=models.PROTECT, related_name="ratings")
+    rated_on = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    note = models.TextField(blank=True)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["goal", "rated_on", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=10), name="goalrating_score_1_to_10"),
+        ]
+        indexes = [models.Index(fields=["goal", "rated_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.score} of 10"

@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from dualcare import access
 from dualcare.access import CarePlanAccess
-from dualcare.people.models import ServiceUser
+from dualcare.people.models import ServiceUser, User
+from outcomes.charts import line_chart
 
 from .models import (
     FIELD_LABELS,
@@ -29,6 +32,8 @@ from .models import (
     SECTION_TEXT_LABEL,
     Agreement,
     CarePlan,
+    GoalRating,
+    OwnWords,
     PlanEntry,
     PlanVersion,
     Section,
@@ -251,3 +256,57 @@ def compare(
                 changes.append(EntryChange("removed", entry["organisation"], rows))
         result.append((label, changes))
     return result
+
+
+# ---------------------------------------------------------------------------
+# The person's own words and goals (issue 20 item 1)
+
+
+def own_words_for(user: User, person: ServiceUser) -> QuerySet[OwnWords]:
+    """The person's own words the user may see (access.own_words_visible_to): waiting ones first,
+    then the newest, with who answered them."""
+    rows = OwnWords.objects.filter(service_user=person).exclude(kind=OwnWords.Kind.GOAL)
+    return (
+        access.own_words_visible_to(user, rows)
+        .select_related("answered_by", "answered_by_organisation")
+        .order_by(Case(When(state=OwnWords.State.PROPOSED, then=0), default=1), "-created_at")
+    )
+
+
+def goals_for(user: User, person: ServiceUser) -> QuerySet[OwnWords]:
+    """The person's own goals the user may see, the newest first, each with its ratings (one query
+    more for a page of goals, whatever the ratings)."""
+    rows = OwnWords.objects.filter(service_user=person, kind=OwnWords.Kind.GOAL)
+    return (
+        access.own_words_visible_to(user, rows)
+        .select_related("answered_by", "answered_by_organisation")
+        .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.order_by("rated_on", "created_at")))
+        .order_by("-created_at")
+    )
+
+
+def goal_progress(goals, *, reader: str = "staff") -> list[OwnWords]:
+    """Each goal with its chart (SVG, as the outcome charts are drawn) and the same figures as rows
+    for the table beside it; the latest score as `latest`."""
+    for goal in goals:
+        ratings = list(goal.ratings.all())
+        goal.latest = ratings[-1] if ratings else None
+        title = (
+            _("How you feel you are going: %(goal)s")
+            if reader == "person"
+            else "How they feel they are going: %(goal)s"
+        ) % {"goal": Truncator(goal.text).chars(60)}
+        goal.chart = line_chart(
+            title=str(title),
+            series=[(str(_("Score out of 10")), [(r.rated_on, r.score) for r in ratings])],
+            low=1,
+            high=10,
+        )
+        goal.table = ratings
+    return goals
+
+
+def own_words_waiting_count(user: User, person: ServiceUser) -> int:
+    return access.own_words_visible_to(
+        user, OwnWords.objects.filter(service_user=person, state=OwnWords.State.PROPOSED)
+    ).count()

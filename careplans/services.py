@@ -22,7 +22,7 @@ from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
 from dualcare.notifications.models import Notification
 from dualcare.notifications.services import notify
-from dualcare.people.models import Involvement, ServiceUser, StaffRole, User
+from dualcare.people.models import Involvement, ServiceUser, StaffRole, Team, User
 
 from .models import (
     SECTION_FIELDS,
@@ -31,6 +31,8 @@ from .models import (
     Agreement,
     CarePlan,
     Domain,
+    GoalRating,
+    OwnWords,
     PlanEntry,
     PlanVersion,
     Section,
@@ -294,6 +296,7 @@ def _snapshot(plan: CarePlan) -> tuple[dict, list]:
                 "updated_by": entry.updated_by.display_name,
                 "updated_at": entry.updated_at.isoformat(),
                 "fields": entry.field_values(),
+                "in_person_words": entry.in_person_words,
             }
         )
         organisations[str(org.pk)] = {
@@ -365,6 +368,9 @@ def careplan_publish(
             "Review the plan within 12 months: choose an earlier date.", field="review_due"
         )
     content, contributors = _snapshot(plan)
+    # The person's words not yet accepted or answered are never dropped: the version lists them as
+    # waiting, and they stay on the working plan until a worker answers them (issue 20).
+    content["own_words_waiting"] = own_words_waiting(plan)
     number = plan.current_version_number + 1
     version = PlanVersion.objects.create(
         plan=plan,
@@ -591,3 +597,226 @@ def careplans_remind_reviews_due(*, today: dt.date | None = None) -> int:
             )
         reminded += 1
     return reminded
+
+
+# ---------------------------------------------------------------------------
+# The person's own words (issue 20 item 1): proposed by the person, accepted or answered by staff
+
+GOAL_SCORE_MIN, GOAL_SCORE_MAX = 1, 10
+OWN_WORDS_URL = "/my/care-plan/your-words/"
+
+
+def _the_person(by: User, service_user: ServiceUser) -> None:
+    """Only the person writes their own words (Hidden to anyone else: they learn nothing)."""
+    if not access.own_words_access(by, service_user).can_write:
+        raise access.Hidden("No such page.")
+
+
+def _clean_words(text: str, *, field: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError(message, field=field)
+    if len(text) > MAX_TEXT:
+        raise ApplicationError(f"Keep this under {MAX_TEXT} characters.", field=field)
+    return text
+
+
+@transaction.atomic
+def own_words_propose(
+    *, service_user: ServiceUser, by: User, kind: str, text: str, domain: str = ""
+) -> OwnWords:
+    """The person writes something for their plan: it waits for their care team to accept or answer
+    it, and the key workers are told (once, through the outbox; no words in the alert)."""
+    _the_person(by, service_user)
+    if kind not in OwnWords.Kind.values:
+        raise ApplicationError("Choose what you are writing.", field="kind")
+    text = _clean_words(text, field="text", message="Write it in your own words.")
+    domain = domain or ""
+    if kind == OwnWords.Kind.GOAL:
+        if domain not in Domain.values:
+            raise ApplicationError("Choose the part of your life this goal is about.", field="domain")
+    else:
+        domain = ""
+    _plan_for(service_user, by)  # what the person writes starts their plan, if nobody has yet
+    words = OwnWords.objects.create(
+        service_user=service_user, kind=kind, text=text, domain=domain, written_by=by
+    )
+    audit_record(
+        actor=by,
+        action="careplan.own_words_propose",
+        target=words,
+        service_user=service_user,
+        detail={"kind": kind},
+    )
+    workers = list(
+        User.objects.filter(
+            is_active=True,
+            key_worker_involvements__service_user_id=service_user.pk,
+            key_worker_involvements__end__isnull=True,
+        ).distinct()
+    )
+    notify(
+        event_key=f"careplan:own_words:{words.pk}:proposed",
+        recipients=workers,
+        kind="careplan.own_words",
+        subject="A person has written something for their care plan",
+        body="A person you key work has written for their care plan. Open DualCare to accept or answer it.",
+        url=f"/care-plans/their-words/{words.pk}/",  # the words' id: an alert names no one
+        related=words,
+        service_user=service_user,
+        channels=("in_app",),
+    )
+    return words
+
+
+def _answerable(words_id, by: User) -> tuple[OwnWords, Team]:
+    """The words, locked, still waiting; and the writer's team (Hidden or Refused otherwise)."""
+    words = OwnWords.objects.select_for_update().select_related("service_user").filter(pk=words_id).first()
+    if words is None or not access.own_words_access(by, words.service_user).can_view:
+        raise access.Hidden("No such page.")
+    team = _writing_team(by, words.service_user)
+    if words.state != OwnWords.State.PROPOSED:
+        raise StateConflict("Someone has already answered this. Nothing has been changed.")
+    return words, team
+
+
+def _tell_the_person(words: OwnWords, subject: str) -> None:
+    if words.service_user.user_id:
+        notify(
+            event_key=f"careplan:own_words:{words.pk}:{words.state}",
+            recipients=[words.service_user.user],
+            kind="careplan.own_words_answered",
+            subject=subject,
+            body="Your care team has answered what you wrote for your care plan. Sign in to read it.",
+            url=OWN_WORDS_URL,
+            related=words,
+            service_user=words.service_user,
+            channels=("in_app",),
+        )
+
+
+@transaction.atomic
+def own_words_accept(*, own_words: OwnWords, by: User, reply: str = "") -> OwnWords:
+    """Accept the person's words into the working plan, as they wrote them, for the next version:
+    a plan entry of the accepting organisation marked "in the person's words"."""
+    words, team = _answerable(own_words.pk, by)
+    section, column = OwnWords.PLACE[words.kind]
+    reply = (reply or "").strip()
+    if len(reply) > MAX_TEXT:
+        raise ApplicationError(f"Keep this under {MAX_TEXT} characters.", field="reply")
+    fields = {column: words.text}
+    if section == Section.GOAL:
+        fields["domain"] = words.domain
+    entry = entry_add(service_user=words.service_user, section=section, by=by, **fields)
+    PlanEntry.objects.filter(pk=entry.pk).update(in_person_words=True)
+    words.state = OwnWords.State.ACCEPTED
+    words.plan_entry = entry
+    words.reply = reply
+    words.answered_by = by
+    words.answered_by_organisation = team.organisation
+    words.answered_at = clock.now()
+    words.save(
+        update_fields=[
+            "state",
+            "plan_entry",
+            "reply",
+            "answered_by",
+            "answered_by_organisation",
+            "answered_at",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=by,
+        action="careplan.own_words_accept",
+        target=words,
+        service_user=words.service_user,
+        organisation=team.organisation,
+        detail={"kind": words.kind, "entry": str(entry.pk)},
+    )
+    _tell_the_person(words, "Your words have been added to your care plan")
+    return words
+
+
+@transaction.atomic
+def own_words_answer(*, own_words: OwnWords, by: User, reply: str) -> OwnWords:
+    """Answer the person's words without adding them to the plan: the reply says why, and the
+    person reads it beside what they wrote."""
+    words, team = _answerable(own_words.pk, by)
+    reply = _clean_words(reply, field="reply", message="Write your answer to the person.")
+    words.state = OwnWords.State.ANSWERED
+    words.reply = reply
+    words.answered_by = by
+    words.answered_by_organisation = team.organisation
+    words.answered_at = clock.now()
+    words.save(
+        update_fields=[
+            "state",
+            "reply",
+            "answered_by",
+            "answered_by_organisation",
+            "answered_at",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=by,
+        action="careplan.own_words_answer",
+        target=words,
+        service_user=words.service_user,
+        organisation=team.organisation,
+        detail={"kind": words.kind},
+    )
+    _tell_the_person(words, "Your care team has answered what you wrote")
+    return words
+
+
+@transaction.atomic
+def goal_rate(
+    *, goal: OwnWords, by: User, score, rated_on: dt.date | None = None, note: str = ""
+) -> GoalRating:
+    """The person says how they feel they are going with one of their own goals, 1 to 10."""
+    if goal.kind != OwnWords.Kind.GOAL:
+        raise ApplicationError("Choose one of your goals.", field="goal")
+    _the_person(by, goal.service_user)
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not GOAL_SCORE_MIN <= score <= GOAL_SCORE_MAX:
+        raise ApplicationError(f"Choose a number from {GOAL_SCORE_MIN} to {GOAL_SCORE_MAX}.", field="score")
+    rated_on = rated_on or clock.today()
+    cleaned = {"rated_on": rated_on}
+    _check_date(cleaned, "rated_on", "The date")
+    if cleaned["rated_on"] > clock.today():
+        raise ApplicationError("The date must be today or in the past.", field="rated_on")
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise ApplicationError(f"Keep this under {MAX_TEXT} characters.", field="note")
+    rating = GoalRating.objects.create(
+        goal=goal, rated_on=cleaned["rated_on"], score=score, note=note, rated_by=by
+    )
+    audit_record(
+        actor=by,
+        action="careplan.goal_rate",
+        target=rating,
+        service_user=goal.service_user,
+        detail={"score": score},
+    )
+    return rating
+
+
+def own_words_waiting(plan: CarePlan) -> list[dict]:
+    """The person's words still waiting for an answer, as a published version lists them."""
+    return [
+        {
+            "id": str(words.pk),
+            "kind": words.kind,
+            "kind_label": words.get_kind_display(),
+            "text": words.text,
+            "written_at": words.created_at.isoformat(),
+        }
+        for words in OwnWords.objects.filter(
+            service_user_id=plan.service_user_id, state=OwnWords.State.PROPOSED
+        ).order_by("created_at")
+    ]

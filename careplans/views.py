@@ -60,6 +60,9 @@ def plan_detail(request: HttpRequest, service_user_pk) -> HttpResponse:
         request,
         "careplans/plan.html",
         {
+            # The person's own words waiting for an answer, and their goals' progress (issue 20).
+            "own_words_waiting": selectors.own_words_waiting_count(request.user, person),
+            "own_goals": selectors.goal_progress(list(selectors.goals_for(request.user, person)[:5])),
             "person": person,
             "plan": plan,
             "acc": acc,

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from careplans import api as careplans_api
+from careplans import api_me as careplans_api_me
 from cohorts import api as cohorts_api
 from conversations import api as conversations_api
 from directory import api as directory_api
@@ -53,6 +54,10 @@ router.register("me/appointments", contacts_api_me.MyAppointmentViewSet, basenam
 router.register("me/messages", notifications_api_me.MyMessageViewSet, basename="me-message")
 router.register("me/referrals", referrals_api_me.MyReferralViewSet, basename="me-referral")
 router.register("me/progress", outcomes_api_me.MyProgressViewSet, basename="me-progress")
+# Issue 20: the person's own goals, their ratings and their words for the plan.
+router.register("me/goals", careplans_api_me.MyGoalViewSet, basename="me-goal")
+router.register("me/goal-ratings", careplans_api_me.MyGoalRatingViewSet, basename="me-goal-rating")
+router.register("me/own-words", careplans_api_me.MyOwnWordsViewSet, basename="me-own-words")
 
 urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

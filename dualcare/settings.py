@@ -423,6 +423,8 @@ SPECTACULAR_SETTINGS = {
         # Issue 19: an incident's kind and state.
         "IncidentKindEnum": "dualcare.safety.incidents.models.Kind",
         "IncidentStateEnum": "dualcare.safety.incidents.models.State",
+        # Issue 20: a goal's part of life (the DIALOG domains), beside the risk domains.
+        "LifeDomainEnum": "careplans.models.Domain",
     },
 }
 

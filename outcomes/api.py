@@ -226,6 +226,7 @@ class DialogSerializer(_Base):
             "service_user",
             "rated_on",
             "items",
+            "more_help",
             "quality_of_life",
             "treatment_satisfaction",
             "organisation",
@@ -244,6 +245,12 @@ class DialogCreateSerializer(serializers.Serializer):
     service_user = serializers.UUIDField()
     rated_on = limits.api_date(what="the date of the rating", window=None)
     items = serializers.ListField(child=serializers.IntegerField(), help_text="11 ratings, 1-7.")
+    more_help = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=11),
+        required=False,
+        max_length=11,
+        help_text="DIALOG+: the item numbers (1-11) the person wants more help with.",
+    )
 
 
 class SatisfactionSerializer(_Base):

@@ -324,6 +324,14 @@ class DialogForm(InstrumentForm):
                     "invalid_choice": validation.dialog_item_message(number),
                 },
             )
+        # DIALOG+: for each item the person can say they want more help.
+        self.fields["more_help"] = forms.MultipleChoiceField(
+            choices=[(str(number), label) for number, label in enumerate(DIALOG_ITEMS, start=1)],
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            label="Which of these would they like more help with?",
+            help_text="Ask for each item. Then work through DIALOG+ together for each one they choose.",
+        )
 
     def _values(self, data: dict) -> dict:
         return {
@@ -331,11 +339,14 @@ class DialogForm(InstrumentForm):
             "items": [int(data[f"item{n}"]) if data.get(f"item{n}") else None for n in range(1, 12)],
         }
 
+    def service_kwargs(self) -> dict:
+        return {
+            **self._values(self.cleaned_data),
+            "more_help": [int(n) for n in self.cleaned_data["more_help"]],
+        }
+
     def problems(self, cleaned: dict) -> dict[str, list[str]]:
         return validation.validate_dialog(**self._values(cleaned), today=timezone.localdate())
-
-    def service_kwargs(self) -> dict:
-        return self._values(self.cleaned_data)
 
 
 class SatisfactionForm(InstrumentForm):
@@ -365,3 +376,79 @@ class SatisfactionForm(InstrumentForm):
             comment=cleaned.get("comment") or "",
             today=timezone.localdate(),
         )
+
+
+DIALOG_PLUS_OWNER_CHOICES = [
+    ("service_user", "The person themselves"),
+    ("worker", "Me (the worker recording this)"),
+    ("organisation", "My organisation"),
+]
+
+
+class DialogPlusForm(NHSForm):
+    """DIALOG+ for one item: the four steps, the last agreeing up to three actions for the plan."""
+
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    understanding = limits.text(
+        what="what you understood",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        label="Step 1, understanding: why is it not worse, and what is going well?",
+        help_text="Listen to what already works, in their words.",
+        required=False,
+    )
+    looking_forward = limits.text(
+        what="how they would like things to be",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        label="Step 2, looking forward: how would they like things to be?",
+        help_text="The best outcome, and the smallest change that would make a difference.",
+        required=False,
+    )
+    options = limits.text(
+        what="the options",
+        max_length=limits.LONG_TEXT,
+        multiline=True,
+        label="Step 3, exploring options: what could they do, what could you or others do?",
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in range(1, validation.DIALOG_PLUS_MAX_ACTIONS + 1):
+            optional = "" if number == 1 else " (optional)"
+            self.fields[f"action{number}_text"] = limits.text(
+                what=f"action {number}",
+                max_length=limits.SHORT_TEXT,
+                label=f"Action {number}: what will be done{optional}",
+                required=False,
+            )
+            self.fields[f"action{number}_owner_kind"] = forms.ChoiceField(
+                choices=[("", "Choose who")] + DIALOG_PLUS_OWNER_CHOICES,
+                required=False,
+                label=f"Who will do action {number}",
+            )
+            self.fields[f"action{number}_due_date"] = DatePartsField(
+                label=f"Action {number}: due by (optional)",
+                help_text="For example, 15 3 2027",
+                label_for_errors=f"the due date of action {number}",
+                window=limits.TARGET,
+                required=False,
+            )
+
+    def actions(self) -> list:
+        from .services import AgreedAction
+
+        agreed = []
+        for number in range(1, validation.DIALOG_PLUS_MAX_ACTIONS + 1):
+            text = self.cleaned_data.get(f"action{number}_text") or ""
+            if not text.strip() and number > 1:
+                continue
+            agreed.append(
+                AgreedAction(
+                    text=text,
+                    owner_kind=self.cleaned_data.get(f"action{number}_owner_kind") or "",
+                    due_date=self.cleaned_data.get(f"action{number}_due_date"),
+                )
+            )
+        return agreed

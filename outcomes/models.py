@@ -304,6 +304,8 @@ class DialogRating(OutcomeRecord):
     item9 = models.PositiveSmallIntegerField(DIALOG_ITEMS[8])
     item10 = models.PositiveSmallIntegerField(DIALOG_ITEMS[9])
     item11 = models.PositiveSmallIntegerField(DIALOG_ITEMS[10])
+    # DIALOG+ (issue 20 item 2): the item numbers (1-11) the person said they want more help with.
+    more_help = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-rated_on", "-created_at"]
@@ -322,6 +324,37 @@ class DialogRating(OutcomeRecord):
     @property
     def when(self):
         return self.rated_on
+
+
+class DialogPlusDiscussion(OutcomeRecord):
+    """DIALOG+ (issue 20 item 2): the four-step approach for one item the person wants more help
+    with, worked through by a worker with the person: understanding, looking forward, exploring
+    options, agreeing actions. The agreed actions are care plan actions (careplans.services), their
+    entry ids kept here; what was said is the outcomes scope, as the rating it belongs to."""
+
+    rating = models.ForeignKey(DialogRating, on_delete=models.PROTECT, related_name="discussions")
+    item = models.PositiveSmallIntegerField()
+    discussed_on = models.DateField()
+    understanding = models.TextField()
+    looking_forward = models.TextField()
+    options = models.TextField()
+    action_entry_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["item"]
+        constraints = [
+            models.UniqueConstraint(fields=["rating", "item"], name="one_dialog_plus_per_item"),
+            models.CheckConstraint(condition=Q(item__gte=1, item__lte=11), name="dialog_plus_item_1_to_11"),
+        ]
+        indexes = [models.Index(fields=["service_user", "discussed_on"])]
+
+    @property
+    def item_label(self) -> str:
+        return DIALOG_ITEMS[self.item - 1]
+
+    @property
+    def when(self):
+        return self.discussed_on
 
 
 class SatisfactionResponse(OutcomeRecord):

@@ -18,7 +18,14 @@ from dualcare.people.models import Involvement, Organisation
 
 from . import scoring
 from .instruments import enabled_instruments, instrument_enabled
-from .models import DialogRating, HonosRating, SatisfactionResponse, TopForm
+from .models import (
+    DIALOG_ITEMS,
+    DialogPlusDiscussion,
+    DialogRating,
+    HonosRating,
+    SatisfactionResponse,
+    TopForm,
+)
 from .schedules import (
     Due,
     next_due,
@@ -309,3 +316,27 @@ def team_change(user, team, people) -> dict:
             "opiates_days": mean_change("opiates_days"),
         }
     return change
+
+
+def dialog_plus_for(user, service_user):
+    """DIALOG+ for the person's latest DIALOG rating the user may see: (rating, [(number, label,
+    score, discussion or None)] for each item the person wants more help with). Two queries."""
+    rating = (
+        access.outcomes_filter(user, DialogRating.objects.all(), service_user)
+        .order_by("-rated_on", "-created_at")
+        .first()
+    )
+    if rating is None:
+        return None, []
+    discussions = {
+        discussion.item: discussion
+        for discussion in access.outcomes_filter(
+            user,
+            DialogPlusDiscussion.objects.filter(rating=rating).select_related("organisation", "recorded_by"),
+        )
+    }
+    items = [
+        (number, DIALOG_ITEMS[number - 1], rating.items[number - 1], discussions.get(number))
+        for number in rating.more_help
+    ]
+    return rating, items

@@ -8,6 +8,7 @@ may record their own satisfaction answer.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from .models import (
     TOP_AMOUNT_FIELDS,
     TOP_ITEM_FIELDS,
     TOP_WEEK_FIELDS,
+    DialogPlusDiscussion,
     DialogRating,
     HonosRating,
     RatingPeriod,
@@ -195,10 +197,17 @@ def top_record(*, service_user, by, completed_on: dt.date, stage: str, exit_from
 
 
 @transaction.atomic
-def dialog_record(*, service_user, by, rated_on: dt.date, items: list[int]) -> DialogRating:
-    """A DIALOG rating: 11 items from 1 (totally dissatisfied) to 7 (totally satisfied)."""
+def dialog_record(
+    *, service_user, by, rated_on: dt.date, items: list[int], more_help: list[int] | None = None
+) -> DialogRating:
+    """A DIALOG rating: 11 items from 1 (totally dissatisfied) to 7 (totally satisfied), and (DIALOG+)
+    the items the person says they want more help with."""
     _ensure_enabled("dialog")
-    _raise_if(validation.validate_dialog(rated_on=rated_on, items=items, today=clock.today()))
+    more_help = [] if more_help is None else more_help
+    _raise_if(
+        validation.validate_dialog(rated_on=rated_on, items=items, today=clock.today())
+        | validation.validate_more_help(more_help)
+    )
     team, organisation = _rater(by, service_user)
     rating = DialogRating.objects.create(
         service_user=service_user,
@@ -206,10 +215,97 @@ def dialog_record(*, service_user, by, rated_on: dt.date, items: list[int]) -> D
         team=team,
         recorded_by=by,
         rated_on=rated_on,
+        more_help=sorted(set(more_help)),
         **{f"item{n}": value for n, value in enumerate(items, start=1)},
     )
     audit_record(actor=by, action="outcomes.dialog.record", target=rating, service_user=service_user)
     return rating
+
+
+@dataclass(frozen=True)
+class AgreedAction:
+    """One action agreed in DIALOG+ step 4: what, who (the person, the worker or their
+    organisation) and by when."""
+
+    text: str
+    owner_kind: str = "service_user"
+    due_date: dt.date | None = None
+
+
+DIALOG_PLUS_OWNERS = ("service_user", "worker", "organisation")
+
+
+@transaction.atomic
+def dialog_plus_record(
+    *,
+    rating: DialogRating,
+    by,
+    item: int,
+    understanding: str,
+    looking_forward: str,
+    options: str,
+    actions: list[AgreedAction],
+) -> DialogPlusDiscussion:
+    """DIALOG+ for one item the person wants more help with: the four steps, and the agreed actions
+    added to the person's care plan as actions of the worker's organisation (careplans.services,
+    the same rules as any plan entry). All or nothing: a refused action saves none of it."""
+    from careplans import services as careplan_services
+
+    service_user = rating.service_user
+    team, organisation = _rater(by, service_user)
+    if not access.can_view_org_written(by, rating):
+        raise access.Hidden("No such rating.")
+    errors = validation.validate_dialog_plus(
+        item=item,
+        more_help=rating.more_help,
+        understanding=understanding,
+        looking_forward=looking_forward,
+        options=options,
+        actions=actions,
+        owners=DIALOG_PLUS_OWNERS,
+    )
+    _raise_if(errors)
+    if DialogPlusDiscussion.objects.filter(rating=rating, item=item).exists():
+        raise ApplicationError("This item has already been discussed for this rating.", field="item")
+    entry_ids = []
+    for number, action in enumerate(actions, start=1):
+        try:
+            entry = careplan_services.entry_add(
+                service_user=service_user,
+                section="action",
+                by=by,
+                text=action.text.strip(),
+                owner_kind=action.owner_kind,
+                owner_worker=by if action.owner_kind == "worker" else None,
+                due_date=action.due_date,
+                status="not_started",
+            )
+        except ApplicationError as error:
+            raise OutcomeValidationError(
+                {f"action{number}_{error.field or 'text'}": [error.message]}
+            ) from None
+        entry_ids.append(str(entry.pk))
+    discussion = DialogPlusDiscussion.objects.create(
+        service_user=service_user,
+        organisation=organisation,
+        team=team,
+        recorded_by=by,
+        rating=rating,
+        item=item,
+        discussed_on=clock.today(),
+        understanding=understanding.strip(),
+        looking_forward=looking_forward.strip(),
+        options=options.strip(),
+        action_entry_ids=entry_ids,
+    )
+    audit_record(
+        actor=by,
+        action="outcomes.dialog_plus.record",
+        target=discussion,
+        service_user=service_user,
+        detail={"item": item, "actions": len(entry_ids)},
+    )
+    return discussion
 
 
 @transaction.atomic

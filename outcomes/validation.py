@@ -246,6 +246,49 @@ def validate_dialog(*, rated_on, items, today: dt.date) -> dict[str, list[str]]:
     return errors
 
 
+def validate_more_help(more_help) -> dict[str, list[str]]:
+    """DIALOG+: the items the person wants more help with, as item numbers 1-11."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(more_help, list | tuple) or not all(
+        _is_int(number) and 1 <= number <= len(DIALOG_ITEMS) for number in more_help
+    ):
+        _add(errors, "more_help", "Choose the items they want more help with, by number from 1 to 11.")
+    return errors
+
+
+DIALOG_PLUS_MAX_ACTIONS = 3
+
+
+def validate_dialog_plus(
+    *, item, more_help, understanding, looking_forward, options, actions, owners
+) -> dict[str, list[str]]:
+    """The four DIALOG+ steps for one item: each step written, and 1 to 3 agreed actions."""
+    errors: dict[str, list[str]] = {}
+    if not _is_int(item) or item not in (more_help or []):
+        _add(errors, "item", "Choose an item the person said they want more help with.")
+    steps = {
+        "understanding": (understanding, "Write what you understood together (step 1)."),
+        "looking_forward": (looking_forward, "Write how they would like things to be (step 2)."),
+        "options": (options, "Write the options you explored (step 3)."),
+    }
+    for name, (value, message) in steps.items():
+        if not isinstance(value, str) or not value.strip():
+            _add(errors, name, message)
+        elif len(value) > 5000:
+            _add(errors, name, "Keep this under 5000 characters.")
+    if not actions:
+        _add(errors, "action1_text", "Agree at least one action (step 4).")
+    elif len(actions) > DIALOG_PLUS_MAX_ACTIONS:
+        _add(errors, "actions", f"Agree at most {DIALOG_PLUS_MAX_ACTIONS} actions for one item.")
+    else:
+        for number, action in enumerate(actions, start=1):
+            if not action.text or not action.text.strip():
+                _add(errors, f"action{number}_text", f"Say what action {number} is.")
+            if action.owner_kind not in owners:
+                _add(errors, f"action{number}_owner_kind", f"Choose who will do action {number}.")
+    return errors
+
+
 def validate_satisfaction(*, responded_on, answer, comment, today: dt.date) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     _check_date(errors, "responded_on", responded_on, today, "of the answer")

@@ -24,7 +24,7 @@ from dualcare.people.decorators import staff_required
 from dualcare.people.models import Scope, StaffRole, Team, User
 
 from . import charts, instruments, scoring, selectors, services
-from .forms import DialogForm, HonosForm, SatisfactionForm, TopCaptureForm
+from .forms import DialogForm, DialogPlusForm, HonosForm, SatisfactionForm, TopCaptureForm
 from .models import HONOS_COPYRIGHT, HONOS_ITEMS
 
 
@@ -543,4 +543,70 @@ def csv_import(request: HttpRequest) -> HttpResponse:
             "honos_copyright": HONOS_COPYRIGHT,
         },
         status=400 if (error or (report and not report.ok)) else 200,
+    )
+
+
+# ---------------------------------------------------------------------------
+# DIALOG+ (issue 20 item 2): the four steps for each item the person wants more help with
+
+
+@staff_required
+def dialog_plus(request, pk):
+    """The latest DIALOG rating's items the person wants more help with, each discussed or not."""
+    _needs("dialog")
+    person = access.get_service_user_or_404(request.user, pk, action="outcomes.dialog_plus.view")
+    rating, items = selectors.dialog_plus_for(request.user, person)
+    return render(
+        request,
+        "outcomes/dialog_plus.html",
+        {"person": person, "rating": rating, "items": items, "can_record": _can_record(request.user, person)},
+    )
+
+
+@staff_required
+def dialog_plus_discuss(request, pk):
+    """The guided four-step form for one item; its agreed actions become care plan actions."""
+    _needs("dialog")
+    person = access.get_service_user_or_404(request.user, pk, action="outcomes.dialog_plus.form")
+    if not _can_record(request.user, person):
+        raise Http404("No such page.")
+    rating, items = selectors.dialog_plus_for(request.user, person)
+    wanted = {number: (label, score, discussion) for number, label, score, discussion in items}
+    try:
+        number = int(request.POST.get("item") if request.method == "POST" else request.GET.get("item", ""))
+    except (TypeError, ValueError):
+        number = 0
+    if rating is None or number not in wanted or wanted[number][2] is not None:
+        return redirect("outcomes:dialog_plus", pk=person.pk)
+    label, score, _discussion = wanted[number]
+    form = DialogPlusForm(request.POST if request.method == "POST" else None, initial={"item": number})
+    if request.method == "POST" and form.is_valid():
+        try:
+            discussion = services.dialog_plus_record(
+                rating=rating,
+                by=request.user,
+                item=number,
+                understanding=form.cleaned_data["understanding"],
+                looking_forward=form.cleaned_data["looking_forward"],
+                options=form.cleaned_data["options"],
+                actions=form.actions(),
+            )
+        except services.OutcomeValidationError as error:
+            for field, problems in error.errors.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            count = len(discussion.action_entry_ids)
+            messages.success(
+                request,
+                f"DIALOG+ for {label.lower()} saved. {count} action{'s' if count != 1 else ''} added to "
+                f"{person.known_as}'s care plan (not published yet).",
+            )
+            return redirect("outcomes:dialog_plus", pk=person.pk)
+    return render(
+        request,
+        "outcomes/dialog_plus_form.html",
+        {"person": person, "rating": rating, "label": label, "score": score, "form": form},
     )

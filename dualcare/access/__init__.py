@@ -25,7 +25,7 @@ The rules are split by domain, one module each, and re-exported here so callers 
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
   ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, ``safety``,
-  ``incidents``, and ``api_reads`` (audited API reads).
+  ``incidents``, ``own_words`` (the person's own words for their plan), and ``api_reads`` (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -133,6 +133,11 @@ from .outcomes import (  # noqa: F401
     outcomes_exit_involvements,
     outcomes_filter,
     outcomes_measure_teams,
+)
+from .own_words import (  # noqa: F401
+    OwnWordsAccess,
+    own_words_access,
+    own_words_visible_to,
 )
 from .records import (  # noqa: F401
     acting_team,

@@ -85,6 +85,8 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "outcomes.honosrating": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     "outcomes.topform": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     "outcomes.dialograting": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
+    # DIALOG+ (issue 20): the four steps for an item of a DIALOG rating, as the rating itself.
+    "outcomes.dialogplusdiscussion": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     "outcomes.satisfactionresponse": OrgWritten("service_user", "organisation", Scope.OUTCOMES),
     # Appointments and collections are the contacts scope, the team's organisation writing them;
     # a supervised-consumption schedule (medicine and dose) is written by the prescribing team.
@@ -179,6 +181,17 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
         "version__plan__service_user",
         exempt="the person's own answer to their plan (or their carer's views), not an "
         "organisation's; shown with the version to whoever may see the plan",
+    ),
+    # Issue 20: the person's own words for their plan, and how they rate their own goals.
+    "careplans.ownwords": OrgWritten(
+        "service_user",
+        exempt="written by the person, not an organisation, to their whole care team: shown to "
+        "the person and to staff who may see their record (access.own_words_visible_to), never "
+        "to a carer; accepted into the plan, they become an entry under careplans.planentry",
+    ),
+    "careplans.goalrating": OrgWritten(
+        "goal__service_user",
+        exempt="the person's own rating of their own goal: as careplans.ownwords",
     ),
     "outcomes.outcomereminder": OrgWritten(
         "involvement__service_user", exempt="a due date for the involvement's own team; no content"

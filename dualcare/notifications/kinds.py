@@ -54,6 +54,9 @@ ALERT_KINDS: dict[str, Kind] = {
     "careplan.carer_views": Kind(INFORMATIONAL, "Carer's views on a care plan"),
     "careplan.changes": Kind(NEEDS_ACTION, "Changes asked for in a care plan"),
     "careplan.review_due": Kind(NEEDS_ACTION, "Care plan review due"),
+    # Issue 20: the person wrote for their plan (to accept or answer); the answer is news to them.
+    "careplan.own_words": Kind(NEEDS_ACTION, "The person wrote for their care plan"),
+    "careplan.own_words_answered": Kind(INFORMATIONAL, "Your care team answered you"),
     # Outcomes: a measure overdue (outcomes.<instrument>_overdue).
     "outcomes.": Kind(NEEDS_ACTION, "Outcome measure overdue"),
     # Link workers and link meetings.

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from careplans import services as careplan_services
 from careplans.models import CarePlan
 from cohorts import services as cohort_services
 from dualcare.notifications.selectors import alerts_for
@@ -121,8 +122,43 @@ def _endpoints(w) -> list[tuple]:
     flag_asked_off, _ = safety_services.safety_flag_remove(
         flag=raise_flag(), by=w.keyworker_mh, reason="Settled."
     )
+    # Issue 20: the person's own goal (to rate) and words (to answer).
+    own_goal = careplan_services.own_words_propose(
+        service_user=w.service_user, by=w.service_user_login, kind="goal", text="Work again", domain="job"
+    )
+    own_words = careplan_services.own_words_propose(
+        service_user=w.service_user, by=w.service_user_login, kind="what_helps", text="Music"
+    )
     text, date, number = "text", "date", "number"
     return [
+        (
+            w.service_user_login,
+            "post",
+            "/api/v1/me/goals/",
+            {"text": "Cook", "domain": "leisure"},
+            {"text": text},
+        ),
+        (
+            w.service_user_login,
+            "post",
+            "/api/v1/me/goal-ratings/",
+            {"goal": str(own_goal.pk), "score": 5},
+            {"score": number, "rated_on": date, "note": text},
+        ),
+        (
+            w.service_user_login,
+            "post",
+            "/api/v1/me/own-words/",
+            {"kind": "what_matters", "text": "x"},
+            {"text": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/care-plans/{plan.pk}/own-words/answer/",
+            {"words": str(own_words.pk), "decision": "answer", "reply": "We will talk."},
+            {"reply": text},
+        ),
         # Issue 19: risk assessments and safety flags.
         (
             w.keyworker_mh,

@@ -96,6 +96,14 @@ def _sweep_world():
     w.entry = entries["goal"]
     w.version = careplan_services.careplan_publish(service_user=w.service_user, by=w.keyworker_mh)
     w.care_plan = w.version.plan
+    # Issue 20: Sam's own goal, rated, and words for the plan waiting for an answer.
+    w.own_goal = careplan_services.own_words_propose(
+        service_user=w.service_user, by=w.service_user_login, kind="goal", text="Work again", domain="job"
+    )
+    careplan_services.goal_rate(goal=w.own_goal, by=w.service_user_login, score=4)
+    w.own_words = careplan_services.own_words_propose(
+        service_user=w.service_user, by=w.service_user_login, kind="what_helps", text="Music"
+    )
     # A plan the drug and alcohol service alone wrote: its key worker sees all, so may have the PDF.
     careplan_services.entry_add(
         service_user=w.sm_only, section="what_matters", by=w.keyworker_sm, text="My dog."
@@ -252,6 +260,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "cohorts:quadrant": ({"pk": su.pk}, kw, su),
         "careplans:entry_add": ({"service_user_pk": su.pk, "section": "goal"}, kw, su),
         "careplans:entry_edit": ({"pk": w.entry.pk}, kw, su),
+        "careplans:their_words_open": ({"pk": w.own_words.pk}, kw, su),
         "careplans:version_pdf": ({"pk": w.sm_only_version.pk}, w.keyworker_sm, w.sm_only),
         "care-plan-pdf": ({"pk": w.sm_only_version.plan.pk}, w.keyworker_sm, w.sm_only),
         "careplans:carer": ({"service_user_pk": su.pk}, w.carer, su),

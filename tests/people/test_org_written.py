@@ -288,6 +288,28 @@ def _removal_request(world):
     return request
 
 
+def _dialog_plus(world):
+    """Issue 20: DIALOG+ for an item the person wants more help with, by the CMHT."""
+    from outcomes import services as outcome_services
+
+    rating = outcome_services.dialog_record(
+        service_user=world.service_user,
+        by=world.keyworker_mh,
+        rated_on=dt.date.today() - dt.timedelta(days=1),
+        items=[4] * 11,
+        more_help=[3],
+    )
+    return outcome_services.dialog_plus_record(
+        rating=rating,
+        by=world.keyworker_mh,
+        item=3,
+        understanding="Work stopped.",
+        looking_forward="Some hours.",
+        options="Volunteering.",
+        actions=[outcome_services.AgreedAction(text="Visit the workshop")],
+    )
+
+
 MAKERS = {
     # Issue 19: risk assessments (and their domains), safety flags (and their events and
     # removal requests) are the risk scope.
@@ -308,6 +330,7 @@ MAKERS = {
     "outcomes.topform": lambda world: make_top(world, by=world.keyworker_mh),
     "outcomes.dialograting": lambda world: make_dialog(world, by=world.keyworker_mh),
     "outcomes.satisfactionresponse": _satisfaction,
+    "outcomes.dialogplusdiscussion": _dialog_plus,
     "contacts.contact": lambda world: appointment(world),
     "contacts.contactoutcomeevent": _outcome_event,
     "contacts.supervisedconsumption": _schedule,
