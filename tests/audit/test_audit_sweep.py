@@ -28,6 +28,7 @@ from directory import services as directory_services
 from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
 from dualcare.notifications.models import Notification
+from dualcare.people import handover as handover_services
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Involvement, StaffRole, User
 from dualcare.safety import services as safety_services
@@ -190,6 +191,13 @@ def _sweep_world():
         owner_organisation=w.mh,
         due_date=timezone.localdate() + dt.timedelta(days=7),
     )
+    # Provider handover (issue 21 item 5): the trust proposes handing the South CMHT's people over.
+    w.handover = handover_services.handover_propose(
+        from_organisation=w.mh, to_organisation=w.sm, on=timezone.localdate(), by=w.orgadmin_mh
+    )
+    handover_services.handover_team_add(
+        handover=w.handover, from_team=w.cmht_south, to_team=w.sm_team, by=w.orgadmin_mh
+    )
     return w
 
 
@@ -265,6 +273,8 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "directory-service-detail": ({"pk": w.directory_service.pk}, kw, None),
         "directory-organization-detail": ({"pk": w.directory_service.provider_id}, kw, None),
         "directory:mine_detail": ({"pk": w.directory_service.pk}, w.service_user_login, None),
+        # Provider handover (issue 21 item 5): its two organisations' admins only.
+        "handover_person_choice": ({"pk": w.handover.pk, "person_pk": w.south_only.pk}, w.orgadmin_mh, None),
     }
     if name in fixed:
         return fixed[name]
@@ -312,6 +322,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
             su,
         ),
         (r"^incidents:|^incident-", {"pk": w.incident.pk}, kw, su),
+        (r"^handover_", {"pk": w.handover.pk}, w.orgadmin_mh, None),
         (
             r"^(organisation_detail|team_create|staff_create)$",
             {"organisation_pk": w.mh.pk},
@@ -351,7 +362,7 @@ def _viewer_without_params(name: str, w):
         "cohorts:create",
     }:
         return w.manager_mh
-    if name.startswith("organisation") or name in {
+    if name.startswith(("organisation", "handover_")) or name in {
         "contacts:rules_home",
         "linkworkers:appoint",
         "directory:kept",
