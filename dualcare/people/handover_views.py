@@ -30,7 +30,11 @@ PAGE_SIZE = 25
 
 
 class HandoverSearchForm(NHSForm):
-    q = limits.text(what="the search", max_length=limits.NAME, required=False, label="Organisation")
+    q = limits.text(what="the search", max_length=limits.NAME, required=False, label="Name")
+
+    def __init__(self, *args, label: str = "Name", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].label = label
 
 
 class HandoverProposeForm(NHSForm):
@@ -98,7 +102,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
     orgs = access.handovers_administered_organisation_ids(request.user)
     if not orgs:
         raise access.Hidden("No such page.")
-    form = HandoverSearchForm(request.GET or None)
+    form = HandoverSearchForm(request.GET or None, label="Organisation")
     rows = access.handovers_visible_to(request.user)
     if form.is_valid() and form.cleaned_data["q"]:
         q = form.cleaned_data["q"]

@@ -371,6 +371,11 @@ class HandoverPageTests:
             return seen
 
         before = counts()
+        # Each page: the session and its user, the admin's organisations (the rule), the handover;
+        # the list: the ids, their rows; the detail: the people's ids and page, their choices, the
+        # audit rows, the teams, and the dry run (its people, involvements, one count per registered
+        # kind of record, the choices, the consents); the report: the ids, the page, the totals.
+        assert before == [11, 31, 11]
         for n in range(6):
             person(w.sm_team, given_name=f"Extra{n}", family_name="Person")
         assert counts() == before
