@@ -46,6 +46,9 @@ from .models import Consent, ConsentRequest, Involvement, Organisation, Team, Us
 class Movable:
     count: Callable[[list, object, dict], dict]
     move: Callable[[list, object, object, dict], list]
+    # Rows held by the organisation as a whole (not by a team): they move only for people the old
+    # organisation no longer cares for through any other team; else they stay its own.
+    by_organisation: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def by_organisation(
         model._default_manager.filter(pk__in=pks).update(**{f"{organisation}_id": to_org_id})
         return [(row[0], row[1]) for row in found]
 
-    return Movable(count=count, move=move)
+    return Movable(count=count, move=move, by_organisation=True)
 
 
 def by_team(model, *, person: str = "service_user", team: str = "team"):
@@ -303,6 +306,19 @@ def _consents_by_person(person_ids, organisation_id) -> dict:
     return by_person
 
 
+def _leaving(person_ids, from_org_id, team_map: dict) -> list:
+    """Those of the people the old organisation will no longer care for through any team outside
+    the handover: what it holds as an organisation moves for them; for the others it stays its own."""
+    staying = set(
+        Involvement.objects.filter(
+            service_user_id__in=person_ids, team__organisation_id=from_org_id, end__isnull=True
+        )
+        .exclude(team_id__in=list(team_map))
+        .values_list("service_user_id", flat=True)
+    )
+    return [pk for pk in person_ids if pk not in staying]
+
+
 def handover_dry_run(handover: Handover) -> DryRun:
     """What would move if the handover were carried out now: nothing is written."""
     team_map = _team_map(handover)
@@ -311,8 +327,10 @@ def handover_dry_run(handover: Handover) -> DryRun:
     if not person_ids:
         return run
     run.involvements = Involvement.objects.filter(team_id__in=list(team_map), end__isnull=True).count()
+    leaving = _leaving(person_ids, handover.from_organisation_id, team_map)
     for kind in KINDS.values():
-        counted = kind.rows.count(person_ids, handover.from_organisation_id, team_map)
+        people = leaving if kind.rows.by_organisation else person_ids
+        counted = kind.rows.count(people, handover.from_organisation_id, team_map)
         run.kinds.append((kind.label, kind.words, sum(counted.values())))
     carry = set(
         handover.people.filter(consent_choice=HandoverPerson.ConsentChoice.CARRY).values_list(
@@ -409,8 +427,10 @@ def handover_carry_out(*, handover_id) -> int:
     first_new = {row.service_user_id: row.pk for row in reversed(new_rows)}
 
     # What the old organisation wrote about them moves to the new one.
+    leaving = _leaving(person_ids, from_org, {})  # the chosen teams' involvements have just ended
     for kind in KINDS.values():
-        for su_id, pk in kind.rows.move(person_ids, from_org, to_org, team_map):
+        people = leaving if kind.rows.by_organisation else person_ids
+        for su_id, pk in kind.rows.move(people, from_org, to_org, team_map):
             audited(kind.label, su_id, pk, "moved")
 
     # Consents: carried where the person chose so, else asked again of the new organisation.

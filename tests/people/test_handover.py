@@ -276,6 +276,20 @@ class HandoverOnTheDayTests:
         assert not access.can_view_org_written(w.keyworker_sm, PlanEntry.objects.get(pk=w.entry.pk))
         assert handover.handover_carry_out(handover_id=found.pk) == 0
 
+    def test_what_the_old_organisation_holds_stays_while_another_of_its_teams_cares(self, w):
+        prescribing = TeamFactory(organisation=w.sm, name="Prescribing Team")
+        services.involvement_start(service_user=w.service_user, team=prescribing)
+        found = agreed(w, w.today)
+        counts = {label: count for label, _words, count in handover.handover_dry_run(found).kinds}
+        assert counts["careplans.planentry"] == 0 and counts["contacts.contact"] == 1
+        handover.handover_agree(handover=found, by=w.orgadmin_new)
+        # Sam is still the service's through its prescribing team: its entry and rating stay its own;
+        # the Recovery Team's appointment goes with the team.
+        assert PlanEntry.objects.get(pk=w.entry.pk).organisation_id == w.sm.pk
+        assert HonosRating.objects.get(pk=w.honos.pk).organisation_id == w.sm.pk
+        assert Contact.objects.get(pk=w.appointment.pk).team_id == w.new_team.pk
+        assert access.can_view_record(w.manager_sm, w.service_user)
+
 
 class HandoverPageTests:
     def test_outsiders_get_a_404(self, w, client):
@@ -375,7 +389,7 @@ class HandoverPageTests:
         # the list: the ids, their rows; the detail: the people's ids and page, their choices, the
         # audit rows, the teams, and the dry run (its people, involvements, one count per registered
         # kind of record, the choices, the consents); the report: the ids, the page, the totals.
-        assert before == [11, 31, 11]
+        assert before == [11, 32, 11]
         for n in range(6):
             person(w.sm_team, given_name=f"Extra{n}", family_name="Person")
         assert counts() == before
