@@ -25,3 +25,8 @@ class CareplansConfig(AppConfig):
         from . import fhir
 
         fhir.register()
+
+        # What moves in a provider handover (dualcare/people/handover.py: the core's registry).
+        from . import handover
+
+        handover.register()

@@ -23,3 +23,8 @@ class CohortsConfig(AppConfig):
         sources.register(
             "cohorts.quadrant", kind="quadrant", rows=quadrant_rows, link=quadrant_link, timed=False
         )
+
+        # What moves in a provider handover (dualcare/people/handover.py: the core's registry).
+        from . import handover
+
+        handover.register()

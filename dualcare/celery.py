@@ -41,6 +41,11 @@ app.conf.beat_schedule = {
         "task": "dualcare.people.tasks.access_expire_ended",
         "schedule": crontab(hour=0, minute=1),
     },
+    # Provider handovers agreed for a date that has come: carried out once (dualcare.people.handover).
+    "people-handovers-carry-out": {
+        "task": "dualcare.people.tasks.handovers_carry_out_due",
+        "schedule": 60.0,
+    },
     # Outbox rows left pending (broker down at commit, or a worker died mid-send): send them.
     "notifications-sweep": {
         "task": "dualcare.notifications.tasks.notifications_sweep",

@@ -23,3 +23,8 @@ class OutcomesConfig(AppConfig):
 
         for key, rows in SOURCES.items():
             sources.register(key, kind="outcome", rows=rows, link=outcomes_link, timed=False)
+
+        # What moves in a provider handover (dualcare/people/handover.py: the core's registry).
+        from . import handover
+
+        handover.register()

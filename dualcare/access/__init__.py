@@ -25,7 +25,8 @@ The rules are split by domain, one module each, and re-exported here so callers 
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
   ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, ``safety``,
-  ``incidents``, ``own_words`` (the person's own words for their plan), and ``api_reads`` (audited API reads).
+  ``incidents``, ``own_words`` (the person's own words for their plan), ``handovers``, and
+  ``api_reads`` (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -102,6 +103,12 @@ from .grants import (  # noqa: F401
     permissions_grant_all,
     permissions_sync,
     staff_roles_bring_into_force,
+)
+from .handovers import (  # noqa: F401
+    handovers_administered_organisation_ids,
+    handovers_get_or_404,
+    handovers_sides_of,
+    handovers_visible_to,
 )
 from .incidents import (  # noqa: F401
     INCIDENT_READ_ROLES,

@@ -148,6 +148,14 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "people.consentrequest": OrgWritten("service_user", exempt=_RECORD_SUMMARY),  # the person asking to share
     "people.carer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.carerpermission": OrgWritten("carer__service_user", exempt=_RECORD_SUMMARY),
+    # Provider handover (issue 21 item 5): who was handed over and what moved, for the admins of
+    # the two organisations only (access.handovers); counts and choices, no clinical content.
+    "people.handoverperson": OrgWritten(
+        "service_user", exempt="a handover's person and consent choice, for its two organisations' admins"
+    ),
+    "people.handovermove": OrgWritten(
+        "service_user", exempt="a handover's count of moved records, for its two organisations' admins"
+    ),
     "people.serviceuseruserobjectpermission": OrgWritten(
         "content_object", exempt="the access machinery itself, read only by this module"
     ),

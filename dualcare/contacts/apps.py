@@ -12,3 +12,8 @@ class ContactsConfig(AppConfig):
         from .timeline import contact_rows
 
         sources.register("contacts.contact", kind="contact", rows=contact_rows)
+
+        # What moves in a provider handover (dualcare/people/handover.py: the core's registry).
+        from . import handover
+
+        handover.register()

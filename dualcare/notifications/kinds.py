@@ -86,6 +86,8 @@ ALERT_KINDS: dict[str, Kind] = {
     # The person, in their portal, changed what is shared (issue 20): told to their key workers.
     "consent.withdrawn_by_person": Kind(INFORMATIONAL, "Sharing stopped by the person"),
     "consent.requested_by_person": Kind(NEEDS_ACTION, "Sharing asked for by the person"),
+    # Provider handover (issue 21 item 5): people came to a team with no key worker yet.
+    "handover.allocate": Kind(NEEDS_ACTION, "Key workers to allocate after a handover", about_person=False),
     "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager", about_person=False),
 }
 

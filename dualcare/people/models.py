@@ -456,3 +456,7 @@ class CarerPermission(TimeStampedModel):
         from .carer_sharing import staff_words
 
         return staff_words([self.scope])
+
+
+# Provider handover (issue 21 item 5): its own module, imported here so Django sees its models.
+from .handover_models import Handover, HandoverMove, HandoverPerson, HandoverTeam  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import my_sharing, views
+from . import handover_views, my_sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -37,4 +37,24 @@ urlpatterns = [
         name="staff_invitation_resend",
     ),
     path("organisation/roles/<uuid:role_pk>/end/", views.staff_role_end, name="staff_role_end"),
+    # Provider handover (issue 21 item 5): dualcare/people/handover_views.py.
+    path("organisation/handovers/", handover_views.handover_list, name="handover_list"),
+    path("organisation/handovers/new/", handover_views.handover_propose, name="handover_propose"),
+    path("organisation/handovers/<uuid:pk>/", handover_views.handover_detail, name="handover_detail"),
+    path(
+        "organisation/handovers/<uuid:pk>/teams/", handover_views.handover_team_add, name="handover_team_add"
+    ),
+    path(
+        "organisation/handovers/<uuid:pk>/people/<uuid:person_pk>/",
+        handover_views.handover_person_choice,
+        name="handover_person_choice",
+    ),
+    path("organisation/handovers/<uuid:pk>/agree/", handover_views.handover_agree, name="handover_agree"),
+    path("organisation/handovers/<uuid:pk>/cancel/", handover_views.handover_cancel, name="handover_cancel"),
+    path("organisation/handovers/<uuid:pk>/report/", handover_views.handover_report, name="handover_report"),
+    path(
+        "organisation/handovers/<uuid:pk>/report.csv",
+        handover_views.handover_report_csv,
+        name="handover_report_csv",
+    ),
 ]

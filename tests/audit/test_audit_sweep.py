@@ -30,6 +30,7 @@ from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
 from dualcare.dashboards import services as dashboard_services
 from dualcare.notifications.models import Notification
+from dualcare.people import handover as handover_services
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Involvement, StaffRole, User
 from dualcare.safety import services as safety_services
@@ -224,6 +225,13 @@ def _sweep_world():
         agreed_on=timezone.localdate(),
         by=w.manager_mh,
     )
+    # Provider handover (issue 21 item 5): the trust proposes handing the South CMHT's people over.
+    w.handover = handover_services.handover_propose(
+        from_organisation=w.mh, to_organisation=w.sm, on=timezone.localdate(), by=w.orgadmin_mh
+    )
+    handover_services.handover_team_add(
+        handover=w.handover, from_team=w.cmht_south, to_team=w.sm_team, by=w.orgadmin_mh
+    )
     return w
 
 
@@ -314,6 +322,8 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "directory:pack_item_move": ({"pk": w.pack.pk, "item_pk": w.pack_item.pk}, kw, None),
         "directory:pack_item_remove": ({"pk": w.pack.pk, "item_pk": w.pack_item.pk}, kw, None),
         "directory:document": ({"pk": w.pack_document.pk}, kw, None),
+        # Provider handover (issue 21 item 5): its two organisations' admins only.
+        "handover_person_choice": ({"pk": w.handover.pk, "person_pk": w.south_only.pk}, w.orgadmin_mh, None),
     }
     if name in fixed:
         return fixed[name]
@@ -361,6 +371,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
             su,
         ),
         (r"^incidents:|^incident-", {"pk": w.incident.pk}, kw, su),
+        (r"^handover_", {"pk": w.handover.pk}, w.orgadmin_mh, None),
         (
             r"^(organisation_detail|team_create|staff_create)$",
             {"organisation_pk": w.mh.pk},
@@ -400,7 +411,7 @@ def _viewer_without_params(name: str, w):
         "cohorts:create",
     }:
         return w.manager_mh
-    if name.startswith("organisation") or name in {
+    if name.startswith(("organisation", "handover_")) or name in {
         "contacts:rules_home",
         "linkworkers:appoint",
         "directory:kept",
