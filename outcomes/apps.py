@@ -23,3 +23,8 @@ class OutcomesConfig(AppConfig):
 
         for key, rows in SOURCES.items():
             sources.register(key, kind="outcome", rows=rows, link=outcomes_link, timed=False)
+
+        # HoNOS, TOP and DIALOG as FHIR QuestionnaireResponses, with their Questionnaires.
+        from . import fhir
+
+        fhir.register()

@@ -258,6 +258,8 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "fhir:ServiceRequest-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
         "fhir:Task-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
         "fhir:Communication-read": ({"pk": w.message.pk}, kw, su),
+        "fhir:QuestionnaireResponse-read": ({"pk": w.honos.pk}, kw, su),
+        "fhir:Questionnaire-read": ({"pk": "honos"}, kw, None),  # a form, about nobody
         # Directory: any member of staff reads an entry; its keeper's admins edit and check it.
         "directory:detail": ({"pk": w.directory_service.pk}, kw, None),
         "directory:edit": ({"pk": w.directory_service.pk}, w.orgadmin_mh, None),
