@@ -461,7 +461,7 @@ def _string(link_id: str, answer, *, what: str, limit: int) -> str:
     kind, value = answer
     if kind != "valueString" or not isinstance(value, str):
         raise BadResource(_where(link_id), "Give the answer as a valueString.")
-    if limits.has_hidden_characters(value):
+    if limits.has_hidden_characters(value, multiline=False):
         raise BadResource(_where(link_id), limits.hidden_characters_message(what))
     if len(value) > limit:
         raise BadResource(_where(link_id), limits.too_long_message(what, limit))
