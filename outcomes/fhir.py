@@ -393,23 +393,6 @@ def _where(link_id: str) -> str:
     return f"QuestionnaireResponse.item.where(linkId='{link_id}')"
 
 
-def _r4_errors(resource: dict) -> list[tuple[str, str]]:
-    from fhir.resources.questionnaireresponse import QuestionnaireResponse
-    from pydantic import ValidationError
-
-    try:
-        QuestionnaireResponse.parse_obj(resource)
-    except ValidationError as invalid:
-        return [
-            (
-                "QuestionnaireResponse." + ".".join(str(part) for part in error["loc"] if part != "__root__"),
-                error["msg"],
-            )
-            for error in invalid.errors()
-        ]
-    return []
-
-
 def _answers(resource: dict, known: set[str]) -> dict[str, object]:
     """{linkId: the answer's value} of a flat list of items, each answered at most once."""
     found: dict[str, object] = {}
@@ -521,7 +504,7 @@ def response_from_fhir(user, resource: dict):
     """A HoNOS rating or TOP form from a completed QuestionnaireResponse of its Questionnaire,
     about a person the sender's team works with, recorded by the outcomes services (their
     validation: HoNOS 0-4 or 9, TOP's ranges) in one transaction: anything refused writes nothing."""
-    errors = _r4_errors(resource)
+    errors = registry.r4_errors(resource)
     if errors:
         raise BadResource(errors[0][0], f"Not a valid FHIR R4 QuestionnaireResponse: {errors[0][1]}.")
     instrument = next(

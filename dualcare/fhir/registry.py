@@ -262,3 +262,20 @@ def person_of(rows, path: str, pk):
     if isinstance(rows, Union):
         return rows.person_of(pk, path)
     return rows.model.objects.filter(pk=pk).values_list(path, flat=True).first()
+
+
+def r4_errors(resource: dict) -> list[tuple[str, str]]:
+    """(element, message) for what in a posted resource is not valid FHIR R4, as fhir.resources
+    (the library the tests check every emitted resource with) finds it."""
+    from fhir.resources import get_fhir_model_class
+    from pydantic import ValidationError
+
+    name = resource["resourceType"]
+    try:
+        get_fhir_model_class(name).parse_obj(resource)
+    except ValidationError as invalid:
+        return [
+            (name + "." + ".".join(str(part) for part in error["loc"] if part != "__root__"), error["msg"])
+            for error in invalid.errors()
+        ]
+    return []
