@@ -31,9 +31,12 @@ whatever the number of forms.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -71,6 +74,19 @@ PROBLEMS = {
     "outside_window": "Outside the {days}-day window for its stage (see the rules above).",
     "nothing_answered": "No item of the form is answered.",
 }
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """The extract's statements in one transaction with PostgreSQL's JIT off (SET LOCAL, safe
+    behind PgBouncer), as the dashboards' aggregates are: at trust scale (a year of one service,
+    7,975 forms) the plan of the ready forms was JIT-compiled and took 4.9 s on a loaded machine,
+    where the same checks for the held-back forms ran in 0.4 s without it."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def window_days() -> int:

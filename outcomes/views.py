@@ -595,13 +595,14 @@ def ndtms_report(request: HttpRequest, pk) -> HttpResponse:
     form, start, end = _ndtms_range(request)
     page, counts, query = None, None, ""
     if start is not None:
-        rows = ndtms.forms(request.user, organisation, start=start, end=end)
-        counts = ndtms.counts(rows)
-        query = _ndtms_query(start, end, form.cleaned_data["q"])
-        page = Paginator(
-            ndtms.search(ndtms.held_back(rows), form.cleaned_data["q"]), NDTMS_PAGE_SIZE
-        ).get_page(request.GET.get("page"))
-        page.object_list = [(record, ndtms.problems(record)) for record in page.object_list]
+        with ndtms.without_jit():
+            rows = ndtms.forms(request.user, organisation, start=start, end=end)
+            counts = ndtms.counts(rows)
+            query = _ndtms_query(start, end, form.cleaned_data["q"])
+            page = Paginator(
+                ndtms.search(ndtms.held_back(rows), form.cleaned_data["q"]), NDTMS_PAGE_SIZE
+            ).get_page(request.GET.get("page"))
+            page.object_list = [(record, ndtms.problems(record)) for record in page.object_list]
         access.audit_list_read(
             request.user, [record for record, _ in page.object_list], action="outcomes.ndtms.report"
         )
@@ -633,7 +634,8 @@ def ndtms_download(request: HttpRequest, pk) -> HttpResponse:
         return redirect(
             f"{reverse('outcomes:ndtms', kwargs={'pk': organisation.pk})}?{request.GET.urlencode()}"
         )
-    rows = list(ndtms.ready(ndtms.forms(request.user, organisation, start=start, end=end)))
+    with ndtms.without_jit():
+        rows = list(ndtms.ready(ndtms.forms(request.user, organisation, start=start, end=end)))
     access.audit_list_read(request.user, rows, action="outcomes.ndtms.extract")
     response = HttpResponse(ndtms.extract_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ndtms.filename(organisation, start, end)}"'
