@@ -446,6 +446,15 @@ def bench_targets(logins: dict[str, str]) -> dict:
         "conversations_person": talked_about["service_user_id"] if talked_about else person,
         "team": manager_role.team_id,
         "organisation": manager_role.team.organisation_id,
+        # The NDTMS TOP extract (issue 21): a drug and alcohol service the manager manages, if any.
+        "ndtms_organisation": StaffRole.objects.filter(
+            in_force,
+            user=users["manager"],
+            role__in=[StaffRole.Role.TEAM_MANAGER, StaffRole.Role.ORG_ADMIN],
+            team__organisation__kind="substance_misuse",
+        )
+        .values_list("team__organisation_id", flat=True)
+        .first(),
     }
 
 
@@ -465,6 +474,18 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("service user: my appointments", su, "/contacts/mine/"),
         Page("service user: messages", su, "/messages/"),
     ]
+    # The NDTMS TOP extract: last year's report and file (the manager must manage a drug and alcohol
+    # service: the trust's manager.trust manages a mental health trust, so give them a role there).
+    ndtms_org, year = targets["ndtms_organisation"], dt.date.today().year - 1
+    ndtms_range = f"start_day=1&start_month=1&start_year={year}&end_day=31&end_month=12&end_year={year}"
+    ndtms = (
+        [
+            Page("NDTMS extract report (a year)", mgr, f"/outcomes/ndtms/{ndtms_org}/?{ndtms_range}"),
+            Page("NDTMS extract file (a year)", mgr, f"/outcomes/ndtms/{ndtms_org}/top.csv?{ndtms_range}"),
+        ]
+        if ndtms_org
+        else []
+    )
     talked = targets["conversations_person"]
     conversations = [
         Page("conversations inbox (addressed to me)", kw, "/conversations/"),
@@ -528,6 +549,8 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("FHIR CarePlan search, _include", kw, "/fhir/CarePlan?_include=CarePlan:patient", api=True),
         Page("FHIR CarePlan of the person", kw, f"/fhir/CarePlan?patient=Patient/{person}", api=True),
         Page("FHIR $everything (the longest history)", kw, f"/fhir/Patient/{story}/$everything", api=True),
+        Page("FHIR QuestionnaireResponse search", kw, "/fhir/QuestionnaireResponse?_count=100", api=True),
+        *ndtms,
         # Service directory (issue 18): the search, unfiltered and by need, place, age and open now.
         Page("directory search", kw, "/directory/"),
         Page("directory search filtered", kw, "/directory/?place=NT2&age=30&open_now=on&q=housing"),

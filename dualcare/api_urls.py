@@ -23,6 +23,7 @@ from dualcare.timeline import api as timeline_api
 from linkworkers import api as linkworkers_api
 from outcomes import api as outcomes_api
 from outcomes import api_me as outcomes_api_me
+from outcomes import api_ndtms as outcomes_api_ndtms
 from referrals import api as referrals_api
 from referrals import api_me as referrals_api_me
 
@@ -114,6 +115,17 @@ urlpatterns = [
         "v1/directory/service_at_locations/",
         directory_api.ServiceAtLocationListView.as_view(),
         name="directory-service-at-location-list",
+    ),
+    # The NDTMS TOP extract: its validation report and its file (outcomes/api_ndtms.py).
+    path(
+        "v1/outcomes/ndtms/<uuid:pk>/",
+        outcomes_api_ndtms.NdtmsReportView.as_view(),
+        name="api-outcomes-ndtms-report",
+    ),
+    path(
+        "v1/outcomes/ndtms/<uuid:pk>/top.csv",
+        outcomes_api_ndtms.NdtmsExtractView.as_view(),
+        name="api-outcomes-ndtms-extract",
     ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

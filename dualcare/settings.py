@@ -455,6 +455,8 @@ DIRECTORY_CHECK_MONTHS = env_int("DIRECTORY_CHECK_MONTHS", 6)
 DIRECTORY_UPLOAD_MAX_BYTES = env_int("DIRECTORY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 DIRECTORY_VIRUS_SCAN = env_str("DIRECTORY_VIRUS_SCAN", "directory.documents.scan_nothing")
 OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
+# The NDTMS TOP extract: days either side of an episode's start or end a start or exit TOP may fall.
+NDTMS_TOP_WINDOW_DAYS = env_int("NDTMS_TOP_WINDOW_DAYS", 28)
 # Safety (issue 19): missed collections in a row that prompt a review of the overdose flag (once
 # per run of misses), and the months a risk assessment stays in date when none is given.
 SAFETY_OVERDOSE_REVIEW_AFTER_MISSES = env_int("SAFETY_OVERDOSE_REVIEW_AFTER_MISSES", 2)

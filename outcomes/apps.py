@@ -28,3 +28,7 @@ class OutcomesConfig(AppConfig):
         from . import handover
 
         handover.register()
+        # HoNOS, TOP and DIALOG as FHIR QuestionnaireResponses, with their Questionnaires.
+        from . import fhir
+
+        fhir.register()

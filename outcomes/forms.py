@@ -452,3 +452,23 @@ class DialogPlusForm(NHSForm):
                 )
             )
         return agreed
+
+
+class NdtmsExtractForm(NHSForm):
+    """The NDTMS TOP extract's date range and the report's search (a GET form)."""
+
+    start = DatePartsField(label="From", label_for_errors="the start date", window=limits.PAST)
+    end = DatePartsField(label="To", label_for_errors="the end date", window=limits.PAST)
+    q = forms.CharField(
+        label="Search the report by family name or NHS number", required=False, max_length=limits.SHORT_TEXT
+    )
+
+    def clean(self):
+        from .ndtms import range_problems
+
+        cleaned = super().clean()
+        for field, message in range_problems(
+            cleaned.get("start"), cleaned.get("end"), timezone.localdate()
+        ).items():
+            self.add_error(field, message)
+        return cleaned

@@ -18,5 +18,7 @@ urlpatterns = [
     path("teams/<uuid:pk>/", views.team_outcomes, name="team"),
     path("teams/<uuid:pk>/export.csv", views.team_export, name="export"),
     path("import/", views.csv_import, name="import"),
+    path("ndtms/<uuid:pk>/", views.ndtms_report, name="ndtms"),
+    path("ndtms/<uuid:pk>/top.csv", views.ndtms_download, name="ndtms_download"),
     path("exit/<uuid:involvement_pk>/<slug:instrument>/", views.exit_new, name="exit_new"),
 ]

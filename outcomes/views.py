@@ -463,6 +463,7 @@ def team_outcomes(request: HttpRequest, pk) -> HttpResponse:
             "honos_copyright": HONOS_COPYRIGHT,
             "satisfaction": satisfaction,
             "satisfaction_chart": satisfaction_chart,
+            "ndtms": access.ndtms_organisations(request.user).filter(pk=team.organisation_id).exists(),
         },
     )
 
@@ -610,3 +611,98 @@ def dialog_plus_discuss(request, pk):
         "outcomes/dialog_plus_form.html",
         {"person": person, "rating": rating, "label": label, "score": score, "form": form},
     )
+
+
+# ---------------------------------------------------------------------------
+# The NDTMS TOP extract (issue 21, item 3; outcomes.ndtms): a drug and alcohol service's managers
+# and admins check a date range's forms, then download those ready to send.
+
+NDTMS_PAGE_SIZE = 25
+
+
+def _ndtms_range(request):
+    """(form, start, end): the range asked for, last month when none is, and the form's errors."""
+    from . import ndtms
+    from .forms import NdtmsExtractForm
+
+    if not any(key.startswith(("start", "end")) for key in request.GET):
+        start, end = ndtms.default_range(timezone.localdate())
+        data = {
+            **{f"start_{part}": getattr(start, part) for part in ("day", "month", "year")},
+            **{f"end_{part}": getattr(end, part) for part in ("day", "month", "year")},
+            "q": request.GET.get("q", ""),
+        }
+    else:
+        data = request.GET
+    form = NdtmsExtractForm(data)
+    if not form.is_valid():
+        return form, None, None
+    return form, form.cleaned_data["start"], form.cleaned_data["end"]
+
+
+def _ndtms_query(start, end, q="") -> str:
+    from django.utils.http import urlencode
+
+    found = {f"start_{part}": getattr(start, part) for part in ("day", "month", "year")}
+    found.update({f"end_{part}": getattr(end, part) for part in ("day", "month", "year")})
+    if q:
+        found["q"] = q
+    return urlencode(found)
+
+
+@staff_required
+def ndtms_report(request: HttpRequest, pk) -> HttpResponse:
+    """The validation report: how many forms are ready, and a page of those held back with why."""
+    from django.core.paginator import Paginator
+
+    from . import ndtms
+
+    organisation = access.ndtms_organisation_or_404(request.user, pk, action="outcomes.ndtms.report")
+    form, start, end = _ndtms_range(request)
+    page, counts, query = None, None, ""
+    if start is not None:
+        with ndtms.without_jit():
+            rows = ndtms.forms(request.user, organisation, start=start, end=end)
+            counts = ndtms.counts(rows)
+            query = _ndtms_query(start, end, form.cleaned_data["q"])
+            page = Paginator(
+                ndtms.search(ndtms.held_back(rows), form.cleaned_data["q"]), NDTMS_PAGE_SIZE
+            ).get_page(request.GET.get("page"))
+            page.object_list = [(record, ndtms.problems(record)) for record in page.object_list]
+        access.audit_list_read(
+            request.user, [record for record, _ in page.object_list], action="outcomes.ndtms.report"
+        )
+    return render(
+        request,
+        "outcomes/ndtms.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "query": query,
+            "download_query": _ndtms_query(start, end) if start else "",
+            "window_days": ndtms.window_days(),
+            "columns": ndtms.COLUMNS,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def ndtms_download(request: HttpRequest, pk) -> HttpResponse:
+    """The CSV of the range's forms ready to send; everyone in it audited as read (one row each)."""
+    from . import ndtms
+
+    organisation = access.ndtms_organisation_or_404(request.user, pk, action="outcomes.ndtms.extract")
+    form, start, end = _ndtms_range(request)
+    if start is None:
+        return redirect(
+            f"{reverse('outcomes:ndtms', kwargs={'pk': organisation.pk})}?{request.GET.urlencode()}"
+        )
+    with ndtms.without_jit():
+        rows = list(ndtms.ready(ndtms.forms(request.user, organisation, start=start, end=end)))
+    access.audit_list_read(request.user, rows, action="outcomes.ndtms.extract")
+    response = HttpResponse(ndtms.extract_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ndtms.filename(organisation, start, end)}"'
+    return response

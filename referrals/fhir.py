@@ -99,25 +99,6 @@ ELEMENT = {
 }
 
 
-def _r4_errors(resource: dict) -> list[tuple[str, str]]:
-    """(element, message) for what is not valid FHIR R4 (fhir.resources, as the tests check what
-    the server emits)."""
-    from fhir.resources.servicerequest import ServiceRequest
-    from pydantic import ValidationError
-
-    try:
-        ServiceRequest.parse_obj(resource)
-    except ValidationError as invalid:
-        return [
-            (
-                "ServiceRequest." + ".".join(str(part) for part in error["loc"] if part != "__root__"),
-                error["msg"],
-            )
-            for error in invalid.errors()
-        ]
-    return []
-
-
 def _team(element: str, value) -> Team | None:
     identifier = (value or {}).get("identifier") or {}
     if identifier.get("system") != TEAM_SYSTEM or not is_uuid(identifier.get("value")):
@@ -148,7 +129,7 @@ def referral_from_fhir(user, resource: dict) -> Referral:
     involved with the person), priority the urgency, reasonCode the reason, note what the person
     wants, and the consent extension true (the person agrees to the referral). One transaction:
     anything refused leaves nothing written."""
-    errors = _r4_errors(resource)
+    errors = registry.r4_errors(resource)
     if errors:
         raise BadResource(errors[0][0], f"Not a valid FHIR R4 ServiceRequest: {errors[0][1]}.")
     if resource.get("status") != "active" or resource.get("intent") not in ("order", "proposal", "plan"):

@@ -134,6 +134,9 @@ from .linkworkers import (  # noqa: F401
 )
 from .outcomes import (  # noqa: F401
     OUTCOME_EXIT_INSTRUMENTS,
+    ndtms_extract_filter,
+    ndtms_organisation_or_404,
+    ndtms_organisations,
     outcomes_can_record_exit,
     outcomes_exit_access_days,
     outcomes_exit_involvement_or_404,

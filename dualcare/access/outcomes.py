@@ -120,3 +120,41 @@ def outcomes_measure_teams(user: User) -> QuerySet[Team]:
         .values("team__organisation")
     )
     return (Team.objects.filter(pk__in=mine.values("pk")) | managed).distinct()
+
+
+# ---------------------------------------------------------------------------
+# The NDTMS TOP return (issue 21, item 3). A drug and alcohol service sends NDTMS every TOP its
+# teams recorded, including those of people it has since discharged (whose records its staff no
+# longer see): the return is the organisation's own forms, taken by its managers and its
+# organisation admins only, and each person in it is audited as read.
+
+
+def ndtms_organisations(user: User) -> QuerySet[Organisation]:
+    """Drug and alcohol services whose NDTMS TOP extract this member of staff may take: those
+    where they are a team manager or an organisation admin."""
+    if not is_active_staff(user):
+        return Organisation.objects.none()
+    roles = active_roles(user).filter(role__in=[StaffRole.Role.TEAM_MANAGER, StaffRole.Role.ORG_ADMIN])
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.SUBSTANCE_MISUSE, pk__in=roles.values("team__organisation_id")
+    )
+
+
+def ndtms_organisation_or_404(user: User, pk, *, action: str) -> Organisation:
+    """The drug and alcohol service whose extract the user may take; otherwise 404, audited as a
+    refusal (whether it is missing, not a drug and alcohol service or not theirs)."""
+    from dualcare.audit.services import audit_record
+
+    organisation = ndtms_organisations(user).filter(pk=pk).first() if is_uuid(pk) else None
+    if organisation is None:
+        audit_record(actor=user, action=action, denied=True, detail={"requested_id": str(pk)[:64]})
+        raise Hidden("No such extract.")
+    return organisation
+
+
+def ndtms_extract_filter(user: User, organisation: Organisation, records: QuerySet) -> QuerySet:
+    """The organisation's own outcome records for its NDTMS return (every one its teams recorded,
+    of people discharged too), for its managers and admins; nothing for anyone else."""
+    if not ndtms_organisations(user).filter(pk=organisation.pk).exists():
+        return records.none()
+    return records.filter(organisation=organisation)

@@ -41,9 +41,10 @@ def cursor(values: list[str]) -> str | None:
     return values[-1]
 
 
-def ids(values: list[str]) -> list[str]:
+def ids(values: list[str], *, uuids: bool = True) -> list[str]:
+    """The ids of _id (UUIDs, but for resources the code defines, whose ids are names)."""
     found = [part for value in values for part in value.split(",")]
-    if not all(is_uuid(pk) for pk in found):
+    if not all(is_uuid(pk) if uuids else 0 < len(pk) <= 64 for pk in found):
         raise BadParameter("_id", "Give _id as one or more resource ids, separated by commas.")
     return found
 

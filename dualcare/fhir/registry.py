@@ -148,3 +148,134 @@ def patient_reference_param(path: str, name: str = "patient") -> SearchParam:
         return rows.filter(**{path: pk})
 
     return SearchParam(name, "reference", apply, "The person: Patient/<id>.")
+
+
+# ---------------------------------------------------------------------------
+# Rows of one type kept in more than one place
+
+
+class Union:
+    """The rows of one resource type kept in several tables (QuestionnaireResponse: HoNOS, TOP and
+    DIALOG each have their own), with as much of QuerySet as the views use: filter and exclude
+    (applied to every part: name a field by an alias every part has), order_by("pk") and a slice
+    from the start (one query per part, the pages merged in id order: UUIDs sort the same in
+    Python as in PostgreSQL and SQLite), first() and get(pk=). `keep(*names)`: only those parts."""
+
+    def __init__(self, parts: dict[str, QuerySet]):
+        self.parts = parts
+
+    def _each(self, method: str, *args, **kwargs) -> Union:
+        return Union({name: getattr(rows, method)(*args, **kwargs) for name, rows in self.parts.items()})
+
+    def filter(self, *args, **kwargs) -> Union:
+        return self._each("filter", *args, **kwargs)
+
+    def exclude(self, *args, **kwargs) -> Union:
+        return self._each("exclude", *args, **kwargs)
+
+    def order_by(self, *fields) -> Union:
+        if fields != ("pk",):
+            raise ValueError("A union of tables pages in id order only.")
+        return self._each("order_by", "pk")
+
+    def keep(self, *names: str) -> Union:
+        return Union({name: rows for name, rows in self.parts.items() if name in names})
+
+    def __getitem__(self, window: slice) -> list:
+        if not isinstance(window, slice) or window.start or window.step:
+            raise TypeError("A union of tables takes a slice from its start.")
+        found = [row for rows in self.parts.values() for row in rows.order_by("pk")[window]]
+        return sorted(found, key=lambda row: row.pk)[window]
+
+    def first(self):
+        found = self[:1]
+        return found[0] if found else None
+
+    def get(self, **lookup):
+        found = self.filter(**lookup)[:2]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} rows match {lookup}.")
+        return found[0]
+
+    def person_of(self, pk, path: str):
+        """The person a row of any part is about, whoever may see it (for the audit of a refusal)."""
+        for rows in self.parts.values():
+            found = rows.model.objects.filter(pk=pk).values_list(path, flat=True).first()
+            if found:
+                return found
+        return None
+
+
+class Fixed:
+    """Resources defined by the code, not stored (the Questionnaires): rows with a string `pk` and
+    an `updated_at`, filtered in Python as the views filter querysets."""
+
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    @staticmethod
+    def _matches(row, lookup: str, value) -> bool:
+        field, _, test = lookup.partition("__")
+        have = getattr(row, field)
+        if field == "pk":
+            have, value = str(have), [str(v) for v in value] if test == "in" else str(value)
+        tests = {
+            "": lambda: have == value,
+            "in": lambda: have in value,
+            "gt": lambda: have > value,
+            "gte": lambda: have >= value,
+            "lt": lambda: have < value,
+            "lte": lambda: have <= value,
+        }
+        return tests[test]()
+
+    def filter(self, **lookups) -> Fixed:
+        return Fixed([row for row in self.rows if all(self._matches(row, k, v) for k, v in lookups.items())])
+
+    def exclude(self, **lookups) -> Fixed:
+        kept = self.filter(**lookups).rows
+        return Fixed([row for row in self.rows if row not in kept])
+
+    def order_by(self, *fields) -> Fixed:
+        return Fixed(sorted(self.rows, key=lambda row: str(row.pk)))
+
+    def __getitem__(self, window: slice) -> list:
+        return self.rows[window]
+
+    def first(self):
+        return self.rows[0] if self.rows else None
+
+    def get(self, **lookup):
+        (found,) = self.filter(**lookup).rows
+        return found
+
+
+def takes_id(rows, pk) -> bool:
+    """Is `pk` an id these rows could hold (a UUID for stored rows, anything for Fixed)?"""
+    from dualcare.ids import is_uuid
+
+    return isinstance(rows, Fixed) or is_uuid(pk)
+
+
+def person_of(rows, path: str, pk):
+    """The person the row `pk` is about, whoever may see it; None when there is no such row."""
+    if isinstance(rows, Union):
+        return rows.person_of(pk, path)
+    return rows.model.objects.filter(pk=pk).values_list(path, flat=True).first()
+
+
+def r4_errors(resource: dict) -> list[tuple[str, str]]:
+    """(element, message) for what in a posted resource is not valid FHIR R4, as fhir.resources
+    (the library the tests check every emitted resource with) finds it."""
+    from fhir.resources import get_fhir_model_class
+    from pydantic import ValidationError
+
+    name = resource["resourceType"]
+    try:
+        get_fhir_model_class(name).parse_obj(resource)
+    except ValidationError as invalid:
+        return [
+            (name + "." + ".".join(str(part) for part in error["loc"] if part != "__root__"), error["msg"])
+            for error in invalid.errors()
+        ]
+    return []

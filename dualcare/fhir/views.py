@@ -224,7 +224,9 @@ class SearchView(FhirView):
                     person = ServiceUser(pk=value.removeprefix("Patient/"))
         rows = resource_type.rows(request.user, service_user=person)
         if query.getlist("_id"):
-            rows = rows.filter(pk__in=params.ids(query.getlist("_id")))
+            rows = rows.filter(
+                pk__in=params.ids(query.getlist("_id"), uuids=not isinstance(rows, registry.Fixed))
+            )
         rows = params.date_filter(
             rows, resource_type.updated, "_lastUpdated", query.getlist("_lastUpdated"), instants=True
         )
@@ -290,11 +292,11 @@ class ReadView(FhirView):
         self.check_format()
         resource_type = registry.get(self.resource_name)
         action = f"fhir.{resource_type.name}.read"
-        row = resource_type.rows(request.user).filter(pk=pk).first() if is_uuid(pk) else None
+        rows = resource_type.rows(request.user)
+        row = rows.filter(pk=pk).first() if registry.takes_id(rows, pk) else None
         if row is None:
             if resource_type.about_people:
-                model = resource_type.rows(request.user).model
-                person_id = model.objects.filter(pk=pk).values_list(resource_type.patient, flat=True).first()
+                person_id = registry.person_of(rows, resource_type.patient, pk) if is_uuid(pk) else None
                 audit_record(
                     actor=request.user,
                     action=action,

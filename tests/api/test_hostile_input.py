@@ -455,3 +455,62 @@ class HostileFhirTests:
                 )
         assert _counts() == before
         assert sent == 25
+
+    def test_a_hostile_questionnaire_response_is_a_400_naming_the_item(self, world):
+        # HoNOS and TOP arriving as QuestionnaireResponses (outcomes/fhir.py): each answer in turn
+        # gets hostile values of its kind, and the subject and date hostile text and dates.
+        from outcomes.fhir import CANONICAL, ITEM8_SYSTEM, STAGE_SYSTEM
+
+        api = APIClient()
+        api.force_authenticate(world.keyworker_mh)
+        honos = [{"linkId": str(n), "answer": [{"valueInteger": 1}]} for n in range(1, 13)]
+        honos += [
+            {
+                "linkId": "stage",
+                "answer": [{"valueCoding": {"system": STAGE_SYSTEM["honos"], "code": "review"}}],
+            },
+            {"linkId": "8-type", "answer": [{"valueCoding": {"system": ITEM8_SYSTEM, "code": "J"}}]},
+            {"linkId": "8-other", "answer": [{"valueString": "Hoarding"}]},
+        ]
+        resource = {
+            "resourceType": "QuestionnaireResponse",
+            "questionnaire": CANONICAL + "honos",
+            "status": "completed",
+            "subject": {"reference": f"Patient/{world.service_user.pk}"},
+            "authored": str(timezone.localdate()),
+            "item": honos,
+        }
+        assert api.post("/fhir/QuestionnaireResponse", resource, format="json").status_code == 201
+
+        def answered(link_id: str, answer: dict) -> dict:
+            items = [item for item in honos if item["linkId"] != link_id]
+            return {**resource, "item": [*items, {"linkId": link_id, "answer": [answer]}]}
+
+        cases = [
+            *(
+                (answered("3", {"valueInteger": value}), "QuestionnaireResponse.item")
+                for value in HOSTILE["number"]
+            ),
+            *(
+                (answered("8-other", {"valueString": value}), "QuestionnaireResponse.item")
+                for value in HOSTILE["text"]
+            ),
+            *(
+                ({**resource, "subject": {"reference": value}}, "QuestionnaireResponse.subject")
+                for value in HOSTILE["text"]
+            ),
+            *(
+                ({**resource, "authored": value}, "QuestionnaireResponse.authored")
+                for value in HOSTILE["date"]
+            ),
+        ]
+        before = _counts()
+        for body, element in cases:
+            response = api.post("/fhir/QuestionnaireResponse", body, format="json")
+            shown = (element, str(body)[:80])
+            assert response.status_code == 400, (*shown, response.status_code)
+            outcome = response.json()
+            assert outcome["resourceType"] == "OperationOutcome", (*shown, outcome)
+            assert outcome["issue"][0]["expression"][0].startswith(element), (*shown, outcome)
+        assert _counts() == before
+        assert len(cases) == 21

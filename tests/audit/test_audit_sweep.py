@@ -306,6 +306,13 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "fhir:ServiceRequest-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
         "fhir:Task-read": ({"pk": w.referral.pk}, kw, w.referral.service_user),
         "fhir:Communication-read": ({"pk": w.message.pk}, kw, su),
+        "fhir:QuestionnaireResponse-read": ({"pk": w.honos.pk}, kw, su),
+        "fhir:Questionnaire-read": ({"pk": "honos"}, kw, None),  # a form, about nobody
+        # The NDTMS TOP extract: a drug and alcohol service's, for its managers and admins.
+        "outcomes:ndtms": ({"pk": w.sm.pk}, w.manager_sm, None),
+        "outcomes:ndtms_download": ({"pk": w.sm.pk}, w.manager_sm, None),
+        "api-outcomes-ndtms-report": ({"pk": w.sm.pk}, w.manager_sm, None),
+        "api-outcomes-ndtms-extract": ({"pk": w.sm.pk}, w.manager_sm, None),
         # Directory: any member of staff reads an entry; its keeper's admins edit and check it.
         "directory:detail": ({"pk": w.directory_service.pk}, kw, None),
         "directory:edit": ({"pk": w.directory_service.pk}, w.orgadmin_mh, None),

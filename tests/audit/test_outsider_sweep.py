@@ -121,6 +121,11 @@ _allow(
     STAFF,
     "FHIR's Organization is the directory every member of staff can read, as the API's",
 )
+_allow(
+    ["fhir:Questionnaire-read"],
+    STAFF,
+    "a Questionnaire is an outcome measure's blank form (HoNOS, TOP, DIALOG), about nobody",
+)
 
 # Routes built from the code alone, the same for everyone: not requested (the schema takes ~0.7 s).
 READS_NO_RECORD = {"api-schema": "the OpenAPI schema, generated from the code"}
