@@ -92,6 +92,13 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "contacts.contactoutcomeevent": OrgWritten(
         "contact__service_user", "contact__team__organisation", Scope.CONTACTS
     ),
+    # An "I can't come" link of a reminder, and its answer: about the contact, so its scope.
+    "contacts.reminderreply": OrgWritten("service_user", "contact__team__organisation", Scope.CONTACTS),
+    "contacts.donotcontact": OrgWritten(
+        "service_user",
+        exempt="a safety instruction on how the person may be reached (texting is unsafe), which every "
+        "team that may contact them needs; no clinical content (record summary, rule 1)",
+    ),
     "contacts.supervisedconsumption": OrgWritten(
         "service_user", "prescribing_team__organisation", Scope.CONTACTS
     ),
@@ -145,6 +152,10 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "people.consent": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.consentrequest": OrgWritten("service_user", exempt=_RECORD_SUMMARY),  # the person asking to share
     "people.carer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    # Issue 20: a carer's own needs and experience (theirs, not the person's clinical record) and the
+    # offer of a carer's assessment: with the carer, shown to whoever may see the record.
+    "carers.carerneeds": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    "carers.assessmentoffer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.carerpermission": OrgWritten("carer__service_user", exempt=_RECORD_SUMMARY),
     "people.serviceuseruserobjectpermission": OrgWritten(
         "content_object", exempt="the access machinery itself, read only by this module"

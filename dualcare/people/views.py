@@ -346,7 +346,7 @@ def my_carers(request: HttpRequest) -> HttpResponse:
             except ApplicationError as error:
                 form.add_application_error(error)
             else:
-                messages.success(request, f"Saved. We have updated what {carer.user.display_name} can see.")
+                messages.success(request, f"Saved. We have updated what {carer.display_name} can see.")
                 return redirect("my_carers")
         forms.append((carer, form))
     return render(request, "people/my_carers.html", {"carer_forms": forms})
