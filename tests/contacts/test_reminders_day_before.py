@@ -154,3 +154,49 @@ class CannotComeTests:
             Notification.objects.filter(kind="contacts.cannot_come").values_list("recipient_id", flat=True)
         )
         assert world.pharmacist.pk in told_users and world.keyworker_sm.pk in told_users
+
+
+@pytest.mark.django_db
+class DoNotContactPageTests:
+    def test_a_key_worker_sets_and_ends_it_on_the_page(self, world, client):
+        client.force_login(world.keyworker_mh)
+        url = f"/contacts/people/{world.service_user.pk}/do-not-contact/"
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"channels": ["sms"], "reason": "Shares a phone"}).status_code == 302
+        from dualcare.contacts.selectors import do_not_contact_channels
+
+        assert do_not_contact_channels(world.service_user) == ["sms"]
+        assert client.post(url, {}).status_code == 302
+        assert do_not_contact_channels(world.service_user) == []
+
+    def test_a_bad_channel_is_a_field_error(self, world, client):
+        client.force_login(world.keyworker_mh)
+        url = f"/contacts/people/{world.service_user.pk}/do-not-contact/"
+        page = client.post(url, {"channels": ["fax"]})
+        assert page.status_code == 200 and b"nhsuk-error-summary" in page.content
+
+    def test_the_pharmacist_and_an_outsider_get_a_404(self, world, client):
+        url = f"/contacts/people/{world.service_user.pk}/do-not-contact/"
+        for who in (world.outsider, world.pharmacist):
+            client.force_login(who)
+            assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+class ReminderEmailTests:
+    def test_a_reminder_email_offers_the_link_to_say_you_cannot_come(self, world, mailoutbox):
+        from dualcare.notifications import services as outbox
+
+        emma = person(world.cmht_north, key_worker=world.keyworker_mh, given_name="Emma", family_name="Mail")
+        emma.preferred_contact_method = "email"
+        emma.email = "emma@example.org"
+        emma.save()
+        appointment(world, hours=3, person=emma)
+        services.reminders_send()
+        row = Notification.objects.get(kind="contacts.reminder", channel="email")
+        outbox.notification_deliver(notification_id=row.pk)
+        sent = mailoutbox[-1]
+        assert "If you cannot come, tell us here: " in sent.body and "/contacts/reply/" in sent.body
+        assert "Emma" not in sent.subject + sent.body and "North CMHT" not in sent.body.replace(
+            "North CMHT base", ""
+        )
