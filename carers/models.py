@@ -12,7 +12,7 @@ from dualcare.models import TimeStampedModel
 # The Triangle of Care's six standards (Carers Trust, 2013), asked of the carer as their experience.
 # The Carers Trust's own carer survey questions were not found published; these follow the standards.
 EXPERIENCE_QUESTIONS = [
-    ("identified", "Were you recognised as a carer when the person first came to the service?"),
+    ("identified", "Were you recognised as a carer at your first contact with the service?"),
     ("carer_aware", "Do staff understand your role as a carer and involve you?"),
     ("information_sharing", "Have staff explained what they can share with you, and why?"),
     ("named_contact", "Do you know who to contact in the service about being a carer?"),

@@ -92,8 +92,13 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "contacts.contactoutcomeevent": OrgWritten(
         "contact__service_user", "contact__team__organisation", Scope.CONTACTS
     ),
-    # An "I can't come" link of a reminder, and its answer: about the contact, so its scope.
-    "contacts.reminderreply": OrgWritten("service_user", "contact__team__organisation", Scope.CONTACTS),
+    # A reminder's "I can't come" link (issue 20): opened only by its token, shown on no staff page
+    # or list; its answer shows as the contact's own mark, under the contacts scope.
+    "contacts.reminderreply": OrgWritten(
+        "service_user",
+        exempt="a reminder's single-use reply link, read only through its token by whoever holds the "
+        "reminder; staff see its answer on the contact (the contacts scope)",
+    ),
     "contacts.donotcontact": OrgWritten(
         "service_user",
         exempt="a safety instruction on how the person may be reached (texting is unsafe), which every "

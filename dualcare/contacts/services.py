@@ -1049,23 +1049,30 @@ def collection_reminders_send(
     now = now or timezone.now()
     day = timezone.localdate(now) + dt.timedelta(days=1)
     starts_at = timezone.make_aware(dt.datetime.combine(day, COLLECTION_TIME))
-    schedules = list(
-        SupervisedConsumption.objects.filter(start__lte=day, stopped_at__isnull=True)
+    # Everything that decides "due" is in the query (the day of the week, each organisation's rule),
+    # so the first `limit` rows are all due: none not yet due can hold back those behind them.
+    default_due = starts_at <= now + dt.timedelta(hours=default_rules().reminder_hours_before)
+    differ = [
+        organisation_id
+        for organisation_id, hours in ContactRules.objects.values_list(
+            "organisation_id", "reminder_hours_before"
+        )
+        if (starts_at <= now + dt.timedelta(hours=hours)) != default_due
+    ]
+    schedules = (
+        SupervisedConsumption.objects.filter(
+            start__lte=day, stopped_at__isnull=True, days_of_week__contains=str(day.weekday())
+        )
         .exclude(end__lt=day)
         .exclude(
             pk__in=ReminderReply.objects.filter(due_on=day, schedule__isnull=False).values("schedule_id")
         )
-        .select_related("pharmacy_team")
-        .order_by("pk")[:limit]
     )
-    rules = rules_for({schedule.pharmacy_team.organisation_id for schedule in schedules})
-    due = [
-        schedule
-        for schedule in schedules
-        if schedule.is_due_on(day)
-        and starts_at
-        <= now + dt.timedelta(hours=rules[schedule.pharmacy_team.organisation_id].reminder_hours_before)
-    ]
+    if default_due:
+        schedules = schedules.exclude(pharmacy_team__organisation_id__in=differ)
+    else:
+        schedules = schedules.filter(pharmacy_team__organisation_id__in=differ)
+    due = list(schedules.select_related("pharmacy_team").order_by("pk")[:limit])
     return sum(
         _remind_collections_batch(due[start : start + batch], day=day, starts_at=starts_at)
         for start in range(0, len(due), batch)

@@ -359,8 +359,14 @@ def carer_home(request: HttpRequest) -> HttpResponse:
         (person, carer_sharing.carer_links(access.carer_scopes(request.user, person), person))
         for person in access.cared_for_by(request.user).order_by("given_name", "family_name")
     ]
+    # Each person's carer link: the carer's own page of their needs (issue 20, the carers app).
+    own_links = dict(
+        Carer.objects.filter(
+            user=request.user, ended_at__isnull=True, service_user__in=[person for person, _ in people]
+        ).values_list("service_user_id", "pk")
+    )
     access.audit_list_read(request.user, [person for person, _ in people], action="carer_home.list")
-    return render(request, "people/carer_home.html", {"people": people})
+    return render(request, "people/carer_home.html", {"people": people, "own_links": own_links})
 
 
 # ---------------------------------------------------------------------------

@@ -66,6 +66,18 @@ class CollectionReminderTests:
         early = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8, 0)))
         assert services.collection_reminders_send(now=early) == 0
 
+    def test_each_pharmacy_organisations_rule_is_read_in_the_query(self, world, texts, settings):
+        from dualcare.contacts.models import ContactRules
+
+        sam_by_text(world)
+        schedule(world)
+        now = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(10, 0)))
+        settings.CONTACTS_REMINDER_HOURS_BEFORE = 2  # by default: not yet, at 10:00 the day before
+        assert services.collection_reminders_send(now=now) == 0
+        # The pharmacy's organisation reminds a day ahead (its admin's rule; a row here for brevity).
+        ContactRules.objects.create(organisation=world.pharmacy_team.organisation, reminder_hours_before=24)
+        assert services.collection_reminders_send(now=now) == 1
+
     def test_a_day_off_the_schedule_is_not_reminded(self, world, texts):
         sam_by_text(world)
         tomorrow = timezone.localdate() + dt.timedelta(days=1)
