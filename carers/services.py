@@ -138,7 +138,9 @@ def plan_summary_send(*, carer: Carer, by: User) -> Notification | None:
             related=carer,
         )
     else:
-        raise ApplicationError("This carer has no email address: print their summary and post it.")
+        raise ApplicationError(
+            "This carer has no email address: print their summary on this page and post it."
+        )
     audit_record(
         actor=by,
         action="carer.plan_summary",

@@ -98,6 +98,10 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
             "needs_form": needs_form,
             "offer_form": offer_form,
             "history": selectors.carer_history(carer),
+            # A carer wanting letters: the summary the person allows, on the page to print and post.
+            "letter": services.plan_summary_text(carer)
+            if can_act and carer.contact_by == carer.ContactBy.LETTER and carer.wants_information
+            else None,
         },
     )
 

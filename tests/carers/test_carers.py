@@ -128,3 +128,35 @@ class PlanSummaryTests:
         person = world.service_user
         assert person.given_name not in email.subject and person.family_name not in email.subject
         assert person.family_name not in email.body
+
+
+@pytest.mark.django_db
+class LetterTests:
+    def test_a_carer_wanting_letters_has_the_summary_on_the_page_to_print(self, world, client):
+        shared_plan(world)
+        publish(world)
+        carer = jan(world, contact_by="letter", email="", address="1 Test Row, Northgate")
+        people_services.carer_permission_grant(carer=carer, scope="care_plan", by=world.keyworker_mh)
+        with pytest.raises(ApplicationError):
+            services.plan_summary_send(carer=carer, by=world.keyworker_mh)
+        client.force_login(world.keyworker_mh)
+        page = client.get(reverse("carers:detail", args=[carer.pk])).content.decode()
+        assert "to print and post" in page and "crisis" in page.lower()
+
+    def test_the_carer_page_costs_the_same_queries_however_much_history(self, world, client):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        carer = jan(world)
+        client.force_login(world.keyworker_mh)
+        url = reverse("carers:detail", args=[carer.pk])
+        services.assessment_offer_record(carer=carer, by=world.keyworker_mh, state="offered")
+        client.get(url)
+        with CaptureQueriesContext(connection) as one:
+            assert client.get(url).status_code == 200
+        for state in ("accepted", "referred"):
+            services.assessment_offer_record(carer=carer, by=world.keyworker_mh, state=state)
+            services.carer_needs_record(carer=carer, by=world.keyworker_mh, needs="A break")
+        with CaptureQueriesContext(connection) as three:
+            assert b"referred to the council" in client.get(url).content
+        assert len(three.captured_queries) == len(one.captured_queries)
