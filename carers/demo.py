@@ -10,7 +10,9 @@ the services; idempotent: Alex is recognised by name and person, and the summary
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
+from dualcare import clock
 from dualcare.exceptions import ApplicationError
 from dualcare.people import services as people_services
 from dualcare.people.models import Carer
@@ -18,6 +20,7 @@ from dualcare.people.models import Carer
 from . import services
 from .models import AssessmentOffer, CarerNeeds
 
+IDENTIFIED_DAYS_AGO = 20
 ALEX = {
     "given_name": "Alex",
     "family_name": "Testwell",
@@ -39,15 +42,22 @@ def build(demo) -> None:
     ).first()
     if alex is None:
         alex = people_services.carer_record(service_user=sam, by=key_worker, **ALEX)
+        # Identified at Sam's first contact three weeks ago, so the dashboards' closed weeks count him.
+        Carer.objects.filter(pk=alex.pk).update(
+            created_at=clock.now() - dt.timedelta(days=IDENTIFIED_DAYS_AGO)
+        )
         demo.created["carers without a login"] += 1
     by = demo.service_user_login or key_worker
     people_services.carer_permission_grant(carer=alex, scope="care_plan", by=by)
     if not CarerNeeds.objects.filter(carer=alex).exists():
-        services.carer_needs_record(
+        needs = services.carer_needs_record(
             carer=alex,
             by=key_worker,
             needs="Someone to talk to after Sam's bad nights, and to know who to ring.",
             answers={"identified": "yes", "information_sharing": "partly", "support": "no"},
+        )
+        CarerNeeds.objects.filter(pk=needs.pk).update(
+            created_at=clock.now() - dt.timedelta(days=IDENTIFIED_DAYS_AGO - 1)
         )
     if not AssessmentOffer.objects.filter(carer=alex).exists():
         services.assessment_offer_record(carer=alex, by=key_worker, state=AssessmentOffer.State.OFFERED)

@@ -2,8 +2,9 @@
 weekly, aggregated in the database, never naming a person (issue 20 item 4).
 
 A carer counts for a team when the person they care for was on the team's caseload (an open
-involvement) on the day: the day the carer was identified, or the day their views on a published
-care plan were recorded (careplans' Agreement of kind carer_views, read only)."""
+involvement) on the day: the day the carer was identified, or the day their needs and experience
+were recorded (CarerNeeds). A carer's own views on a published plan (careplans' Agreement of kind
+carer_views) are careplans' to measure and not counted here."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DateField, F, Q
 from django.db.models.functions import TruncDate, TruncWeek
 
-from careplans.models import Agreement
 from dualcare.dashboards.measures import Cell, MeasureDef, week_bounds, week_start
 from dualcare.people.models import Carer
+
+from .models import CarerNeeds
 
 LONDON = ZoneInfo("Europe/London")
 _CAPABILITY = "Carers"
@@ -31,14 +33,14 @@ DASHBOARD_MEASURES = [
         description="Carers recorded that week, with or without a login, of people on the team's caseload.",
     ),
     MeasureDef(
-        key="carers.views_in_plan",
-        title="Carers whose views are in the plan",
+        key="carers.views_recorded",
+        title="Carers whose views are recorded",
         capability=_CAPABILITY,
         unit="carers",
         improvement="up",
         description=(
-            "Carers who gave their views on a published care plan that week, of people on the team's "
-            "caseload."
+            "Carers whose needs and experience were recorded that week (by them, or with staff), of "
+            "people on the team's caseload."
         ),
     ),
 ]
@@ -93,22 +95,18 @@ def weekly_measures(team_ids, start: dt.date, end: dt.date, *, group: str = "all
         .annotate(carers=Count("pk", distinct=True), people=Count("service_user", distinct=True))
         .order_by()
     )
-    views_day = TruncDate("recorded_at", tzinfo=LONDON)
+    views_day = TruncDate("created_at", tzinfo=LONDON)
     views = (
-        Agreement.objects.filter(
-            _on_caseload("version__plan__service_user__", views_day),
-            version__plan__service_user__involvements__team_id__in=team_ids,
-            kind=Agreement.Kind.CARER_VIEWS,
-            recorded_at__gte=first,
-            recorded_at__lt=after,
+        CarerNeeds.objects.filter(
+            _on_caseload("service_user__", views_day),
+            service_user__involvements__team_id__in=team_ids,
+            created_at__gte=first,
+            created_at__lt=after,
         )
-        .values(**keys("version__plan__service_user__", "recorded_at"))
-        .annotate(
-            carers=Count("recorded_by", distinct=True),
-            people=Count("version__plan__service_user", distinct=True),
-        )
+        .values(**keys("service_user__", "created_at"))
+        .annotate(carers=Count("carer", distinct=True), people=Count("service_user", distinct=True))
         .order_by()
     )
     result["carers.identified"] = _cells(identified, "carers")
-    result["carers.views_in_plan"] = _cells(views, "carers")
+    result["carers.views_recorded"] = _cells(views, "carers")
     return result

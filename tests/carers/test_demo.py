@@ -24,3 +24,20 @@ class DemoCarersTests:
         assert email.channel == "email"
         assert "Sam" not in email.subject and "Testwell" not in email.subject
         assert "crisis" in email.body.lower()
+
+    def test_alex_counts_in_a_closed_week_of_the_dashboards(self):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from carers import measures
+        from dualcare.dashboards.measures import week_of
+        from dualcare.people.models import Team
+
+        alex = Carer.objects.get(given_name="Alex", user__isnull=True)
+        week = week_of(timezone.localtime(alex.created_at).date())
+        assert week < week_of(timezone.localdate())
+        teams = list(Team.objects.values_list("pk", flat=True))
+        found = measures.weekly_measures(teams, week - dt.timedelta(weeks=1), week + dt.timedelta(weeks=1))
+        assert found["carers.identified"][(None, week)].value >= 1
+        assert found["carers.views_recorded"]

@@ -29,6 +29,11 @@ class CarerMeasuresTests:
         assert north["carers.identified"][(None, week)].n == 1
         by_team = measures.weekly_measures([world.cmht_north.pk], week, week, group="team")
         assert by_team["carers.identified"][(world.cmht_north.pk, week)].value == 2
+        from carers import services as carer_services
+
+        carer_services.carer_needs_record(carer=world.carer_link, by=world.carer, needs="A break")
+        views = measures.weekly_measures([world.cmht_north.pk], week, week)["carers.views_recorded"]
+        assert views[(None, week)].value == 1
         earlier = week - dt.timedelta(weeks=3)
         assert measures.weekly_measures([world.cmht_north.pk], earlier, earlier)["carers.identified"] == {}
 
