@@ -506,6 +506,9 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("care plan", kw, f"/care-plans/people/{person}/"),
         Page("care plan: in their words", kw, f"/care-plans/people/{person}/their-words/"),  # issue 20
         Page("DIALOG+", kw, f"/outcomes/people/{person}/dialog-plus/"),
+        Page("carers of a person", kw, f"/carers/people/{person}/"),
+        Page("carer record form", kw, f"/carers/people/{person}/new/"),
+        Page("do not contact (reminders)", kw, f"/contacts/people/{person}/do-not-contact/"),
         Page("timeline (the caseload's longest history)", kw, f"/people/{story}/timeline/"),
         Page("timeline, page 20", kw, f"/people/{story}/timeline/?page=20"),
         Page("timeline searched (missed)", kw, f"/people/{story}/timeline/?q=missed"),

@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "outcomes",
     "conversations",
     "directory",
+    # Issue 20: carers' own needs, assessment offers and plan summaries (Triangle of Care).
+    "carers",
     "dualcare.dashboards",
     "dualcare.spc",
     "dualcare.safety",

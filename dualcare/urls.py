@@ -24,6 +24,7 @@ urlpatterns = [
     path("link-workers/", include("linkworkers.urls")),
     path("conversations/", include("conversations.urls")),
     path("directory/", include("directory.urls")),
+    path("carers/", include("carers.urls")),
     path("dashboards/", include("dualcare.dashboards.urls")),
     path("incidents/", include("dualcare.safety.incidents.urls")),
     path("spc/", include("dualcare.spc.urls")),

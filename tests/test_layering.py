@@ -59,6 +59,7 @@ def test_the_capability_apps_are_the_ones_outside_the_core():
         "outcomes",
         "conversations",
         "directory",
+        "carers",
     }
 
 

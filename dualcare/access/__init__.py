@@ -42,6 +42,12 @@ from .careplans import (  # noqa: F401
     care_plan_writing_team,
     care_plans_visible_to,
 )
+from .carers import (  # noqa: F401
+    care_plan_access_for_carer,
+    carers_can_write,
+    carers_writing_organisation,
+    get_carer_or_404,
+)
 from .cohorts import (  # noqa: F401
     COHORT_MANAGER_ROLES,
     cohorts_can_manage,
@@ -60,6 +66,7 @@ from .consent import (  # noqa: F401
 )
 from .contacts import (  # noqa: F401
     can_record_contact,
+    can_set_do_not_contact,
     contact_teams_of,
     contacts_can_set_rules,
     contacts_rules_organisations,

@@ -94,6 +94,18 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "contacts.contactoutcomeevent": OrgWritten(
         "contact__service_user", "contact__team__organisation", Scope.CONTACTS
     ),
+    # A reminder's "I can't come" link (issue 20): opened only by its token, shown on no staff page
+    # or list; its answer shows as the contact's own mark, under the contacts scope.
+    "contacts.reminderreply": OrgWritten(
+        "service_user",
+        exempt="a reminder's single-use reply link, read only through its token by whoever holds the "
+        "reminder; staff see its answer on the contact (the contacts scope)",
+    ),
+    "contacts.donotcontact": OrgWritten(
+        "service_user",
+        exempt="a safety instruction on how the person may be reached (texting is unsafe), which every "
+        "team that may contact them needs; no clinical content (record summary, rule 1)",
+    ),
     "contacts.supervisedconsumption": OrgWritten(
         "service_user", "prescribing_team__organisation", Scope.CONTACTS
     ),
@@ -147,6 +159,10 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "people.consent": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.consentrequest": OrgWritten("service_user", exempt=_RECORD_SUMMARY),  # the person asking to share
     "people.carer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    # Issue 20: a carer's own needs and experience (theirs, not the person's clinical record) and the
+    # offer of a carer's assessment: with the carer, shown to whoever may see the record.
+    "carers.carerneeds": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
+    "carers.assessmentoffer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.carerpermission": OrgWritten("carer__service_user", exempt=_RECORD_SUMMARY),
     # Provider handover (issue 21 item 5): who was handed over and what moved, for the admins of
     # the two organisations only (access.handovers); counts and choices, no clinical content.

@@ -77,6 +77,17 @@ def get_contact_or_404(user: User, pk, *, action: str = "contact.view"):
     return get_record_or_404(user, records, pk, action=action, not_found="No such contact.")
 
 
+def can_set_do_not_contact(user: User, service_user) -> bool:
+    """Clinical staff of a team involved with the person now say whether texting or email is unsafe
+    for them (issue 20): a safety instruction about reaching the person, no clinical content."""
+    from dualcare.people.models import Involvement
+
+    if not is_active_staff(user):
+        return False
+    teams = active_roles(user).filter(role__in=list(CLINICAL_ROLES)).values("team_id")
+    return Involvement.objects.filter(service_user=service_user, end__isnull=True, team_id__in=teams).exists()
+
+
 # An organisation's alert rules (thresholds) are set by that organisation's admins only: the
 # rules are the organisation's own policy, not another's, and they hold no personal data.
 

@@ -213,3 +213,17 @@ class AppointmentsFilterForm(PeopleSearchForm):
     def search_query(self) -> str:
         """The search alone as a query string, for the week and page links (which set their own day)."""
         return urlencode({"q": self.search()}) if self.search() else ""
+
+
+class DoNotContactForm(NHSForm):
+    """Which ways of reaching the person are unsafe: the page sets and ends DoNotContact rows."""
+
+    channels = forms.MultipleChoiceField(
+        required=False,
+        choices=[("sms", "Do not contact by text message"), ("email", "Do not contact by email")],
+        widget=forms.CheckboxSelectMultiple,
+        label="Ways DualCare must not use to reach them",
+        help_text="For example, when someone else reads their phone or email. "
+        "Reminders are not sent that way.",
+    )
+    reason = forms.CharField(required=False, max_length=300, label="Why (optional, seen by staff only)")

@@ -114,6 +114,8 @@ class Contact(TimeStampedModel):
     # Claimed by the not-recorded scan (conditional UPDATE): a collection left unrecorded after its
     # day is looked at once, and alerted at most once.
     not_recorded_checked_at = models.DateTimeField(null=True, blank=True)
+    # The person said "I can't come" through their reminder's link (issue 20): the team was told.
+    person_cannot_come_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -231,3 +233,69 @@ class ContactRules(TimeStampedModel):
                 condition=Q(disengaged_after_days__gte=7), name="rules_disengaged_at_least_7"
             ),
         ]
+
+
+class DoNotContact(TimeStampedModel):
+    """A way DualCare must not reach the person, e.g. texting is unsafe (someone else reads their
+    phone). Reminders are not sent on that channel while it is in force; ending it keeps the row."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "Text message"
+        EMAIL = "email", "Email"
+
+    service_user = models.ForeignKey("people.ServiceUser", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    reason = models.CharField(max_length=300, blank=True, help_text="Seen by staff only.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["channel", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_user", "channel"],
+                condition=Q(ended_at__isnull=True),
+                name="one_do_not_contact_per_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Do not contact by {self.get_channel_display().lower()}"
+
+
+class ReminderReply(models.Model):
+    """The single-use "I can't come" link sent with one reminder: a random token is the URL's only
+    part. One per appointment (`contact`) or per expected collection (`schedule` and `due_on`, as
+    tomorrow's collection rows are written on the day); the row is also the reminder's claim."""
+
+    token = models.CharField(max_length=64, unique=True)
+    service_user = models.ForeignKey("people.ServiceUser", on_delete=models.PROTECT, related_name="+")
+    contact = models.OneToOneField(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="reminder_reply"
+    )
+    schedule = models.ForeignKey(
+        SupervisedConsumption, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField()
+    starts_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "due_on"],
+                condition=Q(schedule__isnull=False),
+                name="one_reminder_per_collection",
+            ),
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False) | Q(schedule__isnull=False),
+                name="reminder_reply_for_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder reply for {self.due_on}"

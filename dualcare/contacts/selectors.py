@@ -295,3 +295,14 @@ def rules_history(organisation, *, limit: int = 50) -> list[dict]:
         }
         for event in events
     ]
+
+
+def do_not_contact_channels(service_user) -> list[str]:
+    """The ways the person must not be reached now (DoNotContact in force): "sms", "email"."""
+    from .models import DoNotContact
+
+    return list(
+        DoNotContact.objects.filter(service_user=service_user, ended_at__isnull=True).values_list(
+            "channel", flat=True
+        )
+    )

@@ -10,6 +10,7 @@ retries or overlapping scans happen. Messages carry no names: a link to the reco
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -23,7 +24,7 @@ from django.utils import timezone
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
-from dualcare.notifications.models import Notification
+from dualcare.notifications.models import SEE_WHO, Notification
 from dualcare.notifications.services import (
     notify,
     notify_addresses,
@@ -47,8 +48,10 @@ from .models import (
     Contact,
     ContactOutcomeEvent,
     ContactRules,
+    DoNotContact,
     Kind,
     Outcome,
+    ReminderReply,
     SupervisedConsumption,
 )
 
@@ -864,12 +867,13 @@ REMINDER_BATCH = 100
 
 
 def reminders_send(*, now: dt.datetime | None = None, limit: int = 500, batch: int = REMINDER_BATCH) -> int:
-    """Remind people of appointments coming up, by the way they like to be contacted.
+    """Remind people of appointments and collections coming up, by the way they like to be contacted.
 
     Appointments are handled `batch` at a time, each batch claimed (a locking read that skips rows
     another scan holds, then a conditional UPDATE of reminder_claimed_at) in the same transaction
     as its outbox rows, whose event keys back the claim: each appointment is reminded once, however
-    many scans run at once. Returns reminders claimed."""
+    many scans run at once. Tomorrow's collections are claimed by their ReminderReply rows
+    (collection_reminders_send). Returns reminders claimed."""
     now = now or timezone.now()
     widest = dt.timedelta(
         hours=max(
@@ -897,7 +901,15 @@ def reminders_send(*, now: dt.datetime | None = None, limit: int = 500, batch: i
         if contact.starts_at
         <= now + dt.timedelta(hours=rules[contact.team.organisation_id].reminder_hours_before)
     ]
-    return sum(_remind_batch(due[start : start + batch], now=now) for start in range(0, len(due), batch))
+    appointments = sum(
+        _remind_batch(due[start : start + batch], now=now) for start in range(0, len(due), batch)
+    )
+    return appointments + collection_reminders_send(now=now, limit=limit, batch=batch)
+
+
+def _new_token() -> str:
+    # 128 random bits: the reply link's only part, nothing about the person or the contact.
+    return secrets.token_urlsafe(16)
 
 
 @transaction.atomic
@@ -916,51 +928,310 @@ def _remind_batch(contacts: list[Contact], *, now: dt.datetime) -> int:
         transaction.set_rollback(True)
         return 0
     contacts = [contact for contact in contacts if contact.pk in claimed]
-    people = ServiceUser.objects.select_related("user").in_bulk(
-        {contact.service_user_id for contact in contacts}
+    replies = [
+        ReminderReply(
+            token=_new_token(),
+            service_user_id=contact.service_user_id,
+            contact=contact,
+            due_on=contact.due_on,
+            starts_at=contact.starts_at,
+        )
+        for contact in contacts
+    ]
+    ReminderReply.objects.bulk_create(replies)
+    _remind_people(
+        [
+            (contact, _reminder_message(contact), reply)
+            for contact, reply in zip(contacts, replies, strict=True)
+        ]
     )
+    return len(contacts)
+
+
+def _remind_people(reminders: list[tuple]) -> None:
+    """Write the outbox rows of a batch of reminders, each (thing, message, reply): in DualCare for a
+    person with a login, and by text or email as they prefer unless they must not be contacted that
+    way (DoNotContact). Two queries for the people and their do-not-contact rows, two INSERTs."""
+    person_ids = {thing.service_user_id for thing, _, _ in reminders}
+    people = ServiceUser.objects.select_related("user").in_bulk(person_ids)
+    blocked: dict = {}
+    for person_id, channel in DoNotContact.objects.filter(
+        service_user_id__in=person_ids, ended_at__isnull=True
+    ).values_list("service_user_id", "channel"):
+        blocked.setdefault(person_id, set()).add(channel)
     texts = notify_configured(Notification.Channel.SMS)
     in_app, addressed = [], []
-    for contact in contacts:
-        person = people[contact.service_user_id]
-        message = _reminder_message(contact)
+    for thing, message, reply in reminders:
+        person = people[thing.service_user_id]
         if person.user is not None and person.user.is_active:
             in_app.append(
                 {
-                    **message,
+                    **message["in_app"],
                     "recipients": [person.user],
                     "url": "/contacts/mine/",
                     "channels": (Notification.Channel.IN_APP,),
                 }
             )
-        channel, address = _reminder_address(person, texts=texts)
+        channel, address = _reminder_address(person, texts=texts, blocked=blocked.get(person.pk, set()))
         if address:
-            addressed.append({**message, "channel": channel, "to_address": address})
+            addressed.append(
+                {
+                    **message["addressed"],
+                    "channel": channel,
+                    "to_address": address,
+                    "url": reverse("contacts:cannot_come", args=[reply.token]),
+                }
+            )
     notify_many(in_app, return_rows=False)
     notify_addresses(addressed)
-    return len(contacts)
+
+
+def _when(starts_at: dt.datetime) -> str:
+    return f"{timezone.localtime(starts_at):%A %-d %B at %H:%M}"
 
 
 def _reminder_message(contact: Contact) -> dict:
-    """A reminder's words: the person's own appointment, in plain language."""
-    when = f"{timezone.localtime(contact.starts_at):%A %-d %B at %H:%M}"
+    """A reminder's words: in DualCare, the person's own appointment in plain language; by text or
+    email (which someone else may read), the time and the place only: never the team, whose name
+    can say what the care is for, nor the person's name (issue 20 item 9)."""
+    when = _when(contact.starts_at)
     place = f", at {contact.place}" if contact.place else ""
+    common = {"event_key": f"contacts:reminder:{contact.pk}", "kind": "contacts.reminder", "related": contact}
     return {
-        "event_key": f"contacts:reminder:{contact.pk}",
-        "kind": "contacts.reminder",
-        "subject": f"Reminder: your appointment on {when}",
-        "body": f"You have a {contact.get_kind_display().lower()} with {contact.team.name} on {when}{place}.",
-        "related": contact,
+        "in_app": {
+            **common,
+            "subject": f"Reminder: your appointment on {when}",
+            "body": (
+                f"You have a {contact.get_kind_display().lower()} with {contact.team.name} on {when}{place}."
+            ),
+        },
+        "addressed": {
+            **common,
+            "subject": f"Reminder: your appointment on {when}",
+            "body": f"Reminder: you have an appointment on {when}{place}. {CANNOT_COME_WORDS}",
+        },
     }
 
 
-def _reminder_address(person: ServiceUser, *, texts: bool) -> tuple[str, str]:
+CANNOT_COME_WORDS = "If you cannot come, use the link to tell us."
+
+
+def _collection_message(schedule: SupervisedConsumption, day: dt.date) -> dict:
+    """A collection reminder's words: the day and the pharmacy (the place) only, beyond DualCare."""
+    when = f"{day:%A %-d %B}"
+    place = schedule.pharmacy_team.name
+    common = {
+        "event_key": f"contacts:reminder:collection:{schedule.pk}:{day.isoformat()}",
+        "kind": "contacts.reminder",
+        "related": schedule,
+    }
+    return {
+        "in_app": {
+            **common,
+            "subject": f"Reminder: your collection on {when}",
+            "body": f"Your supervised consumption at {place} is due on {when}.",
+        },
+        "addressed": {
+            **common,
+            "subject": f"Reminder: {when}",
+            "body": f"Reminder: you are expected at {place} on {when}. {CANNOT_COME_WORDS}",
+        },
+    }
+
+
+def collection_reminders_send(
+    *, now: dt.datetime | None = None, limit: int = 500, batch: int = REMINDER_BATCH
+) -> int:
+    """Remind people of tomorrow's supervised-consumption collections, once each, from the pharmacy
+    organisation's reminder_hours_before ahead of the collection time. Tomorrow's collection rows
+    do not exist yet (collections_generate writes the day's on the day), so each reminder is
+    claimed by its ReminderReply row, unique per schedule and day. Returns reminders claimed."""
+    now = now or timezone.now()
+    day = timezone.localdate(now) + dt.timedelta(days=1)
+    starts_at = timezone.make_aware(dt.datetime.combine(day, COLLECTION_TIME))
+    # Everything that decides "due" is in the query (the day of the week, each organisation's rule),
+    # so the first `limit` rows are all due: none not yet due can hold back those behind them.
+    default_due = starts_at <= now + dt.timedelta(hours=default_rules().reminder_hours_before)
+    differ = [
+        organisation_id
+        for organisation_id, hours in ContactRules.objects.values_list(
+            "organisation_id", "reminder_hours_before"
+        )
+        if (starts_at <= now + dt.timedelta(hours=hours)) != default_due
+    ]
+    schedules = (
+        SupervisedConsumption.objects.filter(
+            start__lte=day, stopped_at__isnull=True, days_of_week__contains=str(day.weekday())
+        )
+        .exclude(end__lt=day)
+        .exclude(
+            pk__in=ReminderReply.objects.filter(due_on=day, schedule__isnull=False).values("schedule_id")
+        )
+    )
+    if default_due:
+        schedules = schedules.exclude(pharmacy_team__organisation_id__in=differ)
+    else:
+        schedules = schedules.filter(pharmacy_team__organisation_id__in=differ)
+    due = list(schedules.select_related("pharmacy_team").order_by("pk")[:limit])
+    return sum(
+        _remind_collections_batch(due[start : start + batch], day=day, starts_at=starts_at)
+        for start in range(0, len(due), batch)
+    )
+
+
+@transaction.atomic
+def _remind_collections_batch(
+    schedules: list[SupervisedConsumption], *, day: dt.date, starts_at: dt.datetime
+) -> int:
+    """Claim the batch's collections by inserting their reply rows (a schedule another scan has
+    claimed conflicts and is skipped: the rows read back with our tokens are ours)."""
+    replies = {
+        schedule.pk: ReminderReply(
+            token=_new_token(),
+            service_user_id=schedule.service_user_id,
+            schedule=schedule,
+            due_on=day,
+            starts_at=starts_at,
+        )
+        for schedule in schedules
+    }
+    ReminderReply.objects.bulk_create(list(replies.values()), ignore_conflicts=True)
+    ours = set(
+        ReminderReply.objects.filter(token__in=[reply.token for reply in replies.values()]).values_list(
+            "schedule_id", flat=True
+        )
+    )
+    claimed = [schedule for schedule in schedules if schedule.pk in ours]
+    _remind_people(
+        [(schedule, _collection_message(schedule, day), replies[schedule.pk]) for schedule in claimed]
+    )
+    return len(claimed)
+
+
+def _reminder_address(person: ServiceUser, *, texts: bool, blocked: set = frozenset()) -> tuple[str, str]:
     """(channel, address) of a reminder sent beyond DualCare, as the person prefers to be contacted:
-    a text (when GOV.UK Notify is set up for texts) or an email; ("", "") when neither."""
+    a text (when GOV.UK Notify is set up for texts) or an email; ("", "") when neither, or when the
+    person must not be contacted that way (DoNotContact: texting or email is unsafe for them)."""
     Method = ServiceUser.ContactMethod
     if person.preferred_contact_method == Method.SMS and person.phone and texts:
+        if Notification.Channel.SMS in blocked:
+            return "", ""
         return Notification.Channel.SMS, person.phone
     if person.preferred_contact_method == Method.EMAIL:
+        if Notification.Channel.EMAIL in blocked:
+            return "", ""
         address = person.email or (person.user.email if person.user is not None else "")
         return Notification.Channel.EMAIL, address
     return "", ""
+
+
+# ---------------------------------------------------------------------------
+# "I can't come" (the reminder's reply link) and do-not-contact
+
+
+def reminder_reply_of(token: str) -> ReminderReply | None:
+    """The reply link's row, or None: the token is the only key (no login: the person holds the link)."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        ReminderReply.objects.select_related("service_user", "contact", "schedule__pharmacy_team")
+        .filter(token=token)
+        .first()
+    )
+
+
+@transaction.atomic
+def reminder_reply_cannot_come(*, token: str, now: dt.datetime | None = None) -> tuple[ReminderReply, bool]:
+    """The person says they cannot come, through their reminder's link: once (a second press changes
+    nothing), before the time. The contact is marked and its team told, as an alert that asks them to
+    act (rearrange, check in). Returns (reply, told now)."""
+    now = now or timezone.now()
+    reply = ReminderReply.objects.select_for_update().filter(token=token).first() if token else None
+    if reply is None:
+        raise ApplicationError("This link does not work.")
+    if reply.answered_at is not None:
+        return reply, False
+    if reply.starts_at <= now:
+        raise ApplicationError("This link has run out: the time has passed. Please phone your team.")
+    if reply.contact_id is None:
+        # A collection reminded the day before: its row is written now if the day's run has not yet.
+        collections_generate(day=reply.due_on, schedule_ids=[reply.schedule_id])
+        reply.contact = Contact.objects.get(schedule_id=reply.schedule_id, due_on=reply.due_on)
+    reply.answered_at = now
+    reply.save(update_fields=["answered_at", "contact"])
+    contact = Contact.objects.select_related("team", "schedule__prescribing_team__organisation").get(
+        pk=reply.contact_id
+    )
+    Contact.objects.filter(pk=contact.pk).update(person_cannot_come_at=now)
+    audit_record(actor=None, action="contact.cannot_come", target=contact, service_user=contact.service_user)
+    if contact.is_collection:
+        by_team = collection_recipients_by_team(contact)
+        pharmacists = access.roles_in_force(team=contact.team, role=StaffRole.Role.PHARMACIST).values_list(
+            "user_id", flat=True
+        )
+        by_team = {contact.team_id: set(pharmacists), **by_team}
+        what = f"collection on {contact.due_on:%A %-d %B}"
+    else:
+        by_team = {contact.team_id: {user.pk for user in _team_clinical_staff(contact.team)}}
+        what = f"{contact.get_kind_display().lower()} on {_when(contact.starts_at)}"
+    _notify_by_team(
+        by_team,
+        event_key=f"contacts:cannot_come:{contact.pk}",
+        kind="contacts.cannot_come",
+        subject=f"Cannot come: {what}",
+        body=f"The person replied to their reminder that they cannot come to their {what}. {SEE_WHO}",
+        url=person_url(contact.service_user_id),
+        related=contact,
+    )
+    return reply, True
+
+
+@transaction.atomic
+def do_not_contact_set(
+    *, service_user: ServiceUser, channel: str, by: User, reason: str = ""
+) -> DoNotContact:
+    """Stop reminders (and any message) to the person by text or by email: it is not safe for them."""
+    if not access.can_set_do_not_contact(by, service_user):
+        raise ApplicationError("Only staff involved in the person's care can change how they are contacted.")
+    if channel not in DoNotContact.Channel.values:
+        raise ApplicationError("Choose text message or email.", field="channel")
+    existing = DoNotContact.objects.filter(
+        service_user=service_user, channel=channel, ended_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    row = DoNotContact.objects.create(
+        service_user=service_user, channel=channel, reason=reason.strip(), recorded_by=by
+    )
+    audit_record(
+        actor=by,
+        action="contact.do_not_contact",
+        target=row,
+        service_user=service_user,
+        detail={"channel": channel},
+    )
+    return row
+
+
+@transaction.atomic
+def do_not_contact_end(*, service_user: ServiceUser, channel: str, by: User) -> DoNotContact | None:
+    if not access.can_set_do_not_contact(by, service_user):
+        raise ApplicationError("Only staff involved in the person's care can change how they are contacted.")
+    row = (
+        DoNotContact.objects.select_for_update()
+        .filter(service_user=service_user, channel=channel, ended_at__isnull=True)
+        .first()
+    )
+    if row is None:
+        return None
+    row.ended_at = timezone.now()
+    row.ended_by = by
+    row.save(update_fields=["ended_at", "ended_by", "updated_at"])
+    audit_record(
+        actor=by,
+        action="contact.do_not_contact_end",
+        target=row,
+        service_user=service_user,
+        detail={"channel": channel},
+    )
+    return row

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +35,7 @@ from .forms import (
     AppointmentForm,
     AppointmentsFilterForm,
     ContactRulesForm,
+    DoNotContactForm,
     RecordForm,
     SupervisedConsumptionForm,
 )
@@ -386,3 +388,74 @@ def rules(request: HttpRequest, organisation_pk) -> HttpResponse:
             "defaults": services.default_rules().as_fields(),
         },
     )
+
+
+# ---------------------------------------------------------------------------
+# The reminder's "I can't come" link (no sign-in: the opaque token is the key) and do-not-contact
+
+
+def cannot_come(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a reminder's link opens: asks, then (POST) tells the team once. A GET changes
+    nothing, so a phone or mail scanner opening the link does not answer for the person."""
+    reply = services.reminder_reply_of(token)
+    if reply is None:
+        raise Http404("No such page.")
+    # Who opened it is not known (no sign-in): the open of the person's contact is audited as such.
+    audit_record(actor=None, action="contact.reply_link_open", target=reply, service_user=reply.service_user)
+    done = reply.answered_at is not None
+    error = ""
+    if request.method == "POST" and not done:
+        try:
+            services.reminder_reply_cannot_come(token=token)
+        except ApplicationError as refusal:
+            error = refusal.message
+        else:
+            return redirect("contacts:cannot_come", token=token)
+    place = reply.contact.place if reply.contact_id else reply.schedule.pharmacy_team.name
+    response = render(
+        request,
+        "contacts/cannot_come.html",
+        {
+            "reply": reply,
+            "done": done,
+            "error": error,
+            "place": place,
+            "is_collection": reply.schedule_id is not None,
+            "past": reply.starts_at <= timezone.now(),
+        },
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@clinical_required
+def do_not_contact(request: HttpRequest, service_user_pk) -> HttpResponse:
+    """Say that texting or email is unsafe for the person: reminders are then not sent that way."""
+    person = access.get_service_user_or_404(
+        request.user, service_user_pk, action="contact.do_not_contact_form"
+    )
+    if not access.can_set_do_not_contact(request.user, person):
+        raise Http404("No such page.")
+    now_set = set(selectors.do_not_contact_channels(person))
+    form = DoNotContactForm(
+        request.POST if request.method == "POST" else None, initial={"channels": sorted(now_set)}
+    )
+    if request.method == "POST" and form.is_valid():
+        wanted = set(form.cleaned_data["channels"])
+        try:
+            with transaction.atomic():
+                for channel in sorted(wanted - now_set):
+                    services.do_not_contact_set(
+                        service_user=person,
+                        channel=channel,
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                for channel in sorted(now_set - wanted):
+                    services.do_not_contact_end(service_user=person, channel=channel, by=request.user)
+        except ApplicationError as refusal:
+            form.add_application_error(refusal)
+        else:
+            messages.success(request, "Saved how they may be contacted.")
+            return redirect("service_user_detail", pk=person.pk)
+    return render(request, "contacts/do_not_contact.html", {"form": form, "person": person})

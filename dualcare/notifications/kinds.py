@@ -40,6 +40,8 @@ ALERT_KINDS: dict[str, Kind] = {
     "contacts.disengaged": Kind(NEEDS_ACTION, "Not seen for a while"),
     "contacts.collection_not_recorded": Kind(NEEDS_ACTION, "Collection not recorded"),
     "contacts.reminder": Kind(INFORMATIONAL, "Reminder"),
+    # The person answered a reminder's link: they cannot come (issue 20); the team rearranges.
+    "contacts.cannot_come": Kind(NEEDS_ACTION, "Person cannot come"),
     # Referrals: a referral received or overdue needs the team; its answers are news to the referrer.
     "referral.received": Kind(NEEDS_ACTION, "Referral received"),
     "referral.acknowledge_overdue": Kind(NEEDS_ACTION, "Referral not acknowledged in time"),
@@ -88,6 +90,8 @@ ALERT_KINDS: dict[str, Kind] = {
     "consent.requested_by_person": Kind(NEEDS_ACTION, "Sharing asked for by the person"),
     # Provider handover (issue 21 item 5): people came to a team with no key worker yet.
     "handover.allocate": Kind(NEEDS_ACTION, "Key workers to allocate after a handover", about_person=False),
+    # A plan summary sent to a carer (issue 20): news, nothing to do.
+    "carers.plan_summary": Kind(INFORMATIONAL, "Plan summary for a carer"),
     "alert.escalated": Kind(NEEDS_ACTION, "Escalated to a manager", about_person=False),
 }
 

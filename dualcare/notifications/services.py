@@ -525,11 +525,17 @@ def _address(row: Notification) -> str:
     return row.to_address or (row.recipient.email if row.recipient is not None else "")
 
 
+# What an email says before its link, where the link is not "open DualCare" (a reminder's link
+# answers it: issue 20).
+LINK_WORDS = {"contacts.reminder": "If you cannot come, tell us here"}
+
+
 def _send_email(row: Notification, connection=None) -> None:
     """Through EMAIL_BACKEND, with the row's Message-ID on every attempt; on `connection` if given
     (opened here, so a batch's emails share it; a failure to open is this row's failure)."""
     link = _link(row)
-    link = f"\n\nOpen DualCare to see it: {link}" if link else ""
+    words = LINK_WORDS.get(row.kind, "Open DualCare to see it")
+    link = f"\n\n{words}: {link}" if link else ""
     if connection is not None:
         connection.open()
     EmailMessage(

@@ -400,12 +400,34 @@ class ConsentRequest(TimeStampedModel):
 
 
 class Carer(TimeStampedModel):
-    """A family member or friend who supports the person (Triangle of Care)."""
+    """A family member or friend who supports the person (Triangle of Care).
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="carer_links")
+    Identified and recorded at first contact, with or without a login (issue 20): a carer without
+    one has their own name and how to reach them here; with one, the login's."""
+
+    class ContactBy(models.TextChoices):
+        PORTAL = "portal", "DualCare (they sign in)"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        PHONE = "phone", "Phone"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="carer_links"
+    )
     service_user = models.ForeignKey(ServiceUser, on_delete=models.PROTECT, related_name="carers")
     relationship = models.CharField(max_length=100, help_text="For example: mother, partner, friend.")
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    contact_by = models.CharField(max_length=10, choices=ContactBy.choices, default=ContactBy.PORTAL)
+    wants_information = models.BooleanField(
+        default=True, help_text="Whether they want information about the person's care, as allowed."
+    )
+    identified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -416,10 +438,23 @@ class Carer(TimeStampedModel):
                 condition=Q(ended_at__isnull=True),
                 name="one_open_carer_link",
             ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(given_name=""), name="carer_has_a_name"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.display_name} ({self.relationship})"
+        return f"{self.display_name} ({self.relationship})"
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id is not None:
+            return self.user.display_name
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def email_address(self) -> str:
+        return self.email or (self.user.email if self.user_id is not None else "")
 
 
 class CarerPermission(TimeStampedModel):

@@ -622,6 +622,54 @@ def carer_add(
     return carer
 
 
+@transaction.atomic
+def carer_record(
+    *,
+    service_user: ServiceUser,
+    by: User,
+    given_name: str,
+    family_name: str = "",
+    relationship: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    contact_by: str = Carer.ContactBy.PHONE,
+    wants_information: bool = True,
+) -> Carer:
+    """Identify a carer at first contact, without a login (Triangle of Care standard 1): who they
+    are, how to reach them, and whether they want information. They are sent nothing until the
+    person allows it (CarerPermission), as any carer."""
+    if by.kind != User.Kind.STAFF or not access.can_view_record(by, service_user):
+        raise ApplicationError("Only staff working with the person can record their carer.")
+    if not given_name.strip():
+        raise ApplicationError("Enter the carer's first name.", field="given_name")
+    if not relationship.strip():
+        raise ApplicationError("Say how the carer is related to the person.", field="relationship")
+    if contact_by not in Carer.ContactBy.values or contact_by == Carer.ContactBy.PORTAL:
+        raise ApplicationError("Choose how the carer would like to be contacted.", field="contact_by")
+    needed = {
+        Carer.ContactBy.EMAIL: ("email", email),
+        Carer.ContactBy.LETTER: ("address", address),
+        Carer.ContactBy.PHONE: ("phone", phone),
+    }[contact_by]
+    if not needed[1].strip():
+        raise ApplicationError(f"Enter the carer's {needed[0]}, to contact them that way.", field=needed[0])
+    carer = Carer.objects.create(
+        service_user=service_user,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        relationship=relationship.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        address=address.strip(),
+        contact_by=contact_by,
+        wants_information=wants_information,
+        identified_by=by,
+    )
+    audit_record(actor=by, action="carer.add", target=carer, service_user=service_user)
+    return carer
+
+
 def _ensure_person_decides(carer: Carer, by: User) -> None:
     # The person decides what their carer sees; staff may record it on their behalf.
     if by.kind == User.Kind.SERVICE_USER and carer.service_user.user_id == by.pk:

@@ -346,7 +346,7 @@ def my_carers(request: HttpRequest) -> HttpResponse:
             except ApplicationError as error:
                 form.add_application_error(error)
             else:
-                messages.success(request, f"Saved. We have updated what {carer.user.display_name} can see.")
+                messages.success(request, f"Saved. We have updated what {carer.display_name} can see.")
                 return redirect("my_carers")
         forms.append((carer, form))
     return render(request, "people/my_carers.html", {"carer_forms": forms})
@@ -359,8 +359,14 @@ def carer_home(request: HttpRequest) -> HttpResponse:
         (person, carer_sharing.carer_links(access.carer_scopes(request.user, person), person))
         for person in access.cared_for_by(request.user).order_by("given_name", "family_name")
     ]
+    # Each person's carer link: the carer's own page of their needs (issue 20, the carers app).
+    own_links = dict(
+        Carer.objects.filter(
+            user=request.user, ended_at__isnull=True, service_user__in=[person for person, _ in people]
+        ).values_list("service_user_id", "pk")
+    )
     access.audit_list_read(request.user, [person for person, _ in people], action="carer_home.list")
-    return render(request, "people/carer_home.html", {"people": people})
+    return render(request, "people/carer_home.html", {"people": people, "own_links": own_links})
 
 
 # ---------------------------------------------------------------------------

@@ -65,6 +65,8 @@ ALLOWLIST = {
     "invitation_accept": "a new member of staff choosing their password: shows no person",
     "sign_in_link": "asking for a sign-in link: a form and a fixed message",
     "sign_in_link_open": "a sign-in link: a button, or a fixed message for a bad link",
+    "contacts:cannot_come": "a reminder's 'I can't come' link: opened by its opaque token only, "
+    "which audits the open itself (contact.reply_link_open); any other token is a 404",
 }
 # Format-suffix twins of API routes (`/referrals.json`) run the same view as the route swept.
 FORMAT_SUFFIX = "format"
@@ -273,6 +275,9 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "care-plan-pdf": ({"pk": w.sm_only_version.plan.pk}, w.keyworker_sm, w.sm_only),
         "careplans:carer": ({"service_user_pk": su.pk}, w.carer, su),
         "contacts:record": ({"pk": w.appointment.pk}, kw, su),
+        # Issue 20: carers.
+        "carers:detail": ({"pk": w.carer_link.pk}, kw, su),
+        "carers:mine": ({"pk": w.carer_link.pk}, w.carer, su),
         "contacts:rules": ({"organisation_pk": w.mh.pk}, w.orgadmin_mh, None),
         "contacts:supervised_consumption_create": ({"service_user_pk": su.pk}, w.keyworker_sm, su),
         "alerts:detail": ({"pk": w.alert.pk}, kw, None),
@@ -343,6 +348,7 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         (r"^careplans:(version|agreement|version_pdf)$", {"pk": w.version.pk}, kw, su),
         (r"^careplans:", {"service_user_pk": su.pk}, kw, su),
         (r"^contacts:", {"service_user_pk": su.pk}, kw, su),
+        (r"^carers:", {"service_user_pk": su.pk}, kw, su),
         (r"^linkworkers:", {"pk": w.meeting.pk}, w.linkworker_mh, None),  # a meeting: many people
         (
             r"^dashboards:team",

@@ -142,6 +142,8 @@ def _extra_params(name: str, w) -> dict | None:
         return {"uidb64": urlsafe_base64_encode(force_bytes(w.keyworker_mh.pk)), "token": "set-password"}
     if name == "invitation_accept":
         return {"invitation_pk": w.invitation.pk, "token": _INVITATION_URL_TOKEN}
+    if name == "contacts:cannot_come":  # a reminder's reply link without a real token: a 404
+        return {"token": "not-a-reminder-token"}
     if name == "sign_in_link_open":  # the page a link reloads to, with no link's token in the session
         return {"token": "continue"}
     return None

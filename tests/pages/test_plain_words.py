@@ -49,6 +49,7 @@ CARER_PAGES = [
     ("contacts:carer", True),
     ("outcomes:person", True),
     ("messages:list", False),
+    ("carers:mine", "carer_link"),  # their own needs and experience as a carer (issue 20)
 ]
 # Pages anyone signed in can reach whatever their role: the page-not-found page.
 EVERYONE_PAGES = ["/no-such-page/"]
@@ -133,6 +134,8 @@ def _url(world, name, with_pk):
 
         consent = Consent.objects.filter(service_user=world.service_user, withdrawn_at__isnull=True).first()
         return reverse(name, args=[consent.pk])
+    if with_pk == "carer_link":
+        return reverse(name, args=[world.carer_link.pk])
     if with_pk == "directory":
         from tests.directory.helpers import ident, import_services, oruk_service
 
@@ -191,6 +194,8 @@ class PlainWordsTests:
         walk(get_resolver().url_patterns)
         # POST-only or file answers, read elsewhere: the PDF (tests/careplans), marking read.
         not_pages = {"my_care_plan:pdf", "messages:read"}
+        # Staff pages of the carers app (issue 20), whose URLs say "carers".
+        not_pages |= {"carers:for_person", "carers:add", "carers:detail"}
         assert person_facing - not_pages - listed == set()
 
 

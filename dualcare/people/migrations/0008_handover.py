@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0006_consent_requests"),
+        ("people", "0007_carers_without_login"),
     ]
 
     operations = [
