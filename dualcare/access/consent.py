@@ -146,6 +146,11 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "people.consentrequest": OrgWritten("service_user", exempt=_RECORD_SUMMARY),  # the person asking to share
     "people.carer": OrgWritten("service_user", exempt=_RECORD_SUMMARY),
     "people.carerpermission": OrgWritten("carer__service_user", exempt=_RECORD_SUMMARY),
+    # Issue 21 item 4: an admin's record of which rows a merge moved between two records of one
+    # person, by id only (dualcare.people.merging).
+    "people.personmerge": OrgWritten(
+        "kept", exempt="which rows a merge of two records moved, by id only: no content; admins' pages"
+    ),
     "people.serviceuseruserobjectpermission": OrgWritten(
         "content_object", exempt="the access machinery itself, read only by this module"
     ),
