@@ -164,6 +164,7 @@ class _Organisation:
         self.seen_numbers: dict[str, tuple[int, int]] = {}  # NHS number -> (row, team id)
         self.seen_names: dict[tuple, tuple[int, int]] = {}  # (given, family, birth) -> (row, team id)
         self.row_person: dict[int, uuid.UUID] = {}  # row -> the record it created or matched
+        self.row_teams: set[tuple[int, int]] = set()  # (the person's first row, team id)
 
     def clean(self, number: int, row: dict) -> dict:
         """The row's values, checked; ApplicationError (with its column) for the first problem."""
@@ -282,15 +283,19 @@ def _match(plan: RowPlan, person_id, team: Team, open_teams: set) -> None:
         open_teams.add((person_id, team.pk))
 
 
-def _same_as_row(org: _Organisation, plan: RowPlan, earlier: tuple[int, int], team: Team) -> None:
-    earlier_row, earlier_team = earlier
+def _same_as_row(org: _Organisation, plan: RowPlan, earlier: tuple[int, int], team: Team, open_teams) -> None:
+    earlier_row = earlier[0]
     plan.outcome = MATCHED
     plan.same_as_row = earlier_row
     plan.person_id = org.row_person.get(earlier_row)
-    if earlier_team == team.pk:
+    if (earlier_row, team.pk) in org.row_teams:
         plan.outcome = REFUSED
         plan.field = "team"
-        plan.reason = f"This repeats row {earlier_row} of the file."
+        plan.reason = f"This repeats an earlier row of the file (the person of row {earlier_row}, {team})."
+    elif plan.person_id is not None and (plan.person_id, team.pk) in open_teams:
+        plan.reason = (
+            f"The same person as row {earlier_row}, already on {team}'s caseload: nothing to change."
+        )
     else:
         plan.adds_involvement = True
         plan.reason = f"The same person as row {earlier_row}: added to {team}'s caseload too."
@@ -300,7 +305,7 @@ def _plan_row(org, plan: RowPlan, values: dict, by_number, by_name, open_teams, 
     number, team = values["nhs_number"], values["team"]
     key = _name_key(values["given_name"], values["family_name"], values["date_of_birth"])
     if number and number in org.seen_numbers:
-        _same_as_row(org, plan, org.seen_numbers[number], team)
+        _same_as_row(org, plan, org.seen_numbers[number], team, open_teams)
     elif number and number in by_number:
         person = by_number[number]
         if person["date_of_birth"] != values["date_of_birth"]:
@@ -324,7 +329,7 @@ def _plan_row(org, plan: RowPlan, values: dict, by_number, by_name, open_teams, 
                 else:
                     _match(plan, candidates[0]["pk"], team, open_teams)
             elif decision == SAME:
-                _same_as_row(org, plan, earlier, team)
+                _same_as_row(org, plan, earlier, team, open_teams)
             else:
                 plan.outcome = POSSIBLE
                 if candidates:
@@ -345,6 +350,12 @@ def _plan_row(org, plan: RowPlan, values: dict, by_number, by_name, open_teams, 
         if number:
             org.seen_numbers.setdefault(number, (plan.row, team.pk))
         org.seen_names.setdefault(key, (plan.row, team.pk))
+        # Which of the file's people is on which team's caseload: a later row of the same person
+        # for the same team adds nothing (the record a row matched is known now; a created one
+        # when its batch is written).
+        org.row_teams.add((plan.same_as_row or plan.row, team.pk))
+        if plan.person_id is not None:
+            org.row_person.setdefault(plan.row, plan.person_id)
 
 
 def _batches(rows: list, size: int) -> Iterator[list[tuple[int, dict]]]:
@@ -416,12 +427,12 @@ def people_import_batch(
 ) -> list[RowPlan]:
     """Plan and write one batch in one transaction; a batch the database refuses (someone
     registered one of its people meanwhile) is written not at all, each row refused saying so."""
-    seen = (dict(org.seen_numbers), dict(org.seen_names), dict(org.row_person))
+    seen = (dict(org.seen_numbers), dict(org.seen_names), dict(org.row_person), set(org.row_teams))
     try:
         with transaction.atomic():
             return _people_import_batch_write(org, batch, decisions, by, record)
     except IntegrityError:
-        org.seen_numbers, org.seen_names, org.row_person = seen
+        org.seen_numbers, org.seen_names, org.row_person, org.row_teams = seen
         return [
             RowPlan(
                 row=number,

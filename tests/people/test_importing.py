@@ -169,6 +169,22 @@ class ImportTests:
         ada = ServiceUser.objects.get(nhs_number=number)
         assert set(ada.involvements.values_list("team__name", flat=True)) == {"North CMHT", "South CMHT"}
 
+    def test_a_known_person_listed_again_adds_only_the_teams_they_are_not_on(self, world):
+        # Found at trust scale: the later rows of a known person added an involvement their team
+        # already had, and a batch failed on the one-open-involvement constraint.
+        known = world.mh_only  # on North CMHT's caseload
+        rows = [
+            f"{known.nhs_number},Alex,Sampleton,1985-03-14,{team},,"
+            for team in ("South CMHT", "North CMHT", "South CMHT")
+        ]
+        filler = [f"{synthetic_nhs_number()},F{i},Filler,1990-01-02,North CMHT,," for i in range(3)]
+        text = csv_of(rows[0], *filler, rows[1], rows[2])
+        report = importing.people_import(organisation=world.mh, text=text, by=world.orgadmin_mh, batch_rows=2)
+        assert outcomes(report)[2] == "matched" and outcomes(report)[6] == "matched"
+        assert outcomes(report)[7] == "refused" and "repeats" in report.rows[-1].reason
+        teams = known.involvements.filter(end__isnull=True).values_list("team__name", flat=True)
+        assert sorted(teams) == ["North CMHT", "South CMHT"]
+
     def test_a_batch_the_database_refuses_is_written_not_at_all(self, world, monkeypatch):
         number = synthetic_nhs_number()
         text = csv_of(
