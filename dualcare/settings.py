@@ -567,3 +567,6 @@ if SITE_URL and (
         "SITE_URL must be the site's address, scheme and host only, e.g. "
         f"https://dualcare.example.org, got {SITE_URL!r}"
     )
+
+# Days an admin may undo a merge of two records of one person (dualcare/people/merging.py).
+PEOPLE_MERGE_UNDO_DAYS = env_int("PEOPLE_MERGE_UNDO_DAYS", 30)

@@ -25,8 +25,8 @@ The rules are split by domain, one module each, and re-exported here so callers 
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
   ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, ``safety``,
-  ``incidents``, ``own_words`` (the person's own words for their plan), ``handovers``, and
-  ``api_reads`` (audited API reads).
+  ``incidents``, ``own_words`` (the person's own words for their plan), ``handovers``,
+  ``bulk_people`` (importing and merging people), and ``api_reads`` (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -34,6 +34,14 @@ the app's querysets, or reach its rows through core models' relations.
 
 from .api_reads import (  # noqa: F401
     audit_list_read,
+)
+from .bulk_people import (  # noqa: F401
+    people_can_import,
+    people_can_merge,
+    people_can_merge_any,
+    people_import_organisations,
+    people_is_system_admin,
+    people_record_organisations,
 )
 from .careplans import (  # noqa: F401
     CARER_CARE_PLAN_SECTIONS,

@@ -172,6 +172,11 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
     "people.handovermove": OrgWritten(
         "service_user", exempt="a handover's count of moved records, for its two organisations' admins"
     ),
+    # Issue 21 item 4: an admin's record of which rows a merge moved between two records of one
+    # person, by id only (dualcare.people.merging).
+    "people.personmerge": OrgWritten(
+        "kept", exempt="which rows a merge of two records moved, by id only: no content; admins' pages"
+    ),
     "people.serviceuseruserobjectpermission": OrgWritten(
         "content_object", exempt="the access machinery itself, read only by this module"
     ),

@@ -58,14 +58,24 @@ def _desired_permissions(service_user_ids: set, user_ids: set | None, day) -> se
         teams_by_person.setdefault(su_id, set()).add(team_id)
         orgs_by_person.setdefault(su_id, set()).add(org_id)
 
+    # Each person meets only the roles of their own teams and the managers of their organisations,
+    # indexed once: a bulk import's batch (500 people, a thousand roles) spent 9 s of its 22 s at
+    # trust scale pairing every person with every role (issue 21, item 4).
+    roles_by_team: dict = {}
+    managers_by_org: dict = {}
+    for user_id, team_id, org_id, role in roles:
+        roles_by_team.setdefault(team_id, []).append((user_id, org_id, role))
+        if role == StaffRole.Role.TEAM_MANAGER:
+            managers_by_org.setdefault(org_id, []).append((user_id, org_id, role))
+
     desired = set()
-    for su_id in teams_by_person:
-        for user_id, team_id, org_id, role in roles:
-            in_team = team_id in teams_by_person[su_id]
-            manager_of_org = role == StaffRole.Role.TEAM_MANAGER and org_id in orgs_by_person[su_id]
-            if role == StaffRole.Role.PHARMACIST and in_team:
+    for su_id, person_teams in teams_by_person.items():
+        seen = [role for team_id in person_teams for role in roles_by_team.get(team_id, ())]
+        seen += [role for org_id in orgs_by_person[su_id] for role in managers_by_org.get(org_id, ())]
+        for user_id, org_id, role in seen:
+            if role == StaffRole.Role.PHARMACIST:  # only ever met through their own team
                 desired.add((user_id, su_id, SCOPE_PERMS[Scope.CONTACTS]))
-            elif role in CLINICAL_ROLES and (in_team or manager_of_org):
+            elif role in CLINICAL_ROLES:
                 desired.add((user_id, su_id, VIEW_RECORD))
                 for scope in consented.get((su_id, org_id), ()):
                     desired.add((user_id, su_id, SCOPE_PERMS[scope]))

@@ -61,3 +61,26 @@ def audit_reads(*, actor, action: str, target_type: str, read: dict, organisatio
         )
         for service_user_id, count in read.items()
     )
+
+
+def audit_record_many(
+    *, actor, action: str, organisation, target_type: str, changes: dict, detail: dict | None = None
+) -> None:
+    """Append one "allowed" change per person in one insert (a bulk import): `changes` maps each
+    person's id to the id of the row written for them (their record, or an involvement). `detail`
+    holds field names and ids only, never personal data."""
+    if not changes:
+        return
+    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor,
+            organisation=organisation,
+            action=action,
+            service_user_id=service_user_id,
+            target_type=target_type,
+            target_id=str(target_id),
+            detail=detail or {},
+        )
+        for service_user_id, target_id in changes.items()
+    )

@@ -495,3 +495,66 @@ class CarerPermission(TimeStampedModel):
 
 # Provider handover (issue 21 item 5): its own module, imported here so Django sees its models.
 from .handover_models import Handover, HandoverMove, HandoverPerson, HandoverTeam  # noqa: E402, F401
+
+
+class PeopleImport(TimeStampedModel):
+    """A bulk import of people and caseloads from a CSV file (dualcare.people.importing), kept with
+    its report: per row, what happened and why, by row number and record id only (no names, no NHS
+    numbers: the file's owner has the file). A dry run is never stored: it writes nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    # [{"row": 2, "outcome": "created", "reason": "", "person": "<uuid>"}, ...]
+    rows = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PersonMerge(TimeStampedModel):
+    """Two records of one person made one (dualcare.people.merging): every row that referred to
+    `merged` was moved to `kept`; `moved` lists exactly those rows, so that an undo (until
+    `undo_until`) moves exactly them back. The merged record stays, with nothing left on it."""
+
+    kept = models.ForeignKey(ServiceUser, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(ServiceUser, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300)
+    # {"app_label.model.field": ["<pk>", ...]}: the rows moved, by the field that was changed.
+    moved = models.JSONField(default=dict, blank=True)
+    # What else the merge changed, to put back: consents it withdrew, a moved NHS number or login.
+    changes = models.JSONField(default=dict, blank=True)
+    undo_until = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A record is merged away once at a time (undo it first to merge it elsewhere).
+            models.UniqueConstraint(
+                fields=["merged"], condition=Q(undone_at__isnull=True), name="personmerge_merged_once"
+            ),
+            models.CheckConstraint(condition=~Q(kept=models.F("merged")), name="personmerge_two_records"),
+        ]
+        indexes = [models.Index(fields=["kept", "undone_at"])]
+
+    def __str__(self) -> str:
+        return f"Merge of {self.merged_id} into {self.kept_id}"
+
+    @property
+    def is_undoable(self) -> bool:
+        return self.undone_at is None and timezone.now() < self.undo_until

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import handover_views, my_sharing, views
+from . import handover_views, my_sharing, views, views_bulk
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -57,4 +57,17 @@ urlpatterns = [
         handover_views.handover_report_csv,
         name="handover_report_csv",
     ),
+    # Issue 21 item 4: people in bulk (dualcare/people/views_bulk.py).
+    path(
+        "organisation/<uuid:organisation_pk>/people/import/", views_bulk.people_import, name="people_import"
+    ),
+    path("organisation/imports/<uuid:pk>/", views_bulk.people_import_report, name="people_import_report"),
+    path(
+        "organisation/imports/<uuid:pk>/report.csv",
+        views_bulk.people_import_report_csv,
+        name="people_import_report_csv",
+    ),
+    path("organisation/merges/", views_bulk.people_merge, name="people_merge"),
+    path("organisation/merges/<uuid:pk>/", views_bulk.people_merge_detail, name="people_merge_detail"),
+    path("organisation/merges/<uuid:pk>/undo/", views_bulk.people_merge_undo, name="people_merge_undo"),
 ]

@@ -31,6 +31,8 @@ from dualcare.audit.models import AuditEvent
 from dualcare.dashboards import services as dashboard_services
 from dualcare.notifications.models import Notification
 from dualcare.people import handover as handover_services
+from dualcare.people import importing as people_importing
+from dualcare.people import merging as people_merging
 from dualcare.people import services as people_services
 from dualcare.people.models import Consent, Involvement, StaffRole, User
 from dualcare.safety import services as safety_services
@@ -40,6 +42,7 @@ from tests.careplans.helpers import shared_plan
 from tests.contacts.helpers import appointment, collection, schedule
 from tests.directory.helpers import oruk_service as directory_service
 from tests.directory.helpers import page as directory_page
+from tests.factories import person as make_person
 from tests.linkworkers.conftest import CASE
 from tests.outcomes.helpers import make_dialog, make_honos, make_top
 from tests.referrals.helpers import make_referral
@@ -234,6 +237,18 @@ def _sweep_world():
     handover_services.handover_team_add(
         handover=w.handover, from_team=w.cmht_south, to_team=w.sm_team, by=w.orgadmin_mh
     )
+    # Issue 21 item 4: an import into the trust's teams, and a merge of two records of one person.
+    w.people_import = people_importing.people_import(
+        organisation=w.mh,
+        text="nhs_number,given_name,family_name,date_of_birth,team\n,Ira,Importby,1990-01-02,South CMHT\n",
+        by=w.orgadmin_mh,
+    ).record
+    w.merge = people_merging.people_merge(
+        kept=make_person(w.cmht_south, nhs_number="", given_name="Lee", family_name="Twiceby"),
+        merged=make_person(w.cmht_north, nhs_number="", given_name="Lee", family_name="Twiceby"),
+        by=w.orgadmin_mh,
+        reason="Registered twice",
+    )
     return w
 
 
@@ -299,6 +314,12 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         "staff_detail": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
         "staff_invitation_resend": ({"user_pk": kw.pk}, w.orgadmin_mh, None),
         "staff_role_end": ({"role_pk": w.role.pk}, w.orgadmin_mh, None),
+        # Issue 21 item 4: people in bulk, the trust's admin's (the merged records are new people).
+        "people_import": ({"organisation_pk": w.mh.pk}, w.orgadmin_mh, None),
+        "people_import_report": ({"pk": w.people_import.pk}, w.orgadmin_mh, None),
+        "people_import_report_csv": ({"pk": w.people_import.pk}, w.orgadmin_mh, None),
+        "people_merge_detail": ({"pk": w.merge.pk}, w.orgadmin_mh, None),
+        "people_merge_undo": ({"pk": w.merge.pk}, w.orgadmin_mh, None),
         "conversations:mine_detail": ({"pk": w.conversation.pk}, w.service_user_login, su),
         # FHIR R4 (issue 21): one resource of each registered type.
         "fhir:Patient-read": ({"pk": su.pk}, kw, su),
@@ -425,6 +446,7 @@ def _viewer_without_params(name: str, w):
     }:
         return w.manager_mh
     if name.startswith(("organisation", "handover_")) or name in {
+        "people_merge",
         "contacts:rules_home",
         "linkworkers:appoint",
         "directory:kept",

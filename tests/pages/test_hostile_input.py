@@ -257,6 +257,7 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.orgadmin_mh, reverse("team_create", args=[w.mh.pk])),
         (w.orgadmin_mh, reverse("staff_create", args=[w.mh.pk])),
         (w.orgadmin_mh, reverse("team_edit", args=[w.cmht_north.pk])),
+        (w.orgadmin_mh, reverse("people_merge")),  # issue 21 item 4: merging two records
         (w.keyworker_mh, f"/referrals/people/{su}/new/"),
         (w.keyworker_mh, f"/referrals/{p.referral.pk}/"),
         (w.keyworker_sm, f"/referrals/{p.draft.pk}/"),
