@@ -214,3 +214,57 @@ class WelshPagesTests:
         english = "<p>Your care plan</p><p>Sam Testwell</p><p>What matters to you</p>"
         welsh = "<p>Eich cynllun gofal</p><p>Sam Testwell</p><p>What matters to you</p>"
         assert english_left(english, welsh, welsh_world.data) == ["What matters to you"]
+
+
+# Flesch-Kincaid grade 6 is a reading age of about 11 (the person's pages aim at 9 to 11).
+READING_GRADE_AT_MOST = 6.0
+
+
+def _main_text(html: str) -> str:
+    """The words of the page's main part (not the header's menu): each paragraph, list item,
+    heading or table cell one sentence, as a reader meets them."""
+    import html as html_module
+
+    main = html.split('id="maincontent"', 1)[-1].split("</main>", 1)[0]
+    main = re.sub(r"<(script|style)\b.*?</\1>", " ", main, flags=re.S)
+    main = re.sub(r"</(p|li|h[1-6]|dt|dd|td|th|legend|label|button|a)>", "\n", main)
+    lines = [
+        " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", line)).split()) for line in main.split("\n")
+    ]
+    lines = [line for line in lines if re.search(r"[A-Za-z]{2}", line)]
+    return " ".join(line if line.endswith((".", "?", "!", ":")) else f"{line}." for line in lines)
+
+
+@pytest.mark.django_db
+class ReadabilityTests:
+    def test_the_persons_pages_read_at_age_eleven_or_younger(self, welsh_world, client):
+        import textstat
+
+        textstat.set_lang("en_GB")
+        grades, hard = {}, []
+        for name, url, user in person_pages(welsh_world):
+            if name in NOT_YET_TRANSLATED:
+                continue
+            response = _render(client, user, url, "en-gb")
+            if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+                continue
+            text = _main_text(response.content.decode())
+            grades[name] = textstat.flesch_kincaid_grade(text)
+            if grades[name] > READING_GRADE_AT_MOST:
+                hard.append(f"{name}: grade {grades[name]}")
+        assert len(grades) >= 8, grades
+        assert not hard, f"Harder than a reading age of 11: {hard} (all: {grades})"
+
+    def test_the_measure_tells_plain_words_from_hard_ones(self):
+        import textstat
+
+        plain = "You decide what your carer can see. You can change this at any time."
+        hard = (
+            "Notwithstanding the aforementioned considerations, interorganisational information-governance "
+            "arrangements necessitate comprehensive documentation of authorisation."
+        )
+        assert (
+            textstat.flesch_kincaid_grade(plain)
+            <= READING_GRADE_AT_MOST
+            < textstat.flesch_kincaid_grade(hard)
+        )
