@@ -45,6 +45,22 @@ class NoStoreMiddleware:
         return response
 
 
+class LanguageResetMiddleware:
+    """Back to the default language once a response is made: LocaleMiddleware and
+    UserLanguageMiddleware activate a language for the thread and leave it, so whatever the thread
+    does next outside a request (a task run eagerly, the next test) would be in a Welsh user's
+    language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            translation.deactivate()
+
+
 class UserLanguageMiddleware:
     """Pages in the language the signed-in user chose (`User.language`), whatever the browser says.
 

@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (below)
     "dualcare.middleware.NoStoreMiddleware",  # Cache-Control: no-store but on static files
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "dualcare.middleware.LanguageResetMiddleware",  # a request's language ends with it
     "django.middleware.locale.LocaleMiddleware",  # the browser's language (or the cookie) before sign-in
     "django.middleware.common.CommonMiddleware",
     "dualcare.error_pages.ProjectErrorPagesMiddleware",

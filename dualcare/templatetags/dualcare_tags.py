@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from dualcare.people.models import StaffRole, User
@@ -38,7 +38,9 @@ def clock(value) -> str:
             value = timezone.localtime(value)
         value = value.time()
     hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+    # Welsh writes yb (y bore) and yh (y prynhawn) where English writes am and pm.
+    morning, afternoon = ("yb", "yh") if get_language() == "cy" else ("am", "pm")
+    return f"{hour}:{value.minute:02d}{morning if value.hour < 12 else afternoon}"
 
 
 @dataclass

@@ -90,3 +90,27 @@ class LanguageLinkTests:
         assert page.context["form"]["next"].value() == f"http://testserver{reverse('my_sharing')}"
         response = _choose(client, "cy", page.context["form"]["next"].value())
         assert response["Location"] == f"http://testserver{reverse('my_sharing')}"
+
+
+class WelshClockTests:
+    def test_times_say_yb_and_yh_in_welsh(self):
+        import datetime as dt
+
+        from django.utils import translation
+
+        from dualcare.templatetags.dualcare_tags import clock
+
+        with translation.override("cy"):
+            assert clock(dt.time(9, 5)) == "9:05yb" and clock(dt.time(15, 30)) == "3:30yh"
+        with translation.override("en-gb"):
+            assert clock(dt.time(15, 30)) == "3:30pm"
+
+
+class LanguageResetTests:
+    def test_a_welsh_request_leaves_the_thread_in_english(self, world, client):
+        from django.utils import translation
+
+        User.objects.filter(pk=world.carer.pk).update(language="cy")
+        client.force_login(User.objects.get(pk=world.carer.pk))
+        assert '<html lang="cy">' in client.get(reverse("carer_home")).content.decode()
+        assert translation.get_language() == settings.LANGUAGE_CODE

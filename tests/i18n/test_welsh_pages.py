@@ -31,10 +31,8 @@ SAME_IN_BOTH = {"DualCare", "NHS", "PDF", "TOP", "Cymraeg", "English", "Testshir
 NOT_YET_TRANSLATED = {
     "referrals:mine": "the person's referrals (referrals/_my_history.html)",
     "outcomes:mine": "How you are getting on (outcomes/mine.html, the TOP chart's words)",
-    "contacts:mine": "Your appointments (contacts/my_appointments.html)",
     "conversations:mine": "Messages with your care team (conversations/mine*.html)",
     "messages:list": "Reminders and updates (notifications/my_messages.html)",
-    "contacts:carer": "the carer's view of appointments (contacts/carer_appointments.html)",
     "outcomes:person": "the carer's view of progress (outcomes/carer_progress.html)",
 }
 
