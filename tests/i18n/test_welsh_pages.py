@@ -29,7 +29,6 @@ SAME_IN_BOTH = {"DualCare", "NHS", "PDF", "TOP", "Cymraeg", "English", "Testshir
 # Pages whose words are not marked for translation yet, each with who is to mark them. An entry
 # whose page is now all Welsh fails the test, so the list only shrinks.
 NOT_YET_TRANSLATED = {
-    "referrals:mine": "the person's referrals (referrals/_my_history.html)",
     "outcomes:mine": "How you are getting on (outcomes/mine.html, the TOP chart's words)",
     "conversations:mine": "Messages with your care team (conversations/mine*.html)",
     "messages:list": "Reminders and updates (notifications/my_messages.html)",
