@@ -196,28 +196,35 @@ class StaffAgreementForm(NHSForm):
 class MyAgreementForm(NHSForm):
     kind = forms.ChoiceField(
         choices=[
-            (Agreement.Kind.AGREED, "Yes, I agree with my care plan"),
-            (Agreement.Kind.CHANGES, "No, I would change something"),
+            (Agreement.Kind.AGREED, _("Yes, I agree with my care plan")),
+            (Agreement.Kind.CHANGES, _("No, I would change something")),
         ],
         widget=forms.RadioSelect,
-        label="Do you agree with your care plan?",
-        error_messages={"required": "Choose whether you agree with your care plan."},
+        label=_("Do you agree with your care plan?"),
+        error_messages={"required": _("Choose whether you agree with your care plan.")},
     )
-    comment = _text(
-        "What would you change? (optional if you agree)",
-        "Write it in your own words. Your care team will read it and talk to you about it.",
+    comment = limits.text(
+        what=_("what you would change"),
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         rows=5,
+        label=_("What would you change? (optional if you agree)"),
+        help_text=_("Write it in your own words. Your care team will read it and talk to you about it."),
+        required=False,
     )
 
 
 class CarerViewsForm(NHSForm):
-    comment = _text(
-        "Your views on the care plan",
-        "What you think of the plan, and anything you would like the care team to know.",
-        required=True,
+    comment = limits.text(
+        what=_("your views on the care plan"),
+        max_length=limits.LONG_TEXT,
+        multiline=True,
         rows=5,
+        label=_("Your views on the care plan"),
+        help_text=_("What you think of the plan, and anything you would like the care team to know."),
+        required=True,
     )
-    comment.error_messages["required"] = "Write your views on the care plan."
+    comment.error_messages["required"] = _("Write your views on the care plan.")
 
 
 # ---------------------------------------------------------------------------

@@ -13,49 +13,50 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from dualcare.models import TimeStampedModel
 
 
 class Section(models.TextChoices):
-    WHAT_MATTERS = "what_matters", "What matters to me"
-    GOAL = "goal", "My goals"
-    ACTION = "action", "Actions: who will do what"
-    CRISIS = "crisis", "Crisis and relapse-prevention plan"
-    RISK = "risk", "Risk history"
-    CARER = "carer", "Carers' involvement"
-    DISCHARGE = "discharge", "Discharge and aftercare"
+    WHAT_MATTERS = "what_matters", _("What matters to me")
+    GOAL = "goal", _("My goals")
+    ACTION = "action", _("Actions: who will do what")
+    CRISIS = "crisis", _("Crisis and relapse-prevention plan")
+    RISK = "risk", _("Risk history")
+    CARER = "carer", _("Carers' involvement")
+    DISCHARGE = "discharge", _("Discharge and aftercare")
 
 
 # The DIALOG life domains (CLINICAL.md) and drug and alcohol use.
 class Domain(models.TextChoices):
-    MENTAL_HEALTH = "mental_health", "Mental health"
-    PHYSICAL_HEALTH = "physical_health", "Physical health"
-    JOB = "job", "Job situation"
-    ACCOMMODATION = "accommodation", "Accommodation"
-    LEISURE = "leisure", "Leisure activities"
-    FRIENDSHIPS = "friendships", "Friendships"
-    PARTNER_FAMILY = "partner_family", "Partner or family"
-    PERSONAL_SAFETY = "personal_safety", "Personal safety"
-    MEDICATION = "medication", "Medication"
-    PRACTICAL_HELP = "practical_help", "Practical help"
-    MEETINGS = "meetings", "Meetings with professionals"
-    DRUG_ALCOHOL = "drug_alcohol", "Drug and alcohol use"
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    PHYSICAL_HEALTH = "physical_health", _("Physical health")
+    JOB = "job", _("Job situation")
+    ACCOMMODATION = "accommodation", _("Accommodation")
+    LEISURE = "leisure", _("Leisure activities")
+    FRIENDSHIPS = "friendships", _("Friendships")
+    PARTNER_FAMILY = "partner_family", _("Partner or family")
+    PERSONAL_SAFETY = "personal_safety", _("Personal safety")
+    MEDICATION = "medication", _("Medication")
+    PRACTICAL_HELP = "practical_help", _("Practical help")
+    MEETINGS = "meetings", _("Meetings with professionals")
+    DRUG_ALCOHOL = "drug_alcohol", _("Drug and alcohol use")
 
 
 class ActionOwner(models.TextChoices):
-    ORGANISATION = "organisation", "The organisation"
-    WORKER = "worker", "A named worker"
-    SERVICE_USER = "service_user", "The person themselves"
-    CARER = "carer", "Their carer"
+    ORGANISATION = "organisation", _("The organisation")
+    WORKER = "worker", _("A named worker")
+    SERVICE_USER = "service_user", _("The person themselves")
+    CARER = "carer", _("Their carer")
 
 
 class ActionStatus(models.TextChoices):
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    STOPPED = "stopped", "No longer needed"
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    STOPPED = "stopped", _("No longer needed")
 
 
 # The columns each section uses, in the order they are shown and compared.
@@ -70,89 +71,90 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 FIELD_LABELS = {
-    "text": "Text",
-    "domain": "Life area",
-    "target_date": "Target date",
-    "progress": "Progress",
-    "owner_kind": "Who will do it",
-    "owner_worker_name": "Named worker",
-    "due_date": "Due by",
-    "status": "Status",
-    "warning_signs": "Early warning signs",
-    "triggers": "Triggers",
-    "what_helps": "What helps",
-    "who_to_contact": "Who to contact",
-    "out_of_hours": "Out of hours",
-    "recorded_on": "Date",
-    "carer_views": "The carer's views",
-    "shared_with_carer": "What is shared with the carer",
-    "how_to_come_back": "How to come back",
+    "text": _("Text"),
+    "domain": _("Life area"),
+    "target_date": _("Target date"),
+    "progress": _("Progress"),
+    "owner_kind": _("Who will do it"),
+    "owner_worker_name": _("Named worker"),
+    "due_date": _("Due by"),
+    "status": _("Status"),
+    "warning_signs": _("Early warning signs"),
+    "triggers": _("Triggers"),
+    "what_helps": _("What helps"),
+    "who_to_contact": _("Who to contact"),
+    "out_of_hours": _("Out of hours"),
+    "recorded_on": _("Date"),
+    "carer_views": _("The carer's views"),
+    "shared_with_carer": _("What is shared with the carer"),
+    "how_to_come_back": _("How to come back"),
 }
 SECTION_TEXT_LABEL = {
-    Section.WHAT_MATTERS: "In their words",
-    Section.GOAL: "The goal, in their words",
-    Section.ACTION: "What will be done",
-    Section.RISK: "Risk summary",
-    Section.DISCHARGE: "Follow-up after discharge",
+    Section.WHAT_MATTERS: _("In their words"),
+    Section.GOAL: _("The goal, in their words"),
+    Section.ACTION: _("What will be done"),
+    Section.RISK: _("Risk summary"),
+    Section.DISCHARGE: _("Follow-up after discharge"),
 }
 
 # The same plan on the pages the person and their carer read (GLOSSARY.md: on their own pages
 # say "you"). "{name}" is the person's known-as name, for the carer.
 READER_SECTION_LABELS = {
     "person": {
-        Section.WHAT_MATTERS: "What matters to you",
-        Section.GOAL: "Your goals",
-        Section.CRISIS: "Your crisis and relapse-prevention plan",
-        Section.RISK: "Your risk history",
-        Section.CARER: "How your carers are involved",
-        Section.DISCHARGE: "When you leave the service",
+        Section.WHAT_MATTERS: _("What matters to you"),
+        Section.GOAL: _("Your goals"),
+        Section.CRISIS: _("Your crisis and relapse-prevention plan"),
+        Section.RISK: _("Your risk history"),
+        Section.CARER: _("How your carers are involved"),
+        Section.DISCHARGE: _("When you leave the service"),
     },
     "carer": {
-        Section.WHAT_MATTERS: "What matters to {name}",
-        Section.GOAL: "{name}'s goals",
-        Section.CRISIS: "{name}'s crisis and relapse-prevention plan",
-        Section.CARER: "How you are involved",
-        Section.DISCHARGE: "When {name} leaves the service",
+        Section.WHAT_MATTERS: _("What matters to {name}"),
+        Section.GOAL: _("{name}'s goals"),
+        Section.CRISIS: _("{name}'s crisis and relapse-prevention plan"),
+        Section.CARER: _("How you are involved"),
+        Section.DISCHARGE: _("When {name} leaves the service"),
     },
 }
 READER_TEXT_LABELS = {
     "person": {
-        Section.WHAT_MATTERS: "In your words",
-        Section.GOAL: "Your goal",
-        Section.DISCHARGE: "Follow-up after you leave",
+        Section.WHAT_MATTERS: _("In your words"),
+        Section.GOAL: _("Your goal"),
+        Section.DISCHARGE: _("Follow-up after you leave"),
     },
     "carer": {
-        Section.WHAT_MATTERS: "In {name}'s words",
-        Section.GOAL: "{name}'s goal",
-        Section.DISCHARGE: "Follow-up after {name} leaves",
+        Section.WHAT_MATTERS: _("In {name}'s words"),
+        Section.GOAL: _("{name}'s goal"),
+        Section.DISCHARGE: _("Follow-up after {name} leaves"),
     },
 }
 READER_FIELD_LABELS = {
     "person": {
-        "owner_worker_name": "Who the worker is",
-        "domain": "Part of your life",
-        "carer_views": "Your carer's views",
-        "shared_with_carer": "What is shared with your carer",
+        "owner_worker_name": _("Who the worker is"),
+        "domain": _("Part of your life"),
+        "carer_views": _("Your carer's views"),
+        "shared_with_carer": _("What is shared with your carer"),
     },
     "carer": {
-        "owner_worker_name": "Who the worker is",
-        "domain": "Part of {name}'s life",
-        "carer_views": "Your views",
-        "shared_with_carer": "What is shared with you",
+        "owner_worker_name": _("Who the worker is"),
+        "domain": _("Part of {name}'s life"),
+        "carer_views": _("Your views"),
+        "shared_with_carer": _("What is shared with you"),
     },
 }
+# Keyed by the English label a published snapshot keeps (PlanEntry.snapshot_fields).
 READER_OWNERS = {
     "person": {
-        ActionOwner.SERVICE_USER.label: "You",
-        ActionOwner.CARER.label: "Your carer",
-        ActionOwner.WORKER.label: "A worker from your care team",
-        ActionOwner.ORGANISATION.label: "The service that wrote this",
+        "The person themselves": _("You"),
+        "Their carer": _("Your carer"),
+        "A named worker": _("A worker from your care team"),
+        "The organisation": _("The service that wrote this"),
     },
     "carer": {
-        ActionOwner.SERVICE_USER.label: "{name}",
-        ActionOwner.CARER.label: "You",
-        ActionOwner.WORKER.label: "A worker from {name}'s care team",
-        ActionOwner.ORGANISATION.label: "The service that wrote this",
+        "The person themselves": _("{name}"),
+        "Their carer": _("You"),
+        "A named worker": _("A worker from {name}'s care team"),
+        "The organisation": _("The service that wrote this"),
     },
 }
 
@@ -246,7 +248,9 @@ class PlanEntry(TimeStampedModel):
         for name in SECTION_FIELDS[self.section]:
             value = getattr(self, name)
             if name in ("domain", "owner_kind", "status"):
-                value = getattr(self, f"get_{name}_display")() if value else ""
+                # In English whoever publishes: a reader's page translates the label it shows.
+                with translation.override("en-gb"):
+                    value = str(getattr(self, f"get_{name}_display")()) if value else ""
             elif hasattr(value, "isoformat"):
                 value = value.isoformat()
             values[name] = value or ""

@@ -15,4 +15,5 @@ urlpatterns = [
     path("goals/rate/", own_words_views.my_goal_rate, name="goal_rate"),
     path("your-words/", own_words_views.my_words, name="words"),
     path("your-words/new/", own_words_views.my_words_new, name="words_new"),
+    path("easy-read.pdf", views.my_plan_easy_read_pdf, name="easy_read_pdf"),
 ]

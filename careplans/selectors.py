@@ -15,6 +15,7 @@ from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Subquer
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from dualcare import access
@@ -46,16 +47,29 @@ def field_label(section: str, name: str, *, reader: str | None = None, known_as:
         words = READER_TEXT_LABELS[reader].get(section) if name == "text" else None
         words = words or READER_FIELD_LABELS[reader].get(name)
         if words:
-            return words.format(name=known_as)
+            return str(words).format(name=known_as)
     if name == "text":
-        return SECTION_TEXT_LABEL.get(section, FIELD_LABELS["text"])
-    return FIELD_LABELS[name]
+        return str(SECTION_TEXT_LABEL.get(section, FIELD_LABELS["text"]))
+    return str(FIELD_LABELS[name])
+
+
+def reader_owner(owner_kind_label: str, *, reader: str = "person", known_as: str = "") -> str:
+    """Who does an action, in words to the reader ("You", "Your carer"); a snapshot keeps the
+    owner's staff label, in English, so it is looked up (and translated) here."""
+    words = READER_OWNERS[reader].get(owner_kind_label)
+    return str(words).format(name=known_as) if words else gettext(owner_kind_label)
 
 
 def _reader_value(name: str, value, *, reader: str | None, known_as: str):
     if reader and name == "owner_kind" and value in READER_OWNERS[reader]:
-        return READER_OWNERS[reader][value].format(name=known_as)
+        return str(READER_OWNERS[reader][value]).format(name=known_as)
+    if name in _CHOICE_FIELDS and isinstance(value, str):
+        return gettext(value)  # the snapshot keeps the choice's English label
     return readable(value)
+
+
+# Fields whose snapshot value is a choice's label (PlanEntry.snapshot_fields), in English.
+_CHOICE_FIELDS = ("domain", "owner_kind", "status")
 
 
 @dataclass
@@ -129,9 +143,10 @@ def version_sections(
     for key, label in Section.choices:
         if not acc.sees_section(key):
             continue
+        label = str(label)
         in_sentence = label[:1].lower() + label[1:]
         if reader:
-            label = READER_SECTION_LABELS[reader].get(key, label).format(name=known_as)
+            label = str(READER_SECTION_LABELS[reader].get(key, label)).format(name=known_as)
             # A name keeps its capital.
             in_sentence = (
                 label if reader == "carer" and key in READER_SECTION_LABELS["carer"] else label.lower()

@@ -431,7 +431,9 @@ def version_render_pdf(version_id) -> bool:
     version = PlanVersion.objects.select_related("plan__service_user").filter(pk=version_id).first()
     if version is None or version.pdf:
         return False
-    content = version_pdf(version)
+    # The stored copy is in English (staff download it too); the person's own download is rendered
+    # in their language when they chose another (careplans.views.my_plan_pdf).
+    content = version_pdf(version, language="en-gb")
     name = default_storage.save(f"careplans/{version.pk}.pdf", ContentFile(content))
     # Conditional: if two workers rendered at once, the first stored wins and the other file goes.
     stored = PlanVersion.objects.filter(pk=version.pk, pdf="").update(pdf=name, pdf_rendered_at=clock.now())

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 
 from dualcare import access
 from dualcare.audit.services import audit_record
@@ -22,6 +24,7 @@ from dualcare.exceptions import ApplicationError
 from dualcare.people.decorators import staff_required
 from dualcare.people.models import ServiceUser, User
 
+from . import pdf as plan_pdf
 from . import selectors, services
 from .forms import CarerViewsForm, EntryForm, MyAgreementForm, PublishForm, StaffAgreementForm, initial_for
 from .models import Agreement, PlanEntry, PlanVersion, Section
@@ -370,13 +373,14 @@ def my_plan(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    "Thank you. You have agreed your care plan."
+                    _("Thank you. You have agreed your care plan.")
                     if form.cleaned_data["kind"] == Agreement.Kind.AGREED
-                    else "Thank you. Your care team will read what you would change and talk to you.",
+                    else _("Thank you. Your care team will read what you would change and talk to you."),
                 )
                 return redirect("my_care_plan:plan")
     else:
         audit_record(actor=request.user, action="careplan.view_own", target=person)
+    writers = [org["name"] for org in version.contributors if org.get("wrote_entries")] if version else []
     return render(
         request,
         "careplans/my_plan.html",
@@ -389,9 +393,8 @@ def my_plan(request: HttpRequest) -> HttpResponse:
             "status": selectors.agreement_status(version),
             "form": form,
             "review_overdue": plan.review_overdue() if plan else False,
-            "writers": [org["name"] for org in version.contributors if org.get("wrote_entries")]
-            if version
-            else [],
+            "writers": writers,
+            "writers_joined": get_text_list(writers, _("and")),
         },
     )
 
@@ -403,7 +406,30 @@ def my_plan_pdf(request: HttpRequest) -> HttpResponse:
     if version is None:
         raise Http404("No published plan.")
     audit_record(actor=request.user, action="careplan.pdf_own", target=person)
+    language = plan_pdf.person_language(person)
+    if version.pdf and language != User.Language.ENGLISH:
+        # The stored copy is rendered in English once, on publishing; another language is
+        # rendered for the person when they ask (a few hundred ms for a plan of a few pages).
+        return _pdf_bytes_response(plan_pdf.version_pdf(version, language=language), version, "care-plan")
     return _pdf_response(request, version, person, back_url="/my/care-plan/")
+
+
+@login_required
+def my_plan_easy_read_pdf(request: HttpRequest) -> HttpResponse:
+    """The person's plan in easy read (short sentences, one idea a line, large type)."""
+    person = _own_person(request)
+    version = selectors.current_version(selectors.plan_of(person))
+    if version is None:
+        raise Http404("No published plan.")
+    audit_record(actor=request.user, action="careplan.pdf_own", target=person, detail={"easy_read": True})
+    return _pdf_bytes_response(plan_pdf.easy_read_pdf(version), version, "care-plan-easy-read")
+
+
+def _pdf_bytes_response(content: bytes, version: PlanVersion, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}-version-{version.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 NAME = 100  # a first, last or preferred name
@@ -29,15 +31,18 @@ _MULTILINE_REMOVED = str.maketrans("", "", "\n\r\t")
 
 def too_long_message(what: str | None, limit: int) -> str:
     if what:
-        return f"Enter {what} of {limit:,} characters or fewer."
-    return f"Enter {limit:,} characters or fewer."
+        return gettext("Enter %(what)s of %(limit)s characters or fewer.") % {
+            "what": what,
+            "limit": f"{limit:,}",
+        }
+    return gettext("Enter %(limit)s characters or fewer.") % {"limit": f"{limit:,}"}
 
 
 def hidden_characters_message(what: str | None) -> str:
-    return (
-        f"Remove the hidden characters (control codes copied from another system) from {what or 'this box'}. "
+    return gettext(
+        "Remove the hidden characters (control codes copied from another system) from %(what)s. "
         "Type it again rather than pasting it."
-    )
+    ) % {"what": what or gettext("this box")}
 
 
 def has_hidden_characters(value: str, *, multiline: bool) -> bool:
@@ -194,8 +199,11 @@ def text(*, what: str, max_length: int, multiline: bool = False, hint: bool = Tr
     if multiline:
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": kwargs.pop("rows", 4)}))
         if hint:
-            limit = f"Up to {max_length:,} characters."
-            kwargs["help_text"] = f"{kwargs['help_text']} {limit}" if kwargs.get("help_text") else limit
+            # Lazy: a form's fields are made at import, and the words are the reader's language.
+            limit = format_lazy(gettext_lazy("Up to {limit} characters."), limit=f"{max_length:,}")
+            kwargs["help_text"] = (
+                format_lazy("{} {}", kwargs["help_text"], limit) if kwargs.get("help_text") else limit
+            )
     field = forms.CharField(max_length=max_length, **kwargs)
     field.what = what
     return field

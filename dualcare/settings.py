@@ -130,10 +130,13 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (below)
     "dualcare.middleware.NoStoreMiddleware",  # Cache-Control: no-store but on static files
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "dualcare.middleware.LanguageResetMiddleware",  # a request's language ends with it
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language (or the cookie) before sign-in
     "django.middleware.common.CommonMiddleware",
     "dualcare.error_pages.ProjectErrorPagesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dualcare.middleware.UserLanguageMiddleware",  # then the language the user chose (issue 20)
     "dualcare.audit.middleware.RefusalAuditMiddleware",  # every refusal audited (rule 6)
     "django_otp.middleware.OTPMiddleware",
     "dualcare.middleware.StaffTwoFactorMiddleware",
@@ -294,6 +297,11 @@ GUARDIAN_RAISE_403 = False
 GUARDIAN_AUTO_PREFETCH = False
 
 LANGUAGE_CODE = "en-gb"
+# English and Welsh (issue 20): every string is marked for gettext; the Welsh is in locale/cy/.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -483,6 +491,7 @@ _https = not (DEBUG or TESTING) and env_bool("HTTPS", default=True)
 SECURE_SSL_REDIRECT = _https and env_bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
+LANGUAGE_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000) if _https else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 SECURE_HSTS_PRELOAD = _https

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
 
 _SIX_DIGITS = re.compile(r"^\d{6}$")
 
@@ -12,15 +13,15 @@ class SignInForm(AuthenticationForm):
     """Username and password. Authenticates with the request, so django-axes counts failures."""
 
     error_messages = {
-        "invalid_login": "The username or password is not right. Check them and try again.",
-        "inactive": "This account has been closed. Ask your organisation's administrator for help.",
+        "invalid_login": _("The username or password is not right. Check them and try again."),
+        "inactive": _("This account has been closed. Ask your organisation's administrator for help."),
     }
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "Username"
-        self.fields["username"].error_messages["required"] = "Enter your username"
-        self.fields["password"].error_messages["required"] = "Enter your password"
+        self.fields["username"].label = _("Username")
+        self.fields["username"].error_messages["required"] = _("Enter your username")
+        self.fields["password"].error_messages["required"] = _("Enter your password")
 
 
 class PasswordResetRequestForm(PasswordResetForm):
@@ -30,11 +31,11 @@ class PasswordResetRequestForm(PasswordResetForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"].label = "Email address"
+        self.fields["email"].label = _("Email address")
         self.fields["email"].error_messages.update(
             {
-                "required": "Enter your email address",
-                "invalid": "Enter an email address in the right format, like name@example.com",
+                "required": _("Enter your email address"),
+                "invalid": _("Enter an email address in the right format, like name@example.com"),
             }
         )
 
@@ -90,10 +91,10 @@ class SignInLinkRequestForm(forms.Form):
     """Ask for an emailed sign-in link (people in care and carers)."""
 
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         error_messages={
-            "required": "Enter your email address",
-            "invalid": "Enter an email address in the right format, like name@example.com",
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the right format, like name@example.com"),
         },
     )

@@ -199,3 +199,15 @@ def api_token_revoke(*, user, token_instance) -> None:
     """Sign an API token out: it stops working at once."""
     token_instance.delete()
     audit_record(actor=user, action="auth.token_revoked", detail={})
+
+
+@transaction.atomic
+def user_language_set(*, user, language: str) -> None:
+    """Remember the language a user chose for their pages, emails and PDFs (issue 20)."""
+    if language not in user.Language.values:
+        raise ValueError(f"not a language DualCare is shipped in: {language!r}")
+    if user.language == language:
+        return
+    user.language = language
+    user.save(update_fields=["language"])
+    audit_record(actor=user, action="account.language_set", detail={"language": language})

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import language, views
 
 urlpatterns = [
+    path("language/", language.language, name="language"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("two-factor/", views.two_factor, name="two_factor"),

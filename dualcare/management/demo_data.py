@@ -480,6 +480,8 @@ PEOPLE = _parse_people(PEOPLE_TABLE)
 SHARED_PERSON = PEOPLE[0]
 SERVICE_USER_LOGIN = "serviceuser"
 CARER_LOGIN = "carer"
+# Sam's sister, who chose Welsh (issue 20): her pages, emails and Sam's plan PDF are in Welsh.
+WELSH_CARER_LOGIN = "carer.cymraeg"
 
 # What each pattern shares with every involved organisation; a pharmacy only ever needs contacts.
 CONSENT_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -837,6 +839,35 @@ def build_portal_logins(demo: Demo) -> None:
         demo.created["carer permissions"] += 1
         if then_revoke:
             services.carer_permission_revoke(carer=carer, scope=scope, by=demo.service_user_login)
+    _welsh_carer(demo, sam)
+
+
+def _welsh_carer(demo: Demo, sam: ServiceUser) -> None:
+    """Gwen, Sam's sister, reads DualCare in Welsh and sees Sam's crisis plan (Sam stays English)."""
+    from dualcare.accounts.services import user_language_set
+
+    carer = (
+        Carer.objects.filter(user__username=WELSH_CARER_LOGIN, service_user=sam)
+        .select_related("user")
+        .first()
+    )
+    if carer is None:
+        carer = services.carer_add(
+            service_user=sam,
+            relationship="Sister",
+            by=demo.service_user_login,
+            username=WELSH_CARER_LOGIN,
+            email="gwen.testwell@example.invalid",
+            first_name="Gwen",
+            last_name="Testwell",
+            password=demo.password,
+        )
+        demo.created["carers"] += 1
+        services.carer_permission_grant(carer=carer, scope="care_plan", by=demo.service_user_login)
+        demo.created["carer permissions"] += 1
+    else:
+        _ensure_password(demo, carer.user)
+    user_language_set(user=carer.user, language="cy")
 
 
 def _consent(
@@ -1064,6 +1095,7 @@ def logins(demo: Demo) -> list[tuple[str, str]]:
     granted = CarerPermission.objects.filter(carer__user__username=CARER_LOGIN, revoked_at__isnull=True)
     shared = carer_sharing.staff_words(set(granted.values_list("scope", flat=True)))
     rows.append((CARER_LOGIN, f"carer (mother of {sam}; may see {shared})"))
+    rows.append((WELSH_CARER_LOGIN, f"carer (sister of {sam}), in Welsh; may see Sam's crisis plan"))
     return rows
 
 

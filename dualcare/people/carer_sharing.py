@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .models import CarerPermission, Scope
 
@@ -26,25 +27,25 @@ class CarerShare:
 CARER_SHARES: dict[str, CarerShare] = {
     CarerPermission.Scope.CARE_PLAN: CarerShare(
         record_scope=Scope.CARE_PLAN,
-        person_words="Your crisis and relapse-prevention plan (from your care plan; not the rest of it)",
-        carer_words="{name}'s crisis and relapse-prevention plan",
+        person_words=_("Your crisis and relapse-prevention plan (from your care plan; not the rest of it)"),
+        carer_words=_("{name}'s crisis and relapse-prevention plan"),
         carer_page="careplans:carer",
-        staff_words="the crisis and relapse-prevention plan (not the rest of the care plan)",
+        staff_words=_("the crisis and relapse-prevention plan (not the rest of the care plan)"),
         care_plan_sections=("crisis",),
     ),
     CarerPermission.Scope.APPOINTMENTS: CarerShare(
         record_scope=Scope.CONTACTS,
-        person_words="Your appointments",
-        carer_words="{name}'s appointments",
+        person_words=_("Your appointments"),
+        carer_words=_("{name}'s appointments"),
         carer_page="contacts:carer",
-        staff_words="their appointments",
+        staff_words=_("their appointments"),
     ),
     CarerPermission.Scope.OUTCOMES: CarerShare(
         record_scope=Scope.OUTCOMES,
-        person_words="How you are getting on (your progress scores)",
-        carer_words="How {name} is getting on ({name}'s progress scores)",
+        person_words=_("How you are getting on (your progress scores)"),
+        carer_words=_("How {name} is getting on ({name}'s progress scores)"),
         carer_page="outcomes:person",
-        staff_words="how they are getting on (their progress scores)",
+        staff_words=_("how they are getting on (their progress scores)"),
     ),
 }
 
@@ -71,5 +72,5 @@ def carer_links(scopes, person) -> list[tuple[str, str]]:
 def staff_words(scopes) -> str:
     """What the carer may see, in the words staff read ("the crisis and relapse-prevention plan
     (...), their appointments"), in the declaration's order; "nothing" without a grant."""
-    words = [share.staff_words for scope, share in CARER_SHARES.items() if scope in scopes]
+    words = [str(share.staff_words) for scope, share in CARER_SHARES.items() if scope in scopes]
     return ", ".join(words) or "nothing"

@@ -11,6 +11,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from dualcare import limits
 from dualcare.exceptions import ApplicationError
@@ -254,8 +255,8 @@ class CarerScopesForm(NHSForm):
         choices=carer_sharing.PERSON_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="What can they see?",
-        help_text="Select all that apply. Leave them all unticked to share nothing.",
+        label=_("What can they see?"),
+        help_text=_("Select all that apply. Leave them all unticked to share nothing."),
     )
 
 
@@ -424,13 +425,15 @@ class SharingAskForm(NHSForm):
     """The person asks that one organisation working with them may see one kind of information."""
 
     organisation = forms.ChoiceField(
-        label="Which service?", widget=forms.RadioSelect, error_messages={"required": "Choose a service"}
+        label=_("Which service?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a service")},
     )
     scope = forms.ChoiceField(
-        label="What would you like them to see?",
+        label=_("What would you like them to see?"),
         choices=[],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what you would like to share"},
+        error_messages={"required": _("Choose what you would like to share")},
     )
 
     def __init__(self, *args, organisations, scope_words, **kwargs):
@@ -439,4 +442,4 @@ class SharingAskForm(NHSForm):
         self.fields["organisation"].choices = [(pk, org.name) for pk, org in self.organisations.items()]
         self.fields["scope"].choices = list(scope_words.items())
         for field in self.fields.values():
-            field.error_messages["invalid_choice"] = "Choose one of the options shown"
+            field.error_messages["invalid_choice"] = _("Choose one of the options shown")

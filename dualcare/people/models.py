@@ -24,8 +24,16 @@ class User(AbstractUser):
         SERVICE_USER = "service_user", "Service user"
         CARER = "carer", "Carer"
 
+    class Language(models.TextChoices):
+        # The languages DualCare is shipped in (settings.LANGUAGES), each named in itself.
+        ENGLISH = "en-gb", "English"
+        WELSH = "cy", "Cymraeg"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STAFF)
+    # The language the pages, emails and PDFs are in for this user; blank until they choose one
+    # (the browser's language, or English, until then).
+    language = models.CharField(max_length=10, choices=Language.choices, blank=True, default="")
 
     @property
     def display_name(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from dualcare.exceptions import ApplicationError
 
@@ -62,8 +63,11 @@ def my_sharing(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"We have asked your key worker to start sharing this with {organisation}. "
-                "They will check with you and then record it.",
+                _(
+                    "We have asked your key worker to start sharing this with %(organisation)s. "
+                    "They will check with you and then record it."
+                )
+                % {"organisation": organisation},
             )
             return redirect("my_sharing")
     return render(
@@ -86,6 +90,10 @@ def my_sharing_stop(request: HttpRequest, consent_pk) -> HttpResponse:
     words = services.SHARING_SCOPE_WORDS[Scope(consent.scope)]
     if request.method == "POST":
         services.consent_withdraw_by_person(service_user=person, consent=consent, by=request.user)
-        messages.success(request, f"Done. {consent.organisation} can no longer see {words}.")
+        messages.success(
+            request,
+            _("Done. %(organisation)s can no longer see %(words)s.")
+            % {"organisation": consent.organisation, "words": words},
+        )
         return redirect("my_sharing")
     return render(request, "people/my_sharing_stop.html", {"consent": consent, "words": words})

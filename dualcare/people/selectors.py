@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dualcare import access
 from dualcare.audit.selectors import RecordVisits, record_views_for_service_user
@@ -273,20 +274,20 @@ def care_team_of(service_user: ServiceUser) -> list[Involvement]:
 
 # Audit actions in the words a person would use about their own record.
 RECORD_ACTIONS_PLAIN = {
-    "service_user.view": "Looked at your record",
-    "service_user.create": "Added you to DualCare",
-    "service_user.update": "Changed your details",
-    "service_user.portal_login": "Set up your DualCare login",
-    "involvement.start": "Started working with you",
-    "involvement.end": "Stopped working with you",
-    "involvement.key_worker": "Changed who your key worker is",
-    "consent.record": "Recorded your consent to share",
-    "consent.withdraw": "Recorded that you withdrew consent to share",
-    "consent.request": "Asked for something to be shared",
-    "carer.add": "Added your carer",
-    "carer.grant": "Let your carer see more",
-    "carer.revoke": "Stopped your carer seeing something",
-    "quadrant.assess": "Recorded an assessment of your needs",
+    "service_user.view": _("Looked at your record"),
+    "service_user.create": _("Added you to DualCare"),
+    "service_user.update": _("Changed your details"),
+    "service_user.portal_login": _("Set up your DualCare login"),
+    "involvement.start": _("Started working with you"),
+    "involvement.end": _("Stopped working with you"),
+    "involvement.key_worker": _("Changed who your key worker is"),
+    "consent.record": _("Recorded your consent to share"),
+    "consent.withdraw": _("Recorded that you withdrew consent to share"),
+    "consent.request": _("Asked for something to be shared"),
+    "carer.add": _("Added your carer"),
+    "carer.grant": _("Let your carer see more"),
+    "carer.revoke": _("Stopped your carer seeing something"),
+    "quadrant.assess": _("Recorded an assessment of your needs"),
 }
 
 
@@ -298,10 +299,10 @@ def plain_action(action: str) -> str:
     # person shown: for the person, someone looked at a list they were on.
     verb = action.rpartition(".")[2]
     if verb in {"list", "export"}:
-        return "Looked at a list that included you"
+        return _("Looked at a list that included you")
     if verb in {"view", "pdf"}:
-        return "Looked at your record"
-    return "Changed your record"
+        return _("Looked at your record")
+    return _("Changed your record")
 
 
 @dataclass

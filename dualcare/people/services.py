@@ -14,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from dualcare import access, clock, limits
 from dualcare.audit.services import audit_record
@@ -404,10 +405,10 @@ def consent_withdraw(*, consent: Consent, by: User, note: str = "") -> Consent:
 # sharing to start, which a worker confirms by recording the consent (with who and when).
 
 SHARING_SCOPE_WORDS = {
-    Scope.CARE_PLAN: "your care plan",
-    Scope.RISK: "what they know about risks to you and your safety",
-    Scope.OUTCOMES: "your progress scores",
-    Scope.CONTACTS: "your appointments and collections",
+    Scope.CARE_PLAN: _("your care plan"),
+    Scope.RISK: _("what they know about risks to you and your safety"),
+    Scope.OUTCOMES: _("your progress scores"),
+    Scope.CONTACTS: _("your appointments and collections"),
 }
 
 

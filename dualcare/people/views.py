@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dualcare import access
@@ -346,7 +347,10 @@ def my_carers(request: HttpRequest) -> HttpResponse:
             except ApplicationError as error:
                 form.add_application_error(error)
             else:
-                messages.success(request, f"Saved. We have updated what {carer.display_name} can see.")
+                messages.success(
+                    request,
+                    _("Saved. We have updated what %(name)s can see.") % {"name": carer.display_name},
+                )
                 return redirect("my_carers")
         forms.append((carer, form))
     return render(request, "people/my_carers.html", {"carer_forms": forms})

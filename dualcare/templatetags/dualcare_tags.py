@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from dualcare.people.models import StaffRole, User
 
@@ -36,7 +38,9 @@ def clock(value) -> str:
             value = timezone.localtime(value)
         value = value.time()
     hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+    # Welsh writes yb (y bore) and yh (y prynhawn) where English writes am and pm.
+    morning, afternoon = ("yb", "yh") if get_language() == "cy" else ("am", "pm")
+    return f"{hour}:{value.minute:02d}{morning if value.hour < 12 else afternoon}"
 
 
 @dataclass
@@ -48,44 +52,44 @@ class NavItem:
 
 # (label, url name, who sees it). Capability apps add their pages here as they land.
 _STAFF_NAV = [
-    ("Caseload", "caseload", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
-    ("Referrals", "referrals:inbox", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
-    ("Outcomes", "outcomes:due", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
-    ("Cohorts", "cohorts:list", {Role.LINK_WORKER, Role.TEAM_MANAGER}),
-    ("Register a person", "service_user_register", {Role.KEY_WORKER, Role.LINK_WORKER}),
-    ("People", "pharmacy_list", {Role.PHARMACIST}),
-    ("Collections today", "contacts:pharmacy_today", {Role.PHARMACIST}),
-    ("Appointments", "contacts:appointments", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    (_("Caseload"), "caseload", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    (_("Referrals"), "referrals:inbox", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    (_("Outcomes"), "outcomes:due", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    (_("Cohorts"), "cohorts:list", {Role.LINK_WORKER, Role.TEAM_MANAGER}),
+    (_("Register a person"), "service_user_register", {Role.KEY_WORKER, Role.LINK_WORKER}),
+    (_("People"), "pharmacy_list", {Role.PHARMACIST}),
+    (_("Collections today"), "contacts:pharmacy_today", {Role.PHARMACIST}),
+    (_("Appointments"), "contacts:appointments", {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER}),
     # The service directory (issue 18): every member of staff signposts from it.
     (
-        "Services",
+        _("Services"),
         "directory:search",
         {Role.KEY_WORKER, Role.LINK_WORKER, Role.TEAM_MANAGER, Role.PHARMACIST, Role.ORG_ADMIN},
     ),
     # Alerts: the header link with its unread count is staff's one route (no second menu item).
-    ("Link workers", "linkworkers:coverage", {Role.LINK_WORKER, Role.TEAM_MANAGER, Role.ORG_ADMIN}),
-    ("Dashboards", "dashboards:index", {Role.TEAM_MANAGER}),
-    ("Chart your data", "spc:analyse", {Role.TEAM_MANAGER}),
-    ("Organisation", "organisation_home", {Role.ORG_ADMIN}),
-    ("Alert rules", "contacts:rules_home", {Role.ORG_ADMIN}),
+    (_("Link workers"), "linkworkers:coverage", {Role.LINK_WORKER, Role.TEAM_MANAGER, Role.ORG_ADMIN}),
+    (_("Dashboards"), "dashboards:index", {Role.TEAM_MANAGER}),
+    (_("Chart your data"), "spc:analyse", {Role.TEAM_MANAGER}),
+    (_("Organisation"), "organisation_home", {Role.ORG_ADMIN}),
+    (_("Alert rules"), "contacts:rules_home", {Role.ORG_ADMIN}),
 ]
 _SERVICE_USER_NAV = [
-    ("Your care team", "my_home"),
-    ("Your care plan", "my_care_plan:plan"),
-    ("Your referrals", "referrals:mine"),
-    ("How you are getting on", "outcomes:mine"),
-    ("Your appointments", "contacts:mine"),
-    ("Services near you", "directory:mine"),
-    ("Who has looked at your record", "my_record_views"),
-    ("What your carer can see", "my_carers"),
-    ("Who can see what about you", "my_sharing"),
-    ("Messages with your care team", "conversations:mine"),
-    ("Reminders and updates", "messages:list"),
+    (_("Your care team"), "my_home"),
+    (_("Your care plan"), "my_care_plan:plan"),
+    (_("Your referrals"), "referrals:mine"),
+    (_("How you are getting on"), "outcomes:mine"),
+    (_("Your appointments"), "contacts:mine"),
+    (_("Services near you"), "directory:mine"),
+    (_("Who has looked at your record"), "my_record_views"),
+    (_("What your carer can see"), "my_carers"),
+    (_("Who can see what about you"), "my_sharing"),
+    (_("Messages with your care team"), "conversations:mine"),
+    (_("Reminders and updates"), "messages:list"),
 ]
 _CARER_NAV = [
-    ("Home", "carer_home"),
-    ("Plans shared with you", "careplans:carer_list"),
-    ("Reminders and updates", "messages:list"),
+    (_("Home"), "carer_home"),
+    (_("Plans shared with you"), "careplans:carer_list"),
+    (_("Reminders and updates"), "messages:list"),
 ]
 # Menu items that show how many new wait (one COUNT query for both, instead of a header link): the
 # reminders and updates DualCare sent, and the messages from the care team, each their own.
@@ -97,7 +101,7 @@ def _item(text: str, name: str, path: str) -> NavItem | None:
         href = reverse(name)
     except NoReverseMatch:
         return None
-    return NavItem(text=text, href=href, current=path == href or (href != "/" and path.startswith(href)))
+    return NavItem(text=str(text), href=href, current=path == href or (href != "/" and path.startswith(href)))
 
 
 @register.simple_tag(takes_context=True)
@@ -128,4 +132,4 @@ def _with_new_count(text: str, name: str, user, counts: list) -> str:
 
         counts.extend(unread_counts(user))  # both, in one query
     new = counts[_WITH_NEW_COUNT[name]]
-    return f"{text} ({new} new)" if new else text
+    return gettext("%(menu_item)s (%(count)s new)") % {"menu_item": text, "count": new} if new else str(text)

@@ -51,6 +51,7 @@ from tests.world import build_world
 # Routes that show nobody, with the reason. Anything else is swept.
 ALLOWLIST = {
     "login": "the sign-in form",
+    "language": "choosing English or Welsh: a form and the user's own choice",
     "logout": "signing out",
     "two_factor": "the second sign-in step",
     "password_reset": "the reset form",
