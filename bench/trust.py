@@ -575,6 +575,14 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
         Page("incidents searched (near miss)", mgr, "/incidents/?q=near+miss"),
         Page("API incidents", kw, "/api/v1/incidents/", api=True),
         Page("meeting pack (last quarter)", mgr, "/dashboards/locality/meeting-pack/"),
+        # Issue 19: an organisation's agreed measures, and the incidents' section with its monthly series.
+        Page("agreed measures", mgr, f"/dashboards/organisations/{org}/agreed-measures/"),
+        Page("team dashboard, incidents section", mgr, f"/dashboards/teams/{team}/?section=incidents"),
+        Page(
+            "organisation dashboard, incidents section",
+            mgr,
+            f"/dashboards/organisations/{org}/?section=incidents",
+        ),
     ]
 
 
