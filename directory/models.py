@@ -218,3 +218,7 @@ class ImportRun(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# Signposting (issue 18 item 4): its own module, so that the directory entries above stay apart.
+from .signpost_models import Signpost, SignpostFollowUp, SignpostService  # noqa: E402, F401

@@ -447,6 +447,10 @@ OUTCOME_TOLERANCE_DAYS = env_int("OUTCOME_TOLERANCE_DAYS", 14)
 # Service directory (issue 18): an entry nobody has checked for this many months is flagged to
 # the organisation admins who keep it, once.
 DIRECTORY_CHECK_MONTHS = env_int("DIRECTORY_CHECK_MONTHS", 6)
+# Signposting (issue 18 item 4): days after a decline or discharge when the signposting team
+# records whether the person got there (reminded once), and the window that counts as connected.
+SIGNPOST_FOLLOW_UP_DAYS = env_int("SIGNPOST_FOLLOW_UP_DAYS", 14)
+SIGNPOST_CONNECTED_DAYS = env_int("SIGNPOST_CONNECTED_DAYS", 28)
 OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
 # Safety (issue 19): missed collections in a row that prompt a review of the overdose flag (once
 # per run of misses), and the months a risk assessment stays in date when none is given.

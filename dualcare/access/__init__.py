@@ -25,7 +25,7 @@ The rules are split by domain, one module each, and re-exported here so callers 
 - ``records``: reading a person's record (permission-filtered querysets, checks, audited 404s);
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
   ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, ``safety``,
-  ``incidents``, and ``api_reads`` (audited API reads).
+  ``incidents``, ``signposting``, and ``api_reads`` (audited API reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -179,4 +179,9 @@ from .safety import (  # noqa: F401
     safety_flags_filter,
     safety_risk_filter,
     safety_writing_team,
+)
+from .signposting import (  # noqa: F401
+    signposts_can_follow_up,
+    signposts_follow_up_teams,
+    signposts_visible_to,
 )
