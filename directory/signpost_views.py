@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from dualcare import access, clock, limits
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
-from dualcare.ids import as_uuid
 from dualcare.people.decorators import login_and_404_unless, service_user_required
 
 from . import signposting
@@ -86,20 +85,10 @@ def signposts_due(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_or_404(request: HttpRequest, pk) -> Signpost:
-    signpost = (
-        with_services(access.signposts_visible_to(request.user, Signpost.objects.all()))
-        .select_related("service_user")
-        .filter(pk=pk)
-        .first()
-        if as_uuid(pk)
-        else None
+    visible = with_services(access.signposts_visible_to(request.user, Signpost.objects.all()))
+    return access.get_record_or_404(
+        request.user, visible, pk, action="signpost.view", not_found="No such signposting."
     )
-    if signpost is None:
-        audit_record(
-            actor=request.user, action="signpost.view", denied=True, detail={"reason": "not visible"}
-        )
-        raise Http404("No such signposting.")
-    return signpost
 
 
 @login_and_404_unless(access.is_active_staff)
