@@ -126,4 +126,7 @@ def scale_add(trust) -> dict[str, int]:
     Through = Service.needs.through
     Through.objects.bulk_create([Through(**link) for link in links], batch_size=2000)
     written["directory providers"] = len(providers)
+    from .signpost_scale import signposts_scale_add
+
+    written.update(signposts_scale_add(trust))
     return written

@@ -43,12 +43,13 @@ def with_services(signposts: QuerySet) -> QuerySet:
 
 
 def signposts_of_teams(user, *, due_only: bool, search: str) -> QuerySet:
-    """The signposts of the user's clinical teams that the user may see, newest due first."""
+    """The signposts of the user's clinical teams that the user may see (`due_only`: whose
+    follow-up is not recorded yet), the soonest due first."""
     rows = access.signposts_visible_to(user, Signpost.objects.all()).filter(
         team__in=access.signposts_follow_up_teams(user).values("pk")
     )
     if due_only:
-        rows = rows.filter(follow_up_due__lte=clock.today(), followed_up_at__isnull=True)
+        rows = rows.filter(followed_up_at__isnull=True)
     if search:
         words = search.lower()
         named = SignpostService.objects.filter(service__search_text__contains=words).values("signpost_id")
@@ -67,7 +68,8 @@ def signposts_of_teams(user, *, due_only: bool, search: str) -> QuerySet:
 
 @follow_up_staff_required
 def signposts_due(request: HttpRequest) -> HttpResponse:
-    """Your teams' signposting and whether each person got there: those due first."""
+    """Your teams' signposting and whether each person got there: those not recorded yet (the
+    soonest due first), or all."""
     search = (request.GET.get("q") or "").strip()[: limits.SHORT_TEXT]
     due_only = request.GET.get("show") != "all"
     page = Paginator(signposts_of_teams(request.user, due_only=due_only, search=search), PAGE_SIZE).get_page(
@@ -80,7 +82,14 @@ def signposts_due(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "directory/signposts/due.html",
-        {"page": page, "signposts": page.object_list, "search": search, "due_only": due_only, "query": query},
+        {
+            "page": page,
+            "signposts": page.object_list,
+            "search": search,
+            "due_only": due_only,
+            "query": query,
+            "today": clock.today(),
+        },
     )
 
 

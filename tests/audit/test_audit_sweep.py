@@ -25,6 +25,7 @@ from careplans import services as careplan_services
 from cohorts import services as cohort_services
 from conversations import services as conversation_services
 from directory import services as directory_services
+from directory import signposting as directory_signposting
 from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
 from dualcare.notifications.models import Notification
@@ -158,6 +159,14 @@ def _sweep_world():
         keeper=w.mh, by=None, file_name="sweep.json", content=directory_page(directory_service("sweep"))
     )
     w.directory_service = DirectoryService.objects.get()
+    # Signposting (issue 18 item 4): North CMHT ends its care of Sam, pointing them to that entry.
+    w.signpost = directory_signposting.signpost_record(
+        service_user=w.service_user,
+        team=w.cmht_north,
+        by=w.keyworker_mh,
+        occasion="involvement_ended",
+        services=[w.directory_service],
+    )
     # Risk and safety flags (issue 19): the CMHT assesses Sam and raises a flag.
     w.risk = safety_services.risk_assessment_record(
         service_user=w.service_user,
@@ -303,6 +312,9 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         (r"^safety:", {"pk": su.pk}, kw, su),
         (r"^risk-assessment-", {"pk": w.risk.pk}, kw, su),
         (r"^safety-flag-", {"pk": w.flag.pk}, kw, su),
+        # Issue 18 item 4: signposting.
+        (r"^directory:signposts_person$", {"service_user_pk": su.pk}, kw, su),
+        (r"^directory:signpost_follow_up$|^signpost-", {"pk": w.signpost.pk}, kw, su),
         # Issue 19: incidents.
         (r"^incidents:report$", {"service_user_pk": su.pk}, kw, su),
         (
@@ -338,6 +350,7 @@ def _viewer_without_params(name: str, w):
         "conversations:mine",
         "conversations:mine_new",
         "directory:mine",
+        "directory:my_signposting",
     }
     # /api/v1/me/... (me-care-team-list, me-appointment-list, ...): a person's own token.
     if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:", "me-")):
