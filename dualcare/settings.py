@@ -423,6 +423,8 @@ SPECTACULAR_SETTINGS = {
         # Issue 19: an incident's kind and state.
         "IncidentKindEnum": "dualcare.safety.incidents.models.Kind",
         "IncidentStateEnum": "dualcare.safety.incidents.models.State",
+        # Issue 18: whether a signposted person got there.
+        "SignpostOutcomeEnum": "directory.models.SignpostFollowUp.Outcome",
     },
 }
 
