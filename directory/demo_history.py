@@ -44,6 +44,10 @@ def build(demo) -> None:
         took = dt.timedelta(days=rng.randint(2, 27), hours=rng.randint(0, 8))
         connected = declined_at + took if rng.random() < 0.6 and declined_at + took < now else None
         sid = uuid.UUID(int=rng.getrandbits(128), version=4)
+        due = timezone.localtime(declined_at).date() + dt.timedelta(days=settings.SIGNPOST_FOLLOW_UP_DAYS)
+        # A past follow-up not recorded in time was reminded then, as the beat would have.
+        reminder = declined_at + dt.timedelta(days=settings.SIGNPOST_FOLLOW_UP_DAYS)
+        reminded = reminder if reminder < now and (connected is None or connected > reminder) else None
         signposts.append(
             {
                 "id": sid,
@@ -53,8 +57,8 @@ def build(demo) -> None:
                 "occasion": Signpost.Occasion.REFERRAL_DECLINED,
                 "referral_id": referral_id,
                 "next_steps": "They can ring or drop in.",
-                "follow_up_due": timezone.localtime(declined_at).date()
-                + dt.timedelta(days=settings.SIGNPOST_FOLLOW_UP_DAYS),
+                "follow_up_due": due,
+                "reminded_at": reminded,
                 "followed_up_at": connected,
                 "connected_at": connected,
                 "created_at": declined_at,
