@@ -438,7 +438,19 @@ def bench_targets(logins: dict[str, str]) -> dict:
         .first()
     )
     talked_about = most_rows(Conversation)
+    # Signposting (issue 18 item 4): a referral sent to one of the key worker's teams, to decline.
+    from referrals.models import Referral
+
+    to_decline = (
+        Referral.objects.filter(
+            state__in=("sent", "acknowledged"),
+            to_team__in=StaffRole.objects.filter(in_force, user=users["keyworker"]).values("team_id"),
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
     return {
+        "to_decline": to_decline,
         "users": users,
         "person": person,
         "timeline_person": longest["service_user_id"] if longest else person,
@@ -562,6 +574,17 @@ def build_pages(signed_in: dict[str, Login], targets: dict) -> list[Page]:
             "API directory services", kw, "/api/v1/directory/services/?postcode=NT3&minimum_age=30", api=True
         ),
         *_pack_pages(kw),
+        # Signposting (issue 18 item 4): the decline page searching the directory, the follow-ups,
+        # a person's signposting, the person's own page and the API list.
+        *(
+            [Page("signposting: decline page", kw, f"/referrals/{targets['to_decline']}/decline/?q=housing")]
+            if targets.get("to_decline")
+            else []
+        ),
+        Page("signposting: follow-ups", kw, "/directory/signposts/"),
+        Page("signposting: of a person", kw, f"/directory/signposts/person/{person}/"),
+        *([Page("signposting: where you were pointed", su, "/directory/near-you/pointed/")] if su else []),
+        Page("API signposts", kw, "/api/v1/signposts/", api=True),
         *conversations,
         # Risk and safety flags (issue 19): the record and pharmacy pages above show the flags.
         Page("risk history", kw, f"/safety/people/{person}/risk/"),

@@ -222,3 +222,6 @@ class ImportRun(TimeStampedModel):
 
 # Leaflets and information packs (issue 18, item 6) live in their own module.
 from .pack_models import Document, InformationPack, PackItem  # noqa: E402, F401
+
+# Signposting (issue 18 item 4): its own module, so that the directory entries above stay apart.
+from .signpost_models import Signpost, SignpostFollowUp, SignpostService  # noqa: E402, F401

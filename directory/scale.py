@@ -128,4 +128,7 @@ def scale_add(trust) -> dict[str, int]:
     Through.objects.bulk_create([Through(**link) for link in links], batch_size=2000)
     written["directory providers"] = len(providers)
     written.update(pack_scale.scale_add(trust))  # information packs (issue 18, item 6)
+    from .signpost_scale import signposts_scale_add
+
+    written.update(signposts_scale_add(trust))
     return written

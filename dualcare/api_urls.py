@@ -7,6 +7,7 @@ from careplans import api_me as careplans_api_me
 from cohorts import api as cohorts_api
 from conversations import api as conversations_api
 from directory import api as directory_api
+from directory import signpost_api
 from dualcare import api_docs
 from dualcare.api import ObtainTokenView, RevokeTokenView
 from dualcare.contacts import api as contacts_api
@@ -48,6 +49,7 @@ router.register("risk-assessments", safety_api.RiskAssessmentViewSet, basename="
 router.register("safety-flags", safety_api.SafetyFlagViewSet, basename="safety-flag")
 # Issue 19: incidents, near misses and complaints.
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("signposts", signpost_api.SignpostViewSet, basename="signpost")
 # The person's own (a service user's or carer's token): what their portal pages show them.
 router.register("me/care-team", people_api_me.MyCareTeamViewSet, basename="me-care-team")
 router.register("me/record-views", people_api_me.MyRecordViewsViewSet, basename="me-record-view")

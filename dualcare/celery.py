@@ -66,6 +66,11 @@ app.conf.beat_schedule = {
         "task": "directory.tasks.directory_flag_unchecked",
         "schedule": crontab(hour=6, minute=23),
     },
+    # Signposting: a follow-up due and not recorded, to the signposting team once (SIGNPOST_FOLLOW_UP_DAYS).
+    "directory-signposts-remind-due": {
+        "task": "directory.tasks.signposts_remind_due",
+        "schedule": crontab(minute=41),
+    },
     # Incidents: each joint-review action due, to its owner (or its organisation's managers) once.
     "incidents-remind-actions-due": {
         "task": "dualcare.safety.incidents.tasks.incidents_remind_actions_due",

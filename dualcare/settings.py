@@ -435,6 +435,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStateEnum": "dualcare.safety.incidents.models.State",
         # Issue 20: a goal's part of life (the DIALOG domains), beside the risk domains.
         "LifeDomainEnum": "careplans.models.Domain",
+        # Issue 18: whether a signposted person got there.
+        "SignpostOutcomeEnum": "directory.models.SignpostFollowUp.Outcome",
     },
 }
 
@@ -464,6 +466,10 @@ DIRECTORY_CHECK_MONTHS = env_int("DIRECTORY_CHECK_MONTHS", 6)
 # bytes and returning None when clean or the reason it is refused (the default passes all).
 DIRECTORY_UPLOAD_MAX_BYTES = env_int("DIRECTORY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 DIRECTORY_VIRUS_SCAN = env_str("DIRECTORY_VIRUS_SCAN", "directory.documents.scan_nothing")
+# Signposting (issue 18 item 4): days after a decline or discharge when the signposting team
+# records whether the person got there (reminded once), and the window that counts as connected.
+SIGNPOST_FOLLOW_UP_DAYS = env_int("SIGNPOST_FOLLOW_UP_DAYS", 14)
+SIGNPOST_CONNECTED_DAYS = env_int("SIGNPOST_CONNECTED_DAYS", 28)
 OUTCOME_EXIT_ACCESS_DAYS = env_int("OUTCOME_EXIT_ACCESS_DAYS", 28)
 # The NDTMS TOP extract: days either side of an episode's start or end a start or exit TOP may fall.
 NDTMS_TOP_WINDOW_DAYS = env_int("NDTMS_TOP_WINDOW_DAYS", 28)

@@ -257,6 +257,14 @@ class DeclineSerializer(NoteSerializer):
         allow_blank=True,
         default="",
     )
+    directory_services = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Directory services (ids of /api/v1/directory/services/) the person should go to; "
+        "recorded as the decline's signpost, its follow-up due in SIGNPOST_FOLLOW_UP_DAYS.",
+    )
 
 
 # The service's field names, as the API spells them.
@@ -426,6 +434,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 signposting_service=data["signposting"],
                 signposting_next_steps=data["next_steps"],
                 note=data["note"],
+                directory_services=data["directory_services"],
             )
 
         return self._move(request, pk, DeclineSerializer, run)

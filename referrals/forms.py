@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from directory.signpost_forms import directory_services_field, offer_services
 from dualcare import access, limits
 from dualcare.people.forms import DatePartsField, NHSForm, PeopleSearchForm
 from dualcare.people.models import StaffRole, Team, User
@@ -208,16 +209,13 @@ class DeclineForm(NHSForm):
         label="Why can your team not take this referral?",
         error_messages={"required": "Say why your team cannot take this referral."},
     )
+    directory_services = directory_services_field()
     signposting_service = limits.text(
         what="the service",
         max_length=200,
-        label="Where should the person go instead?",
+        required=False,
+        label="Another service, not in the directory (optional)",
         help_text="Name the service. If there is none, say what the referrer should do next.",
-        error_messages={
-            "required": (
-                "Name the service the person should go to instead, or say what the referrer should do next."
-            )
-        },
     )
     signposting_next_steps = limits.text(
         what="how they get there",
@@ -228,6 +226,25 @@ class DeclineForm(NHSForm):
         label="How do they get there? (optional)",
         help_text="For example: a phone number, a website, or whether they can refer themselves.",
     )
+
+    def __init__(self, data=None, *, search: str = "", **kwargs):
+        super().__init__(data, **kwargs)
+        self.search = search
+        offer_services(self, search, data)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not cleaned.get("directory_services")
+            and not cleaned.get("signposting_service")
+            and not (self.has_error("directory_services") or self.has_error("signposting_service"))
+        ):
+            self.add_error(
+                "directory_services",
+                "Choose a service from the directory, or name the service the person should go to instead "
+                "or say what the referrer should do next.",
+            )
+        return cleaned
 
 
 class HandoverForm(NHSForm):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from directory import signposting
 from dualcare import access, clock
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError, StateConflict
@@ -367,14 +368,17 @@ def referral_decline(
     referral: Referral,
     by: User,
     reason: str,
-    signposting_service: str,
+    signposting_service: str = "",
     signposting_next_steps: str = "",
     note: str = "",
+    directory_services=(),
 ) -> Referral:
     """Decline the referral. Never a dead end: a reason and signposting are both required.
 
-    Signposting names the service the person should go to instead (or, where there is none,
-    what the referrer should do next); `signposting_next_steps` says how to get there.
+    Signposting names the services the person should go to instead: directory entries
+    (`directory_services`) and/or, for what the directory lacks (or where there is none, what the
+    referrer should do next), `signposting_service` in words; `signposting_next_steps` says how to
+    get there. It is recorded as a signpost (directory.signposting) whose follow-up falls due.
     """
     referral = _locked(referral)
     _ensure_may(by, referral, "decline")
@@ -384,13 +388,30 @@ def referral_decline(
     next_steps = (signposting_next_steps or "").strip()
     if not reason:
         raise ApplicationError("Say why your team cannot take this referral.", field="reason")
-    if not service:
+    if not service and not directory_services:
         raise ApplicationError(
-            "Name the service the person should go to instead, or say what the referrer should do next.",
+            "Choose a service from the directory, or name the service the person should go to instead "
+            "or say what the referrer should do next.",
             field="signposting_service",
         )
+    try:
+        signpost = signposting.signpost_record(
+            service_user=referral.service_user,
+            team=referral.to_team,
+            by=by,
+            occasion=signposting.Signpost.Occasion.REFERRAL_DECLINED,
+            services=directory_services,
+            other=service[:200],
+            next_steps=next_steps,
+            referral=referral,
+        )
+    except ApplicationError as error:
+        field = {"services": "directory_services", "other": "signposting_service"}.get(
+            error.field, error.field
+        )
+        raise ApplicationError(error.message, field=field) from None
     referral.decline_reason = reason
-    referral.signposting_service = service[:200]
+    referral.signposting_service = signposting.names_of(signpost.services.all(), service)
     referral.signposting_next_steps = next_steps
     referral = _move(
         referral,

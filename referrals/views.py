@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from directory import selectors as directory_selectors
+from directory import signpost_views
+from directory.models import Signpost
 from dualcare import access
 from dualcare.audit.services import audit_record
 from dualcare.exceptions import ApplicationError
@@ -185,6 +187,17 @@ def _detail_context(
         "now": timezone.now(),
         "action_error": error,
         "send_form": send_form or SendForm(auto_id="send-%s", referral=referral),
+        # Where a decline pointed the person, with each directory service's contact details: part of
+        # the referral (rule 1, access.signposting), so both sides see it.
+        "signposts": (
+            list(
+                signpost_views.with_services(Signpost.objects.filter(referral=referral)).order_by(
+                    "created_at"
+                )
+            )
+            if referral.state == State.DECLINED
+            else []
+        ),
         # Who the receiving team takes (its directory entries), shown before the referrer sends.
         "criteria": (
             directory_selectors.team_criteria([referral.to_team_id]).get(referral.to_team_id, [])
@@ -366,6 +379,7 @@ def referral_decline(request: HttpRequest, pk) -> HttpResponse:
         pk,
         action="decline",
         form_class=DeclineForm,
+        form_kwargs=lambda referral: {"search": request.GET.get("q") or request.POST.get("q", "")},
         template="referrals/decline.html",
         run=lambda referral, data: services.referral_decline(
             referral=referral,
@@ -373,6 +387,7 @@ def referral_decline(request: HttpRequest, pk) -> HttpResponse:
             reason=data["reason"],
             signposting_service=data["signposting_service"],
             signposting_next_steps=data["signposting_next_steps"],
+            directory_services=list(data["directory_services"]),
         ),
         success="Referral declined. The referrer has been told where to go instead.",
     )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0001_initial"),
+        ("directory", "0002_signposting"),
         ("people", "0006_consent_requests"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

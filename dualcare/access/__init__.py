@@ -26,7 +26,8 @@ The rules are split by domain, one module each, and re-exported here so callers 
 - one module per capability's rules: ``referrals``, ``careplans``, ``outcomes``, ``contacts``,
   ``linkworkers``, ``dashboards``, ``cohorts``, ``conversations``, ``directory``, ``safety``,
   ``incidents``, ``own_words`` (the person's own words for their plan), ``handovers``,
-  ``bulk_people`` (importing and merging people), and ``api_reads`` (audited API reads).
+  ``bulk_people`` (importing and merging people), ``signposting``, and ``api_reads`` (audited API
+  reads).
 
 The core imports no capability app (tests/test_layering.py): rules about an app's rows take
 the app's querysets, or reach its rows through core models' relations.
@@ -218,4 +219,9 @@ from .safety import (  # noqa: F401
     safety_flags_filter,
     safety_risk_filter,
     safety_writing_team,
+)
+from .signposting import (  # noqa: F401
+    signposts_can_follow_up,
+    signposts_follow_up_teams,
+    signposts_visible_to,
 )

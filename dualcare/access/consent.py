@@ -153,6 +153,16 @@ ORG_WRITTEN: dict[str, OrgWritten] = {
         exempt="part of its incident's joint review: shown with it, to whoever may read it "
         "(access.incidents_visible_to)",
     ),
+    # Signposting (issue 18): where the signposting team pointed the person after a decline or the
+    # end of its care, and whether they got there: aftercare, the care-plan scope. A decline's
+    # signpost is also part of its referral (rule 1), so both sides see it (access.signposting).
+    "directory.signpost": OrgWritten("service_user", "organisation", Scope.CARE_PLAN),
+    "directory.signpostservice": OrgWritten(
+        "signpost__service_user", exempt="part of its signpost: shown with it (access.signposts_visible_to)"
+    ),
+    "directory.signpostfollowup": OrgWritten(
+        "signpost__service_user", exempt="part of its signpost: shown with it (access.signposts_visible_to)"
+    ),
     # Exempt, each with the rule that governs it instead.
     "people.serviceuser": OrgWritten("pk", exempt=_RECORD_SUMMARY),
     "people.involvement": OrgWritten("service_user", exempt=_RECORD_SUMMARY),

@@ -7,6 +7,7 @@ field, never a 500, and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.apps import apps
@@ -34,6 +35,7 @@ HOSTILE = {
     "targets": [{"I": 10**30}, {"I": -1}, {"I": "NaN"}, {"V": 1}, ["a list"]],
     "ratings": [[10**30] * 12, [-(10**30)] * 12, ["NaN"] * 12, "x", [[1]] * 12],
     "values": [[1, "NaN"], [1, None], [True, False], "x", [[1], [2]]],
+    "ids": ["x", ["not-an-id"], [10**30], [["a list"]], [str(uuid.uuid4())] * 11, [str(uuid.uuid4())]],
     "domains": [
         [{"domain": "overdose", "level": "high", "evidence": "\x00"}],
         [{"domain": "overdose", "level": "high", "evidence": "x" * 100_001}],
@@ -57,6 +59,7 @@ WATCHED_APPS = {
     "dashboards",
     "incidents",
     "safety",
+    "directory",
 }
 
 
@@ -129,6 +132,14 @@ def _endpoints(w) -> list[tuple]:
     own_words = careplan_services.own_words_propose(
         service_user=w.service_user, by=w.service_user_login, kind="what_helps", text="Music"
     )
+    # Signposting (issue 18 item 4): a referral North CMHT declined, and its signpost.
+    declined = referral_services.referral_decline(
+        referral=make_referral(w, service_user=w.service_user),
+        by=w.keyworker_mh,
+        reason="No space.",
+        signposting_service="The GP",
+    )
+    signpost = declined.signposts.get()
     text, date, number = "text", "date", "number"
     return [
         (
@@ -158,6 +169,20 @@ def _endpoints(w) -> list[tuple]:
             f"/api/v1/care-plans/{plan.pk}/own-words/answer/",
             {"words": str(own_words.pk), "decision": "answer", "reply": "We will talk."},
             {"reply": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            "/api/v1/signposts/",
+            {"referral": str(declined.pk), "other": "Food bank"},
+            {"services": "ids", "other": text, "next_steps": text, "referral": text},
+        ),
+        (
+            w.keyworker_mh,
+            "post",
+            f"/api/v1/signposts/{signpost.pk}/follow-up/",
+            {"outcome": "connected"},
+            {"outcome": text, "note": text},
         ),
         # Issue 19: risk assessments and safety flags.
         (
@@ -278,7 +303,13 @@ def _endpoints(w) -> list[tuple]:
             "post",
             f"/api/v1/referrals/{received.pk}/decline/",
             {"reason": "No space.", "signposting": "The GP"},
-            {"reason": text, "signposting": text, "next_steps": text, "note": text},
+            {
+                "reason": text,
+                "signposting": text,
+                "next_steps": text,
+                "note": text,
+                "directory_services": "ids",
+            },
         ),
         (w.keyworker_mh, "post", f"/api/v1/referrals/{received.pk}/acknowledge/", {}, {"note": text}),
         (

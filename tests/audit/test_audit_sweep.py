@@ -26,6 +26,7 @@ from cohorts import services as cohort_services
 from conversations import services as conversation_services
 from directory import pack_services as directory_pack_services
 from directory import services as directory_services
+from directory import signposting as directory_signposting
 from directory.models import Service as DirectoryService
 from dualcare.audit.models import AuditEvent
 from dualcare.dashboards import services as dashboard_services
@@ -191,6 +192,14 @@ def _sweep_world():
     w.pack_document = directory_pack_services.pack_document_add(
         by=w.keyworker_mh, pack=w.pack, title="Sweep handout", content=_blank_pdf()
     ).document
+    # Signposting (issue 18 item 4): North CMHT ends its care of Sam, pointing them to that entry.
+    w.signpost = directory_signposting.signpost_record(
+        service_user=w.service_user,
+        team=w.cmht_north,
+        by=w.keyworker_mh,
+        occasion="involvement_ended",
+        services=[w.directory_service],
+    )
     # Risk and safety flags (issue 19): the CMHT assesses Sam and raises a flag.
     w.risk = safety_services.risk_assessment_record(
         service_user=w.service_user,
@@ -397,6 +406,9 @@ def _params(name: str, w) -> tuple[dict, object, object | None]:
         (r"^safety:", {"pk": su.pk}, kw, su),
         (r"^risk-assessment-", {"pk": w.risk.pk}, kw, su),
         (r"^safety-flag-", {"pk": w.flag.pk}, kw, su),
+        # Issue 18 item 4: signposting.
+        (r"^directory:signposts_person$", {"service_user_pk": su.pk}, kw, su),
+        (r"^directory:signpost_follow_up$|^signpost-", {"pk": w.signpost.pk}, kw, su),
         # Issue 19: incidents.
         (r"^incidents:report$", {"service_user_pk": su.pk}, kw, su),
         (
@@ -433,6 +445,7 @@ def _viewer_without_params(name: str, w):
         "conversations:mine",
         "conversations:mine_new",
         "directory:mine",
+        "directory:my_signposting",
     }
     # /api/v1/me/... (me-care-team-list, me-appointment-list, ...): a person's own token.
     if name in portal or name == "referrals:mine" or name.startswith(("my_care_plan:", "messages:", "me-")):

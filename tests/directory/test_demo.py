@@ -1,11 +1,14 @@
 """The demo's local directory (issue 18, item 7): 42 services imported through the importer from
 the files in directory/demo_files/, each kept by its demo organisation, some out of date."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from directory import demo as directory_demo
 from directory import services
-from directory.models import ImportRun, Service
+from directory.models import ImportRun, Service, Signpost
 from dualcare.notifications.models import Notification
 from dualcare.people.models import User
 
@@ -36,6 +39,16 @@ class DemoDirectoryTests:
         assert told.count() == stale.filter(keeper__name__startswith="Northgate").count()
         assert services.directory_flag_unchecked() == 0
 
+    def test_a_declined_referral_is_signposted_to_a_directory_entry_with_its_follow_up_due(self):
+        signpost = Signpost.objects.get(services__name="Bridgeway Peer Mentoring")
+        referral = signpost.referral
+        assert referral.state == "declined" and referral.service_user.full_name == "Hannah Placeley"
+        declined_on = timezone.localtime(referral.declined_at).date()
+        assert signpost.created_at == referral.declined_at
+        assert signpost.follow_up_due == declined_on + dt.timedelta(days=14)
+        assert signpost.followed_up_at is None and signpost.team == referral.to_team
+
     def test_running_it_again_adds_nothing(self, demo):
         directory_demo.build(demo)
         assert Service.objects.count() == 42 and ImportRun.objects.count() == 3
+        assert Signpost.objects.filter(services__name="Bridgeway Peer Mentoring").count() == 1

@@ -310,7 +310,21 @@ def _dialog_plus(world):
     )
 
 
+def _signpost(world):
+    from directory import signposting
+
+    return signposting.signpost_record(
+        service_user=world.service_user,
+        team=world.cmht_north,
+        by=world.keyworker_mh,
+        occasion="involvement_ended",
+        other="The GP's social prescriber",
+    )
+
+
 MAKERS = {
+    # Issue 18: where the CMHT pointed Sam when its care ended is aftercare, the care plan's scope.
+    "directory.signpost": _signpost,
     # Issue 19: risk assessments (and their domains), safety flags (and their events and
     # removal requests) are the risk scope.
     "safety.riskassessment": _risk_assessment,

@@ -289,7 +289,7 @@ class MoveTests:
         page = response.content.decode()
         assert response.status_code == 200
         assert "Say why your team cannot take this referral." in page
-        assert "Name the service the person should go to instead" in page
+        assert "Choose a service from the directory, or name the service the person should go" in page
         referral.refresh_from_db()
         assert referral.state == State.SENT
         response = client.post(
