@@ -30,6 +30,12 @@ PERSON_PAGES = [
     ("my_sharing", False),
     ("my_sharing_stop", "consent"),  # stop sharing one thing: the confirmation page
     ("my_care_plan:plan", False),
+    # Issue 20: their own goals and words for the plan.
+    ("my_care_plan:goals", False),
+    ("my_care_plan:goal_new", False),
+    ("my_care_plan:goal_rate", False),
+    ("my_care_plan:words", False),
+    ("my_care_plan:words_new", False),
     ("contacts:mine", False),
     ("outcomes:mine", False),
     ("outcomes:my_feedback", False),
@@ -40,6 +46,7 @@ PERSON_PAGES = [
     ("conversations:mine_detail", "conversation"),  # a conversation staff asked them into
     ("directory:mine", False),
     ("directory:mine_detail", "directory"),  # an entry of "Services near you"
+    ("directory:my_signposting", False),  # issue 18: where they were pointed
 ]
 # What the carer opens: their home, their messages, and the pages of what Sam shares.
 CARER_PAGES = [
@@ -193,7 +200,7 @@ class PlainWordsTests:
 
         walk(get_resolver().url_patterns)
         # POST-only or file answers, read elsewhere: the PDF (tests/careplans), marking read.
-        not_pages = {"my_care_plan:pdf", "messages:read"}
+        not_pages = {"my_care_plan:pdf", "my_care_plan:easy_read_pdf", "messages:read"}
         # Staff pages of the carers app (issue 20), whose URLs say "carers".
         not_pages |= {"carers:for_person", "carers:add", "carers:detail"}
         assert person_facing - not_pages - listed == set()
