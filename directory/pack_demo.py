@@ -22,7 +22,7 @@ HANDOUT_TITLE = "Harm reduction: a first conversation"
 def handout_pdf() -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=render_to_string("directory/demo_handout.html")).write_pdf()
+    return HTML(string=render_to_string("directory/demo_handout_pdf.html")).write_pdf()
 
 
 def build(demo: Demo) -> None:
