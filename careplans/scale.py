@@ -18,6 +18,8 @@ import datetime as dt
 import random
 from collections import defaultdict
 
+from django.utils import translation
+
 from dualcare.bulk import rows_write
 from dualcare.people.models import Organisation
 from dualcare.people.scale import Trust, at
@@ -54,7 +56,9 @@ def careplans_scale_create(trust: Trust) -> dict[str, int]:
         spells_of[spell.service_user_id].append(spell)
     plans, entries, versions, answers = [], [], [], []
     names = trust.staff_names
-    domain_labels = dict(Domain.choices)
+    # In English, as PlanEntry.field_values stores a choice's label whoever publishes.
+    with translation.override("en-gb"):
+        domain_labels = {value: str(label) for value, label in Domain.choices}
 
     for person in trust.people:
         # One generator per plan: how many versions a plan has by now draws no more from the others.

@@ -33,6 +33,10 @@ NOT_YET_TRANSLATED = {
     "conversations:mine": "Messages with your care team (conversations/mine*.html)",
     "messages:list": "Reminders and updates (notifications/my_messages.html)",
     "outcomes:person": "the carer's view of progress (outcomes/carer_progress.html)",
+    "directory:mine": (
+        "Services near you (directory/mine.html and the directory's search form and results, "
+        "shared with staff's search; the needs' names are rows)"
+    ),
 }
 
 
