@@ -62,5 +62,7 @@ def build(demo) -> None:
     if not AssessmentOffer.objects.filter(carer=alex).exists():
         services.assessment_offer_record(carer=alex, by=key_worker, state=AssessmentOffer.State.OFFERED)
     # Without a published crisis plan for Sam there is nothing to send (refused): the demo goes on.
-    with contextlib.suppress(ApplicationError):
-        services.plan_summary_send(carer=alex, by=key_worker)
+    # Sent once per published version: run again, the demo neither sends nor audits a second send.
+    if not services.plan_summary_sent(alex):
+        with contextlib.suppress(ApplicationError):
+            services.plan_summary_send(carer=alex, by=key_worker)

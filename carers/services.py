@@ -94,6 +94,20 @@ def plan_summary_text(carer: Carer) -> tuple[str, object] | None:
     return "\n".join(lines), version
 
 
+def plan_summary_event_key(carer: Carer, version) -> str:
+    """The outbox's event key of the carer's summary of that published version (sent once)."""
+    return f"carers:plan_summary:{carer.pk}:{version.pk}"
+
+
+def plan_summary_sent(carer: Carer) -> bool:
+    """Whether the carer has been sent the summary of the plan's current published version."""
+    summary = plan_summary_text(carer)
+    return (
+        summary is not None
+        and Notification.objects.filter(event_key=plan_summary_event_key(carer, summary[1])).exists()
+    )
+
+
 @transaction.atomic
 def plan_summary_send(*, carer: Carer, by: User) -> Notification | None:
     """Send the carer a summary of the plan, once per carer and published version, through the
@@ -111,7 +125,7 @@ def plan_summary_send(*, carer: Carer, by: User) -> Notification | None:
             "or it has no published crisis plan."
         )
     text, version = summary
-    key = f"carers:plan_summary:{carer.pk}:{version.pk}"
+    key = plan_summary_event_key(carer, version)
     if carer.user_id is not None:
         rows = notify(
             event_key=key,

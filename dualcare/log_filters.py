@@ -11,8 +11,9 @@ its own (settings.LOGGING); the request lines that servers log would carry them,
 
 A few paths carry a secret themselves: the staff invitation's one-time link
 (``/accounts/invitation/<id>/<token>/``) and the password-reset link
-(``/accounts/password-reset/<uidb64>/<token>/``), and a person's emailed sign-in link
-(``/accounts/sign-in-link/<token>/``). Whoever reads the log could use them, so both
+(``/accounts/password-reset/<uidb64>/<token>/``), a person's emailed sign-in link
+(``/accounts/sign-in-link/<token>/``) and the "I can't come" link in a contact's reminder
+(``/contacts/reply/<token>/``). Whoever reads the log could use them, so both
 filters also replace those segments with ``…`` (`without_secrets`); tests/test_log_filters.py fails
 when a URL pattern with a token or uid in its path is added and not covered here.
 """
@@ -31,11 +32,13 @@ _SECRET_PATH = re.compile(
 )
 # A person's emailed sign-in link (its token is the whole secret); not the page it reloads to.
 _SIGN_IN_LINK = re.compile(rf"(/accounts/sign-in-link/)(?!continue/){_SEGMENT}")
+# The "I can't come" link in a contact's reminder: its token alone answers for the person.
+_REPLY_LINK = re.compile(rf"(/contacts/reply/){_SEGMENT}")
 
 
 def without_secret_paths(text: str) -> str:
     """`text` with the one-time tokens (and the ids beside them) in link paths replaced by ``…``."""
-    return _SIGN_IN_LINK.sub(r"\1…", _SECRET_PATH.sub(r"\1…/…", text))
+    return _REPLY_LINK.sub(r"\1…", _SIGN_IN_LINK.sub(r"\1…", _SECRET_PATH.sub(r"\1…/…", text)))
 
 
 def without_query_string(text: str) -> str:

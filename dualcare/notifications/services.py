@@ -244,6 +244,8 @@ def _address_row(
     to_address = (to_address or "").strip()
     if not to_address or channel == Notification.Channel.IN_APP:
         return None
+    # As notify(): an alert of a kind about a person records them (the related record's person).
+    about = _person_of(None, related) if kinds.about_person(message.get("kind", "")) else None
     return Notification(
         recipient=None,
         to_address=to_address,
@@ -251,6 +253,7 @@ def _address_row(
         subject=subject[:200],
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
+        service_user_id=about,
         **message,
     )
 
