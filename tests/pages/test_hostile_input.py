@@ -20,16 +20,25 @@ from django.db import connection
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from careplans import services as careplan_services
 from cohorts import services as cohort_services
 from conversations import services as conversation_services
+from directory import pack_services as directory_pack_services
+from directory import services as directory_services
+from directory import signposting as directory_signposting
+from directory.models import Service as DirectoryService
 from dualcare.notifications.selectors import alerts_for
+from dualcare.people import handover as handover_services
 from dualcare.people.forms import DatePartsField, NHSForm
 from dualcare.safety import services as safety_services
 from dualcare.safety.incidents import services as incident_services
 from linkworkers import services as linkworker_services
+from outcomes import services as outcome_services
 from referrals import services as referral_services
 from tests.careplans import helpers as careplan_helpers
 from tests.contacts import helpers as contact_helpers
+from tests.directory.helpers import oruk_service as directory_service
+from tests.directory.helpers import page as directory_page
 from tests.referrals.helpers import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +65,8 @@ WATCHED_APPS = {
     "contacts",
     "notifications",
     "dashboards",
+    "carers",
+    "directory",
 }
 
 
@@ -215,7 +226,54 @@ def places(world):
         occurred_on=world.today,
         what_happened="Both services started a prescription.",
     )
+    # Issue 20: Sam's own goal, to rate, and words for the plan waiting for the workers' answer.
+    goal = careplan_services.own_words_propose(
+        service_user=world.service_user,
+        by=world.service_user_login,
+        kind="goal",
+        text="Work again",
+        domain="job",
+    )
+    words = careplan_services.own_words_propose(
+        service_user=world.service_user, by=world.service_user_login, kind="what_helps", text="Music"
+    )
+    # DIALOG with items Sam wants more help with: DIALOG+ discusses them.
+    outcome_services.dialog_record(
+        service_user=world.service_user,
+        by=world.keyworker_mh,
+        rated_on=today - dt.timedelta(days=1),
+        items=[3, 4, 2, 5, 3, 4, 6, 5, 6, 5, 7],
+        more_help=[3, 6],
+    )
+    # Issue 18: an entry the trust keeps, a North CMHT pack with it, and Sam signposted to it.
+    directory_services.directory_import(
+        keeper=world.mh, by=None, file_name="fuzz.json", content=directory_page(directory_service("fuzz"))
+    )
+    entry = DirectoryService.objects.get()
+    pack = directory_pack_services.pack_create(
+        by=world.keyworker_mh, team=world.cmht_north, title="Fuzz pack"
+    )
+    directory_pack_services.pack_entry_add(by=world.keyworker_mh, pack=pack, service=entry)
+    signpost = directory_signposting.signpost_record(
+        service_user=world.service_user,
+        team=world.cmht_north,
+        by=world.keyworker_mh,
+        occasion="involvement_ended",
+        services=[entry],
+    )
+    # Issue 21 item 5: the trust proposes handing the South CMHT's people to the drug and alcohol service.
+    handover = handover_services.handover_propose(
+        from_organisation=world.mh, to_organisation=world.sm, on=today, by=world.orgadmin_mh
+    )
+    handover_services.handover_team_add(
+        handover=handover, from_team=world.cmht_south, to_team=world.sm_team, by=world.orgadmin_mh
+    )
     return SimpleNamespace(
+        goal=goal,
+        words=words,
+        pack=pack,
+        signpost=signpost,
+        handover=handover,
         flag=flag,
         flag_pending=flag_pending,
         incident=incident,
@@ -316,6 +374,29 @@ def _pages(w, p) -> list[tuple[object, str]]:
         (w.keyworker_mh, f"/incidents/people/{su}/report/"),
         (w.manager_mh, f"/incidents/{p.incident.pk}/"),
         (w.manager_mh, "/dashboards/locality/meeting-pack/"),
+        (w.manager_mh, f"/dashboards/organisations/{w.mh.pk}/agreed-measures/"),
+        # Issue 20: the person's own goals (new, and rating one) and words; a worker's answer.
+        (w.service_user_login, "/my/care-plan/goals/new/"),
+        (w.service_user_login, "/my/care-plan/goals/"),
+        (w.service_user_login, f"/my/care-plan/goals/rate/?goal={p.goal.pk}"),
+        (w.service_user_login, "/my/care-plan/your-words/new/"),
+        (w.keyworker_mh, f"/care-plans/people/{su}/their-words/"),
+        (w.keyworker_mh, f"/care-plans/people/{su}/their-words/answer/?words={p.words.pk}"),
+        (w.keyworker_mh, f"/outcomes/people/{su}/dialog-plus/discuss/?item=3"),
+        (w.keyworker_mh, f"/carers/people/{su}/new/"),
+        (w.keyworker_mh, f"/carers/{w.carer_link.pk}/"),
+        (w.keyworker_mh, f"/contacts/people/{su}/do-not-contact/"),
+        # Issue 18: information packs (the list's search, a new one, one with its upload form).
+        (w.keyworker_mh, "/directory/packs/"),
+        (w.keyworker_mh, "/directory/packs/new/"),
+        (w.keyworker_mh, f"/directory/packs/{p.pack.pk}/"),
+        (w.keyworker_mh, f"/directory/packs/{p.pack.pk}/documents/new/"),
+        (w.keyworker_mh, "/directory/signposts/"),
+        (w.keyworker_mh, f"/directory/signposts/{p.signpost.pk}/"),
+        # Issue 21 item 5: a provider handover proposed, and one with its search for people.
+        (w.orgadmin_mh, "/organisation/handovers/new/"),
+        (w.orgadmin_mh, f"/organisation/handovers/{p.handover.pk}/"),
+        (w.manager_sm, f"/outcomes/ndtms/{w.sm.pk}/"),
     ]
 
 
