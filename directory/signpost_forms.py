@@ -52,7 +52,13 @@ def directory_services_field(**kwargs) -> ServiceChoices:
 
 def offer_services(form: forms.Form, search: str, data) -> None:
     """Set the field's choices to the search's matches and what was ticked (posted)."""
-    chosen = data.getlist("directory_services") if data is not None else []
+    if data is None:
+        chosen = []
+    elif hasattr(data, "getlist"):  # a request's QueryDict
+        chosen = data.getlist("directory_services")
+    else:  # a plain dict, as a form built in code is given
+        value = data.get("directory_services") or []
+        chosen = [value] if isinstance(value, str) else list(value)
     if len(chosen) > MOST_SERVICES:
         chosen = chosen[: MOST_SERVICES + 1]
     services = pointable_services(search, chosen)
