@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -52,6 +52,7 @@ from django.db.models import (
 )
 
 from dualcare import access
+from dualcare.db import jit_off_in_this_transaction
 from dualcare.people.models import Involvement, Organisation
 
 from .csv_io import to_csv
@@ -83,9 +84,7 @@ def without_jit() -> Iterator[None]:
     7,975 forms) the plan of the ready forms was JIT-compiled and took 4.9 s on a loaded machine,
     where the same checks for the held-back forms ran in 0.4 s without it."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+        jit_off_in_this_transaction()
         yield
 
 

@@ -15,11 +15,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from dualcare.audit.services import audit_record
+from dualcare.db import jit_off_in_this_transaction
 from dualcare.exceptions import ApplicationError
 from dualcare.people.models import Organisation, Team, User
 
@@ -526,13 +527,11 @@ def _locality_rows(
 
 
 def _tune_for_aggregates() -> None:
-    """PostgreSQL, for the rest of this transaction (SET LOCAL: safe behind PgBouncer in
-    transaction mode): no JIT compilation, which the measures' grouped statements each paid
-    0.3-0.6 s for at trust scale while running in about a second. (More work_mem was tried too:
-    it made the caseload by quadrant's plan slower, so it is left as configured.)"""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+    """No JIT for the rest of this transaction (dualcare.db.jit_off_in_this_transaction): the
+    measures' grouped statements each paid 0.3-0.6 s for it at trust scale while running in about a
+    second. (More work_mem was tried too: it made the caseload by quadrant's plan slower, so it is
+    left as configured.)"""
+    jit_off_in_this_transaction()
 
 
 @transaction.atomic
