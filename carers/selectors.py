@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from dualcare.people.models import Carer, CarerPermission, ServiceUser
 
 from .models import AssessmentOffer, CarerNeeds
 
 
-def carers_of(person: ServiceUser) -> QuerySet[Carer]:
+def carers_of(person: ServiceUser, *, words: str = "") -> QuerySet[Carer]:
+    """The person's carers; with `words`, those whose name (their own or their login's) or
+    relationship holds every word."""
+    rows = Carer.objects.filter(service_user=person, ended_at__isnull=True)
+    for word in words.split()[:5]:
+        rows = rows.filter(
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(relationship__icontains=word)
+        )
     return (
-        Carer.objects.filter(service_user=person, ended_at__isnull=True)
-        .select_related("user")
+        rows.select_related("user")
         .prefetch_related(
             Prefetch(
                 "permissions",

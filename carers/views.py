@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 
 from dualcare import access
 from dualcare.exceptions import ApplicationError
@@ -30,9 +31,13 @@ def _staff_person(request: HttpRequest, service_user_pk, action: str):
 def for_person(request: HttpRequest, service_user_pk) -> HttpResponse:
     """The person's carers, a page at a time, with what each may see and their assessment."""
     person = _staff_person(request, service_user_pk, "carer.list")
-    page = Paginator(selectors.carers_of(person), 25).get_page(request.GET.get("page"))
+    words = " ".join(request.GET.get("q", "").split())[:100]
+    page = Paginator(selectors.carers_of(person, words=words), 25).get_page(request.GET.get("page"))
     page.object_list = selectors.carer_rows(page.object_list)
-    return render(request, "carers/for_person.html", {"person": person, "page": page})
+    query = urlencode({"q": words}) if words else ""
+    return render(
+        request, "carers/for_person.html", {"person": person, "page": page, "q": words, "query": query}
+    )
 
 
 @login_required

@@ -75,6 +75,17 @@ class CarerWithoutLoginTests:
         assert b"Cy Carewell" in page.content
         assert len(four.captured_queries) == len(one.captured_queries)
 
+    def test_the_carer_list_is_searched_by_name_or_relationship(self, world, client):
+        jan(world, given_name="Ann", relationship="Neighbour")
+        jan(world, given_name="Bo", relationship="Brother")
+        client.force_login(world.keyworker_mh)
+        url = reverse("carers:for_person", args=[world.service_user.pk])
+        by_name = client.get(url, {"q": "ann"}).content.decode()
+        assert "Ann Carewell" in by_name and "Bo Carewell" not in by_name
+        by_relationship = client.get(url, {"q": "brother"}).content.decode()
+        assert "Bo Carewell" in by_relationship and "Ann Carewell" not in by_relationship
+        assert "Bo Carewell" not in client.get(url, {"q": "brother ann"}).content.decode()  # every word
+
     def test_an_outsider_gets_a_404(self, world, client):
         client.force_login(world.outsider)
         assert client.get(reverse("carers:for_person", args=[world.service_user.pk])).status_code == 404
